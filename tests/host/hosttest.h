@@ -1,0 +1,58 @@
+// Tiny test harness shared by the host unit tests (tests/host/test_*.c).
+// Each TEST prints "PASS name" or "FAIL name: detail" (the first failed check of the
+// case, with its line); ht_finish prints "N passed, N failed" and gives the exit status.
+#pragma once
+#include <stdarg.h>
+#include <stdio.h>
+
+static struct {
+  int passed, failed;
+  int case_failed;       // the running case has a failed check
+  char detail[512];      // first failure of the running case
+} ht;
+
+__attribute__((format(printf, 3, 4), unused))
+static int ht_check(int ok, int line, const char *fmt, ...) {
+  if (ok || ht.case_failed)
+    return ok;
+  ht.case_failed = 1;
+  int n = snprintf(ht.detail, sizeof(ht.detail), "line %d: ", line);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ht.detail + n, sizeof(ht.detail) - n, fmt, ap);
+  va_end(ap);
+  return ok;
+}
+
+// Checks evaluate to their result so a case can stop early: if (!EXPECT(...)) return;
+#define EXPECT(cond) ht_check(!!(cond), __LINE__, "%s", #cond)
+#define EXPECT_EQ(got, want)                                                           \
+  ({                                                                                   \
+    long long g_ = (long long)(got), w_ = (long long)(want);                           \
+    ht_check(g_ == w_, __LINE__, "%s is %lld (%#llx), want %lld (%#llx)", #got, g_,     \
+             (unsigned long long)g_, w_, (unsigned long long)w_);                      \
+  })
+// For failures found by a loop, where the interesting part is the iteration.
+#define FAILF(...) ht_check(0, __LINE__, __VA_ARGS__)
+
+__attribute__((unused))
+static void ht_run(const char *name, void (*fn)(void)) {
+  ht.case_failed = 0;
+  ht.detail[0] = '\0';
+  fn();
+  if (ht.case_failed) {
+    ht.failed++;
+    printf("FAIL %s: %s\n", name, ht.detail);
+  } else {
+    ht.passed++;
+    printf("PASS %s\n", name);
+  }
+  fflush(stdout);
+}
+#define TEST(fn) ht_run(#fn, fn)
+
+__attribute__((unused))
+static int ht_finish(void) {
+  printf("%d passed, %d failed\n", ht.passed, ht.failed);
+  return ht.failed ? 1 : 0;
+}
