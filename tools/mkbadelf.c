@@ -1,0 +1,203 @@
+// mkbadelf OUTDIR: write malformed ELF executables for usertests' exec tests.
+//
+// Every file starts from one minimal, valid static x86-64 executable built here in
+// memory (one PT_LOAD, code `mov $60,%eax; xor %edi,%edi; syscall`), then breaks one
+// thing. OUTDIR/badelf-valid is that program unchanged: the control, which must run
+// and exit 0. The other files must make execve fail; user/usertests.c holds the errno
+// Vitrine returns for each (ENOEXEC for format errors, EINVAL for impossible segments).
+//
+// Several cases are shaped so that Linux, which checks less before mapping, still fails
+// cleanly (the test suite is validated on the host): e.g. the overlapping segment is
+// non-executable and maps over the code, so Linux runs into a fault instead of exit 0.
+// Linux does not check EI_CLASS at all and runs badelf-class32 (it exits 99).
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BASE 0x400000ULL // where the image is loaded (ET_EXEC)
+#define CODE_OFF 0x100   // code lives here; room before it for up to 3 program headers
+#define INTERP_OFF 0x180 // an interpreter path, for the PT_INTERP case
+#define IMG_SIZE 0x200   // file size of the valid image
+
+// The valid control exits 0. Every malformed file exits RAN_STATUS instead if a kernel
+// runs it anyway, so "it ran" cannot be mistaken for the control's success.
+#define RAN_STATUS 99
+static const unsigned char exit0[] = {
+    0xb8, 0x3c, 0x00, 0x00, 0x00, // mov $60, %eax (exit)
+    0x31, 0xff,                   // xor %edi, %edi
+    0x0f, 0x05,                   // syscall
+};
+static const unsigned char exit99[] = {
+    0xb8, 0x3c, 0x00, 0x00, 0x00,       // mov $60, %eax (exit)
+    0xbf, RAN_STATUS, 0x00, 0x00, 0x00, // mov $RAN_STATUS, %edi
+    0x0f, 0x05,                         // syscall
+};
+
+struct img {
+  unsigned char b[IMG_SIZE];
+  size_t len; // bytes written to the file (may be less than IMG_SIZE: truncation)
+};
+
+static Elf64_Ehdr *ehdr(struct img *m) { return (Elf64_Ehdr *)m->b; }
+static Elf64_Phdr *phdr(struct img *m, int i) {
+  return (Elf64_Phdr *)(m->b + sizeof(Elf64_Ehdr) + i * sizeof(Elf64_Phdr));
+}
+
+// The valid control image: one R+X PT_LOAD mapping the whole file at BASE.
+static void valid(struct img *m, const unsigned char *code, size_t codelen) {
+  memset(m, 0, sizeof *m);
+  Elf64_Ehdr *e = ehdr(m);
+  memcpy(e->e_ident, ELFMAG, SELFMAG);
+  e->e_ident[EI_CLASS] = ELFCLASS64;
+  e->e_ident[EI_DATA] = ELFDATA2LSB;
+  e->e_ident[EI_VERSION] = EV_CURRENT;
+  e->e_ident[EI_OSABI] = ELFOSABI_SYSV;
+  e->e_type = ET_EXEC;
+  e->e_machine = EM_X86_64;
+  e->e_version = EV_CURRENT;
+  e->e_entry = BASE + CODE_OFF;
+  e->e_phoff = sizeof(Elf64_Ehdr);
+  e->e_ehsize = sizeof(Elf64_Ehdr);
+  e->e_phentsize = sizeof(Elf64_Phdr);
+  e->e_phnum = 1;
+  Elf64_Phdr *p = phdr(m, 0);
+  p->p_type = PT_LOAD;
+  p->p_flags = PF_R | PF_X;
+  p->p_offset = 0;
+  p->p_vaddr = p->p_paddr = BASE;
+  p->p_filesz = p->p_memsz = IMG_SIZE;
+  p->p_align = 0x1000;
+  memcpy(m->b + CODE_OFF, code, codelen);
+  m->len = IMG_SIZE;
+}
+
+// Append a copy of program header 0 as header n (the table grows to n+1 entries).
+static Elf64_Phdr *add_phdr(struct img *m) {
+  int n = ehdr(m)->e_phnum++;
+  *phdr(m, n) = *phdr(m, 0);
+  return phdr(m, n);
+}
+
+static void trunc_ehdr(struct img *m) { m->len = 40; }
+// The file ends in the middle of the only program header.
+static void trunc_phdr(struct img *m) { m->len = sizeof(Elf64_Ehdr) + 30; }
+static void bad_magic(struct img *m) { m->b[EI_MAG1] = 'X'; }
+static void class32(struct img *m) { m->b[EI_CLASS] = ELFCLASS32; }
+static void machine(struct img *m) { ehdr(m)->e_machine = EM_AARCH64; }
+static void type_rel(struct img *m) { ehdr(m)->e_type = ET_REL; }
+static void phentsize(struct img *m) { ehdr(m)->e_phentsize = 32; }
+static void phnum0(struct img *m) { ehdr(m)->e_phnum = 0; }
+// 65535 headers of 56 bytes: far past the end of the file.
+static void phnum_huge(struct img *m) { ehdr(m)->e_phnum = 0xffff; }
+// phoff + phnum * phentsize overflows 64 bits.
+static void phoff_overflow(struct img *m) { ehdr(m)->e_phoff = 0xfffffffffffffff0ULL; }
+// A program header table with no PT_LOAD at all: nothing to run.
+static void no_load(struct img *m) { phdr(m, 0)->p_type = PT_NOTE; }
+
+static void kernel_seg(struct img *m) {
+  phdr(m, 0)->p_vaddr = phdr(m, 0)->p_paddr = 0xffffffff80000000ULL;
+  ehdr(m)->e_entry = 0xffffffff80000000ULL + CODE_OFF;
+}
+
+// A second, writable but non-executable segment over the same page as the code.
+static void overlap(struct img *m) {
+  Elf64_Phdr *p = add_phdr(m);
+  p->p_flags = PF_R | PF_W;
+}
+
+static void filesz_gt_memsz(struct img *m) { phdr(m, 0)->p_memsz = 0x10; }
+
+// The segment's file bytes start past the end of the file (offset and address stay
+// congruent modulo the page size, so only the offset is wrong).
+static void offset_past_end(struct img *m) { phdr(m, 0)->p_offset = 0x10000; }
+
+static void huge_memsz(struct img *m) { phdr(m, 0)->p_memsz = 1ULL << 63; }
+// vaddr + memsz wraps around 2^64.
+static void wrap(struct img *m) { phdr(m, 0)->p_memsz = 0xfffffffffffff000ULL; }
+
+// p_vaddr and p_offset differ modulo the page size: the segment cannot be mapped.
+static void misaligned(struct img *m) {
+  phdr(m, 0)->p_vaddr = phdr(m, 0)->p_paddr = BASE + 8;
+  ehdr(m)->e_entry = BASE + 8 + CODE_OFF;
+}
+
+// A dynamic-linker request: Vitrine runs static programs only. The path does not
+// exist, so Linux fails too.
+static void interp(struct img *m) {
+  static const char path[] = "/nonexistent/ld-vitrine.so";
+  Elf64_Phdr *load = add_phdr(m);
+  *load = *phdr(m, 0);
+  Elf64_Phdr *p = phdr(m, 0); // PT_INTERP must come before any PT_LOAD
+  memset(p, 0, sizeof *p);
+  p->p_type = PT_INTERP;
+  p->p_flags = PF_R;
+  p->p_offset = INTERP_OFF;
+  p->p_vaddr = p->p_paddr = BASE + INTERP_OFF;
+  p->p_filesz = p->p_memsz = sizeof path;
+  p->p_align = 1;
+  memcpy(m->b + INTERP_OFF, path, sizeof path);
+}
+
+static void none(struct img *m) { (void)m; }
+
+static const struct {
+  const char *name; // cases[0] is the valid control
+  void (*mutate)(struct img *);
+} cases[] = {
+    {"valid", none},
+    {"trunc-ehdr", trunc_ehdr},
+    {"trunc-phdr", trunc_phdr},
+    {"bad-magic", bad_magic},
+    {"class32", class32},
+    {"machine", machine},
+    {"type-rel", type_rel},
+    {"phentsize", phentsize},
+    {"phnum0", phnum0},
+    {"phnum-huge", phnum_huge},
+    {"phoff-overflow", phoff_overflow},
+    {"no-load", no_load},
+    {"interp", interp},
+    {"kernel-seg", kernel_seg},
+    {"overlap", overlap},
+    {"filesz-gt-memsz", filesz_gt_memsz},
+    {"offset-past-end", offset_past_end},
+    {"huge-memsz", huge_memsz},
+    {"wrap", wrap},
+    {"misaligned", misaligned},
+};
+
+static int write_file(const char *dir, const char *name, const struct img *m) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/badelf-%s", dir, name);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+  if (fd < 0 || write(fd, m->b, m->len) != (ssize_t)m->len || close(fd) < 0) {
+    fprintf(stderr, "mkbadelf: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: mkbadelf OUTDIR\n");
+    return 2;
+  }
+  mkdir(argv[1], 0755); // may exist already; write_file reports real problems
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct img m;
+    if (i == 0)
+      valid(&m, exit0, sizeof exit0);
+    else
+      valid(&m, exit99, sizeof exit99);
+    cases[i].mutate(&m);
+    if (write_file(argv[1], cases[i].name, &m) < 0)
+      return 1;
+  }
+  return 0;
+}
