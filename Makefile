@@ -1,0 +1,76 @@
+# Vitrine: `make` builds everything, `make run` boots a shell, `make test` runs every test.
+# See README.md.
+
+B := build
+KCC := gcc
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
+  -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 -mgeneral-regs-only \
+  -fno-omit-frame-pointer -fno-strict-aliasing -fno-builtin-memcpy \
+  -Wall -Wextra -Werror -Ikernel -Ikernel/arch/x86_64 -MMD -MP
+KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -T kernel/arch/x86_64/kernel.ld
+
+KSRC := $(wildcard kernel/*.c kernel/arch/x86_64/*.c)
+KASM := $(wildcard kernel/arch/x86_64/*.S)
+KOBJ := $(patsubst %.c,$(B)/%.o,$(KSRC)) $(patsubst %.S,$(B)/%.o,$(KASM))
+
+UCC := musl-gcc
+UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iuser/lib
+ULIB := $(wildcard user/lib/*.c)
+UPROGS := $(patsubst user/%.c,$(B)/user/%,$(wildcard user/*.c))
+
+HOSTCC := gcc
+HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -iquote kernel -fsanitize=address,undefined
+HOSTTESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/test_*.c))
+HOSTLIBSRC := kernel/elf.c kernel/cpio.c kernel/path.c
+
+.PHONY: all run test bench qemu-gdb clean deps
+all: deps $(B)/vitrine.elf $(UPROGS) $(B)/initramfs.cpio
+
+deps:
+	@tools/deps.sh
+
+$(B)/vitrine.elf: $(KOBJ) kernel/arch/x86_64/kernel.ld
+	$(KCC) $(KLDFLAGS) -o $@ $(KOBJ) -lgcc
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(KCC) $(KCFLAGS) -c -o $@ $<
+
+$(B)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(B)/user/%: user/%.c $(ULIB) $(wildcard user/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
+
+$(B)/tools/%: tools/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOSTLIBSRC)
+
+# The initramfs: every user program in /bin, init at /init, test data in /tests.
+$(B)/initramfs.cpio: $(UPROGS) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*)
+	tools/manifest.sh $(B) > $(B)/root.manifest
+	$(B)/tools/mkcpio $@ < $(B)/root.manifest
+
+run: all
+	tools/vrun --interactive
+
+qemu-gdb: all
+	@echo "QEMU waits for gdb on :1234; in another terminal: gdb $(B)/vitrine.elf -ex 'target remote :1234'"
+	tools/vrun --interactive --qemu-gdb
+
+test: all $(HOSTTESTS)
+	@tools/runtests.sh $(HOSTTESTS)
+
+bench: all
+	@tools/bench.sh
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,147 @@
+// CPU set-up: the TSS (kernel stack for entries from user mode, IST stacks for the
+// faults that must never run on a bad stack), SYSCALL MSRs, the 8259 interrupt
+// controllers, the PIT timer and the CMOS clock.
+#include "defs.h"
+
+struct tss {
+  uint32_t reserved0;
+  uint64_t rsp[3];
+  uint64_t reserved1;
+  uint64_t ist[7];
+  uint64_t reserved2;
+  uint16_t reserved3, iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss) == 104, "TSS layout is fixed by the CPU");
+
+extern uint64_t gdt[];
+extern void syscall_entry(void);
+static struct tss tss;
+static uint8_t ist_stacks[3][8192] __attribute__((aligned(16)));
+volatile uint64_t ticks;
+uint64_t boot_epoch;
+static uint64_t tsc_per_tick, tsc_last_tick;
+static bool has_nx;
+
+// Where the CPU switches to on an entry from user mode, and where syscall_entry
+// (entry.S) builds the frame: just past the hardware part of the current trapframe.
+uint64_t kstack_tf_top;
+void cpu_set_kstack(uint64_t tf_top) {
+  tss.rsp[0] = tf_top;
+  kstack_tf_top = tf_top;
+}
+
+static void tss_init(void) {
+  for (int i = 0; i < 3; i++) // IST1: double fault, IST2: NMI, IST3: machine check
+    tss.ist[i] = (uint64_t)ist_stacks[i] + sizeof ist_stacks[i];
+  tss.iomap_base = sizeof tss; // no I/O bitmap: user mode has no port access
+  uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
+  gdt[TSS_SEL / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
+                     ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+  gdt[TSS_SEL / 8 + 1] = base >> 32;
+  __asm__ volatile("ltr %w0" ::"r"(TSS_SEL));
+}
+
+static void syscall_msr_init(void) {
+  // SYSCALL loads CS=0x10, SS=0x18; SYSRET loads CS=0x23+16=0x33, SS=0x23+8=0x2b.
+  wrmsr(MSR_STAR, (uint64_t)USER_CS32 << 48 | (uint64_t)KERNEL_CS << 32);
+  wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+  // Masked on entry: the kernel runs with interrupts off, and a user's TF, DF, AC or NT
+  // must never leak into kernel mode (a single-stepping tracee would trap in the kernel).
+  wrmsr(MSR_FMASK, FL_IF | FL_TF | FL_DF | FL_AC | FL_NT | FL_IOPL | FL_RF);
+}
+
+static void nx_init(void) {
+  uint32_t a, b, c, d;
+  cpuid(0x80000000, &a, &b, &c, &d);
+  if (a < 0x80000001)
+    return;
+  cpuid(0x80000001, &a, &b, &c, &d);
+  has_nx = d & (1u << 20);
+  if (has_nx)
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+}
+bool cpu_has_nx(void) { return has_nx; }
+
+// The two 8259s, remapped so IRQ 0..15 arrive as vectors 32..47.
+static void pic_init(void) {
+  outb(0x20, 0x11), outb(0xa0, 0x11);
+  outb(0x21, 32), outb(0xa1, 40);
+  outb(0x21, 4), outb(0xa1, 2);
+  outb(0x21, 1), outb(0xa1, 1);
+  outb(0x21, ~((1 << 0) | (1 << 2) | (1 << 3) | (1 << 4)) & 0xff); // timer, cascade, COM2, COM1
+  outb(0xa1, 0xff);
+}
+
+void pic_eoi(int irq) {
+  if (irq >= 8)
+    outb(0xa0, 0x20);
+  outb(0x20, 0x20);
+}
+
+static uint8_t cmos(uint8_t reg) {
+  outb(0x70, reg);
+  uint8_t v = inb(0x71);
+  return (v & 0x0f) + (v >> 4) * 10; // QEMU's RTC speaks BCD
+}
+
+static uint64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  int era = y / 400, yoe = y - era * 400;
+  int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (uint64_t)era * 146097 + doe - 719468;
+}
+
+static void rtc_init(void) {
+  while (inb(0x70), outb(0x70, 0x0a), inb(0x71) & 0x80) // wait out an update
+    ;
+  int s = cmos(0), mi = cmos(2), h = cmos(4), d = cmos(7), mo = cmos(8), y = cmos(9) + 2000;
+  boot_epoch = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+// PIT channel 0 at HZ; the TSC, measured against one PIT period, interpolates between
+// ticks so clock_gettime has nanosecond resolution. Under -icount the TSC counts
+// instructions, so times are then only as real as the instruction count.
+static void timer_init(void) {
+  uint16_t div = 1193182 / HZ;
+  outb(0x61, (inb(0x61) & ~0x02) | 0x01); // gate channel 2 on, speaker off
+  outb(0x43, 0xb0);                       // channel 2, one-shot, to time the TSC
+  outb(0x42, div & 0xff), outb(0x42, div >> 8);
+  uint64_t t0 = rdtsc();
+  while (!(inb(0x61) & 0x20))
+    ;
+  tsc_per_tick = rdtsc() - t0;
+  if (tsc_per_tick == 0)
+    tsc_per_tick = 1;
+  outb(0x43, 0x36); // channel 0, square wave
+  outb(0x40, div & 0xff), outb(0x40, div >> 8);
+  tsc_last_tick = rdtsc();
+}
+
+// IRQ 0.
+void timer_tick(void) {
+  ticks++;
+  tsc_last_tick = rdtsc();
+}
+
+uint64_t time_ns(void) {
+  // ticks is the authority (it cannot drift); the TSC adds the fraction of a tick,
+  // capped so that time never runs backwards across the next tick.
+  static uint64_t last;
+  uint64_t base = ticks * (1000000000 / HZ);
+  uint64_t frac = (rdtsc() - tsc_last_tick) * (1000000000 / HZ) / tsc_per_tick;
+  uint64_t t = base + MIN(frac, 1000000000 / HZ - 1);
+  if (t < last)
+    t = last;
+  last = t;
+  return t;
+}
+
+void cpu_init(void) {
+  tss_init();
+  syscall_msr_init();
+  nx_init();
+  pic_init();
+  rtc_init();
+  timer_init();
+}

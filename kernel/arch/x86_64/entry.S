@@ -1,0 +1,128 @@
+/* Every way into and out of the kernel: interrupt/exception stubs, the SYSCALL entry,
+   the two return paths (IRETQ always works; SYSRETQ only for frames syscall_dispatch
+   has checked), and the kernel context switch. All entries build the same struct
+   trapframe (proc.h); the comments give the byte offsets the pushes land at. */
+#include "x86.h"
+
+/* Push the rest of the frame below rdi: rsi (112) down to r15 (0). */
+.macro SAVE_REST
+  push %rsi
+  push %rdx
+  push %rcx
+  push %rax
+  push %r8
+  push %r9
+  push %r10
+  push %r11
+  push %rbx
+  push %rbp
+  push %r12
+  push %r13
+  push %r14
+  push %r15
+.endm
+
+.macro RESTORE_GPRS
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %rbp
+  pop %rbx
+  pop %r11
+  pop %r10
+  pop %r9
+  pop %r8
+  pop %rax
+  pop %rcx
+  pop %rdx
+  pop %rsi
+  pop %rdi
+.endm
+
+/* One stub per vector. Vectors without a CPU error code push a dummy so that the
+   frame is the same shape; the slot becomes orig_rax (120). */
+.macro VECTOR n
+  .align 16
+vector\n:
+  .if !(\n == 8 || (\n >= 10 && \n <= 14) || \n == 17 || \n == 21 || \n == 29 || \n == 30)
+  push $0
+  .endif
+  push %rdi                 /* 112 */
+  mov $\n, %edi             /* first argument of trap() */
+  jmp alltraps
+.endm
+
+.text
+.globl vectors
+vectors:
+.altmacro
+.set i, 0
+.rept 256
+  VECTOR %i
+  .set i, i + 1
+.endr
+
+alltraps:
+  SAVE_REST
+  mov %rsp, %rsi            /* trap(vector, tf) */
+  cld
+  call trap
+.globl trapret
+trapret:
+  RESTORE_GPRS
+  add $8, %rsp              /* orig_rax / error code */
+  iretq
+
+/* SYSCALL: rcx = user rip, r11 = user rflags, and FMASK has cleared IF, TF, DF, AC.
+   We are on the user stack with user gs: no swapgs, because there is one CPU and the
+   kernel finds its stack through a plain global (kstack_tf_top, cpu.c). */
+.globl syscall_entry
+syscall_entry:
+  mov %rsp, user_rsp_scratch(%rip)
+  mov kstack_tf_top(%rip), %rsp
+  push $USER_DS             /* ss 160 */
+  push user_rsp_scratch(%rip) /* rsp 152 */
+  push %r11                 /* rflags 144 */
+  push $USER_CS             /* cs 136 */
+  push %rcx                 /* rip 128 */
+  push %rax                 /* orig_rax 120 */
+  push %rdi                 /* 112 */
+  SAVE_REST
+  mov %rsp, %rdi
+  call syscall_dispatch     /* returns nonzero when SYSRET is safe for this frame */
+  test %rax, %rax
+  jz trapret
+  RESTORE_GPRS              /* rcx == rip and r11 == rflags: checked by the dispatcher */
+  mov TF_RSP - TF_ORIG_RAX(%rsp), %rsp
+  sysretq
+
+/* forkret: where a new process's first swtch() lands; its kernel stack holds only the
+   trapframe above this point. */
+.globl forkret
+forkret:
+  call proc_first_run
+  jmp trapret
+
+/* swtch(&old_rsp, new_rsp): save callee-saved registers on this stack, switch stacks,
+   restore the other side's. */
+.globl swtch
+swtch:
+  push %rbx
+  push %rbp
+  push %r12
+  push %r13
+  push %r14
+  push %r15
+  mov %rsp, (%rdi)
+  mov %rsi, %rsp
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %rbp
+  pop %rbx
+  ret
+
+.data
+user_rsp_scratch: .quad 0

@@ -1,0 +1,122 @@
+// Kernel output: the COM1 serial port (115200 8N1) and a small printf.
+// Output is polled: the kernel writes little, and polling works before interrupts
+// and inside a panic. Input (the console's line discipline) lives in tty.c.
+#include "defs.h"
+
+#define COM1 0x3f8
+
+void serial_init(void) {
+  outb(COM1 + 1, 0x00); // no interrupts while we program it
+  outb(COM1 + 3, 0x80); // DLAB: set the divisor
+  outb(COM1 + 0, 0x01); // 115200 baud
+  outb(COM1 + 1, 0x00);
+  outb(COM1 + 3, 0x03); // 8 data bits, no parity, one stop bit
+  outb(COM1 + 2, 0xc7); // FIFO on, cleared, 14-byte threshold
+  outb(COM1 + 4, 0x0b); // DTR, RTS, OUT2 (OUT2 gates the IRQ line on a PC)
+  outb(COM1 + 1, 0x01); // interrupt when a byte arrives
+}
+
+void serial_putc(char c) {
+  while (!(inb(COM1 + 5) & 0x20))
+    ;
+  outb(COM1, c);
+}
+
+// Bytes waiting in the receive register, or -1.
+int serial_getc(void) {
+  if (!(inb(COM1 + 5) & 0x01))
+    return -1;
+  return inb(COM1);
+}
+
+// The kernel's own messages: translate \n to \r\n as a terminal expects.
+static void kputc(char c) {
+  if (c == '\n')
+    serial_putc('\r');
+  serial_putc(c);
+}
+
+static void put_num(uint64_t v, int base, bool neg, int width, char pad) {
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = "0123456789abcdef"[v % base];
+    v /= base;
+  } while (v);
+  if (neg)
+    buf[n++] = '-';
+  while (width-- > n)
+    kputc(pad);
+  while (n)
+    kputc(buf[--n]);
+}
+
+// Supports %d %i %u %x %p %s %c %% with an optional 0 flag, width and l/ll/z sizes.
+void kvprintf(const char *fmt, va_list ap) {
+  for (; *fmt; fmt++) {
+    if (*fmt != '%') {
+      kputc(*fmt);
+      continue;
+    }
+    char pad = ' ';
+    int width = 0, longs = 0;
+    if (*++fmt == '0')
+      pad = '0', fmt++;
+    while (*fmt >= '0' && *fmt <= '9')
+      width = width * 10 + (*fmt++ - '0');
+    while (*fmt == 'l' || *fmt == 'z')
+      longs++, fmt++;
+    switch (*fmt) {
+    case 'd':
+    case 'i': {
+      int64_t v = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
+      put_num(v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width, pad);
+      break;
+    }
+    case 'u':
+      put_num(longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, false, width, pad);
+      break;
+    case 'x':
+      put_num(longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, false, width, pad);
+      break;
+    case 'p':
+      kputc('0'), kputc('x');
+      put_num((uint64_t)va_arg(ap, void *), 16, false, 16, '0');
+      break;
+    case 's': {
+      const char *s = va_arg(ap, const char *);
+      for (s = s ? s : "(null)"; *s; s++)
+        kputc(*s);
+      break;
+    }
+    case 'c':
+      kputc((char)va_arg(ap, int));
+      break;
+    case '%':
+      kputc('%');
+      break;
+    default:
+      kputc('%'), kputc(*fmt);
+      if (!*fmt)
+        return;
+    }
+  }
+}
+
+void kprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  kvprintf(fmt, ap);
+  va_end(ap);
+}
+
+// Boot and progress messages, silenced by the "quiet" command-line word.
+bool kernel_quiet;
+void klog(const char *fmt, ...) {
+  if (kernel_quiet)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  kvprintf(fmt, ap);
+  va_end(ap);
+}

@@ -1,0 +1,257 @@
+// execve: replace the calling process's program. Everything that can fail happens
+// before the old address space is touched, so a failed exec returns to the old program.
+#include "proc.h"
+#include "file.h"
+#include "elf.h"
+#include "path.h"
+
+#define PIE_BASE 0x555555554000ull    // where static-PIE programs load (as Linux's default)
+#define STACK_SIZE (8ull << 20)
+#define STACK_TOP USER_TOP
+#define MMAP_TOP (STACK_TOP - STACK_SIZE - (1ull << 24))
+#define ARG_MAX_K (128 * 1024)        // bytes of argument and environment strings
+#define MAX_SCRIPT_DEPTH 4
+
+// Auxiliary vector keys (Linux).
+enum { AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
+       AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
+       AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25,
+       AT_EXECFN = 31 };
+
+// The new program's initial stack, built in a kernel buffer and then copied in:
+// strings at the top, then (16-byte aligned) argc, argv[], NULL, envp[], NULL, auxv.
+struct stackimg {
+  uint8_t *buf;    // mirror of [top - size, top)
+  uint64_t top, sp;
+  size_t size;
+};
+
+static uint64_t push_bytes(struct stackimg *s, const void *p, size_t n) {
+  if (s->top - s->sp + n > s->size)
+    return 0;
+  s->sp -= n;
+  memcpy(s->buf + (s->sp - (s->top - s->size)), p, n);
+  return s->sp;
+}
+
+static uint64_t rand_state;
+static uint64_t rand64(void) { // xorshift seeded by the TSC: AT_RANDOM and getrandom
+  if (!rand_state)
+    rand_state = rdtsc() | 1;
+  rand_state ^= rand_state << 13, rand_state ^= rand_state >> 7, rand_state ^= rand_state << 17;
+  return rand_state * 0x2545f4914f6cdd1dull;
+}
+void random_bytes(void *buf, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    ((uint8_t *)buf)[i] = rand64() >> 56;
+}
+
+static int build_stack(struct stackimg *s, char *const *argv, char *const *envp,
+                       const struct elf_image *img, const char *execfn, bool secure) {
+  int argc = 0, envc = 0;
+  while (argv[argc])
+    argc++;
+  while (envp[envc])
+    envc++;
+  uint64_t *ptrs = kmalloc((argc + envc + 2) * sizeof(uint64_t));
+  if (!ptrs)
+    return -ENOMEM;
+  uint8_t rnd[16];
+  random_bytes(rnd, sizeof rnd);
+  uint64_t at_random = push_bytes(s, rnd, 16);
+  uint64_t at_platform = push_bytes(s, "x86_64", 7);
+  uint64_t at_execfn = push_bytes(s, execfn, strlen(execfn) + 1);
+  for (int i = 0; i < envc; i++)
+    ptrs[argc + 1 + i] = push_bytes(s, envp[i], strlen(envp[i]) + 1);
+  for (int i = 0; i < argc; i++)
+    ptrs[i] = push_bytes(s, argv[i], strlen(argv[i]) + 1);
+  ptrs[argc] = 0;
+  ptrs[argc + 1 + envc] = 0;
+  struct proc *p = myproc();
+  uint64_t auxv[][2] = {
+      {AT_PHDR, img->phdr_vaddr}, {AT_PHENT, img->phent}, {AT_PHNUM, img->phnum},
+      {AT_PAGESZ, PAGE_SIZE}, {AT_BASE, 0}, {AT_FLAGS, 0}, {AT_ENTRY, img->entry},
+      {AT_UID, p->ruid}, {AT_EUID, p->euid}, {AT_GID, p->rgid}, {AT_EGID, p->egid},
+      {AT_PLATFORM, at_platform}, {AT_HWCAP, 0x078bfbff}, {AT_CLKTCK, HZ},
+      {AT_SECURE, secure}, {AT_RANDOM, at_random}, {AT_EXECFN, at_execfn}, {AT_NULL, 0}};
+  size_t words = 1 + argc + 1 + envc + 1 + 2 * ARRAY_SIZE(auxv);
+  s->sp = ALIGN_DOWN(s->sp - words * 8, 16) + words * 8; // argc lands 16-byte aligned
+  bool ok = push_bytes(s, auxv, sizeof auxv) && push_bytes(s, ptrs + argc + 1, (envc + 1) * 8) &&
+            push_bytes(s, ptrs, (argc + 1) * 8);
+  uint64_t argc64 = argc;
+  ok = ok && push_bytes(s, &argc64, 8) && at_execfn;
+  for (int i = 0; i < argc + envc + 2; i++)
+    ok = ok && (ptrs[i] || i == argc || i == argc + 1 + envc);
+  kfree(ptrs);
+  return ok ? 0 : -E2BIG;
+}
+
+// The new address space: one area per segment, the stack, an empty heap.
+static int build_vm(struct vm *vm, const struct elf_image *img, const uint8_t *data) {
+  for (int i = 0; i < img->nseg; i++) {
+    const struct elf_seg *sg = &img->seg[i];
+    uint64_t lo = ALIGN_DOWN(sg->vaddr, PAGE_SIZE), hi = ALIGN_UP(sg->vaddr + sg->memsz, PAGE_SIZE);
+    // Segments may share a page at their ends: give the shared page to the later one,
+    // with both segments' rights (as the file's layout intends).
+    if (!vm_range_free(vm, lo, PAGE_SIZE))
+      lo += PAGE_SIZE;
+    if (lo >= hi)
+      continue;
+    int r = vm_map_area(vm, lo, hi - lo, sg->prot, VMA_FILE, data + sg->fileoff,
+                        sg->vaddr, sg->vaddr + sg->filesz);
+    if (r < 0)
+      return r;
+  }
+  vm->brk_start = vm->brk = img->hi;
+  vm->mmap_top = MMAP_TOP;
+  return vm_map_area(vm, STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE,
+                     VMA_STACK, NULL, 0, 0);
+}
+
+// Start the new program: fresh registers, FPU state and segment bases.
+static void start_program(struct proc *p, const struct elf_image *img, uint64_t sp) {
+  struct trapframe *tf = p->tf;
+  memset(tf, 0, sizeof *tf);
+  tf->rip = img->entry;
+  tf->rsp = sp;
+  tf->cs = USER_CS;
+  tf->ss = USER_DS;
+  tf->rflags = FL_IF | FL_FIXED;
+  tf->orig_rax = -1;
+  memset(p->fpu, 0, sizeof p->fpu);
+  *(uint16_t *)&p->fpu[0] = 0x37f;
+  *(uint32_t *)&p->fpu[24] = 0x1f80;
+  if (cpu.fpu_owner == p)
+    cpu.fpu_owner = NULL; // reload from the fresh image on the way out
+}
+
+// Parse "#!interp [arg]" from the first line of data. Returns 1 if it is a script.
+static int parse_shebang(const uint8_t *data, size_t size, char *interp, char *arg, size_t max) {
+  if (size < 2 || data[0] != '#' || data[1] != '!')
+    return 0;
+  size_t i = 2, n = 0;
+  while (i < size && (data[i] == ' ' || data[i] == '\t'))
+    i++;
+  while (i < size && data[i] != '\n' && data[i] != ' ' && data[i] != '\t' && n < max - 1)
+    interp[n++] = data[i++];
+  interp[n] = 0;
+  while (i < size && (data[i] == ' ' || data[i] == '\t'))
+    i++;
+  n = 0;
+  while (i < size && data[i] != '\n' && n < max - 1)
+    arg[n++] = data[i++];
+  while (n && (arg[n - 1] == ' ' || arg[n - 1] == '\t'))
+    n--;
+  arg[n] = 0;
+  return interp[0] ? 1 : -ENOEXEC;
+}
+
+static int exec_elf(const char *path, const uint8_t *data, size_t size, char *const *argv,
+                    char *const *envp, uint32_t mode, uint32_t fuid, uint32_t fgid);
+
+static int exec_script(const char *path, const uint8_t *data, size_t size, char *const *argv,
+                       char *const *envp, int depth) {
+  char interp[256], arg[256];
+  int r = parse_shebang(data, size, interp, arg, sizeof interp);
+  if (r <= 0)
+    return r ? r : -ENOEXEC;
+  if (depth >= MAX_SCRIPT_DEPTH)
+    return -ELOOP;
+  int argc = 0;
+  while (argv[argc])
+    argc++;
+  char **nargv = kmalloc((argc + 3) * sizeof(char *));
+  if (!nargv)
+    return -ENOMEM;
+  int n = 0;
+  nargv[n++] = interp;
+  if (arg[0])
+    nargv[n++] = arg;
+  nargv[n++] = (char *)path;
+  for (int i = 1; i <= argc; i++)
+    nargv[n++] = argv[i]; // includes the final NULL
+  r = execve_depth(interp, nargv, envp, depth + 1);
+  kfree(nargv);
+  return r;
+}
+
+int execve_depth(const char *path, char *const *argv, char *const *envp, int depth) {
+  const uint8_t *data;
+  size_t size;
+  uint32_t mode, uid, gid;
+  char *real = kmalloc(PATH_MAX_K), *clean = kmalloc(PATH_MAX_K);
+  int r = -ENOMEM;
+  if (!real || !clean)
+    goto out;
+  r = path_clean(myproc()->cwd, path, clean, PATH_MAX_K);
+  if (r >= 0)
+    r = ramfs_exec_image(clean, &data, &size, &mode, &uid, &gid, real, PATH_MAX_K);
+  if (r >= 0 && size >= 2 && data[0] == '#' && data[1] == '!')
+    r = exec_script(clean, data, size, argv, envp, depth);
+  else if (r >= 0)
+    r = exec_elf(real, data, size, argv, envp, mode, uid, gid);
+out:
+  kfree(real);
+  kfree(clean);
+  return r;
+}
+
+int execve_path(const char *path, char *const *argv, char *const *envp) {
+  return execve_depth(path, argv, envp, 0);
+}
+
+static void set_name(struct proc *p, const char *path) {
+  const char *base = path;
+  for (const char *s = path; *s; s++)
+    if (*s == '/')
+      base = s + 1;
+  size_t n = MIN(strlen(base), sizeof p->name - 1);
+  memcpy(p->name, base, n);
+  p->name[n] = 0;
+}
+
+static int exec_elf(const char *path, const uint8_t *data, size_t size, char *const *argv,
+                    char *const *envp, uint32_t mode, uint32_t fuid, uint32_t fgid) {
+  struct elf_image img;
+  int r = elf_parse(data, size, PIE_BASE, MMAP_TOP, &img);
+  if (r < 0)
+    return r;
+  struct proc *p = myproc();
+  bool setuid = (mode & 04000) && p->euid != fuid, setgid = (mode & 02000) && p->egid != fgid;
+  struct vm *vm = vm_create();
+  struct stackimg s = {.buf = kmalloc(ARG_MAX_K + PAGE_SIZE), .top = STACK_TOP,
+                       .sp = STACK_TOP, .size = ARG_MAX_K + PAGE_SIZE};
+  char *exe = kstrdup(path);
+  r = -ENOMEM;
+  if (!vm || !s.buf || !exe)
+    goto fail;
+  if ((r = build_vm(vm, &img, data)) < 0 || (r = build_stack(&s, argv, envp, &img, path, setuid || setgid)) < 0)
+    goto fail;
+  size_t used = s.top - s.sp;
+  if (vm_copy(vm, s.sp, s.buf + (s.size - used), used, true, false) != used) {
+    r = -ENOMEM;
+    goto fail;
+  }
+  // Past this point exec cannot fail.
+  if (setuid)
+    p->euid = fuid;
+  if (setgid)
+    p->egid = fgid;
+  p->suid = p->euid, p->sgid = p->egid;
+  struct vm *old = p->vm;
+  p->vm = vm;
+  vm_activate(vm);
+  vm_free(old);
+  kfree(p->exe);
+  p->exe = exe;
+  set_name(p, path);
+  fd_close_on_exec(p);
+  start_program(p, &img, s.sp);
+  kfree(s.buf);
+  return 0;
+fail:
+  vm_free(vm);
+  kfree(s.buf);
+  kfree(exe);
+  return r;
+}

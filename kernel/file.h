@@ -1,0 +1,108 @@
+// Open files and schemes. A path "name:rest" (or "/scheme/name/rest") goes to the
+// scheme called name; any other path to the root file scheme (ramfs.c). A scheme is
+// one table of operations; an open file points at its scheme and keeps its own state.
+#pragma once
+#include "defs.h"
+
+// open(2) flags, Linux's values.
+#define O_ACCMODE 03
+#define O_RDONLY 00
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+#define O_PATH 010000000
+
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+
+struct timespec_k {
+  int64_t tv_sec, tv_nsec;
+};
+
+// Linux x86-64 struct stat.
+struct stat {
+  uint64_t st_dev, st_ino, st_nlink;
+  uint32_t st_mode, st_uid, st_gid, pad0;
+  uint64_t st_rdev;
+  int64_t st_size, st_blksize, st_blocks;
+  struct timespec_k st_atim, st_mtim, st_ctim;
+  int64_t unused[3];
+};
+_Static_assert(sizeof(struct stat) == 144, "struct stat is Linux's");
+
+struct file;
+struct scheme {
+  const char *name;
+  // Fill f->priv (and anything else the scheme keeps) for rest; f->flags is set.
+  int (*open)(struct file *f, const char *rest, int flags, int mode);
+  // Positional: the caller keeps the offset (f->off) and passes it in.
+  long (*read)(struct file *f, void *buf, size_t n, uint64_t off);
+  long (*write)(struct file *f, const void *buf, size_t n, uint64_t off);
+  // NULL: the file is not seekable (ESPIPE).
+  long (*seek)(struct file *f, int64_t off, int whence);
+  void (*close)(struct file *f);
+  int (*stat)(struct file *f, struct stat *st);
+  // Fill buf with linux_dirent64 records starting at entry f->off; advance f->off.
+  long (*readdir)(struct file *f, void *buf, size_t n);
+  long (*ioctl)(struct file *f, uint64_t req, uint64_t arg);
+};
+
+struct file {
+  const struct scheme *scheme;
+  int refs;         // descriptors (in any process) that point here
+  int flags;        // O_* given at open, O_NONBLOCK/O_APPEND changeable by fcntl
+  uint64_t off;     // shared by every descriptor dup'ed from the same open
+  void *priv;       // the scheme's
+};
+
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  uint16_t d_reclen;
+  uint8_t d_type;
+  char d_name[];
+};
+
+long dirent_put(void *buf, size_t n, size_t *used, uint64_t ino, int64_t next, int type,
+                const char *name, size_t namelen);
+long seek_generic(struct file *f, int64_t off, int whence, int64_t size);
+const struct scheme *scheme_find(const char *name);
+bool file_readable(const struct file *f);
+bool file_writable(const struct file *f);
+
+extern const struct scheme ramfs_scheme, null_scheme, zero_scheme, debug_scheme;
+
+// ramfs.c: what exec needs from the root file scheme
+struct rnode;
+int ramfs_resolve(const char *path, bool follow, struct rnode **out);
+int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint32_t *mode,
+                     uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz);
+int ramfs_stat_path(const char *path, bool follow, struct stat *st);
+long ramfs_readlink(const char *path, char *buf, size_t n);
+int ramfs_file_path(struct file *f, char *out, size_t n);
+
+// scheme.c
+int vfs_stat(const char *path, bool follow, struct stat *st);
+long vfs_readlink(const char *path, char *out, size_t n);
+int vfs_access(const struct stat *st, int mode);
+
+// file.c
+bool fd_cloexec(int fd);
+void fd_set_cloexec(int fd, bool on);

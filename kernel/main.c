@@ -1,0 +1,120 @@
+// Boot: from the multiboot information to the first user process.
+#include "proc.h"
+#include "file.h"
+
+struct mb_info {
+  uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+  uint32_t syms[4], mmap_length, mmap_addr;
+} __attribute__((packed));
+struct mb_mmap {
+  uint32_t size;
+  uint64_t base, len;
+  uint32_t type;
+} __attribute__((packed));
+struct mb_module {
+  uint32_t start, end, string, reserved;
+};
+#define MB_BOOT_MAGIC 0x2badb002
+#define MB_INFO_CMDLINE (1 << 2)
+#define MB_INFO_MODS (1 << 3)
+#define MB_INFO_MMAP (1 << 6)
+
+char kernel_cmdline[1024];
+#define MAX_RANGES 32
+
+static int read_mmap(const struct mb_info *mb, uint64_t (*avail)[2]) {
+  int n = 0;
+  if (!(mb->flags & MB_INFO_MMAP)) { // only the old fields: low memory and above 1 MiB
+    avail[n][0] = 0, avail[n++][1] = mb->mem_lower * 1024ull;
+    avail[n][0] = 0x100000, avail[n++][1] = 0x100000 + mb->mem_upper * 1024ull;
+    return n;
+  }
+  for (uint64_t p = mb->mmap_addr; p < mb->mmap_addr + mb->mmap_length && n < MAX_RANGES;) {
+    const struct mb_mmap *e = P2V(p);
+    if (e->type == 1 && e->base < PHYS_LIMIT)
+      avail[n][0] = e->base, avail[n++][1] = MIN(e->base + e->len, (uint64_t)PHYS_LIMIT);
+    p += e->size + 4;
+  }
+  return n;
+}
+
+static void parse_cmdline(void) {
+  // Kernel words come first; init gets the rest of the line (see user_init).
+  if (strncmp(kernel_cmdline, "quiet", 5) == 0 && (kernel_cmdline[5] == ' ' || !kernel_cmdline[5]))
+    kernel_quiet = true;
+}
+
+void kmain(uint32_t magic, uint32_t mb_phys) {
+  serial_init();
+  if (magic != MB_BOOT_MAGIC)
+    panic("not booted by a multiboot loader (magic %x)", magic);
+  const struct mb_info *mb = P2V(mb_phys);
+  if (mb->flags & MB_INFO_CMDLINE) {
+    const char *c = P2V(mb->cmdline);
+    size_t n = strnlen(c, sizeof kernel_cmdline - 1);
+    memcpy(kernel_cmdline, c, n);
+  }
+  parse_cmdline();
+  klog("Vitrine booting\n");
+  uint64_t avail[MAX_RANGES][2], reserved[2][2] = {{mb_phys, mb_phys + sizeof *mb}, {0, 0}};
+  int navail = read_mmap(mb, avail), nres = 1;
+  const void *initrd = NULL;
+  size_t initrd_size = 0;
+  if ((mb->flags & MB_INFO_MODS) && mb->mods_count > 0) {
+    const struct mb_module *m = P2V(mb->mods_addr);
+    reserved[nres][0] = m->start, reserved[nres++][1] = m->end;
+    initrd = P2V(m->start);
+    initrd_size = m->end - m->start;
+  }
+  kalloc_init(avail, navail, reserved, nres);
+  klog("memory: %lu KiB free\n", pages_free() * 4);
+  kernel_pml4[0] = 0; // drop the identity map the boot code needed
+  write_cr3(read_cr3());
+  cpu_init();
+  trap_init();
+  if (!initrd)
+    panic("no initramfs: pass one with -initrd");
+  ramfs_init(initrd, initrd_size);
+  user_init(kernel_cmdline);
+  scheduler();
+}
+
+// PID 1: /init with the command line (minus the kernel's own words) as arguments, and
+// the console as descriptors 0, 1 and 2.
+void user_init(const char *cmdline) {
+  struct proc *p = proc_alloc();
+  if (!p)
+    panic("user_init: out of memory");
+  initproc = p;
+  p->cwd = kstrdup("/");
+  p->vm = vm_create();
+  p->umask = 022;
+  strncpy_k(p->name, "init", sizeof p->name);
+  char *argv[32], *words = kstrdup(cmdline);
+  int argc = 0;
+  argv[argc++] = "/init";
+  for (char *w = words; w && *w && argc < 31;) {
+    while (*w == ' ')
+      *w++ = 0;
+    if (!*w)
+      break;
+    if (!(argc == 1 && strncmp(w, "quiet", 5) == 0 && (w[5] == ' ' || !w[5])))
+      argv[argc++] = w;
+    while (*w && *w != ' ')
+      w++;
+  }
+  argv[argc] = NULL;
+  char *envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=vt100", NULL};
+  cpu.proc = p; // exec works on the current process
+  for (int fd = 0; fd < 3; fd++) {
+    struct file *f;
+    if (vfs_open("debug:", O_RDWR, 0, &f) < 0 || fd_install(f, fd, false) != fd)
+      panic("user_init: no console");
+  }
+  int r = execve_path("/init", argv, envp);
+  if (r < 0)
+    panic("cannot run /init: error %d", r);
+  cpu.proc = NULL;
+  vm_activate(NULL);
+  p->state = P_RUNNABLE;
+}

@@ -1,0 +1,23 @@
+// Path names: which scheme a path goes to, and lexical clean-up. Pure, unit-tested.
+#pragma once
+#include "types.h"
+
+#define PATH_MAX_K 4096
+#define SCHEME_NAME_MAX 16
+
+// Decide the scheme of a path:
+//   "name:rest"          -> scheme "name", rest "rest"  (name is [a-z0-9_-]+, no '/')
+//   "/scheme/name/rest"  -> scheme "name", rest "rest"  ("/scheme/name" -> rest "")
+//   "/x/y" or "x/y"      -> scheme "" (the root file scheme), rest = the path unchanged
+// scheme must hold SCHEME_NAME_MAX bytes. Returns 0 or -ENAMETOOLONG (scheme name too
+// long) or -ENOENT (empty path).
+int path_scheme(const char *path, char *scheme, const char **rest);
+
+// Make an absolute, clean path from cwd (absolute) and path (absolute or relative):
+// collapses "//", drops ".", and resolves ".." lexically (never above "/").
+// Writes at most outsz bytes including the NUL. Returns the length, or -ENAMETOOLONG.
+int path_clean(const char *cwd, const char *path, char *out, size_t outsz);
+
+// Next component of a path: skips leading '/', sets *comp and *len, returns the rest
+// (pointing just past the component). Returns NULL when there is no component left.
+const char *path_next(const char *p, const char **comp, size_t *len);

@@ -1,0 +1,222 @@
+// The process table, the scheduler, sleeping and waking, and the life of a process:
+// fork, exit, wait.
+#include "proc.h"
+#include "signal.h"
+
+struct cpu cpu;
+struct proc *proctab[NPROC];
+struct proc *initproc;
+static int next_pid = 1;
+#define PID_MAX 32768
+
+void proc_init(void) {}
+
+struct proc *proc_find(int pid) {
+  for (int i = 0; i < NPROC; i++)
+    if (proctab[i] && proctab[i]->pid == pid && proctab[i]->state != P_UNUSED)
+      return proctab[i];
+  return NULL;
+}
+
+static int alloc_pid(void) {
+  for (int tries = 0; tries < PID_MAX; tries++) {
+    int pid = next_pid;
+    next_pid = next_pid % (PID_MAX - 1) + 1;
+    if (!proc_find(pid))
+      return pid;
+  }
+  return -EAGAIN;
+}
+
+int user_proc_count(uint32_t ruid) {
+  int n = 0;
+  for (int i = 0; i < NPROC; i++)
+    if (proctab[i] && proctab[i]->ruid == ruid)
+      n++;
+  return n;
+}
+
+// A new process with a kernel stack whose first swtch() lands in forkret and then
+// returns to user mode through whatever the caller puts in the trapframe.
+struct proc *proc_alloc(void) {
+  int slot = 0;
+  while (slot < NPROC && proctab[slot])
+    slot++;
+  if (slot == NPROC)
+    return NULL;
+  struct proc *p = kmalloc(sizeof *p);
+  if (!p)
+    return NULL;
+  p->kstack = page_alloc(KSTACK_SIZE / PAGE_SIZE);
+  int pid = alloc_pid();
+  if (!p->kstack || pid < 0) {
+    if (p->kstack)
+      page_free(p->kstack, KSTACK_SIZE / PAGE_SIZE);
+    kfree(p);
+    return NULL;
+  }
+  p->pid = pid;
+  p->tf = (struct trapframe *)(p->kstack + KSTACK_SIZE) - 1;
+  uint64_t *sp = (uint64_t *)p->tf - 7;
+  sp[6] = (uint64_t)forkret; // swtch pops six registers, then returns here
+  p->ctx_rsp = (uint64_t)sp;
+  // A fresh FPU image: x87 control word 0x37f and MXCSR 0x1f80, as after FNINIT/reset.
+  *(uint16_t *)&p->fpu[0] = 0x37f;
+  *(uint32_t *)&p->fpu[24] = 0x1f80;
+  p->state = P_UNUSED; // the caller makes it runnable once it is complete
+  proctab[slot] = p;
+  return p;
+}
+
+// Release everything of a process that has been reaped (or never ran).
+void proc_free(struct proc *p) {
+  for (int i = 0; i < NPROC; i++)
+    if (proctab[i] == p)
+      proctab[i] = NULL;
+  if (cpu.fpu_owner == p)
+    cpu.fpu_owner = NULL;
+  if (p->vm)
+    vm_free(p->vm);
+  fd_close_all(p);
+  kfree(p->cwd);
+  kfree(p->exe);
+  page_free(p->kstack, KSTACK_SIZE / PAGE_SIZE);
+  kfree(p);
+}
+
+// Called on a new process's first run, from forkret (entry.S).
+void proc_first_run(void) {}
+
+static void fpu_switch(struct proc *p) {
+  if (cpu.fpu_owner == p)
+    return; // the FPU still holds p's registers: nothing to do
+  if (cpu.fpu_owner)
+    __asm__ volatile("fxsave64 %0" : "=m"(cpu.fpu_owner->fpu));
+  __asm__ volatile("fxrstor64 %0" ::"m"(p->fpu));
+  cpu.fpu_owner = p;
+}
+
+// Load what user mode sees of p besides its trapframe: address space, FPU, segments.
+static void switch_in(struct proc *p) {
+  cpu.proc = p;
+  p->state = P_RUNNING;
+  cpu_set_kstack((uint64_t)&p->tf->fs_base);
+  vm_activate(p->vm);
+  fpu_switch(p);
+  __asm__ volatile("mov %0, %%ds; mov %1, %%es; mov %2, %%fs; mov %3, %%gs" ::"r"(p->tf->ds),
+                   "r"(p->tf->es), "r"(p->tf->fs), "r"(p->tf->gs));
+  wrmsr(MSR_FS_BASE, p->tf->fs_base);
+  wrmsr(MSR_GS_BASE, p->tf->gs_base);
+}
+
+// Round robin over the process table. With nothing to run, wait for an interrupt with
+// interrupts enabled: the only place the kernel ever takes one.
+void scheduler(void) {
+  static int last;
+  for (;;) {
+    bool ran = false;
+    for (int n = 1; n <= NPROC; n++) {
+      int i = (last + n) % NPROC;
+      struct proc *p = proctab[i];
+      if (!p || p->state != P_RUNNABLE)
+        continue;
+      last = i;
+      switch_in(p);
+      swtch(&cpu.sched_rsp, p->ctx_rsp);
+      cpu.proc = NULL;
+      ran = true;
+      break;
+    }
+    if (!ran)
+      sti_hlt_cli();
+  }
+}
+
+// Give the CPU back to the scheduler. The caller has set the process's state.
+void sched(void) {
+  struct proc *p = myproc();
+  uint64_t ds, es, fs, gs;
+  __asm__ volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
+                   : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
+  p->tf->ds = ds & 0xffff, p->tf->es = es & 0xffff, p->tf->fs = fs & 0xffff, p->tf->gs = gs & 0xffff;
+  swtch(&p->ctx_rsp, cpu.sched_rsp);
+}
+
+void yield(void) {
+  myproc()->state = P_RUNNABLE;
+  sched();
+}
+
+// Sleep until wakeup(chan). Returns 0, or -EINTR if a signal interrupted the sleep
+// (or was already pending, so the caller never blocks with a signal waiting).
+int sleep_on(void *chan) { return sleep_until(chan, 0); }
+
+int sleep_until(void *chan, uint64_t tick) {
+  struct proc *p = myproc();
+  if (p->killed || p->pending)
+    return -EINTR;
+  p->chan = chan;
+  p->wake_tick = tick;
+  p->wake_reason = 0;
+  p->state = P_SLEEPING;
+  sched();
+  p->chan = NULL;
+  p->wake_tick = 0;
+  return p->wake_reason;
+}
+
+void wakeup(void *chan) {
+  for (int i = 0; i < NPROC; i++) {
+    struct proc *p = proctab[i];
+    if (p && p->state == P_SLEEPING && p->chan == chan) {
+      p->wake_reason = 0;
+      p->state = P_RUNNABLE;
+    }
+  }
+}
+
+// Timer interrupt: wake the sleepers whose time has come.
+void wake_timers(void) {
+  for (int i = 0; i < NPROC; i++) {
+    struct proc *p = proctab[i];
+    if (p && p->state == P_SLEEPING && p->wake_tick && p->wake_tick <= ticks) {
+      p->wake_reason = 0;
+      p->state = P_RUNNABLE;
+    }
+  }
+}
+
+// End the current process with a wait status (Linux encoding). Its memory and files go
+// now; the process table slot and kernel stack stay until the parent reaps it.
+void proc_exit(int status) {
+  struct proc *p = myproc();
+  if (p == initproc)
+    panic("init exited with status 0x%x", status);
+  if (p->clear_child_tid) {
+    uint32_t zero = 0;
+    copyout(p->clear_child_tid, &zero, sizeof zero);
+  }
+  vfork_release(p);
+  fd_close_all(p);
+  vm_activate(NULL);
+  vm_free(p->vm);
+  p->vm = NULL;
+  for (int i = 0; i < NPROC; i++) // orphans go to init, which reaps them
+    if (proctab[i] && proctab[i]->parent == p) {
+      proctab[i]->parent = initproc;
+      if (proctab[i]->state == P_ZOMBIE)
+        wakeup(initproc);
+    }
+  p->exit_status = status;
+  p->state = P_ZOMBIE;
+  struct siginfo_k info = {.signo = SIGCHLD, .code = SI_KERNEL, .pid = p->pid};
+  signal_send(p->parent, &info);
+  wakeup(p->parent);
+  sched();
+  panic("zombie ran");
+}
+
+void proc_kill(struct proc *p) {
+  struct siginfo_k info = {.signo = SIGKILL, .code = SI_USER};
+  signal_send(p, &info);
+}

@@ -1,0 +1,91 @@
+// Processes, their saved user registers, and their kernel stacks.
+//
+// Locking: Vitrine runs on one CPU and the kernel is not preemptible: interrupts are off
+// whenever the CPU is in kernel mode (the syscall entry masks IF, interrupt gates clear
+// it), except in the scheduler's idle loop. Kernel code therefore runs to completion
+// until it sleeps, and that is the lock for every field below. Interrupt handlers touch
+// only the fields marked "IRQ".
+#pragma once
+#include "defs.h"
+
+// The one saved-register frame. Every entry from user mode (syscall, exception, IRQ)
+// saves all user registers here, at the top of the process's kernel stack. The layout is
+// exactly Linux's struct user_regs_struct, which proc:PID/regs/int exposes unchanged.
+// rip..ss are where the CPU pushes its interrupt frame; orig_rax is where it pushes an
+// error code; fs_base..gs are kept by the kernel (the CPU never pushes them).
+struct trapframe {
+  uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10; // 0 .. 56
+  uint64_t r9, r8, rax, rcx, rdx, rsi, rdi;        // 64 .. 112
+  uint64_t orig_rax;                               // 120: syscall number, or -1
+  uint64_t rip, cs, rflags, rsp, ss;               // 128 .. 160: the iretq frame
+  uint64_t fs_base, gs_base;                       // 168, 176
+  uint64_t ds, es, fs, gs;                         // 184 .. 208
+};
+_Static_assert(sizeof(struct trapframe) == 216, "user_regs_struct is 216 bytes");
+_Static_assert(__builtin_offsetof(struct trapframe, orig_rax) == TF_ORIG_RAX, "entry.S");
+_Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "entry.S");
+_Static_assert(__builtin_offsetof(struct trapframe, rsp) == TF_RSP, "entry.S");
+_Static_assert(__builtin_offsetof(struct trapframe, fs_base) == TF_HWTOP, "entry.S");
+
+#define KSTACK_SIZE (4 * PAGE_SIZE)
+#define NOFILE 256    // descriptors per process
+#define NPROC 128     // process table size
+#define MAX_USER_PROCS 96 // per real uid (not root): fork bombs fail with EAGAIN
+
+enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+
+struct vma {
+  uint64_t start, end;  // page-aligned [start, end)
+  int prot;             // PROT_* the process asked for
+  int kind;             // VMA_*
+  // File-backed contents: bytes [file_start, file_end) come from file_data, the rest
+  // of the area reads as zero. The data is the initramfs's, which is never freed.
+  uint64_t file_start, file_end;
+  const uint8_t *file_data;
+  struct vma *next;     // sorted by start
+};
+enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK };
+
+struct vm {
+  uint64_t *pml4;       // kernel-virtual; entries 256..511 are the shared kernel half
+  struct vma *vmas;
+  uint64_t brk_start, brk; // program break: [brk_start, brk) is the heap
+  uint64_t mmap_top;    // anonymous mmaps without a hint go below this, downwards
+};
+
+struct proc {
+  int pid;
+  enum procstate state;
+  char name[16];             // the comm: basename of the program, or PR_SET_NAME
+  uint8_t *kstack;           // KSTACK_SIZE bytes; the trapframe sits at the top
+  struct trapframe *tf;
+  uint64_t ctx_rsp;          // kernel rsp saved by swtch() while not running
+  struct vm *vm;
+  struct proc *parent;
+  void *chan;                // what a sleeping process waits for
+  uint64_t wake_tick;        // a sleeping process with a timeout wakes at this tick (IRQ)
+  bool killed;               // deliver SIGKILL at the next return to user
+  int wake_reason;           // what sleep_on() returns: 0, or -EINTR if interrupted
+  uint64_t pending;          // signals waiting to be acted on, bit (sig - 1)
+  int fatal_sig;             // a synchronous fault's signal: acted on first
+  int exit_status;           // wait status (Linux encoding) once a zombie
+  struct file *files[NOFILE];
+  uint64_t cloexec[NOFILE / 64];
+  char *cwd;                 // absolute, clean path
+  char *exe;                 // path of the running program
+  uint32_t ruid, euid, suid, rgid, egid, sgid;
+  uint32_t umask;
+  uint64_t clear_child_tid;  // set_tid_address / CLONE_CHILD_CLEARTID
+  bool vfork_pending;        // the parent waits (vfork) until this child execs or exits
+  uint8_t fpu[512] __attribute__((aligned(16))); // FXSAVE image
+};
+
+struct cpu {
+  struct proc *proc;         // running process, or NULL in the scheduler
+  uint64_t sched_rsp;        // the scheduler's saved kernel rsp
+  struct proc *fpu_owner;    // whose registers are live in the FPU/SSE unit
+};
+extern struct cpu cpu;
+extern struct proc *proctab[NPROC];
+
+static inline struct proc *myproc(void) { return cpu.proc; }

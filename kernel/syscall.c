@@ -1,0 +1,36 @@
+// System-call dispatch. The table is built from syscalls.def; numbers outside it, or
+// holes in it, give -ENOSYS (never an index past the end, whatever a tracer wrote).
+#include "syscall.h"
+
+struct syscall_entry {
+  const char *name;
+  long (*fn)(struct trapframe *tf);
+};
+
+static const struct syscall_entry table[] = {
+#define SYSCALL(nr, name) [nr] = {#name, sys_##name},
+#include "syscalls.def"
+#undef SYSCALL
+};
+
+const char *syscall_name(uint64_t nr) {
+  return nr < ARRAY_SIZE(table) && table[nr].name ? table[nr].name : NULL;
+}
+
+// SYSRET is only safe for a frame that SYSCALL itself could have produced: otherwise a
+// non-canonical rip would fault in kernel mode on Intel CPUs (CVE-2012-0217), and TF or
+// RF would not be restored as they should. Anything else returns through IRETQ.
+static bool sysret_ok(const struct trapframe *tf) {
+  return tf->rip == tf->rcx && tf->rip < USER_TOP && tf->r11 == tf->rflags &&
+         tf->cs == USER_CS && tf->ss == USER_DS && !(tf->rflags & (FL_TF | FL_RF));
+}
+
+long syscall_dispatch(struct trapframe *tf) {
+  uint64_t nr = tf->orig_rax;
+  long r = -ENOSYS;
+  if (nr < ARRAY_SIZE(table) && table[nr].fn)
+    r = table[nr].fn(tf);
+  tf->rax = r;
+  usertrapret();
+  return sysret_ok(tf);
+}

@@ -1,0 +1,16 @@
+// System-call handlers: each takes the trapframe and reads its arguments from the
+// registers of the Linux calling convention (rdi, rsi, rdx, r10, r8, r9), so a tracer
+// that rewrote them at a syscall-entry stop is obeyed.
+#pragma once
+#include "proc.h"
+
+#define ARG0 (tf->rdi)
+#define ARG1 (tf->rsi)
+#define ARG2 (tf->rdx)
+#define ARG3 (tf->r10)
+#define ARG4 (tf->r8)
+#define ARG5 (tf->r9)
+
+#define SYSCALL(nr, name) long sys_##name(struct trapframe *tf);
+#include "syscalls.def"
+#undef SYSCALL

@@ -1,0 +1,395 @@
+// File system calls. Data moves between the user's buffer and the scheme through a
+// kernel bounce buffer, so schemes never see user pointers.
+#include "syscall.h"
+#include "file.h"
+#include "path.h"
+
+#define AT_FDCWD -100
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_EMPTY_PATH 0x1000
+#define BOUNCE 16384
+#define IOV_MAX 1024
+
+// ---- reading and writing ----
+static long do_read(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
+  if (!file_readable(f) || !f->scheme->read)
+    return -EBADF;
+  if (!user_range_ok(ubuf, n))
+    return -EFAULT;
+  char *kbuf = kmalloc(BOUNCE);
+  if (!kbuf)
+    return -ENOMEM;
+  size_t done = 0;
+  long r = 0;
+  while (done < n) {
+    size_t chunk = MIN(n - done, BOUNCE);
+    r = f->scheme->read(f, kbuf, chunk, *off);
+    if (r <= 0)
+      break;
+    if (copyout(ubuf + done, kbuf, r) < 0) {
+      r = -EFAULT;
+      break;
+    }
+    done += r, *off += r;
+    if ((size_t)r < chunk || !f->scheme->seek)
+      break; // a short read, or a stream: return what we have rather than block again
+  }
+  kfree(kbuf);
+  return done ? (long)done : r;
+}
+
+static long do_write(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
+  if (!file_writable(f) || !f->scheme->write)
+    return -EBADF;
+  if (!user_range_ok(ubuf, n))
+    return -EFAULT;
+  char *kbuf = kmalloc(BOUNCE);
+  if (!kbuf)
+    return -ENOMEM;
+  size_t done = 0;
+  long r = 0;
+  while (done < n) {
+    size_t chunk = MIN(n - done, BOUNCE);
+    if (copyin(kbuf, ubuf + done, chunk) < 0) {
+      r = -EFAULT;
+      break;
+    }
+    r = f->scheme->write(f, kbuf, chunk, *off);
+    if (r <= 0)
+      break;
+    done += r, *off += r;
+    if ((size_t)r < chunk)
+      break;
+  }
+  kfree(kbuf);
+  return done ? (long)done : r;
+}
+
+long sys_read(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  return f ? do_read(f, ARG1, ARG2, &f->off) : -EBADF;
+}
+
+long sys_write(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  return f ? do_write(f, ARG1, ARG2, &f->off) : -EBADF;
+}
+
+static long positional(struct trapframe *tf, bool write) {
+  struct file *f = file_get(ARG0);
+  if (!f)
+    return -EBADF;
+  if (!f->scheme->seek)
+    return -ESPIPE;
+  if ((int64_t)ARG3 < 0)
+    return -EINVAL;
+  uint64_t off = ARG3;
+  return write ? do_write(f, ARG1, ARG2, &off) : do_read(f, ARG1, ARG2, &off);
+}
+
+long sys_pread64(struct trapframe *tf) { return positional(tf, false); }
+long sys_pwrite64(struct trapframe *tf) { return positional(tf, true); }
+
+struct iovec_k {
+  uint64_t base, len;
+};
+
+static long vectored(struct trapframe *tf, bool write) {
+  struct file *f = file_get(ARG0);
+  int cnt = ARG2;
+  if (!f)
+    return -EBADF;
+  if (cnt < 0 || cnt > IOV_MAX)
+    return -EINVAL;
+  struct iovec_k *iov = kmalloc(cnt * sizeof *iov + 1);
+  long r = -ENOMEM, done = 0;
+  if (!iov)
+    return r;
+  if ((r = copyin(iov, ARG1, cnt * sizeof *iov)) < 0)
+    goto out;
+  uint64_t total = 0;
+  for (int i = 0; i < cnt; i++, total += iov[i - 1].len)
+    if (iov[i].len > INT64_MAX - total) {
+      r = -EINVAL;
+      goto out;
+    }
+  for (int i = 0; i < cnt; i++) {
+    if (!iov[i].len)
+      continue;
+    r = write ? do_write(f, iov[i].base, iov[i].len, &f->off) : do_read(f, iov[i].base, iov[i].len, &f->off);
+    if (r < 0)
+      break;
+    done += r;
+    if ((uint64_t)r < iov[i].len)
+      break;
+  }
+  r = done ? done : r;
+out:
+  kfree(iov);
+  return r;
+}
+
+long sys_readv(struct trapframe *tf) { return vectored(tf, false); }
+long sys_writev(struct trapframe *tf) { return vectored(tf, true); }
+
+long sys_lseek(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  if (!f)
+    return -EBADF;
+  if (!f->scheme->seek)
+    return -ESPIPE;
+  return f->scheme->seek(f, ARG1, ARG2);
+}
+
+long sys_ioctl(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  if (!f)
+    return -EBADF;
+  return f->scheme->ioctl ? f->scheme->ioctl(f, ARG1, ARG2) : -ENOTTY;
+}
+
+// ---- paths ----
+// The path argument of an *at() call as a path the VFS takes: absolute, scheme-
+// qualified, or made absolute from the directory dirfd refers to. out: PATH_MAX_K.
+static int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
+  long n = copyinstr(out, upath, PATH_MAX_K);
+  if (n < 0)
+    return n;
+  if (n == 0)
+    return empty_ok ? 0 : -ENOENT;
+  if (out[0] == '/' || dirfd == AT_FDCWD || strchr(out, ':'))
+    return 0;
+  struct file *d = file_get(dirfd);
+  if (!d)
+    return -EBADF;
+  char *tmp = kmalloc(PATH_MAX_K);
+  if (!tmp)
+    return -ENOMEM;
+  int r = ramfs_file_path(d, tmp, PATH_MAX_K);
+  if (r >= 0)
+    r = path_clean(tmp, out, out, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
+  kfree(tmp);
+  return r;
+}
+
+static long open_at(int dirfd, uint64_t upath, int flags, int mode) {
+  char *path = kmalloc(PATH_MAX_K);
+  if (!path)
+    return -ENOMEM;
+  struct file *f;
+  long r = user_path_at(dirfd, upath, path, false);
+  if (r >= 0)
+    r = vfs_open(path, flags & ~O_CLOEXEC, mode, &f);
+  if (r >= 0) {
+    r = fd_install(f, 0, flags & O_CLOEXEC);
+    if (r < 0)
+      file_put(f);
+  }
+  kfree(path);
+  return r;
+}
+
+long sys_open(struct trapframe *tf) { return open_at(AT_FDCWD, ARG0, ARG1, ARG2); }
+long sys_openat(struct trapframe *tf) { return open_at(ARG0, ARG1, ARG2, ARG3); }
+long sys_close(struct trapframe *tf) { return fd_close(ARG0); }
+
+static long stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags) {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+    return -EINVAL;
+  char *path = kmalloc(PATH_MAX_K);
+  if (!path)
+    return -ENOMEM;
+  struct stat st;
+  long r = user_path_at(dirfd, upath, path, flags & AT_EMPTY_PATH);
+  if (r >= 0 && !path[0]) { // AT_EMPTY_PATH: dirfd itself
+    struct file *f = dirfd == AT_FDCWD ? NULL : file_get(dirfd);
+    r = dirfd == AT_FDCWD ? vfs_stat(".", true, &st) : f ? f->scheme->stat(f, &st) : -EBADF;
+  } else if (r >= 0) {
+    r = vfs_stat(path, !(flags & AT_SYMLINK_NOFOLLOW), &st);
+  }
+  if (r >= 0)
+    r = copyout(ust, &st, sizeof st);
+  kfree(path);
+  return r;
+}
+
+long sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0, ARG1, 0); }
+long sys_lstat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0, ARG1, AT_SYMLINK_NOFOLLOW); }
+long sys_newfstatat(struct trapframe *tf) { return stat_at(ARG0, ARG1, ARG2, ARG3); }
+
+long sys_fstat(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  if (!f)
+    return -EBADF;
+  struct stat st;
+  int r = f->scheme->stat ? f->scheme->stat(f, &st) : -EBADF;
+  return r < 0 ? r : copyout(ARG1, &st, sizeof st);
+}
+
+static long access_at(int dirfd, uint64_t upath, int mode) {
+  if (mode & ~7)
+    return -EINVAL;
+  char *path = kmalloc(PATH_MAX_K);
+  if (!path)
+    return -ENOMEM;
+  struct stat st;
+  long r = user_path_at(dirfd, upath, path, false);
+  if (r >= 0)
+    r = vfs_stat(path, true, &st);
+  if (r >= 0)
+    r = vfs_access(&st, mode);
+  kfree(path);
+  return r;
+}
+
+long sys_access(struct trapframe *tf) { return access_at(AT_FDCWD, ARG0, ARG1); }
+long sys_faccessat(struct trapframe *tf) { return access_at(ARG0, ARG1, ARG2); }
+
+static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t size) {
+  if (size <= 0)
+    return -EINVAL;
+  char *path = kmalloc(PATH_MAX_K), *buf = kmalloc(PATH_MAX_K);
+  long r = -ENOMEM;
+  if (path && buf)
+    r = user_path_at(dirfd, upath, path, false);
+  if (r >= 0)
+    r = vfs_readlink(path, buf, MIN((uint64_t)size, PATH_MAX_K));
+  if (r >= 0 && copyout(ubuf, buf, r) < 0)
+    r = -EFAULT;
+  kfree(path);
+  kfree(buf);
+  return r;
+}
+
+long sys_readlink(struct trapframe *tf) { return readlink_at(AT_FDCWD, ARG0, ARG1, ARG2); }
+long sys_readlinkat(struct trapframe *tf) { return readlink_at(ARG0, ARG1, ARG2, ARG3); }
+
+long sys_getdents64(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  if (!f)
+    return -EBADF;
+  if (!f->scheme->readdir)
+    return -ENOTDIR;
+  size_t n = MIN(ARG2, BOUNCE);
+  if (!user_range_ok(ARG1, n))
+    return -EFAULT;
+  char *kbuf = kmalloc(BOUNCE);
+  if (!kbuf)
+    return -ENOMEM;
+  uint64_t saved = f->off;
+  long r = f->scheme->readdir(f, kbuf, n);
+  if (r > 0 && copyout(ARG1, kbuf, r) < 0) {
+    f->off = saved; // nothing was delivered: don't skip the entries
+    r = -EFAULT;
+  }
+  kfree(kbuf);
+  return r;
+}
+
+// ---- descriptors ----
+long sys_dup(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  if (!f)
+    return -EBADF;
+  int fd = fd_install(file_dup(f), 0, false);
+  if (fd < 0)
+    file_put(f);
+  return fd;
+}
+
+static long dup_to(int oldfd, int newfd, int flags) {
+  struct file *f = file_get(oldfd);
+  if (!f || newfd < 0 || newfd >= NOFILE)
+    return -EBADF;
+  if (flags & ~O_CLOEXEC)
+    return -EINVAL;
+  if (oldfd == newfd)
+    return newfd;
+  file_dup(f);
+  fd_close(newfd);
+  return fd_install(f, newfd, flags & O_CLOEXEC);
+}
+
+long sys_dup2(struct trapframe *tf) {
+  if (ARG0 == ARG1) // dup2 of a descriptor to itself only checks it
+    return file_get(ARG0) ? (long)ARG1 : -EBADF;
+  return dup_to(ARG0, ARG1, 0);
+}
+
+long sys_dup3(struct trapframe *tf) {
+  if (ARG0 == ARG1)
+    return -EINVAL;
+  return dup_to(ARG0, ARG1, ARG2);
+}
+
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
+
+long sys_fcntl(struct trapframe *tf) {
+  int fd = ARG0;
+  struct file *f = file_get(fd);
+  if (!f)
+    return -EBADF;
+  switch (ARG1) {
+  case F_DUPFD:
+  case F_DUPFD_CLOEXEC: {
+    if ((int64_t)ARG2 < 0 || ARG2 >= NOFILE)
+      return -EINVAL;
+    int r = fd_install(file_dup(f), ARG2, ARG1 == F_DUPFD_CLOEXEC);
+    if (r < 0)
+      file_put(f);
+    return r;
+  }
+  case F_GETFD:
+    return fd_cloexec(fd) ? FD_CLOEXEC : 0;
+  case F_SETFD:
+    fd_set_cloexec(fd, ARG2 & FD_CLOEXEC);
+    return 0;
+  case F_GETFL:
+    return f->flags;
+  case F_SETFL:
+    f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | (ARG2 & (O_APPEND | O_NONBLOCK));
+    return 0;
+  }
+  return -EINVAL;
+}
+
+// ---- working directory ----
+long sys_getcwd(struct trapframe *tf) {
+  const char *cwd = myproc()->cwd;
+  size_t n = strlen(cwd) + 1;
+  if (ARG1 < n)
+    return -ERANGE;
+  int r = copyout(ARG0, cwd, n);
+  return r < 0 ? r : (long)n;
+}
+
+long sys_chdir(struct trapframe *tf) {
+  char *path = kmalloc(PATH_MAX_K), *clean = kmalloc(PATH_MAX_K);
+  struct stat st;
+  long r = -ENOMEM;
+  if (path && clean)
+    r = user_path_at(AT_FDCWD, ARG0, path, false);
+  if (r >= 0)
+    r = path_clean(myproc()->cwd, path, clean, PATH_MAX_K);
+  if (r >= 0)
+    r = ramfs_stat_path(clean, true, &st);
+  if (r >= 0 && !S_ISDIR(st.st_mode))
+    r = -ENOTDIR;
+  if (r >= 0 && (r = vfs_access(&st, 1)) >= 0) {
+    char *d = kstrdup(clean);
+    r = d ? 0 : -ENOMEM;
+    if (d) {
+      kfree(myproc()->cwd);
+      myproc()->cwd = d;
+    }
+  }
+  kfree(path);
+  kfree(clean);
+  return r;
+}

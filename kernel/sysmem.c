@@ -1,0 +1,92 @@
+// Memory system calls: brk, mmap (anonymous, private), munmap, mprotect.
+#include "syscall.h"
+#include "elf.h"
+
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x100
+#define MAP_DENYWRITE 0x800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_STACK 0x20000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | \
+                   MAP_DENYWRITE | MAP_EXECUTABLE | MAP_NORESERVE | MAP_POPULATE |      \
+                   MAP_STACK | MAP_FIXED_NOREPLACE)
+#define PAGE_OFF(x) ((x) & (PAGE_SIZE - 1))
+
+long sys_brk(struct trapframe *tf) {
+  struct vm *vm = myproc()->vm;
+  uint64_t want = ARG0, old_end = ALIGN_UP(vm->brk, PAGE_SIZE);
+  if (want < vm->brk_start || want >= USER_TOP)
+    return vm->brk;
+  uint64_t new_end = ALIGN_UP(want, PAGE_SIZE);
+  if (new_end > old_end) {
+    if (!vm_range_free(vm, old_end, new_end - old_end) ||
+        vm_map_area(vm, old_end, new_end - old_end, PROT_READ | PROT_WRITE, VMA_HEAP, NULL, 0, 0) < 0)
+      return vm->brk; // as Linux: failure is the unchanged break
+  } else if (new_end < old_end && vm_unmap(vm, new_end, old_end - new_end) < 0) {
+    return vm->brk;
+  }
+  vm->brk = want;
+  return want;
+}
+
+long sys_mmap(struct trapframe *tf) {
+  uint64_t addr = ARG0, len = ARG1;
+  int prot = ARG2, flags = ARG3;
+  struct vm *vm = myproc()->vm;
+  if (!len || (prot & ~7) || (flags & ~MAP_KNOWN) || PAGE_OFF(ARG5))
+    return -EINVAL;
+  int type = flags & (MAP_SHARED | MAP_PRIVATE);
+  if (type != MAP_PRIVATE && type != MAP_SHARED)
+    return -EINVAL;
+  if (!(flags & MAP_ANONYMOUS) || type == MAP_SHARED)
+    return -ENODEV; // file and shared mappings are not supported (docs/syscalls.md)
+  if (len > USER_TOP)
+    return -ENOMEM;
+  len = ALIGN_UP(len, PAGE_SIZE);
+  bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+  if (fixed) {
+    if (PAGE_OFF(addr))
+      return -EINVAL;
+    if (!user_range_ok(addr, len) || addr < PAGE_SIZE)
+      return -ENOMEM;
+    if (!vm_range_free(vm, addr, len)) {
+      if (flags & MAP_FIXED_NOREPLACE)
+        return -EEXIST;
+      int r = vm_unmap(vm, addr, len);
+      if (r < 0)
+        return r;
+    }
+  } else if (!(addr && !PAGE_OFF(addr) && addr >= PAGE_SIZE && user_range_ok(addr, len) &&
+               vm_range_free(vm, addr, len))) {
+    addr = vm_find_free(vm, len); // the hint is only a hint
+    if (!addr)
+      return -ENOMEM;
+  }
+  int r = vm_map_area(vm, addr, len, prot, VMA_ANON, NULL, 0, 0);
+  return r < 0 ? r : (long)addr;
+}
+
+long sys_munmap(struct trapframe *tf) {
+  uint64_t addr = ARG0, len = ARG1;
+  if (PAGE_OFF(addr) || !len || !user_range_ok(addr, ALIGN_UP(len, PAGE_SIZE)))
+    return -EINVAL;
+  return vm_unmap(myproc()->vm, addr, ALIGN_UP(len, PAGE_SIZE));
+}
+
+long sys_mprotect(struct trapframe *tf) {
+  uint64_t addr = ARG0, len = ALIGN_UP(ARG1, PAGE_SIZE);
+  int prot = ARG2;
+  if (PAGE_OFF(addr) || (prot & ~7) || ARG1 > USER_TOP)
+    return -EINVAL;
+  if (!len)
+    return 0;
+  if (!user_range_ok(addr, len))
+    return -ENOMEM;
+  return vm_protect(myproc()->vm, addr, len, prot);
+}

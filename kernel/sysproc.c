@@ -1,0 +1,255 @@
+// Process system calls: identity, fork/clone, exec, exit, wait, signals (first stage).
+#include "syscall.h"
+#include "file.h"
+#include "signal.h"
+
+long sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
+long sys_gettid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
+long sys_getppid(struct trapframe *tf) {
+  (void)tf;
+  return myproc()->parent ? myproc()->parent->pid : 0;
+}
+long sys_getuid(struct trapframe *tf) { (void)tf; return myproc()->ruid; }
+long sys_geteuid(struct trapframe *tf) { (void)tf; return myproc()->euid; }
+long sys_getgid(struct trapframe *tf) { (void)tf; return myproc()->rgid; }
+long sys_getegid(struct trapframe *tf) { (void)tf; return myproc()->egid; }
+
+long sys_sched_yield(struct trapframe *tf) {
+  (void)tf;
+  yield();
+  return 0;
+}
+
+// ---- fork and clone ----
+#define CSIGNAL 0x000000ff
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+// Threads and shared tables are not supported; vfork's shared memory is emulated by a
+// copy, which is indistinguishable for a child that only execs or exits.
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
+                         CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+
+static struct proc *fork_proc(struct proc *p) {
+  if (p->ruid != 0 && user_proc_count(p->ruid) >= MAX_USER_PROCS)
+    return NULL;
+  struct proc *c = proc_alloc();
+  if (!c)
+    return NULL;
+  c->vm = vm_clone(p->vm);
+  c->cwd = kstrdup(p->cwd);
+  c->exe = kstrdup(p->exe ? p->exe : "");
+  if (!c->vm || !c->cwd || !c->exe) {
+    proc_free(c);
+    return NULL;
+  }
+  *c->tf = *p->tf;
+  c->tf->rax = 0;
+  if (cpu.fpu_owner == p) // the child starts with the parent's live FPU registers
+    __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
+  memcpy(c->fpu, p->fpu, sizeof c->fpu);
+  fd_clone(c, p);
+  memcpy(c->name, p->name, sizeof c->name);
+  c->parent = p;
+  c->ruid = p->ruid, c->euid = p->euid, c->suid = p->suid;
+  c->rgid = p->rgid, c->egid = p->egid, c->sgid = p->sgid;
+  c->umask = p->umask;
+  return c;
+}
+
+static long do_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid) {
+  if (flags & ~CLONE_SUPPORTED)
+    return -EINVAL;
+  if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+    return -EINVAL; // a thread: not supported
+  struct proc *p = myproc(), *c = fork_proc(p);
+  if (!c)
+    return -EAGAIN;
+  if (newsp)
+    c->tf->rsp = newsp;
+  uint32_t pid = c->pid;
+  if (flags & CLONE_CHILD_SETTID)
+    vm_copy(c->vm, ctid, &pid, sizeof pid, true, false);
+  if (flags & CLONE_PARENT_SETTID)
+    copyout(ptid, &pid, sizeof pid);
+  if (flags & CLONE_CHILD_CLEARTID)
+    c->clear_child_tid = ctid;
+  c->vfork_pending = flags & CLONE_VFORK;
+  c->state = P_RUNNABLE;
+  while (c->vfork_pending && proc_find(pid) == c && c->state != P_ZOMBIE)
+    if (sleep_on(c) < 0)
+      break;
+  return pid;
+}
+
+long sys_clone(struct trapframe *tf) { return do_clone(ARG0, ARG1, ARG2, ARG3); }
+long sys_fork(struct trapframe *tf) { (void)tf; return do_clone(SIGCHLD, 0, 0, 0); }
+long sys_vfork(struct trapframe *tf) {
+  (void)tf;
+  return do_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0);
+}
+
+// The vfork parent may run again once the child has its own program (or is gone).
+void vfork_release(struct proc *p) {
+  if (p->vfork_pending) {
+    p->vfork_pending = false;
+    wakeup(p);
+  }
+}
+
+// ---- exec ----
+#define MAX_ARGS 65536
+
+// Copy a NULL-terminated user array of strings into one kernel block: the pointer
+// array followed by the strings. *total counts string bytes against ARG_MAX.
+static long copy_strings(uint64_t uvec, char ***out, size_t *total) {
+  size_t n = 0;
+  uint64_t up;
+  for (;; n++) {
+    if (n >= MAX_ARGS)
+      return -E2BIG;
+    if (!uvec)
+      break; // Linux accepts a NULL argv or envp as empty
+    if (copyin(&up, uvec + n * 8, 8) < 0)
+      return -EFAULT;
+    if (!up)
+      break;
+  }
+  char **vec = kmalloc((n + 1) * sizeof(char *));
+  if (!vec)
+    return -ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    char buf[256];
+    long len;
+    char *s = NULL;
+    if (copyin(&up, uvec + i * 8, 8) < 0)
+      len = -EFAULT;
+    else if ((len = copyinstr(buf, up, sizeof buf)) >= 0)
+      s = kstrdup(buf);
+    else if (len == -ENAMETOOLONG) { // a long string: measure it, then copy it
+      char *big = kmalloc(128 * 1024);
+      len = big ? copyinstr(big, up, 128 * 1024) : -ENOMEM;
+      s = len >= 0 ? kstrdup(big) : NULL;
+      kfree(big);
+      if (len == -ENAMETOOLONG)
+        len = -E2BIG;
+    }
+    *total += len + 1;
+    if (len >= 0 && !s)
+      len = -ENOMEM;
+    if (len >= 0 && *total > 128 * 1024)
+      kfree(s), len = -E2BIG;
+    if (len < 0) {
+      while (i--)
+        kfree(vec[i]);
+      kfree(vec);
+      return len;
+    }
+    vec[i] = s;
+  }
+  vec[n] = NULL;
+  *out = vec;
+  return n;
+}
+
+static void free_strings(char **v) {
+  if (!v)
+    return;
+  for (char **s = v; *s; s++)
+    kfree(*s);
+  kfree(v);
+}
+
+long sys_execve(struct trapframe *tf) {
+  char path[256], **argv = NULL, **envp = NULL;
+  size_t total = 0;
+  long r = copyinstr(path, ARG0, sizeof path);
+  if (r == 0)
+    r = -ENOENT;
+  if (r >= 0)
+    r = copy_strings(ARG1, &argv, &total);
+  if (r >= 0)
+    r = copy_strings(ARG2, &envp, &total);
+  if (r >= 0)
+    r = execve_path(path, argv, envp);
+  if (r == 0)
+    vfork_release(myproc());
+  free_strings(argv);
+  free_strings(envp);
+  return r;
+}
+
+// ---- exit and wait ----
+long sys_exit(struct trapframe *tf) { proc_exit((ARG0 & 0xff) << 8); }
+long sys_exit_group(struct trapframe *tf) { proc_exit((ARG0 & 0xff) << 8); }
+
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define __WALL 0x40000000
+#define __WCLONE 0x80000000
+
+static bool wait_matches(const struct proc *c, int pid) { return pid == -1 || c->pid == pid; }
+
+long sys_wait4(struct trapframe *tf) {
+  int pid = ARG0, options = ARG2;
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE))
+    return -EINVAL;
+  if (pid < -1 || pid == 0)
+    pid = -1; // process groups come with job control; until then any child
+  struct proc *p = myproc();
+  for (;;) {
+    bool have = false;
+    for (int i = 0; i < NPROC; i++) {
+      struct proc *c = proctab[i];
+      if (!c || c->parent != p || !wait_matches(c, pid))
+        continue;
+      have = true;
+      if (c->state != P_ZOMBIE)
+        continue;
+      int status = c->exit_status, cpid = c->pid;
+      if (ARG1 && copyout(ARG1, &status, sizeof status) < 0)
+        return -EFAULT; // the child stays a zombie, to be reaped by a correct call
+      if (ARG3) {
+        uint8_t ru[144] = {0};
+        if (copyout(ARG3, ru, sizeof ru) < 0)
+          return -EFAULT;
+      }
+      proc_free(c);
+      return cpid;
+    }
+    if (!have)
+      return -ECHILD;
+    if (options & WNOHANG)
+      return 0;
+    int r = sleep_on(p);
+    if (r < 0)
+      return r;
+  }
+}
+
+long sys_kill(struct trapframe *tf) {
+  int pid = ARG0, sig = ARG1;
+  if (sig < 0 || sig > NSIG)
+    return -EINVAL;
+  struct proc *me = myproc();
+  struct siginfo_k info = {.signo = sig, .code = SI_USER, .pid = me->pid, .uid = me->ruid};
+  int found = 0, sent = 0;
+  for (int i = 0; i < NPROC; i++) {
+    struct proc *t = proctab[i];
+    if (!t || t->state == P_ZOMBIE)
+      continue;
+    if (pid > 0 ? t->pid != pid : (t == initproc || (pid == -1 && t == me)))
+      continue;
+    found++;
+    bool may = me->euid == 0 || me->ruid == t->ruid || me->ruid == t->suid ||
+               me->euid == t->ruid || me->euid == t->suid;
+    if (may) {
+      sent++;
+      signal_send(t, &info);
+    }
+  }
+  return !found ? -ESRCH : !sent ? -EPERM : 0;
+}

@@ -1,0 +1,99 @@
+// Interrupts and exceptions: the IDT, and trap(), which every stub in entry.S calls
+// with the saved frame.
+#include "proc.h"
+#include "signal.h"
+
+struct idt_gate {
+  uint16_t off_lo, sel;
+  uint8_t ist, type_attr;
+  uint16_t off_mid;
+  uint32_t off_hi, zero;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout is fixed by the CPU");
+
+extern char vectors[]; // 256 stubs, 16 bytes apart (entry.S)
+static struct idt_gate idt[256];
+bool need_resched;     // set by the timer (IRQ): the running process used its slice
+
+static void set_gate(int v, int dpl, int ist) {
+  uint64_t off = (uint64_t)vectors + 16 * v;
+  idt[v] = (struct idt_gate){.off_lo = off & 0xffff, .sel = KERNEL_CS, .ist = ist,
+                             .type_attr = 0x8e | dpl << 5, .off_mid = (off >> 16) & 0xffff,
+                             .off_hi = off >> 32};
+}
+
+void trap_init(void) {
+  for (int v = 0; v < 256; v++)
+    set_gate(v, 0, 0);
+  set_gate(3, 3, 0);   // int3 from user mode is a breakpoint, not a #GP
+  set_gate(8, 0, 1);   // double fault: IST1, the stack may be what failed
+  set_gate(2, 0, 2);   // NMI: IST2
+  set_gate(18, 0, 3);  // machine check: IST3
+  struct {
+    uint16_t limit;
+    uint64_t base;
+  } __attribute__((packed)) idtr = {sizeof idt - 1, (uint64_t)idt};
+  __asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+// The signal Linux reports for each exception a user program can cause.
+static const uint8_t exception_signal[32] = {
+    [0] = SIGFPE,   [1] = SIGTRAP,  [3] = SIGTRAP,  [4] = SIGSEGV,  [5] = SIGSEGV,
+    [6] = SIGILL,   [7] = SIGSEGV,  [9] = SIGFPE,   [10] = SIGSEGV, [11] = SIGBUS,
+    [12] = SIGBUS,  [13] = SIGSEGV, [14] = SIGSEGV, [16] = SIGFPE,  [17] = SIGBUS,
+    [19] = SIGFPE,  [20] = SIGSEGV, [21] = SIGSEGV,
+};
+
+static void irq(int n) {
+  if (n == 0) {
+    timer_tick();
+    wake_timers();
+    need_resched = true;
+  } else if (n == 4) {
+    tty_intr();
+  }
+  pic_eoi(n);
+}
+
+static void user_exception(uint64_t vec, struct trapframe *tf) {
+  struct proc *p = myproc();
+  uint64_t err = tf->orig_rax;
+  tf->orig_rax = -1; // as Linux: not a system call
+  if (vec == 14 && vm_fault(p->vm, read_cr2(), err & 2) == 0)
+    return;        // demand paging: the page is there now
+  int sig = exception_signal[vec] ? exception_signal[vec] : SIGSEGV;
+  struct siginfo_k info = {.signo = sig, .code = SI_KERNEL};
+  if (vec == 14 || vec == 17)
+    info.addr = read_cr2();
+  else
+    info.addr = tf->rip;
+  if (vec == 14)
+    info.code = SEGV_MAPERR; // refined by signal.c if the page was mapped
+  signal_force(p, &info);
+}
+
+void trap(uint64_t vec, struct trapframe *tf) {
+  bool from_user = (tf->cs & 3) == 3;
+  if (vec >= 32 && vec < 48) {
+    irq(vec - 32);
+  } else if (vec == 2) {
+    kprintf("NMI\n");
+  } else if (vec < 32) {
+    if (!from_user || vec == 8 || vec == 18)
+      panic_trap(tf, vec);
+    user_exception(vec, tf);
+  }
+  // Anything else is a spurious vector: user code cannot raise it (DPL 0 gates).
+  if (from_user)
+    usertrapret();
+}
+
+// The last thing before any return to user mode: take the CPU away from a process whose
+// slice is used up, and deliver signals (which may end the process or stop it).
+void usertrapret(void) {
+  if (need_resched) {
+    need_resched = false;
+    yield();
+  }
+  signal_deliver();
+}

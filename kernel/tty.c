@@ -1,0 +1,175 @@
+// debug: the serial console as a terminal. Output goes straight to COM1; input arrives
+// by interrupt into a ring and passes through a small line discipline (termios
+// ICANON, ECHO, ICRNL, ONLCR), so that shells and `read` behave as on a Linux tty.
+#include "proc.h"
+#include "file.h"
+
+// Linux's struct termios (kernel ABI: 19 control characters... glibc's has 32; the
+// ioctl ABI is the kernel's, 36 bytes).
+struct termios_k {
+  uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+  uint8_t c_line, c_cc[19];
+};
+_Static_assert(sizeof(struct termios_k) == 36, "struct termios as Linux's ioctls see it");
+
+#define ICRNL 0000400
+#define OPOST 0000001
+#define ONLCR 0000004
+#define ISIG 0000001
+#define ICANON 0000002
+#define ECHO 0000010
+#define ECHOE 0000020
+#define VEOF 4
+#define VERASE 2
+#define VINTR 0
+#define VMIN 6
+#define TCGETS 0x5401
+#define TCSETS 0x5402
+#define TCSETSW 0x5403
+#define TCSETSF 0x5404
+#define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+
+static struct termios_k termios = {
+    .c_iflag = ICRNL, .c_oflag = OPOST | ONLCR, .c_cflag = 0xbf /* B38400 CS8 CREAD */,
+    .c_lflag = ISIG | ICANON | ECHO | ECHOE,
+    .c_cc = {[VINTR] = 3, [1] = 28, [VERASE] = 127, [3] = 21, [VEOF] = 4, [VMIN] = 1},
+};
+static struct { uint16_t rows, cols, x, y; } winsize = {24, 80, 0, 0};
+
+// Input: raw bytes from the IRQ, then the cooked bytes a reader may take.
+#define TTYBUF 1024
+static char line[TTYBUF];     // the line being edited (canonical mode)
+static size_t line_len;
+static char ready[TTYBUF];    // bytes a read() may return (IRQ)
+static size_t r_head, r_tail; // ring: [r_tail, r_head)
+static int eof_pending;       // ^D on an empty line: the next read returns 0
+
+static void out_byte(char c) {
+  if (c == '\n' && (termios.c_oflag & (OPOST | ONLCR)) == (OPOST | ONLCR))
+    serial_putc('\r');
+  serial_putc(c);
+}
+
+static void deliver(const char *s, size_t n) {
+  for (size_t i = 0; i < n && r_head - r_tail < TTYBUF; i++)
+    ready[r_head++ % TTYBUF] = s[i];
+  wakeup(&ready);
+}
+
+static void input_byte(char c) {
+  if (c == '\r' && (termios.c_iflag & ICRNL))
+    c = '\n';
+  if (!(termios.c_lflag & ICANON)) {
+    deliver(&c, 1);
+    if (termios.c_lflag & ECHO)
+      out_byte(c);
+    return;
+  }
+  if (c == (char)termios.c_cc[VERASE] || c == '\b') {
+    if (line_len) {
+      line_len--;
+      if (termios.c_lflag & ECHO)
+        serial_putc('\b'), serial_putc(' '), serial_putc('\b');
+    }
+    return;
+  }
+  if (c == (char)termios.c_cc[VEOF]) {
+    if (!line_len)
+      eof_pending++, wakeup(&ready);
+    deliver(line, line_len);
+    line_len = 0;
+    return;
+  }
+  if (line_len < TTYBUF - 1)
+    line[line_len++] = c;
+  if (termios.c_lflag & ECHO)
+    out_byte(c);
+  if (c == '\n') {
+    deliver(line, line_len);
+    line_len = 0;
+  }
+}
+
+// COM1 interrupt: take every byte the UART holds.
+void tty_intr(void) {
+  int c;
+  while ((c = serial_getc()) >= 0)
+    input_byte(c);
+}
+
+static int tty_open(struct file *f, const char *rest, int flags, int mode) {
+  (void)f, (void)flags, (void)mode;
+  return rest[0] ? -ENOENT : 0;
+}
+
+static long tty_read(struct file *f, void *buf, size_t n, uint64_t off) {
+  (void)off;
+  while (r_head == r_tail && !eof_pending) {
+    if (f->flags & O_NONBLOCK)
+      return -EAGAIN;
+    int r = sleep_on(&ready);
+    if (r < 0)
+      return r;
+  }
+  size_t got = 0;
+  if (r_head == r_tail) { // only an end-of-file mark
+    eof_pending--;
+    return 0;
+  }
+  while (got < n && r_tail != r_head) {
+    char c = ready[r_tail++ % TTYBUF];
+    ((char *)buf)[got++] = c;
+    if (c == '\n' && (termios.c_lflag & ICANON))
+      break; // canonical reads return one line at most
+  }
+  return got;
+}
+
+static long tty_write(struct file *f, const void *buf, size_t n, uint64_t off) {
+  (void)f, (void)off;
+  for (size_t i = 0; i < n; i++)
+    out_byte(((const char *)buf)[i]);
+  return n;
+}
+
+static int tty_stat(struct file *f, struct stat *st) {
+  (void)f;
+  *st = (struct stat){.st_mode = S_IFCHR | 0620, .st_nlink = 1, .st_rdev = 0x501,
+                      .st_ino = 3, .st_blksize = 1024};
+  return 0;
+}
+
+static long tty_ioctl(struct file *f, uint64_t req, uint64_t arg) {
+  (void)f;
+  switch (req) {
+  case TCGETS:
+    return copyout(arg, &termios, sizeof termios);
+  case TCSETS:
+  case TCSETSW:
+  case TCSETSF: {
+    struct termios_k t; // all or nothing: a bad pointer leaves the settings as they were
+    int r = copyin(&t, arg, sizeof t);
+    if (r == 0)
+      termios = t;
+    return r;
+  }
+  case TIOCGWINSZ:
+    return copyout(arg, &winsize, sizeof winsize);
+  case TIOCSWINSZ: {
+    __typeof__(winsize) w;
+    int r = copyin(&w, arg, sizeof w);
+    if (r == 0)
+      winsize = w;
+    return r;
+  }
+  }
+  return -ENOTTY;
+}
+
+const struct scheme debug_scheme = {
+    .name = "debug", .open = tty_open, .read = tty_read, .write = tty_write,
+    .stat = tty_stat, .ioctl = tty_ioctl,
+};
+
+void tty_init(void) {}

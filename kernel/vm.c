@@ -1,0 +1,338 @@
+// Address spaces. Each process has its own PML4: entries 0..255 are its private user
+// half, entries 256..511 are copied from the kernel's, so the kernel half is shared.
+// User memory is described by a sorted list of areas (struct vma) and filled in on
+// demand: a page is allocated (and copied from the program file, or zeroed) the first
+// time it is touched, by the page-fault handler or by copyin/copyout.
+//
+// The kernel never dereferences a user pointer: copyin/copyout translate each page
+// through the page tables, so a bad pointer is an -EFAULT, never a kernel fault.
+#include "proc.h"
+#include "elf.h"
+
+extern uint64_t boot_pml4[];
+uint64_t *kernel_pml4 = boot_pml4;
+#define PTE_ADDR 0x000ffffffffff000ull
+// A software bit on user leaf entries: "this entry owns a frame". It stays when
+// mprotect(PROT_NONE) clears PTE_P, so the frame is neither lost nor leaked.
+#define PTE_FRAME 0x200ull
+
+static uint64_t *pte_table(uint64_t e) { return P2V(e & PTE_ADDR); }
+
+// The PTE for va, creating the intermediate tables if asked. NULL if absent (or if a
+// table could not be allocated).
+static uint64_t *walk(uint64_t *pml4, uint64_t va, bool create) {
+  uint64_t *t = pml4;
+  for (int shift = 39; shift > 12; shift -= 9) {
+    uint64_t *e = &t[(va >> shift) & 511];
+    if (!(*e & PTE_P)) {
+      if (!create)
+        return NULL;
+      uint64_t *n = page_alloc(1);
+      if (!n)
+        return NULL;
+      *e = V2P(n) | PTE_P | PTE_W | PTE_U; // leaf entries decide the real rights
+    }
+    t = pte_table(*e);
+  }
+  return &t[(va >> 12) & 511];
+}
+
+static uint64_t pte_flags(int prot) {
+  uint64_t f = PTE_P | PTE_U;
+  if (prot & PROT_WRITE)
+    f |= PTE_W;
+  if (!(prot & PROT_EXEC) && cpu_has_nx())
+    f |= PTE_NX;
+  return f;
+}
+
+static bool is_current(const struct vm *vm) { return myproc() && myproc()->vm == vm; }
+
+struct vm *vm_create(void) {
+  struct vm *vm = kmalloc(sizeof *vm);
+  if (!vm)
+    return NULL;
+  vm->pml4 = page_alloc(1);
+  if (!vm->pml4) {
+    kfree(vm);
+    return NULL;
+  }
+  memcpy(vm->pml4 + 256, kernel_pml4 + 256, 256 * sizeof(uint64_t));
+  return vm;
+}
+
+void vm_activate(const struct vm *vm) {
+  uint64_t cr3 = V2P(vm ? vm->pml4 : kernel_pml4);
+  if (read_cr3() != cr3)
+    write_cr3(cr3);
+}
+
+// Free the user half's page tables and frames below table t at the given level.
+static void free_level(uint64_t *t, int level, int nentries) {
+  for (int i = 0; i < nentries; i++) {
+    if (!(t[i] & (level ? PTE_P : PTE_FRAME)))
+      continue;
+    if (level > 0)
+      free_level(pte_table(t[i]), level - 1, 512);
+    page_free(pte_table(t[i]), 1);
+  }
+}
+
+void vm_free(struct vm *vm) {
+  if (!vm)
+    return;
+  free_level(vm->pml4, 3, 256);
+  page_free(vm->pml4, 1);
+  for (struct vma *a = vm->vmas, *next; a; a = next) {
+    next = a->next;
+    kfree(a);
+  }
+  kfree(vm);
+}
+
+static struct vma *vma_find(const struct vm *vm, uint64_t va) {
+  for (struct vma *a = vm->vmas; a && a->start <= va; a = a->next)
+    if (va < a->end)
+      return a;
+  return NULL;
+}
+
+static void vma_insert(struct vm *vm, struct vma *n) {
+  struct vma **pp = &vm->vmas;
+  while (*pp && (*pp)->start < n->start)
+    pp = &(*pp)->next;
+  n->next = *pp;
+  *pp = n;
+}
+
+// A copy of every area and every present page (fork). NULL when out of memory.
+struct vm *vm_clone(const struct vm *src) {
+  struct vm *vm = vm_create();
+  if (!vm)
+    return NULL;
+  vm->brk_start = src->brk_start, vm->brk = src->brk, vm->mmap_top = src->mmap_top;
+  for (struct vma *a = src->vmas; a; a = a->next) {
+    struct vma *n = kmalloc(sizeof *n);
+    if (!n)
+      goto fail;
+    *n = *a;
+    vma_insert(vm, n);
+    for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
+      uint64_t *spte = walk(src->pml4, va, false);
+      if (!spte || !(*spte & PTE_FRAME))
+        continue;
+      void *frame = page_alloc(1);
+      uint64_t *dpte = frame ? walk(vm->pml4, va, true) : NULL;
+      if (!dpte) {
+        if (frame)
+          page_free(frame, 1);
+        goto fail;
+      }
+      memcpy(frame, pte_table(*spte), PAGE_SIZE);
+      *dpte = V2P(frame) | (*spte & ~PTE_ADDR);
+    }
+  }
+  return vm;
+fail:
+  vm_free(vm);
+  return NULL;
+}
+
+bool user_range_ok(uint64_t addr, uint64_t len) {
+  return addr < USER_TOP && len <= USER_TOP - addr;
+}
+
+bool vm_range_free(const struct vm *vm, uint64_t start, uint64_t len) {
+  for (struct vma *a = vm->vmas; a; a = a->next)
+    if (a->start < start + len && start < a->end)
+      return false;
+  return true;
+}
+
+// Highest free gap of len bytes below mmap_top (mmap without a hint), or 0.
+uint64_t vm_find_free(struct vm *vm, uint64_t len) {
+  uint64_t top = vm->mmap_top;
+  while (top >= len + PAGE_SIZE) {
+    uint64_t start = top - len;
+    struct vma *clash = NULL;
+    for (struct vma *a = vm->vmas; a; a = a->next)
+      if (a->start < start + len && start < a->end)
+        clash = a; // the last one is the highest
+    if (!clash)
+      return start;
+    top = clash->start;
+  }
+  return 0;
+}
+
+// Describe [start, start+len) as a new area; pages come on first touch. The range
+// must be page-aligned and free.
+int vm_map_area(struct vm *vm, uint64_t start, uint64_t len, int prot, int kind,
+                const uint8_t *file_data, uint64_t file_start, uint64_t file_end) {
+  struct vma *a = kmalloc(sizeof *a);
+  if (!a)
+    return -ENOMEM;
+  *a = (struct vma){.start = start, .end = start + len, .prot = prot, .kind = kind,
+                    .file_start = file_start, .file_end = file_end, .file_data = file_data};
+  vma_insert(vm, a);
+  return 0;
+}
+
+// Split area a at va (start < va < end), so that a ends at va.
+static int vma_split(struct vma *a, uint64_t va) {
+  struct vma *b = kmalloc(sizeof *b);
+  if (!b)
+    return -ENOMEM;
+  *b = *a;
+  b->start = va;
+  a->end = va;
+  a->next = b;
+  return 0;
+}
+
+// Split the areas overlapping [start, end) so that none straddles either boundary.
+static int vma_isolate(struct vm *vm, uint64_t start, uint64_t end) {
+  for (struct vma *a = vm->vmas; a; a = a->next) {
+    int r = 0;
+    if (a->start < start && start < a->end)
+      r = vma_split(a, start);
+    else if (a->start < end && end < a->end)
+      r = vma_split(a, end);
+    if (r)
+      return r;
+  }
+  return 0;
+}
+
+static void unmap_pages(struct vm *vm, uint64_t start, uint64_t end) {
+  for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+    uint64_t *pte = walk(vm->pml4, va, false);
+    if (pte && (*pte & PTE_FRAME)) {
+      page_free(pte_table(*pte), 1);
+      *pte = 0;
+      if (is_current(vm))
+        invlpg(va);
+    }
+  }
+}
+
+int vm_unmap(struct vm *vm, uint64_t start, uint64_t len) {
+  uint64_t end = start + len;
+  int r = vma_isolate(vm, start, end);
+  if (r)
+    return r;
+  for (struct vma **pp = &vm->vmas; *pp;) {
+    struct vma *a = *pp;
+    if (a->start >= start && a->end <= end) {
+      unmap_pages(vm, a->start, a->end);
+      *pp = a->next;
+      kfree(a);
+    } else {
+      pp = &a->next;
+    }
+  }
+  return 0;
+}
+
+int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
+  uint64_t end = start + len;
+  for (uint64_t va = start; va < end;) { // Linux: every page must be mapped
+    struct vma *a = vma_find(vm, va);
+    if (!a)
+      return -ENOMEM;
+    va = a->end;
+  }
+  int r = vma_isolate(vm, start, end);
+  if (r)
+    return r;
+  for (struct vma *a = vm->vmas; a; a = a->next) {
+    if (a->start < start || a->end > end)
+      continue;
+    a->prot = prot;
+    for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
+      uint64_t *pte = walk(vm->pml4, va, false);
+      if (pte && (*pte & PTE_FRAME)) {
+        *pte = (*pte & PTE_ADDR) | PTE_FRAME | (prot ? pte_flags(prot) : 0);
+        if (is_current(vm))
+          invlpg(va);
+      }
+    }
+  }
+  return 0;
+}
+
+// Make the page at va present, if the area allows the access. Returns 0, -EFAULT if
+// no area covers va (or it is PROT_NONE), -EACCES if the area forbids the access.
+int vm_fault(struct vm *vm, uint64_t va, bool write) {
+  struct vma *a = vm ? vma_find(vm, va) : NULL;
+  if (!a || !a->prot)
+    return -EFAULT;
+  if (write && !(a->prot & PROT_WRITE))
+    return -EACCES;
+  uint64_t page = ALIGN_DOWN(va, PAGE_SIZE);
+  uint64_t *pte = walk(vm->pml4, page, true);
+  if (!pte)
+    return -ENOMEM;
+  if (*pte & PTE_P)
+    return 0; // already there (a kernel access, or a fault on a page another path filled)
+  uint8_t *frame = page_alloc(1);
+  if (!frame)
+    return -ENOMEM;
+  uint64_t lo = MAX(page, a->file_start), hi = MIN(page + PAGE_SIZE, a->file_end);
+  if (a->file_data && lo < hi)
+    memcpy(frame + (lo - page), a->file_data + (lo - a->file_start), hi - lo);
+  *pte = V2P(frame) | PTE_FRAME | pte_flags(a->prot);
+  return 0;
+}
+
+// Copy between buf and the user range at uaddr in vm, page by page. force: the caller
+// (a tracer) may write where the program itself may not (breakpoints in text); pages
+// are private to the process, so this changes no one else's copy. Returns the number
+// of bytes copied, which stops short at the first page that cannot be had.
+size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, bool force) {
+  size_t done = 0;
+  while (done < n) {
+    uint64_t va = uaddr + done;
+    if (!user_range_ok(va, 1))
+      break;
+    uint64_t *pte = walk(vm->pml4, va, false);
+    bool ok = pte && (*pte & PTE_P) && (!write || force || (*pte & PTE_W));
+    if (!ok) {
+      if (vm_fault(vm, va, write && !force) < 0)
+        break;
+      pte = walk(vm->pml4, va, false);
+    }
+    size_t off = va & (PAGE_SIZE - 1), chunk = MIN(n - done, PAGE_SIZE - off);
+    uint8_t *kva = (uint8_t *)pte_table(*pte) + off;
+    if (write)
+      memcpy(kva, (uint8_t *)buf + done, chunk);
+    else
+      memcpy((uint8_t *)buf + done, kva, chunk);
+    done += chunk;
+  }
+  return done;
+}
+
+int copyin(void *dst, uint64_t usrc, size_t n) {
+  if (!user_range_ok(usrc, n))
+    return -EFAULT;
+  return vm_copy(myproc()->vm, usrc, dst, n, false, false) == n ? 0 : -EFAULT;
+}
+
+int copyout(uint64_t udst, const void *src, size_t n) {
+  if (!user_range_ok(udst, n))
+    return -EFAULT;
+  return vm_copy(myproc()->vm, udst, (void *)src, n, true, false) == n ? 0 : -EFAULT;
+}
+
+// Copy a NUL-terminated string of at most max bytes (NUL included). Returns its
+// length, -EFAULT, or -ENAMETOOLONG when no NUL comes within max bytes.
+long copyinstr(char *dst, uint64_t usrc, size_t max) {
+  for (size_t i = 0; i < max; i++) {
+    if (copyin(&dst[i], usrc + i, 1) < 0)
+      return -EFAULT;
+    if (dst[i] == 0)
+      return i;
+  }
+  return -ENAMETOOLONG;
+}
