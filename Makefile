@@ -7,7 +7,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-p
   -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 -mgeneral-regs-only \
   -fno-omit-frame-pointer -fno-strict-aliasing -fno-builtin-memcpy \
   -Wall -Wextra -Werror -Ikernel -Ikernel/arch/x86_64 -MMD -MP
-KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -T kernel/arch/x86_64/kernel.ld
+KLDFLAGS := -Wl,--no-warn-rwx-segments -Wl,--build-id=none -nostdlib -static -no-pie -z max-page-size=0x1000 -T kernel/arch/x86_64/kernel.ld
 
 KSRC := $(wildcard kernel/*.c kernel/arch/x86_64/*.c)
 KASM := $(wildcard kernel/arch/x86_64/*.S)

@@ -38,15 +38,16 @@ void kalloc_init(const uint64_t (*avail)[2], int navail, const uint64_t (*reserv
   for (int i = 0; i < navail; i++)
     top = MAX(top, avail[i][1]);
   nframes = MIN(top, PHYS_LIMIT) / PAGE_SIZE;
+  // The allocator's tables go after the kernel image and after any module QEMU put
+  // there, so nothing overlaps them.
   uint64_t image_end = V2P(_kernel_end);
+  for (int i = 0; i < nreserved; i++)
+    if (reserved[i][1] > image_end && reserved[i][0] < image_end + (64 << 20))
+      image_end = ALIGN_UP(reserved[i][1], PAGE_SIZE);
   uint64_t bm_bytes = ALIGN_UP(nframes, 64) / 8, meta_bytes = nframes * 2;
   bitmap = P2V(image_end);
   page_npages = P2V(image_end + ALIGN_UP(bm_bytes, 8));
   uint64_t meta_end = image_end + ALIGN_UP(bm_bytes, 8) + meta_bytes;
-  // The tables must not land on a module that QEMU placed after the kernel.
-  for (int i = 0; i < nreserved; i++)
-    if (reserved[i][0] < meta_end && reserved[i][1] > image_end)
-      panic("multiboot module overlaps the frame bitmap");
   memset(bitmap, 0xff, bm_bytes);
   memset(page_npages, 0, meta_bytes);
   for (int i = 0; i < navail; i++)

@@ -50,7 +50,12 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
     panic("not booted by a multiboot loader (magic %x)", magic);
   const struct mb_info *mb = P2V(mb_phys);
   if (mb->flags & MB_INFO_CMDLINE) {
+    // Multiboot loaders (QEMU, GRUB) put the kernel's own file name first: skip it.
     const char *c = P2V(mb->cmdline);
+    while (*c && *c != ' ')
+      c++;
+    while (*c == ' ')
+      c++;
     size_t n = strnlen(c, sizeof kernel_cmdline - 1);
     memcpy(kernel_cmdline, c, n);
   }

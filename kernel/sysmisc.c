@@ -75,7 +75,7 @@ static int sleep_ns(int clk, uint64_t deadline, uint64_t *left) {
   uint64_t now;
   while (clock_now(clk, &now) == 0 && now < deadline) {
     uint64_t wait_ticks = (deadline - now + NS / HZ - 1) / (NS / HZ);
-    if (sleep_until(&ticks, ticks + wait_ticks) < 0) {
+    if (sleep_until((void *)&ticks, ticks + wait_ticks) < 0) {
       clock_now(clk, &now);
       *left = deadline > now ? deadline - now : 0;
       return -EINTR;

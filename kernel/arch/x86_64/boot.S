@@ -117,3 +117,4 @@ boot_pdpt_hi: .skip 4096
 boot_pd: .skip 4096
 boot_stack: .skip 16384
 boot_stack_top:
+.section .note.GNU-stack,"",@progbits

@@ -126,3 +126,4 @@ swtch:
 
 .data
 user_rsp_scratch: .quad 0
+.section .note.GNU-stack,"",@progbits
