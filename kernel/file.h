@@ -103,6 +103,14 @@ int vfs_stat(const char *path, bool follow, struct stat *st);
 long vfs_readlink(const char *path, char *out, size_t n);
 int vfs_access(const struct stat *st, int mode);
 
+// sysfile.c: the path argument of an *at() call, copied in and made absolute (or left
+// scheme-qualified) into out (PATH_MAX_K bytes). empty_ok: AT_EMPTY_PATH allowed.
+#define AT_FDCWD -100
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_EMPTY_PATH 0x1000
+int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok);
+
 // file.c
 bool fd_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);

@@ -4,9 +4,6 @@
 #include "file.h"
 #include "path.h"
 
-#define AT_FDCWD -100
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_EMPTY_PATH 0x1000
 #define BOUNCE 16384
 #define IOV_MAX 1024
 
@@ -151,7 +148,7 @@ long sys_ioctl(struct trapframe *tf) {
 // ---- paths ----
 // The path argument of an *at() call as a path the VFS takes: absolute, scheme-
 // qualified, or made absolute from the directory dirfd refers to. out: PATH_MAX_K.
-static int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
+int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
   long n = copyinstr(out, upath, PATH_MAX_K);
   if (n < 0)
     return n;
