@@ -144,6 +144,9 @@ static void interp(struct img *m) {
   memcpy(m->b + INTERP_OFF, path, sizeof path);
 }
 
+// The entry point lies in no segment.
+static void entry_outside(struct img *m) { ehdr(m)->e_entry = 0x500000; }
+
 static void none(struct img *m) { (void)m; }
 
 static const struct {
@@ -170,6 +173,7 @@ static const struct {
     {"huge-memsz", huge_memsz},
     {"wrap", wrap},
     {"misaligned", misaligned},
+    {"entry-outside", entry_outside},
 };
 
 static int write_file(const char *dir, const char *name, const struct img *m) {
