@@ -47,7 +47,7 @@
 #include <unistd.h>
 
 #define PAGE 4096UL
-#define FAIL_EXIT 99    // the child already printed its FAIL line
+#define FAIL_EXIT 97    // the child already printed its FAIL line
 #define EXEC_FAILED 100 // a child whose execve failed exits EXEC_FAILED + errno
 #define RAN_STATUS 99   // what a malformed ELF from mkbadelf exits with if it runs
 
@@ -67,7 +67,7 @@ static char g_ctx[96];      // extra context for a failure message (e.g. which p
 static long sc6(long n, long a, long b, long c, long d, long e, long f) {
   return syscall(n, a, b, c, d, e, f);
 }
-#define SC_(n, a, b, c, d, e, f, ...)                                                     \
+#define SC_(n, a, b, c, d, e, f, ...)                                                    \
   sc6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 #define sc(...) SC_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
 
@@ -96,8 +96,8 @@ static __attribute__((format(printf, 1, 2))) void outf(const char *fmt, ...) {
 }
 
 // Print "FAIL name: reason (line N)" once, from the test's own child, and exit.
-static __attribute__((noreturn, format(printf, 2, 3))) void fail_at(int line, const char *fmt,
-                                                                    ...) {
+static __attribute__((noreturn, format(printf, 2, 3))) void
+fail_at(int line, const char *fmt, ...) {
   if (sc(SYS_getpid) == g_test_pid) {
     char msg[400];
     va_list ap;
@@ -109,31 +109,31 @@ static __attribute__((noreturn, format(printf, 2, 3))) void fail_at(int line, co
   _exit(FAIL_EXIT);
 }
 
-#define CHECK(c)                                                                          \
-  do {                                                                                    \
-    if (!(c))                                                                             \
-      fail_at(__LINE__, "check failed: %s", #c);                                          \
+#define CHECK(c)                                                                         \
+  do {                                                                                   \
+    if (!(c))                                                                            \
+      fail_at(__LINE__, "check failed: %s", #c);                                         \
   } while (0)
 
 // The call must fail with -1 and exactly errno err. The result and errno are read in
 // sequence (not as two arguments of one call, whose order C leaves open).
-#define EXPECT_ERR(call, err)                                                             \
-  do {                                                                                    \
-    errno = 0;                                                                            \
-    long r_ = (long)(call);                                                               \
-    int e_ = errno;                                                                       \
-    if (r_ != -1 || e_ != (err))                                                          \
-      fail_at(__LINE__, "%s: want -1 %s, got %ld errno %d", #call, #err, r_, e_);         \
+#define EXPECT_ERR(call, err)                                                            \
+  do {                                                                                   \
+    errno = 0;                                                                           \
+    long r_ = (long)(call);                                                              \
+    int e_ = errno;                                                                      \
+    if (r_ != -1 || e_ != (err))                                                         \
+      fail_at(__LINE__, "%s: want -1 %s, got %ld errno %d", #call, #err, r_, e_);        \
   } while (0)
 
 // The call must not fail; evaluates to its result.
-#define OK(call)                                                                          \
-  ({                                                                                      \
-    errno = 0;                                                                            \
-    long r_ = (long)(call);                                                               \
-    if (r_ == -1)                                                                         \
-      fail_at(__LINE__, "%s failed: errno %d", #call, errno);                             \
-    r_;                                                                                   \
+#define OK(call)                                                                         \
+  ({                                                                                     \
+    errno = 0;                                                                           \
+    long r_ = (long)(call);                                                              \
+    if (r_ == -1)                                                                        \
+      fail_at(__LINE__, "%s failed: errno %d", #call, errno);                            \
+    r_;                                                                                  \
   })
 
 static __attribute__((format(printf, 1, 2))) void ctx(const char *fmt, ...) {
@@ -201,13 +201,14 @@ static void still_alive(void) {
   CHECK(sc(SYS_write, 1, "", 0) == 0);
 }
 
-// A new file in /tmp, opened with flags, already unlinked so a failing test leaves
-// nothing behind (Vitrine may lack unlink: its error is ignored).
+// An empty file in /tmp, opened with flags, already unlinked so a failing test leaves
+// nothing behind. Vitrine may lack unlink: its error is ignored, and O_TRUNC (not
+// O_EXCL) copes with a leftover file of a process that had the same pid.
 static int scratch_open(int flags) {
   static int seq;
   char path[80];
   snprintf(path, sizeof path, "/tmp/usertests.%ld.%d", sc(SYS_getpid), seq++);
-  int fd = OK(sc(SYS_open, path, flags | O_CREAT | O_EXCL, 0600));
+  int fd = OK(sc(SYS_open, path, flags | O_CREAT | O_TRUNC, 0600));
   sc(SYS_unlink, path);
   return fd;
 }
@@ -641,14 +642,15 @@ static void t_mmap_many(void) {
   }
 }
 
-static long mmap_raw(unsigned long addr, unsigned long len, int prot, int flags, long off) {
+static long mmap_raw(unsigned long addr, unsigned long len, int prot, int flags,
+                     long off) {
   return sc(SYS_mmap, addr, len, prot, flags, -1, off);
 }
 
 static void t_mmap_errors(void) {
   const int rw = PROT_READ | PROT_WRITE, pa = MAP_PRIVATE | MAP_ANONYMOUS;
   EXPECT_ERR(mmap_raw(0, 0, rw, pa, 0), EINVAL);
-  EXPECT_ERR(mmap_raw(0, PAGE, rw, MAP_ANONYMOUS, 0), EINVAL); // neither private nor shared
+  EXPECT_ERR(mmap_raw(0, PAGE, rw, MAP_ANONYMOUS, 0), EINVAL); // not private, not shared
   EXPECT_ERR(mmap_raw(0x10000001, PAGE, rw, pa | MAP_FIXED, 0), EINVAL);
   EXPECT_ERR(mmap_raw(0, PAGE, rw, pa, 1), EINVAL); // offset not page-aligned
   EXPECT_ERR(mmap_raw(0, 1UL << 62, rw, pa, 0), ENOMEM);
@@ -1059,7 +1061,7 @@ static void badelf_run(const char *file, int vitrine_err, int linux_runs) {
   still_alive();
 }
 
-#define BADELF(id, file, err, linux_runs)                                                 \
+#define BADELF(id, file, err, linux_runs)                                                \
   static void t_badelf_##id(void) { badelf_run(file, err, linux_runs); }
 BADELF(valid, "valid", 0, 0)
 BADELF(trunc_ehdr, "trunc-ehdr", ENOEXEC, 0)
@@ -1090,7 +1092,8 @@ static void t_uname(void) {
   struct utsname u;
   memset(&u, 0xff, sizeof u);
   OK(sc(SYS_uname, &u));
-  const char *f[] = {u.sysname, u.nodename, u.release, u.version, u.machine, u.domainname};
+  const char *f[] = {u.sysname, u.nodename,  u.release,
+                     u.version, u.machine, u.domainname};
   for (int i = 0; i < 6; i++)
     CHECK(memchr(f[i], 0, sizeof u.sysname) != NULL); // each a NUL-terminated string
   CHECK(u.sysname[0] && u.release[0] && u.version[0]);
@@ -1598,10 +1601,10 @@ static void crash_fault_bad_rsp(void) {
   __asm__ volatile("mov $0xffffffff80100000, %%rsp\n push %%rax" ::: "memory");
 }
 
-#define CRASH(id, sig)                                                                    \
-  static void t_crash_##id(void) {                                                        \
-    expect_signal_st(child_status(crash_##id), sig);                                      \
-    still_alive();                                                                        \
+#define CRASH(id, sig)                                                                   \
+  static void t_crash_##id(void) {                                                       \
+    expect_signal_st(child_status(crash_##id), sig);                                     \
+    still_alive();                                                                       \
   }
 CRASH(hlt, SIGSEGV)
 CRASH(cli, SIGSEGV)
