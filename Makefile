@@ -52,8 +52,12 @@ $(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOSTLIBSRC)
 
+# Malformed ELF files for usertests' exec tests (in the guest: /tests/badelf-*).
+$(B)/tests/badelf-valid: $(B)/tools/mkbadelf
+	$(B)/tools/mkbadelf $(B)/tests
+
 # The initramfs: every user program in /bin, init at /init, test data in /tests.
-$(B)/initramfs.cpio: $(UPROGS) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*)
+$(B)/initramfs.cpio: $(UPROGS) $(B)/tests/badelf-valid $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*)
 	tools/manifest.sh $(B) > $(B)/root.manifest
 	$(B)/tools/mkcpio $@ < $(B)/root.manifest
 

@@ -40,6 +40,8 @@ static long do_write(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
     return -EBADF;
   if (!user_range_ok(ubuf, n))
     return -EFAULT;
+  if ((f->flags & O_APPEND) && f->scheme->seek && off == &f->off)
+    f->scheme->seek(f, 0, 2); // appending writes start at the end, and leave the offset there
   char *kbuf = kmalloc(BOUNCE);
   if (!kbuf)
     return -ENOMEM;
@@ -162,10 +164,12 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
   char *tmp = kmalloc(PATH_MAX_K);
   if (!tmp)
     return -ENOMEM;
-  int r = ramfs_file_path(d, tmp, PATH_MAX_K);
+  char *rel = kstrdup(out);
+  int r = rel ? ramfs_file_path(d, tmp, PATH_MAX_K) : -ENOMEM;
   if (r >= 0)
-    r = path_clean(tmp, out, out, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
+    r = path_clean(tmp, rel, out, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
   kfree(tmp);
+  kfree(rel);
   return r;
 }
 

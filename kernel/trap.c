@@ -59,8 +59,10 @@ static void user_exception(uint64_t vec, struct trapframe *tf) {
   struct proc *p = myproc();
   uint64_t err = tf->orig_rax;
   tf->orig_rax = -1; // as Linux: not a system call
-  if (vec == 14 && vm_fault(p->vm, read_cr2(), err & 2) == 0)
-    return;        // demand paging: the page is there now
+  // Demand paging: only a fault on a page that is not present may be one; a fault on a
+  // present page (error bit 0) is a protection violation, such as executing an NX page.
+  if (vec == 14 && !(err & 1) && vm_fault(p->vm, read_cr2(), err & 2) == 0)
+    return;
   int sig = exception_signal[vec] ? exception_signal[vec] : SIGSEGV;
   struct siginfo_k info = {.signo = sig, .code = SI_KERNEL};
   if (vec == 14 || vec == 17)
@@ -68,7 +70,7 @@ static void user_exception(uint64_t vec, struct trapframe *tf) {
   else
     info.addr = tf->rip;
   if (vec == 14)
-    info.code = SEGV_MAPERR; // refined by signal.c if the page was mapped
+    info.code = err & 1 ? SEGV_ACCERR : SEGV_MAPERR;
   signal_force(p, &info);
 }
 
