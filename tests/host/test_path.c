@@ -1,0 +1,243 @@
+// Host tests for kernel/path.c: scheme selection, lexical clean-up, component walking.
+#include <stdlib.h>
+#include <string.h>
+#include "types.h"
+#include "errno.h"
+#include "path.h"
+#include "hosttest.h"
+
+// path_scheme(path) must give (want_rc, want_scheme, rest == path + rest_off).
+static void scheme_case(const char *path, int want_rc, const char *want_scheme,
+                        size_t rest_off) {
+  char scheme[SCHEME_NAME_MAX + 8];
+  memset(scheme, 'Z', sizeof(scheme));
+  const char *rest = NULL;
+  int rc = path_scheme(path, scheme, &rest);
+  if (rc != want_rc) {
+    FAILF("\"%s\": rc %d, want %d", path, rc, want_rc);
+    return;
+  }
+  if (rc != 0)
+    return;
+  if (memchr(scheme, '\0', SCHEME_NAME_MAX) == NULL || strcmp(scheme, want_scheme) != 0)
+    FAILF("\"%s\": scheme \"%.*s\", want \"%s\"", path, SCHEME_NAME_MAX, scheme,
+          want_scheme);
+  else if (rest != path + rest_off)
+    FAILF("\"%s\": rest \"%s\", want \"%s\"", path, rest ? rest : "(null)",
+          path + rest_off);
+}
+
+static void scheme_prefix(void) {
+  scheme_case("null:", 0, "null", 5);
+  scheme_case("file:/a/b", 0, "file", 5);
+  scheme_case("a-b_c9:x", 0, "a-b_c9", 7);
+  scheme_case("tcp:/scheme/x", 0, "tcp", 4);
+  scheme_case("x::", 0, "x", 2);
+}
+
+static void not_a_scheme(void) {
+  scheme_case(":x", 0, "", 0);      // empty name
+  scheme_case("Foo:x", 0, "", 0);   // upper case is not a scheme character
+  scheme_case("a.b:x", 0, "", 0);
+  scheme_case("a/b:c", 0, "", 0);   // '/' before the ':'
+  scheme_case("/a:b", 0, "", 0);
+  scheme_case("/x/y", 0, "", 0);
+  scheme_case("x/y", 0, "", 0);
+  scheme_case("plain", 0, "", 0);
+  scheme_case(".", 0, "", 0);
+}
+
+static void scheme_name_length(void) {
+  scheme_case("abcdefghijklmno:r", 0, "abcdefghijklmno", 16); // 15 + NUL fits
+  scheme_case("abcdefghijklmnop:r", -ENAMETOOLONG, "", 0);
+  scheme_case("/scheme/abcdefghijklmno/r", 0, "abcdefghijklmno", 24);
+  scheme_case("/scheme/abcdefghijklmnop/r", -ENAMETOOLONG, "", 0);
+}
+
+static void scheme_dir(void) {
+  scheme_case("/scheme", 0, "", 0);
+  scheme_case("/scheme/", 0, "", 0);
+  scheme_case("/scheme//", 0, "", 0);
+  scheme_case("/scheme/null", 0, "null", 12);
+  scheme_case("/scheme/null/", 0, "null", 13);
+  scheme_case("/scheme/tcp/a/b", 0, "tcp", 12);
+  scheme_case("/scheme//tcp//a/b", 0, "tcp", 14);
+  scheme_case("/schemes/x", 0, "", 0);
+  scheme_case("/schemex", 0, "", 0);
+  scheme_case("scheme/x", 0, "", 0);
+  scheme_case("/scheme/Bad", -ENOENT, "", 0);
+  scheme_case("/scheme/a:b", -ENOENT, "", 0);
+}
+
+static void empty_path(void) { scheme_case("", -ENOENT, "", 0); }
+
+// path_clean into a heap buffer of exactly outsz bytes (ASan catches overruns).
+static void clean_case(const char *cwd, const char *path, size_t outsz, int want_rc,
+                       const char *want) {
+  char *out = malloc(outsz ? outsz : 1);
+  int rc = path_clean(cwd, path, out, outsz);
+  if (rc != want_rc)
+    FAILF("(\"%s\", \"%s\", %zu): rc %d, want %d", cwd ? cwd : "NULL", path, outsz, rc,
+          want_rc);
+  else if (rc >= 0 && (strcmp(out, want) != 0 || strlen(out) != (size_t)rc))
+    FAILF("(\"%s\", \"%s\"): \"%s\", want \"%s\"", cwd ? cwd : "NULL", path, out, want);
+  free(out);
+}
+
+#define CLEAN(cwd, path, want) clean_case(cwd, path, PATH_MAX_K, (int)strlen(want), want)
+
+static void clean_basic(void) {
+  CLEAN("/", "/", "/");
+  CLEAN("/", "a", "/a");
+  CLEAN("/home/u", "a/b", "/home/u/a/b");
+  CLEAN("/home/u", "/etc", "/etc");
+  CLEAN(NULL, "/etc/passwd", "/etc/passwd"); // cwd is not read for absolute paths
+  CLEAN("/x", "", "/x");
+  CLEAN("/a/b/", "", "/a/b");
+}
+
+static void clean_slashes_and_dots(void) {
+  CLEAN("/", "//a//b//", "/a/b");
+  CLEAN("/", "/a/./b/.", "/a/b");
+  CLEAN("/", "./././", "/");
+  CLEAN("//a/./b/", "c", "/a/b/c"); // an untidy cwd is cleaned too
+  CLEAN("/", "/a/.../..b/.c/b..", "/a/.../..b/.c/b.."); // only "." and ".." are special
+}
+
+static void clean_dotdot(void) {
+  CLEAN("/", "/a/b/..", "/a");
+  CLEAN("/", "/..", "/");
+  CLEAN("/", "/../../a", "/a");
+  CLEAN("/a/b", "../../../c", "/c");
+  CLEAN("/a/b", "..", "/a");
+  CLEAN("/a", "..", "/");
+  CLEAN("/a", "../..", "/");
+  CLEAN("/a/b/c", "../x/../../y", "/a/y");
+  CLEAN("/", "/a/b/../../c/d/..", "/c");
+}
+
+static void clean_out_size(void) {
+  clean_case("/", "/abc", 5, 4, "/abc"); // exactly fits with its NUL
+  clean_case("/", "/abc", 4, -ENAMETOOLONG, "");
+  clean_case("/", "/", 2, 1, "/");
+  clean_case("/", "/", 1, -ENAMETOOLONG, "");
+  clean_case("/", "/", 0, -ENAMETOOLONG, "");
+  clean_case("/ab", "c", 6, 5, "/ab/c");
+  clean_case("/ab", "c", 5, -ENAMETOOLONG, "");
+}
+
+static char *repeat(char c, size_t n) {
+  char *s = malloc(n + 1);
+  memset(s, c, n);
+  s[n] = '\0';
+  return s;
+}
+
+static void clean_long_paths(void) {
+  char *p = repeat('a', PATH_MAX_K - 1);
+  p[0] = '/';
+  clean_case("/", p, PATH_MAX_K, PATH_MAX_K - 1, p); // the longest that fits
+  free(p);
+  p = repeat('/', PATH_MAX_K); // cleans to "/", but is too long to be a path
+  clean_case("/", p, PATH_MAX_K, -ENAMETOOLONG, "");
+  char *cwd = repeat('c', PATH_MAX_K);
+  cwd[0] = '/';
+  clean_case(cwd, "x", PATH_MAX_K, -ENAMETOOLONG, "");
+  clean_case(cwd, "/x", PATH_MAX_K, 2, "/x"); // the cwd is not used
+  free(cwd);
+  cwd = repeat('c', 3000);
+  cwd[0] = '/';
+  free(p);
+  p = repeat('p', 2000);
+  clean_case(cwd, p, PATH_MAX_K, -ENAMETOOLONG, ""); // each fits, not together
+  free(cwd);
+  free(p);
+}
+
+// A second, independent cleaner: split into components, keep a stack, join.
+static void reference_clean(const char *cwd, const char *path, char *out) {
+  char buf[256], *stack[128], *save = NULL;
+  int depth = 0;
+  snprintf(buf, sizeof(buf), "%s/%s", path[0] == '/' ? "" : cwd, path);
+  for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+    if (strcmp(c, "..") == 0)
+      depth -= depth > 0;
+    else if (strcmp(c, ".") != 0)
+      stack[depth++] = c;
+  }
+  out[0] = '\0';
+  for (int i = 0; i < depth; i++)
+    strcat(strcat(out, "/"), stack[i]);
+  if (depth == 0)
+    strcpy(out, "/");
+}
+
+static void random_string(char *s, int max) {
+  static const char alphabet[] = "ab./";
+  int n = rand() % max;
+  for (int i = 0; i < n; i++)
+    s[i] = alphabet[rand() % 4];
+  s[n] = '\0';
+}
+
+// Random paths over a small alphabet agree with the reference and are fixed points.
+static void clean_matches_reference(void) {
+  srand(4242);
+  for (int iter = 0; iter < 100000; iter++) {
+    char cwd[24] = "/", path[24], out[128], again[128], want[256];
+    random_string(cwd + 1, 20);
+    random_string(path, 20);
+    int rc = path_clean(cwd, path, out, sizeof(out));
+    reference_clean(cwd, path, want);
+    if (rc < 0 || strcmp(out, want) != 0) {
+      FAILF("(\"%s\", \"%s\"): rc %d \"%s\", want \"%s\"", cwd, path, rc, out, want);
+      return;
+    }
+    if (path_clean("/", out, again, sizeof(again)) != rc || strcmp(again, out) != 0) {
+      FAILF("cleaning \"%s\" again gave \"%s\"", out, again);
+      return;
+    }
+  }
+}
+
+// Walk p with path_next and compare the components with want (space-separated).
+static void next_case(const char *p, const char *want) {
+  char got[256] = "";
+  const char *comp, *rest = p;
+  size_t len;
+  while ((rest = path_next(rest, &comp, &len)) != NULL) {
+    if (comp + len != rest) {
+      FAILF("\"%s\": rest is not just past the component", p);
+      return;
+    }
+    snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%.*s", got[0] ? " " : "",
+             (int)len, comp);
+  }
+  if (strcmp(got, want) != 0)
+    FAILF("\"%s\": components \"%s\", want \"%s\"", p, got, want);
+}
+
+static void next_components(void) {
+  next_case("/a//bc/", "a bc");
+  next_case("abc", "abc");
+  next_case("", "");
+  next_case("///", "");
+  next_case("/./../x", ". .. x");
+  next_case("a/b/c/d", "a b c d");
+}
+
+int main(void) {
+  TEST(scheme_prefix);
+  TEST(not_a_scheme);
+  TEST(scheme_name_length);
+  TEST(scheme_dir);
+  TEST(empty_path);
+  TEST(clean_basic);
+  TEST(clean_slashes_and_dots);
+  TEST(clean_dotdot);
+  TEST(clean_out_size);
+  TEST(clean_long_paths);
+  TEST(clean_matches_reference);
+  TEST(next_components);
+  return ht_finish();
+}
