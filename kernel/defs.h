@@ -135,3 +135,10 @@ void tty_intr(void);
 
 // main.c
 extern char kernel_cmdline[];
+
+// regs.c: checks on register values that come from outside the CPU
+int regs_check(const struct trapframe *new, const struct trapframe *old);
+void fpu_init(void);
+int fpu_check(const uint8_t *fx);
+void fpu_flush(struct proc *p);
+void fpu_dirty(struct proc *p);

@@ -246,6 +246,7 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, char *co
   p->exe = exe;
   set_name(p, path);
   fd_close_on_exec(p);
+  signal_exec_reset(p);
   start_program(p, &img, s.sp);
   kfree(s.buf);
   return 0;

@@ -62,7 +62,20 @@ struct scheme {
   // Fill buf with linux_dirent64 records starting at entry f->off; advance f->off.
   long (*readdir)(struct file *f, void *buf, size_t n);
   long (*ioctl)(struct file *f, uint64_t req, uint64_t arg);
+  // POLL* bits that hold now. NULL: always readable and writable (regular files).
+  int (*poll)(struct file *f);
 };
+
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+// Anything that can make a file ready calls poll_notify(), which wakes every poller.
+extern char poll_chan;
+static inline void poll_notify(void) { wakeup(&poll_chan); }
+int pipe_create(struct file **rd, struct file **wr);
 
 struct file {
   const struct scheme *scheme;

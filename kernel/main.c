@@ -77,6 +77,7 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   write_cr3(read_cr3());
   cpu_init();
   trap_init();
+  fpu_init();
   if (!initrd)
     panic("no initramfs: pass one with -initrd");
   ramfs_init(initrd, initrd_size);
@@ -94,6 +95,7 @@ void user_init(const char *cmdline) {
   p->cwd = kstrdup("/");
   p->vm = vm_create();
   p->umask = 022;
+  p->pgid = p->sid = p->pid;
   strncpy_k(p->name, "init", sizeof p->name);
   char *argv[32], *words = kstrdup(cmdline);
   int argc = 0;

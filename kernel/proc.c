@@ -153,7 +153,7 @@ int sleep_on(void *chan) { return sleep_until(chan, 0); }
 
 int sleep_until(void *chan, uint64_t tick) {
   struct proc *p = myproc();
-  if (p->killed || p->pending)
+  if (p->killed || (p->pending & ~p->blocked))
     return -EINTR;
   p->chan = chan;
   p->wake_tick = tick;
@@ -209,9 +209,10 @@ void proc_exit(int status) {
     }
   p->exit_status = status;
   p->state = P_ZOMBIE;
-  struct siginfo_k info = {.signo = SIGCHLD, .code = SI_KERNEL, .pid = p->pid};
-  signal_send(p->parent, &info);
-  wakeup(p->parent);
+  if (status & 0x7f)
+    signal_notify_parent(p, CLD_KILLED, status & 0x7f);
+  else
+    signal_notify_parent(p, CLD_EXITED, status >> 8);
   sched();
   panic("zombie ran");
 }

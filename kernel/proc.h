@@ -7,6 +7,7 @@
 // only the fields marked "IRQ".
 #pragma once
 #include "defs.h"
+#include "signal.h"
 
 // The one saved-register frame. Every entry from user mode (syscall, exception, IRQ)
 // saves all user registers here, at the top of the process's kernel stack. The layout is
@@ -32,7 +33,7 @@ _Static_assert(__builtin_offsetof(struct trapframe, fs_base) == TF_HWTOP, "entry
 #define NPROC 128     // process table size
 #define MAX_USER_PROCS 96 // per real uid (not root): fork bombs fail with EAGAIN
 
-enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_STOPPED, P_ZOMBIE };
 
 struct vma {
   uint64_t start, end;  // page-aligned [start, end)
@@ -66,8 +67,20 @@ struct proc {
   uint64_t wake_tick;        // a sleeping process with a timeout wakes at this tick (IRQ)
   bool killed;               // deliver SIGKILL at the next return to user
   int wake_reason;           // what sleep_on() returns: 0, or -EINTR if interrupted
-  uint64_t pending;          // signals waiting to be acted on, bit (sig - 1)
-  int fatal_sig;             // a synchronous fault's signal: acted on first
+  // Signals (signal.c). Bit (sig - 1) of each mask stands for signal sig.
+  uint64_t pending;          // generated, not yet delivered (one of each: no queueing)
+  uint64_t blocked;          // rt_sigprocmask
+  uint64_t saved_mask;       // sigsuspend: the mask to restore after the handler
+  bool restore_mask;
+  struct sigaction_k sigact[NSIG];
+  struct siginfo_k siginfo[NSIG]; // why each pending signal was sent
+  uint64_t altstack_sp, altstack_size;
+  int altstack_flags;
+  // Job control: a stopped process sleeps in P_STOPPED until SIGCONT or SIGKILL.
+  int stop_sig;              // the signal that stopped it
+  bool stop_report;          // a stop the parent has not seen with WUNTRACED yet
+  bool cont_report;          // a continue the parent has not seen with WCONTINUED yet
+  int pgid, sid;             // process group and session
   int exit_status;           // wait status (Linux encoding) once a zombie
   struct file *files[NOFILE];
   uint64_t cloexec[NOFILE / 64];

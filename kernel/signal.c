@@ -1,39 +1,329 @@
-// Signals. In this first stage every signal takes its default action, and every
-// default action that is not "ignore" ends the process with that signal.
+// Signals as Linux does them: generation (signal_send), delivery on the way back to
+// user mode (signal_deliver), the x86-64 signal frame, rt_sigreturn, job-control stops.
 #include "proc.h"
-#include "signal.h"
+#include "file.h"
 
-// Default action "ignore" (Linux): SIGCHLD, SIGCONT, SIGURG (23), SIGWINCH (28).
-static bool default_ignored(int sig) {
-  return sig == SIGCHLD || sig == SIGCONT || sig == 23 || sig == 28;
+// ---- generation ----
+static bool default_ignore(int sig) {
+  return sig == SIGCHLD || sig == SIGCONT || sig == 23 /* URG */ || sig == 28 /* WINCH */;
+}
+static bool default_stop(int sig) {
+  return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-// A synchronous fault: cannot be blocked or ignored, so it always ends the process.
-void signal_force(struct proc *p, const struct siginfo_k *info) {
-  p->pending |= 1ull << (info->signo - 1);
-  p->fatal_sig = info->signo;
+// Would delivering sig to p do nothing at all? Such signals are dropped when sent,
+// unless blocked (the mask may change before delivery), as Linux does.
+static bool ignored(const struct proc *p, int sig) {
+  if (sig == SIGKILL || sig == SIGSTOP || (p->blocked & SIGBIT(sig)))
+    return false;
+  uint64_t h = p->sigact[sig - 1].handler;
+  return h == SIG_IGN || (h == SIG_DFL && default_ignore(sig));
+}
+
+static void wake_for_signal(struct proc *p) {
+  if (p->state == P_SLEEPING) {
+    p->wake_reason = -EINTR;
+    p->state = P_RUNNABLE;
+  }
+}
+
+// The parent hears of a child's stop, continue or exit: SIGCHLD and a wakeup of wait4.
+void signal_notify_parent(struct proc *p, int code, int status) {
+  struct proc *parent = p->parent;
+  if (!parent)
+    return;
+  bool nocldstop = parent->sigact[SIGCHLD - 1].flags & SA_NOCLDSTOP;
+  if (!(nocldstop && (code == CLD_STOPPED || code == CLD_CONTINUED))) {
+    struct siginfo_k info = {.signo = SIGCHLD, .code = code, .pid = p->pid, .uid = p->ruid,
+                             .status = status};
+    signal_send(parent, &info);
+  }
+  wakeup(parent);
+}
+
+static void do_continue(struct proc *p) {
+  p->pending &= ~(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU));
+  if (p->state == P_STOPPED) {
+    p->state = P_RUNNABLE;
+    p->stop_report = false;
+    p->cont_report = true;
+    signal_notify_parent(p, CLD_CONTINUED, SIGCONT);
+  }
 }
 
 void signal_send(struct proc *p, const struct siginfo_k *info) {
-  if (info->signo == 0 || p->state == P_ZOMBIE)
+  int sig = info->signo;
+  if (sig <= 0 || sig > NSIG || p->state == P_ZOMBIE || p->state == P_UNUSED)
     return;
-  if (default_ignored(info->signo))
-    return;
-  p->pending |= 1ull << (info->signo - 1);
-  if (info->signo == SIGKILL)
+  if (sig == SIGCONT)
+    do_continue(p); // continues even if SIGCONT itself is blocked or ignored
+  if (default_stop(sig))
+    p->pending &= ~SIGBIT(SIGCONT);
+  if (sig == SIGKILL) {
     p->killed = true;
-  if (p->state == P_SLEEPING)
-    p->wake_reason = -EINTR, p->state = P_RUNNABLE; // interrupt a blocking call
+    if (p->state == P_STOPPED)
+      p->state = P_RUNNABLE;
+  }
+  if (ignored(p, sig))
+    return;
+  if (!(p->pending & SIGBIT(sig)))
+    p->siginfo[sig - 1] = *info; // standard signals do not queue: the first one counts
+  p->pending |= SIGBIT(sig);
+  if (!(p->blocked & SIGBIT(sig)) || sig == SIGKILL)
+    wake_for_signal(p);
 }
 
-// On the way back to user mode: act on what is pending.
+// A fault: cannot be blocked or ignored. If it is, the default action (death) applies.
+void signal_force(struct proc *p, const struct siginfo_k *info) {
+  int sig = info->signo;
+  struct sigaction_k *sa = &p->sigact[sig - 1];
+  if ((p->blocked & SIGBIT(sig)) || sa->handler == SIG_IGN) {
+    p->blocked &= ~SIGBIT(sig);
+    sa->handler = SIG_DFL;
+  }
+  p->siginfo[sig - 1] = *info;
+  p->pending |= SIGBIT(sig);
+}
+
+// exec: handlers point into the old program, so they return to the default; ignored
+// signals stay ignored, the mask and pending signals stay (POSIX).
+void signal_exec_reset(struct proc *p) {
+  for (int i = 0; i < NSIG; i++)
+    if (p->sigact[i].handler != SIG_IGN)
+      p->sigact[i] = (struct sigaction_k){0};
+  p->altstack_sp = p->altstack_size = 0;
+  p->altstack_flags = 2; // SS_DISABLE
+}
+
+// ---- the signal frame ----
+struct sigcontext_k {
+  uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp;
+  uint64_t rip, eflags;
+  uint16_t cs, gs, fs, ss;
+  uint64_t err, trapno, oldmask, cr2, fpstate, reserved[8];
+};
+struct ucontext_k {
+  uint64_t flags, link;
+  uint64_t ss_sp;
+  int32_t ss_flags, pad;
+  uint64_t ss_size;
+  struct sigcontext_k mc;
+  uint64_t sigmask;
+};
+struct siginfo_user {
+  int32_t signo, err, code, pad;
+  union {
+    uint64_t addr;
+    struct {
+      int32_t pid;
+      uint32_t uid;
+      int32_t status;
+    } c;
+  };
+  uint8_t rest[128 - 32];
+};
+struct rt_sigframe {
+  uint64_t pretcode; // the handler returns here: sa_restorer, which calls rt_sigreturn
+  struct ucontext_k uc;
+  struct siginfo_user info;
+};
+_Static_assert(sizeof(struct sigcontext_k) == 256, "Linux's struct sigcontext");
+_Static_assert(sizeof(struct siginfo_user) == 128, "Linux's siginfo_t");
+_Static_assert(__builtin_offsetof(struct rt_sigframe, uc.mc) == 48, "uc_mcontext");
+_Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "rt_sigframe.info");
+
+static void to_sigcontext(const struct trapframe *tf, struct sigcontext_k *mc) {
+  *mc = (struct sigcontext_k){
+      .r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11, .r12 = tf->r12,
+      .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi,
+      .rbp = tf->rbp, .rbx = tf->rbx, .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx,
+      .rsp = tf->rsp, .rip = tf->rip, .eflags = tf->rflags, .cs = tf->cs, .ss = tf->ss};
+}
+
+static void from_sigcontext(const struct sigcontext_k *mc, struct trapframe *tf) {
+  tf->r8 = mc->r8, tf->r9 = mc->r9, tf->r10 = mc->r10, tf->r11 = mc->r11, tf->r12 = mc->r12;
+  tf->r13 = mc->r13, tf->r14 = mc->r14, tf->r15 = mc->r15, tf->rdi = mc->rdi;
+  tf->rsi = mc->rsi, tf->rbp = mc->rbp, tf->rbx = mc->rbx, tf->rdx = mc->rdx;
+  tf->rax = mc->rax, tf->rcx = mc->rcx, tf->rsp = mc->rsp, tf->rip = mc->rip;
+  tf->rflags = mc->eflags, tf->cs = mc->cs, tf->ss = mc->ss;
+}
+
+static void fill_info(struct siginfo_user *u, const struct siginfo_k *k) {
+  memset(u, 0, sizeof *u);
+  u->signo = k->signo;
+  u->code = k->code;
+  if (k->signo == SIGSEGV || k->signo == SIGBUS || k->signo == SIGILL || k->signo == SIGFPE ||
+      (k->signo == SIGTRAP && k->code != SI_USER))
+    u->addr = k->addr;
+  else
+    u->c.pid = k->pid, u->c.uid = k->uid, u->c.status = k->status;
+}
+
+static bool on_altstack(const struct proc *p, uint64_t sp) {
+  return p->altstack_size && sp - p->altstack_sp < p->altstack_size;
+}
+
+// Build the frame on the user stack and point the registers at the handler.
+// Returns false if the stack cannot take it (the caller then kills with SIGSEGV).
+static bool setup_frame(struct proc *p, int sig, const struct sigaction_k *sa, uint64_t oldmask) {
+  struct trapframe *tf = p->tf;
+  uint64_t sp = tf->rsp - 128; // skip the red zone
+  if ((sa->flags & SA_ONSTACK) && p->altstack_size && !on_altstack(p, tf->rsp))
+    sp = p->altstack_sp + p->altstack_size;
+  uint64_t fpstate = ALIGN_DOWN(sp - 512, 64);
+  uint64_t frame_at = ALIGN_DOWN(fpstate - sizeof(struct rt_sigframe), 16) - 8;
+  struct rt_sigframe *f = kmalloc(sizeof *f);
+  if (!f)
+    return false;
+  f->pretcode = sa->restorer;
+  f->uc = (struct ucontext_k){.ss_sp = p->altstack_sp, .ss_size = p->altstack_size,
+                              .ss_flags = p->altstack_size ? (on_altstack(p, tf->rsp) ? 1 : 0) : 2,
+                              .sigmask = oldmask};
+  to_sigcontext(tf, &f->uc.mc);
+  f->uc.mc.fpstate = fpstate;
+  f->uc.mc.oldmask = oldmask;
+  fill_info(&f->info, &p->siginfo[sig - 1]);
+  fpu_flush(p);
+  bool ok = copyout(frame_at, f, sizeof *f) == 0 && copyout(fpstate, p->fpu, 512) == 0;
+  kfree(f);
+  if (!ok)
+    return false;
+  tf->rdi = sig;
+  tf->rsi = frame_at + __builtin_offsetof(struct rt_sigframe, info);
+  tf->rdx = frame_at + __builtin_offsetof(struct rt_sigframe, uc);
+  tf->rax = 0;
+  tf->rsp = frame_at;
+  tf->rip = sa->handler;
+  tf->rflags &= ~(FL_DF | FL_RF | FL_TF);
+  tf->cs = USER_CS, tf->ss = USER_DS;
+  return true;
+}
+
+// rt_sigreturn: back to the registers saved in the frame, after the same checks a
+// tracer's register write gets. A frame that fails them kills the process.
+long sys_rt_sigreturn(struct trapframe *tf) {
+  struct proc *p = myproc();
+  struct ucontext_k uc;
+  uint8_t *fx = kmalloc(512);
+  uint64_t frame_at = tf->rsp - 8;
+  struct trapframe n = *tf;
+  bool ok = fx && copyin(&uc, frame_at + __builtin_offsetof(struct rt_sigframe, uc), sizeof uc) == 0;
+  if (ok) {
+    from_sigcontext(&uc.mc, &n);
+    ok = regs_check(&n, tf) == 0;
+  }
+  if (ok && uc.mc.fpstate)
+    ok = copyin(fx, uc.mc.fpstate, 512) == 0 && fpu_check(fx) == 0;
+  if (!ok) {
+    kfree(fx);
+    struct siginfo_k info = {.signo = SIGSEGV, .code = SI_KERNEL};
+    signal_force(p, &info);
+    return tf->rax;
+  }
+  *tf = n;
+  tf->orig_rax = -1; // not in a system call any more: no restart
+  if (uc.mc.fpstate) {
+    memcpy(p->fpu, fx, 512);
+    fpu_dirty(p);
+  }
+  kfree(fx);
+  p->blocked = uc.sigmask & ~UNBLOCKABLE;
+  return tf->rax;
+}
+
+// ---- delivery ----
+// System calls a handler with SA_RESTART restarts after -EINTR. Calls that wait for
+// time (nanosleep, poll, sigsuspend...) are not restarted after a handler ran.
+static bool restartable(uint64_t nr) {
+  static const uint16_t calls[] = {0, 1, 16, 17, 18, 19, 20, 2, 257, 61, 40, 56, 57, 58};
+  for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
+    if (calls[i] == nr)
+      return true;
+  return false;
+}
+
+#define NR_RT_SIGSUSPEND 130
+#define NR_PAUSE 34
+static bool interrupted_syscall(const struct trapframe *tf) {
+  return (int64_t)tf->orig_rax >= 0 && (int64_t)tf->rax == -EINTR;
+}
+
+static void restart_syscall(struct trapframe *tf) {
+  tf->rax = tf->orig_rax;
+  tf->rip -= 2; // the syscall instruction is two bytes: run it again
+}
+
+// Job-control stop: sleep until SIGCONT or SIGKILL.
+static void job_stop(struct proc *p, int sig) {
+  p->stop_sig = sig;
+  p->stop_report = true;
+  p->cont_report = false;
+  p->state = P_STOPPED;
+  signal_notify_parent(p, CLD_STOPPED, sig);
+  sched();
+}
+
+static int next_signal(struct proc *p) {
+  uint64_t ready = p->pending & ~(p->blocked & ~UNBLOCKABLE);
+  if (!ready)
+    return 0;
+  if (ready & SIGBIT(SIGKILL))
+    return SIGKILL;
+  for (int sig = 1; sig <= NSIG; sig++) // synchronous faults first, then lowest number
+    if ((ready & SIGBIT(sig)) && p->siginfo[sig - 1].code == SI_KERNEL)
+      return sig;
+  return __builtin_ctzll(ready) + 1;
+}
+
+// Act on one signal. Returns true if a handler frame was set up.
+static bool deliver_one(struct proc *p, int sig) {
+  p->pending &= ~SIGBIT(sig);
+  struct sigaction_k sa = p->sigact[sig - 1];
+  if (sig == SIGKILL || sa.handler == SIG_DFL) {
+    if (sig != SIGKILL && default_ignore(sig))
+      return false;
+    if (sig != SIGKILL && default_stop(sig)) {
+      job_stop(p, sig);
+      return false;
+    }
+    proc_exit(sig); // terminate: the wait status's low 7 bits hold the signal
+  }
+  if (sa.handler == SIG_IGN)
+    return false;
+  struct trapframe *tf = p->tf;
+  if (interrupted_syscall(tf)) {
+    if ((sa.flags & SA_RESTART) && restartable(tf->orig_rax))
+      restart_syscall(tf);
+    tf->orig_rax = -1;
+  }
+  uint64_t oldmask = p->restore_mask ? p->saved_mask : p->blocked;
+  p->restore_mask = false;
+  if (!setup_frame(p, sig, &sa, oldmask)) {
+    sa.handler = SIG_DFL;
+    p->sigact[SIGSEGV - 1].handler = SIG_DFL;
+    proc_exit(SIGSEGV);
+  }
+  p->blocked |= sa.mask & ~UNBLOCKABLE;
+  if (!(sa.flags & SA_NODEFER))
+    p->blocked |= SIGBIT(sig);
+  if (sa.flags & SA_RESETHAND)
+    p->sigact[sig - 1].handler = SIG_DFL;
+  return true;
+}
+
+// On every return to user mode.
 void signal_deliver(void) {
   struct proc *p = myproc();
-  if (p->killed)
-    proc_exit(SIGKILL);
-  if (p->fatal_sig)
-    proc_exit(p->fatal_sig);
-  for (int sig = 1; sig <= NSIG; sig++)
-    if (p->pending & (1ull << (sig - 1)))
-      proc_exit(sig); // wait status: the low 7 bits hold the signal
+  bool handled = false;
+  int sig;
+  while (!handled && (sig = p->killed ? SIGKILL : next_signal(p)))
+    handled = deliver_one(p, sig);
+  struct trapframe *tf = p->tf;
+  if (!handled && interrupted_syscall(tf) && tf->orig_rax != NR_RT_SIGSUSPEND &&
+      tf->orig_rax != NR_PAUSE)
+    restart_syscall(tf); // no handler ran: the interruption is invisible (stop/continue)
+  if (!handled && p->restore_mask) {
+    p->blocked = p->saved_mask;
+    p->restore_mask = false;
+  }
 }

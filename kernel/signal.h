@@ -30,14 +30,40 @@
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
 
+#define SI_TKILL -6
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SA_NOCLDSTOP 0x00000001
+#define SA_SIGINFO 0x00000004
+#define SA_RESTORER 0x04000000
+#define SA_ONSTACK 0x08000000
+#define SA_RESTART 0x10000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
 struct proc;
 struct siginfo_k {
   int signo, code;
   uint64_t addr;      // faulting address (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP)
-  int pid;            // sender (SI_USER)
+  int pid;            // sender (SI_USER, SI_TKILL) or child (SIGCHLD)
   uint32_t uid;
+  int status;         // SIGCHLD: exit code or signal
+};
+
+// The kernel's struct sigaction (rt_sigaction's layout).
+struct sigaction_k {
+  uint64_t handler, flags, restorer, mask;
 };
 
 void signal_force(struct proc *p, const struct siginfo_k *info);
 void signal_send(struct proc *p, const struct siginfo_k *info);
 void signal_deliver(void);
+void signal_exec_reset(struct proc *p);
+void signal_notify_parent(struct proc *p, int code, int status);

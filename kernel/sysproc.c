@@ -56,6 +56,10 @@ static struct proc *fork_proc(struct proc *p) {
   c->ruid = p->ruid, c->euid = p->euid, c->suid = p->suid;
   c->rgid = p->rgid, c->egid = p->egid, c->sgid = p->sgid;
   c->umask = p->umask;
+  memcpy(c->sigact, p->sigact, sizeof c->sigact);
+  c->blocked = p->blocked;
+  c->altstack_sp = p->altstack_sp, c->altstack_size = p->altstack_size;
+  c->pgid = p->pgid, c->sid = p->sid;
   return c;
 }
 
@@ -191,33 +195,56 @@ long sys_exit_group(struct trapframe *tf) { proc_exit((ARG0 & 0xff) << 8); }
 #define __WALL 0x40000000
 #define __WCLONE 0x80000000
 
-static bool wait_matches(const struct proc *c, int pid) { return pid == -1 || c->pid == pid; }
+static bool wait_matches(const struct proc *c, int pid, int my_pgid) {
+  return pid == -1 || (pid > 0 ? c->pid == pid : c->pgid == (pid == 0 ? my_pgid : -pid));
+}
+
+// What wait4 reports about child c now, if anything: 1 with *status, or 0.
+static int wait_event(struct proc *c, int options, int *status, bool *reap) {
+  *reap = false;
+  if (c->state == P_ZOMBIE) {
+    *status = c->exit_status;
+    *reap = true;
+    return 1;
+  }
+  if ((options & WUNTRACED) && c->state == P_STOPPED && c->stop_report) {
+    *status = c->stop_sig << 8 | 0x7f;
+    c->stop_report = false;
+    return 1;
+  }
+  if ((options & WCONTINUED) && c->cont_report) {
+    *status = 0xffff;
+    c->cont_report = false;
+    return 1;
+  }
+  return 0;
+}
 
 long sys_wait4(struct trapframe *tf) {
   int pid = ARG0, options = ARG2;
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE))
     return -EINVAL;
-  if (pid < -1 || pid == 0)
-    pid = -1; // process groups come with job control; until then any child
   struct proc *p = myproc();
   for (;;) {
     bool have = false;
     for (int i = 0; i < NPROC; i++) {
       struct proc *c = proctab[i];
-      if (!c || c->parent != p || !wait_matches(c, pid))
+      if (!c || c->parent != p || !wait_matches(c, pid, p->pgid))
         continue;
       have = true;
-      if (c->state != P_ZOMBIE)
+      int status, cpid = c->pid;
+      bool reap;
+      if (!wait_event(c, options, &status, &reap))
         continue;
-      int status = c->exit_status, cpid = c->pid;
+      if (reap)
+        proc_free(c); // as Linux: reaped even if the status cannot be stored
       if (ARG1 && copyout(ARG1, &status, sizeof status) < 0)
-        return -EFAULT; // the child stays a zombie, to be reaped by a correct call
+        return -EFAULT;
       if (ARG3) {
         uint8_t ru[144] = {0};
         if (copyout(ARG3, ru, sizeof ru) < 0)
           return -EFAULT;
       }
-      proc_free(c);
       return cpid;
     }
     if (!have)
@@ -228,28 +255,4 @@ long sys_wait4(struct trapframe *tf) {
     if (r < 0)
       return r;
   }
-}
-
-long sys_kill(struct trapframe *tf) {
-  int pid = ARG0, sig = ARG1;
-  if (sig < 0 || sig > NSIG)
-    return -EINVAL;
-  struct proc *me = myproc();
-  struct siginfo_k info = {.signo = sig, .code = SI_USER, .pid = me->pid, .uid = me->ruid};
-  int found = 0, sent = 0;
-  for (int i = 0; i < NPROC; i++) {
-    struct proc *t = proctab[i];
-    if (!t || t->state == P_ZOMBIE)
-      continue;
-    if (pid > 0 ? t->pid != pid : (t == initproc || (pid == -1 && t == me)))
-      continue;
-    found++;
-    bool may = me->euid == 0 || me->ruid == t->ruid || me->ruid == t->suid ||
-               me->euid == t->ruid || me->euid == t->suid;
-    if (may) {
-      sent++;
-      signal_send(t, &info);
-    }
-  }
-  return !found ? -ESRCH : !sent ? -EPERM : 0;
 }

@@ -76,6 +76,8 @@ static void user_exception(uint64_t vec, struct trapframe *tf) {
 
 void trap(uint64_t vec, struct trapframe *tf) {
   bool from_user = (tf->cs & 3) == 3;
+  if (from_user && vec >= 32)
+    tf->orig_rax = -1; // as Linux: not in a system call
   if (vec >= 32 && vec < 48) {
     irq(vec - 32);
   } else if (vec == 2) {

@@ -29,12 +29,23 @@ _Static_assert(sizeof(struct termios_k) == 36, "struct termios as Linux's ioctls
 #define TCSETSF 0x5404
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
+#define TIOCSCTTY 0x540e
+#define TIOCGPGRP 0x540f
+#define TIOCSPGRP 0x5410
+#define FIONREAD 0x541b
+#define TIOCNOTTY 0x5422
+#define TIOCGSID 0x5429
+#define VQUIT 1
+#define VSUSP 10
 
 static struct termios_k termios = {
     .c_iflag = ICRNL, .c_oflag = OPOST | ONLCR, .c_cflag = 0xbf /* B38400 CS8 CREAD */,
     .c_lflag = ISIG | ICANON | ECHO | ECHOE,
-    .c_cc = {[VINTR] = 3, [1] = 28, [VERASE] = 127, [3] = 21, [VEOF] = 4, [VMIN] = 1},
+    .c_cc = {[VINTR] = 3, [VQUIT] = 28, [VERASE] = 127, [3] = 21, [VEOF] = 4, [VMIN] = 1,
+             [VSUSP] = 26},
 };
+static int fg_pgrp;  // the foreground process group: gets ^C, ^Z, ^\ (0: none)
+static int tty_sid;  // the session the console is the controlling terminal of
 static struct { uint16_t rows, cols, x, y; } winsize = {24, 80, 0, 0};
 
 // Input: raw bytes from the IRQ, then the cooked bytes a reader may take.
@@ -55,11 +66,30 @@ static void deliver(const char *s, size_t n) {
   for (size_t i = 0; i < n && r_head - r_tail < TTYBUF; i++)
     ready[r_head++ % TTYBUF] = s[i];
   wakeup(&ready);
+  poll_notify();
+}
+
+// ^C, ^\ and ^Z: a signal to the foreground group; the pending line is dropped.
+static bool input_signal(char c) {
+  int sig = c == (char)termios.c_cc[VINTR] ? SIGINT : c == (char)termios.c_cc[VQUIT] ? SIGQUIT
+          : c == (char)termios.c_cc[VSUSP] ? SIGTSTP : 0;
+  if (!sig || !(termios.c_lflag & ISIG))
+    return false;
+  if (termios.c_lflag & ECHO)
+    serial_putc('^'), serial_putc(c + '@'), out_byte('\n');
+  line_len = 0;
+  struct siginfo_k info = {.signo = sig, .code = SI_KERNEL};
+  for (int i = 0; fg_pgrp && i < NPROC; i++)
+    if (proctab[i] && proctab[i]->pgid == fg_pgrp)
+      signal_send(proctab[i], &info);
+  return true;
 }
 
 static void input_byte(char c) {
   if (c == '\r' && (termios.c_iflag & ICRNL))
     c = '\n';
+  if (input_signal(c))
+    return;
   if (!(termios.c_lflag & ICANON)) {
     deliver(&c, 1);
     if (termios.c_lflag & ECHO)
@@ -156,6 +186,29 @@ static long tty_ioctl(struct file *f, uint64_t req, uint64_t arg) {
   }
   case TIOCGWINSZ:
     return copyout(arg, &winsize, sizeof winsize);
+  case TIOCGPGRP:
+    return copyout(arg, &fg_pgrp, sizeof fg_pgrp);
+  case TIOCSPGRP: {
+    int pg;
+    if (copyin(&pg, arg, sizeof pg) < 0)
+      return -EFAULT;
+    if (pg <= 0)
+      return -EINVAL;
+    fg_pgrp = pg;
+    return 0;
+  }
+  case TIOCGSID:
+    return tty_sid ? copyout(arg, &tty_sid, sizeof tty_sid) : -ENOTTY;
+  case TIOCSCTTY:
+    tty_sid = myproc()->sid;
+    fg_pgrp = myproc()->pgid;
+    return 0;
+  case TIOCNOTTY:
+    return 0;
+  case FIONREAD: {
+    int n = r_head - r_tail;
+    return copyout(arg, &n, sizeof n);
+  }
   case TIOCSWINSZ: {
     __typeof__(winsize) w;
     int r = copyin(&w, arg, sizeof w);
@@ -167,9 +220,14 @@ static long tty_ioctl(struct file *f, uint64_t req, uint64_t arg) {
   return -ENOTTY;
 }
 
+static int tty_poll(struct file *f) {
+  (void)f;
+  return POLLOUT | (r_head != r_tail || eof_pending ? POLLIN : 0);
+}
+
 const struct scheme debug_scheme = {
     .name = "debug", .open = tty_open, .read = tty_read, .write = tty_write,
-    .stat = tty_stat, .ioctl = tty_ioctl,
+    .stat = tty_stat, .ioctl = tty_ioctl, .poll = tty_poll,
 };
 
 void tty_init(void) {}

@@ -1,0 +1,115 @@
+// Pipes: a ring buffer shared by a read end and a write end.
+#include "proc.h"
+#include "file.h"
+
+#define PIPE_SIZE 65536 // as Linux's default capacity
+#define PIPE_BUF 4096   // writes up to this size are atomic
+
+struct pipe {
+  uint8_t *buf;
+  uint64_t head, tail; // bytes written and read so far; head - tail are buffered
+  int readers, writers;
+};
+
+static bool is_reader(const struct file *f) { return (f->flags & O_ACCMODE) == O_RDONLY; }
+
+static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off) {
+  (void)off;
+  struct pipe *p = f->priv;
+  while (p->head == p->tail) {
+    if (!p->writers)
+      return 0;
+    if (f->flags & O_NONBLOCK)
+      return -EAGAIN;
+    int r = sleep_on(p);
+    if (r < 0)
+      return r;
+  }
+  size_t got = 0;
+  while (got < n && p->tail != p->head)
+    ((uint8_t *)buf)[got++] = p->buf[p->tail++ % PIPE_SIZE];
+  wakeup(p);
+  poll_notify();
+  return got;
+}
+
+static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) {
+  (void)off;
+  struct pipe *p = f->priv;
+  size_t done = 0;
+  while (done < n) {
+    if (!p->readers) {
+      struct siginfo_k info = {.signo = SIGPIPE, .code = SI_USER, .pid = myproc()->pid};
+      signal_send(myproc(), &info);
+      return done ? (long)done : -EPIPE;
+    }
+    size_t room = PIPE_SIZE - (p->head - p->tail);
+    // Small writes go in whole or not at all, so they never interleave with others.
+    if (room == 0 || (n - done <= PIPE_BUF && room < n - done)) {
+      if (f->flags & O_NONBLOCK)
+        return done ? (long)done : -EAGAIN;
+      int r = sleep_on(p);
+      if (r < 0)
+        return done ? (long)done : r;
+      continue;
+    }
+    while (done < n && p->head - p->tail < PIPE_SIZE)
+      p->buf[p->head++ % PIPE_SIZE] = ((const uint8_t *)buf)[done++];
+    wakeup(p);
+    poll_notify();
+  }
+  return done;
+}
+
+static void pipe_close(struct file *f) {
+  struct pipe *p = f->priv;
+  if (is_reader(f))
+    p->readers--;
+  else
+    p->writers--;
+  wakeup(p);
+  poll_notify();
+  if (!p->readers && !p->writers) {
+    kfree(p->buf);
+    kfree(p);
+  }
+}
+
+static int pipe_poll(struct file *f) {
+  struct pipe *p = f->priv;
+  if (is_reader(f))
+    return (p->head != p->tail ? POLLIN : 0) | (!p->writers ? POLLHUP : 0);
+  return (!p->readers ? POLLERR : 0) | (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0);
+}
+
+static int pipe_stat(struct file *f, struct stat *st) {
+  *st = (struct stat){.st_mode = S_IFIFO | 0600, .st_nlink = 1, .st_blksize = PIPE_BUF,
+                      .st_ino = (uint64_t)f->priv >> 4, .st_dev = 0xb};
+  st->st_uid = myproc()->euid, st->st_gid = myproc()->egid;
+  return 0;
+}
+
+static int pipe_open(struct file *f, const char *rest, int flags, int mode) {
+  (void)f, (void)rest, (void)flags, (void)mode;
+  return -ENOENT; // pipes come only from pipe(2)
+}
+
+static const struct scheme pipe_scheme = {
+    .name = "pipe", .open = pipe_open, .read = pipe_read, .write = pipe_write,
+    .close = pipe_close, .stat = pipe_stat, .poll = pipe_poll,
+};
+
+int pipe_create(struct file **rd, struct file **wr) {
+  struct pipe *p = kmalloc(sizeof *p);
+  struct file *r = kmalloc(sizeof *r), *w = kmalloc(sizeof *w);
+  uint8_t *buf = kmalloc(PIPE_SIZE);
+  if (!p || !r || !w || !buf) {
+    kfree(p), kfree(r), kfree(w), kfree(buf);
+    return -ENOMEM;
+  }
+  *p = (struct pipe){.buf = buf, .readers = 1, .writers = 1};
+  *r = (struct file){.scheme = &pipe_scheme, .refs = 1, .flags = O_RDONLY, .priv = p};
+  *w = (struct file){.scheme = &pipe_scheme, .refs = 1, .flags = O_WRONLY, .priv = p};
+  *rd = r, *wr = w;
+  return 0;
+}

@@ -1,0 +1,57 @@
+// The one place where user register values from outside the CPU are checked: a
+// tracer's write to proc:PID/regs/int or regs/float, and rt_sigreturn's signal frame.
+// A frame that passes can be returned to with IRETQ and can never put the CPU in
+// kernel mode, give it I/O privilege, or fault inside the kernel on the way out.
+#include "proc.h"
+
+#define CANONICAL_USER(x) ((x) < (1ull << 47))
+// The flags a program may change itself (POPF can): arithmetic, direction, trap,
+// alignment check, resume. IF, IOPL, NT, VM, VIF, VIP and ID stay as they are.
+#define USER_FLAGS (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_TF | FL_DF | FL_OF | FL_AC | FL_RF)
+
+static bool data_selector_ok(uint64_t sel) { return sel == 0 || sel == USER_DS; }
+
+// 0 if the process may continue with registers new instead of old, else -EINVAL.
+int regs_check(const struct trapframe *new, const struct trapframe *old) {
+  if (new->cs != USER_CS || new->ss != USER_DS)
+    return -EINVAL;
+  if (!data_selector_ok(new->ds) || !data_selector_ok(new->es) || !data_selector_ok(new->fs) ||
+      !data_selector_ok(new->gs))
+    return -EINVAL;
+  if (!CANONICAL_USER(new->rip) || !CANONICAL_USER(new->rsp) ||
+      !CANONICAL_USER(new->fs_base) || !CANONICAL_USER(new->gs_base))
+    return -EINVAL;
+  if ((new->rflags ^ old->rflags) & ~(uint64_t)USER_FLAGS)
+    return -EINVAL;
+  return 0;
+}
+
+// MXCSR bits the CPU accepts (FXSAVE reports them; 0 there means the default 0xffbf).
+static uint32_t mxcsr_mask;
+
+void fpu_init(void) {
+  static uint8_t area[512] __attribute__((aligned(16)));
+  __asm__ volatile("fninit; fxsave64 %0" : "=m"(area));
+  mxcsr_mask = *(uint32_t *)&area[28];
+  if (!mxcsr_mask)
+    mxcsr_mask = 0xffbf;
+}
+
+// An FXSAVE image a process may load: FXRSTOR faults (#GP, in the kernel) on MXCSR
+// bits outside the mask, so they are refused here.
+int fpu_check(const uint8_t *fx) {
+  uint32_t mxcsr = *(const uint32_t *)&fx[24];
+  return mxcsr & ~mxcsr_mask ? -EINVAL : 0;
+}
+
+// Make p->fpu current (the live registers may be newer, if p owns the FPU).
+void fpu_flush(struct proc *p) {
+  if (cpu.fpu_owner == p)
+    __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
+}
+
+// p->fpu was changed: the next switch to p must load it rather than keep the live state.
+void fpu_dirty(struct proc *p) {
+  if (cpu.fpu_owner == p)
+    cpu.fpu_owner = NULL;
+}

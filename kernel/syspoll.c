@@ -1,0 +1,210 @@
+// pipe(2), and waiting for descriptors: poll, ppoll, select, pselect6.
+#include "syscall.h"
+#include "file.h"
+
+char poll_chan;
+
+static long make_pipe(uint64_t ufds, int flags) {
+  if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+    return -EINVAL;
+  struct file *r, *w;
+  int err = pipe_create(&r, &w);
+  if (err < 0)
+    return err;
+  r->flags |= flags & O_NONBLOCK;
+  w->flags |= flags & O_NONBLOCK;
+  int fds[2] = {fd_install(r, 0, flags & O_CLOEXEC), -1};
+  if (fds[0] >= 0)
+    fds[1] = fd_install(w, 0, flags & O_CLOEXEC);
+  if (fds[1] < 0 || copyout(ufds, fds, sizeof fds) < 0) {
+    err = fds[1] < 0 ? fds[0] < 0 ? fds[0] : fds[1] : -EFAULT;
+    if (fds[0] >= 0)
+      fd_close(fds[0]);
+    else
+      file_put(r);
+    if (fds[1] >= 0)
+      fd_close(fds[1]);
+    else
+      file_put(w);
+    return err;
+  }
+  return 0;
+}
+
+long sys_pipe(struct trapframe *tf) { return make_pipe(ARG0, 0); }
+long sys_pipe2(struct trapframe *tf) { return make_pipe(ARG0, ARG1); }
+
+struct pollfd_k {
+  int32_t fd;
+  int16_t events, revents;
+};
+
+static int poll_one(struct pollfd_k *p) {
+  if (p->fd < 0)
+    return p->revents = 0;
+  struct file *f = file_get(p->fd);
+  if (!f)
+    return p->revents = POLLNVAL;
+  int ready = f->scheme->poll ? f->scheme->poll(f) : POLLIN | POLLOUT;
+  return p->revents = ready & (p->events | POLLERR | POLLHUP);
+}
+
+// Wait until one of fds is ready or the deadline (in ticks; 0 = none, -1 = now) passes.
+static long do_poll(struct pollfd_k *fds, size_t n, int64_t deadline) {
+  for (;;) {
+    long count = 0;
+    for (size_t i = 0; i < n; i++)
+      count += poll_one(&fds[i]) != 0;
+    if (count || deadline < 0 || (deadline && (uint64_t)deadline <= ticks))
+      return count;
+    int r = sleep_until(&poll_chan, deadline);
+    if (r < 0)
+      return r;
+  }
+}
+
+static int64_t deadline_ms(int64_t ms) {
+  if (ms < 0)
+    return 0;
+  if (ms == 0)
+    return -1;
+  return ticks + (ms * HZ + 999) / 1000 + 1;
+}
+
+static long poll_common(uint64_t ufds, uint64_t n, int64_t deadline) {
+  if (n > NOFILE)
+    return -EINVAL;
+  struct pollfd_k *fds = kmalloc(n * sizeof *fds + 1);
+  if (!fds)
+    return -ENOMEM;
+  long r = copyin(fds, ufds, n * sizeof *fds);
+  if (r == 0)
+    r = do_poll(fds, n, deadline);
+  if (r >= 0 && copyout(ufds, fds, n * sizeof *fds) < 0)
+    r = -EFAULT;
+  kfree(fds);
+  return r;
+}
+
+long sys_poll(struct trapframe *tf) { return poll_common(ARG0, ARG1, deadline_ms((int)ARG2)); }
+
+// A timespec timeout as a deadline in ticks; -EINVAL if malformed.
+static int64_t deadline_ts(uint64_t uts, int *err) {
+  struct timespec_k ts;
+  *err = 0;
+  if (!uts)
+    return 0;
+  if (copyin(&ts, uts, sizeof ts) < 0)
+    return *err = -EFAULT;
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+    return *err = -EINVAL;
+  if (ts.tv_sec == 0 && ts.tv_nsec == 0)
+    return -1;
+  int64_t t = ts.tv_sec > 1000000000 ? 1000000000 : ts.tv_sec;
+  return ticks + t * HZ + (ts.tv_nsec * HZ + 999999999) / 1000000000 + 1;
+}
+
+// Run f with the signal mask from usigmask in place (ppoll, pselect6), as sigsuspend
+// does: signal_deliver restores the old mask after a handler ran.
+static int swap_mask(uint64_t usigmask, size_t size) {
+  if (!usigmask)
+    return 0;
+  uint64_t m;
+  if (size != 8)
+    return -EINVAL;
+  if (copyin(&m, usigmask, 8) < 0)
+    return -EFAULT;
+  struct proc *p = myproc();
+  p->saved_mask = p->blocked;
+  p->restore_mask = true;
+  p->blocked = m & ~UNBLOCKABLE;
+  return 0;
+}
+
+static void unswap_mask(uint64_t usigmask, long r) {
+  struct proc *p = myproc();
+  if (usigmask && r != -EINTR && p->restore_mask) {
+    p->blocked = p->saved_mask;
+    p->restore_mask = false;
+  }
+}
+
+long sys_ppoll(struct trapframe *tf) {
+  int err;
+  int64_t deadline = deadline_ts(ARG2, &err);
+  if (err)
+    return err;
+  if ((err = swap_mask(ARG3, ARG4)) < 0)
+    return err;
+  long r = poll_common(ARG0, ARG1, deadline);
+  unswap_mask(ARG3, r);
+  return r;
+}
+
+// select: fd_sets as bitmaps, translated to and from poll requests.
+static long select_common(int n, uint64_t urd, uint64_t uwr, uint64_t uex, int64_t deadline) {
+  if (n < 0 || n > NOFILE)
+    return -EINVAL;
+  uint64_t sets[3][NOFILE / 64] = {{0}}, out[3][NOFILE / 64] = {{0}};
+  uint64_t users[3] = {urd, uwr, uex};
+  size_t bytes = ALIGN_UP(n, 64) / 8;
+  for (int s = 0; s < 3; s++)
+    if (users[s] && copyin(sets[s], users[s], bytes) < 0)
+      return -EFAULT;
+  struct pollfd_k *fds = kmalloc(NOFILE * sizeof *fds);
+  if (!fds)
+    return -ENOMEM;
+  size_t k = 0;
+  for (int fd = 0; fd < n; fd++) {
+    int ev = (sets[0][fd / 64] >> (fd % 64) & 1 ? POLLIN : 0) |
+             (sets[1][fd / 64] >> (fd % 64) & 1 ? POLLOUT : 0) |
+             (sets[2][fd / 64] >> (fd % 64) & 1 ? POLLPRI : 0);
+    if (ev)
+      fds[k++] = (struct pollfd_k){.fd = fd, .events = ev};
+  }
+  long r = do_poll(fds, k, deadline), count = 0;
+  for (size_t i = 0; r >= 0 && i < k; i++) {
+    int fd = fds[i].fd, re = fds[i].revents;
+    if (re & POLLNVAL) {
+      r = -EBADF;
+      break;
+    }
+    int bits[3] = {re & (POLLIN | POLLHUP | POLLERR), re & (POLLOUT | POLLERR), re & POLLPRI};
+    for (int s = 0; s < 3; s++)
+      if (bits[s] && (fds[i].events & (s == 0 ? POLLIN : s == 1 ? POLLOUT : POLLPRI)))
+        out[s][fd / 64] |= 1ull << (fd % 64), count++;
+  }
+  kfree(fds);
+  for (int s = 0; r >= 0 && s < 3; s++)
+    if (users[s] && copyout(users[s], out[s], bytes) < 0)
+      r = -EFAULT;
+  return r < 0 ? r : count;
+}
+
+long sys_select(struct trapframe *tf) {
+  int64_t deadline = 0;
+  if (ARG4) {
+    int64_t tv[2];
+    if (copyin(tv, ARG4, sizeof tv) < 0)
+      return -EFAULT;
+    if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
+      return -EINVAL;
+    deadline = tv[0] == 0 && tv[1] == 0 ? -1 : (int64_t)ticks + MIN(tv[0], 1000000000) * HZ + (tv[1] * HZ + 999999) / 1000000 + 1;
+  }
+  return select_common(ARG0, ARG1, ARG2, ARG3, deadline);
+}
+
+long sys_pselect6(struct trapframe *tf) {
+  int err;
+  int64_t deadline = deadline_ts(ARG4, &err);
+  if (err)
+    return err;
+  struct { uint64_t set, size; } sm = {0, 0};
+  if (ARG5 && copyin(&sm, ARG5, sizeof sm) < 0)
+    return -EFAULT;
+  if ((err = swap_mask(sm.set, sm.size)) < 0)
+    return err;
+  long r = select_common(ARG0, ARG1, ARG2, ARG3, deadline);
+  unswap_mask(sm.set, r);
+  return r;
+}

@@ -1,0 +1,220 @@
+// Signal system calls, process groups and sessions.
+#include "syscall.h"
+
+long sys_rt_sigaction(struct trapframe *tf) {
+  int sig = ARG0;
+  if (sig < 1 || sig > NSIG || ARG3 != 8)
+    return -EINVAL;
+  struct proc *p = myproc();
+  struct sigaction_k sa, old = p->sigact[sig - 1];
+  if (ARG1) {
+    if (sig == SIGKILL || sig == SIGSTOP)
+      return -EINVAL;
+    if (copyin(&sa, ARG1, sizeof sa) < 0)
+      return -EFAULT;
+  }
+  if (ARG2 && copyout(ARG2, &old, sizeof old) < 0)
+    return -EFAULT;
+  if (ARG1) {
+    sa.mask &= ~UNBLOCKABLE;
+    p->sigact[sig - 1] = sa;
+    // POSIX: setting a pending signal to be ignored discards it.
+    if (sa.handler == SIG_IGN || (sa.handler == SIG_DFL && (sig == SIGCHLD || sig == 23 || sig == 28)))
+      p->pending &= ~SIGBIT(sig);
+  }
+  return 0;
+}
+
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+
+long sys_rt_sigprocmask(struct trapframe *tf) {
+  struct proc *p = myproc();
+  uint64_t set, old = p->blocked;
+  if (ARG3 != 8)
+    return -EINVAL;
+  if (ARG1) {
+    if (ARG0 > SIG_SETMASK)
+      return -EINVAL;
+    if (copyin(&set, ARG1, 8) < 0)
+      return -EFAULT;
+  }
+  if (ARG2 && copyout(ARG2, &old, 8) < 0)
+    return -EFAULT;
+  if (ARG1) {
+    if (ARG0 == SIG_BLOCK)
+      p->blocked |= set;
+    else if (ARG0 == SIG_UNBLOCK)
+      p->blocked &= ~set;
+    else
+      p->blocked = set;
+    p->blocked &= ~UNBLOCKABLE;
+  }
+  return 0;
+}
+
+long sys_rt_sigpending(struct trapframe *tf) {
+  if (ARG1 != 8)
+    return -EINVAL;
+  struct proc *p = myproc();
+  uint64_t set = p->pending & p->blocked;
+  return copyout(ARG0, &set, 8);
+}
+
+// Wait for a signal with a temporary mask; signal_deliver restores the old one.
+long sys_rt_sigsuspend(struct trapframe *tf) {
+  struct proc *p = myproc();
+  uint64_t mask;
+  if (ARG1 != 8)
+    return -EINVAL;
+  if (copyin(&mask, ARG0, 8) < 0)
+    return -EFAULT;
+  p->saved_mask = p->blocked;
+  p->restore_mask = true;
+  p->blocked = mask & ~UNBLOCKABLE;
+  while (sleep_on(&p->pending) == 0)
+    ;
+  return -EINTR;
+}
+
+long sys_pause(struct trapframe *tf) {
+  (void)tf;
+  while (sleep_on(&myproc()->pending) == 0)
+    ;
+  return -EINTR;
+}
+
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
+
+long sys_sigaltstack(struct trapframe *tf) {
+  struct proc *p = myproc();
+  struct { uint64_t sp; int32_t flags, pad; uint64_t size; } ss, old = {
+      p->altstack_sp, p->altstack_size && tf->rsp - p->altstack_sp < p->altstack_size ? SS_ONSTACK
+                      : p->altstack_size ? 0 : SS_DISABLE, 0, p->altstack_size};
+  if (ARG0 && copyin(&ss, ARG0, sizeof ss) < 0)
+    return -EFAULT;
+  if (ARG0) {
+    if (old.flags == SS_ONSTACK)
+      return -EPERM;
+    if (ss.flags & ~SS_DISABLE)
+      return -EINVAL;
+    if (!(ss.flags & SS_DISABLE) && ss.size < MINSIGSTKSZ)
+      return -ENOMEM;
+  }
+  if (ARG1 && copyout(ARG1, &old, sizeof old) < 0)
+    return -EFAULT;
+  if (ARG0) {
+    bool off = ss.flags & SS_DISABLE;
+    p->altstack_sp = off ? 0 : ss.sp;
+    p->altstack_size = off ? 0 : ss.size;
+  }
+  return 0;
+}
+
+// May the current process send a signal to t? (Linux: root, or a real or effective
+// uid of the sender equal to the real or saved uid of the target.)
+static bool may_signal(const struct proc *me, const struct proc *t) {
+  return me->euid == 0 || me->ruid == t->ruid || me->ruid == t->suid || me->euid == t->ruid ||
+         me->euid == t->suid;
+}
+
+static int send_to(struct proc *t, int sig, int code) {
+  struct proc *me = myproc();
+  if (!may_signal(me, t))
+    return -EPERM;
+  struct siginfo_k info = {.signo = sig, .code = code, .pid = me->pid, .uid = me->ruid};
+  if (sig)
+    signal_send(t, &info);
+  return 0;
+}
+
+long sys_kill(struct trapframe *tf) {
+  int pid = ARG0, sig = ARG1;
+  if (sig < 0 || sig > NSIG)
+    return -EINVAL;
+  struct proc *me = myproc();
+  if (pid > 0) {
+    struct proc *t = proc_find(pid);
+    return t && t->state != P_ZOMBIE ? send_to(t, sig, SI_USER) : -ESRCH;
+  }
+  int pgid = pid == 0 ? me->pgid : -pid, found = 0, err = -EPERM, ok = 0;
+  for (int i = 0; i < NPROC; i++) {
+    struct proc *t = proctab[i];
+    if (!t || t->state == P_ZOMBIE)
+      continue;
+    if (pid == -1 ? (t == initproc || t == me) : t->pgid != pgid)
+      continue;
+    found++;
+    if (send_to(t, sig, SI_USER) == 0)
+      ok++;
+  }
+  return !found ? -ESRCH : ok ? 0 : err;
+}
+
+long sys_tkill(struct trapframe *tf) {
+  int tid = ARG0, sig = ARG1;
+  if (sig < 0 || sig > NSIG || tid <= 0)
+    return -EINVAL;
+  struct proc *t = proc_find(tid);
+  return t && t->state != P_ZOMBIE ? send_to(t, sig, SI_TKILL) : -ESRCH;
+}
+
+long sys_tgkill(struct trapframe *tf) {
+  int tgid = ARG0, tid = ARG1, sig = ARG2;
+  if (sig < 0 || sig > NSIG || tid <= 0 || tgid <= 0)
+    return -EINVAL;
+  struct proc *t = proc_find(tid);
+  if (!t || t->state == P_ZOMBIE || tgid != tid) // one thread per process: tgid == tid
+    return -ESRCH;
+  return send_to(t, sig, SI_TKILL);
+}
+
+// ---- process groups and sessions ----
+static bool pgrp_in_session(int pgid, int sid) {
+  for (int i = 0; i < NPROC; i++)
+    if (proctab[i] && proctab[i]->pgid == pgid && proctab[i]->sid == sid)
+      return true;
+  return false;
+}
+
+long sys_setpgid(struct trapframe *tf) {
+  struct proc *me = myproc(), *t = ARG0 ? proc_find(ARG0) : me;
+  int pgid = ARG1;
+  if (pgid < 0)
+    return -EINVAL;
+  if (!t || (t != me && t->parent != me))
+    return -ESRCH;
+  if (t->sid != me->sid || t->pid == t->sid)
+    return -EPERM; // another session's process, or a session leader
+  if (pgid == 0)
+    pgid = t->pid;
+  if (pgid != t->pid && !pgrp_in_session(pgid, me->sid))
+    return -EPERM;
+  t->pgid = pgid;
+  return 0;
+}
+
+long sys_getpgid(struct trapframe *tf) {
+  struct proc *t = ARG0 ? proc_find(ARG0) : myproc();
+  return t ? t->pgid : -ESRCH;
+}
+
+long sys_getpgrp(struct trapframe *tf) { (void)tf; return myproc()->pgid; }
+
+long sys_setsid(struct trapframe *tf) {
+  (void)tf;
+  struct proc *me = myproc();
+  for (int i = 0; i < NPROC; i++)
+    if (proctab[i] && proctab[i]->pgid == me->pid)
+      return -EPERM; // already a group leader (or the id is in use as a group)
+  me->sid = me->pgid = me->pid;
+  return me->sid;
+}
+
+long sys_getsid(struct trapframe *tf) {
+  struct proc *t = ARG0 ? proc_find(ARG0) : myproc();
+  return t ? t->sid : -ESRCH;
+}
