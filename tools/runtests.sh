@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# tools/runtests.sh HOSTTEST...: run every test program and add up the results.
+#
+# Runs, in order: each host test binary given; the in-guest suite
+# (tools/vrun --timeout 600 -- /bin/usertests); each executable tests/*.sh.
+# Every program prints "PASS name" / "FAIL name: detail" lines and ends with
+# "N passed, N failed". Its last such line is its count; a program that exits non-zero
+# without one, exits 0 without one, or exits non-zero while reporting 0 failed, counts
+# as one failure under its own name (a crash must not look like success).
+# Output streams as the programs run; at the end come the failures, then the total as
+# the very last line: "N passed, N failed". Exit status 1 if anything failed.
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo" || exit 1
+passed=0
+failed=0
+failures=()
+out=$(mktemp "${TMPDIR:-/tmp}/runtests.XXXXXX") || exit 1
+trap 'rm -f "$out"' EXIT
+trap 'exit 130' INT
+
+# run_one NAME COMMAND...: run it, show its output, and add its results.
+run_one() {
+  local name=$1 rc line p f
+  shift
+  echo "=== $name"
+  "$@" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  while IFS= read -r line; do
+    failures+=("$name: ${line#FAIL }")
+  done < <(grep '^FAIL ' "$out")
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+  if [ -z "$line" ]; then
+    failed=$((failed + 1))
+    failures+=("$name: exited with status $rc without a \"N passed, N failed\" line")
+    return
+  fi
+  read -r p _ f _ <<<"$line"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$f" = 0 ] && [ "$rc" != 0 ]; then
+    failed=$((failed + 1))
+    failures+=("$name: exited with status $rc although it reported no failures")
+  fi
+}
+
+for t in "$@"; do
+  run_one "$(basename -- "$t")" "$t"
+done
+run_one usertests tools/vrun --timeout 600 -- /bin/usertests
+for t in tests/*.sh; do
+  [ -f "$t" ] && [ -x "$t" ] || continue
+  run_one "$t" "$t"
+done
+
+echo "==="
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "Failures:"
+  printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
