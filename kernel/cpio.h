@@ -13,4 +13,7 @@ struct cpio_entry {
 // Read the entry at *pos and advance *pos past it (4-byte padding included).
 // Returns 1 with *e filled, 0 at the "TRAILER!!!" entry or the end of the archive,
 // -EINVAL if the header is malformed or any part runs past size.
+// Strict: exactly 8 hex digits per field, namesize includes the name's only NUL, *pos
+// must be 4-aligned, and an entry's padding must be inside the buffer. At the trailer
+// *pos is left on it (what follows, e.g. block padding, is not examined).
 int cpio_next(const void *archive, size_t size, size_t *pos, struct cpio_entry *e);

@@ -33,5 +33,10 @@ struct elf_image {
 // executable (bad magic, class, machine, type, truncated headers, PT_INTERP) and
 // -EINVAL for a well-formed header that describes impossible segments (overlap,
 // misalignment, addresses outside [PAGE_SIZE, user_top), sizes that overflow).
+// Details: PT_LOADs with memsz 0 are skipped (and not counted); more than ELF_MAX_SEGS
+// others is -EINVAL, none is -ENOEXEC. Loads must be in ascending address order and
+// their bytes must not overlap (two may share a page). Without PT_PHDR, phdr_vaddr is
+// set only if one PT_LOAD's file bytes hold the whole program header table. The entry
+// point must lie inside an executable segment. *out is only meaningful on success.
 int elf_parse(const void *data, size_t size, uint64_t pie_base, uint64_t user_top,
               struct elf_image *out);

@@ -11,11 +11,18 @@
 //   "/x/y" or "x/y"      -> scheme "" (the root file scheme), rest = the path unchanged
 // scheme must hold SCHEME_NAME_MAX bytes. Returns 0 or -ENAMETOOLONG (scheme name too
 // long) or -ENOENT (empty path).
+// "/scheme" and "/scheme/" stay with the root file scheme (rest = path); extra slashes
+// around the name are skipped ("/scheme//tcp//a" -> "tcp", "a"); a "/scheme/" name
+// with characters no scheme can have ("/scheme/Foo") is -ENOENT. Callers should clean
+// the path first (path_clean) so "." and ".." are already gone.
 int path_scheme(const char *path, char *scheme, const char **rest);
 
 // Make an absolute, clean path from cwd (absolute) and path (absolute or relative):
 // collapses "//", drops ".", and resolves ".." lexically (never above "/").
 // Writes at most outsz bytes including the NUL. Returns the length, or -ENAMETOOLONG.
+// cwd is only read for a relative path (it may be NULL otherwise); both inputs must be
+// shorter than PATH_MAX_K; out must not overlap them; an empty path gives cwd. The
+// result must fit in out at every step of the walk, not only at the end.
 int path_clean(const char *cwd, const char *path, char *out, size_t outsz);
 
 // Next component of a path: skips leading '/', sets *comp and *len, returns the rest
