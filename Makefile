@@ -14,7 +14,7 @@ KASM := $(wildcard kernel/arch/x86_64/*.S)
 KOBJ := $(patsubst %.c,$(B)/%.o,$(KSRC)) $(patsubst %.S,$(B)/%.o,$(KASM))
 
 UCC := musl-gcc
-UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iuser/lib
+UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iuser/lib -iquote kernel
 ULIB := $(wildcard user/lib/*.c)
 UPROGS := $(patsubst user/%.c,$(B)/user/%,$(wildcard user/*.c))
 
@@ -48,7 +48,7 @@ $(B)/tools/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h)
+$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h) tests/host/hosttest.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOSTLIBSRC)
 
@@ -57,7 +57,7 @@ $(B)/tests/badelf-valid: $(B)/tools/mkbadelf
 	$(B)/tools/mkbadelf $(B)/tests
 
 # The initramfs: every user program in /bin, init at /init, test data in /tests.
-$(B)/initramfs.cpio: $(UPROGS) $(B)/tests/badelf-valid $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*)
+$(B)/initramfs.cpio: $(UPROGS) $(B)/tests/badelf-valid $(wildcard tools/profile tools/etc/*) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*)
 	tools/manifest.sh $(B) > $(B)/root.manifest
 	$(B)/tools/mkcpio $@ < $(B)/root.manifest
 

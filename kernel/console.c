@@ -36,7 +36,22 @@ static void kputc(char c) {
   serial_putc(c);
 }
 
-static void put_num(uint64_t v, int base, bool neg, int width, char pad) {
+// Formatted output goes to a sink: the console, or a buffer (ksnprintf).
+struct sink {
+  char *buf;         // NULL: the console
+  size_t len, cap;
+};
+
+static void sputc(struct sink *s, char c) {
+  if (!s->buf)
+    kputc(c);
+  else if (s->len + 1 < s->cap)
+    s->buf[s->len] = c;
+  if (s->buf)
+    s->len++;
+}
+
+static void put_num(struct sink *s, uint64_t v, int base, bool neg, int width, char pad) {
   char buf[24];
   int n = 0;
   do {
@@ -46,21 +61,25 @@ static void put_num(uint64_t v, int base, bool neg, int width, char pad) {
   if (neg)
     buf[n++] = '-';
   while (width-- > n)
-    kputc(pad);
+    sputc(s, pad);
   while (n)
-    kputc(buf[--n]);
+    sputc(s, buf[--n]);
 }
 
-// Supports %d %i %u %x %p %s %c %% with an optional 0 flag, width and l/ll/z sizes.
-void kvprintf(const char *fmt, va_list ap) {
+// Supports %d %i %u %x %o %p %s %c %% with an optional 0 or - flag, width and l/ll/z
+// sizes.
+static void format(struct sink *out, const char *fmt, va_list ap) {
   for (; *fmt; fmt++) {
     if (*fmt != '%') {
-      kputc(*fmt);
+      sputc(out, *fmt);
       continue;
     }
     char pad = ' ';
     int width = 0, longs = 0;
-    if (*++fmt == '0')
+    bool left = false;
+    if (*++fmt == '-')
+      left = true, fmt++;
+    if (*fmt == '0')
       pad = '0', fmt++;
     while (*fmt >= '0' && *fmt <= '9')
       width = width * 10 + (*fmt++ - '0');
@@ -70,37 +89,63 @@ void kvprintf(const char *fmt, va_list ap) {
     case 'd':
     case 'i': {
       int64_t v = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
-      put_num(v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width, pad);
+      put_num(out, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width, pad);
       break;
     }
     case 'u':
-      put_num(longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, false, width, pad);
+      put_num(out, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, false, width, pad);
       break;
     case 'x':
-      put_num(longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, false, width, pad);
+      put_num(out, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, false, width, pad);
+      break;
+    case 'o':
+      put_num(out, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 8, false, width, pad);
       break;
     case 'p':
-      kputc('0'), kputc('x');
-      put_num((uint64_t)va_arg(ap, void *), 16, false, 16, '0');
+      sputc(out, '0'), sputc(out, 'x');
+      put_num(out, (uint64_t)va_arg(ap, void *), 16, false, 16, '0');
       break;
     case 's': {
       const char *s = va_arg(ap, const char *);
-      for (s = s ? s : "(null)"; *s; s++)
-        kputc(*s);
+      s = s ? s : "(null)";
+      int n = strlen(s);
+      for (; !left && width > n; width--)
+        sputc(out, ' ');
+      for (; *s; s++)
+        sputc(out, *s);
+      for (; left && width > n; width--)
+        sputc(out, ' ');
       break;
     }
     case 'c':
-      kputc((char)va_arg(ap, int));
+      sputc(out, (char)va_arg(ap, int));
       break;
     case '%':
-      kputc('%');
+      sputc(out, '%');
       break;
     default:
-      kputc('%'), kputc(*fmt);
+      sputc(out, '%'), sputc(out, *fmt);
       if (!*fmt)
         return;
     }
   }
+}
+
+void kvprintf(const char *fmt, va_list ap) {
+  struct sink s = {0};
+  format(&s, fmt, ap);
+}
+
+// Like snprintf: returns the length the whole output needs.
+int ksnprintf(char *buf, size_t n, const char *fmt, ...) {
+  struct sink s = {.buf = buf, .cap = n};
+  va_list ap;
+  va_start(ap, fmt);
+  format(&s, fmt, ap);
+  va_end(ap);
+  if (n)
+    buf[MIN(s.len, n - 1)] = 0;
+  return s.len;
 }
 
 void kprintf(const char *fmt, ...) {

@@ -18,6 +18,7 @@ void serial_putc(char c);
 int serial_getc(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
+int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool kernel_quiet;
 
@@ -74,10 +75,12 @@ int copyout(uint64_t udst, const void *src, size_t n);
 long copyinstr(char *dst, uint64_t usrc, size_t max);
 size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, bool force);
 bool user_range_ok(uint64_t addr, uint64_t len);
+uint64_t vm_resident_pages(const struct vm *vm);
 extern uint64_t *kernel_pml4;
 
 // proc.c
 void proc_init(void);
+uint64_t proc_new_gen(void);
 struct proc *proc_alloc(void);
 void proc_free(struct proc *p);
 struct proc *proc_find(int pid);
@@ -95,6 +98,8 @@ void proc_first_run(void);
 int user_proc_count(uint32_t ruid);
 void user_init(const char *cmdline);
 extern struct proc *initproc;
+extern uint64_t idle_ticks;
+int last_pid(void);
 
 // swtch in entry.S
 void swtch(uint64_t *old_rsp, uint64_t new_rsp);
@@ -132,6 +137,7 @@ void ramfs_init(const void *cpio, size_t size);
 // tty.c
 void tty_init(void);
 void tty_intr(void);
+int tty_foreground(void);
 
 // main.c
 extern char kernel_cmdline[];

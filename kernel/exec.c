@@ -24,6 +24,7 @@ struct stackimg {
   uint8_t *buf;    // mirror of [top - size, top)
   uint64_t top, sp;
   size_t size;
+  uint64_t arg_start, arg_end; // where the argument strings went
 };
 
 static uint64_t push_bytes(struct stackimg *s, const void *p, size_t n) {
@@ -61,10 +62,12 @@ static int build_stack(struct stackimg *s, char *const *argv, char *const *envp,
   uint64_t at_random = push_bytes(s, rnd, 16);
   uint64_t at_platform = push_bytes(s, "x86_64", 7);
   uint64_t at_execfn = push_bytes(s, execfn, strlen(execfn) + 1);
-  for (int i = 0; i < envc; i++)
+  for (int i = envc - 1; i >= 0; i--)
     ptrs[argc + 1 + i] = push_bytes(s, envp[i], strlen(envp[i]) + 1);
-  for (int i = 0; i < argc; i++)
+  uint64_t args_end = s->sp;
+  for (int i = argc - 1; i >= 0; i--) // argv[0] lowest, as Linux lays them out
     ptrs[i] = push_bytes(s, argv[i], strlen(argv[i]) + 1);
+  s->arg_start = s->sp, s->arg_end = args_end;
   ptrs[argc] = 0;
   ptrs[argc + 1 + envc] = 0;
   struct proc *p = myproc();
@@ -233,6 +236,10 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, char *co
     goto fail;
   }
   // Past this point exec cannot fail.
+  if (p->trace) // a traced exec gains no privileges (the tracer could abuse them)
+    setuid = setgid = false;
+  p->gen = proc_new_gen(); // every proc: handle opened on the old program is dead now
+  p->dumpable = !setuid && !setgid;
   if (setuid)
     p->euid = fuid;
   if (setgid)
@@ -245,6 +252,7 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, char *co
   kfree(p->exe);
   p->exe = exe;
   set_name(p, path);
+  p->arg_start = s.arg_start, p->arg_end = s.arg_end;
   fd_close_on_exec(p);
   signal_exec_reset(p);
   start_program(p, &img, s.sp);

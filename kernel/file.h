@@ -64,6 +64,9 @@ struct scheme {
   long (*ioctl)(struct file *f, uint64_t req, uint64_t arg);
   // POLL* bits that hold now. NULL: always readable and writable (regular files).
   int (*poll)(struct file *f);
+  bool unsigned_offsets; // offsets are addresses: pread/pwrite/lseek take all 64 bits
+  // stat by name; NULL: the VFS opens the file and uses stat.
+  int (*stat_path)(const char *rest, bool follow, struct stat *st);
 };
 
 #define POLLIN 0x001
@@ -100,7 +103,9 @@ const struct scheme *scheme_find(const char *name);
 bool file_readable(const struct file *f);
 bool file_writable(const struct file *f);
 
-extern const struct scheme ramfs_scheme, null_scheme, zero_scheme, debug_scheme;
+extern const struct scheme ramfs_scheme, null_scheme, zero_scheme, debug_scheme, proc_scheme;
+long procfs_readlink(const char *rest, char *buf, size_t n);
+int vfs_reopen(struct file *f, const char *path, int flags);
 
 // ramfs.c: what exec needs from the root file scheme
 struct rnode;
@@ -127,3 +132,29 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok);
 // file.c
 bool fd_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);
+
+// ramfs.c: changing the tree (sysfs.c). Paths are clean and absolute, of the root file
+// scheme. FS_SLASH in flags: the user's path ended in '/' (which cleaning removed), so
+// it must name a directory.
+#define FS_SLASH 0x40000000
+#define S_ISUID 04000
+#define S_ISGID 02000
+#define S_ISVTX 01000
+#define S_IXGRP 00010
+#define FS_NOCHANGE 0xffffffffu // chown: keep this id
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define AT_SYMLINK_FOLLOW 0x400
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+int ramfs_mkdir(const char *path, uint32_t mode);
+int ramfs_unlink(const char *path, int flags); // flags: AT_REMOVEDIR, FS_SLASH
+int ramfs_symlink(const char *target, const char *path, int flags);
+int ramfs_link(struct rnode *n, const char *path, int flags);
+int ramfs_rename(const char *from, const char *to, int flags);
+int ramfs_lookup(const char *path, bool follow, bool must_dir, struct rnode **out);
+struct rnode *ramfs_file_node(struct file *f); // NULL: not a file of this scheme
+int ramfs_chmod(struct rnode *n, uint32_t mode);
+int ramfs_chown(struct rnode *n, uint32_t uid, uint32_t gid);
+int ramfs_utimens(struct rnode *n, const struct timespec_k *ts);
+int ramfs_truncate(struct rnode *n, uint64_t len, bool check_write);

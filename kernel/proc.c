@@ -2,11 +2,18 @@
 // fork, exit, wait.
 #include "proc.h"
 #include "signal.h"
+#include "trace.h"
 
 struct cpu cpu;
 struct proc *proctab[NPROC];
 struct proc *initproc;
 static int next_pid = 1;
+static uint64_t last_gen;
+uint64_t idle_ticks; // timer ticks that found the CPU idle (IRQ)
+
+int last_pid(void) { return next_pid - 1; }
+
+uint64_t proc_new_gen(void) { return ++last_gen; }
 #define PID_MAX 32768
 
 void proc_init(void) {}
@@ -56,6 +63,9 @@ struct proc *proc_alloc(void) {
     return NULL;
   }
   p->pid = pid;
+  p->gen = proc_new_gen();
+  p->dumpable = true;
+  p->start_ticks = ticks;
   p->tf = (struct trapframe *)(p->kstack + KSTACK_SIZE) - 1;
   uint64_t *sp = (uint64_t *)p->tf - 7;
   sp[6] = (uint64_t)forkret; // swtch pops six registers, then returns here
@@ -192,6 +202,7 @@ void proc_exit(int status) {
   struct proc *p = myproc();
   if (p == initproc)
     panic("init exited with status 0x%x", status);
+  trace_exit(status);
   if (p->clear_child_tid) {
     uint32_t zero = 0;
     copyout(p->clear_child_tid, &zero, sizeof zero);

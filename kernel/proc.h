@@ -33,7 +33,9 @@ _Static_assert(__builtin_offsetof(struct trapframe, fs_base) == TF_HWTOP, "entry
 #define NPROC 128     // process table size
 #define MAX_USER_PROCS 96 // per real uid (not root): fork bombs fail with EAGAIN
 
-enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_STOPPED, P_ZOMBIE };
+// P_STOPPED: a job-control stop (SIGSTOP...). P_TRACED: a trace stop (trace.c).
+// The two are independent: SIGCONT never ends a trace stop.
+enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_STOPPED, P_TRACED, P_ZOMBIE };
 
 struct vma {
   uint64_t start, end;  // page-aligned [start, end)
@@ -81,6 +83,21 @@ struct proc {
   bool stop_report;          // a stop the parent has not seen with WUNTRACED yet
   bool cont_report;          // a continue the parent has not seen with WCONTINUED yet
   int pgid, sid;             // process group and session
+  // proc: handles check (pid, gen): a new gen at fork and at every exec, so a handle
+  // never outlives the program it was opened on.
+  uint64_t gen;
+  bool dumpable;             // false after a set-user-ID exec: only root may look in
+  uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
+  uint64_t start_ticks;
+  uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)
+  // Tracing (trace.c).
+  struct trace *trace;       // the session tracing this process, or NULL
+  uint64_t trace_resume;     // what the tracer wrote when it last resumed us
+  uint64_t trace_cause;      // why we are in P_TRACED
+  bool trace_step;           // TF in the frame was set by the kernel, for a single step
+  bool trace_interrupt;      // the tracer asked for a stop (O_TRUNC): stop when we can
+  struct trace *trace_frozen; // a followed child, held until its tracer is ready
+  uint64_t debug_dr6;        // DR6 at the last debug trap
   int exit_status;           // wait status (Linux encoding) once a zombie
   struct file *files[NOFILE];
   uint64_t cloexec[NOFILE / 64];

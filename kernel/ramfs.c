@@ -1,59 +1,160 @@
 // The root file scheme: a tree of nodes in memory, filled at boot from the initramfs
 // (a cpio archive passed as a multiboot module). File contents stay in the archive's
 // memory until a file is written, when it gets a private copy. Everything outside
-// /tmp is read-only (EROFS).
+// /tmp is read-only (EROFS); /tmp behaves like a Linux tmpfs mounted there, so nothing
+// is renamed or linked across its edge (EXDEV).
 //
-// Paths arrive clean and absolute (scheme.c). ".." was resolved lexically there, as in
-// Plan 9; symbolic links are followed here while walking.
+// Paths arrive clean and absolute (scheme.c, sysfs.c). ".." was resolved lexically
+// there, as in Plan 9; symbolic links are followed here while walking.
+//
+// Nodes and names are separate, as in Unix: a directory holds entries (name -> node),
+// and a file may be named by several entries (hard links, counted in nlink). A
+// directory has exactly one entry, so it keeps a pointer to its parent. A node lives
+// while an entry names it or an open file holds it (refs): an unlinked file stays
+// usable through its descriptors and is freed, with its data, at the last close.
 #include "proc.h"
 #include "file.h"
 #include "cpio.h"
 #include "path.h"
 
+#define NS 1000000000ull
+#define NAME_MAX_K 255
+#define LINK_MAX_K 65000
+#define MAX_SYMLINKS 40
+#define FILE_MAX (1ull << 30)
+
+struct rdirent;
 struct rnode {
-  char *name;
   uint32_t mode, uid, gid, nlink;
   uint64_t ino;
   uint8_t *data;            // contents (regular file) or target (symlink)
-  size_t size, cap;         // cap == 0: data points into the archive (not ours to free)
+  size_t size, cap;         // cap == 0: data is in the archive, or NULL (not ours to free)
+  bool rw;                  // inside /tmp: may change
+  bool pinned;              // data was handed to exec, whose mappings keep pointing at it
+  int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
-  struct rnode *parent, *children, *next;
+  struct timespec_k atime, mtime, ctime;
+  // Directories only:
+  struct rnode *parent;     // NULL for the root and once removed
+  struct rdirent *ents;     // in increasing cookie order
+  uint64_t next_cookie;     // the readdir offset of the next entry added
 };
 
-static struct rnode root = {.name = "", .mode = S_IFDIR | 0755, .nlink = 2, .ino = 1};
-static uint64_t next_ino = 2;
-#define MAX_SYMLINKS 40
+struct rdirent {
+  struct rdirent *next;
+  struct rnode *node;
+  // readdir offset. Never reused within a directory, so a reader resumes at the right
+  // place however entries come and go between its calls.
+  uint64_t cookie;
+  size_t len;
+  char name[];
+};
 
-static struct rnode *child(struct rnode *dir, const char *name, size_t len) {
-  for (struct rnode *c = dir->children; c; c = c->next)
-    if (strlen(c->name) == len && memcmp(c->name, name, len) == 0)
-      return c;
+// Offsets 0 and 1 of every directory are "." and "..".
+static struct rnode root = {.mode = S_IFDIR | 0755, .nlink = 2, .ino = 1, .next_cookie = 2};
+static uint64_t next_ino = 2;
+
+static struct timespec_k now(void) {
+  uint64_t ns = time_ns();
+  return (struct timespec_k){.tv_sec = boot_epoch + ns / NS, .tv_nsec = ns % NS};
+}
+
+static struct rdirent *lookup(const struct rnode *dir, const char *name, size_t len) {
+  for (struct rdirent *e = dir->ents; e; e = e->next)
+    if (e->len == len && memcmp(e->name, name, len) == 0)
+      return e;
   return NULL;
 }
 
-static struct rnode *node_new(struct rnode *dir, const char *name, size_t len, uint32_t mode) {
+// ---- nodes and entries ----
+static struct rnode *node_alloc(uint32_t mode, bool rw) {
   struct rnode *n = kmalloc(sizeof *n);
-  char *nm = kmalloc(len + 1);
-  if (!n || !nm) {
-    kfree(n), kfree(nm);
+  if (!n)
     return NULL;
-  }
-  memcpy(nm, name, len);
-  *n = (struct rnode){.name = nm, .mode = mode, .nlink = S_ISDIR(mode) ? 2 : 1,
-                      .ino = next_ino++, .parent = dir, .next = dir->children};
-  dir->children = n;
-  if (S_ISDIR(mode))
-    dir->nlink++;
+  struct proc *p = myproc();
+  struct timespec_k t = now();
+  *n = (struct rnode){.mode = mode, .nlink = S_ISDIR(mode) ? 2 : 0, .ino = next_ino++,
+                      .rw = rw, .uid = p ? p->euid : 0, .gid = p ? p->egid : 0,
+                      .atime = t, .mtime = t, .ctime = t, .next_cookie = 2};
   return n;
 }
 
-static bool writable_tree(const struct rnode *n) {
-  for (; n; n = n->parent)
-    if (n->parent == &root && strcmp(n->name, "tmp") == 0)
-      return true;
-  return false;
+// Free n once no entry names it and no open file holds it.
+static void node_put(struct rnode *n) {
+  if (n->nlink > 0 || n->refs > 0 || n == &root)
+    return;
+  if (n->cap && !n->pinned)
+    kfree(n->data);
+  kfree(n);
 }
 
+static struct rdirent *ent_new(const char *name, size_t len, struct rnode *n) {
+  struct rdirent *e = kmalloc(sizeof *e + len + 1);
+  if (!e)
+    return NULL;
+  memcpy(e->name, name, len);
+  e->name[len] = 0;
+  e->len = len;
+  e->node = n;
+  return e;
+}
+
+static void dir_changed(struct rnode *dir) { dir->mtime = dir->ctime = now(); }
+
+// Entries are appended so that cookies increase along the list.
+static void ent_append(struct rnode *dir, struct rdirent *e) {
+  struct rdirent **pp = &dir->ents;
+  while (*pp)
+    pp = &(*pp)->next;
+  e->next = NULL;
+  e->cookie = dir->next_cookie++;
+  *pp = e;
+  dir_changed(dir);
+}
+
+static void ent_free(struct rnode *dir, struct rdirent *e) {
+  for (struct rdirent **pp = &dir->ents; *pp; pp = &(*pp)->next)
+    if (*pp == e) {
+      *pp = e->next;
+      break;
+    }
+  kfree(e);
+  dir_changed(dir);
+}
+
+// Count (link_in) or uncount (link_out) an entry of dir that names n: a directory's
+// ".." is a link to dir; any other node counts its names.
+static void link_in(struct rnode *dir, struct rnode *n) {
+  if (S_ISDIR(n->mode))
+    n->parent = dir, dir->nlink++;
+  else
+    n->nlink++;
+  n->ctime = now();
+}
+
+static void link_out(struct rnode *dir, struct rnode *n) {
+  if (S_ISDIR(n->mode))
+    n->parent = NULL, dir->nlink--;
+  else
+    n->nlink--;
+  n->ctime = now();
+}
+
+// A new node in dir called name; no checks (boot, and callers that made them).
+static struct rnode *add_child(struct rnode *dir, const char *name, size_t len, uint32_t mode) {
+  bool rw = dir->rw || (dir == &root && len == 3 && memcmp(name, "tmp", 3) == 0);
+  struct rnode *n = node_alloc(mode, rw);
+  struct rdirent *e = n ? ent_new(name, len, n) : NULL;
+  if (!e) {
+    kfree(n);
+    return NULL;
+  }
+  link_in(dir, n);
+  ent_append(dir, e);
+  return n;
+}
+
+// ---- permissions ----
 // May the current process access n with mask (4 read, 2 write, 1 execute/search)?
 static bool perm_ok(const struct rnode *n, int mask) {
   struct proc *p = myproc();
@@ -64,18 +165,50 @@ static bool perm_ok(const struct rnode *n, int mask) {
   return (bits & mask) == mask;
 }
 
-// Absolute path of a directory node, into out (outsz bytes). Returns length or error.
+static bool owner_or_root(const struct rnode *n) {
+  struct proc *p = myproc();
+  return !p || p->euid == 0 || p->euid == n->uid;
+}
+
+// In a sticky directory (/tmp is 01777) only root and the owners of the entry's node
+// or of the directory may remove or rename the entry.
+static bool sticky_ok(const struct rnode *dir, const struct rnode *n) {
+  struct proc *p = myproc();
+  return !(dir->mode & S_ISVTX) || !p || p->euid == 0 || p->euid == n->uid ||
+         p->euid == dir->uid;
+}
+
+// A file changed by someone without privilege loses its set-id bits, so it cannot
+// become a set-uid program with contents its owner did not write.
+static void kill_suid(struct rnode *n) {
+  struct proc *p = myproc();
+  if (!S_ISREG(n->mode) || !p || p->euid == 0)
+    return;
+  n->mode &= ~S_ISUID;
+  if (n->mode & S_IXGRP)
+    n->mode &= ~S_ISGID;
+}
+
+// ---- paths ----
+// Absolute path of a directory node, into out (outsz bytes). Returns length or error;
+// -ENOENT for a directory that was removed (or is inside one).
 static int node_path(const struct rnode *n, char *out, size_t outsz) {
   if (n == &root)
     return outsz > 1 ? (out[0] = '/', out[1] = 0, 1) : -ENAMETOOLONG;
+  if (!n->parent)
+    return -ENOENT;
+  const struct rdirent *e = n->parent->ents;
+  while (e && e->node != n)
+    e = e->next;
   int len = node_path(n->parent, out, outsz);
-  size_t nl = strlen(n->name);
-  if (len < 0 || len + nl + 2 > outsz)
+  if (len < 0 || !e)
+    return len < 0 ? len : -ENOENT;
+  if (len + e->len + 2 > outsz)
     return -ENAMETOOLONG;
   if (len > 1)
     out[len++] = '/';
-  memcpy(out + len, n->name, nl + 1);
-  return len + nl;
+  memcpy(out + len, e->name, e->len + 1);
+  return len + e->len;
 }
 
 // Replace path (in buf) by: the link's target, taken relative to the directory dir
@@ -102,138 +235,492 @@ out:
   return r < 0 ? r : 0;
 }
 
-// Walk a clean absolute path. follow: follow a symlink in the last component too.
-static int walk_in(char *buf, bool follow, struct rnode **out) {
+// Where a name is, or would go.
+struct loc {
+  struct rnode *dir;    // the directory that holds (or would hold) the last component
+  const char *name;     // the last component (not NUL-terminated)
+  size_t len;           // 0: the path is "/", which no directory holds
+  struct rdirent *ent;  // its entry, or NULL if there is none
+};
+
+// Walk the clean absolute path in buf (PATH_MAX_K bytes; links met are spliced into
+// it). follow: follow a symlink in the last component too. miss: if only the last
+// component is missing, where it would go (its name points into buf).
+static int walk_in(char *buf, bool follow, struct rnode **out, struct loc *miss) {
   int links = 0;
 restart:;
   struct rnode *n = &root;
-  const char *p = buf, *comp;
-  size_t len;
+  const char *p = buf, *comp, *after;
+  size_t len, alen;
   while ((p = path_next(p, &comp, &len))) {
     if (!S_ISDIR(n->mode))
       return -ENOTDIR;
     if (!perm_ok(n, 1))
       return -EACCES;
-    if (len > 255)
+    if (len > NAME_MAX_K)
       return -ENAMETOOLONG;
-    struct rnode *c = child(n, comp, len);
-    if (!c)
-      return -ENOENT;
-    const char *after;
-    size_t alen;
+    struct rdirent *e = lookup(n, comp, len);
     bool last = path_next(p, &after, &alen) == NULL;
-    if (S_ISLNK(c->mode) && (!last || follow)) {
+    if (!e && last && miss)
+      *miss = (struct loc){.dir = n, .name = comp, .len = len};
+    if (!e)
+      return -ENOENT;
+    if (S_ISLNK(e->node->mode) && (!last || follow)) {
       if (++links > MAX_SYMLINKS)
         return -ELOOP;
-      int r = splice_link(buf, n, c, p);
+      int r = splice_link(buf, n, e->node, p);
       if (r < 0)
         return r;
       goto restart;
     }
-    n = c;
+    n = e->node;
   }
   *out = n;
   return 0;
+}
+
+// Walk path; buf is PATH_MAX_K bytes and ends as the path with every link resolved.
+static int walk(const char *path, char *buf, bool follow, struct rnode **out, struct loc *miss) {
+  size_t l = strnlen(path, PATH_MAX_K);
+  if (l == PATH_MAX_K)
+    return -ENAMETOOLONG;
+  memcpy(buf, path, l + 1);
+  return walk_in(buf, follow, out, miss);
 }
 
 int ramfs_resolve(const char *path, bool follow, struct rnode **out) {
   char *buf = kmalloc(PATH_MAX_K);
-  if (!buf)
-    return -ENOMEM;
-  size_t l = strnlen(path, PATH_MAX_K);
-  int r = -ENAMETOOLONG;
-  if (l < PATH_MAX_K) {
-    memcpy(buf, path, l + 1);
-    r = walk_in(buf, follow, out);
-  }
+  int r = buf ? walk(path, buf, follow, out, NULL) : -ENOMEM;
   kfree(buf);
   return r;
 }
 
-// The directory that would hold path's last component, and that component.
-static int resolve_parent(const char *path, struct rnode **dir, const char **name) {
-  const char *slash = path;
-  for (const char *s = path; *s; s++)
-    if (*s == '/')
-      slash = s;
-  *name = slash + 1;
-  if (!**name)
-    return -EEXIST; // "/" itself
-  char *d = kmalloc(slash - path + 2);
+// Find the directory holding path's last component (not followed if a link) and its
+// entry. The caller needs search permission on that directory to look the name up.
+static int locate(const char *path, struct loc *l) {
+  size_t slash = 0;
+  for (size_t i = 0; path[i]; i++)
+    if (path[i] == '/')
+      slash = i;
+  *l = (struct loc){.name = path + slash + 1, .len = strlen(path + slash + 1)};
+  if (!l->len)
+    return 0;
+  if (l->len > NAME_MAX_K)
+    return -ENAMETOOLONG;
+  char *d = kmalloc(PATH_MAX_K);
   if (!d)
     return -ENOMEM;
-  memcpy(d, path, slash - path);
-  d[slash == path ? 1 : slash - path] = 0;
-  if (slash == path)
-    d[0] = '/';
-  int r = ramfs_resolve(d, true, dir);
+  size_t dl = slash ? slash : 1; // the parent of "/x" is "/"
+  memcpy(d, path, dl);
+  d[dl] = 0;
+  int r = walk_in(d, true, &l->dir, NULL);
   kfree(d);
-  if (r == 0 && !S_ISDIR((*dir)->mode))
+  if (r == 0 && !S_ISDIR(l->dir->mode))
     r = -ENOTDIR;
+  if (r == 0 && !perm_ok(l->dir, 1))
+    r = -EACCES;
+  if (r == 0)
+    l->ent = lookup(l->dir, l->name, l->len);
   return r;
 }
 
-static int create(const char *path, int mode, struct rnode **out) {
-  struct rnode *dir;
-  const char *name;
-  int r = resolve_parent(path, &dir, &name);
-  if (r < 0)
-    return r;
-  if (!writable_tree(dir))
+// ---- creating and removing names ----
+// May a new entry go where l says? As Linux: an existing name wins over a read-only
+// tree, and a trailing slash (FS_SLASH) on a missing name asks for a directory that is
+// not there.
+static int may_create(const struct loc *l, int flags) {
+  if (!l->len || l->ent)
+    return -EEXIST;
+  if (flags & FS_SLASH)
+    return -ENOENT;
+  if (!l->dir->rw)
     return -EROFS;
-  if (!perm_ok(dir, 3))
+  if (!perm_ok(l->dir, 3))
     return -EACCES;
-  if (strlen(name) > 255)
-    return -ENAMETOOLONG;
-  struct rnode *n = node_new(dir, name, strlen(name), S_IFREG | (mode & 07777 & ~myproc()->umask));
+  return 0;
+}
+
+// A new node for l (checked by may_create). New nodes take the group of a set-gid
+// directory, and new directories keep it set-gid.
+static int make_node(const struct loc *l, uint32_t mode, struct rnode **out) {
+  struct rnode *n = add_child(l->dir, l->name, l->len, mode);
   if (!n)
     return -ENOMEM;
-  n->uid = myproc()->euid;
-  n->gid = myproc()->egid;
+  if (l->dir->mode & S_ISGID) {
+    n->gid = l->dir->gid;
+    if (S_ISDIR(mode))
+      n->mode |= S_ISGID;
+  }
   *out = n;
   return 0;
 }
 
-// Make n's data ours and at least cap bytes.
+// May the entry at l be removed (or renamed away, or replaced) by an operation meant
+// for a directory (dir) or not?
+static int may_delete(const struct loc *l, bool dir) {
+  if (!l->ent)
+    return -ENOENT;
+  if (!perm_ok(l->dir, 3))
+    return -EACCES;
+  if (!sticky_ok(l->dir, l->ent->node))
+    return -EPERM;
+  bool isdir = S_ISDIR(l->ent->node->mode);
+  if (dir && !isdir)
+    return -ENOTDIR;
+  if (!dir && isdir)
+    return -EISDIR;
+  return 0;
+}
+
+// Take the entry at l out of its directory; the node goes when nothing holds it.
+static void remove_entry(const struct loc *l) {
+  struct rnode *n = l->ent->node;
+  ent_free(l->dir, l->ent);
+  link_out(l->dir, n);
+  if (S_ISDIR(n->mode))
+    n->nlink = 0; // its "." and its name are gone at once
+  node_put(n);
+}
+
+int ramfs_mkdir(const char *path, uint32_t mode) {
+  struct loc l;
+  struct rnode *n;
+  int r = locate(path, &l);
+  if (r == 0)
+    r = may_create(&l, 0);
+  if (r == 0)
+    r = make_node(&l, S_IFDIR | (mode & 01777 & ~myproc()->umask), &n);
+  return r;
+}
+
+// unlink (flags 0) or rmdir (AT_REMOVEDIR); FS_SLASH: the path ended in '/'.
+int ramfs_unlink(const char *path, int flags) {
+  bool rmdir = flags & AT_REMOVEDIR;
+  struct loc l;
+  int r = locate(path, &l);
+  if (r < 0)
+    return r;
+  if (!l.len) // "/"
+    return rmdir ? -EBUSY : -EISDIR;
+  if (!l.dir->rw)
+    return -EROFS;
+  if (l.ent && !rmdir && (flags & FS_SLASH))
+    return S_ISDIR(l.ent->node->mode) ? -EISDIR : -ENOTDIR;
+  if ((r = may_delete(&l, rmdir)) < 0)
+    return r;
+  if (rmdir && l.ent->node->ents)
+    return -ENOTEMPTY;
+  remove_entry(&l);
+  return 0;
+}
+
+int ramfs_symlink(const char *target, const char *path, int flags) {
+  struct loc l;
+  struct rnode *n;
+  size_t tl = strlen(target);
+  int r = locate(path, &l);
+  if (r == 0)
+    r = may_create(&l, flags);
+  if (r < 0)
+    return r;
+  uint8_t *d = kmalloc(tl + 1);
+  if (!d)
+    return -ENOMEM;
+  if ((r = make_node(&l, S_IFLNK | 0777, &n)) < 0) {
+    kfree(d);
+    return r;
+  }
+  memcpy(d, target, tl + 1);
+  n->data = d, n->size = tl, n->cap = tl + 1;
+  return 0;
+}
+
+// Linux's protected_hardlinks: without privilege, only link a file you own or could
+// read and write, and never someone else's set-id program.
+static bool may_hardlink(const struct rnode *n) {
+  if (owner_or_root(n))
+    return true;
+  bool setid = (n->mode & S_ISUID) || (n->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+  return S_ISREG(n->mode) && !setid && perm_ok(n, 6);
+}
+
+// A new name path for the node n (found by the caller).
+int ramfs_link(struct rnode *n, const char *path, int flags) {
+  struct loc l;
+  int r = locate(path, &l);
+  if (r == 0)
+    r = may_create(&l, flags);
+  if (r < 0)
+    return r;
+  if (n->rw != l.dir->rw)
+    return -EXDEV;
+  if (S_ISDIR(n->mode) || !may_hardlink(n))
+    return -EPERM;
+  if (n->nlink == 0) // unlinked but open: it has no name left to link to
+    return -ENOENT;
+  if (n->nlink >= LINK_MAX_K)
+    return -EMLINK;
+  struct rdirent *e = ent_new(l.name, l.len, n);
+  if (!e)
+    return -ENOMEM;
+  link_in(l.dir, n);
+  ent_append(l.dir, e);
+  return 0;
+}
+
+// ---- rename ----
+static bool in_subtree(const struct rnode *top, const struct rnode *d) {
+  for (; d; d = d->parent)
+    if (d == top)
+      return true;
+  return false;
+}
+
+// Which tree an entry is in: the one of its directory ("/" is in the read-only one).
+static bool loc_rw(const struct loc *l) { return l->len && l->dir->rw; }
+
+// The checks of rename(2), in Linux's order. Returns 1 if old and new already name the
+// same node (nothing to do).
+static int rename_checks(const struct loc *o, const struct loc *t, int flags) {
+  if (loc_rw(o) != loc_rw(t))
+    return -EXDEV;
+  if (!o->len)
+    return -EBUSY;
+  if (!t->len)
+    return (flags & RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
+  if (!o->dir->rw)
+    return -EROFS;
+  if (!o->ent)
+    return -ENOENT;
+  struct rnode *n = o->ent->node, *victim = t->ent ? t->ent->node : NULL;
+  bool dir = S_ISDIR(n->mode);
+  if (victim && (flags & RENAME_NOREPLACE))
+    return -EEXIST;
+  if (!dir && (flags & FS_SLASH))
+    return -ENOTDIR;
+  if (dir && in_subtree(n, t->dir))
+    return -EINVAL; // into itself
+  if (victim && S_ISDIR(victim->mode) && in_subtree(victim, o->dir))
+    return -ENOTEMPTY; // over a directory that contains it
+  if (victim == n)
+    return 1;
+  return 0;
+}
+
+// The permission and type checks of replacing or adding the new name.
+static int rename_perms(const struct loc *o, const struct loc *t) {
+  struct rnode *n = o->ent->node;
+  bool dir = S_ISDIR(n->mode);
+  int r = may_delete(o, dir);
+  if (r == 0 && t->ent)
+    r = may_delete(t, dir);
+  else if (r == 0 && !perm_ok(t->dir, 3))
+    r = -EACCES;
+  // Moving a directory rewrites its "..": that needs write permission on it.
+  if (r == 0 && dir && o->dir != t->dir && !perm_ok(n, 2))
+    r = -EACCES;
+  if (r == 0 && t->ent && S_ISDIR(t->ent->node->mode) && t->ent->node->ents)
+    r = -ENOTEMPTY;
+  return r;
+}
+
+// Move the node named at o to t. Nothing can fail once the new entry exists.
+static int rename_commit(const struct loc *o, const struct loc *t) {
+  struct rnode *n = o->ent->node, *victim = t->ent ? t->ent->node : NULL;
+  struct rdirent *e = t->ent;
+  if (!e && !(e = ent_new(t->name, t->len, n)))
+    return -ENOMEM;
+  if (victim) { // the replaced entry names n now, and keeps its readdir place
+    link_out(t->dir, victim);
+    if (S_ISDIR(victim->mode))
+      victim->nlink = 0;
+    e->node = n;
+    dir_changed(t->dir);
+  } else {
+    ent_append(t->dir, e);
+  }
+  ent_free(o->dir, o->ent);
+  link_out(o->dir, n);
+  link_in(t->dir, n);
+  if (victim)
+    node_put(victim);
+  return 0;
+}
+
+// rename(2) with flags 0 or RENAME_NOREPLACE, plus FS_SLASH if either path ended in '/'.
+int ramfs_rename(const char *from, const char *to, int flags) {
+  struct loc o, t;
+  int r = locate(from, &o);
+  if (r == 0)
+    r = locate(to, &t);
+  if (r == 0)
+    r = rename_checks(&o, &t, flags);
+  if (r == 0)
+    r = rename_perms(&o, &t);
+  if (r == 0)
+    r = rename_commit(&o, &t);
+  return r < 0 ? r : 0;
+}
+
+// ---- attributes ----
+struct rnode *ramfs_file_node(struct file *f) {
+  return f->scheme == &ramfs_scheme ? f->priv : NULL;
+}
+
+// The node at path; must_dir (a trailing '/') makes a symlink followed, as in Linux.
+int ramfs_lookup(const char *path, bool follow, bool must_dir, struct rnode **out) {
+  int r = ramfs_resolve(path, follow || must_dir, out);
+  if (r == 0 && must_dir && !S_ISDIR((*out)->mode))
+    r = -ENOTDIR;
+  return r;
+}
+
+int ramfs_chmod(struct rnode *n, uint32_t mode) {
+  struct proc *p = myproc();
+  if (!n->rw)
+    return -EROFS;
+  if (!owner_or_root(n))
+    return -EPERM;
+  mode &= 07777;
+  if (p->euid != 0 && p->egid != n->gid)
+    mode &= ~S_ISGID; // only a member of the file's group may make it set-gid
+  n->mode = (n->mode & S_IFMT) | mode;
+  n->ctime = now();
+  return 0;
+}
+
+// Linux's rule: without privilege, the owner may "change" the owner only to itself,
+// and the group only to the file's or its own.
+static bool chown_ok(const struct rnode *n, uint32_t uid, uint32_t gid) {
+  struct proc *p = myproc();
+  if (p->euid == 0)
+    return true;
+  bool own = p->euid == n->uid;
+  if (uid != FS_NOCHANGE && !(own && uid == n->uid))
+    return false;
+  if (gid != FS_NOCHANGE && !(own && (gid == n->gid || gid == p->egid)))
+    return false;
+  return true;
+}
+
+// uid or gid FS_NOCHANGE (-1) stay.
+int ramfs_chown(struct rnode *n, uint32_t uid, uint32_t gid) {
+  if (!n->rw)
+    return -EROFS;
+  if (!chown_ok(n, uid, gid))
+    return -EPERM;
+  if (uid != FS_NOCHANGE)
+    n->uid = uid;
+  if (gid != FS_NOCHANGE)
+    n->gid = gid;
+  // A new owner does not inherit a set-id program (Linux clears the bits even for root).
+  if (!S_ISDIR(n->mode) && !S_ISLNK(n->mode)) {
+    n->mode &= ~S_ISUID;
+    if (n->mode & S_IXGRP)
+      n->mode &= ~S_ISGID;
+  }
+  n->ctime = now();
+  return 0;
+}
+
+static void set_time(struct timespec_k *t, const struct timespec_k *want, struct timespec_k at) {
+  if (!want || want->tv_nsec == UTIME_NOW)
+    *t = at;
+  else if (want->tv_nsec != UTIME_OMIT)
+    *t = *want;
+}
+
+// ts: access and modification times (UTIME_NOW, UTIME_OMIT allowed), NULL for now.
+// Setting the current time needs ownership or write permission; setting any other
+// needs ownership.
+int ramfs_utimens(struct rnode *n, const struct timespec_k *ts) {
+  if (!n->rw)
+    return -EROFS;
+  bool explicit = ts && ((ts[0].tv_nsec != UTIME_NOW && ts[0].tv_nsec != UTIME_OMIT) ||
+                         (ts[1].tv_nsec != UTIME_NOW && ts[1].tv_nsec != UTIME_OMIT));
+  if (!owner_or_root(n) && explicit)
+    return -EPERM;
+  if (!owner_or_root(n) && !perm_ok(n, 2))
+    return -EACCES;
+  struct timespec_k t = now();
+  set_time(&n->atime, ts ? &ts[0] : NULL, t);
+  set_time(&n->mtime, ts ? &ts[1] : NULL, t);
+  n->ctime = t;
+  return 0;
+}
+
+// ---- contents ----
+// Make n's data ours and at least need bytes. Data handed to exec is never written in
+// place or freed: running programs still copy pages from it.
 static int make_private(struct rnode *n, size_t need) {
-  if (n->cap >= need && n->cap)
+  if (n->cap >= need && n->cap && !n->pinned)
     return 0;
   size_t cap = MAX(need, n->cap ? n->cap * 2 : 64);
   uint8_t *d = kmalloc(cap);
   if (!d)
     return -ENOMEM;
-  memcpy(d, n->data, n->size);
-  if (n->cap)
+  memcpy(d, n->data, MIN(n->size, need));
+  if (n->cap && !n->pinned)
     kfree(n->data);
   n->data = d;
   n->cap = cap;
+  n->pinned = false;
   return 0;
 }
 
 static int truncate_node(struct rnode *n, uint64_t len) {
-  if (len > (1u << 30))
+  if (len > FILE_MAX)
     return -EFBIG;
-  int r = make_private(n, len);
-  if (r < 0)
-    return r;
-  if (len > n->size)
-    memset(n->data + n->size, 0, len - n->size);
+  if (len == 0 && !n->pinned) { // give the memory back rather than keep a big buffer
+    if (n->cap)
+      kfree(n->data);
+    n->data = NULL, n->cap = 0;
+  } else {
+    int r = make_private(n, len);
+    if (r < 0)
+      return r;
+    if (len > n->size)
+      memset(n->data + n->size, 0, len - n->size);
+  }
   n->size = len;
   return 0;
 }
 
+static void modified(struct rnode *n) {
+  n->mtime = n->ctime = now();
+  kill_suid(n);
+}
+
+// truncate(2) (check_write: by path, so permission is checked here) and ftruncate(2)
+// (the descriptor was opened for writing).
+int ramfs_truncate(struct rnode *n, uint64_t len, bool check_write) {
+  if (S_ISDIR(n->mode))
+    return -EISDIR;
+  if (!S_ISREG(n->mode))
+    return -EINVAL;
+  if (!n->rw)
+    return -EROFS;
+  if (check_write && !perm_ok(n, 2))
+    return -EACCES;
+  int r = truncate_node(n, len);
+  if (r == 0)
+    modified(n);
+  return r;
+}
+
+// ---- the scheme ----
 static int open_checks(struct rnode *n, int flags) {
   int acc = flags & O_ACCMODE;
   if ((flags & O_DIRECTORY) && !S_ISDIR(n->mode))
     return -ENOTDIR;
-  if (S_ISDIR(n->mode) && acc != O_RDONLY)
+  if (S_ISDIR(n->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
     return -EISDIR;
   if (S_ISLNK(n->mode))
     return -ELOOP; // O_NOFOLLOW on a link
   if (acc != O_WRONLY && !perm_ok(n, 4))
     return -EACCES;
   if (acc != O_RDONLY || (flags & O_TRUNC)) {
-    if (!n->dev && !writable_tree(n))
+    if (!n->dev && !n->rw)
       return -EROFS;
     if (!perm_ok(n, 2))
       return -EACCES;
@@ -241,13 +728,27 @@ static int open_checks(struct rnode *n, int flags) {
   return 0;
 }
 
+// The node to open, made if O_CREAT asks and it is missing (then returns 1: a new
+// file is opened whatever its mode says). O_CREAT|O_EXCL never follows a final link;
+// O_CREAT alone through a dangling link makes the link's target, as Linux does.
+static int open_node(const char *path, int flags, int mode, struct rnode **n) {
+  bool creat = flags & O_CREAT, excl = creat && (flags & O_EXCL);
+  struct loc miss = {0};
+  char *buf = kmalloc(PATH_MAX_K);
+  if (!buf)
+    return -ENOMEM;
+  int r = walk(path, buf, !(flags & O_NOFOLLOW) && !excl, n, &miss);
+  if (r == 0 && excl)
+    r = -EEXIST;
+  else if (r == -ENOENT && creat && miss.dir && (r = may_create(&miss, 0)) == 0)
+    r = make_node(&miss, S_IFREG | (mode & 07777 & ~myproc()->umask), n) < 0 ? -ENOMEM : 1;
+  kfree(buf);
+  return r;
+}
+
 static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
   struct rnode *n;
-  int r = ramfs_resolve(path, !(flags & O_NOFOLLOW), &n);
-  if (r == -ENOENT && (flags & O_CREAT))
-    r = create(path, mode, &n);
-  else if (r == 0 && (flags & O_CREAT) && (flags & O_EXCL))
-    r = -EEXIST;
+  int r = open_node(path, flags, mode, &n);
   if (r == 0)
     r = open_checks(n, flags);
   if (r < 0)
@@ -256,10 +757,20 @@ static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
     f->scheme = scheme_find(n->dev);
     return f->scheme ? f->scheme->open(f, "", flags, mode) : -ENXIO;
   }
-  if ((flags & O_TRUNC) && S_ISREG(n->mode) && (r = truncate_node(n, 0)) < 0)
-    return r;
+  if ((flags & O_TRUNC) && S_ISREG(n->mode) && r == 0) {
+    if ((r = truncate_node(n, 0)) < 0)
+      return r;
+    modified(n);
+  }
   f->priv = n;
+  n->refs++;
   return 0;
+}
+
+static void ramfs_close(struct file *f) {
+  struct rnode *n = f->priv;
+  n->refs--;
+  node_put(n);
 }
 
 static long ramfs_read(struct file *f, void *buf, size_t len, uint64_t off) {
@@ -277,26 +788,25 @@ static long ramfs_write(struct file *f, const void *buf, size_t len, uint64_t of
   struct rnode *n = f->priv;
   if (f->flags & O_APPEND)
     off = n->size;
-  if (off > (1u << 30) || len > (1u << 30))
+  if (off > FILE_MAX || len > FILE_MAX)
     return -EFBIG;
-  if (off + len > n->size) {
-    int r = truncate_node(n, off + len);
-    if (r < 0)
-      return r;
-  } else {
-    int r = make_private(n, n->size);
-    if (r < 0)
-      return r;
-  }
+  if (len == 0)
+    return 0;
+  int r = off + len > n->size ? truncate_node(n, off + len) : make_private(n, n->size);
+  if (r < 0)
+    return r;
   memcpy(n->data + off, buf, len);
+  modified(n);
   return len;
 }
 
 static void fill_stat(const struct rnode *n, struct stat *st) {
-  *st = (struct stat){.st_dev = 1, .st_ino = n->ino, .st_nlink = n->nlink, .st_mode = n->mode,
+  // /tmp is a file system of its own, as if mounted: tools compare st_dev to know
+  // whether rename can work.
+  *st = (struct stat){.st_dev = n->rw ? 2 : 1, .st_ino = n->ino, .st_nlink = n->nlink, .st_mode = n->mode,
                       .st_uid = n->uid, .st_gid = n->gid, .st_size = n->size,
-                      .st_blksize = 4096, .st_blocks = (n->size + 511) / 512};
-  st->st_mtim.tv_sec = st->st_atim.tv_sec = st->st_ctim.tv_sec = boot_epoch;
+                      .st_blksize = 4096, .st_blocks = (n->size + 511) / 512,
+                      .st_atim = n->atime, .st_mtim = n->mtime, .st_ctim = n->ctime};
 }
 
 static int ramfs_stat(struct file *f, struct stat *st) {
@@ -331,63 +841,63 @@ static long ramfs_seek(struct file *f, int64_t off, int whence) {
 
 static int dtype(uint32_t mode) { return (mode & S_IFMT) >> 12; }
 
-// Entry i of a directory: ".", "..", then the children.
+// f->off is 0 for ".", 1 for "..", else the cookie of the next entry to return.
 static long ramfs_readdir(struct file *f, void *buf, size_t len) {
   struct rnode *dir = f->priv;
   if (!S_ISDIR(dir->mode))
     return -ENOTDIR;
   size_t used = 0;
-  uint64_t i = 0;
-  for (struct rnode *c = NULL;; i++) {
-    const char *name = i == 0 ? "." : i == 1 ? ".." : NULL;
-    const struct rnode *e = i == 0 ? dir : i == 1 ? (dir->parent ? dir->parent : dir) : NULL;
-    if (i >= 2) {
-      c = c ? c->next : dir->children;
-      if (!c)
-        break;
-      e = c, name = c->name;
-    }
-    if (i < f->off)
-      continue;
-    if (dirent_put(buf, len, &used, e->ino, i + 1, dtype(e->mode), name, strlen(name)) < 0)
+  static const char *const dots[] = {".", ".."};
+  for (; f->off < 2; f->off++) { // a removed directory (and the root) is its own ".."
+    const struct rnode *d = f->off == 0 || !dir->parent ? dir : dir->parent;
+    const char *name = dots[f->off];
+    if (dirent_put(buf, len, &used, d->ino, f->off + 1, dtype(d->mode), name, strlen(name)) < 0)
       return used ? (long)used : -EINVAL;
-    f->off = i + 1;
+  }
+  for (const struct rdirent *e = dir->ents; e; e = e->next) {
+    if (e->cookie < f->off)
+      continue;
+    if (dirent_put(buf, len, &used, e->node->ino, e->cookie + 1, dtype(e->node->mode),
+                   e->name, e->len) < 0)
+      return used ? (long)used : -EINVAL;
+    f->off = e->cookie + 1;
   }
   return used;
 }
 
 const struct scheme ramfs_scheme = {
     .name = "", .open = ramfs_open, .read = ramfs_read, .write = ramfs_write,
-    .seek = ramfs_seek, .stat = ramfs_stat, .readdir = ramfs_readdir,
+    .seek = ramfs_seek, .close = ramfs_close, .stat = ramfs_stat, .readdir = ramfs_readdir,
 };
 
-// The program file at path, for exec: its bytes (in the archive or a private copy;
-// stable while nothing writes the file), attributes and the resolved path.
+// The program file at path, for exec: its bytes, attributes and the resolved path.
+// The bytes stay valid for good: the process's file mappings copy pages from them on
+// demand, so the node's buffer is pinned (never freed or written in place) from now on.
 int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint32_t *mode,
                      uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz) {
   struct rnode *n;
-  int r = ramfs_resolve(path, true, &n);
-  if (r < 0)
-    return r;
-  if (!S_ISREG(n->mode))
-    return -EACCES;
-  if (!perm_ok(n, 1))
-    return -EACCES;
-  r = node_path(n->parent, realpath, realsz);
-  if (r < 0 || r + strlen(n->name) + 2 > realsz)
-    return -ENAMETOOLONG;
-  if (r > 1)
-    realpath[r++] = '/';
-  memcpy(realpath + r, n->name, strlen(n->name) + 1);
-  *data = n->data, *size = n->size, *mode = n->mode, *uid = n->uid, *gid = n->gid;
-  return 0;
+  char *buf = kmalloc(PATH_MAX_K);
+  int r = buf ? walk(path, buf, true, &n, NULL) : -ENOMEM;
+  if (r == 0 && !S_ISREG(n->mode))
+    r = -EACCES;
+  if (r == 0 && !perm_ok(n, 1))
+    r = -EACCES;
+  if (r == 0 && strlen(buf) >= realsz)
+    r = -ENAMETOOLONG;
+  if (r == 0) {
+    memcpy(realpath, buf, strlen(buf) + 1); // walk left the link-free path there
+    *data = n->data, *size = n->size, *mode = n->mode, *uid = n->uid, *gid = n->gid;
+    n->pinned = n->cap != 0;
+  }
+  kfree(buf);
+  return r;
 }
 
 // ---- boot: build the tree from the archive ----
 static struct rnode *mkpath(const char *name, size_t len, uint32_t mode) {
   struct rnode *dir = &root;
-  const char *comp, *p = name;
-  size_t cl;
+  const char *comp, *p, *a;
+  size_t cl, al;
   char tmp[256];
   if (len >= sizeof tmp)
     return NULL;
@@ -395,15 +905,12 @@ static struct rnode *mkpath(const char *name, size_t len, uint32_t mode) {
   tmp[len] = 0;
   p = tmp;
   while ((p = path_next(p, &comp, &cl))) {
-    struct rnode *c = child(dir, comp, cl);
-    const char *a;
-    size_t al;
-    bool last = path_next(p, &a, &al) == NULL;
-    if (!c)
-      c = node_new(dir, comp, cl, last ? mode : (S_IFDIR | 0755));
-    if (!c)
+    if (!S_ISDIR(dir->mode) || cl > NAME_MAX_K)
       return NULL;
-    if (last)
+    struct rdirent *e = lookup(dir, comp, cl);
+    bool last = path_next(p, &a, &al) == NULL;
+    struct rnode *c = e ? e->node : add_child(dir, comp, cl, last ? mode : (S_IFDIR | 0755));
+    if (!c || last)
       return c;
     dir = c;
   }
@@ -412,11 +919,12 @@ static struct rnode *mkpath(const char *name, size_t len, uint32_t mode) {
 
 static void add_entry(const struct cpio_entry *e) {
   struct rnode *n = mkpath(e->name, e->namelen, e->mode);
-  if (!n) {
+  if (!n || (n->mode & S_IFMT) != (e->mode & S_IFMT)) {
     kprintf("initramfs: cannot add %s\n", e->name);
     return;
   }
   n->mode = e->mode, n->uid = e->uid, n->gid = e->gid;
+  n->atime = n->mtime = n->ctime = (struct timespec_k){.tv_sec = e->mtime};
   if (!S_ISDIR(e->mode)) {
     n->data = (uint8_t *)e->data;
     n->size = e->size;
@@ -433,6 +941,7 @@ void ramfs_init(const void *archive, size_t size) {
   size_t pos = 0;
   struct cpio_entry e;
   int r, count = 0;
+  root.atime = root.mtime = root.ctime = now();
   while ((r = cpio_next(archive, size, &pos, &e)) > 0) {
     if (!(e.namelen == 1 && e.name[0] == '.'))
       add_entry(&e), count++;
@@ -443,7 +952,7 @@ void ramfs_init(const void *archive, size_t size) {
   add_device("dev/zero", "zero");
   add_device("dev/console", "debug");
   add_device("dev/tty", "debug");
-  if (!child(&root, "tmp", 3))
+  if (!lookup(&root, "tmp", 3))
     mkpath("tmp", 3, S_IFDIR | 01777);
   klog("initramfs: %d entries, %lu bytes\n", count, size);
 }

@@ -5,7 +5,7 @@
 
 // Every scheme, as data. The root file scheme has the empty name.
 static const struct scheme *const schemes[] = {
-    &ramfs_scheme, &null_scheme, &zero_scheme, &debug_scheme,
+    &ramfs_scheme, &null_scheme, &zero_scheme, &debug_scheme, &proc_scheme,
 };
 
 const struct scheme *scheme_find(const char *name) {
@@ -16,6 +16,27 @@ const struct scheme *scheme_find(const char *name) {
 }
 
 // Open path (absolute, relative to the cwd, or scheme-qualified) into a new file.
+// /proc is the proc: scheme, as on Linux.
+static void proc_redirect(const struct scheme **s, const char **rest) {
+  const char *r = *rest;
+  if (strncmp(r, "/proc", 5) == 0 && (r[5] == 0 || r[5] == '/')) {
+    *s = &proc_scheme;
+    *rest = r[5] ? r + 6 : "";
+  }
+}
+
+// Open path into an existing file (a link in another scheme points there).
+int vfs_reopen(struct file *f, const char *path, int flags) {
+  struct file *n;
+  int r = vfs_open(path, flags, 0, &n);
+  if (r < 0)
+    return r;
+  f->scheme = n->scheme;
+  f->priv = n->priv;
+  kfree(n);
+  return 0;
+}
+
 int vfs_open(const char *path, int flags, int mode, struct file **out) {
   char scheme_name[SCHEME_NAME_MAX];
   const char *rest;
@@ -34,6 +55,7 @@ int vfs_open(const char *path, int flags, int mode, struct file **out) {
     if (r < 0)
       goto out;
     rest = clean;
+    proc_redirect(&s, &rest);
   }
   struct file *f = kmalloc(sizeof *f);
   r = -ENOMEM;
@@ -107,6 +129,7 @@ static int split(const char *path, char *buf, const struct scheme **s, const cha
     return 0;
   r = path_clean(myproc() ? myproc()->cwd : "/", path, buf, PATH_MAX_K);
   *rest = buf;
+  proc_redirect(s, rest);
   return r < 0 ? r : 0;
 }
 
@@ -119,9 +142,11 @@ int vfs_stat(const char *path, bool follow, struct stat *st) {
   int r = split(path, buf, &s, &rest);
   if (r == 0 && s == &ramfs_scheme) {
     r = ramfs_stat_path(rest, follow, st);
+  } else if (r == 0 && s->stat_path) {
+    r = s->stat_path(rest, follow, st);
   } else if (r == 0) { // other schemes: stat through an open file
     struct file *f;
-    r = vfs_open(path, O_RDONLY, 0, &f);
+    r = vfs_open(path, O_RDONLY | (follow ? 0 : O_NOFOLLOW), 0, &f);
     if (r == 0) {
       r = f->scheme->stat ? f->scheme->stat(f, st) : -EACCES;
       file_put(f);
@@ -139,7 +164,8 @@ long vfs_readlink(const char *path, char *out, size_t n) {
     return -ENOMEM;
   long r = split(path, buf, &s, &rest);
   if (r == 0)
-    r = s == &ramfs_scheme ? ramfs_readlink(rest, out, n) : -EINVAL;
+    r = s == &ramfs_scheme ? ramfs_readlink(rest, out, n)
+        : s == &proc_scheme ? procfs_readlink(rest, out, n) : -EINVAL;
   kfree(buf);
   return r;
 }

@@ -2,6 +2,7 @@
 // user mode (signal_deliver), the x86-64 signal frame, rt_sigreturn, job-control stops.
 #include "proc.h"
 #include "file.h"
+#include "trace.h"
 
 // ---- generation ----
 static bool default_ignore(int sig) {
@@ -59,9 +60,9 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
     do_continue(p); // continues even if SIGCONT itself is blocked or ignored
   if (default_stop(sig))
     p->pending &= ~SIGBIT(SIGCONT);
-  if (sig == SIGKILL) {
+  if (sig == SIGKILL) { // ends any stop, job-control or trace
     p->killed = true;
-    if (p->state == P_STOPPED)
+    if (p->state == P_STOPPED || p->state == P_TRACED)
       p->state = P_RUNNABLE;
   }
   if (ignored(p, sig))
@@ -279,6 +280,8 @@ static int next_signal(struct proc *p) {
 static bool deliver_one(struct proc *p, int sig) {
   p->pending &= ~SIGBIT(sig);
   struct sigaction_k sa = p->sigact[sig - 1];
+  if (trace_signal(sig, sa.handler))
+    return false; // the tracer dropped it
   if (sig == SIGKILL || sa.handler == SIG_DFL) {
     if (sig != SIGKILL && default_ignore(sig))
       return false;
@@ -308,6 +311,7 @@ static bool deliver_one(struct proc *p, int sig) {
     p->blocked |= SIGBIT(sig);
   if (sa.flags & SA_RESETHAND)
     p->sigact[sig - 1].handler = SIG_DFL;
+  trace_signal_delivered();
   return true;
 }
 

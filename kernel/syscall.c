@@ -1,6 +1,7 @@
 // System-call dispatch. The table is built from syscalls.def; numbers outside it, or
 // holes in it, give -ENOSYS (never an index past the end, whatever a tracer wrote).
 #include "syscall.h"
+#include "trace.h"
 
 struct syscall_entry {
   const char *name;
@@ -26,11 +27,16 @@ static bool sysret_ok(const struct trapframe *tf) {
 }
 
 long syscall_dispatch(struct trapframe *tf) {
-  uint64_t nr = tf->orig_rax;
-  long r = -ENOSYS;
-  if (nr < ARRAY_SIZE(table) && table[nr].fn)
-    r = table[nr].fn(tf);
-  tf->rax = r;
+  if (trace_syscall_enter(tf)) {
+    // Skipped by the tracer (FLAG_IGNORE): rax stays as the tracer left it.
+  } else {
+    uint64_t nr = tf->orig_rax; // read after the stop: the tracer may have changed it
+    long r = -ENOSYS;
+    if (nr < ARRAY_SIZE(table) && table[nr].fn)
+      r = table[nr].fn(tf);
+    tf->rax = r;
+  }
+  trace_syscall_exit(tf);
   usertrapret();
   return sysret_ok(tf);
 }

@@ -80,7 +80,7 @@ static long positional(struct trapframe *tf, bool write) {
     return -EBADF;
   if (!f->scheme->seek)
     return -ESPIPE;
-  if ((int64_t)ARG3 < 0)
+  if ((int64_t)ARG3 < 0 && !f->scheme->unsigned_offsets)
     return -EINVAL;
   uint64_t off = ARG3;
   return write ? do_write(f, ARG1, ARG2, &off) : do_read(f, ARG1, ARG2, &off);
@@ -379,7 +379,7 @@ long sys_chdir(struct trapframe *tf) {
   if (r >= 0)
     r = path_clean(myproc()->cwd, path, clean, PATH_MAX_K);
   if (r >= 0)
-    r = ramfs_stat_path(clean, true, &st);
+    r = vfs_stat(clean, true, &st);
   if (r >= 0 && !S_ISDIR(st.st_mode))
     r = -ENOTDIR;
   if (r >= 0 && (r = vfs_access(&st, 1)) >= 0) {

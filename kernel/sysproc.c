@@ -2,6 +2,7 @@
 #include "syscall.h"
 #include "file.h"
 #include "signal.h"
+#include "trace.h"
 
 long sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
 long sys_gettid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
@@ -60,6 +61,8 @@ static struct proc *fork_proc(struct proc *p) {
   c->blocked = p->blocked;
   c->altstack_sp = p->altstack_sp, c->altstack_size = p->altstack_size;
   c->pgid = p->pgid, c->sid = p->sid;
+  c->dumpable = p->dumpable;
+  c->arg_start = p->arg_start, c->arg_end = p->arg_end;
   return c;
 }
 
@@ -81,7 +84,8 @@ static long do_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t cti
   if (flags & CLONE_CHILD_CLEARTID)
     c->clear_child_tid = ctid;
   c->vfork_pending = flags & CLONE_VFORK;
-  c->state = P_RUNNABLE;
+  trace_clone(c);
+  c->state = c->trace_frozen ? P_TRACED : P_RUNNABLE;
   while (c->vfork_pending && proc_find(pid) == c && c->state != P_ZOMBIE)
     if (sleep_on(c) < 0)
       break;

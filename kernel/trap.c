@@ -2,6 +2,7 @@
 // with the saved frame.
 #include "proc.h"
 #include "signal.h"
+#include "trace.h"
 
 struct idt_gate {
   uint16_t off_lo, sel;
@@ -12,6 +13,7 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout is fixed by the CPU");
 
 extern char vectors[]; // 256 stubs, 16 bytes apart (entry.S)
+extern char syscall_entry[];
 static struct idt_gate idt[256];
 bool need_resched;     // set by the timer (IRQ): the running process used its slice
 
@@ -29,6 +31,7 @@ void trap_init(void) {
   set_gate(8, 0, 1);   // double fault: IST1, the stack may be what failed
   set_gate(2, 0, 2);   // NMI: IST2
   set_gate(18, 0, 3);  // machine check: IST3
+  set_gate(1, 0, 4);   // debug: IST4, see trap() on SYSCALL with TF
   struct {
     uint16_t limit;
     uint64_t base;
@@ -47,6 +50,10 @@ static const uint8_t exception_signal[32] = {
 static void irq(int n) {
   if (n == 0) {
     timer_tick();
+    if (myproc())
+      myproc()->cpu_ticks++;
+    else
+      idle_ticks++;
     wake_timers();
     need_resched = true;
   } else if (n == 4) {
@@ -59,6 +66,15 @@ static void user_exception(uint64_t vec, struct trapframe *tf) {
   struct proc *p = myproc();
   uint64_t err = tf->orig_rax;
   tf->orig_rax = -1; // as Linux: not a system call
+  if (vec == 1) {
+    uint64_t dr6;
+    __asm__ volatile("mov %%dr6, %0; mov %1, %%dr6" : "=r"(dr6) : "r"(0xffff0ff0ull));
+    p->debug_dr6 = dr6;
+    if (trace_debug_trap(tf, dr6))
+      return;
+  }
+  if (vec == 3 && trace_breakpoint(tf))
+    return;
   // Demand paging: only a fault on a page that is not present may be one; a fault on a
   // present page (error bit 0) is a protection violation, such as executing an NX page.
   if (vec == 14 && !(err & 1) && vm_fault(p->vm, read_cr2(), err & 2) == 0)
@@ -82,6 +98,9 @@ void trap(uint64_t vec, struct trapframe *tf) {
     irq(vec - 32);
   } else if (vec == 2) {
     kprintf("NMI\n");
+  } else if (vec == 1 && !from_user && tf->rip == (uint64_t)syscall_entry) {
+    // SYSCALL executed with TF set may trap on the first kernel instruction (it runs
+    // on IST4, since rsp is still the user's). The step is reported at syscall exit.
   } else if (vec < 32) {
     if (!from_user || vec == 8 || vec == 18)
       panic_trap(tf, vec);
@@ -100,4 +119,5 @@ void usertrapret(void) {
     yield();
   }
   signal_deliver();
+  trace_return_to_user();
 }

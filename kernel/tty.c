@@ -231,3 +231,5 @@ const struct scheme debug_scheme = {
 };
 
 void tty_init(void) {}
+
+int tty_foreground(void) { return fg_pgrp; }

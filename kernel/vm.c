@@ -336,3 +336,14 @@ long copyinstr(char *dst, uint64_t usrc, size_t max) {
   }
   return -ENAMETOOLONG;
 }
+
+// Pages of vm that are in memory (proc:PID/status VmRSS).
+uint64_t vm_resident_pages(const struct vm *vm) {
+  uint64_t n = 0;
+  for (const struct vma *a = vm ? vm->vmas : NULL; a; a = a->next)
+    for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
+      uint64_t *pte = walk(vm->pml4, va, false);
+      n += pte && (*pte & PTE_FRAME);
+    }
+  return n;
+}

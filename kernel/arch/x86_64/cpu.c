@@ -16,7 +16,7 @@ _Static_assert(sizeof(struct tss) == 104, "TSS layout is fixed by the CPU");
 extern uint64_t gdt[];
 extern void syscall_entry(void);
 static struct tss tss;
-static uint8_t ist_stacks[3][8192] __attribute__((aligned(16)));
+static uint8_t ist_stacks[4][8192] __attribute__((aligned(16)));
 volatile uint64_t ticks;
 uint64_t boot_epoch;
 static uint64_t tsc_per_tick, tsc_last_tick;
@@ -31,7 +31,7 @@ void cpu_set_kstack(uint64_t tf_top) {
 }
 
 static void tss_init(void) {
-  for (int i = 0; i < 3; i++) // IST1: double fault, IST2: NMI, IST3: machine check
+  for (int i = 0; i < 4; i++) // IST1: double fault, 2: NMI, 3: machine check, 4: debug
     tss.ist[i] = (uint64_t)ist_stacks[i] + sizeof ist_stacks[i];
   tss.iomap_base = sizeof tss; // no I/O bitmap: user mode has no port access
   uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;

@@ -1,0 +1,26 @@
+// The proc: scheme's binary interface, shared by the kernel and user programs (regs,
+// strace, gdbserver, the tests). docs/proc.md describes it.
+#pragma once
+#include <stdint.h>
+
+// Write one uint64_t of these to proc:PID/trace: where to stop next. Values as Redox's.
+#define PROC_STOP_PRE_SYSCALL 0x0001  // a = number, b..f = the first five arguments
+#define PROC_STOP_POST_SYSCALL 0x0002 // a = number, b = return value
+#define PROC_STOP_SINGLESTEP 0x0004   // after one instruction
+#define PROC_STOP_SIGNAL 0x0008       // a = signal, b = handler (0 default, 1 ignore)
+#define PROC_STOP_BREAKPOINT 0x0010   // int3; rip points at the int3 byte; a = rip
+#define PROC_STOP_EXIT 0x0020         // a = wait status
+#define PROC_STOP_EXEC 0x0040         // at the new program's first instruction
+#define PROC_STOP_INTERRUPT 0x0080    // stopped on request (open with O_TRUNC), or a
+                                      // followed child's first stop; a = pid
+#define PROC_EVENT_CLONE 0x0100       // a = child pid; the child starts stopped
+#define PROC_STOP_WATCH 0x0200        // a debug register fired: a = DR6
+#define PROC_FLAG_IGNORE 0x1000       // at resume: skip the syscall / drop the signal
+#define PROC_EVENT_EXITED 0x8000      // (read only) the tracee is gone; a = wait status
+#define PROC_TRACE_FLAGS 0x13ff       // every bit a write may carry
+
+struct proc_event {
+  uint64_t cause; // one PROC_STOP_* or PROC_EVENT_* value
+  uint64_t a, b, c, d, e, f;
+};
+_Static_assert(sizeof(struct proc_event) == 56, "proc_event is 7 words");

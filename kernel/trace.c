@@ -1,0 +1,267 @@
+// The trace engine. A process stops only at safe points, all through trace_stop():
+// syscall entry and exit, the return to user mode after a debug trap or breakpoint,
+// signal delivery, exec, exit. There its registers are all in its trapframe, and the
+// tracer may read and change them (procfs.c) until it writes new flags to resume it.
+#include "trace.h"
+#include "file.h"
+
+static void enqueue(struct trace *t, const struct proc_event *ev) {
+  struct proc *p = myproc();
+  // A full queue waits for the tracer rather than lose an event.
+  while (t->qlen == TRACE_QUEUE && p->trace == t && !p->killed)
+    sleep_on(&t->qlen);
+  if (t->qlen == TRACE_QUEUE)
+    return;
+  t->q[(t->qhead + t->qlen++) % TRACE_QUEUE] = *ev;
+  wakeup(t);
+  poll_notify();
+}
+
+// The one place a process stops for its tracer. Returns the flags the tracer wrote to
+// resume it (0 if the process is not stopped after all: no session, or being killed).
+static uint64_t trace_stop(uint64_t cause, uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                           uint64_t e, uint64_t f) {
+  struct proc *p = myproc();
+  struct trace *t = p->trace;
+  if (!t || p->killed)
+    return 0;
+  struct proc_event ev = {cause, a, b, c, d, e, f};
+  enqueue(t, &ev);
+  p->trace_resume = 0;
+  p->trace_cause = cause;
+  p->state = P_TRACED;
+  sched(); // until trace_write() or SIGKILL (or the tracer going away) wakes us
+  p->trace_cause = 0;
+  return p->killed ? 0 : p->trace_resume;
+}
+
+static bool wants(uint64_t flag) {
+  struct proc *p = myproc();
+  return p->trace && (p->trace->flags & flag) && !p->killed;
+}
+
+static bool in_sysset(const struct trace *t, uint64_t nr) {
+  return nr >= 512 || (t->sysset[nr / 64] >> (nr % 64) & 1);
+}
+
+bool trace_syscall_enter(struct trapframe *tf) {
+  struct proc *p = myproc();
+  if (!wants(PROC_STOP_PRE_SYSCALL) || !in_sysset(p->trace, tf->orig_rax))
+    return false;
+  uint64_t r = trace_stop(PROC_STOP_PRE_SYSCALL, tf->orig_rax, tf->rdi, tf->rsi, tf->rdx,
+                          tf->r10, tf->r8);
+  return (r & PROC_FLAG_IGNORE) || p->killed;
+}
+
+// A step over the syscall instruction ends here: the step is reported now, at the
+// syscall's exit, rather than one instruction later (TF is masked inside the kernel).
+static void step_done(struct trapframe *tf) {
+  struct proc *p = myproc();
+  p->trace_step = false;
+  tf->rflags &= ~FL_TF;
+  if (wants(PROC_STOP_SINGLESTEP))
+    trace_stop(PROC_STOP_SINGLESTEP, tf->rip, 0, 0, 0, 0, 0);
+}
+
+void trace_syscall_exit(struct trapframe *tf) {
+  struct proc *p = myproc();
+  if (!p->trace)
+    return;
+  if (tf->orig_rax == 59 && (int64_t)tf->rax == 0 && wants(PROC_STOP_EXEC))
+    trace_stop(PROC_STOP_EXEC, tf->rip, 0, 0, 0, 0, 0);
+  else if (wants(PROC_STOP_POST_SYSCALL) && in_sysset(p->trace, tf->orig_rax))
+    trace_stop(PROC_STOP_POST_SYSCALL, tf->orig_rax, tf->rax, 0, 0, 0, 0);
+  if (p->trace_step)
+    step_done(tf);
+}
+
+// Signal delivery: the tracer sees the signal first and may drop it. SIGKILL is never
+// stopped on.
+bool trace_signal(int sig, uint64_t handler) {
+  if (sig == SIGKILL || !wants(PROC_STOP_SIGNAL))
+    return false;
+  return trace_stop(PROC_STOP_SIGNAL, sig, handler, 0, 0, 0, 0) & PROC_FLAG_IGNORE;
+}
+
+// A handler frame was just built: a single step ends at the handler's first instruction.
+void trace_signal_delivered(void) {
+  if (myproc()->trace_step)
+    step_done(myproc()->tf);
+}
+
+void trace_exit(int status) {
+  struct proc *p = myproc();
+  struct trace *t = p->trace;
+  if (!t)
+    return;
+  if (wants(PROC_STOP_EXIT))
+    trace_stop(PROC_STOP_EXIT, status, 0, 0, 0, 0, 0);
+  struct proc_event ev = {PROC_EVENT_EXITED, status, 0, 0, 0, 0, 0};
+  enqueue(t, &ev);
+  t->target = NULL;
+  p->trace = NULL;
+}
+
+// A traced process forked: with EVENT_CLONE the child starts held in a trace stop,
+// until its own trace is opened or the parent's session is written to.
+void trace_clone(struct proc *child) {
+  struct proc *p = myproc();
+  if (!wants(PROC_EVENT_CLONE))
+    return;
+  child->trace_frozen = p->trace;
+  child->trace_cause = PROC_STOP_INTERRUPT;
+  struct proc_event ev = {PROC_EVENT_CLONE, child->pid, 0, 0, 0, 0, 0};
+  enqueue(p->trace, &ev);
+}
+
+bool trace_debug_trap(struct trapframe *tf, uint64_t dr6) {
+  struct proc *p = myproc();
+  if ((dr6 & 0x4000) && p->trace_step) { // BS: a single step the kernel asked for
+    step_done(tf);
+    return true;
+  }
+  if ((dr6 & 0xf) && wants(PROC_STOP_WATCH)) { // B0..B3: a debug register fired
+    trace_stop(PROC_STOP_WATCH, dr6, tf->rip, 0, 0, 0, 0);
+    return true;
+  }
+  return false;
+}
+
+bool trace_breakpoint(struct trapframe *tf) {
+  uint8_t byte;
+  struct proc *p = myproc();
+  if (!wants(PROC_STOP_BREAKPOINT))
+    return false;
+  // rip is past the int3: point it back at the 0xCC byte, as debuggers expect.
+  if (vm_copy(p->vm, tf->rip - 1, &byte, 1, false, false) != 1 || byte != 0xcc)
+    return false;
+  tf->rip--;
+  trace_stop(PROC_STOP_BREAKPOINT, tf->rip, 0, 0, 0, 0, 0);
+  return true;
+}
+
+// Last check before user mode: a stop the tracer asked for with O_TRUNC.
+void trace_return_to_user(void) {
+  struct proc *p = myproc();
+  if (p->trace_interrupt) {
+    p->trace_interrupt = false;
+    trace_stop(PROC_STOP_INTERRUPT, p->pid, 0, 0, 0, 0, 0);
+  }
+}
+
+// ---- the tracer's side ----
+static void resume(struct proc *p, uint64_t written) {
+  p->trace_resume = written;
+  if (written & PROC_STOP_SINGLESTEP && !(p->tf->rflags & FL_TF)) {
+    p->tf->rflags |= FL_TF;
+    p->trace_step = true;
+  }
+  p->state = P_RUNNABLE;
+}
+
+// Release the children this session holds (EVENT_CLONE) that no one else took.
+static void release_frozen(struct trace *t) {
+  for (int i = 0; i < NPROC; i++) {
+    struct proc *c = proctab[i];
+    if (c && c->trace_frozen == t) {
+      c->trace_frozen = NULL;
+      c->trace_cause = 0;
+      if (c->state == P_TRACED)
+        c->state = P_RUNNABLE;
+    }
+  }
+}
+
+int trace_attach(struct proc *p, int flags, struct trace **out) {
+  if (p->trace)
+    return -EBUSY;
+  struct trace *t = kmalloc(sizeof *t);
+  if (!t)
+    return -ENOMEM;
+  t->target = p;
+  t->kill_on_close = flags & O_EXCL;
+  memset(t->sysset, 0xff, sizeof t->sysset);
+  p->trace = t;
+  *out = t;
+  if (p->trace_frozen) { // a followed child: it is already stopped, now for us
+    p->trace_frozen = NULL;
+    struct proc_event ev = {PROC_STOP_INTERRUPT, p->pid, 0, 0, 0, 0, 0};
+    t->q[t->qlen++] = ev;
+  } else if (flags & O_TRUNC) {
+    p->trace_interrupt = true;
+    if (p->state == P_SLEEPING) // interrupt a blocking call; it restarts on resume
+      p->wake_reason = -EINTR, p->state = P_RUNNABLE;
+  }
+  return 0;
+}
+
+long trace_read(struct trace *t, void *buf, size_t n, bool nonblock) {
+  if (n < sizeof(struct proc_event))
+    return -EINVAL;
+  while (t->qlen == 0) {
+    if (!t->target)
+      return -ESRCH; // the exit event has been read
+    if (nonblock)
+      return -EAGAIN;
+    int r = sleep_on(t);
+    if (r < 0)
+      return r;
+  }
+  size_t got = 0;
+  while (t->qlen && got + sizeof(struct proc_event) <= n) {
+    memcpy((char *)buf + got, &t->q[t->qhead], sizeof(struct proc_event));
+    t->qhead = (t->qhead + 1) % TRACE_QUEUE;
+    t->qlen--;
+    got += sizeof(struct proc_event);
+  }
+  wakeup(&t->qlen);
+  return got;
+}
+
+long trace_write(struct trace *t, const void *buf, size_t n) {
+  uint64_t v;
+  if (n != sizeof v)
+    return -EINVAL;
+  memcpy(&v, buf, sizeof v);
+  if (v & ~(uint64_t)PROC_TRACE_FLAGS)
+    return -EINVAL;
+  struct proc *p = t->target;
+  if (!p)
+    return -ESRCH;
+  t->flags = v & ~(uint64_t)PROC_FLAG_IGNORE;
+  release_frozen(t);
+  if (p->state == P_TRACED && !p->trace_frozen)
+    resume(p, v);
+  return n;
+}
+
+void trace_detach(struct trace *t) {
+  struct proc *p = t->target;
+  release_frozen(t);
+  if (p) {
+    p->trace = NULL;
+    p->trace_interrupt = false;
+    if (p->trace_step) { // TF was ours: it must not stay behind in the program
+      p->tf->rflags &= ~FL_TF;
+      p->trace_step = false;
+    }
+    if (p->state == P_TRACED)
+      p->state = P_RUNNABLE; // continue exactly where it was
+    if (t->kill_on_close)
+      proc_kill(p);
+  }
+  wakeup(&t->qlen);
+  kfree(t);
+}
+
+int trace_poll(struct trace *t) {
+  return POLLOUT | (t->qlen ? POLLIN : 0) | (!t->target ? POLLHUP : 0);
+}
+
+// proc:PID/sysfilter: the set of syscall numbers that stop (a 512-bit bitmap, 64 bytes).
+long trace_sysset_write(struct trace *t, const void *buf, size_t n) {
+  if (n != sizeof t->sysset)
+    return -EINVAL;
+  memcpy(t->sysset, buf, n);
+  return n;
+}

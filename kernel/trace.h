@@ -1,0 +1,36 @@
+// The trace engine: a tracing session (proc:PID/trace) and the safe points where a
+// traced process stops. See docs/proc.md.
+#pragma once
+#include "proc.h"
+#include "procabi.h"
+
+#define TRACE_QUEUE 64
+
+struct trace {
+  struct proc *target;      // NULL once the target has exited
+  uint64_t flags;           // the stops asked for (PROC_STOP_*, PROC_EVENT_CLONE)
+  bool kill_on_close;       // opened with O_EXCL
+  bool exit_read;           // the PROC_EVENT_EXITED record has been read: ESRCH now
+  struct proc_event q[TRACE_QUEUE]; // events not yet read, oldest first
+  int qhead, qlen;
+  uint64_t sysset[8];       // syscall numbers that stop (bit set); all by default
+};
+
+// The tracer's side: a session is made by opening proc:PID/trace (procfs.c).
+int trace_attach(struct proc *target, int flags, struct trace **out);
+long trace_read(struct trace *t, void *buf, size_t n, bool nonblock);
+long trace_write(struct trace *t, const void *buf, size_t n);
+void trace_detach(struct trace *t);
+int trace_poll(struct trace *t);
+long trace_sysset_write(struct trace *t, const void *buf, size_t n);
+
+// The safe points. Each returns quickly when the process is not traced.
+bool trace_syscall_enter(struct trapframe *tf);   // true: skip the call
+void trace_syscall_exit(struct trapframe *tf);
+bool trace_signal(int sig, uint64_t handler);     // true: drop the signal
+void trace_exit(int status);
+void trace_clone(struct proc *child);
+bool trace_debug_trap(struct trapframe *tf, uint64_t dr6); // #DB: true if consumed
+bool trace_breakpoint(struct trapframe *tf);      // #BP: true if consumed
+void trace_return_to_user(void);
+void trace_signal_delivered(void);
