@@ -31,6 +31,7 @@ _Static_assert(__builtin_offsetof(struct trapframe, fs_base) == TF_HWTOP, "entry
 #define KSTACK_SIZE (4 * PAGE_SIZE)
 #define NOFILE 256    // descriptors per process
 #define NPROC 128     // process table size
+#define NGROUPS 32    // supplementary groups per process
 #define MAX_USER_PROCS 96 // per real uid (not root): fork bombs fail with EAGAIN
 
 // P_STOPPED: a job-control stop (SIGSTOP...). P_TRACED: a trace stop (trace.c).
@@ -105,6 +106,8 @@ struct proc {
   char *exe;                 // path of the running program
   uint32_t ruid, euid, suid, rgid, egid, sgid;
   uint32_t umask;
+  uint32_t groups[NGROUPS];  // supplementary groups
+  int ngroups;
   uint64_t clear_child_tid;  // set_tid_address / CLONE_CHILD_CLEARTID
   bool vfork_pending;        // the parent waits (vfork) until this child execs or exits
   uint8_t fpu[512] __attribute__((aligned(16))); // FXSAVE image

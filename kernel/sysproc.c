@@ -57,6 +57,8 @@ static struct proc *fork_proc(struct proc *p) {
   c->ruid = p->ruid, c->euid = p->euid, c->suid = p->suid;
   c->rgid = p->rgid, c->egid = p->egid, c->sgid = p->sgid;
   c->umask = p->umask;
+  memcpy(c->groups, p->groups, sizeof c->groups);
+  c->ngroups = p->ngroups;
   memcpy(c->sigact, p->sigact, sizeof c->sigact);
   c->blocked = p->blocked;
   c->altstack_sp = p->altstack_sp, c->altstack_size = p->altstack_size;

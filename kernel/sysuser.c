@@ -99,12 +99,31 @@ long sys_getresgid(struct trapframe *tf) {
   return put_res(ARG0, ARG1, ARG2, p->rgid, p->egid, p->sgid);
 }
 
-// Supplementary groups are not kept: the list is always empty.
-long sys_getgroups(struct trapframe *tf) { return (int)ARG0 < 0 ? -EINVAL : 0; }
+// Supplementary groups: kept and reported (permission checks use the effective gid).
+long sys_getgroups(struct trapframe *tf) {
+  struct proc *p = myproc();
+  int n = ARG0;
+  if (n < 0)
+    return -EINVAL;
+  if (n == 0)
+    return p->ngroups;
+  if (n < p->ngroups)
+    return -EINVAL;
+  return copyout(ARG1, p->groups, p->ngroups * sizeof(uint32_t)) < 0 ? -EFAULT : p->ngroups;
+}
+
 long sys_setgroups(struct trapframe *tf) {
+  struct proc *p = myproc();
+  uint32_t g[NGROUPS];
   if (!is_root())
     return -EPERM;
-  return ARG0 == 0 ? 0 : -EINVAL;
+  if (ARG0 > NGROUPS)
+    return -EINVAL;
+  if (copyin(g, ARG1, ARG0 * sizeof(uint32_t)) < 0)
+    return -EFAULT;
+  memcpy(p->groups, g, ARG0 * sizeof(uint32_t));
+  p->ngroups = ARG0;
+  return 0;
 }
 
 long sys_umask(struct trapframe *tf) {

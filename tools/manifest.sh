@@ -105,3 +105,10 @@ test_files "$build/tests" 755
 if [ -f "$repo/tools/profile" ]; then
   entry file /etc/profile "$repo/tools/profile" 644
 fi
+for f in "$repo"/tools/etc/*; do
+  [ -f "$f" ] && entry file "/etc/${f##*/}" "$f" 644
+done
+# The set-user-ID probe: root-owned, mode 4755 (a later line for a path replaces it).
+if [ -x "$build/user/setuid-probe" ]; then
+  entry file /bin/setuid-probe "$build/user/setuid-probe" 4755
+fi
