@@ -1,0 +1,128 @@
+// regs [-f] PID: print another process's registers, read from proc:PID/regs/int (and
+// regs/float with -f). The seed of Vitrine: a process blocked in read() shows read's
+// number in orig_rax, and regs names the call.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/user.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(struct user_regs_struct) == 216, "proc:PID/regs/int");
+_Static_assert(sizeof(struct user_fpregs_struct) == 512, "proc:PID/regs/float");
+
+static const char *syscall_names[512] = {
+#define SYSCALL(nr, name) [nr] = #name,
+#include "syscalls.def"
+#undef SYSCALL
+};
+
+static int read_file(const char *pid, const char *file, void *buf, size_t n) {
+  char path[64];
+  snprintf(path, sizeof path, "proc:%s/%s", pid, file);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    fprintf(stderr, "regs: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  ssize_t got = read(fd, buf, n);
+  close(fd);
+  if (got != (ssize_t)n) {
+    fprintf(stderr, "regs: %s: short read (%zd)\n", path, got);
+    return -1;
+  }
+  return 0;
+}
+
+// The rflags bits, as gdb shows them.
+static void print_flags(uint64_t f) {
+  static const struct { int bit; const char *name; } bits[] = {
+      {0, "CF"}, {2, "PF"}, {4, "AF"}, {6, "ZF"}, {7, "SF"}, {8, "TF"}, {9, "IF"},
+      {10, "DF"}, {11, "OF"}, {14, "NT"}, {16, "RF"}, {17, "VM"}, {18, "AC"}, {21, "ID"}};
+  printf("rflags   0x%016lx [", (unsigned long)f);
+  for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+    if (f >> bits[i].bit & 1)
+      printf(" %s", bits[i].name);
+  printf(" ] IOPL=%lu\n", (unsigned long)(f >> 12 & 3));
+}
+
+static void row(const char *name, unsigned long v) {
+  printf("%-8s 0x%016lx %20ld\n", name, v, (long)v);
+}
+
+// When the process is in a system call, name it with its arguments.
+static void print_syscall(const char *pid, const struct user_regs_struct *r) {
+  char state = '?', buf[512];
+  int fd;
+  snprintf(buf, sizeof buf, "proc:%s/stat", pid);
+  if ((fd = open(buf, O_RDONLY)) >= 0) {
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    char *p = n > 0 ? strrchr((buf[n] = 0, buf), ')') : NULL;
+    if (p && p[1] == ' ')
+      state = p[2];
+  }
+  if ((long)r->orig_rax < 0)
+    return;
+  unsigned long nr = r->orig_rax;
+  const char *name = nr < 512 && syscall_names[nr] ? syscall_names[nr] : "unknown";
+  printf("\n%s system call %lu: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx, 0x%lx)\n",
+         state == 'S' || state == 't' ? "blocked in" : "last", nr, name, r->rdi, r->rsi,
+         r->rdx, r->r10, r->r8, r->r9);
+}
+
+static int print_int(const char *pid) {
+  struct user_regs_struct r;
+  if (read_file(pid, "regs/int", &r, sizeof r) < 0)
+    return 1;
+  const struct { const char *name; unsigned long v; } gp[] = {
+      {"rax", r.rax}, {"rbx", r.rbx}, {"rcx", r.rcx}, {"rdx", r.rdx}, {"rsi", r.rsi},
+      {"rdi", r.rdi}, {"rbp", r.rbp}, {"rsp", r.rsp}, {"r8", r.r8}, {"r9", r.r9},
+      {"r10", r.r10}, {"r11", r.r11}, {"r12", r.r12}, {"r13", r.r13}, {"r14", r.r14},
+      {"r15", r.r15}, {"rip", r.rip}, {"orig_rax", r.orig_rax}, {"fs_base", r.fs_base},
+      {"gs_base", r.gs_base}};
+  for (size_t i = 0; i < sizeof gp / sizeof gp[0]; i++)
+    row(gp[i].name, gp[i].v);
+  print_flags(r.eflags);
+  printf("cs 0x%lx ss 0x%lx ds 0x%lx es 0x%lx fs 0x%lx gs 0x%lx\n", r.cs, r.ss, r.ds,
+         r.es, r.fs, r.gs);
+  print_syscall(pid, &r);
+  return 0;
+}
+
+static int print_float(const char *pid) {
+  struct user_fpregs_struct f;
+  if (read_file(pid, "regs/float", &f, sizeof f) < 0)
+    return 1;
+  printf("fcw 0x%04x fsw 0x%04x ftw 0x%04x fop 0x%04x rip 0x%lx rdp 0x%lx\n", f.cwd, f.swd,
+         f.ftw, f.fop, (unsigned long)f.rip, (unsigned long)f.rdp);
+  printf("mxcsr 0x%08x mxcsr_mask 0x%08x\n", f.mxcsr, f.mxcr_mask);
+  for (int i = 0; i < 8; i++) { // 80-bit x87 registers, 16 bytes apart
+    const unsigned char *st = (const unsigned char *)f.st_space + 16 * i;
+    printf("st%d  %02x%02x ", i, st[9], st[8]);
+    for (int b = 7; b >= 0; b--)
+      printf("%02x", st[b]);
+    printf("\n");
+  }
+  for (int i = 0; i < 16; i++) {
+    const unsigned *x = f.xmm_space + 4 * i;
+    printf("xmm%-2d 0x%08x%08x%08x%08x\n", i, x[3], x[2], x[1], x[0]);
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  int fp = argc > 1 && strcmp(argv[1], "-f") == 0;
+  if (argc != 2 + fp) {
+    fprintf(stderr, "usage: regs [-f] PID\n");
+    return 2;
+  }
+  const char *pid = argv[1 + fp];
+  if (strspn(pid, "0123456789") != strlen(pid) && strcmp(pid, "self") != 0) {
+    fprintf(stderr, "regs: not a process id: %s\n", pid);
+    return 2;
+  }
+  return fp ? print_float(pid) : print_int(pid);
+}
