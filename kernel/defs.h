@@ -137,6 +137,8 @@ void ramfs_init(const void *cpio, size_t size);
 // tty.c
 void tty_init(void);
 void tty_intr(void);
+void com2_init(void);
+void com2_intr(void);
 int tty_foreground(void);
 
 // main.c
@@ -148,3 +150,5 @@ void fpu_init(void);
 int fpu_check(const uint8_t *fx);
 void fpu_flush(struct proc *p);
 void fpu_dirty(struct proc *p);
+int debugregs_check(const uint64_t v[6]);
+void debugregs_load(struct proc *p);

@@ -126,6 +126,9 @@ static void start_program(struct proc *p, const struct elf_image *img, uint64_t 
   *(uint32_t *)&p->fpu[24] = 0x1f80;
   if (cpu.fpu_owner == p)
     cpu.fpu_owner = NULL; // reload from the fresh image on the way out
+  memset(p->dr, 0, sizeof p->dr); // watchpoints name addresses of the old program
+  p->dr7 = 0;
+  debugregs_load(p);
 }
 
 // Parse "#!interp [arg]" from the first line of data. Returns 1 if it is a script.

@@ -76,6 +76,7 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   kernel_pml4[0] = 0; // drop the identity map the boot code needed
   write_cr3(read_cr3());
   cpu_init();
+  com2_init();
   trap_init();
   fpu_init();
   if (!initrd)

@@ -117,6 +117,7 @@ static void switch_in(struct proc *p) {
                    "r"(p->tf->es), "r"(p->tf->fs), "r"(p->tf->gs));
   wrmsr(MSR_FS_BASE, p->tf->fs_base);
   wrmsr(MSR_GS_BASE, p->tf->gs_base);
+  debugregs_load(p);
 }
 
 // Round robin over the process table. With nothing to run, wait for an interrupt with

@@ -99,6 +99,7 @@ struct proc {
   bool trace_interrupt;      // the tracer asked for a stop (O_TRUNC): stop when we can
   struct trace *trace_frozen; // a followed child, held until its tracer is ready
   uint64_t debug_dr6;        // DR6 at the last debug trap
+  uint64_t dr[4], dr7;       // debug registers (proc:PID/regs/debug), loaded at switch
   int exit_status;           // wait status (Linux encoding) once a zombie
   struct file *files[NOFILE];
   uint64_t cloexec[NOFILE / 64];
@@ -117,6 +118,7 @@ struct cpu {
   struct proc *proc;         // running process, or NULL in the scheduler
   uint64_t sched_rsp;        // the scheduler's saved kernel rsp
   struct proc *fpu_owner;    // whose registers are live in the FPU/SSE unit
+  bool dr_loaded;            // DR7 holds some process's enables
 };
 extern struct cpu cpu;
 extern struct proc *proctab[NPROC];

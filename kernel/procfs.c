@@ -9,7 +9,7 @@
 enum qid {
   Q_ROOT, Q_SELF, Q_MEMINFO, Q_UPTIME, Q_LOADAVG, Q_SYSSTAT,         // proc:
   Q_PID, Q_STATUS, Q_STAT, Q_CMDLINE, Q_EXE, Q_MAPS, Q_MEM, Q_TRACE, // proc:PID/
-  Q_SYSFILTER, Q_REGS, Q_REGS_INT, Q_REGS_FLOAT,                     // proc:PID/regs/
+  Q_SYSFILTER, Q_REGS, Q_REGS_INT, Q_REGS_FLOAT, Q_REGS_DEBUG,       // proc:PID/regs/
 };
 enum access { A_ANY, A_LOOK, A_TRACE }; // A_LOOK: may look inside (regs, mem, maps, exe)
 
@@ -37,6 +37,7 @@ static const struct entry tree[] = {
     {"regs", Q_REGS, Q_PID, S_IFDIR | 0555, A_ANY},
     {"int", Q_REGS_INT, Q_REGS, S_IFREG | 0600, A_LOOK},
     {"float", Q_REGS_FLOAT, Q_REGS, S_IFREG | 0600, A_LOOK},
+    {"debug", Q_REGS_DEBUG, Q_REGS, S_IFREG | 0600, A_LOOK},
 };
 
 struct handle {
@@ -338,6 +339,10 @@ static long read_bytes(const void *src, size_t size, void *buf, size_t n, uint64
 static long regs_read(struct proc *t, enum qid id, void *buf, size_t n, uint64_t off) {
   if (id == Q_REGS_INT)
     return read_bytes(t->tf, sizeof *t->tf, buf, n, off);
+  if (id == Q_REGS_DEBUG) {
+    uint64_t v[6] = {t->dr[0], t->dr[1], t->dr[2], t->dr[3], t->debug_dr6, t->dr7};
+    return read_bytes(v, sizeof v, buf, n, off);
+  }
   fpu_flush(t);
   return read_bytes(t->fpu, sizeof t->fpu, buf, n, off);
 }
@@ -355,6 +360,18 @@ static long regs_write(struct proc *t, enum qid id, const void *buf, size_t n, u
     if ((r = regs_check(&nf, t->tf)) < 0)
       return r;
     *t->tf = nf;
+    return n;
+  }
+  if (id == Q_REGS_DEBUG) {
+    uint64_t v[6];
+    if (off != 0 || n != sizeof v)
+      return -EINVAL;
+    memcpy(v, buf, sizeof v);
+    if ((r = debugregs_check(v)) < 0)
+      return r; // the old values stay
+    memcpy(t->dr, v, 4 * sizeof v[0]);
+    t->debug_dr6 = v[4];
+    t->dr7 = v[5];
     return n;
   }
   if (off != 0 || n != sizeof t->fpu)
@@ -398,7 +415,7 @@ static long proc_read(struct file *f, void *buf, size_t n, uint64_t off) {
     return -ESRCH;
   if (h->id == Q_MEM)
     return mem_rw(t, buf, n, off, false);
-  if (h->id == Q_REGS_INT || h->id == Q_REGS_FLOAT)
+  if (h->id == Q_REGS_INT || h->id == Q_REGS_FLOAT || h->id == Q_REGS_DEBUG)
     return regs_read(t, h->id, buf, n, off);
   return -EISDIR;
 }
@@ -412,7 +429,7 @@ static long proc_write(struct file *f, const void *buf, size_t n, uint64_t off) 
     return -ESRCH;
   if (h->id == Q_MEM)
     return mem_rw(t, (void *)buf, n, off, true);
-  if (h->id == Q_REGS_INT || h->id == Q_REGS_FLOAT)
+  if (h->id == Q_REGS_INT || h->id == Q_REGS_FLOAT || h->id == Q_REGS_DEBUG)
     return regs_write(t, h->id, buf, n, off);
   if (h->id == Q_SYSFILTER)
     return t->trace ? trace_sysset_write(t->trace, buf, n) : -ESRCH;

@@ -952,6 +952,7 @@ void ramfs_init(const void *archive, size_t size) {
   add_device("dev/zero", "zero");
   add_device("dev/console", "debug");
   add_device("dev/tty", "debug");
+  add_device("dev/ttyS1", "com2");
   if (!lookup(&root, "tmp", 3))
     mkpath("tmp", 3, S_IFDIR | 01777);
   klog("initramfs: %d entries, %lu bytes\n", count, size);

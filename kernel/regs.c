@@ -55,3 +55,53 @@ void fpu_dirty(struct proc *p) {
   if (cpu.fpu_owner == p)
     cpu.fpu_owner = NULL;
 }
+
+// ---- debug registers (proc:PID/regs/debug) ----
+// DR7: L0..L3 (bits 0, 2, 4, 6) and, per slot n, R/W at 16+4n and LEN at 18+4n.
+// Everything else (global enables, LE/GE, GD, reserved bits) is refused.
+#define DR7_LOCAL_ENABLES 0x55ull
+#define DR6_WRITABLE 0xe00full // B0..B3, BD, BS, BT
+
+static int dr_slot_check(uint64_t addr, unsigned rw, unsigned len) {
+  static const unsigned bytes[4] = {1, 2, 8, 4}; // LEN encoding 00, 01, 10, 11
+  if (!CANONICAL_USER(addr))
+    return -EINVAL;
+  if (rw == 2)
+    return -EINVAL; // I/O breakpoints
+  if (rw == 0 && len != 0)
+    return -EINVAL; // an execution breakpoint is one byte
+  return addr % bytes[len] ? -EINVAL : 0;
+}
+
+// 0 if the six values {dr0, dr1, dr2, dr3, dr6, dr7} may be loaded for user mode.
+int debugregs_check(const uint64_t v[6]) {
+  uint64_t dr7 = v[5];
+  if ((dr7 & 0xffff) & ~DR7_LOCAL_ENABLES)
+    return -EINVAL;
+  if (dr7 >> 32)
+    return -EINVAL;
+  if (v[4] & ~DR6_WRITABLE)
+    return -EINVAL;
+  for (int n = 0; n < 4; n++) {
+    unsigned rw = dr7 >> (16 + 4 * n) & 3, len = dr7 >> (18 + 4 * n) & 3;
+    bool enabled = dr7 >> (2 * n) & 1;
+    if (!enabled && (rw || len))
+      return -EINVAL; // a disabled slot has no settings
+    if (dr_slot_check(v[n], rw, len) < 0)
+      return -EINVAL;
+  }
+  return 0;
+}
+
+// Switching to p: its debug registers, or none. Kernel code never uses them, and
+// every address in them is a user address, so they cannot fire on kernel accesses.
+void debugregs_load(struct proc *p) {
+  if (!p->dr7 && !cpu.dr_loaded)
+    return;
+  if (p->dr7) {
+    __asm__ volatile("mov %0, %%dr0; mov %1, %%dr1; mov %2, %%dr2; mov %3, %%dr3" ::"r"(p->dr[0]),
+                     "r"(p->dr[1]), "r"(p->dr[2]), "r"(p->dr[3]));
+  }
+  __asm__ volatile("mov %0, %%dr7" ::"r"(p->dr7 | 0x400)); // bit 10 always reads 1
+  cpu.dr_loaded = p->dr7 != 0;
+}

@@ -58,6 +58,8 @@ static void irq(int n) {
     need_resched = true;
   } else if (n == 4) {
     tty_intr();
+  } else if (n == 3) {
+    com2_intr();
   }
   pic_eoi(n);
 }
@@ -98,9 +100,13 @@ void trap(uint64_t vec, struct trapframe *tf) {
     irq(vec - 32);
   } else if (vec == 2) {
     kprintf("NMI\n");
-  } else if (vec == 1 && !from_user && tf->rip == (uint64_t)syscall_entry) {
-    // SYSCALL executed with TF set may trap on the first kernel instruction (it runs
-    // on IST4, since rsp is still the user's). The step is reported at syscall exit.
+  } else if (vec == 1 && !from_user) {
+    // Never the kernel's own: the kernel uses no debug registers and never sets TF.
+    // It is a user's trap that fired on the first kernel instruction: SYSCALL with TF
+    // set, or a watchpoint hit by MOV SS / POP SS just before SYSCALL or INT3
+    // (CVE-2018-8897). #DB runs on IST4 because rsp may still be the user's. Ignore it.
+    __asm__ volatile("mov %0, %%dr6" ::"r"(0xffff0ff0ull));
+    (void)syscall_entry;
   } else if (vec < 32) {
     if (!from_user || vec == 8 || vec == 18)
       panic_trap(tf, vec);
