@@ -23,7 +23,7 @@ HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -iquote kernel -fsanitize=
 HOSTTESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/test_*.c))
 HOSTLIBSRC := kernel/elf.c kernel/cpio.c kernel/path.c
 
-.PHONY: all run test bench qemu-gdb clean deps
+.PHONY: all run test bench qemu-gdb debug clean deps
 all: deps $(B)/vitrine.elf $(UPROGS) $(B)/initramfs.cpio
 
 deps:
@@ -67,6 +67,14 @@ run: all
 qemu-gdb: all
 	@echo "QEMU waits for gdb on :1234; in another terminal: gdb $(B)/vitrine.elf -ex 'target remote :1234'"
 	tools/vrun --interactive --qemu-gdb
+
+# make debug PROG=path/to/static-program [ARGS="..."] [PORT=1235]: run it in the guest
+# under gdbserver and attach the host's gdb to it.
+PORT ?= 1235
+debug: all
+	@test -n "$(PROG)" || { echo "usage: make debug PROG=path [ARGS=...] [PORT=n]"; exit 2; }
+	tools/vrun --gdb $(PORT) --file $(PROG) -- /bin/$(notdir $(PROG)) $(ARGS) & \
+	  sleep 2; gdb $(PROG) -ex 'target remote 127.0.0.1:$(PORT)'; wait
 
 test: all $(HOSTTESTS)
 	@tools/runtests.sh $(HOSTTESTS)
