@@ -76,6 +76,7 @@ long copyinstr(char *dst, uint64_t usrc, size_t max);
 size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, bool force);
 bool user_range_ok(uint64_t addr, uint64_t len);
 uint64_t vm_resident_pages(const struct vm *vm);
+int vm_prot_at(const struct vm *vm, uint64_t va);
 extern uint64_t *kernel_pml4;
 
 // proc.c

@@ -89,15 +89,29 @@ static int build_stack(struct stackimg *s, char *const *argv, char *const *envp,
   return ok ? 0 : -E2BIG;
 }
 
+// Two segments share the page at lo (the previous one ends inside it): the page gets
+// both segments' rights and both segments' bytes, filled now.
+static int share_page(struct vm *vm, uint64_t lo, const struct elf_seg *sg, const uint8_t *data) {
+  int r = vm_protect(vm, lo, PAGE_SIZE, vm_prot_at(vm, lo) | sg->prot);
+  if (r == 0)
+    r = vm_fault(vm, lo, false); // the earlier segment's bytes
+  uint64_t n = MIN(sg->filesz, lo + PAGE_SIZE - sg->vaddr);
+  if (r == 0 && vm_copy(vm, sg->vaddr, (void *)(data + sg->fileoff), n, true, true) != n)
+    r = -ENOMEM;
+  return r;
+}
+
 // The new address space: one area per segment, the stack, an empty heap.
 static int build_vm(struct vm *vm, const struct elf_image *img, const uint8_t *data) {
   for (int i = 0; i < img->nseg; i++) {
     const struct elf_seg *sg = &img->seg[i];
     uint64_t lo = ALIGN_DOWN(sg->vaddr, PAGE_SIZE), hi = ALIGN_UP(sg->vaddr + sg->memsz, PAGE_SIZE);
-    // Segments may share a page at their ends: give the shared page to the later one,
-    // with both segments' rights (as the file's layout intends).
-    if (!vm_range_free(vm, lo, PAGE_SIZE))
+    if (!vm_range_free(vm, lo, PAGE_SIZE)) {
+      int r = share_page(vm, lo, sg, data);
+      if (r < 0)
+        return r;
       lo += PAGE_SIZE;
+    }
     if (lo >= hi)
       continue;
     int r = vm_map_area(vm, lo, hi - lo, sg->prot, VMA_FILE, data + sg->fileoff,

@@ -7,10 +7,11 @@
 
 static void enqueue(struct trace *t, const struct proc_event *ev) {
   struct proc *p = myproc();
-  // A full queue waits for the tracer rather than lose an event.
-  while (t->qlen == TRACE_QUEUE && p->trace == t && !p->killed)
+  // A full queue waits for the tracer rather than lose an event. While we sleep the
+  // session may be closed and freed: then p->trace no longer points at it.
+  while (p->trace == t && t->qlen == TRACE_QUEUE && !p->killed)
     sleep_on(&t->qlen);
-  if (t->qlen == TRACE_QUEUE)
+  if (p->trace != t || t->qlen == TRACE_QUEUE)
     return;
   t->q[(t->qhead + t->qlen++) % TRACE_QUEUE] = *ev;
   wakeup(t);

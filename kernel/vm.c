@@ -347,3 +347,9 @@ uint64_t vm_resident_pages(const struct vm *vm) {
     }
   return n;
 }
+
+// The rights of the area holding va (0 if none).
+int vm_prot_at(const struct vm *vm, uint64_t va) {
+  const struct vma *a = vma_find(vm, va);
+  return a ? a->prot : 0;
+}
