@@ -99,7 +99,8 @@ void trace_exit(int status) {
     trace_stop(PROC_STOP_EXIT, status, 0, 0, 0, 0, 0);
   struct proc_event ev = {PROC_EVENT_EXITED, status, 0, 0, 0, 0, 0};
   enqueue(t, &ev);
-  t->target = NULL;
+  if (p->trace == t) // (the tracer may have closed the session meanwhile)
+    t->target = NULL;
   p->trace = NULL;
 }
 
