@@ -8,18 +8,28 @@
 #define IOV_MAX 1024
 
 // ---- reading and writing ----
+// The bounce buffer: on the stack for the small transfers that dominate (a pipe byte, a
+// register set, an event), from the heap for large ones.
+#define SMALL_IO 512
+static char *bounce_get(size_t n, char *small) { return n <= SMALL_IO ? small : kmalloc(MIN(n, BOUNCE)); }
+static void bounce_put(char *buf, char *small) {
+  if (buf != small)
+    kfree(buf);
+}
+
 static long do_read(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
   if (!file_readable(f) || !f->scheme->read)
     return -EBADF;
   if (!user_range_ok(ubuf, n))
     return -EFAULT;
-  char *kbuf = kmalloc(BOUNCE);
+  char small[SMALL_IO], *kbuf = bounce_get(n, small);
+  size_t cap = n <= SMALL_IO ? SMALL_IO : BOUNCE;
   if (!kbuf)
     return -ENOMEM;
   size_t done = 0;
   long r = 0;
   while (done < n) {
-    size_t chunk = MIN(n - done, BOUNCE);
+    size_t chunk = MIN(n - done, cap);
     r = f->scheme->read(f, kbuf, chunk, *off);
     if (r <= 0)
       break;
@@ -31,7 +41,7 @@ static long do_read(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
     if ((size_t)r < chunk || !f->scheme->seek)
       break; // a short read, or a stream: return what we have rather than block again
   }
-  kfree(kbuf);
+  bounce_put(kbuf, small);
   return done ? (long)done : r;
 }
 
@@ -42,13 +52,14 @@ static long do_write(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
     return -EFAULT;
   if ((f->flags & O_APPEND) && f->scheme->seek && off == &f->off)
     f->scheme->seek(f, 0, 2); // appending writes start at the end, and leave the offset there
-  char *kbuf = kmalloc(BOUNCE);
+  char small[SMALL_IO], *kbuf = bounce_get(n, small);
+  size_t cap = n <= SMALL_IO ? SMALL_IO : BOUNCE;
   if (!kbuf)
     return -ENOMEM;
   size_t done = 0;
   long r = 0;
   while (done < n) {
-    size_t chunk = MIN(n - done, BOUNCE);
+    size_t chunk = MIN(n - done, cap);
     if (copyin(kbuf, ubuf + done, chunk) < 0) {
       r = -EFAULT;
       break;
@@ -60,7 +71,7 @@ static long do_write(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
     if ((size_t)r < chunk)
       break;
   }
-  kfree(kbuf);
+  bounce_put(kbuf, small);
   return done ? (long)done : r;
 }
 
