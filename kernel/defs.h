@@ -91,6 +91,7 @@ void yield(void);
 int sleep_on(void *chan);                 // 0, or -EINTR if the process is being killed
 int sleep_until(void *chan, uint64_t tick);
 void wakeup(void *chan);
+void proc_wake(struct proc *p, int reason);
 void wake_timers(void);
 void proc_exit(int status) __attribute__((noreturn));
 void proc_kill(struct proc *p);

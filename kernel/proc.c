@@ -8,6 +8,7 @@ struct cpu cpu;
 struct proc *proctab[NPROC];
 struct proc *initproc;
 static int next_pid = 1;
+static int nslots; // proctab[nslots..] are all empty
 static uint64_t last_gen;
 uint64_t idle_ticks; // timer ticks that found the CPU idle (IRQ)
 
@@ -51,6 +52,8 @@ struct proc *proc_alloc(void) {
     slot++;
   if (slot == NPROC)
     return NULL;
+  if (slot >= nslots)
+    nslots = slot + 1;
   struct proc *p = kmalloc(sizeof *p);
   if (!p)
     return NULL;
@@ -120,42 +123,90 @@ static void switch_in(struct proc *p) {
   debugregs_load(p);
 }
 
-// Round robin over the process table. With nothing to run, wait for an interrupt with
-// interrupts enabled: the only place the kernel ever takes one.
-void scheduler(void) {
+// Round robin over the used part of the process table (slots are handed out lowest
+// first, so it stays short). NULL if nothing can run.
+static struct proc *pick_next(void) {
   static int last;
-  for (;;) {
-    bool ran = false;
-    for (int n = 1; n <= NPROC; n++) {
-      int i = (last + n) % NPROC;
-      struct proc *p = proctab[i];
-      if (!p || p->state != P_RUNNABLE)
-        continue;
+  for (int n = 1; n <= nslots; n++) {
+    int i = (last + n) % nslots;
+    struct proc *p = proctab[i];
+    if (p && p->state == P_RUNNABLE) {
       last = i;
-      switch_in(p);
-      swtch(&cpu.sched_rsp, p->ctx_rsp);
-      cpu.proc = NULL;
-      ran = true;
-      break;
+      return p;
     }
-    if (!ran)
+  }
+  return NULL;
+}
+
+// The idle loop: runs only when no process can. It is the one place the kernel takes
+// interrupts (a timer or device interrupt makes something runnable).
+void scheduler(void) {
+  for (;;) {
+    struct proc *p = pick_next();
+    if (!p) {
       sti_hlt_cli();
+      continue;
+    }
+    switch_in(p);
+    swtch(&cpu.sched_rsp, p->ctx_rsp);
   }
 }
 
-// Give the CPU back to the scheduler. The caller has set the process's state.
+// Give up the CPU; the caller has set the process's state. Switch straight to the next
+// runnable process (one stack switch, not two), or to the idle loop if there is none.
 void sched(void) {
   struct proc *p = myproc();
   uint64_t ds, es, fs, gs;
   __asm__ volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
                    : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
   p->tf->ds = ds & 0xffff, p->tf->es = es & 0xffff, p->tf->fs = fs & 0xffff, p->tf->gs = gs & 0xffff;
-  swtch(&p->ctx_rsp, cpu.sched_rsp);
+  struct proc *next = pick_next();
+  if (next == p) {
+    p->state = P_RUNNING;
+    return;
+  }
+  if (next) {
+    switch_in(next);
+    swtch(&p->ctx_rsp, next->ctx_rsp);
+  } else {
+    cpu.proc = NULL;
+    swtch(&p->ctx_rsp, cpu.sched_rsp);
+  }
 }
 
 void yield(void) {
   myproc()->state = P_RUNNABLE;
   sched();
+}
+
+// Sleeping processes are kept on a list, so wakeups cost what there is to wake.
+static struct proc *sleepers;
+
+static void sleep_link(struct proc *p) {
+  p->sleep_prev = NULL;
+  p->sleep_next = sleepers;
+  if (sleepers)
+    sleepers->sleep_prev = p;
+  sleepers = p;
+}
+
+static void sleep_unlink(struct proc *p) {
+  if (p->sleep_prev)
+    p->sleep_prev->sleep_next = p->sleep_next;
+  else
+    sleepers = p->sleep_next;
+  if (p->sleep_next)
+    p->sleep_next->sleep_prev = p->sleep_prev;
+  p->sleep_next = p->sleep_prev = NULL;
+}
+
+// Make a sleeping process runnable; its sleep_on() returns reason.
+void proc_wake(struct proc *p, int reason) {
+  if (p->state != P_SLEEPING)
+    return;
+  sleep_unlink(p);
+  p->wake_reason = reason;
+  p->state = P_RUNNABLE;
 }
 
 // Sleep until wakeup(chan). Returns 0, or -EINTR if a signal interrupted the sleep
@@ -170,6 +221,7 @@ int sleep_until(void *chan, uint64_t tick) {
   p->wake_tick = tick;
   p->wake_reason = 0;
   p->state = P_SLEEPING;
+  sleep_link(p);
   sched();
   p->chan = NULL;
   p->wake_tick = 0;
@@ -177,23 +229,19 @@ int sleep_until(void *chan, uint64_t tick) {
 }
 
 void wakeup(void *chan) {
-  for (int i = 0; i < NPROC; i++) {
-    struct proc *p = proctab[i];
-    if (p && p->state == P_SLEEPING && p->chan == chan) {
-      p->wake_reason = 0;
-      p->state = P_RUNNABLE;
-    }
+  for (struct proc *p = sleepers, *next; p; p = next) {
+    next = p->sleep_next;
+    if (p->chan == chan)
+      proc_wake(p, 0);
   }
 }
 
 // Timer interrupt: wake the sleepers whose time has come.
 void wake_timers(void) {
-  for (int i = 0; i < NPROC; i++) {
-    struct proc *p = proctab[i];
-    if (p && p->state == P_SLEEPING && p->wake_tick && p->wake_tick <= ticks) {
-      p->wake_reason = 0;
-      p->state = P_RUNNABLE;
-    }
+  for (struct proc *p = sleepers, *next; p; p = next) {
+    next = p->sleep_next;
+    if (p->wake_tick && p->wake_tick <= ticks)
+      proc_wake(p, 0);
   }
 }
 

@@ -67,6 +67,7 @@ struct proc {
   struct vm *vm;
   struct proc *parent;
   void *chan;                // what a sleeping process waits for
+  struct proc *sleep_prev, *sleep_next; // the list of sleeping processes (proc.c)
   uint64_t wake_tick;        // a sleeping process with a timeout wakes at this tick (IRQ)
   bool killed;               // deliver SIGKILL at the next return to user
   int wake_reason;           // what sleep_on() returns: 0, or -EINTR if interrupted

@@ -21,12 +21,7 @@ static bool ignored(const struct proc *p, int sig) {
   return h == SIG_IGN || (h == SIG_DFL && default_ignore(sig));
 }
 
-static void wake_for_signal(struct proc *p) {
-  if (p->state == P_SLEEPING) {
-    p->wake_reason = -EINTR;
-    p->state = P_RUNNABLE;
-  }
-}
+static void wake_for_signal(struct proc *p) { proc_wake(p, -EINTR); }
 
 // The parent hears of a child's stop, continue or exit: SIGCHLD and a wakeup of wait4.
 void signal_notify_parent(struct proc *p, int code, int status) {

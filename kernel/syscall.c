@@ -27,7 +27,8 @@ static bool sysret_ok(const struct trapframe *tf) {
 }
 
 long syscall_dispatch(struct trapframe *tf) {
-  if (trace_syscall_enter(tf)) {
+  struct proc *p = myproc();
+  if (p->trace && trace_syscall_enter(tf)) {
     // Skipped by the tracer (FLAG_IGNORE): rax stays as the tracer left it.
   } else {
     uint64_t nr = tf->orig_rax; // read after the stop: the tracer may have changed it
@@ -36,7 +37,8 @@ long syscall_dispatch(struct trapframe *tf) {
       r = table[nr].fn(tf);
     tf->rax = r;
   }
-  trace_syscall_exit(tf);
+  if (p->trace || p->trace_step)
+    trace_syscall_exit(tf);
   usertrapret();
   return sysret_ok(tf);
 }

@@ -191,8 +191,7 @@ int trace_attach(struct proc *p, int flags, struct trace **out) {
     t->q[t->qlen++] = ev;
   } else if (flags & O_TRUNC) {
     p->trace_interrupt = true;
-    if (p->state == P_SLEEPING) // interrupt a blocking call; it restarts on resume
-      p->wake_reason = -EINTR, p->state = P_RUNNABLE;
+    proc_wake(p, -EINTR); // interrupt a blocking call; it restarts on resume
   }
   return 0;
 }

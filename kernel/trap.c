@@ -120,10 +120,15 @@ void trap(uint64_t vec, struct trapframe *tf) {
 // The last thing before any return to user mode: take the CPU away from a process whose
 // slice is used up, and deliver signals (which may end the process or stop it).
 void usertrapret(void) {
+  struct proc *p = myproc();
   if (need_resched) {
     need_resched = false;
     yield();
   }
+  // The common case, kept cheap: nothing to deliver, no interrupted call to restart.
+  if (!p->killed && !(p->pending & ~p->blocked) && !p->restore_mask && !p->trace_interrupt &&
+      (int64_t)p->tf->rax != -EINTR)
+    return;
   signal_deliver();
   trace_return_to_user();
 }
