@@ -2,8 +2,13 @@
 // to memcpy/memset for struct copies, so these must exist under their standard names.
 #include "lib.h"
 
+// Eight bytes at a time, then the tail: each iteration of a REP string instruction
+// costs about what an instruction does, so this matters on every copy to user memory.
 void *memcpy(void *dst, const void *src, size_t n) {
-  __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+  void *d = dst;
+  size_t words = n / 8, tail = n % 8;
+  __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+  __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
   return dst;
 }
 
@@ -19,7 +24,10 @@ void *memmove(void *dst, const void *src, size_t n) {
 
 void *memset(void *dst, int c, size_t n) {
   void *d = dst;
-  __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+  size_t words = n / 8, tail = n % 8;
+  uint64_t v = 0x0101010101010101ull * (uint8_t)c;
+  __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+  __asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(v) : "memory");
   return dst;
 }
 

@@ -20,7 +20,7 @@ uint64_t proc_new_gen(void) { return ++last_gen; }
 void proc_init(void) {}
 
 struct proc *proc_find(int pid) {
-  for (int i = 0; i < NPROC; i++)
+  for (int i = 0; i < nslots; i++)
     if (proctab[i] && proctab[i]->pid == pid && proctab[i]->state != P_UNUSED)
       return proctab[i];
   return NULL;

@@ -111,6 +111,7 @@ void trace_clone(struct proc *child) {
   if (!wants(PROC_EVENT_CLONE))
     return;
   child->trace_frozen = p->trace;
+  p->trace->nfrozen++;
   child->trace_cause = PROC_STOP_INTERRUPT;
   struct proc_event ev = {PROC_EVENT_CLONE, child->pid, 0, 0, 0, 0, 0};
   enqueue(p->trace, &ev);
@@ -163,6 +164,9 @@ static void resume(struct proc *p, uint64_t written) {
 
 // Release the children this session holds (EVENT_CLONE) that no one else took.
 static void release_frozen(struct trace *t) {
+  if (!t->nfrozen)
+    return; // the common case: no need to look through the process table
+  t->nfrozen = 0;
   for (int i = 0; i < NPROC; i++) {
     struct proc *c = proctab[i];
     if (c && c->trace_frozen == t) {

@@ -14,6 +14,7 @@ struct trace {
   struct proc_event q[TRACE_QUEUE]; // events not yet read, oldest first
   int qhead, qlen;
   uint64_t sysset[8];       // syscall numbers that stop (bit set); all by default
+  int nfrozen;              // children this session may hold (EVENT_CLONE); 0: none
 };
 
 // The tracer's side: a session is made by opening proc:PID/trace (procfs.c).
