@@ -213,13 +213,15 @@ long trace_read(struct trace *t, void *buf, size_t n, bool nonblock) {
       return r;
   }
   size_t got = 0;
+  bool was_full = t->qlen == TRACE_QUEUE;
   while (t->qlen && got + sizeof(struct proc_event) <= n) {
     memcpy((char *)buf + got, &t->q[t->qhead], sizeof(struct proc_event));
     t->qhead = (t->qhead + 1) % TRACE_QUEUE;
     t->qlen--;
     got += sizeof(struct proc_event);
   }
-  wakeup(&t->qlen);
+  if (was_full)
+    wakeup(&t->qlen); // a tracee may be waiting for room (enqueue)
   return got;
 }
 
