@@ -62,6 +62,10 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
   }
   if (ignored(p, sig))
     return;
+  // init gets only the signals it has handlers for (as on Linux), so no stray kill(-1)
+  // or process-group signal can stop or end it.
+  if (p == initproc && p->sigact[sig - 1].handler <= SIG_IGN)
+    return;
   if (!(p->pending & SIGBIT(sig)))
     p->siginfo[sig - 1] = *info; // standard signals do not queue: the first one counts
   p->pending |= SIGBIT(sig);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -69,6 +70,10 @@ static void interactive(void) {
   for (;;) {
     pid_t pid = fork();
     if (pid == 0) {
+      // A session of its own with the console as its controlling terminal, so the
+      // shell's job control (process groups, ^C, ^Z) works as on a Linux console.
+      setsid();
+      ioctl(0, TIOCSCTTY, 0);
       execve("/bin/sh", argv, environ);
       perror("init: /bin/sh");
       _exit(127);
