@@ -329,4 +329,6 @@ void signal_deliver(void) {
     p->blocked = p->saved_mask;
     p->restore_mask = false;
   }
+  if (p->killed) // SIGKILL arrived while we were stopped for the tracer
+    proc_exit(SIGKILL);
 }
