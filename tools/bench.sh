@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# tools/bench.sh: run Vitrine's benchmarks and print one table (`make bench`).
+#
+# Every rate is given twice:
+#   instr/op  guest instructions per operation: `tools/vrun --icount` (QEMU's
+#             -icount shift=0, so the guest's rdtsc counts executed instructions, all
+#             of them: user, kernel, interrupts) running `bench all`, rdtsc delta / N.
+#             These repeat exactly from run to run.
+#   wall/op   a normal run (no --icount) of `bench all ROUNDS`: CLOCK_MONOTONIC delta
+#             / N, the median of the rounds. TCG wall times depend on the host.
+# Boot time is measured on the host: date +%s%N before tools/vrun, and again when the
+# first byte of the guest program's output arrives; nothing is subtracted. The floor
+# row is QEMU itself with a kernel that prints one byte at once (tools/bench-floor.S).
+# The benchmark programs are user/bench.c (its header lists the subcommands).
+#
+# A figure that cannot be measured (a failing call, a stop that never comes, a run that
+# timed out) is printed as "n/a" with the reason, never as a number.
+# Options: --rounds N (wall-time rounds, default 3), --boots N (boot runs, default 5),
+# --raw (also print the guest's RESULT lines). Exit status 0 when every row has a
+# figure, 1 when some row is n/a, 2 on a harness failure.
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=$repo/build
+rounds=3
+boots=5
+raw=0
+tmp=""
+
+die() {
+  echo "bench.sh: $*" >&2
+  exit 2
+}
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --rounds) rounds=${2:?}; shift 2 ;;
+    --boots) boots=${2:?}; shift 2 ;;
+    --raw) raw=1; shift ;;
+    *) die "unknown option '$1'" ;;
+  esac
+done
+
+# `make bench` has just built everything: runs skip vrun's own `make all` (which would
+# be counted in the boot time), and a half-edited source elsewhere cannot stop us.
+export VRUN_KERNEL=$build/vitrine.elf
+[ -x "$build/user/bench" ] || die "build/user/bench is missing (run make)"
+grep -q ' /bin/bench ' "$build/root.manifest" 2>/dev/null ||
+  die "build/root.manifest has no /bin/bench (run make)"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX") || die "mktemp failed"
+trap 'rm -rf "$tmp"' EXIT
+
+now_ns() { date +%s%N; }
+
+# first_byte_ms COMMAND...: ms from now until COMMAND writes its first byte to stdout.
+first_byte_ms() {
+  local t0 t1
+  t0=$(now_ns)
+  t1=$("$@" 2>/dev/null | { head -c 1 >/dev/null && now_ns; cat >/dev/null; })
+  [ -n "$t1" ] || return 1
+  echo $(((t1 - t0) / 1000000))
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
+# The floor: a multiboot kernel that writes "x\n" to COM1 and leaves through
+# isa-debug-exit, in the same QEMU with the same machine options as vrun.
+floor_kernel() {
+  as --32 -o "$tmp/floor.o" "$repo/tools/bench-floor.S" &&
+    ld -m elf_i386 -Ttext=0x100000 -e _start -o "$tmp/floor.elf" "$tmp/floor.o"
+}
+
+floor_qemu=(timeout 30 qemu-system-x86_64 -cpu qemu64 -m 128 -kernel "$tmp/floor.elf" -display none -no-reboot \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -monitor none -serial stdio)
+
+# The same boot without the vrun script (its build check, manifest and mkcpio): QEMU
+# started directly with an initramfs made once, with vrun's machine options. It shows
+# how the boot time divides between vrun, QEMU and Vitrine.
+direct_initrd() {
+  cp "$build/root.manifest" "$tmp/manifest" &&
+    printf '%s\0' /bin/bench hello >"$tmp/argv" &&
+    echo "file /vrun/argv $tmp/argv 644 0 0" >>"$tmp/manifest" &&
+    (cd "$repo" && "$build/tools/mkcpio" "$tmp/initrd.cpio" <"$tmp/manifest")
+}
+
+direct_qemu=(timeout 30 qemu-system-x86_64 -cpu qemu64 -m 128 -kernel "$VRUN_KERNEL"
+  -initrd "$tmp/initrd.cpio" -append "quiet run=/vrun/argv" -display none -no-reboot
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -debugcon "file:$tmp/ctl" -monitor none
+  -serial stdio)
+
+boot_rows() {
+  local i ms
+  for ((i = 0; i < boots; i++)); do
+    first_byte_ms "$repo/tools/vrun" --timeout 30 -- /bin/bench hello
+  done | median >"$tmp/boot"
+  if direct_initrd >/dev/null 2>&1; then
+    for ((i = 0; i < boots; i++)); do first_byte_ms "${direct_qemu[@]}" </dev/null; done |
+      median >"$tmp/direct"
+  fi
+  if floor_kernel 2>"$tmp/floor.err"; then
+    for ((i = 0; i < boots; i++)); do first_byte_ms "${floor_qemu[@]}" </dev/null; done |
+      median >"$tmp/floor"
+  fi
+}
+
+# run_guest MODE FILE ARGS...: the guest's RESULT/VALUE/NA lines into FILE.
+run_guest() {
+  local file=$1 rc
+  shift
+  "$repo/tools/vrun" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  grep -E '^(RESULT|VALUE|NA) ' "$tmp/out" >"$file"
+  [ "$raw" = 0 ] || sed 's/^/  guest: /' "$file" >&2
+  # 0: all measured; 1: bench reported an NA line. Anything else: say what happened.
+  if [ "$rc" -gt 1 ]; then
+    echo "NA-RUN vrun $* ended with status $rc: $(tail -n 1 "$tmp/err")" >>"$file"
+  fi
+}
+
+echo "Running the benchmarks (about a minute)..." >&2
+boot_rows
+run_guest "$tmp/icount" --icount --timeout 150 -- /bin/bench all 1
+run_guest "$tmp/wall" --timeout 100 -- /bin/bench all "$rounds"
+
+# The table. awk reads both runs and the boot figures; each row names its benchmark,
+# how to show it, and its comparison.
+awk -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/dev/null)" -v floor="$(cat "$tmp/floor" 2>/dev/null)" \
+  -v boots="$boots" -v rounds="$rounds" -v flerr="$(head -c 200 "$tmp/floor.err" 2>/dev/null)" '
+  function commas(n,   s) { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
+  function wallfmt(ns) {
+    if (ns >= 1e6) return sprintf("%.2f ms", ns / 1e6)
+    if (ns >= 1e4) return sprintf("%.1f us", ns / 1e3)
+    return sprintf("%d ns", ns + 0.5)
+  }
+  function median(name,   n, i, j, t, v) {
+    n = nwall[name]
+    for (i = 1; i <= n; i++) v[i] = wall[name, i]
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return v[int((n + 1) / 2)]
+  }
+  function row(label, instr, wallstr, cmp) { printf "%-42s %10s %12s   %s\n", label, instr, wallstr, cmp }
+  function na(name) {
+    if (name in why) return why[name]
+    if (runwhy != "") return runwhy
+    return "no result"
+  }
+  # A rate row: instructions and wall time per op, or n/a with the reason.
+  function rate(name, label, cmp,   i, w) {
+    if (!(name in instr) || !(name in nwall)) { row(label, "n/a", "n/a", "n/a: " na(name)); bad = 1; return 0 }
+    row(label, commas(instr[name] + 0.5), wallfmt(median(name)), cmp)
+    return 1
+  }
+  FILENAME ~ /icount$/ && $1 == "RESULT" { instr[$2] = $4 / $3 }
+  FILENAME ~ /wall$/ && $1 == "RESULT" { wall[$2, ++nwall[$2]] = $5 / $3 }
+  FILENAME ~ /wall$/ && $1 == "VALUE" && !($2 in value) { value[$2] = $3 }
+  $1 == "NA" { r = $0; sub(/^NA [^ ]* /, "", r); why[$2] = r }
+  $1 == "NA-RUN" { r = $0; sub(/^NA-RUN /, "", r); runwhy = r }
+  END {
+    printf "Vitrine benchmarks: QEMU 7.2 TCG, -cpu qemu64, one CPU, 128 MiB.\n"
+    printf "instr/op: guest instructions (vrun --icount, rdtsc delta / N). wall/op: a normal run,\n"
+    printf "CLOCK_MONOTONIC delta / N, median of %d rounds. Linux figures: Linux 6.1 in the same QEMU.\n\n", rounds
+    row("benchmark", "instr/op", "wall/op", "comparison / goal")
+    if (boot != "") row("boot to the first output line (vrun)", "-", boot " ms", "goal < 300 ms; Linux 6.1: 5 to 6.7 s (median of " boots " boots)")
+    else { row("boot to the first output line (vrun)", "n/a", "n/a", "n/a: no output from tools/vrun -- /bin/bench hello"); bad = 1 }
+    if (direct != "") row("  QEMU + Vitrine, without the vrun script", "-", direct " ms", "the rest is the vrun script (manifest, mkcpio)")
+    else row("  QEMU + Vitrine, without the vrun script", "n/a", "n/a", "n/a: could not make the initramfs or no output")
+    if (floor != "") row("  QEMU start-up floor (1-byte kernel)", "-", floor " ms", "QEMU alone: a multiboot kernel that prints at once")
+    else row("  QEMU start-up floor (1-byte kernel)", "n/a", "n/a", "n/a: " (flerr != "" ? flerr : "no output"))
+    rate("getppid", "system call round trip (getppid)", "goal <= 150; Linux 6.1: 337")
+    pp = rate("pingpong", "pipe ping-pong round trip (1 byte)", "goal <= 4,000; Linux 6.1: 12,944")
+    rate("spawn", "fork+exec+wait, our static musl prog", "fork copies the parent: bench, 100 KB static")
+    rate("spawnbb", "fork+exec+wait, busybox /bin/true", "")
+    if (rate("trace", "traced syscall (entry+exit stops)", "goal <= 5,000; Linux 6.1 ptrace: 21,477") && pp)
+      row("  traced syscall / ping-pong", sprintf("%.2fx", instr["trace"] / instr["pingpong"]),
+          sprintf("%.2fx", median("trace") / median("pingpong")), "goal <= 1.5x; Linux 6.1: 1.66x")
+    if ("memread" in instr && "memread" in nwall)
+      rate("memread", "proc:PID/mem, 1 MiB in one pread", sprintf("%.0f MB/s; Linux /proc/PID/mem: 330-1,000 MB/s", 1048576 * 1000 / median("memread")))
+    else rate("memread", "proc:PID/mem, 1 MiB in one pread", "")
+    rate("step", "single step (write flags, read event)", "")
+    rate("regs", "proc:PID/regs/int read (216 bytes)", "")
+    if ("memfree" in value) row("free memory after boot", "-", commas(value["memfree"]) " kB", "MemFree, 128 MiB guest")
+    else { row("free memory after boot", "n/a", "n/a", "n/a: " na("memfree")); bad = 1 }
+    if ("procmem_total" in value)
+      row("memory per sleeping process", "-", value["procmem_total"] " kB",
+          value["procmem_kernel"] " kB kernel (process, kernel stack, page tables) + " value["procmem_user"] " kB user pages (VmRSS)")
+    else { row("memory per sleeping process", "n/a", "n/a", "n/a: " na("procmem")); bad = 1 }
+    exit bad
+  }' "$tmp/icount" "$tmp/wall"
