@@ -36,6 +36,8 @@ void kalloc_init(const uint64_t (*avail)[2], int navail, const uint64_t (*reserv
                  int nreserved);
 void *page_alloc(size_t npages);          // zeroed; NULL when out of memory
 void page_free(void *va, size_t npages);
+void page_share(void *va);
+void page_release(void *va);
 uint64_t pages_free(void);
 uint64_t pages_total(void);
 void *kmalloc(size_t n);                  // zeroed; NULL when out of memory
@@ -68,6 +70,7 @@ int vm_map_area(struct vm *vm, uint64_t start, uint64_t len, int prot, int kind,
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot);
 int vm_fault(struct vm *vm, uint64_t va, bool write);
+int vm_fault_force(struct vm *vm, uint64_t va);
 uint64_t vm_find_free(struct vm *vm, uint64_t len);
 bool vm_range_free(const struct vm *vm, uint64_t start, uint64_t len);
 int copyin(void *dst, uint64_t usrc, size_t n);
@@ -91,6 +94,7 @@ void yield(void);
 int sleep_on(void *chan);                 // 0, or -EINTR if the process is being killed
 int sleep_until(void *chan, uint64_t tick);
 void wakeup(void *chan);
+int sleep_nosig(void *chan);
 void proc_wake(struct proc *p, int reason);
 void wake_timers(void);
 void proc_exit(int status) __attribute__((noreturn));

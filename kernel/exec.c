@@ -138,8 +138,7 @@ static void start_program(struct proc *p, const struct elf_image *img, uint64_t 
   memset(p->fpu, 0, sizeof p->fpu);
   *(uint16_t *)&p->fpu[0] = 0x37f;
   *(uint32_t *)&p->fpu[24] = 0x1f80;
-  if (cpu.fpu_owner == p)
-    cpu.fpu_owner = NULL; // reload from the fresh image on the way out
+  fpu_dirty(p); // the new program starts with the fresh image, not the old registers
   memset(p->dr, 0, sizeof p->dr); // watchpoints name addresses of the old program
   p->dr7 = 0;
   debugregs_load(p);
@@ -256,6 +255,7 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, char *co
   if (p->trace) // a traced exec gains no privileges (the tracer could abuse them)
     setuid = setgid = false;
   p->gen = proc_new_gen(); // every proc: handle opened on the old program is dead now
+  p->did_exec = true;
   p->dumpable = !setuid && !setgid;
   if (setuid)
     p->euid = fuid;

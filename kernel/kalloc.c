@@ -11,6 +11,8 @@ extern char _kernel_end[];
 
 static uint64_t *bitmap;      // bit set = frame in use
 static uint16_t *page_npages; // for a large kmalloc: its page count, at its first frame
+static uint16_t *frame_shares; // a user frame mapped by more than one address space:
+                               // the number of extra mappings (MAP_SHARED)
 static uint64_t nframes, nfree, hint;
 
 static bool frame_used(uint64_t f) { return bitmap[f / 64] >> (f % 64) & 1; }
@@ -44,9 +46,10 @@ void kalloc_init(const uint64_t (*avail)[2], int navail, const uint64_t (*reserv
   for (int i = 0; i < nreserved; i++)
     if (reserved[i][1] > image_end && reserved[i][0] < image_end + (64 << 20))
       image_end = ALIGN_UP(reserved[i][1], PAGE_SIZE);
-  uint64_t bm_bytes = ALIGN_UP(nframes, 64) / 8, meta_bytes = nframes * 2;
+  uint64_t bm_bytes = ALIGN_UP(nframes, 64) / 8, meta_bytes = nframes * 4;
   bitmap = P2V(image_end);
   page_npages = P2V(image_end + ALIGN_UP(bm_bytes, 8));
+  frame_shares = page_npages + nframes;
   uint64_t meta_end = image_end + ALIGN_UP(bm_bytes, 8) + meta_bytes;
   memset(bitmap, 0xff, bm_bytes);
   memset(page_npages, 0, meta_bytes);
@@ -102,6 +105,18 @@ void page_free(void *va, size_t n) {
   nfree += n;
   if (f < hint)
     hint = f;
+}
+
+// One more address space maps the user frame at va.
+void page_share(void *va) { frame_shares[V2P(va) / PAGE_SIZE]++; }
+
+// One address space stops mapping the user frame at va: freed with the last one.
+void page_release(void *va) {
+  uint64_t f = V2P(va) / PAGE_SIZE;
+  if (frame_shares[f])
+    frame_shares[f]--;
+  else
+    page_free(va, 1);
 }
 
 uint64_t pages_free(void) { return nfree; }

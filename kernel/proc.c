@@ -228,6 +228,24 @@ int sleep_until(void *chan, uint64_t tick) {
   return p->wake_reason;
 }
 
+// Sleep that only SIGKILL interrupts, for waits the process must not leave early
+// (a vfork parent, whose child is running on its memory).
+int sleep_nosig(void *chan) {
+  struct proc *p = myproc();
+  if (p->killed)
+    return -EINTR;
+  p->chan = chan;
+  p->wake_tick = 0;
+  p->wake_reason = 0;
+  p->sleep_nosig = true;
+  p->state = P_SLEEPING;
+  sleep_link(p);
+  sched();
+  p->sleep_nosig = false;
+  p->chan = NULL;
+  return p->wake_reason;
+}
+
 void wakeup(void *chan) {
   for (struct proc *p = sleepers, *next; p; p = next) {
     next = p->sleep_next;
@@ -269,6 +287,16 @@ void proc_exit(int status) {
     }
   p->exit_status = status;
   p->state = P_ZOMBIE;
+  // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) never reaps: init does, and
+  // the parent's wait4 sees no such child (Linux's automatic reaping).
+  struct sigaction_k *chld = &p->parent->sigact[SIGCHLD - 1];
+  if (chld->handler == SIG_IGN || (chld->flags & SA_NOCLDWAIT)) {
+    wakeup(p->parent);
+    p->parent = initproc;
+    wakeup(initproc);
+    sched();
+    panic("zombie ran");
+  }
   if (status & 0x7f)
     signal_notify_parent(p, CLD_KILLED, status & 0x7f);
   else

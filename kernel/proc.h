@@ -48,9 +48,10 @@ struct vma {
   const uint8_t *file_data;
   struct vma *next;     // sorted by start
 };
-enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK };
+enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_SHARED };
 
 struct vm {
+  int refs;             // processes using it: 2 while a vfork child borrows it
   uint64_t *pml4;       // kernel-virtual; entries 256..511 are the shared kernel half
   struct vma *vmas;
   uint64_t brk_start, brk; // program break: [brk_start, brk) is the heap
@@ -71,6 +72,7 @@ struct proc {
   uint64_t wake_tick;        // a sleeping process with a timeout wakes at this tick (IRQ)
   bool killed;               // deliver SIGKILL at the next return to user
   int wake_reason;           // what sleep_on() returns: 0, or -EINTR if interrupted
+  bool sleep_nosig;          // in sleep_nosig(): only SIGKILL interrupts
   // Signals (signal.c). Bit (sig - 1) of each mask stands for signal sig.
   uint64_t pending;          // generated, not yet delivered (one of each: no queueing)
   uint64_t blocked;          // rt_sigprocmask
@@ -78,6 +80,8 @@ struct proc {
   bool restore_mask;
   struct sigaction_k sigact[NSIG];
   struct siginfo_k siginfo[NSIG]; // why each pending signal was sent
+  uint16_t rtqueued[NSIG - SIGRTMIN + 1]; // how many of each real-time signal wait
+  uint64_t sigwait;          // rt_sigtimedwait: the signals being waited for
   uint64_t altstack_sp, altstack_size;
   int altstack_flags;
   // Job control: a stopped process sleeps in P_STOPPED until SIGCONT or SIGKILL.
@@ -89,6 +93,7 @@ struct proc {
   // never outlives the program it was opened on.
   uint64_t gen;
   bool dumpable;             // false after a set-user-ID exec: only root may look in
+  bool did_exec;             // has exec'd since fork (setpgid's EACCES)
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)

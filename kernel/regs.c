@@ -50,10 +50,15 @@ void fpu_flush(struct proc *p) {
     __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
 }
 
-// p->fpu was changed: the next switch to p must load it rather than keep the live state.
+// p->fpu was changed. If p is running, its live registers must become the new image
+// now (rt_sigreturn, exec); otherwise the next switch to p loads it.
 void fpu_dirty(struct proc *p) {
-  if (cpu.fpu_owner == p)
+  if (p == cpu.proc) {
+    __asm__ volatile("fxrstor64 %0" ::"m"(p->fpu));
+    cpu.fpu_owner = p;
+  } else if (cpu.fpu_owner == p) {
     cpu.fpu_owner = NULL;
+  }
 }
 
 // ---- debug registers (proc:PID/regs/debug) ----

@@ -21,7 +21,10 @@ static bool ignored(const struct proc *p, int sig) {
   return h == SIG_IGN || (h == SIG_DFL && default_ignore(sig));
 }
 
-static void wake_for_signal(struct proc *p) { proc_wake(p, -EINTR); }
+static void wake_for_signal(struct proc *p) {
+  if (!p->sleep_nosig || p->killed)
+    proc_wake(p, -EINTR);
+}
 
 // The parent hears of a child's stop, continue or exit: SIGCHLD and a wakeup of wait4.
 void signal_notify_parent(struct proc *p, int code, int status) {
@@ -68,8 +71,12 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
     return;
   if (!(p->pending & SIGBIT(sig)))
     p->siginfo[sig - 1] = *info; // standard signals do not queue: the first one counts
+  else if (sig >= SIGRTMIN && p->rtqueued[sig - SIGRTMIN] == UINT16_MAX)
+    return; // the queue of a real-time signal is full (Linux: EAGAIN from sigqueue)
+  if (sig >= SIGRTMIN)
+    p->rtqueued[sig - SIGRTMIN]++; // real-time signals queue: each one is delivered
   p->pending |= SIGBIT(sig);
-  if (!(p->blocked & SIGBIT(sig)) || sig == SIGKILL)
+  if (!(p->blocked & SIGBIT(sig)) || sig == SIGKILL || (p->sigwait & SIGBIT(sig)))
     wake_for_signal(p);
 }
 
@@ -276,8 +283,19 @@ static int next_signal(struct proc *p) {
 }
 
 // Act on one signal. Returns true if a handler frame was set up.
+// Take one instance of sig off the pending set.
+static void dequeue(struct proc *p, int sig) {
+  if (sig >= SIGRTMIN && p->rtqueued[sig - SIGRTMIN] > 1)
+    p->rtqueued[sig - SIGRTMIN]--; // more of them wait
+  else {
+    if (sig >= SIGRTMIN)
+      p->rtqueued[sig - SIGRTMIN] = 0;
+    p->pending &= ~SIGBIT(sig);
+  }
+}
+
 static bool deliver_one(struct proc *p, int sig) {
-  p->pending &= ~SIGBIT(sig);
+  dequeue(p, sig);
   struct sigaction_k sa = p->sigact[sig - 1];
   if (trace_signal(sig, sa.handler))
     return false; // the tracer dropped it
@@ -331,4 +349,39 @@ void signal_deliver(void) {
   }
   if (p->killed) // SIGKILL arrived while we were stopped for the tracer
     proc_exit(SIGKILL);
+}
+
+// rt_sigtimedwait: take a signal from set without running its handler.
+long sys_rt_sigtimedwait(struct trapframe *tf) {
+  struct proc *p = myproc();
+  uint64_t set;
+  struct timespec_k ts;
+  if (tf->r10 != 8)
+    return -EINVAL;
+  if (copyin(&set, tf->rdi, 8) < 0 || (tf->rdx && copyin(&ts, tf->rdx, sizeof ts) < 0))
+    return -EFAULT;
+  if (tf->rdx && (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000))
+    return -EINVAL;
+  set &= ~UNBLOCKABLE;
+  // +1: the current tick is partly over, and the wait must not be shorter than asked.
+  uint64_t deadline = tf->rdx ? ticks + ts.tv_sec * HZ + (ts.tv_nsec * HZ + 999999999) / 1000000000 + 1 : 0;
+  for (;;) {
+    uint64_t ready = p->pending & set;
+    if (ready) {
+      int sig = __builtin_ctzll(ready) + 1;
+      struct siginfo_user u;
+      fill_info(&u, &p->siginfo[sig - 1]);
+      dequeue(p, sig);
+      if (tf->rsi && copyout(tf->rsi, &u, sizeof u) < 0)
+        return -EFAULT;
+      return sig;
+    }
+    if (tf->rdx && ticks >= deadline)
+      return -EAGAIN;
+    p->sigwait = set;
+    int r = sleep_until(&p->sigwait, deadline ? deadline : 0);
+    p->sigwait = 0;
+    if (r < 0 && !(p->pending & set))
+      return r; // another signal, with a handler or a default action
+  }
 }

@@ -24,6 +24,7 @@
 #define SIGTTIN 21
 #define SIGTTOU 22
 #define NSIG 64
+#define SIGRTMIN 32
 
 #define SI_USER 0
 #define SI_KERNEL 0x80
@@ -39,6 +40,7 @@
 #define SIG_DFL 0
 #define SIG_IGN 1
 #define SA_NOCLDSTOP 0x00000001
+#define SA_NOCLDWAIT 0x00000002
 #define SA_SIGINFO 0x00000004
 #define SA_RESTORER 0x04000000
 #define SA_ONSTACK 0x08000000

@@ -35,6 +35,21 @@ long sys_brk(struct trapframe *tf) {
   return want;
 }
 
+// A shared mapping gets its pages now, so that a fork shares them all (a page first
+// touched after the fork would otherwise be private to whoever touched it).
+static int populate(struct vm *vm, uint64_t addr, uint64_t len) {
+  for (uint64_t va = addr; va < addr + len; va += PAGE_SIZE) {
+    int r = vm_fault(vm, va, false);
+    if (r == -EFAULT) // PROT_NONE: a page is still needed, to be shared later
+      r = vm_fault_force(vm, va);
+    if (r < 0) {
+      vm_unmap(vm, addr, len);
+      return -ENOMEM;
+    }
+  }
+  return 0;
+}
+
 long sys_mmap(struct trapframe *tf) {
   uint64_t addr = ARG0, len = ARG1;
   int prot = ARG2, flags = ARG3;
@@ -44,8 +59,8 @@ long sys_mmap(struct trapframe *tf) {
   int type = flags & (MAP_SHARED | MAP_PRIVATE);
   if (type != MAP_PRIVATE && type != MAP_SHARED)
     return -EINVAL;
-  if (!(flags & MAP_ANONYMOUS) || type == MAP_SHARED)
-    return -ENODEV; // file and shared mappings are not supported (docs/syscalls.md)
+  if (!(flags & MAP_ANONYMOUS))
+    return -ENODEV; // file mappings are not supported (docs/syscalls.md)
   if (len > USER_TOP)
     return -ENOMEM;
   len = ALIGN_UP(len, PAGE_SIZE);
@@ -68,7 +83,9 @@ long sys_mmap(struct trapframe *tf) {
     if (!addr)
       return -ENOMEM;
   }
-  int r = vm_map_area(vm, addr, len, prot, VMA_ANON, NULL, 0, 0);
+  int r = vm_map_area(vm, addr, len, prot, type == MAP_SHARED ? VMA_SHARED : VMA_ANON, NULL, 0, 0);
+  if (r == 0 && type == MAP_SHARED)
+    r = populate(vm, addr, len);
   return r < 0 ? r : (long)addr;
 }
 

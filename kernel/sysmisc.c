@@ -142,8 +142,7 @@ long sys_set_robust_list(struct trapframe *tf) {
 }
 
 // Limits: reported as Linux's defaults; only the descriptor limit is real.
-long sys_prlimit64(struct trapframe *tf) {
-  int pid = ARG0, res = ARG1;
+static long rlimit(int pid, int res, uint64_t unew, uint64_t uold) {
   if (pid != 0 && pid != myproc()->pid)
     return proc_find(pid) ? -EPERM : -ESRCH;
   if (res < 0 || res >= 16)
@@ -155,17 +154,21 @@ long sys_prlimit64(struct trapframe *tf) {
     lim[0] = lim[1] = NOFILE;
   if (res == 6) // RLIMIT_NPROC
     lim[0] = lim[1] = MAX_USER_PROCS;
-  if (ARG2) { // setting: this kernel cannot raise or enforce them, so refuse
+  if (unew) { // setting: this kernel cannot raise or enforce them, so refuse
     uint64_t want[2];
-    if (copyin(want, ARG2, sizeof want) < 0)
+    if (copyin(want, unew, sizeof want) < 0)
       return -EFAULT;
     if (want[0] > want[1])
       return -EINVAL;
     if (want[0] != lim[0] || want[1] != lim[1])
       return -EPERM;
   }
-  return ARG3 ? copyout(ARG3, lim, sizeof lim) : 0;
+  return uold ? copyout(uold, lim, sizeof lim) : 0;
 }
+
+long sys_prlimit64(struct trapframe *tf) { return rlimit(ARG0, ARG1, ARG2, ARG3); }
+long sys_getrlimit(struct trapframe *tf) { return rlimit(0, ARG0, 0, ARG1); }
+long sys_setrlimit(struct trapframe *tf) { return rlimit(0, ARG0, ARG1, 0); }
 
 long sys_getrandom(struct trapframe *tf) {
   if (ARG2 & ~7u)

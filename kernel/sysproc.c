@@ -28,18 +28,21 @@ long sys_sched_yield(struct trapframe *tf) {
 #define CLONE_PARENT_SETTID 0x00100000
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID 0x01000000
-// Threads and shared tables are not supported; vfork's shared memory is emulated by a
-// copy, which is indistinguishable for a child that only execs or exits.
+// Threads and shared tables are not supported. CLONE_VM comes only with CLONE_VFORK:
+// the child borrows the parent's address space while the parent waits.
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
                          CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
 
-static struct proc *fork_proc(struct proc *p) {
+// A copy of p. share_vm: the child borrows p's address space (vfork) instead of a copy.
+static struct proc *fork_proc(struct proc *p, bool share_vm) {
   if (p->ruid != 0 && user_proc_count(p->ruid) >= MAX_USER_PROCS)
     return NULL;
   struct proc *c = proc_alloc();
   if (!c)
     return NULL;
-  c->vm = vm_clone(p->vm);
+  if (share_vm)
+    p->vm->refs++;
+  c->vm = share_vm ? p->vm : vm_clone(p->vm);
   c->cwd = kstrdup(p->cwd);
   c->exe = kstrdup(p->exe ? p->exe : "");
   if (!c->vm || !c->cwd || !c->exe) {
@@ -73,7 +76,7 @@ static long do_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t cti
     return -EINVAL;
   if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
     return -EINVAL; // a thread: not supported
-  struct proc *p = myproc(), *c = fork_proc(p);
+  struct proc *p = myproc(), *c = fork_proc(p, flags & CLONE_VM);
   if (!c)
     return -EAGAIN;
   if (newsp)
@@ -88,8 +91,10 @@ static long do_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t cti
   c->vfork_pending = flags & CLONE_VFORK;
   trace_clone(c);
   c->state = c->trace_frozen ? P_TRACED : P_RUNNABLE;
+  // The child runs on our memory: we may not run again until it has its own (exec)
+  // or is gone. Only SIGKILL ends the wait, and then we die before user mode.
   while (c->vfork_pending && proc_find(pid) == c && c->state != P_ZOMBIE)
-    if (sleep_on(c) < 0)
+    if (sleep_nosig(c) < 0)
       break;
   return pid;
 }

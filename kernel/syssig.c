@@ -116,14 +116,16 @@ long sys_sigaltstack(struct trapframe *tf) {
 
 // May the current process send a signal to t? (Linux: root, or a real or effective
 // uid of the sender equal to the real or saved uid of the target.)
-static bool may_signal(const struct proc *me, const struct proc *t) {
+static bool may_signal(const struct proc *me, const struct proc *t, int sig) {
+  if (sig == SIGCONT && me->sid == t->sid)
+    return true; // job control works across users within a session
   return me->euid == 0 || me->ruid == t->ruid || me->ruid == t->suid || me->euid == t->ruid ||
          me->euid == t->suid;
 }
 
 static int send_to(struct proc *t, int sig, int code) {
   struct proc *me = myproc();
-  if (!may_signal(me, t))
+  if (!may_signal(me, t, sig))
     return -EPERM;
   struct siginfo_k info = {.signo = sig, .code = code, .pid = me->pid, .uid = me->ruid};
   if (sig)
@@ -136,9 +138,9 @@ long sys_kill(struct trapframe *tf) {
   if (sig < 0 || sig > NSIG)
     return -EINVAL;
   struct proc *me = myproc();
-  if (pid > 0) {
+  if (pid > 0) { // a zombie still exists: the signal is checked, and has no effect
     struct proc *t = proc_find(pid);
-    return t && t->state != P_ZOMBIE ? send_to(t, sig, SI_USER) : -ESRCH;
+    return t ? send_to(t, sig, SI_USER) : -ESRCH;
   }
   int pgid = pid == 0 ? me->pgid : -pid, found = 0, err = -EPERM, ok = 0;
   for (int i = 0; i < NPROC; i++) {
@@ -189,6 +191,8 @@ long sys_setpgid(struct trapframe *tf) {
     return -ESRCH;
   if (t->sid != me->sid || t->pid == t->sid)
     return -EPERM; // another session's process, or a session leader
+  if (t != me && t->did_exec)
+    return -EACCES; // a child that has exec'd is its own program now
   if (pgid == 0)
     pgid = t->pid;
   if (pgid != t->pid && !pgrp_in_session(pgid, me->sid))

@@ -52,6 +52,7 @@ struct vm *vm_create(void) {
   struct vm *vm = kmalloc(sizeof *vm);
   if (!vm)
     return NULL;
+  vm->refs = 1;
   vm->pml4 = page_alloc(1);
   if (!vm->pml4) {
     kfree(vm);
@@ -72,14 +73,18 @@ static void free_level(uint64_t *t, int level, int nentries) {
   for (int i = 0; i < nentries; i++) {
     if (!(t[i] & (level ? PTE_P : PTE_FRAME)))
       continue;
-    if (level > 0)
+    if (level > 0) {
       free_level(pte_table(t[i]), level - 1, 512);
-    page_free(pte_table(t[i]), 1);
+      page_free(pte_table(t[i]), 1);
+    } else {
+      page_release(pte_table(t[i])); // a user frame: maybe shared
+    }
   }
 }
 
+// Drop one reference (vfork shares an address space until the child execs or exits).
 void vm_free(struct vm *vm) {
-  if (!vm)
+  if (!vm || --vm->refs > 0)
     return;
   free_level(vm->pml4, 3, 256);
   page_free(vm->pml4, 1);
@@ -121,14 +126,18 @@ struct vm *vm_clone(const struct vm *src) {
       uint64_t *spte = walk(src->pml4, va, false);
       if (!spte || !(*spte & PTE_FRAME))
         continue;
-      void *frame = page_alloc(1);
+      bool shared = a->kind == VMA_SHARED;
+      void *frame = shared ? (void *)pte_table(*spte) : page_alloc(1);
       uint64_t *dpte = frame ? walk(vm->pml4, va, true) : NULL;
       if (!dpte) {
-        if (frame)
+        if (frame && !shared)
           page_free(frame, 1);
         goto fail;
       }
-      memcpy(frame, pte_table(*spte), PAGE_SIZE);
+      if (shared)
+        page_share(frame); // both processes see the same page
+      else
+        memcpy(frame, pte_table(*spte), PAGE_SIZE);
       *dpte = V2P(frame) | (*spte & ~PTE_ADDR);
     }
   }
@@ -208,7 +217,7 @@ static void unmap_pages(struct vm *vm, uint64_t start, uint64_t end) {
   for (uint64_t va = start; va < end; va += PAGE_SIZE) {
     uint64_t *pte = walk(vm->pml4, va, false);
     if (pte && (*pte & PTE_FRAME)) {
-      page_free(pte_table(*pte), 1);
+      page_release(pte_table(*pte));
       *pte = 0;
       if (is_current(vm))
         invlpg(va);
@@ -263,17 +272,29 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
 
 // Make the page at va present, if the area allows the access. Returns 0, -EFAULT if
 // no area covers va (or it is PROT_NONE), -EACCES if the area forbids the access.
+static int fill_page(struct vm *vm, struct vma *a, uint64_t va);
+
 int vm_fault(struct vm *vm, uint64_t va, bool write) {
   struct vma *a = vm ? vma_find(vm, va) : NULL;
   if (!a || !a->prot)
     return -EFAULT;
   if (write && !(a->prot & PROT_WRITE))
     return -EACCES;
+  return fill_page(vm, a, va);
+}
+
+// Give the page at va its frame even if the area is PROT_NONE (a shared mapping).
+int vm_fault_force(struct vm *vm, uint64_t va) {
+  struct vma *a = vma_find(vm, va);
+  return a ? fill_page(vm, a, va) : -EFAULT;
+}
+
+static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
   uint64_t page = ALIGN_DOWN(va, PAGE_SIZE);
   uint64_t *pte = walk(vm->pml4, page, true);
   if (!pte)
     return -ENOMEM;
-  if (*pte & PTE_P)
+  if (*pte & PTE_FRAME)
     return 0; // already there (a kernel access, or a fault on a page another path filled)
   uint8_t *frame = page_alloc(1);
   if (!frame)
@@ -281,7 +302,7 @@ int vm_fault(struct vm *vm, uint64_t va, bool write) {
   uint64_t lo = MAX(page, a->file_start), hi = MIN(page + PAGE_SIZE, a->file_end);
   if (a->file_data && lo < hi)
     memcpy(frame + (lo - page), a->file_data + (lo - a->file_start), hi - lo);
-  *pte = V2P(frame) | PTE_FRAME | pte_flags(a->prot);
+  *pte = V2P(frame) | PTE_FRAME | (a->prot ? pte_flags(a->prot) : 0);
   return 0;
 }
 
