@@ -127,13 +127,17 @@ start_console() {
     "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $run_cmd; echo \"console ended: status \$?\"; exec sleep 600"
 }
 
+# The prompt, or the console's end (the build failed, QEMU did not start): no need to
+# wait on in that case.
+prompt_or_end() { screen | grep -Eq "$PROMPT|^console ended: status"; }
+
 check_prompt() {
-  set_mark
-  if wait_until 30 line_seen "$PROMPT"; then
+  if wait_until 30 prompt_or_end && screen | grep -Eq "$PROMPT"; then
     pass "console: the shell prompt appears"
     find_qemu
     return 0
   fi
+  mark=1
   fail "console: the shell prompt appears" "no prompt after $((SECONDS - start)) s; the screen: $(shown 10)"
   return 1
 }
