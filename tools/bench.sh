@@ -125,7 +125,7 @@ run_guest "$tmp/wall" --timeout 100 -- /bin/bench all "$rounds"
 # The table. awk reads both runs and the boot figures; each row names its benchmark,
 # how to show it, and its comparison.
 awk -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/dev/null)" -v floor="$(cat "$tmp/floor" 2>/dev/null)" \
-  -v boots="$boots" -v rounds="$rounds" -v flerr="$(head -c 200 "$tmp/floor.err" 2>/dev/null)" '
+  -v boots="$boots" -v rounds="$rounds" -v benchkb="$(($(stat -c %s "$build/user/bench") / 1024))" -v flerr="$(head -c 200 "$tmp/floor.err" 2>/dev/null)" '
   function commas(n,   s) { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
   function wallfmt(ns) {
     if (ns >= 1e6) return sprintf("%.2f ms", ns / 1e6)
@@ -168,7 +168,7 @@ awk -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/d
     else row("  QEMU start-up floor (1-byte kernel)", "n/a", "n/a", "n/a: " (flerr != "" ? flerr : "no output"))
     rate("getppid", "system call round trip (getppid)", "goal <= 150; Linux 6.1: 337")
     pp = rate("pingpong", "pipe ping-pong round trip (1 byte)", "goal <= 4,000; Linux 6.1: 12,944")
-    rate("spawn", "fork+exec+wait, our static musl prog", "fork copies the parent: bench, 100 KB static")
+    rate("spawn", "fork+exec+wait, our static musl prog", "fork copies the parent; bench is " benchkb " KB, static")
     rate("spawnbb", "fork+exec+wait, busybox /bin/true", "")
     if (rate("trace", "traced syscall (entry+exit stops)", "goal <= 5,000; Linux 6.1 ptrace: 21,477") && pp)
       row("  traced syscall / ping-pong", sprintf("%.2fx", instr["trace"] / instr["pingpong"]),
