@@ -6,7 +6,8 @@
 // `tools/vrun --icount` the TSC counts executed guest instructions (the figure repeats
 // exactly); in a normal run NS is the wall time. The host divides by OPS. Other lines:
 //     VALUE NAME NUMBER UNIT       a quantity that is not a rate (free memory)
-//     NA NAME REASON...            the figure cannot be measured (a call failed)
+//     NA NAME REASON...            the figure cannot be measured (a call failed, a trace
+//                                  stop never came)
 //
 // Subcommands (N: operations; each has a default):
 //   getppid N    raw `syscall` instruction in a loop: the system-call round trip
@@ -24,7 +25,6 @@
 //   hello        write one line at once (boot-time measurement); exit: exit 0 at once
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -158,8 +158,10 @@ static int bench_spawn(const char *name, char *const argv[], long n) {
     if (pid < 0 || waitpid(pid, &st, 0) != pid)
       return not_available(name, "fork/wait");
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-      errno = ENOEXEC;
-      return not_available(name, argv[0]);
+      char what[96];
+      snprintf(what, sizeof what, "%s ended with wait status 0x%x", argv[0], st);
+      errno = 0;
+      return not_available(name, what);
     }
   }
   result(name, n, a, mark_now());
