@@ -256,6 +256,7 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, char *co
     setuid = setgid = false;
   p->gen = proc_new_gen(); // every proc: handle opened on the old program is dead now
   p->did_exec = true;
+  p->exec_done = p->trace != NULL;
   p->dumpable = !setuid && !setgid;
   if (setuid)
     p->euid = fuid;

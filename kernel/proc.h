@@ -94,6 +94,7 @@ struct proc {
   uint64_t gen;
   bool dumpable;             // false after a set-user-ID exec: only root may look in
   bool did_exec;             // has exec'd since fork (setpgid's EACCES)
+  bool exec_done;            // an exec just succeeded: PROC_STOP_EXEC at the syscall's exit
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)

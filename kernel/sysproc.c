@@ -51,6 +51,8 @@ static struct proc *fork_proc(struct proc *p, bool share_vm) {
   }
   *c->tf = *p->tf;
   c->tf->rax = 0;
+  if (p->trace_step) // the parent is being single-stepped: that TF is not the child's
+    c->tf->rflags &= ~FL_TF;
   if (cpu.fpu_owner == p) // the child starts with the parent's live FPU registers
     __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
   memcpy(c->fpu, p->fpu, sizeof c->fpu);

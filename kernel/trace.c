@@ -68,9 +68,11 @@ void trace_syscall_exit(struct trapframe *tf) {
   struct proc *p = myproc();
   if (!p->trace)
     return;
-  if (tf->orig_rax == 59 && (int64_t)tf->rax == 0 && wants(PROC_STOP_EXEC))
-    trace_stop(PROC_STOP_EXEC, tf->rip, 0, 0, 0, 0, 0);
-  else if (wants(PROC_STOP_POST_SYSCALL) && in_sysset(p->trace, tf->orig_rax))
+  if (p->exec_done) { // (exec reset the frame: orig_rax no longer says execve)
+    p->exec_done = false;
+    if (wants(PROC_STOP_EXEC))
+      trace_stop(PROC_STOP_EXEC, tf->rip, 0, 0, 0, 0, 0);
+  } else if (wants(PROC_STOP_POST_SYSCALL) && in_sysset(p->trace, tf->orig_rax))
     trace_stop(PROC_STOP_POST_SYSCALL, tf->orig_rax, tf->rax, 0, 0, 0, 0);
   if (p->trace_step)
     step_done(tf);
@@ -191,6 +193,13 @@ int trace_attach(struct proc *p, int flags, struct trace **out) {
   *out = t;
   if (p->trace_frozen) { // a followed child: it is already stopped, now for us
     p->trace_frozen = NULL;
+    struct proc_event ev = {PROC_STOP_INTERRUPT, p->pid, 0, 0, 0, 0, 0};
+    t->q[t->qlen++] = ev;
+  } else if ((flags & O_TRUNC) && p->state == P_STOPPED) {
+    // Stopped by job control already: that stop becomes a trace stop at once (SIGCONT
+    // will not end it; the tracer's write does).
+    p->state = P_TRACED;
+    p->trace_cause = PROC_STOP_INTERRUPT;
     struct proc_event ev = {PROC_STOP_INTERRUPT, p->pid, 0, 0, 0, 0, 0};
     t->q[t->qlen++] = ev;
   } else if (flags & O_TRUNC) {

@@ -113,7 +113,8 @@ void trap(uint64_t vec, struct trapframe *tf) {
     user_exception(vec, tf);
   }
   // Anything else is a spurious vector: user code cannot raise it (DPL 0 gates).
-  if (from_user)
+  // An NMI runs on its IST stack even from user mode, so it must not sleep or switch.
+  if (from_user && vec != 2)
     usertrapret();
 }
 

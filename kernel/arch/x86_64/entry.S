@@ -50,7 +50,11 @@ vector\n:
   .endif
   push %rdi                 /* 112 */
   mov $\n, %edi             /* first argument of trap() */
+  .if \n == 1
+  jmp debug_entry
+  .else
   jmp alltraps
+  .endif
 .endm
 
 .text
@@ -62,6 +66,37 @@ vectors:
   VECTOR %i
   .set i, i + 1
 .endr
+
+/* #DB runs on IST4 (trap.c says why). From user mode, move its frame to the process's
+   kernel stack, where every other user entry puts it: then the frame is the process's
+   trapframe, a tracer sees and changes it, and the process may sleep in a trace stop.
+   The IST stack now holds: rdi, error code, rip, cs, rflags, rsp, ss. */
+debug_entry:
+  testb $3, 24(%rsp)
+  jz alltraps               /* from the kernel: stay on IST4 (that path never sleeps) */
+  push %rsi
+  push %rcx
+  mov kstack_tf_top(%rip), %rsi
+  mov 64(%rsp), %rcx
+  mov %rcx, -8(%rsi)        /* ss */
+  mov 56(%rsp), %rcx
+  mov %rcx, -16(%rsi)       /* rsp */
+  mov 48(%rsp), %rcx
+  mov %rcx, -24(%rsi)       /* rflags */
+  mov 40(%rsp), %rcx
+  mov %rcx, -32(%rsi)       /* cs */
+  mov 32(%rsp), %rcx
+  mov %rcx, -40(%rsi)       /* rip */
+  mov 24(%rsp), %rcx
+  mov %rcx, -48(%rsi)       /* error code: orig_rax */
+  mov 16(%rsp), %rcx
+  mov %rcx, -56(%rsi)       /* rdi */
+  pop %rcx
+  lea -56(%rsi), %rdi
+  pop %rsi
+  mov %rdi, %rsp            /* on the process's stack now, as if pushed there */
+  mov $1, %edi
+  jmp alltraps
 
 alltraps:
   SAVE_REST
