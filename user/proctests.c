@@ -21,7 +21,9 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -70,6 +73,8 @@ _Static_assert(sizeof(fpregs_t) == 512, "proc:PID/regs/float is 512 bytes");
 #define FL_ID 0x200000UL
 
 static const char *g_self = "/bin/proctests"; // this program, for exec and reading
+static int g_argc;                            // main's arguments (for cmdline)
+static char **g_argv;
 static const char *g_name;                    // the test being run
 static long g_test_pid;                       // the test's own child
 static char g_ctx[120];                       // extra context for a failure message
@@ -689,6 +694,8 @@ __asm__(".text\n"
         "  int3\n"
         "  ret\n");
 
+static __attribute__((noinline)) void *main_addr(void) { return (void *)main_addr; }
+
 // A function the breakpoint tests patch: opaque enough that calls are not folded.
 static __attribute__((noinline, used)) int poke_target(int x) {
   __asm__ volatile("" ::: "memory");
@@ -853,6 +860,45 @@ static void kid_exec_wait(void) {
   char *argv[] = {"proctests", "--wait", NULL};
   execve(g_self, argv, NULL);
   _exit(98);
+}
+
+// Wait (up to 3 s) until pid runs `proctests --wait` (its cmdline says so).
+static void wait_for_exec(long pid) {
+  for (int i = 0; i < 300; i++) {
+    char b[256];
+    int fd = open(ppath(pid, "cmdline"), O_RDONLY);
+    long n = fd < 0 ? -1 : read(fd, b, sizeof b - 1);
+    if (fd >= 0)
+      close(fd);
+    if (n > 0 && memmem(b, n, "--wait", 7))
+      return;
+    sleep_ms(10);
+  }
+  fail_at(__LINE__, "process %ld never ran proctests --wait", pid);
+}
+
+// Without any stop: handles opened before the exec fail with ESRCH after it (also a
+// write, which a live handle would refuse with EBUSY), new ones work.
+static void t_stale_after_exec(void) {
+  struct kid k;
+  kid_start(&k, kid_exec_wait);
+  int mem = POPEN(k.pid, "mem", O_RDWR), regs = POPEN(k.pid, "regs/int", O_RDWR);
+  int fpu = POPEN(k.pid, "regs/float", O_RDONLY), maps = POPEN(k.pid, "maps", O_RDONLY);
+  kid_send(&k, 1);
+  wait_for_exec(k.pid);
+  uint64_t entry = elf_entry(g_self);
+  char b[512];
+  EXPECT_ERR(mem_pread(mem, b, 8, entry), ESRCH);
+  EXPECT_ERR(mem_pwrite(mem, "\xcc", 1, entry), ESRCH);
+  EXPECT_ERR(pread(regs, b, 216, 0), ESRCH);
+  EXPECT_ERR(pwrite(regs, b, 216, 0), ESRCH);
+  EXPECT_ERR(pread(fpu, b, 512, 0), ESRCH);
+  EXPECT_ERR(pread(maps, b, sizeof b, 0), ESRCH);
+  int mem2 = POPEN(k.pid, "mem", O_RDONLY);
+  CHECK_EQ(mem_pread(mem2, b, 16, entry), 16);
+  CHECK(memcmp(b, (void *)entry, 16) == 0);
+  kid_send(&k, 34);
+  EXPECT_EXIT(wait_st(k.pid), 34);
 }
 
 static void t_exec_stop(void) {
@@ -1358,6 +1404,28 @@ static void kid_read_then_getppid(void) {
   _exit(c < 0 ? 99 : c);
 }
 
+// Events already queued are not lost by writes: the INTERRUPT record, left unread
+// while the target is resumed and stopped again, is still there, oldest first.
+static void t_write_keeps_queued_events(void) {
+  struct kid k;
+  kid_start(&k, kid_read_then_getppid);
+  CHECK(wait_state(k.pid, "S"));
+  int tfd = TRACE(k.pid, O_TRUNC);
+  CHECK(wait_state(k.pid, "t")); // stopped; the event is queued, not read
+  TSET(tfd, PROC_STOP_PRE_SYSCALL); // resumes it
+  kid_send(&k, 22);
+  CHECK(wait_state(k.pid, "t")); // at the entry of the read it restarts
+  struct proc_event ev[3];
+  CHECK_EQ(read(tfd, ev, sizeof ev), 2 * sizeof ev[0]);
+  CHECK_EQ(ev[0].cause, PROC_STOP_INTERRUPT);
+  CHECK_EQ(ev[0].a, k.pid);
+  CHECK_EQ(ev[1].cause, PROC_STOP_PRE_SYSCALL);
+  CHECK_EQ(ev[1].a, SYS_read);
+  TSET(tfd, 0);
+  EXPECT_EXITED(tfd, 22 << 8);
+  EXPECT_EXIT(wait_st(k.pid), 22);
+}
+
 static void t_rearm_while_running(void) {
   struct kid k;
   kid_start(&k, kid_read_then_getppid);
@@ -1769,6 +1837,44 @@ static void t_sigkill_at_syscall_entry(void) {
   EXPECT_KILLED(wait_st(k.pid), SIGKILL);
   char c;
   CHECK_EQ(read(k.res, &c, 1), 0); // end of file: nothing was written
+}
+
+// SIGKILL racing register and memory writes (CVE-2013-0871 class): each write either
+// happens or fails cleanly (EBUSY once the target is no longer stopped, ESRCH once it
+// is gone); the target dies of SIGKILL.
+static void t_sigkill_races_writes(void) {
+  for (int round = 0; round < 12; round++) {
+    ctx("[round %d]", round);
+    struct kid k;
+    kid_start(&k, kid_read_exit);
+    int tfd = ATTACH_STOPPED(k.pid);
+    int regs = POPEN(k.pid, "regs/int", O_RDWR), mem = POPEN(k.pid, "mem", O_RDWR);
+    int fpu = POPEN(k.pid, "regs/float", O_RDWR);
+    regs_t r;
+    fpregs_t f;
+    CHECK_EQ(pread(regs, &r, sizeof r, 0), sizeof r);
+    CHECK_EQ(pread(fpu, &f, sizeof f, 0), sizeof f);
+    OK(kill(k.pid, SIGKILL));
+    for (int i = 0; i < round % 4; i++)
+      sched_yield();
+    for (int i = 0; i < 4; i++) {
+      long a = pwrite(regs, &r, sizeof r, 0);
+      CHECK(a == sizeof r || errno == EBUSY || errno == ESRCH);
+      long b = mem_pwrite(mem, &r, 8, (uint64_t)&g_counter);
+      CHECK(b == 8 || errno == EBUSY || errno == ESRCH);
+      long c = pwrite(fpu, &f, sizeof f, 0);
+      CHECK(c == sizeof f || errno == EBUSY || errno == ESRCH);
+      if (round & 4)
+        sched_yield();
+    }
+    EXPECT_EXITED(tfd, SIGKILL);
+    EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+    EXPECT_ERR(pwrite(regs, &r, sizeof r, 0), ESRCH);
+    close(regs);
+    close(mem);
+    close(fpu);
+    close(tfd);
+  }
 }
 
 // SIGKILL at a signal stop and in a job-control stop of a traced process.
@@ -2533,14 +2639,14 @@ static void t_debug_fork_exec(void) {
   int tfd = ATTACH_STOPPED(k.pid);
   const uint64_t v[6] = {(uint64_t)&g_watched, 0, 0, 0, 0, DR7_L0 | DR7_RW0(1) | DR7_LEN0(2)};
   CHECK_EQ(dbg_put(k.pid, v), 48);
-  TSET(tfd, PROC_STOP_EXEC);
+  TSET(tfd, 0);
   kid_send(&k, 1);
   int st;
   kid_recv(&k, &st, sizeof st);
   if (st != 0)
     fail_at(__LINE__, "the forked child %s (inherited the watchpoint?)", describe(st));
   kid_send(&k, 1);
-  EV_EXPECT(tfd, PROC_STOP_EXEC);
+  wait_for_exec(k.pid);
   uint64_t now[6];
   dbg_get(k.pid, now);
   CHECK(now[0] == 0 && now[5] == 0);
@@ -2902,29 +3008,29 @@ static void t_perm_setuid_exec(void) {
 }
 
 // A traced set-user-ID exec runs without the privilege (euid stays 1000), and the
-// tracer can still look at it.
+// ancestor that traces it can still look at it.
 static void t_perm_traced_setuid_exec(void) {
   long u = xfork();
   if (u == 0) {
     become(1000);
     OK(pipe(g_gpipe));
+    fill_pipe(g_gpipe[1]); // keeps the probe alive, blocked writing its output
     struct kid t;
     kid_start(&t, kid_exec_probe);
     close(g_gpipe[1]);
     int tfd = TRACE(t.pid, 0);
-    TSET(tfd, PROC_STOP_EXEC);
     kid_send(&t, 1);
-    EV_EXPECT(tfd, PROC_STOP_EXEC);
+    for (int i = 0; strcmp(status_field(t.pid, "Name"), "setuid-probe") != 0; i++) {
+      CHECK(i < 300);
+      sleep_ms(10);
+    }
+    CHECK(wait_state(t.pid, "S"));
     expect_look(t.pid);
-    regs_t r;
-    regs_get(t.pid, &r);
-    CHECK_EQ(r.rip, elf_entry("/bin/setuid-probe"));
-    TSET(tfd, 0);
-    EXPECT_EXITED(tfd, 0);
-    EXPECT_EXIT(wait_st(t.pid), 0);
     const char *out = drain(g_gpipe[0]);
     if (!strstr(out, "ruid=1000 euid=1000"))
       fail_at(__LINE__, "traced set-user-ID exec printed '%s', want ruid=1000 euid=1000", out);
+    EXPECT_EXITED(tfd, 0);
+    EXPECT_EXIT(wait_st(t.pid), 0);
     _exit(0);
   }
   EXPECT_EXIT(wait_st(u), 0);
@@ -3111,6 +3217,173 @@ static void t_trace_poll(void) {
 }
 
 // ---------------------------------------------------------------------------------
+// The tree: directories, links and text files
+
+static bool dir_has(const char *path, const char *name) {
+  DIR *d = opendir(path);
+  if (!d)
+    fail_at(__LINE__, "opendir %s: errno %d", path, errno);
+  bool found = false;
+  struct dirent *e;
+  while (!found && (e = readdir(d)))
+    found = strcmp(e->d_name, name) == 0;
+  closedir(d);
+  return found;
+}
+
+static void t_tree_listing(void) {
+  char me[16], pidpath[32];
+  snprintf(me, sizeof me, "%d", getpid());
+  static const char *const root[] = {"self", "meminfo", "uptime", "loadavg", "stat"};
+  for (size_t i = 0; i < sizeof root / sizeof root[0]; i++) {
+    ctx("[%s]", root[i]);
+    CHECK(dir_has("/proc", root[i]));
+  }
+  ctx("%s", "");
+  CHECK(dir_has("/proc", me));
+  CHECK(dir_has("proc:", me));
+  CHECK(dir_has("/scheme/proc", me));
+  static const char *const per_pid[] = {"status", "stat", "cmdline", "exe", "maps",
+                                        "mem", "trace", "sysfilter", "regs"};
+  snprintf(pidpath, sizeof pidpath, "/proc/%s", me);
+  for (size_t i = 0; i < sizeof per_pid / sizeof per_pid[0]; i++) {
+    ctx("[%s]", per_pid[i]);
+    CHECK(dir_has(pidpath, per_pid[i]));
+  }
+  snprintf(pidpath, sizeof pidpath, "/proc/%s/regs", me);
+  CHECK(dir_has(pidpath, "int") && dir_has(pidpath, "float") && dir_has(pidpath, "debug"));
+  ctx("%s", "");
+  struct kid k;
+  kid_start(&k, kid_read_exit);
+  char kp[16];
+  snprintf(kp, sizeof kp, "%ld", k.pid);
+  CHECK(dir_has("/proc", kp));
+  kid_send(&k, 0);
+  EXPECT_EXIT(wait_st(k.pid), 0);
+  CHECK(!dir_has("/proc", kp)); // reaped: gone
+  EXPECT_ERR(open(ppath(k.pid, "status"), O_RDONLY), ENOENT);
+}
+
+static void t_self_exe_cmdline(void) {
+  char b[4096], me[16];
+  snprintf(me, sizeof me, "%d", getpid());
+  long n = OK(readlink("/proc/self", b, sizeof b));
+  CHECK(n == (long)strlen(me) && memcmp(b, me, n) == 0);
+  n = OK(readlink("/proc/self/exe", b, sizeof b));
+  CHECK(n == (long)strlen(g_self) && memcmp(b, g_self, n) == 0);
+  int fd = OK(open("/proc/self/exe", O_RDONLY)); // opens the program itself
+  struct stat a, c;
+  OK(fstat(fd, &a));
+  OK(stat(g_self, &c));
+  CHECK_EQ(a.st_size, c.st_size);
+  CHECK(read(fd, b, 4) == 4 && memcmp(b, ELFMAG, 4) == 0);
+  close(fd);
+  CHECK(strcmp(status_field(getpid(), "Pid"), me) == 0);
+  CHECK_EQ(atol(status_field(getpid(), "PPid")), getppid());
+  CHECK(strcmp(status_field(getpid(), "Name"), "proctests") == 0);
+  CHECK_EQ(status_field(getpid(), "State")[0], 'R');
+  char want[4096];
+  size_t len = 0;
+  for (int i = 0; i < g_argc; i++) {
+    size_t l = strlen(g_argv[i]) + 1;
+    memcpy(want + len, g_argv[i], l);
+    len += l;
+  }
+  fd = OK(open("/proc/self/cmdline", O_RDONLY));
+  n = OK(read(fd, b, sizeof b));
+  CHECK_EQ(n, len);
+  CHECK(memcmp(b, want, len) == 0);
+  close(fd);
+}
+
+// stat: "PID (name) state PPID ..."; status of another user: its uids.
+static void t_stat_and_status(void) {
+  struct kid k;
+  kid_start(&k, kid_read_exit);
+  CHECK(wait_state(k.pid, "S"));
+  char b[1024], name[64], st;
+  int fd = POPEN(k.pid, "stat", O_RDONLY);
+  long n = OK(read(fd, b, sizeof b - 1));
+  b[n] = 0;
+  close(fd);
+  int pid, ppid;
+  CHECK(sscanf(b, "%d (%63[^)]) %c %d", &pid, name, &st, &ppid) == 4);
+  CHECK_EQ(pid, k.pid);
+  CHECK(strcmp(name, "proctests") == 0);
+  CHECK_EQ(st, 'S');
+  CHECK_EQ(ppid, getpid());
+  kid_send(&k, 0);
+  EXPECT_EXIT(wait_st(k.pid), 0);
+  long u = xfork();
+  if (u == 0) {
+    become(1000);
+    CHECK(strcmp(status_field(getpid(), "Uid"), "1000\t1000\t1000\t1000") == 0);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_st(u), 0);
+}
+
+// maps: Linux's format; the text (r-x, with the program's path), an anonymous mapping
+// we make (rw-), and the stack.
+static bool maps_has(uint64_t addr, const char *perms, const char *name) {
+  static char b[16384];
+  int fd = POPEN(getpid(), "maps", O_RDONLY);
+  long n = OK(read(fd, b, sizeof b - 1));
+  close(fd);
+  b[n] = 0;
+  for (char *line = strtok(b, "\n"); line; line = strtok(NULL, "\n")) {
+    unsigned long lo, hi;
+    char p[8];
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, p) != 3)
+      fail_at(__LINE__, "maps line '%s'", line);
+    if (addr >= lo && addr < hi)
+      return strncmp(p, perms, 4) == 0 && (!name || strstr(line, name));
+  }
+  return false;
+}
+
+static void t_maps(void) {
+  CHECK(maps_has((uint64_t)main_addr(), "r-xp", g_self));
+  void *m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(m != MAP_FAILED);
+  CHECK(maps_has((uint64_t)m + PAGE, "rw-p", NULL));
+  int local;
+  CHECK(maps_has((uint64_t)&local, "rw-p", "[stack]"));
+  OK(munmap(m, 2 * PAGE));
+  CHECK(!maps_has((uint64_t)m, "rw-p", NULL));
+}
+
+static void t_system_files(void) {
+  char b[4096];
+  int fd = OK(open("/proc/meminfo", O_RDONLY));
+  long n = OK(read(fd, b, sizeof b - 1));
+  b[n] = 0;
+  close(fd);
+  unsigned long total, free_;
+  CHECK(sscanf(b, "MemTotal: %lu kB\nMemFree: %lu kB", &total, &free_) == 2);
+  CHECK(total > 0 && free_ <= total);
+  fd = OK(open("/proc/uptime", O_RDONLY));
+  n = OK(read(fd, b, sizeof b - 1));
+  b[n] = 0;
+  close(fd);
+  double up, idle;
+  CHECK(sscanf(b, "%lf %lf", &up, &idle) == 2 && up >= 0 && idle >= 0);
+  fd = OK(open("/proc/loadavg", O_RDONLY));
+  n = OK(read(fd, b, sizeof b - 1));
+  b[n] = 0;
+  close(fd);
+  double l1, l5, l15;
+  int running, total_p, last;
+  CHECK(sscanf(b, "%lf %lf %lf %d/%d %d", &l1, &l5, &l15, &running, &total_p, &last) == 6);
+  CHECK(total_p >= 2);
+  fd = OK(open("/proc/stat", O_RDONLY));
+  n = OK(read(fd, b, sizeof b - 1));
+  b[n] = 0;
+  close(fd);
+  CHECK(strncmp(b, "cpu ", 4) == 0 && strstr(b, "\nprocesses "));
+}
+
+// ---------------------------------------------------------------------------------
 // The runner
 
 struct test {
@@ -3124,18 +3397,20 @@ static const struct test tests[] = {
     T(attach_spin), T(attach_blocked_read), T(exit_seen_by_tracer_reaped_by_parent),
     T(exit_stop), T(attach_errors), T(stale_after_exit), T(exec_stop), T(close_releases),
     T(close_at_syscall_entry), T(close_excl_kills), T(tracer_exit_releases),
-    T(tracer_exit_excl_kills), T(three_names),
+    T(tracer_exit_excl_kills), T(three_names), T(stale_after_exec),
     // fork
     T(clone_held_own_session), T(clone_held_released_by_parent_session),
     T(clone_held_released_by_close), T(events_batched),
     // system calls
     T(syscall_args_and_result), T(syscall_skip), T(syscall_change_number),
     T(syscall_bad_number), T(sysfilter), T(sysfilter_not_tracer), T(rearm_while_running),
+    T(write_keeps_queued_events),
     // steps, breakpoints, signals
     T(step_exact), T(step_close_midstep), T(step_into_handler), T(step_over_fork),
     T(int3_stop), T(int3_sigtrap), T(int3_signal_dropped), T(breakpoint_poked),
     T(signal_dropped), T(signal_delivered), T(sigkill_not_stopped),
-    T(sigkill_at_syscall_entry), T(sigkill_other_stops), T(job_control_traced),
+    T(sigkill_at_syscall_entry), T(sigkill_other_stops), T(sigkill_races_writes),
+    T(job_control_traced),
     T(sigcont_keeps_trace_stop), T(attach_job_stopped),
     // registers
     T(regs_roundtrip), T(regs_write_seen), T(regs_gs_base), T(regs_write_sizes),
@@ -3152,6 +3427,8 @@ static const struct test tests[] = {
     // bad input
     T(garbage_writes), T(trace_bad_flags), T(trace_read_small), T(zero_length_io),
     T(trace_nonblock), T(trace_poll),
+    // the tree
+    T(tree_listing), T(self_exe_cmdline), T(stat_and_status), T(maps), T(system_files),
 };
 #define NTESTS (sizeof tests / sizeof tests[0])
 
@@ -3245,6 +3522,7 @@ int main(int argc, char **argv) {
     return code;
   if (argv[0][0] == '/')
     g_self = argv[0];
+  g_argc = argc, g_argv = argv;
   if (argc == 2 && strcmp(argv[1], "-l") == 0) {
     for (size_t i = 0; i < NTESTS; i++)
       outf("%s\n", tests[i].name);
