@@ -1,0 +1,102 @@
+// gdbtarget: the program tests/gdb.sh debugs with the host's gdb, through gdbserver.
+// Every place the test stops at or looks for carries a "MARK:" comment: gdb prints the
+// source line when it stops, and the test finds line numbers with grep, so this file
+// can change without breaking the test.
+//
+//   gdbtarget            the checks: calls three deep, xmm0, system calls, a loop,
+//                        a global that is read, SIGUSR1; exits with `status`
+//   gdbtarget spin       print the PID, then wait until gdb sets spin_go
+//   gdbtarget exit N     exit with status N at once
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct point {
+  int x, y;
+  const char *name;
+};
+
+int counter;                            // watched (watch)
+volatile int readme = 42;               // read-watched (rwatch)
+struct point origin = {3, 4, "origin"}; // printed as a struct
+int status;                             // the exit status; gdb changes it (set var)
+volatile int spin_go;                   // ends the spin mode; gdb sets it
+int mypid;
+
+__attribute__((noinline)) int leaf(int a, int b) {
+  int sum = a + b; // MARK: leaf-body
+  return sum * 2;
+}
+
+__attribute__((noinline)) int middle(int v) {
+  int r = leaf(v, 10);
+  return r + 1;
+}
+
+__attribute__((noinline)) int top(int v) { return middle(v) + 100; }
+
+__attribute__((noinline)) int seven(void) {
+  return 7; // MARK: seven-body
+}
+
+// Stopped in here, xmm0 holds what load_xmm put there.
+__attribute__((noinline)) void xmm_loaded(void) { __asm__ volatile(""); }
+
+static void load_xmm(void) {
+  static const uint32_t v[4] = {0x11111111, 0x22222222, 0x33333333, 0x44444444};
+  __asm__ volatile("movdqu %0, %%xmm0" ::"m"(v) : "xmm0");
+  xmm_loaded();
+}
+
+// A system call instruction right in this program's own code.
+static long raw_getpid(void) {
+  long r;
+  __asm__ volatile("syscall" : "=a"(r) : "a"(39L) : "rcx", "r11", "memory");
+  return r;
+}
+
+static int checks(void) {
+  struct point local = {5, 6, "local"};
+  int t = top(1); // MARK: call-top
+  load_xmm();
+  long pid = raw_getpid(); // MARK: syscall-line
+  write(1, "wrote\n", 6);  // MARK: write-line
+  int v = seven();         // MARK: call-seven
+  printf("v=%d\n", v);     // MARK: after-seven
+  for (int i = 1; i <= 3; i++) // MARK: loop-for
+    counter += i;              // MARK: loop-body
+  int got = readme;            // MARK: read-readme
+  raise(SIGUSR1);              // MARK: raise
+  printf("survived SIGUSR1\n");
+  printf("t=%d pid=%ld local.x=%d got=%d counter=%d\n", t, pid, local.x, got, counter);
+  return status; // MARK: the-end
+}
+
+__attribute__((noinline)) void spinning(void) { __asm__ volatile(""); }
+
+static int spin(void) {
+  mypid = getpid();
+  printf("spinning as %d\n", mypid);
+  spinning();
+  for (int i = 0; i < 600 && !spin_go; i++) { // at most a minute
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL); // MARK: spin-sleep
+  }
+  printf("spin %s\n", spin_go ? "released" : "timed out");
+  return spin_go ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IONBF, 0); // so a killed run shows exactly what it printed
+  if (argc > 1 && strcmp(argv[1], "spin") == 0)
+    return spin();
+  if (argc > 2 && strcmp(argv[1], "exit") == 0)
+    return atoi(argv[2]);
+  int r = checks();
+  printf("gdbtarget done, status %d\n", r);
+  return r;
+}
