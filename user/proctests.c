@@ -38,6 +38,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "procabi.h"
@@ -377,9 +378,17 @@ static uint64_t peek64(long pid, const volatile void *addr) {
 // The value of "key:" in proc:PID/status (up to the end of the line), or "" if absent.
 static const char *status_field(long pid, const char *key) {
   static char buf[2048], val[128];
-  int fd = POPEN(pid, "status", O_RDONLY);
-  long n = OK(read(fd, buf, sizeof buf - 1));
-  close(fd);
+  long n = -1;
+  // An exec between the open and the read kills the handle (ESRCH): open it again.
+  for (int tries = 0; n < 0 && tries < 5; tries++) {
+    int fd = POPEN(pid, "status", O_RDONLY);
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n < 0 && errno != ESRCH)
+      break;
+  }
+  if (n < 0)
+    fail_at(__LINE__, "read %s: errno %d", ppath(pid, "status"), errno);
   buf[n] = 0;
   char pat[64];
   snprintf(pat, sizeof pat, "\n%s:", key);
@@ -1032,6 +1041,33 @@ static void t_three_names(void) {
   EXPECT_EXIT(wait_st(k.pid), 0);
 }
 
+// A failed exec is no exec: its syscall-exit shows the error, no PROC_STOP_EXEC.
+static void kid_exec_fails(void) {
+  if (kid_get() < 0)
+    _exit(99);
+  char *argv[] = {"x", NULL};
+  long r = syscall(SYS_execve, "/no/such/program", argv, NULL);
+  _exit(r == -1 && errno == ENOENT ? 0 : 1);
+}
+
+static void t_exec_failed_no_stop(void) {
+  struct kid k;
+  kid_start(&k, kid_exec_fails);
+  int tfd = TRACE(k.pid, 0);
+  uint64_t set[8] = {0};
+  set[SYS_execve / 64] = 1UL << (SYS_execve % 64);
+  int sf = POPEN(k.pid, "sysfilter", O_WRONLY);
+  CHECK_EQ(write(sf, set, sizeof set), sizeof set);
+  TSET(tfd, PROC_STOP_EXEC | PROC_STOP_POST_SYSCALL);
+  kid_send(&k, 1);
+  struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
+  CHECK_EQ(ev.a, SYS_execve);
+  CHECK_EQ(ev.b, -ENOENT);
+  TSET(tfd, PROC_STOP_EXEC | PROC_STOP_POST_SYSCALL);
+  EXPECT_EXITED(tfd, 0);
+  EXPECT_EXIT(wait_st(k.pid), 0);
+}
+
 // ---------------------------------------------------------------------------------
 // Fork under a session: PROC_EVENT_CLONE, and the held child
 
@@ -1120,6 +1156,78 @@ static void t_clone_held_released_by_close(void) {
   close(tfd);
   expect_grandchild_ran();
   EXPECT_EXIT(wait_st(k.pid), 0);
+}
+
+// More CLONE events than the queue holds: the target waits for room instead of
+// dropping any (it does not stop: it sleeps); every child's pid arrives, in order.
+#define MANY_FORKS 70
+static void kid_fork_many(void) {
+  if (kid_get() < 0)
+    _exit(99);
+  long pids[MANY_FORKS];
+  for (int i = 0; i < MANY_FORKS; i++) {
+    pids[i] = syscall(SYS_fork);
+    if (pids[i] == 0)
+      _exit(0);
+    CHECK(pids[i] > 0);
+  }
+  kid_put("d", 1);
+  for (int i = 0; i < MANY_FORKS; i++) {
+    int st;
+    CHECK_EQ(syscall(SYS_wait4, pids[i], &st, 0, NULL), pids[i]);
+    CHECK_EQ(st, 0);
+  }
+  _exit(0);
+}
+
+static void queue_full(bool close_it) {
+  struct kid k;
+  kid_start(&k, kid_fork_many);
+  int tfd = TRACE(k.pid, 0);
+  TSET(tfd, PROC_EVENT_CLONE);
+  kid_send(&k, 1);
+  sleep_ms(100); // time to fill the queue
+  CHECK(!readable(k.res, 0)); // the kid waits for room: it has not finished forking
+  CHECK_EQ(status_field(k.pid, "State")[0], 'S');
+  if (close_it) {
+    close(tfd);
+  } else {
+    long last = 0;
+    for (int n = 0; n < MANY_FORKS;) {
+      static struct proc_event ev[MANY_FORKS];
+      CHECK(readable(tfd, EVENT_WAIT_MS));
+      long got = OK(read(tfd, ev, sizeof ev)) / sizeof ev[0];
+      for (long i = 0; i < got; i++, n++) {
+        ctx("[event %d]", n);
+        CHECK_EQ(ev[i].cause, PROC_EVENT_CLONE);
+        CHECK((long)ev[i].a > last); // each a new child, in the order made
+        last = ev[i].a;
+      }
+    }
+    ctx("%s", "");
+    TSET(tfd, 0); // releases the held children
+  }
+  char c;
+  kid_recv(&k, &c, 1);
+  EXPECT_EXIT(wait_st(k.pid), 0);
+  if (!close_it) {
+    EXPECT_EXITED(tfd, 0);
+  }
+}
+static void t_event_queue_full(void) { queue_full(false); }
+static void t_event_queue_full_close(void) { queue_full(true); }
+
+// The held child's parent dies: closing the session still releases the child.
+static void t_clone_held_parent_dies(void) {
+  struct kid k;
+  int tfd;
+  long g = start_held_child(&k, &tfd);
+  OK(kill(k.pid, SIGKILL));
+  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  sleep_ms(SETTLE_MS);
+  EXPECT_STOP(g, "interrupt"); // still held
+  close(tfd);
+  expect_grandchild_ran();
 }
 
 // Events are read oldest first, as many whole records as fit: CLONE, then the fork's
@@ -2342,6 +2450,45 @@ static void t_regs_tf_by_tracer(void) {
   EXPECT_EXIT(wait_st(k.pid), 0);
 }
 
+// rt_sigreturn gets the same checks: a handler that puts a refused value in its saved
+// context is killed with SIGSEGV on return; a valid change is honoured.
+static int g_sigret_mode;
+static void sigret_handler(int sig, siginfo_t *si, void *ucv) {
+  (void)sig, (void)si;
+  ucontext_t *uc = ucv;
+  greg_t *g = uc->uc_mcontext.gregs;
+  switch (g_sigret_mode) {
+  case 0: g[REG_CSGSFS] = (g[REG_CSGSFS] & ~0xffffL) | 0x8; break;         // cs kernel
+  case 1: g[REG_CSGSFS] = (g[REG_CSGSFS] & ~0xffffL) | 0x2b; break;        // cs = data
+  case 2: g[REG_CSGSFS] &= ~(0xffffL << 48); break;                        // ss = 0
+  case 3: g[REG_EFL] ^= FL_IOPL; break;
+  case 4: g[REG_EFL] ^= FL_IF; break;
+  case 5: g[REG_RIP] = 0x800000000000; break;
+  case 6: g[REG_RIP] = 0xffffffff80000000; break;
+  case 7: g[REG_RSP] = 0xffff800000000000; break;
+  default: g[REG_RIP] = (greg_t)exit77_probe; break;                       // valid
+  }
+}
+
+static void t_sigreturn_checked(void) {
+  for (int mode = 0; mode <= 8; mode++) {
+    ctx("[mode %d]", mode);
+    g_sigret_mode = mode;
+    long pid = xfork();
+    if (pid == 0) {
+      struct sigaction sa = {.sa_sigaction = sigret_handler, .sa_flags = SA_SIGINFO};
+      OK(sigaction(SIGUSR1, &sa, NULL));
+      syscall(SYS_kill, getpid(), SIGUSR1);
+      _exit(0);
+    }
+    int st = wait_st(pid);
+    if (mode == 8)
+      EXPECT_EXIT(st, 77);
+    else
+      EXPECT_KILLED(st, SIGSEGV);
+  }
+}
+
 // The seed: a process blocked in read shows read's number in orig_rax, untraced, and
 // the regs program names the call.
 static void t_regs_seed_blocked_read(void) {
@@ -3037,6 +3184,69 @@ static void t_perm_traced_setuid_exec(void) {
   EXPECT_EXIT(wait_st(u), 0);
 }
 
+// Attaching (and opening mem) while the target execs a set-user-ID program, at
+// varying moments (CVE-2001-1384, CVE-2009-1527): either the session came first and
+// the exec gained nothing (euid=1000), or the session is refused. Never a traced
+// privileged process, never a live mem handle into it.
+static int race_once(int round) {
+  int out[2];
+  OK(pipe(out));
+  fill_pipe(out[1]);
+  long t = xfork();
+  if (t == 0) {
+    for (int i = 0; i < round % 3; i++)
+      sched_yield();
+    dup2(out[1], 1);
+    char *argv[] = {"setuid-probe", NULL};
+    execve("/bin/setuid-probe", argv, NULL);
+    _exit(98);
+  }
+  close(out[1]);
+  for (int i = 0; i < round / 3 % 4; i++)
+    sched_yield();
+  int mem = open(ppath(t, "mem"), O_RDONLY);
+  int tfd = open(ppath(t, "trace"), O_RDWR);
+  int terr = errno;
+  for (int i = 0; strcmp(status_field(t, "Name"), "setuid-probe") != 0; i++) {
+    CHECK(i < 300);
+    sleep_ms(5);
+  }
+  CHECK(wait_state(t, "S")); // blocked writing its output
+  char b[8];
+  bool mem_live = mem >= 0 && mem_pread(mem, b, 8, (uint64_t)&g_counter) >= 0;
+  const char *text = drain(out[0]);
+  bool privileged = strstr(text, "euid=0") != NULL;
+  ctx("[round %d: trace %s (errno %d), mem %s, probe '%s']", round, tfd >= 0 ? "open" : "refused",
+      terr, mem_live ? "live" : "dead", text);
+  CHECK(strstr(text, "ruid=1000 euid="));
+  if (tfd >= 0)
+    CHECK(!privileged);
+  else
+    CHECK(terr == EACCES);
+  CHECK(!(mem_live && privileged));
+  EXPECT_EXIT(wait_st(t), 0);
+  if (tfd >= 0)
+    close(tfd);
+  if (mem >= 0)
+    close(mem);
+  close(out[0]);
+  ctx("%s", "");
+  return tfd >= 0;
+}
+
+static void t_perm_attach_races_setuid_exec(void) {
+  long u = xfork();
+  if (u == 0) {
+    become(1000);
+    int attached = 0;
+    for (int round = 0; round < 12; round++)
+      attached += race_once(round);
+    outf("# %s: attached before the exec in %d of 12 rounds\n", g_name, attached);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_st(u), 0);
+}
+
 // ---------------------------------------------------------------------------------
 // Bad input and the trace file's own rules
 
@@ -3398,10 +3608,11 @@ static const struct test tests[] = {
     T(attach_spin), T(attach_blocked_read), T(exit_seen_by_tracer_reaped_by_parent),
     T(exit_stop), T(attach_errors), T(stale_after_exit), T(exec_stop), T(close_releases),
     T(close_at_syscall_entry), T(close_excl_kills), T(tracer_exit_releases),
-    T(tracer_exit_excl_kills), T(three_names), T(stale_after_exec),
+    T(tracer_exit_excl_kills), T(three_names), T(stale_after_exec), T(exec_failed_no_stop),
     // fork
     T(clone_held_own_session), T(clone_held_released_by_parent_session),
-    T(clone_held_released_by_close), T(events_batched),
+    T(clone_held_released_by_close), T(clone_held_parent_dies), T(events_batched),
+    T(event_queue_full), T(event_queue_full_close),
     // system calls
     T(syscall_args_and_result), T(syscall_skip), T(syscall_change_number),
     T(syscall_bad_number), T(sysfilter), T(sysfilter_not_tracer), T(rearm_while_running),
@@ -3417,7 +3628,7 @@ static const struct test tests[] = {
     T(regs_roundtrip), T(regs_write_seen), T(regs_gs_base), T(regs_write_sizes),
     T(regs_write_busy), T(regs_refused), T(regs_rules_at_syscall_exit),
     T(regs_rules_at_signal_stop), T(regs_rip_top_of_user), T(regs_flags_seen),
-    T(regs_tf_by_tracer), T(regs_seed_blocked_read),
+    T(regs_tf_by_tracer), T(sigreturn_checked), T(regs_seed_blocked_read),
     T(fpu_roundtrip), T(fpu_mxcsr_refused), T(fpu_no_leak),
     T(debug_refused), T(debug_watch_write), T(debug_watch_sigtrap),
     T(debug_exec_breakpoint), T(debug_fork_exec), T(debug_movss),
@@ -3425,6 +3636,7 @@ static const struct test tests[] = {
     T(mem_unaligned), T(mem_edges), T(mem_text_private),
     // permissions
     T(perm_other_processes), T(perm_setuid_exec), T(perm_traced_setuid_exec),
+    T(perm_attach_races_setuid_exec),
     // bad input
     T(garbage_writes), T(trace_bad_flags), T(trace_read_small), T(zero_length_io),
     T(trace_nonblock), T(trace_poll),
