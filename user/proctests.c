@@ -1328,7 +1328,9 @@ static void t_syscall_args_and_result(void) {
   EXPECT_EXIT(wait_st(k.pid), 0);
 }
 
-// On command: getpid, then write(g_kres, "x", 1); reports both results.
+// On command: getpid, then write(g_kres, "x", 1), both of which the tracer skips; then
+// close the answer pipe (so the parent sees whether anything came) and wait for a last
+// command before exiting 0 if both calls returned what the tracer left.
 static void kid_getpid_write(void) {
   if (kid_get() < 0)
     _exit(99);
@@ -1336,8 +1338,7 @@ static void kid_getpid_write(void) {
   r[0] = syscall(SYS_getpid);
   r[1] = syscall(SYS_write, g_kres, "x", 1);
   close(g_kres);
-  int fd = kid_get(); // the parent says where the answers go: its own pipe
-  (void)fd;
+  kid_get();
   _exit(r[0] == 12345 && r[1] == 1 ? 0 : 1);
 }
 
@@ -3113,6 +3114,41 @@ static void kid_exec_probe(void) {
   _exit(98);
 }
 
+// Wait until t runs /bin/setuid-probe and is blocked writing its output to a full pipe.
+static void wait_probe_blocked(long t) {
+  for (int i = 0; strcmp(status_field(t, "Name"), "setuid-probe") != 0; i++) {
+    CHECK(i < 300);
+    sleep_ms(10);
+  }
+  CHECK(wait_state(t, "S"));
+}
+
+// As uid 1000: start a child that execs the set-user-ID probe, with handles on it opened
+// before; show it to the root parent (its pid on tp, wait for a byte on done).
+static void setuid_exec_as_1000(int tp, int done) {
+  become(1000);
+  OK(pipe(g_gpipe));
+  fill_pipe(g_gpipe[1]); // the probe's output will block: it stays alive to be looked at
+  struct kid t;
+  kid_start(&t, kid_exec_probe);
+  close(g_gpipe[1]);
+  int mem = POPEN(t.pid, "mem", O_RDONLY);
+  int regs = POPEN(t.pid, "regs/int", O_RDONLY);
+  kid_send(&t, 1);
+  wait_probe_blocked(t.pid);
+  expect_no_look(t.pid, EACCES);
+  char b[216];
+  EXPECT_ERR(mem_pread(mem, b, 8, (uint64_t)&g_counter), ESRCH);
+  EXPECT_ERR(pread(regs, b, 216, 0), ESRCH);
+  CHECK_EQ(write(tp, &t.pid, sizeof t.pid), sizeof t.pid);
+  char c;
+  CHECK_EQ(read(done, &c, 1), 1);
+  const char *out = drain(g_gpipe[0]);
+  if (!strstr(out, "ruid=1000 euid=0"))
+    fail_at(__LINE__, "untraced set-user-ID exec printed '%s', want ruid=1000 euid=0", out);
+  EXPECT_EXIT(wait_st(t.pid), 0);
+}
+
 // After its target gains privileges by a set-user-ID exec, a uid-1000 ancestor may not
 // look any more, and handles it opened before are dead (CVE-2012-0056). Root may.
 static void t_perm_setuid_exec(void) {
@@ -3121,31 +3157,7 @@ static void t_perm_setuid_exec(void) {
   OK(pipe(done));
   long u = xfork();
   if (u == 0) {
-    become(1000);
-    OK(pipe(g_gpipe));
-    fill_pipe(g_gpipe[1]); // the probe's output will block: it stays alive to be looked at
-    struct kid t;
-    kid_start(&t, kid_exec_probe);
-    close(g_gpipe[1]);
-    int mem = POPEN(t.pid, "mem", O_RDONLY);
-    int regs = POPEN(t.pid, "regs/int", O_RDONLY);
-    kid_send(&t, 1);
-    for (int i = 0; strcmp(status_field(t.pid, "Name"), "setuid-probe") != 0; i++) {
-      CHECK(i < 300);
-      sleep_ms(10);
-    }
-    CHECK(wait_state(t.pid, "S")); // blocked writing its output
-    expect_no_look(t.pid, EACCES);
-    char b[216];
-    EXPECT_ERR(mem_pread(mem, b, 8, (uint64_t)&g_counter), ESRCH);
-    EXPECT_ERR(pread(regs, b, 216, 0), ESRCH);
-    CHECK_EQ(write(tp[1], &t.pid, sizeof t.pid), sizeof t.pid);
-    char c;
-    CHECK_EQ(read(done[0], &c, 1), 1);
-    const char *out = drain(g_gpipe[0]);
-    if (!strstr(out, "ruid=1000 euid=0"))
-      fail_at(__LINE__, "untraced set-user-ID exec printed '%s', want ruid=1000 euid=0", out);
-    EXPECT_EXIT(wait_st(t.pid), 0);
+    setuid_exec_as_1000(tp[1], done[0]);
     _exit(0);
   }
   long tpid;
@@ -3168,11 +3180,7 @@ static void t_perm_traced_setuid_exec(void) {
     close(g_gpipe[1]);
     int tfd = TRACE(t.pid, 0);
     kid_send(&t, 1);
-    for (int i = 0; strcmp(status_field(t.pid, "Name"), "setuid-probe") != 0; i++) {
-      CHECK(i < 300);
-      sleep_ms(10);
-    }
-    CHECK(wait_state(t.pid, "S"));
+    wait_probe_blocked(t.pid);
     expect_look(t.pid);
     const char *out = drain(g_gpipe[0]);
     if (!strstr(out, "ruid=1000 euid=1000"))
@@ -3207,11 +3215,7 @@ static int race_once(int round) {
   int mem = open(ppath(t, "mem"), O_RDONLY);
   int tfd = open(ppath(t, "trace"), O_RDWR);
   int terr = errno;
-  for (int i = 0; strcmp(status_field(t, "Name"), "setuid-probe") != 0; i++) {
-    CHECK(i < 300);
-    sleep_ms(5);
-  }
-  CHECK(wait_state(t, "S")); // blocked writing its output
+  wait_probe_blocked(t);
   char b[8];
   bool mem_live = mem >= 0 && mem_pread(mem, b, 8, (uint64_t)&g_counter) >= 0;
   const char *text = drain(out[0]);
@@ -3263,47 +3267,63 @@ static void garbage(unsigned char *b, size_t n) {
     b[i] = rnd();
 }
 
-// Garbage of every size to every writable file: each write fails with an errno, and the
-// target is unaffected (same registers, still stopped, then runs on normally).
+// A target's whole register state, to show that refused writes changed nothing.
+struct snapshot {
+  regs_t r;
+  fpregs_t f;
+  uint64_t d[6];
+};
+
+static void snapshot(long pid, struct snapshot *s) {
+  memset(s, 0, sizeof *s); // (padding, for memcmp)
+  regs_get(pid, &s->r);
+  fpu_get(pid, &s->f);
+  dbg_get(pid, s->d);
+}
+
+// Garbage of every size 1..299 and some large ones, except the one valid size: every
+// write is refused with an errno. (mem: at offset 0, an unmapped address.)
+static void garbage_every_size(int fd, const char *file, size_t valid) {
+  static unsigned char buf[70000];
+  static const size_t big[] = {511, 512, 513, 1024, 4095, 4096, 4097, 16384, 65536, 70000};
+  for (size_t n = 1; n < 300 + sizeof big / sizeof big[0]; n++) {
+    size_t len = n < 300 ? n : big[n - 300];
+    if (len == valid)
+      continue;
+    garbage(buf, len);
+    if (len == 512)
+      memset(buf + 24, 0xff, 4); // mxcsr: surely outside the mask
+    if (len == 8)
+      buf[7] |= 0x80; // trace flags: an unknown bit
+    ctx("[%s: %zu bytes]", file, len);
+    errno = 0;
+    long r = write(fd, buf, len);
+    if (r != -1 || errno == 0)
+      fail_at(__LINE__, "write gave %ld, want an error", r);
+  }
+  ctx("%s", "");
+}
+
+// Garbage to every writable file: each write fails, and the target is unaffected (same
+// registers, still stopped, then runs on normally). The read-only files cannot even be
+// opened for writing.
 static void t_garbage_writes(void) {
   struct kid k;
   kid_start(&k, kid_read_exit);
   int tfd = ATTACH_STOPPED(k.pid);
-  regs_t r0, r1;
-  fpregs_t f0, f1;
-  uint64_t d0[6], d1[6];
-  regs_get(k.pid, &r0);
-  fpu_get(k.pid, &f0);
-  dbg_get(k.pid, d0);
-  static unsigned char buf[70000];
-  static const size_t big[] = {511, 512, 513, 1024, 4095, 4096, 4097, 16384, 65536, 70000};
-  struct {
+  struct snapshot before, after;
+  snapshot(k.pid, &before);
+  static const struct {
     const char *file;
-    int fd;
-    size_t skip; // the one size that is valid (checked elsewhere), 0 for none
-  } f[] = {{"regs/int", -1, 0}, {"regs/float", -1, 0}, {"regs/debug", -1, 0},
-           {"sysfilter", -1, 64}, {"trace", tfd, 0}, {"mem", -1, 0}};
-  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-    if (f[i].fd < 0)
-      f[i].fd = POPEN(k.pid, f[i].file, O_WRONLY);
-    for (size_t n = 1; n < 300 + sizeof big / sizeof big[0]; n++) {
-      size_t len = n < 300 ? n : big[n - 300];
-      if (len == f[i].skip)
-        continue;
-      garbage(buf, len);
-      if (len == 512)
-        memset(buf + 24, 0xff, 4); // mxcsr: surely outside the mask
-      if (len == 8)
-        buf[7] |= 0x80; // trace flags: an unknown bit
-      ctx("[%s: %zu bytes]", f[i].file, len);
-      errno = 0;
-      // mem at offset 0: an unmapped address; the others at 0, their only offset
-      long r = write(f[i].fd, buf, len);
-      if (r != -1 || errno == 0)
-        fail_at(__LINE__, "write gave %ld, want an error", r);
-    }
+    size_t valid; // the one size a write may have (its contents tested elsewhere)
+  } files[] = {{"regs/int", 0}, {"regs/float", 0}, {"regs/debug", 0}, {"sysfilter", 64},
+               {"mem", 0}};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    int fd = POPEN(k.pid, files[i].file, O_WRONLY);
+    garbage_every_size(fd, files[i].file, files[i].valid);
+    close(fd);
   }
-  ctx("%s", "");
+  garbage_every_size(tfd, "trace", 0);
   static const char *const ro[] = {"status", "stat", "cmdline", "maps"};
   for (size_t i = 0; i < sizeof ro / sizeof ro[0]; i++) {
     ctx("[open %s for writing]", ro[i]);
@@ -3312,12 +3332,8 @@ static void t_garbage_writes(void) {
   ctx("[open regs for writing]");
   EXPECT_ERR(open(ppath(k.pid, "regs"), O_WRONLY), EISDIR);
   ctx("%s", "");
-  regs_get(k.pid, &r1);
-  fpu_get(k.pid, &f1);
-  dbg_get(k.pid, d1);
-  CHECK(memcmp(&r0, &r1, sizeof r0) == 0);
-  CHECK(memcmp(&f0, &f1, sizeof f0) == 0);
-  CHECK(memcmp(d0, d1, sizeof d0) == 0);
+  snapshot(k.pid, &after);
+  CHECK(memcmp(&before, &after, sizeof before) == 0);
   EXPECT_STOP(k.pid, "interrupt"); // no write resumed it
   finish_read_exit(&k, tfd, 16);
 }
