@@ -3550,6 +3550,32 @@ static void t_stat_and_status(void) {
   EXPECT_EXIT(wait_st(u), 0);
 }
 
+// A zombie (exited, not yet reaped) is still listed, and a stat or status opened on it
+// then shows state Z (as Linux, for ps): it did not exit "since the handle was opened".
+static void t_zombie_stat(void) {
+  struct kid k;
+  kid_start(&k, kid_read_exit);
+  kid_send(&k, 0);
+  char c, b[512];
+  CHECK_EQ(read(k.res, &c, 1), 0); // exited: it is a zombie when we run again
+  snprintf(b, sizeof b, "%ld", k.pid);
+  CHECK(dir_has("/proc", b));
+  int fd = POPEN(k.pid, "stat", O_RDONLY);
+  errno = 0;
+  long n = read(fd, b, sizeof b - 1);
+  if (n <= 0)
+    fail_at(__LINE__, "stat of a zombie: read gave %ld, errno %d", n, errno);
+  b[n] = 0;
+  close(fd);
+  int pid;
+  char state;
+  CHECK(sscanf(b, "%d (%*[^)]) %c", &pid, &state) == 2);
+  CHECK_EQ(pid, k.pid);
+  CHECK_EQ(state, 'Z');
+  CHECK_EQ(status_field(k.pid, "State")[0], 'Z');
+  EXPECT_EXIT(wait_st(k.pid), 0);
+}
+
 // maps: Linux's format; the text (r-x, with the program's path), an anonymous mapping
 // we make (rw-), and the stack.
 static bool maps_has(uint64_t addr, const char *perms, const char *name) {
@@ -3657,7 +3683,8 @@ static const struct test tests[] = {
     T(garbage_writes), T(trace_bad_flags), T(trace_read_small), T(zero_length_io),
     T(trace_nonblock), T(trace_poll),
     // the tree
-    T(tree_listing), T(self_exe_cmdline), T(stat_and_status), T(maps), T(system_files),
+    T(tree_listing), T(self_exe_cmdline), T(stat_and_status), T(zombie_stat), T(maps),
+    T(system_files),
 };
 #define NTESTS (sizeof tests / sizeof tests[0])
 
