@@ -20,7 +20,7 @@ struct point {
   const char *name;
 };
 
-int counter;                            // watched (watch)
+volatile int counter;                   // watched (watch): each += a store
 volatile int readme = 42;               // read-watched (rwatch)
 struct point origin = {3, 4, "origin"}; // printed as a struct
 int status;                             // the exit status; gdb changes it (set var)
@@ -52,18 +52,12 @@ static void load_xmm(void) {
   xmm_loaded();
 }
 
-// A system call instruction right in this program's own code.
-static long raw_getpid(void) {
-  long r;
-  __asm__ volatile("syscall" : "=a"(r) : "a"(39L) : "rcx", "r11", "memory");
-  return r;
-}
-
 static int checks(void) {
   struct point local = {5, 6, "local"};
   int t = top(1); // MARK: call-top
   load_xmm();
-  long pid = raw_getpid(); // MARK: syscall-line
+  long pid; // getpid, with the syscall instruction in this line (gdb's next steps over it)
+  __asm__ volatile("syscall" : "=a"(pid) : "a"(39L) : "rcx", "r11", "memory"); // MARK: syscall-line
   write(1, "wrote\n", 6);  // MARK: write-line
   int v = seven();         // MARK: call-seven
   printf("v=%d\n", v);     // MARK: after-seven

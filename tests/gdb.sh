@@ -1,0 +1,412 @@
+#!/usr/bin/env bash
+# tests/gdb.sh: the host's real gdb debugs programs in the guest through /bin/gdbserver
+# on the second serial port (tools/vrun --gdb PORT bridges it to a TCP port).
+#
+# Each session boots the guest once: `tools/vrun --gdb PORT -- PROGRAM ARGS` makes the
+# guest run `/bin/gdbserver com2: PROGRAM ARGS`; gdb -batch then runs a list of
+# commands, one -ex each (an error in one does not skip the rest), with "echo ==NAME=="
+# between them so every check looks only at the output of its own commands. The
+# program is user/gdbtarget.c; the lines it stops at carry "MARK:" comments.
+#
+#   checks     break by name and file:line, bt, registers, xmm0, locals, globals, a
+#              struct, finish, next/step over system calls, until, watch, rwatch,
+#              set var, set $rax, a signal and `signal 0`, the exit status
+#   detach     detach lets the program finish
+#   kill       kill ends it
+#   multi      extended-remote: run, detach, attach to the running process, Ctrl-C,
+#              run twice, monitor exit
+#   raw        bad input from a hand-made client: checksums, NAK, oversized and
+#              run-length packets, bad hex, kernel and unmapped addresses
+#   eof        (no gdb) gdbserver on a pipe that closes: it detaches, the program ends
+#
+# Prints "PASS name" / "FAIL name: detail"; the last line is "N passed, N failed".
+set -uo pipefail
+export LC_ALL=C
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo" || exit 1
+passed=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gdbtest.XXXXXX") || exit 1
+vpid=""
+trap '[ -z "$vpid" ] || kill "$vpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" = 0 ]
+  exit
+}
+
+if ! tools/vrun --help 2>/dev/null | grep -q -- '--gdb PORT'; then
+  fail "vrun --gdb missing" "tools/vrun has no --gdb option"
+  finish
+fi
+command -v gdb >/dev/null || { fail "gdb" "no gdb on the host (tools/deps.sh installs it)"; finish; }
+make -s build/user/gdbtarget >/dev/null 2>&1 || { fail "build" "cannot build gdbtarget"; finish; }
+prog=build/user/gdbtarget
+
+# The line number of a "MARK: NAME" comment in gdbtarget.c.
+mark() { grep -n "MARK: $1\$" user/gdbtarget.c | cut -d: -f1; }
+
+# A TCP port nobody listens on.
+free_port() {
+  local p
+  for ((p = 20000 + $$ % 20000; ; p++)); do
+    ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+  done
+}
+
+# boot NAME VRUN-ARGS...: start the guest; wait until gdbserver listens (or vrun ends).
+boot() {
+  local name=$1 i
+  shift
+  port=$(free_port)
+  tools/vrun --timeout 300 --gdb "$port" -- "$@" >"$tmp/$name.log" 2>&1 &
+  vpid=$!
+  for ((i = 0; i < 600; i++)); do
+    grep -q "gdbserver: listening on" "$tmp/$name.log" && return 0
+    kill -0 "$vpid" 2>/dev/null || break
+    sleep 0.1
+  done
+  fail "$name boot" "gdbserver did not start: $(tail -n 3 "$tmp/$name.log" | tr '\n' ' ')"
+  return 1
+}
+
+# halt NAME: wait for the guest to end; its status goes to $tmp/NAME.rc.
+halt() {
+  local rc
+  wait "$vpid"
+  rc=$?
+  vpid=""
+  echo "$rc" >"$tmp/$1.rc"
+}
+
+# gdb_session NAME TARGET-COMMAND: run gdb with the commands on stdin (one a line).
+gdb_session() {
+  local name=$1 target=$2 args=() line
+  while IFS= read -r line; do args+=(-ex "$line"); done
+  timeout 240 gdb -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
+    -ex "$target 127.0.0.1:$port" "${args[@]}" "$prog" >"$tmp/$name.out" 2>&1
+}
+
+# section NAME PART: gdb's output between "==PART==" and the next "==...==" line.
+section() {
+  awk -v s="==$2==" '$0 == s { on = 1; next } /^==[a-z0-9-]+==$/ { on = 0 } on' "$tmp/$1.out"
+}
+
+# expect NAME PART TEST REGEX...: every extended regex matches some line of the part.
+expect() {
+  local name=$1 part=$2 test=$3 re text
+  shift 3
+  text=$(section "$name" "$part")
+  for re in "$@"; do
+    if ! grep -qE -- "$re" <<<"$text"; then
+      fail "$test" "no /$re/ in: $(head -c 400 <<<"$text" | tr '\n' '|')"
+      return
+    fi
+  done
+  pass "$test"
+}
+
+# expect_after NAME PART TEST FIRST NEXT: a line matching NEXT within 3 lines of FIRST.
+expect_after() {
+  if section "$1" "$2" | grep -A3 -E -- "$4" | grep -qE -- "$5"; then
+    pass "$3"
+  else
+    fail "$3" "no /$5/ right after /$4/ in: $(section "$1" "$2" | head -c 400 | tr '\n' '|')"
+  fi
+}
+
+expect_log() { # NAME TEST REGEX: the guest printed it
+  if grep -qE -- "$3" "$tmp/$1.log"; then pass "$2"; else fail "$2" "no /$3/ in the guest's output"; fi
+}
+
+expect_rc() { # NAME TEST STATUS: vrun's (the program's) exit status
+  local rc
+  rc=$(cat "$tmp/$1.rc" 2>/dev/null)
+  if [ "$rc" = "$3" ]; then pass "$2"; else fail "$2" "status ${rc:-none}, want $3"; fi
+}
+
+session_checks() {
+  boot checks /bin/gdbtarget || return
+  gdb_session checks "target remote" <<EOF
+echo ==start==\n
+info registers rip
+break leaf
+break gdbtarget.c:$(mark syscall-line)
+break gdbtarget.c:$(mark the-end)
+echo ==leaf==\n
+continue
+echo ==bt==\n
+bt
+echo ==rip==\n
+info registers rip
+echo ==args==\n
+print a
+print b
+echo ==finish==\n
+finish
+echo ==globals==\n
+print origin
+print counter
+print origin.name
+echo ==xmm==\n
+break xmm_loaded
+continue
+print/x \$xmm0.v4_int32
+echo ==next-syscall==\n
+continue
+next
+print pid
+echo ==step-syscall==\n
+step
+echo ==step-into==\n
+step
+echo ==finish-seven==\n
+finish
+echo ==set-rax==\n
+set \$rax = 99
+next
+print v
+echo ==watch==\n
+watch counter
+continue
+delete \$bpnum
+echo ==until==\n
+until $(mark read-readme)
+print counter
+echo ==rwatch==\n
+rwatch readme
+continue
+delete \$bpnum
+echo ==signal==\n
+continue
+echo ==signal0==\n
+signal 0
+echo ==set-var==\n
+set var status = 42
+continue
+echo ==end==\n
+EOF
+  halt checks
+  local guestpid
+  guestpid=$(sed -n 's/.*created; pid = \([0-9]*\).*/\1/p' "$tmp/checks.log")
+  expect checks start "stopped at the first instruction" '^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <_start>'
+  expect checks leaf "break at a function by name" 'Breakpoint 1, leaf \(a=a@entry=1, b=b@entry=10\)'
+  expect checks bt "bt through three frames" '^#0 +leaf ' '^#1 .* in middle ' '^#2 .* in top ' \
+    '^#3 .* in checks '
+  expect checks rip "info registers rip" '^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <leaf(\+[0-9]+)?>'
+  expect checks args "print arguments" '^\$[0-9]+ = 1$' '^\$[0-9]+ = 10$'
+  expect checks finish "finish with the return value" '^middle \(v=v@entry=1\) at ' \
+    'Value returned is \$[0-9]+ = 22'
+  expect checks globals "print a global struct" '= \{x = 3, y = 4, name = 0x[0-9a-f]+ "origin"\}'
+  expect checks globals "print a global" '^\$[0-9]+ = 0$'
+  expect checks xmm "p \$xmm0 has the program's values" \
+    '= \{0x11111111, 0x22222222, 0x33333333, 0x44444444\}'
+  expect checks next-syscall "break at file:line" "Breakpoint 2, checks \(\) at .*gdbtarget.c:$(mark syscall-line)"
+  expect checks next-syscall "next over a syscall instruction" "^$(mark write-line)[[:space:]].*MARK: write-line"
+  expect checks next-syscall "print a local set by the system call" "^\\\$[0-9]+ = ${guestpid:-unknown}\$"
+  expect checks step-syscall "step over write()" "^$(mark call-seven)[[:space:]].*MARK: call-seven"
+  expect checks step-into "step into a function" 'seven \(\) at .*gdbtarget.c' 'MARK: seven-body'
+  expect checks finish-seven "finish from seven" 'Value returned is \$[0-9]+ = 7'
+  expect checks set-rax "set \$rax takes effect" 'MARK: after-seven' '^\$[0-9]+ = 99$'
+  expect_log checks "the program saw the new rax" '^v=99$'
+  expect checks watch "watch fires" 'Hardware watchpoint [0-9]+: counter' 'Old value = 0' 'New value = 1'
+  expect_after checks watch "watch fires at the right line" 'New value = 1' 'MARK: loop-(body|for)'
+  expect checks until "until LINE" "^$(mark read-readme)[[:space:]].*MARK: read-readme" '^\$[0-9]+ = 6$'
+  expect checks rwatch "rwatch fires" 'Hardware read watchpoint [0-9]+: readme' 'Value = 42'
+  expect_after checks rwatch "rwatch fires at the right line" 'Value = 42' 'MARK: (read-readme|raise)'
+  expect checks signal "a signal stops the program" 'Program received signal SIGUSR1'
+  expect checks signal0 "signal 0 drops it" 'Breakpoint 3, checks .*gdbtarget.c' 'MARK: the-end'
+  expect_log checks "the program never saw the signal" '^survived SIGUSR1$'
+  expect checks set-var "the program exits with what set var wrote" 'exited with code 052'
+  expect_rc checks "gdbserver exits with the program's status" 42
+}
+
+session_detach() {
+  boot detach /bin/gdbtarget exit 7 || return
+  gdb_session detach "target remote" <<EOF
+break main
+hbreak atoi
+echo ==main==\n
+continue
+print argc
+echo ==detach==\n
+detach
+EOF
+  halt detach
+  expect detach main "break at main" 'Breakpoint 1, main ' '^\$1 = 3$'
+  expect detach detach "detach" 'Detaching from program|detached'
+  expect_rc detach "the detached program finishes (no int3 left behind)" 7
+}
+
+session_kill() {
+  boot kill /bin/gdbtarget || return
+  gdb_session kill "target remote" <<EOF
+hbreak middle
+break leaf
+echo ==hbreak==\n
+continue
+echo ==leaf==\n
+continue
+echo ==kill==\n
+kill
+EOF
+  halt kill
+  expect kill hbreak "hardware breakpoint" 'Breakpoint 1, middle \(v=v@entry=1\)'
+  expect kill leaf "continue from a hardware breakpoint" 'Breakpoint 2, leaf '
+  expect kill kill "kill" 'killed'
+  if grep -q "gdbtarget done" "$tmp/kill.log"; then
+    fail "the killed program did not go on" "it printed its last line"
+  else
+    pass "the killed program did not go on"
+  fi
+  expect_rc kill "killed by SIGKILL" 137
+}
+
+session_multi() {
+  boot multi --multi || return
+  gdb_session multi "target extended-remote" <<'EOF'
+set remote exec-file /bin/gdbtarget
+break spinning
+echo ==run==\n
+run spin
+set $p = mypid
+delete
+echo ==detach==\n
+detach
+echo ==attach==\n
+eval "attach %d", $p
+bt
+print spin_go
+echo ==interrupt==\n
+shell (sleep 3; kill -INT $PPID) &
+continue
+echo ==release==\n
+set var spin_go = 1
+detach
+echo ==run3==\n
+run exit 3
+echo ==run4==\n
+run exit 4
+echo ==exit==\n
+monitor exit
+EOF
+  halt multi
+  expect multi run "extended-remote run" 'Breakpoint 1, spinning \(\)'
+  expect multi detach "detach, the program running on" 'detached'
+  expect multi attach "attach to the running process" 'clock_nanosleep|nanosleep' '^\$[0-9]+ = 0$'
+  expect multi interrupt "Ctrl-C interrupts it" 'Program received signal SIGINT'
+  expect_log multi "detached after the interrupt, it ends normally" '^spin released$'
+  expect multi run3 "run" 'exited with code 03'
+  expect multi run4 "run again in the same session" 'exited with code 04'
+  expect_rc multi "monitor exit ends gdbserver" 0
+}
+
+# ---- the raw client: bash speaking the protocol over /dev/tcp ----
+csum() {
+  local s=$1 sum=0 i c
+  for ((i = 0; i < ${#s}; i++)); do
+    printf -v c '%d' "'${s:i:1}"
+    sum=$(((sum + c) % 256))
+  done
+  printf '%02x' "$sum"
+}
+
+# Read one reply: the acknowledgements before it go to $acks, its data to $data.
+get() {
+  local ch
+  acks="" data=""
+  while IFS= read -r -d '' -n 1 -t 20 -u 3 ch; do
+    [ "$ch" = '$' ] && break
+    acks+=$ch
+  done || { data="(timeout)"; return 1; }
+  while IFS= read -r -d '' -n 1 -t 20 -u 3 ch && [ "$ch" != '#' ]; do data+=$ch; done
+  read -r -d '' -n 2 -t 20 -u 3 ch
+}
+
+send() { printf '$%s#%s' "$1" "$(csum "$1")" >&3; }
+
+# ask TEST PACKET REGEX: send a good packet; the whole reply must match.
+ask() {
+  send "$2"
+  get
+  printf '+' >&3
+  if [ "$acks" = "+" ] && [[ $data =~ ^($3)$ ]]; then pass "$1"; else
+    fail "$1" "acks '$acks' reply '${data:0:80}', want /$3/"
+  fi
+}
+
+session_raw() {
+  boot raw /bin/gdbtarget exit 5 || return
+  if ! exec 3<>"/dev/tcp/127.0.0.1/$port"; then
+    fail "raw connect" "cannot connect"
+    halt raw
+    return
+  fi
+  ask "raw: qSupported" "qSupported:swbreak+" '.*PacketSize=1000.*qXfer:features:read\+.*'
+  printf '$g#00$?#3f' >&3 # a bad checksum, then a good packet
+  get
+  printf '+' >&3
+  if [ "$acks" = "-+" ] && [[ $data == T05* ]]; then pass "raw: a bad checksum is NAKed"; else
+    fail "raw: a bad checksum is NAKed" "acks '$acks' reply '$data'"
+  fi
+  send '?' # NAK the reply: it comes again
+  get
+  local first=$data
+  printf '%s' '-' >&3
+  get
+  printf '+' >&3
+  if [[ $first == T05* ]] && [ "$acks" = "" ] && [ "$data" = "$first" ]; then
+    pass "raw: a NAKed reply is sent again"
+  else
+    fail "raw: a NAKed reply is sent again" "'$first' then '$acks' '$data'"
+  fi
+  ask "raw: run-length packet" 'm40* 0,4' '7f454c46'
+  ask "raw: bad run-length code" '*!m400000,4' 'E..'
+  local big
+  big=$(printf 'm%05000d' 0)
+  ask "raw: oversized packet" "$big" 'E..'
+  ask "raw: bad hex" 'mzz,4' 'E..'
+  ask "raw: bad hex in M" 'M400000,2:zz00' 'E..'
+  ask "raw: length disagrees with the data" 'M400000,4:00' 'E..'
+  ask "raw: read kernel memory" 'mffff800000000000,8' 'E..'
+  ask "raw: read unmapped memory" 'm0,8' 'E..'
+  ask "raw: breakpoint on unmapped memory" 'Z0,0,1' 'E..'
+  ask "raw: breakpoint in the kernel half" 'Z0,ffffffff80000000,1' 'E..'
+  ask "raw: hardware breakpoint in the kernel half" 'Z1,ffff800000000000,1' 'E..'
+  ask "raw: watchpoint on an unaligned range" 'Z2,400001,6' 'OK'
+  ask "raw: removing it" 'z2,400001,6' 'OK'
+  ask "raw: too many watchpoints" 'Z2,400000,40' 'E..'
+  ask "raw: register out of range" 'p999' 'E..'
+  ask "raw: bad cs refused by the kernel" "P12=$(printf '%08x' 0)" 'E..'
+  ask "raw: target description" 'qXfer:features:read:target.xml:0,40' 'm<\?xml.*'
+  ask "raw: unknown packet" 'qNoSuchThing' ''
+  ask "raw: still serving after the errors" 'qAttached' '0'
+  ask "raw: detach" 'D' 'OK'
+  exec 3>&-
+  halt raw
+  expect_rc raw "raw: the program ran on after detach" 5
+}
+
+# gdbserver on a pipe: when the pipe closes mid-session, it detaches.
+session_eof() {
+  local out=$tmp/eof.log
+  tools/vrun --timeout 120 -- /bin/sh -c \
+    "(printf '+\$?#3f'; sleep 1) | /bin/gdbserver - /bin/gdbtarget exit 9 >/tmp/o; echo rc=\$?; cat /tmp/o; echo" \
+    >"$out" 2>&1
+  if grep -q 'rc=9' "$out" && grep -q 'detached' "$out"; then
+    pass "EOF on COMM: detach, the program ends"
+  else
+    fail "EOF on COMM: detach, the program ends" "$(tail -n 5 "$out" | tr '\n' '|')"
+  fi
+}
+
+session_checks
+session_detach
+session_kill
+session_multi
+session_raw
+session_eof
+finish
