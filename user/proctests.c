@@ -1404,6 +1404,48 @@ static void t_syscall_change_number(void) {
   EXPECT_EXIT(wait_st(k.pid), 0);
 }
 
+// The arguments at syscall entry and the result at syscall exit are the registers: a
+// changed rsi/rdx is what the call uses, a changed rax is what the program gets.
+static const char g_other[] = "other";
+static void kid_write_getpid(void) {
+  if (kid_get() < 0)
+    _exit(99);
+  long w = syscall(SYS_write, g_kres, "x", 1);
+  long r = syscall(SYS_getpid);
+  _exit(w == 5 && r == 4242 ? 0 : 1);
+}
+
+static void t_syscall_change_args_and_result(void) {
+  struct kid k;
+  kid_start(&k, kid_write_getpid);
+  int tfd = TRACE(k.pid, 0);
+  uint64_t both = PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL;
+  TSET(tfd, both);
+  kid_send(&k, 1);
+  EV_SYSCALL(tfd, both, PROC_STOP_PRE_SYSCALL, SYS_write);
+  regs_t r;
+  regs_get(k.pid, &r);
+  r.rsi = (uint64_t)g_other, r.rdx = 5;
+  CHECK_EQ(regs_put(k.pid, &r), sizeof r);
+  TSET(tfd, both);
+  struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
+  CHECK_EQ(ev.b, 5);
+  char b[5];
+  kid_recv(&k, b, 5);
+  CHECK(memcmp(b, "other", 5) == 0);
+  TSET(tfd, both);
+  EV_EXPECT(tfd, PROC_STOP_PRE_SYSCALL);
+  TSET(tfd, both);
+  ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
+  CHECK_EQ(ev.a, SYS_getpid);
+  regs_get(k.pid, &r);
+  r.rax = 4242;
+  CHECK_EQ(regs_put(k.pid, &r), sizeof r);
+  TSET(tfd, 0);
+  EXPECT_EXITED(tfd, 0);
+  EXPECT_EXIT(wait_st(k.pid), 0);
+}
+
 // Numbers outside the table, written by the tracer, give ENOSYS: never an index past
 // the end of the table (CVE-2007-4573, CVE-2010-3301).
 static void kid_many_getpid(void) {
@@ -2943,6 +2985,55 @@ static void t_mem_edges(void) {
   finish_read_exit(&k, tfd, 0);
 }
 
+// Large transfers (past the kernel's bounce buffer) in one call, whole and running into
+// the hole after a mapping.
+#define BIG_PAGES 16
+static unsigned char *g_big; // BIG_PAGES mapped pages, then an unmapped one
+
+// On command: report a checksum of the big mapping.
+static uint64_t checksum(const unsigned char *p, size_t n) {
+  uint64_t h = 1469598103934665603UL;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ p[i]) * 1099511628211UL;
+  return h;
+}
+static void kid_big(void) {
+  if (kid_get() < 0)
+    _exit(99);
+  uint64_t h = checksum(g_big, BIG_PAGES * PAGE);
+  kid_put(&h, sizeof h);
+  _exit(0);
+}
+
+static void t_mem_large(void) {
+  size_t size = BIG_PAGES * PAGE;
+  g_big = mmap(NULL, size + PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(g_big != MAP_FAILED);
+  OK(munmap(g_big + size, PAGE));
+  pattern(g_big, size, 5);
+  struct kid k;
+  kid_start(&k, kid_big);
+  int tfd = ATTACH_STOPPED(k.pid);
+  int mem = POPEN(k.pid, "mem", O_RDWR);
+  static unsigned char buf[BIG_PAGES * PAGE + 8192];
+  CHECK_EQ(mem_pread(mem, buf, size, (uint64_t)g_big), size);
+  CHECK(memcmp(buf, g_big, size) == 0);
+  CHECK_EQ(mem_pread(mem, buf, 40000, (uint64_t)g_big + size - 20001), 20001);
+  CHECK(memcmp(buf, g_big + size - 20001, 20001) == 0);
+  pattern(buf, size, 6);
+  CHECK_EQ(mem_pwrite(mem, buf + 3, size - 3 + 5000, (uint64_t)g_big + 3), size - 3);
+  unsigned char want[BIG_PAGES * PAGE];
+  memcpy(want, g_big, 3);
+  memcpy(want + 3, buf + 3, size - 3);
+  TSET(tfd, 0);
+  kid_send(&k, 1);
+  uint64_t h;
+  kid_recv(&k, &h, sizeof h);
+  CHECK_EQ(h, checksum(want, size));
+  EXPECT_EXITED(tfd, 0);
+  EXPECT_EXIT(wait_st(k.pid), 0);
+}
+
 // Writing read-only text (and rodata) changes only the target's copy: not ours, not a
 // sibling's, not a freshly started process's, not the file's (FreeBSD SA-13:06, Dirty
 // COW).
@@ -3657,7 +3748,7 @@ static const struct test tests[] = {
     T(event_queue_full), T(event_queue_full_close),
     // system calls
     T(syscall_args_and_result), T(syscall_skip), T(syscall_change_number),
-    T(syscall_bad_number), T(sysfilter), T(sysfilter_not_tracer), T(rearm_while_running),
+    T(syscall_change_args_and_result), T(syscall_bad_number), T(sysfilter), T(sysfilter_not_tracer), T(rearm_while_running),
     T(write_keeps_queued_events),
     // steps, breakpoints, signals
     T(step_exact), T(step_close_midstep), T(step_into_handler), T(step_over_fork),
@@ -3675,7 +3766,7 @@ static const struct test tests[] = {
     T(debug_refused), T(debug_watch_write), T(debug_watch_sigtrap),
     T(debug_exec_breakpoint), T(debug_fork_exec), T(debug_movss),
     // memory
-    T(mem_unaligned), T(mem_edges), T(mem_text_private),
+    T(mem_unaligned), T(mem_edges), T(mem_large), T(mem_text_private),
     // permissions
     T(perm_other_processes), T(perm_setuid_exec), T(perm_traced_setuid_exec),
     T(perm_attach_races_setuid_exec),
