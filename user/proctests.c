@@ -1186,9 +1186,8 @@ static void queue_full(bool close_it) {
   int tfd = TRACE(k.pid, 0);
   TSET(tfd, PROC_EVENT_CLONE);
   kid_send(&k, 1);
-  sleep_ms(100); // time to fill the queue
-  CHECK(!readable(k.res, 0)); // the kid waits for room: it has not finished forking
-  CHECK_EQ(status_field(k.pid, "State")[0], 'S');
+  CHECK(wait_state(k.pid, "S")); // forking does not sleep: this is the wait for room
+  CHECK(!readable(k.res, 0));    // it has not finished forking
   if (close_it) {
     close(tfd);
   } else {
@@ -1720,11 +1719,18 @@ static void t_step_into_handler(void) {
   kid_start(&k, kid_spin_probe);
   char c;
   kid_recv(&k, &c, 1);
-  sleep_ms(10); // into the loop
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = -1;
   regs_t r;
-  regs_get(k.pid, &r);
-  CHECK(r.rip >= (uint64_t)spin_probe && r.rip < (uint64_t)spin_end);
+  for (int tries = 0; tries < 100; tries++) { // stop it inside the loop
+    tfd = ATTACH_STOPPED(k.pid);
+    regs_get(k.pid, &r);
+    if (r.rip >= (uint64_t)spin_probe && r.rip < (uint64_t)spin_end)
+      break;
+    close(tfd); // released: try again a little later
+    tfd = -1;
+    sleep_ms(5);
+  }
+  CHECK(tfd >= 0);
   OK(kill(k.pid, SIGUSR1));
   struct proc_event ev = {0};
   int steps = 0;
