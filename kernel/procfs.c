@@ -62,9 +62,16 @@ static bool holds_session(const struct proc *me, const struct trace *t) {
 }
 
 // ---- finding the target ----
+// The process a handle was opened on, if it still runs the same program.
 static struct proc *target(const struct handle *h) {
   struct proc *p = proc_find(h->pid);
   return p && p->gen == h->gen && p->state != P_ZOMBIE ? p : NULL;
+}
+
+// The same, but a zombie will do: its status, stat and cmdline still read (ps shows Z).
+static struct proc *target_or_zombie(const struct handle *h) {
+  struct proc *p = proc_find(h->pid);
+  return p && p->gen == h->gen ? p : NULL;
 }
 
 static bool is_ancestor_or_self(const struct proc *a, const struct proc *p) {
@@ -298,7 +305,7 @@ static int gen_system(enum qid id, char *b, size_t n) {
 
 // Make the text of a text file (at offset 0, so a reader sees one consistent snapshot).
 static int make_text(struct handle *h) {
-  struct proc *p = h->pid ? target(h) : NULL;
+  struct proc *p = h->pid ? target_or_zombie(h) : NULL;
   if (h->pid && !p)
     return -ESRCH;
   if (!h->text && !(h->text = kmalloc(TEXT_MAX)))

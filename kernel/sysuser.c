@@ -214,7 +214,9 @@ long sys_sendfile(struct trapframe *tf) {
       break;
     }
     out->off += w, pos += w, done += w;
-    if (w < r)
+    // A short transfer, or input from a stream (tty, pipe): return what moved rather
+    // than block again, so an end-of-file typed at a terminal is not swallowed.
+    if (w < r || !in->scheme->seek || (size_t)r < MIN(n - done + r, PAGE_SIZE))
       break;
   }
   kfree(buf);
