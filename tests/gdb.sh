@@ -290,6 +290,12 @@ echo ==run3==\n
 run exit 3
 echo ==run4==\n
 run exit 4
+echo ==noint==\n
+shell (sleep 4; kill -INT $PPID) &
+run spin noint
+set var spin_go = 1
+echo ==noint-end==\n
+continue
 echo ==exit==\n
 monitor exit
 EOF
@@ -301,6 +307,8 @@ EOF
   expect_log multi "detached after the interrupt, it ends normally" '^spin released$'
   expect multi run3 "run" 'exited with code 03'
   expect multi run4 "run again in the same session" 'exited with code 04'
+  expect multi noint "Ctrl-C stops a program that ignores SIGINT" 'Program received signal SIGINT'
+  expect multi noint-end "and the stop did not stay behind" 'exited normally'
   expect_rc multi "monitor exit ends gdbserver" 0
 }
 
@@ -384,10 +392,40 @@ session_raw() {
   ask "raw: target description" 'qXfer:features:read:target.xml:0,40' 'm<\?xml.*'
   ask "raw: unknown packet" 'qNoSuchThing' ''
   ask "raw: still serving after the errors" 'qAttached' '0'
-  ask "raw: detach" 'D' 'OK'
+  raw_breakpoints
   exec 3>&-
   halt raw
-  expect_rc raw "raw: the program ran on after detach" 5
+  expect_rc raw "raw: gdbserver exits with the program's status" 5
+}
+
+# rip from a 'p10' reply: 16 hex digits, little-endian.
+le64() {
+  local h=$1 out="" i
+  for ((i = 14; i >= 0; i -= 2)); do out+=${h:i:2}; done
+  printf '%x' "$((16#$out))"
+}
+
+# Our own breakpoints: hidden from memory reads, stepped over when resuming on one.
+raw_breakpoints() {
+  local rip byte rip2
+  send p10 && get && printf '+' >&3
+  rip=$(le64 "$data")
+  send "m$rip,1" && get && printf '+' >&3
+  byte=$data
+  ask "raw: breakpoint at rip" "Z0,$rip,1" 'OK'
+  ask "raw: memory reads do not show it" "m$rip,1" "$byte"
+  ask "raw: a step from it" 's' 'T05thread:[0-9a-f]+;'
+  send p10 && get && printf '+' >&3
+  rip2=$(le64 "$data")
+  if [ "$rip2" != "$rip" ]; then pass "raw: the step moved past it"; else
+    fail "raw: the step moved past it" "rip is still $rip"
+  fi
+  ask "raw: range step" "vCont;r$rip2,$(printf '%x' $((16#$rip2 + 1)))" 'T05thread:[0-9a-f]+;'
+  ask "raw: breakpoint removed" "z0,$rip,1" 'OK'
+  send p10 && get && printf '+' >&3
+  rip=$(le64 "$data")
+  ask "raw: breakpoint at the new rip" "Z0,$rip,1" 'OK'
+  ask "raw: continue from it runs to the end" 'c' 'W05'
 }
 
 # gdbserver on a pipe: when the pipe closes mid-session, it detaches.

@@ -637,18 +637,34 @@ static void note_stop(void) {
   snprintf(S.stop_text, sizeof S.stop_text, "T%02xthread:%x;%s", sig, T.pid, why);
 }
 
+// One single step. The kernel ends a step asked for at an exec stop (execve's exit)
+// at once, before any instruction ran (trace_syscall_exit sees its own step pending):
+// there a second step does the real one.
+static int step_once(int sig) {
+  bool at_exec = T.stop.cause == PROC_STOP_EXEC;
+  uint64_t pc = regs_get() == 0 ? T.regs.rip : 0;
+  resume(true, sig);
+  int r = next_stop();
+  if (r == 0 && at_exec && T.stop.cause == PROC_STOP_SINGLESTEP && T.stop.a == pc) {
+    resume(true, 0);
+    r = next_stop();
+  }
+  return r;
+}
+
 // Resume once. Resuming at one of our int3s would hit it at once: the first
 // instruction is single-stepped with the program's byte back in place.
 static int resume_over(bool step, int sig) {
   struct swbreak *b = regs_get() == 0 ? bp_find(T.regs.rip) : NULL;
+  if (!b && step)
+    return step_once(sig);
   if (!b) {
-    resume(step, sig);
+    resume(false, sig);
     return next_stop();
   }
   uint8_t cc = 0xcc;
   pwrite(T.memfd, &b->saved, 1, (off_t)b->addr);
-  resume(true, sig);
-  int r = next_stop();
+  int r = step_once(sig);
   if (r == 0 && T.stop.cause != PROC_EVENT_EXITED)
     pwrite(T.memfd, &cc, 1, (off_t)b->addr);
   if (r < 0 || step || T.stop.cause != PROC_STOP_SINGLESTEP)

@@ -5,7 +5,8 @@
 //
 //   gdbtarget            the checks: calls three deep, xmm0, system calls, a loop,
 //                        a global that is read, SIGUSR1; exits with `status`
-//   gdbtarget spin       print the PID, then wait until gdb sets spin_go
+//   gdbtarget spin [noint]  print the PID, then wait until gdb sets spin_go (noint:
+//                        with SIGINT ignored, so gdbserver must stop it another way)
 //   gdbtarget exit N     exit with status N at once
 #include <signal.h>
 #include <stdint.h>
@@ -86,8 +87,11 @@ static int spin(void) {
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0); // so a killed run shows exactly what it printed
-  if (argc > 1 && strcmp(argv[1], "spin") == 0)
+  if (argc > 1 && strcmp(argv[1], "spin") == 0) {
+    if (argc > 2 && strcmp(argv[2], "noint") == 0)
+      signal(SIGINT, SIG_IGN);
     return spin();
+  }
   if (argc > 2 && strcmp(argv[1], "exit") == 0)
     return atoi(argv[2]);
   int r = checks();
