@@ -47,6 +47,7 @@ struct handle {
   char *text;    // text files: the contents, made at offset 0
   size_t textlen;
   struct trace *trace; // Q_TRACE: the session
+  bool zombie;   // the target had exited when the handle was opened
 };
 
 
@@ -68,10 +69,13 @@ static struct proc *target(const struct handle *h) {
   return p && p->gen == h->gen && p->state != P_ZOMBIE ? p : NULL;
 }
 
-// The same, but a zombie will do: its status, stat and cmdline still read (ps shows Z).
+// For text files of a handle opened on a zombie, the zombie will do: its status, stat
+// and cmdline still read (ps shows Z). A handle opened while it ran is dead (ESRCH).
 static struct proc *target_or_zombie(const struct handle *h) {
   struct proc *p = proc_find(h->pid);
-  return p && p->gen == h->gen ? p : NULL;
+  if (p && p->gen == h->gen && p->state == P_ZOMBIE)
+    return h->zombie ? p : NULL;
+  return target(h);
 }
 
 static bool is_ancestor_or_self(const struct proc *a, const struct proc *p) {
@@ -178,7 +182,8 @@ static int proc_open(struct file *f, const char *rest, int flags, int mode) {
   struct handle *h = kmalloc(sizeof *h);
   if (!h)
     return -ENOMEM;
-  *h = (struct handle){.id = id, .pid = pid, .gen = t ? t->gen : 0};
+  *h = (struct handle){.id = id, .pid = pid, .gen = t ? t->gen : 0,
+                       .zombie = t && t->state == P_ZOMBIE};
   f->priv = h;
   if (id == Q_TRACE && (r = trace_attach(t, flags, &h->trace)) < 0) {
     kfree(h);

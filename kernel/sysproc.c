@@ -28,8 +28,9 @@ long sys_sched_yield(struct trapframe *tf) {
 #define CLONE_PARENT_SETTID 0x00100000
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID 0x01000000
-// Threads and shared tables are not supported. CLONE_VM comes only with CLONE_VFORK:
-// the child borrows the parent's address space while the parent waits.
+// Threads (CLONE_THREAD) and shared descriptor or signal tables are not supported.
+// CLONE_VM gives a process that shares the parent's address space (counted references
+// in struct vm); with CLONE_VFORK the parent waits until the child execs or exits.
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
                          CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
 
@@ -76,8 +77,6 @@ static struct proc *fork_proc(struct proc *p, bool share_vm) {
 static long do_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid) {
   if (flags & ~CLONE_SUPPORTED)
     return -EINVAL;
-  if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
-    return -EINVAL; // a thread: not supported
   struct proc *p = myproc(), *c = fork_proc(p, flags & CLONE_VM);
   if (!c)
     return -EAGAIN;
