@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tools/runtests.sh HOSTTEST...: run every test program and add up the results.
 #
-# Runs, in order: each host test binary given; the in-guest suite
-# (tools/vrun --timeout 600 -- /bin/usertests); each executable tests/*.sh.
+# Runs, in order: each host test binary given; the in-guest suites (the table below),
+# each in a fresh guest with 32 MiB of RAM (so every run also proves the suites fit in
+# 32 MiB); each executable tests/*.sh on the host.
 # Every program prints "PASS name" / "FAIL name: detail" lines and ends with
 # "N passed, N failed". Its last such line is its count; a program that exits non-zero
 # without one, exits 0 without one, or exits non-zero while reporting 0 failed, counts
@@ -45,10 +46,23 @@ run_one() {
   fi
 }
 
+# The in-guest suites: a name and the command the guest runs.
+guest_suites=(
+  "usertests|/bin/usertests"
+  "posixtests|/bin/posixtests"
+  "fstests|/bin/fstests"
+  "proctests|/bin/proctests"
+  "shell.sh|/bin/sh /tests/shell.sh"
+)
+
 for t in "$@"; do
   run_one "$(basename -- "$t")" "$t"
 done
-run_one usertests tools/vrun --timeout 600 -- /bin/usertests
+for s in "${guest_suites[@]}"; do
+  name=${s%%|*}
+  read -r -a cmd <<<"${s#*|}"
+  run_one "$name" tools/vrun --memory 32 --timeout 600 -- "${cmd[@]}"
+done
 for t in tests/*.sh; do
   [ -f "$t" ] && [ -x "$t" ] || continue
   run_one "$t" "$t"
