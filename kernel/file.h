@@ -104,7 +104,7 @@ bool file_readable(const struct file *f);
 bool file_writable(const struct file *f);
 
 extern const struct scheme ramfs_scheme, null_scheme, zero_scheme, debug_scheme, proc_scheme,
-    com2_scheme;
+    com2_scheme, ctty_scheme;
 long procfs_readlink(const char *rest, char *buf, size_t n);
 int vfs_reopen(struct file *f, const char *path, int flags);
 

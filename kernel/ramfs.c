@@ -951,7 +951,7 @@ void ramfs_init(const void *archive, size_t size) {
   add_device("dev/null", "null");
   add_device("dev/zero", "zero");
   add_device("dev/console", "debug");
-  add_device("dev/tty", "debug");
+  add_device("dev/tty", "tty");
   add_device("dev/ttyS1", "com2");
   if (!lookup(&root, "tmp", 3))
     mkpath("tmp", 3, S_IFDIR | 01777);

@@ -170,6 +170,51 @@ static int tty_stat(struct file *f, struct stat *st) {
   return 0;
 }
 
+// Is the console the caller's controlling terminal?
+static bool is_ctty(void) { return tty_sid && myproc()->sid == tty_sid; }
+
+static bool session_alive(int sid) {
+  for (int i = 0; i < NPROC; i++)
+    if (proctab[i] && proctab[i]->sid == sid && proctab[i]->state != P_ZOMBIE)
+      return true;
+  return false;
+}
+
+// The controlling-terminal ioctls, with Linux's rules.
+static long ctty_ioctl(uint64_t req, uint64_t arg) {
+  struct proc *me = myproc();
+  int pg;
+  switch (req) {
+  case TIOCGPGRP:
+    return is_ctty() ? copyout(arg, &fg_pgrp, sizeof fg_pgrp) : -ENOTTY;
+  case TIOCSPGRP:
+    if (!is_ctty())
+      return -ENOTTY;
+    if (copyin(&pg, arg, sizeof pg) < 0)
+      return -EFAULT;
+    if (pg <= 0)
+      return -EINVAL;
+    for (int i = 0; i < NPROC; i++) // the group must exist in our session
+      if (proctab[i] && proctab[i]->pgid == pg && proctab[i]->sid == me->sid)
+        return fg_pgrp = pg, 0;
+    return -EPERM;
+  case TIOCSCTTY: // only a session leader; stealing needs root and arg 1
+    if (me->pid != me->sid)
+      return -EPERM;
+    if (tty_sid && tty_sid != me->sid && session_alive(tty_sid) && !(me->euid == 0 && arg == 1))
+      return -EPERM;
+    tty_sid = me->sid;
+    fg_pgrp = me->pgid;
+    return 0;
+  default: // TIOCNOTTY
+    if (!is_ctty())
+      return -ENOTTY;
+    if (me->pid == me->sid)
+      tty_sid = fg_pgrp = 0;
+    return 0;
+  }
+}
+
 static long tty_ioctl(struct file *f, uint64_t req, uint64_t arg) {
   (void)f;
   switch (req) {
@@ -187,24 +232,12 @@ static long tty_ioctl(struct file *f, uint64_t req, uint64_t arg) {
   case TIOCGWINSZ:
     return copyout(arg, &winsize, sizeof winsize);
   case TIOCGPGRP:
-    return copyout(arg, &fg_pgrp, sizeof fg_pgrp);
-  case TIOCSPGRP: {
-    int pg;
-    if (copyin(&pg, arg, sizeof pg) < 0)
-      return -EFAULT;
-    if (pg <= 0)
-      return -EINVAL;
-    fg_pgrp = pg;
-    return 0;
-  }
+  case TIOCSPGRP:
+  case TIOCSCTTY:
+  case TIOCNOTTY:
+    return ctty_ioctl(req, arg);
   case TIOCGSID:
     return tty_sid ? copyout(arg, &tty_sid, sizeof tty_sid) : -ENOTTY;
-  case TIOCSCTTY:
-    tty_sid = myproc()->sid;
-    fg_pgrp = myproc()->pgid;
-    return 0;
-  case TIOCNOTTY:
-    return 0;
   case FIONREAD: {
     int n = r_head - r_tail;
     return copyout(arg, &n, sizeof n);
@@ -229,6 +262,17 @@ const struct scheme debug_scheme = {
     .name = "debug", .open = tty_open, .read = tty_read, .write = tty_write,
     .stat = tty_stat, .ioctl = tty_ioctl, .poll = tty_poll,
 };
+
+// tty: (/dev/tty) is the caller's controlling terminal: here, the console, for a
+// process of the session that owns it, and ENXIO for anyone else (as Linux).
+static int ctty_open(struct file *f, const char *rest, int flags, int mode) {
+  if (!is_ctty())
+    return -ENXIO;
+  f->scheme = &debug_scheme;
+  return tty_open(f, rest, flags, mode);
+}
+
+const struct scheme ctty_scheme = {.name = "tty", .open = ctty_open};
 
 void tty_init(void) {}
 
