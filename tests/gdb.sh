@@ -20,6 +20,7 @@
 #   eof        (no gdb) gdbserver on a pipe that closes: it detaches, the program ends
 #
 # Prints "PASS name" / "FAIL name: detail"; the last line is "N passed, N failed".
+# GDBTEST_KEEP=1 keeps every session's gdb and guest output (the path goes to stderr).
 set -uo pipefail
 export LC_ALL=C
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,7 +29,12 @@ passed=0
 failed=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gdbtest.XXXXXX") || exit 1
 vpid=""
-trap '[ -z "$vpid" ] || kill "$vpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+# GDBTEST_KEEP=1 keeps gdb's and the guest's output of every session in $tmp.
+cleanup() {
+  [ -z "$vpid" ] || kill "$vpid" 2>/dev/null
+  if [ -n "${GDBTEST_KEEP:-}" ]; then echo "outputs kept in $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
 
 pass() { passed=$((passed + 1)); echo "PASS $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
@@ -152,9 +158,14 @@ print origin
 print counter
 print origin.name
 echo ==xmm==\n
-break xmm_loaded
+break regs_loaded
 continue
 print/x \$xmm0.v4_int32
+echo ==x87==\n
+print \$st0
+print \$st1
+info float
+set \$st0 = 2.5
 echo ==next-syscall==\n
 continue
 next
@@ -204,6 +215,10 @@ EOF
   expect checks globals "print a global" '^\$[0-9]+ = 0$'
   expect checks xmm "p \$xmm0 has the program's values" \
     '= \{0x11111111, 0x22222222, 0x33333333, 0x44444444\}'
+  expect checks x87 "x87 registers" '^\$[0-9]+ = 3.14159265358979' '^\$[0-9]+ = 1$' \
+    '^=>R6: Valid +0x4000c90fdaa22168c235' '^  R7: Valid +0x3fff8000000000000000' \
+    '^  R5: Empty ' 'Tag Word: +0x0fff'
+  expect_log checks "set \$st0 takes effect" 'x87=2.5$'
   expect checks next-syscall "break at file:line" "Breakpoint 2, checks \(\) at .*gdbtarget.c:$(mark syscall-line)"
   expect checks next-syscall "next over a syscall instruction" "^$(mark write-line)[[:space:]].*MARK: write-line"
   expect checks next-syscall "print a local set by the system call" "^\\\$[0-9]+ = ${guestpid:-unknown}\$"
@@ -286,6 +301,10 @@ continue
 echo ==release==\n
 set var spin_go = 1
 detach
+echo ==norun==\n
+set remote exec-file /bin/no-such-program
+run
+set remote exec-file /bin/gdbtarget
 echo ==run3==\n
 run exit 3
 echo ==run4==\n
@@ -305,7 +324,8 @@ EOF
   expect multi attach "attach to the running process" 'clock_nanosleep|nanosleep' '^\$[0-9]+ = 0$'
   expect multi interrupt "Ctrl-C interrupts it" 'Program received signal SIGINT'
   expect_log multi "detached after the interrupt, it ends normally" '^spin released$'
-  expect multi run3 "run" 'exited with code 03'
+  expect multi norun "run of a missing program fails" 'failed|[Ee]rror|No such'
+  expect multi run3 "run (after the failed one)" 'exited with code 03'
   expect multi run4 "run again in the same session" 'exited with code 04'
   expect multi noint "Ctrl-C stops a program that ignores SIGINT" 'Program received signal SIGINT'
   expect multi noint-end "and the stop did not stay behind" 'exited normally'
@@ -441,10 +461,28 @@ session_eof() {
   fi
 }
 
+# gdbserver --attach on a pipe: one packet sets spin_go in the spinning program, then
+# the pipe closes; gdbserver detaches and the program, released, ends.
+session_attach_pipe() {
+  local out=$tmp/attach.log addr pkt
+  addr=$(nm "$prog" | awk '$3 == "spin_go" { sub(/^0+/, "", $1); print $1 }')
+  pkt="M$addr,4:01000000"
+  tools/vrun --timeout 120 -- /bin/sh -c \
+    "/bin/gdbtarget spin & sleep 1; (printf '+\$?#3f\$$pkt#$(csum "$pkt")'; sleep 1) | /bin/gdbserver --attach - \$! >/tmp/o; echo rc=\$?; wait; cat /tmp/o; echo" \
+    >"$out" 2>&1
+  if grep -q 'attached to process' "$out" && grep -q '^spin released' "$out" &&
+    grep -q 'rc=0' "$out" && grep -q '\$OK#9a' "$out"; then
+    pass "--attach: memory write, then EOF: detach"
+  else
+    fail "--attach: memory write, then EOF: detach" "$(tail -n 6 "$out" | tr '\n' '|')"
+  fi
+}
+
 session_checks
 session_detach
 session_kill
 session_multi
 session_raw
 session_eof
+session_attach_pipe
 finish

@@ -44,19 +44,23 @@ __attribute__((noinline)) int seven(void) {
   return 7; // MARK: seven-body
 }
 
-// Stopped in here, xmm0 holds what load_xmm put there.
-__attribute__((noinline)) void xmm_loaded(void) { __asm__ volatile(""); }
+// Stopped in here, xmm0 holds what load_regs put there, and the x87 stack pi and 1.
+__attribute__((noinline)) void regs_loaded(void) { __asm__ volatile(""); }
 
-static void load_xmm(void) {
+double x87_top; // st0 after regs_loaded: gdb's `set $st0` shows here
+
+static void load_regs(void) {
   static const uint32_t v[4] = {0x11111111, 0x22222222, 0x33333333, 0x44444444};
   __asm__ volatile("movdqu %0, %%xmm0" ::"m"(v) : "xmm0");
-  xmm_loaded();
+  __asm__ volatile("fld1; fldpi" ::: "memory");
+  regs_loaded();
+  __asm__ volatile("fstpl %0; fstp %%st(0)" : "=m"(x87_top)::"memory");
 }
 
 static int checks(void) {
   struct point local = {5, 6, "local"};
   int t = top(1); // MARK: call-top
-  load_xmm();
+  load_regs();
   long pid; // getpid, with the syscall instruction in this line (gdb's next steps over it)
   __asm__ volatile("syscall" : "=a"(pid) : "a"(39L) : "rcx", "r11", "memory"); // MARK: syscall-line
   write(1, "wrote\n", 6);  // MARK: write-line
@@ -67,7 +71,8 @@ static int checks(void) {
   int got = readme;            // MARK: read-readme
   raise(SIGUSR1);              // MARK: raise
   printf("survived SIGUSR1\n");
-  printf("t=%d pid=%ld local.x=%d got=%d counter=%d\n", t, pid, local.x, got, counter);
+  printf("t=%d pid=%ld local.x=%d got=%d counter=%d x87=%g\n", t, pid, local.x, got, counter,
+         x87_top);
   return status; // MARK: the-end
 }
 
