@@ -18,6 +18,8 @@
 #   raw        bad input from a hand-made client: checksums, NAK, oversized and
 #              run-length packets, bad hex, kernel and unmapped addresses
 #   eof        (no gdb) gdbserver on a pipe that closes: it detaches, the program ends
+#   attach     (no gdb) --attach on a pipe: a memory write, then EOF
+#   reconnect  a gdb killed mid-session, and a new one that takes over
 #
 # Prints "PASS name" / "FAIL name: detail"; the last line is "N passed, N failed".
 # GDBTEST_KEEP=1 keeps every session's gdb and guest output (the path goes to stderr).
@@ -461,6 +463,35 @@ session_eof() {
   fi
 }
 
+# A gdb that dies mid-session (SIGKILL: no detach, no kill); the next one takes over.
+session_reconnect() {
+  boot reconnect /bin/gdbtarget || return
+  local gpid i
+  gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break leaf' -ex continue \
+    -ex 'shell sleep 60' "$prog" >"$tmp/reconnect-first.out" 2>&1 &
+  gpid=$!
+  for ((i = 0; i < 300; i++)); do
+    grep -q 'Breakpoint 1, leaf' "$tmp/reconnect-first.out" && break
+    sleep 0.1
+  done
+  kill -KILL "$gpid"
+  wait "$gpid" 2>/dev/null
+  gdb_session reconnect "target remote" <<EOF
+echo ==where==\n
+bt 1
+echo ==on==\n
+continue
+kill
+EOF
+  halt reconnect
+  if grep -q 'Breakpoint 1, leaf' "$tmp/reconnect-first.out"; then
+    expect reconnect where "a new gdb after one died" '^#0 +leaf '
+    expect reconnect on "and it can go on" 'Program received signal SIGUSR1'
+  else
+    fail "a new gdb after one died" "the first gdb did not stop at leaf"
+  fi
+}
+
 # gdbserver --attach on a pipe: one packet sets spin_go in the spinning program, then
 # the pipe closes; gdbserver detaches and the program, released, ends.
 session_attach_pipe() {
@@ -485,4 +516,5 @@ session_multi
 session_raw
 session_eof
 session_attach_pipe
+session_reconnect
 finish

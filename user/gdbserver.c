@@ -858,6 +858,12 @@ static int h_supported(char *a, size_t n) {
     gdb_write_all(&S.conn, "+", 1);
     S.conn.noack = false;
   }
+  if (T.pid && !T.running) { // breakpoints of a GDB that left without removing them
+    bp_clear(true);
+    memset(T.hw, 0, sizeof T.hw);
+    if (T.dbgfd >= 0)
+      hw_write();
+  }
   return reply("PacketSize=%x;qXfer:features:read+;qXfer:exec-file:read+;swbreak+;"
                "hwbreak+;vContSupported+;QStartNoAckMode+", GDB_PKTMAX);
 }
