@@ -468,7 +468,7 @@ session_reconnect() {
   boot reconnect /bin/gdbtarget || return
   local gpid i
   gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break leaf' -ex continue \
-    -ex 'shell sleep 60' "$prog" >"$tmp/reconnect-first.out" 2>&1 &
+    -ex 'python import time; time.sleep(60)' "$prog" >"$tmp/reconnect-first.out" 2>&1 &
   gpid=$!
   for ((i = 0; i < 300; i++)); do
     grep -q 'Breakpoint 1, leaf' "$tmp/reconnect-first.out" && break
