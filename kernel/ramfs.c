@@ -36,22 +36,24 @@ struct rnode {
   struct timespec_k atime, mtime, ctime;
   // Directories only:
   struct rnode *parent;     // NULL for the root and once removed
-  struct rdirent *ents;     // in increasing cookie order
-  uint64_t next_cookie;     // the readdir offset of the next entry added
+  struct rdirent *ents;     // newest first: in decreasing cookie order
+  uint64_t next_cookie;     // the cookie of the next entry added
 };
 
 struct rdirent {
   struct rdirent *next;
   struct rnode *node;
-  // readdir offset. Never reused within a directory, so a reader resumes at the right
-  // place however entries come and go between its calls.
+  // Where the entry is for readdir: never reused within a directory, so a reader
+  // resumes at the right place however entries come and go between its calls.
   uint64_t cookie;
   size_t len;
   char name[];
 };
 
-// Offsets 0 and 1 of every directory are "." and "..".
-static struct rnode root = {.mode = S_IFDIR | 0755, .nlink = 2, .ino = 1, .next_cookie = 2};
+// Cookies start above the readdir offsets of ".", ".." and "the newest entry" (0..2).
+#define FIRST_COOKIE 3
+static struct rnode root = {.mode = S_IFDIR | 0755, .nlink = 2, .ino = 1,
+                            .next_cookie = FIRST_COOKIE};
 static uint64_t next_ino = 2;
 
 static struct timespec_k now(void) {
@@ -75,7 +77,7 @@ static struct rnode *node_alloc(uint32_t mode, bool rw) {
   struct timespec_k t = now();
   *n = (struct rnode){.mode = mode, .nlink = S_ISDIR(mode) ? 2 : 0, .ino = next_ino++,
                       .rw = rw, .uid = p ? p->euid : 0, .gid = p ? p->egid : 0,
-                      .atime = t, .mtime = t, .ctime = t, .next_cookie = 2};
+                      .atime = t, .mtime = t, .ctime = t, .next_cookie = FIRST_COOKIE};
   return n;
 }
 
@@ -101,14 +103,13 @@ static struct rdirent *ent_new(const char *name, size_t len, struct rnode *n) {
 
 static void dir_changed(struct rnode *dir) { dir->mtime = dir->ctime = now(); }
 
-// Entries are appended so that cookies increase along the list.
-static void ent_append(struct rnode *dir, struct rdirent *e) {
-  struct rdirent **pp = &dir->ents;
-  while (*pp)
-    pp = &(*pp)->next;
-  e->next = NULL;
+// New entries go first, with the highest cookie yet: a reader walking the list from
+// newer to older never meets the entries made after it started, so a program that
+// adds entries as it lists them (cp into the same directory) still comes to an end.
+static void ent_push(struct rnode *dir, struct rdirent *e) {
+  e->next = dir->ents;
   e->cookie = dir->next_cookie++;
-  *pp = e;
+  dir->ents = e;
   dir_changed(dir);
 }
 
@@ -150,7 +151,7 @@ static struct rnode *add_child(struct rnode *dir, const char *name, size_t len, 
     return NULL;
   }
   link_in(dir, n);
-  ent_append(dir, e);
+  ent_push(dir, e);
   return n;
 }
 
@@ -464,7 +465,7 @@ int ramfs_link(struct rnode *n, const char *path, int flags) {
   if (!e)
     return -ENOMEM;
   link_in(l.dir, n);
-  ent_append(l.dir, e);
+  ent_push(l.dir, e);
   return 0;
 }
 
@@ -537,7 +538,7 @@ static int rename_commit(const struct loc *o, const struct loc *t) {
     e->node = n;
     dir_changed(t->dir);
   } else {
-    ent_append(t->dir, e);
+    ent_push(t->dir, e);
   }
   ent_free(o->dir, o->ent);
   link_out(o->dir, n);
@@ -841,11 +842,14 @@ static long ramfs_seek(struct file *f, int64_t off, int whence) {
 
 static int dtype(uint32_t mode) { return (mode & S_IFMT) >> 12; }
 
-// f->off is 0 for ".", 1 for "..", else the cookie of the next entry to return.
+// f->off is 0 for ".", 1 for "..", 2 for the newest entry; past that, the cookie of the
+// entry last returned, so the next is the first older one.
 static long ramfs_readdir(struct file *f, void *buf, size_t len) {
   struct rnode *dir = f->priv;
   if (!S_ISDIR(dir->mode))
     return -ENOTDIR;
+  if (dir != &root && !dir->parent)
+    return -ENOENT; // removed: not even "." is left, as on Linux
   size_t used = 0;
   static const char *const dots[] = {".", ".."};
   for (; f->off < 2; f->off++) { // a removed directory (and the root) is its own ".."
@@ -855,12 +859,12 @@ static long ramfs_readdir(struct file *f, void *buf, size_t len) {
       return used ? (long)used : -EINVAL;
   }
   for (const struct rdirent *e = dir->ents; e; e = e->next) {
-    if (e->cookie < f->off)
+    if (f->off > 2 && e->cookie >= f->off)
       continue;
-    if (dirent_put(buf, len, &used, e->node->ino, e->cookie + 1, dtype(e->node->mode),
-                   e->name, e->len) < 0)
+    if (dirent_put(buf, len, &used, e->node->ino, e->cookie, dtype(e->node->mode), e->name,
+                   e->len) < 0)
       return used ? (long)used : -EINVAL;
-    f->off = e->cookie + 1;
+    f->off = e->cookie;
   }
   return used;
 }
