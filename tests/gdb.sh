@@ -70,6 +70,7 @@ boot() {
   local name=$1 i
   shift
   port=$(free_port)
+  : >"$tmp/$name.log" # (before the first look at it)
   tools/vrun --timeout 300 --gdb "$port" -- "$@" >"$tmp/$name.log" 2>&1 &
   vpid=$!
   for ((i = 0; i < 600; i++)); do
