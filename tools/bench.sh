@@ -153,7 +153,7 @@ awk -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/d
   FILENAME ~ /icount$/ && $1 == "RESULT" { instr[$2] = $4 / $3 }
   FILENAME ~ /wall$/ && $1 == "RESULT" { wall[$2, ++nwall[$2]] = $5 / $3 }
   FILENAME ~ /wall$/ && $1 == "VALUE" && !($2 in value) { value[$2] = $3 }
-  $1 == "NA" { r = $0; sub(/^NA [^ ]* /, "", r); why[$2] = r }
+  $1 == "NA" && !($2 in why) { r = $0; sub(/^NA [^ ]* /, "", r); why[$2] = r } # the first says most
   $1 == "NA-RUN" { r = $0; sub(/^NA-RUN /, "", r); runwhy = r }
   END {
     printf "Vitrine benchmarks: QEMU 7.2 TCG, -cpu qemu64, one CPU, 128 MiB.\n"

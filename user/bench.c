@@ -152,6 +152,9 @@ static int bench_spawn(const char *name, char *const argv[], long n) {
     pid_t pid = fork();
     if (pid == 0) {
       execve(argv[0], argv, environ);
+      printf("NA %s execve of %s failed (spawn %ld of %ld): %s\n", name, argv[0], i + 1, n,
+             strerror(errno));
+      fflush(stdout);
       _exit(127);
     }
     int st;
