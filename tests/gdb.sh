@@ -415,6 +415,12 @@ session_raw() {
   ask "raw: target description" 'qXfer:features:read:target.xml:0,40' 'm<\?xml.*'
   ask "raw: unknown packet" 'qNoSuchThing' ''
   ask "raw: still serving after the errors" 'qAttached' '0'
+  ask "raw: current thread" 'qC' 'QC[0-9a-f]+'
+  ask "raw: exec-file" 'qXfer:exec-file:read::0,100' 'l/bin/gdbtarget'
+  send g && get && printf '+' >&3
+  if [ ${#data} = 1120 ]; then pass "raw: g is 560 bytes"; else fail "raw: g is 560 bytes" "${#data} digits"; fi
+  ask "raw: G writes back what g read" "G$data" 'OK'
+  ask "raw: G of the wrong size" "G${data:0:100}" 'E..'
   raw_breakpoints
   exec 3>&-
   halt raw
