@@ -165,8 +165,9 @@ static int parse_shebang(const uint8_t *data, size_t size, char *interp, char *a
   return interp[0] ? 1 : -ENOEXEC;
 }
 
-static int exec_elf(const char *path, const uint8_t *data, size_t size, char *const *argv,
-                    char *const *envp, uint32_t mode, uint32_t fuid, uint32_t fgid);
+static int exec_elf(const char *path, const uint8_t *data, size_t size, bool stable,
+                    char *const *argv, char *const *envp, uint32_t mode, uint32_t fuid,
+                    uint32_t fgid);
 
 static int exec_script(const char *path, const uint8_t *data, size_t size, char *const *argv,
                        char *const *envp, int depth) {
@@ -195,6 +196,7 @@ static int exec_script(const char *path, const uint8_t *data, size_t size, char 
 }
 
 int execve_depth(const char *path, char *const *argv, char *const *envp, int depth) {
+  bool stable = true;
   const uint8_t *data;
   size_t size;
   uint32_t mode, uid, gid;
@@ -204,11 +206,11 @@ int execve_depth(const char *path, char *const *argv, char *const *envp, int dep
     goto out;
   r = path_clean(myproc()->cwd, path, clean, PATH_MAX_K);
   if (r >= 0)
-    r = ramfs_exec_image(clean, &data, &size, &mode, &uid, &gid, real, PATH_MAX_K);
+    r = ramfs_exec_image(clean, &data, &size, &mode, &uid, &gid, real, PATH_MAX_K, &stable);
   if (r >= 0 && size >= 2 && data[0] == '#' && data[1] == '!')
     r = exec_script(clean, data, size, argv, envp, depth);
   else if (r >= 0)
-    r = exec_elf(real, data, size, argv, envp, mode, uid, gid);
+    r = exec_elf(real, data, size, stable, argv, envp, mode, uid, gid);
 out:
   kfree(real);
   kfree(clean);
@@ -229,8 +231,20 @@ static void set_name(struct proc *p, const char *path) {
   p->name[n] = 0;
 }
 
-static int exec_elf(const char *path, const uint8_t *data, size_t size, char *const *argv,
-                    char *const *envp, uint32_t mode, uint32_t fuid, uint32_t fgid) {
+// A program from a file that may change (in /tmp) is copied, and the address space
+// keeps the copy (its areas fill pages from it on demand; fork shares it).
+static struct blob *image_copy(const uint8_t *data, size_t size) {
+  struct blob *b = kmalloc(sizeof *b + size);
+  if (b) {
+    b->refs = 1;
+    memcpy(b->data, data, size);
+  }
+  return b;
+}
+
+static int exec_elf(const char *path, const uint8_t *data, size_t size, bool stable,
+                    char *const *argv, char *const *envp, uint32_t mode, uint32_t fuid,
+                    uint32_t fgid) {
   struct elf_image img;
   int r = elf_parse(data, size, PIE_BASE, MMAP_TOP, &img);
   if (r < 0)
@@ -238,6 +252,13 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, char *co
   struct proc *p = myproc();
   bool setuid = (mode & 04000) && p->euid != fuid, setgid = (mode & 02000) && p->egid != fgid;
   struct vm *vm = vm_create();
+  if (vm && !stable) {
+    if (!(vm->image = image_copy(data, size))) {
+      vm_free(vm);
+      return -ENOMEM;
+    }
+    data = vm->image->data;
+  }
   struct stackimg s = {.buf = kmalloc(ARG_MAX_K + PAGE_SIZE), .top = STACK_TOP,
                        .sp = STACK_TOP, .size = ARG_MAX_K + PAGE_SIZE};
   char *exe = kstrdup(path);

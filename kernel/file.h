@@ -112,7 +112,7 @@ int vfs_reopen(struct file *f, const char *path, int flags);
 struct rnode;
 int ramfs_resolve(const char *path, bool follow, struct rnode **out);
 int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint32_t *mode,
-                     uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz);
+                     uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz, bool *stable);
 int ramfs_stat_path(const char *path, bool follow, struct stat *st);
 long ramfs_readlink(const char *path, char *buf, size_t n);
 int ramfs_file_path(struct file *f, char *out, size_t n);

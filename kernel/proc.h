@@ -50,8 +50,15 @@ struct vma {
 };
 enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_SHARED };
 
+// Bytes shared by address spaces and freed with the last one (a copied program image).
+struct blob {
+  int refs;
+  uint8_t data[];
+};
+
 struct vm {
   int refs;             // processes using it: 2 while a vfork child borrows it
+  struct blob *image;   // the program's bytes, if copied at exec (VMA_FILE areas use them)
   uint64_t *pml4;       // kernel-virtual; entries 256..511 are the shared kernel half
   struct vma *vmas;
   uint64_t brk_start, brk; // program break: [brk_start, brk) is the heap

@@ -30,7 +30,6 @@ struct rnode {
   uint8_t *data;            // contents (regular file) or target (symlink)
   size_t size, cap;         // cap == 0: data is in the archive, or NULL (not ours to free)
   bool rw;                  // inside /tmp: may change
-  bool pinned;              // data was handed to exec, whose mappings keep pointing at it
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
   struct timespec_k atime, mtime, ctime;
@@ -85,7 +84,7 @@ static struct rnode *node_alloc(uint32_t mode, bool rw) {
 static void node_put(struct rnode *n) {
   if (n->nlink > 0 || n->refs > 0 || n == &root)
     return;
-  if (n->cap && !n->pinned)
+  if (n->cap)
     kfree(n->data);
   kfree(n);
 }
@@ -651,28 +650,26 @@ int ramfs_utimens(struct rnode *n, const struct timespec_k *ts) {
 }
 
 // ---- contents ----
-// Make n's data ours and at least need bytes. Data handed to exec is never written in
-// place or freed: running programs still copy pages from it.
+// Make n's data ours and at least need bytes.
 static int make_private(struct rnode *n, size_t need) {
-  if (n->cap >= need && n->cap && !n->pinned)
+  if (n->cap >= need && n->cap)
     return 0;
   size_t cap = MAX(need, n->cap ? n->cap * 2 : 64);
   uint8_t *d = kmalloc(cap);
   if (!d)
     return -ENOMEM;
   memcpy(d, n->data, MIN(n->size, need));
-  if (n->cap && !n->pinned)
+  if (n->cap)
     kfree(n->data);
   n->data = d;
   n->cap = cap;
-  n->pinned = false;
   return 0;
 }
 
 static int truncate_node(struct rnode *n, uint64_t len) {
   if (len > FILE_MAX)
     return -EFBIG;
-  if (len == 0 && !n->pinned) { // give the memory back rather than keep a big buffer
+  if (len == 0) { // give the memory back rather than keep a big buffer
     if (n->cap)
       kfree(n->data);
     n->data = NULL, n->cap = 0;
@@ -875,10 +872,10 @@ const struct scheme ramfs_scheme = {
 };
 
 // The program file at path, for exec: its bytes, attributes and the resolved path.
-// The bytes stay valid for good: the process's file mappings copy pages from them on
-// demand, so the node's buffer is pinned (never freed or written in place) from now on.
+// *stable: the bytes are the archive's and never change or go away; otherwise (a /tmp
+// file) they are valid only until the file is next changed, and exec copies them.
 int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint32_t *mode,
-                     uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz) {
+                     uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz, bool *stable) {
   struct rnode *n;
   char *buf = kmalloc(PATH_MAX_K);
   int r = buf ? walk(path, buf, true, &n, NULL) : -ENOMEM;
@@ -891,7 +888,7 @@ int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint3
   if (r == 0) {
     memcpy(realpath, buf, strlen(buf) + 1); // walk left the link-free path there
     *data = n->data, *size = n->size, *mode = n->mode, *uid = n->uid, *gid = n->gid;
-    n->pinned = n->cap != 0;
+    *stable = n->cap == 0;
   }
   kfree(buf);
   return r;

@@ -87,6 +87,8 @@ void vm_free(struct vm *vm) {
   if (!vm || --vm->refs > 0)
     return;
   free_level(vm->pml4, 3, 256);
+  if (vm->image && --vm->image->refs == 0)
+    kfree(vm->image);
   page_free(vm->pml4, 1);
   for (struct vma *a = vm->vmas, *next; a; a = next) {
     next = a->next;
@@ -116,6 +118,8 @@ struct vm *vm_clone(const struct vm *src) {
   if (!vm)
     return NULL;
   vm->brk_start = src->brk_start, vm->brk = src->brk, vm->mmap_top = src->mmap_top;
+  if ((vm->image = src->image))
+    vm->image->refs++; // the child's file areas read from the same bytes
   for (struct vma *a = src->vmas; a; a = a->next) {
     struct vma *n = kmalloc(sizeof *n);
     if (!n)
