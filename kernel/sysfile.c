@@ -17,62 +17,47 @@ static void bounce_put(char *buf, char *small) {
     kfree(buf);
 }
 
-static long do_read(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
-  if (!file_readable(f) || !f->scheme->read)
+// Move up to n bytes between the user's buffer and the file, through a bounce buffer.
+static long do_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
+  if (write ? !file_writable(f) || !f->scheme->write : !file_readable(f) || !f->scheme->read)
     return -EBADF;
   if (!user_range_ok(ubuf, n))
     return -EFAULT;
+  if (write && (f->flags & O_APPEND) && f->scheme->seek && off == &f->off)
+    f->scheme->seek(f, 0, 2); // appending writes start at the end, and leave the offset there
   char small[SMALL_IO], *kbuf = bounce_get(n, small);
-  size_t cap = n <= SMALL_IO ? SMALL_IO : BOUNCE;
+  size_t cap = n <= SMALL_IO ? SMALL_IO : BOUNCE, done = 0;
+  long r = 0;
   if (!kbuf)
     return -ENOMEM;
-  size_t done = 0;
-  long r = 0;
   while (done < n) {
     size_t chunk = MIN(n - done, cap);
-    r = f->scheme->read(f, kbuf, chunk, *off);
+    if (write && copyin(kbuf, ubuf + done, chunk) < 0) {
+      r = -EFAULT;
+      break;
+    }
+    r = write ? f->scheme->write(f, kbuf, chunk, *off) : f->scheme->read(f, kbuf, chunk, *off);
     if (r <= 0)
       break;
-    if (copyout(ubuf + done, kbuf, r) < 0) {
+    if (!write && copyout(ubuf + done, kbuf, r) < 0) {
       r = -EFAULT;
       break;
     }
     done += r, *off += r;
-    if ((size_t)r < chunk || !f->scheme->seek)
-      break; // a short read, or a stream: return what we have rather than block again
+    // A short transfer, or a read from a stream: return what we have rather than block.
+    if ((size_t)r < chunk || (!write && !f->scheme->seek))
+      break;
   }
   bounce_put(kbuf, small);
   return done ? (long)done : r;
 }
 
+static long do_read(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
+  return do_io(f, ubuf, n, off, false);
+}
+
 static long do_write(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
-  if (!file_writable(f) || !f->scheme->write)
-    return -EBADF;
-  if (!user_range_ok(ubuf, n))
-    return -EFAULT;
-  if ((f->flags & O_APPEND) && f->scheme->seek && off == &f->off)
-    f->scheme->seek(f, 0, 2); // appending writes start at the end, and leave the offset there
-  char small[SMALL_IO], *kbuf = bounce_get(n, small);
-  size_t cap = n <= SMALL_IO ? SMALL_IO : BOUNCE;
-  if (!kbuf)
-    return -ENOMEM;
-  size_t done = 0;
-  long r = 0;
-  while (done < n) {
-    size_t chunk = MIN(n - done, cap);
-    if (copyin(kbuf, ubuf + done, chunk) < 0) {
-      r = -EFAULT;
-      break;
-    }
-    r = f->scheme->write(f, kbuf, chunk, *off);
-    if (r <= 0)
-      break;
-    done += r, *off += r;
-    if ((size_t)r < chunk)
-      break;
-  }
-  bounce_put(kbuf, small);
-  return done ? (long)done : r;
+  return do_io(f, ubuf, n, off, true);
 }
 
 long sys_read(struct trapframe *tf) {
