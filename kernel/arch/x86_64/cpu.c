@@ -103,14 +103,14 @@ static void rtc_init(void) {
 // ticks so clock_gettime has nanosecond resolution. Under -icount the TSC counts
 // instructions, so times are then only as real as the instruction count.
 static void timer_init(void) {
-  uint16_t div = 1193182 / HZ;
+  uint16_t div = 1193182 / HZ, cal = 1193182 / 1000; // calibrate over 1 ms: boot is faster
   outb(0x61, (inb(0x61) & ~0x02) | 0x01); // gate channel 2 on, speaker off
   outb(0x43, 0xb0);                       // channel 2, one-shot, to time the TSC
-  outb(0x42, div & 0xff), outb(0x42, div >> 8);
+  outb(0x42, cal & 0xff), outb(0x42, cal >> 8);
   uint64_t t0 = rdtsc();
   while (!(inb(0x61) & 0x20))
     ;
-  tsc_per_tick = rdtsc() - t0;
+  tsc_per_tick = (rdtsc() - t0) * (1000 / HZ);
   if (tsc_per_tick == 0)
     tsc_per_tick = 1;
   outb(0x43, 0x36); // channel 0, square wave
