@@ -29,10 +29,11 @@
 // instruction with rsi pointing at the siginfo in the new frame, and reads it there. For
 // signals without a handler only si_signo is known (the engine should report the
 // siginfo in the signal event).
-#define _GNU_SOURCE // memrchr, ppoll, pipe2
+#define _GNU_SOURCE // memrchr, pipe2
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -389,6 +390,14 @@ static const struct decoder decoders[] = {
     {"getrandom", R_DEC, 0, 3, {K_BUF_HEX_OUT, K_ULONG, K_GRND_FLAGS}},
 };
 
+// Calls the kernel does not implement but libcs try (they get ENOSYS): named, raw args.
+static const struct { uint16_t nr; uint8_t nargs; const char *name; } absent[] = {
+    {25, 5, "mremap"}, {28, 3, "madvise"}, {41, 3, "socket"}, {42, 3, "connect"},
+    {78, 3, "getdents"}, {202, 6, "futex"}, {204, 3, "sched_getaffinity"},
+    {324, 2, "membarrier"}, {332, 5, "statx"}, {334, 4, "rseq"}, {435, 2, "clone3"},
+    {437, 4, "openat2"}, {439, 4, "faccessat2"}};
+static struct decoder absent_decoders[sizeof absent / sizeof absent[0]];
+
 // A call the kernel does not implement (not in syscalls.def): strace's raw form.
 static const struct decoder raw_decoder = {NULL, R_DEC, 0, 6, {K_HEX, K_HEX, K_HEX, K_HEX, K_HEX, K_HEX}};
 static const struct decoder *decoder_of[NSYS]; // by number, from the names (setup_decoders)
@@ -467,14 +476,17 @@ static void reserve(size_t more) {
 
 __attribute__((format(printf, 1, 2))) static void put(const char *fmt, ...) {
   va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  reserve(n);
-  va_start(ap, fmt);
-  vsnprintf(L.p + L.len, n + 1, fmt, ap);
-  va_end(ap);
-  L.len += n;
+  for (int tries = 0; tries < 2; tries++) { // usually the room is there at once
+    va_start(ap, fmt);
+    size_t room = L.cap - L.len;
+    int n = vsnprintf(L.p ? L.p + L.len : NULL, room, fmt, ap);
+    va_end(ap);
+    if ((size_t)n < room) {
+      L.len += n;
+      return;
+    }
+    reserve(n);
+  }
 }
 
 static void putc_(char c) {
@@ -493,10 +505,12 @@ static void emit(void) {
 
 // strace's result column: one space, then spaces up to column 40.
 static void pad_result(void) {
-  putc_(' ');
-  emit();
-  for (; column < 40; column++)
-    fputc(' ', opt.out);
+  char *nl = L.len ? memrchr(L.p, '\n', L.len) : NULL;
+  size_t col = nl ? (size_t)(L.p + L.len - nl - 1) : column + L.len;
+  size_t n = col < 39 ? 40 - col : 1;
+  reserve(n);
+  memset(L.p + L.len, ' ', n);
+  L.len += n;
 }
 
 static const char *err_name(int e, const char **msg) {
@@ -1398,6 +1412,8 @@ static const char *name_of(uint64_t nr) {
   static char raw[32];
   if (nr < NSYS && sys_names[nr])
     return sys_names[nr];
+  if (nr < NSYS && decoder_of[nr])
+    return decoder_of[nr]->name;
   snprintf(raw, sizeof raw, "syscall_%#lx", (unsigned long)nr);
   return raw;
 }
@@ -1436,9 +1452,14 @@ static void leader(const struct tracee *t) {
 
 // The arguments from c->next on: up to the first one the kernel fills, or all of them at
 // exit. The separator after the last one printed stays, as in strace's partial lines.
+static bool at_exit(const struct call *c, int i) {
+  int io = c->d->k[i] == K_IOCTL_ARG ? ioctl_arg_index(c->a[1]) : -1;
+  return kinds[c->d->k[i]].at_exit || (io >= 0 && ioctl_args[io].out);
+}
+
 static void put_args(struct call *c, bool exiting) {
   for (; c->next < c->nargs; c->next++) {
-    if (!exiting && kinds[c->d->k[c->next]].at_exit)
+    if (!exiting && at_exit(c, c->next))
       return;
     kinds[c->d->k[c->next]].fmt(c, c->next);
     if (c->next + 1 < c->nargs)
@@ -1720,7 +1741,8 @@ static void on_entry(struct tracee *t, const struct proc_event *ev) {
   if (c->d->nargs == 6 && c->shown && opt.lines && peek_regs(t, &r))
     c->a[5] = r.r9;
   c->nargs = shown_args(c);
-  clock_gettime(CLOCK_MONOTONIC, &c->t0);
+  if (opt.summary || opt.tdelta) // (a clock_gettime is a system call here: no vDSO)
+    clock_gettime(CLOCK_MONOTONIC, &c->t0);
   if (c->shown && opt.lines)
     print_entry(t);
 }
@@ -1828,9 +1850,27 @@ static void on_event(struct tracee *t, const struct proc_event *ev) {
   resume(t, 0);
 }
 
-static void service(struct tracee *t) {
+// A fatal signal that arrives while strace waits in its one blocking call jumps back to
+// trace_loop; one that arrives elsewhere is seen before the next wait. (No ppoll with a
+// signal mask: with one tracee the blocking read alone is the wait, a third cheaper.)
+static sigjmp_buf wake;
+static volatile sig_atomic_t waiting;
+
+static void on_fatal(int sig) {
+  fatal_sig = sig;
+  if (waiting) {
+    waiting = 0;
+    siglongjmp(wake, 1);
+  }
+}
+
+static void service(struct tracee *t, bool blocking) {
   struct proc_event ev[16];
+  waiting = blocking;
+  if (fatal_sig) // (checked after `waiting` is set: a signal now cannot be missed)
+    return;
   ssize_t n = read(t->fd, ev, sizeof ev);
+  waiting = 0;
   if (n < 0 && errno != EINTR)
     t->gone = true; // ESRCH: the session is over
   for (ssize_t k = 0; k < n / (ssize_t)sizeof ev[0] && !t->gone; k++)
@@ -1855,23 +1895,28 @@ static void reap(void) {
   ntracees = kept;
 }
 
-// Wait for whichever session has an event. The fatal signals are blocked except inside
-// ppoll, so one that arrives is seen here and never in the middle of a line.
+// Wait for whichever session has an event.
 static void trace_loop(void) {
   static struct pollfd pfd[MAXTRACEES];
-  sigset_t none;
-  sigemptyset(&none);
   while (ntracees > 0 && !fatal_sig) {
     if (!opt.lazy_flush)
       fflush(opt.out);
+    if (sigsetjmp(wake, 0)) // (no mask to save: the handler runs with SA_NODEFER)
+      break;
     int n = ntracees;
+    if (n == 1) {
+      service(tracees[0], true);
+      reap();
+      continue;
+    }
     for (int k = 0; k < n; k++)
       pfd[k] = (struct pollfd){tracees[k]->fd, POLLIN, 0};
-    if (ppoll(pfd, n, NULL, &none) < 0)
-      continue;
-    for (int k = 0; k < n; k++)
+    waiting = 1;
+    int r = fatal_sig ? -1 : poll(pfd, n, -1);
+    waiting = 0;
+    for (int k = 0; k < n && r > 0; k++)
       if (pfd[k].revents)
-        service(tracees[k]);
+        service(tracees[k], false);
     reap();
   }
 }
@@ -1899,26 +1944,19 @@ static void detach_all(void) {
 // ---- starting -----------------------------------------------------------------------------
 
 static struct sigaction old_int, old_quit;
-static sigset_t old_mask;
-
-static void on_fatal(int sig) { fatal_sig = sig; }
 
 // Launch mode: ^C and ^\ go to the program (strace reports how it ended); -p mode: they
-// detach. SIGTERM and SIGHUP always make strace detach. All are blocked outside ppoll.
+// detach. SIGTERM and SIGHUP always make strace detach.
 static void setup_signals(bool launching) {
   static const int fatal[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE};
-  struct sigaction sa = {.sa_handler = on_fatal};
-  sigset_t block;
-  sigemptyset(&block);
+  struct sigaction sa = {.sa_handler = on_fatal, .sa_flags = SA_NODEFER};
   sigaction(SIGINT, NULL, &old_int);
   sigaction(SIGQUIT, NULL, &old_quit);
   for (size_t k = 0; k < sizeof fatal / sizeof fatal[0]; k++) {
     bool ignore = launching && (fatal[k] == SIGINT || fatal[k] == SIGQUIT);
     struct sigaction ign = {.sa_handler = SIG_IGN};
     sigaction(fatal[k], ignore ? &ign : &sa, NULL);
-    sigaddset(&block, fatal[k]);
   }
-  sigprocmask(SIG_BLOCK, &block, &old_mask);
 }
 
 // The child: wait until the parent's session exists, then become the program.
@@ -1926,7 +1964,6 @@ static void child(int p[2], const char *path, char **argv) {
   char ch;
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGQUIT, &old_quit, NULL);
-  sigprocmask(SIG_SETMASK, &old_mask, NULL);
   close(p[1]);
   if (read(p[0], &ch, 1) != 1)
     _exit(1); // the parent could not trace us
@@ -2056,7 +2093,7 @@ static bool add_to_set(const char *word) {
       return true;
     }
   for (int nr = 0; nr < NSYS; nr++)
-    if (sys_names[nr] && !strcmp(word, sys_names[nr])) {
+    if ((sys_names[nr] || decoder_of[nr]) && !strcmp(word, name_of(nr))) {
       opt.filter[nr / 8] |= 1 << (nr % 8);
       return true;
     }
@@ -2120,6 +2157,12 @@ static const char *parse_options(int argc, char **argv) {
 }
 
 static void setup_decoders(void) {
+  for (size_t k = 0; k < sizeof absent / sizeof absent[0]; k++) {
+    struct decoder *d = &absent_decoders[k];
+    *d = (struct decoder){absent[k].name, R_DEC, 0, absent[k].nargs, {K_HEX, K_HEX, K_HEX, K_HEX, K_HEX, K_HEX}};
+    if (!sys_names[absent[k].nr]) // (the kernel may have gained it)
+      decoder_of[absent[k].nr] = d;
+  }
   for (int nr = 0; nr < NSYS; nr++)
     for (size_t k = 0; sys_names[nr] && k < sizeof decoders / sizeof decoders[0]; k++)
       if (!strcmp(decoders[k].name, sys_names[nr]))
