@@ -52,6 +52,7 @@ void timer_tick(void);
 extern volatile uint64_t ticks;           // timer ticks since boot (IRQ)
 #define HZ 100
 uint64_t time_ns(void);                   // monotonic nanoseconds since boot
+uint64_t tsc_mhz(void);
 extern uint64_t boot_epoch;               // CMOS real-time clock at boot, in seconds
 bool cpu_has_nx(void);
 

@@ -7,7 +7,7 @@
 #include "elf.h"
 
 enum qid {
-  Q_ROOT, Q_SELF, Q_MEMINFO, Q_UPTIME, Q_LOADAVG, Q_SYSSTAT,         // proc:
+  Q_ROOT, Q_SELF, Q_MEMINFO, Q_UPTIME, Q_LOADAVG, Q_SYSSTAT, Q_MOUNTS, Q_CPUINFO, // proc:
   Q_PID, Q_STATUS, Q_STAT, Q_CMDLINE, Q_EXE, Q_MAPS, Q_MEM, Q_TRACE, // proc:PID/
   Q_SYSFILTER, Q_REGS, Q_REGS_INT, Q_REGS_FLOAT, Q_REGS_DEBUG,       // proc:PID/regs/
 };
@@ -26,6 +26,8 @@ static const struct entry tree[] = {
     {"uptime", Q_UPTIME, Q_ROOT, S_IFREG | 0444, A_ANY},
     {"loadavg", Q_LOADAVG, Q_ROOT, S_IFREG | 0444, A_ANY},
     {"stat", Q_SYSSTAT, Q_ROOT, S_IFREG | 0444, A_ANY},
+    {"mounts", Q_MOUNTS, Q_ROOT, S_IFREG | 0444, A_ANY},
+    {"cpuinfo", Q_CPUINFO, Q_ROOT, S_IFREG | 0444, A_ANY},
     {"status", Q_STATUS, Q_PID, S_IFREG | 0444, A_ANY},
     {"stat", Q_STAT, Q_PID, S_IFREG | 0444, A_ANY},
     {"cmdline", Q_CMDLINE, Q_PID, S_IFREG | 0444, A_ANY},
@@ -285,6 +287,21 @@ static int gen_cmdline(const struct proc *p, char *b, size_t n) {
   return vm_copy(p->vm, p->arg_start, b, len, false, false);
 }
 
+// One processor, as CPUID describes it.
+static int gen_cpuinfo(char *b, size_t n) {
+  uint32_t vendor[4] = {0}, brand[13] = {0}, a, bx, c, d;
+  cpuid(0, &a, &vendor[0], &vendor[2], &vendor[1]); // the vendor string: ebx, edx, ecx
+  for (uint32_t leaf = 0; leaf < 3; leaf++)
+    cpuid(0x80000002 + leaf, &brand[4 * leaf], &brand[4 * leaf + 1], &brand[4 * leaf + 2],
+          &brand[4 * leaf + 3]);
+  cpuid(1, &a, &bx, &c, &d);
+  return ksnprintf(b, n, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+                   "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu\nflags\t\t: fpu tsc cx8 "
+                   "cmov mmx fxsr sse sse2 syscall lm%s\n\n",
+                   (char *)vendor, (a >> 8) & 0xf, (a >> 4) & 0xf, (char *)brand, a & 0xf,
+                   tsc_mhz(), cpu_has_nx() ? " nx" : "");
+}
+
 static int gen_system(enum qid id, char *b, size_t n) {
   uint64_t t = ticks, total = pages_total() * 4, free = pages_free() * 4;
   int nproc = 0;
@@ -297,6 +314,11 @@ static int gen_system(enum qid id, char *b, size_t n) {
                      "Shmem:%19d kB\n", total, free, free, 0, 0, 0, 0, 0);
   case Q_UPTIME:
     return ksnprintf(b, n, "%lu.%02lu %lu.%02lu\n", t / HZ, t % HZ, idle_ticks / HZ, idle_ticks % HZ);
+  case Q_MOUNTS: // what statfs(2) reports on: the three trees of the root scheme
+    return ksnprintf(b, n, "rootfs / rootfs ro 0 0\ntmpfs /tmp tmpfs rw 0 0\n"
+                     "proc /proc proc rw 0 0\n");
+  case Q_CPUINFO:
+    return gen_cpuinfo(b, n);
   case Q_LOADAVG:
     return ksnprintf(b, n, "0.00 0.00 0.00 1/%d %d\n", nproc, last_pid());
   default:
@@ -329,7 +351,7 @@ static int make_text(struct handle *h) {
 
 static bool is_text(enum qid id) {
   return id == Q_STATUS || id == Q_STAT || id == Q_MAPS || id == Q_CMDLINE || id == Q_MEMINFO ||
-         id == Q_UPTIME || id == Q_LOADAVG || id == Q_SYSSTAT;
+         id == Q_UPTIME || id == Q_LOADAVG || id == Q_SYSSTAT || id == Q_MOUNTS || id == Q_CPUINFO;
 }
 
 // ---- registers and memory ----

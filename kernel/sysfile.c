@@ -390,3 +390,55 @@ long sys_chdir(struct trapframe *tf) {
   kfree(clean);
   return r;
 }
+
+// ---- statfs ----
+// What a file lives on, from its st_dev: the archive tree (read-only), /tmp, proc:,
+// and everything else (devices, pipes).
+struct statfs_k {
+  int64_t f_type, f_bsize;
+  uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+  int32_t f_fsid[2];
+  int64_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+_Static_assert(sizeof(struct statfs_k) == 120, "Linux's struct statfs");
+
+static long put_statfs(const struct stat *st, uint64_t ubuf) {
+  static const struct { uint64_t dev; int64_t magic, flags; } fs[] = {
+      {1, 0x858458f6, 1 /* ST_RDONLY */}, // ramfs
+      {2, 0x01021994, 0},                 // tmpfs
+      {3, 0x9fa0, 0},                     // proc
+  };
+  struct statfs_k s = {.f_type = 0x01021994, .f_bsize = PAGE_SIZE, .f_frsize = PAGE_SIZE,
+                       .f_namelen = 255, .f_fsid = {(int32_t)st->st_dev, 0}};
+  for (size_t i = 0; i < ARRAY_SIZE(fs); i++)
+    if (fs[i].dev == st->st_dev)
+      s.f_type = fs[i].magic, s.f_flags = fs[i].flags;
+  if (st->st_dev == 2) { // /tmp holds what memory is free
+    s.f_blocks = pages_total(), s.f_bfree = s.f_bavail = pages_free();
+    s.f_files = 65536, s.f_ffree = 65536;
+  }
+  return copyout(ubuf, &s, sizeof s);
+}
+
+long sys_statfs(struct trapframe *tf) {
+  char *path = kmalloc(PATH_MAX_K);
+  struct stat st;
+  if (!path)
+    return -ENOMEM;
+  long r = user_path_at(AT_FDCWD, ARG0, path, false);
+  if (r >= 0)
+    r = vfs_stat(path, true, &st);
+  if (r >= 0)
+    r = put_statfs(&st, ARG1);
+  kfree(path);
+  return r;
+}
+
+long sys_fstatfs(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  struct stat st;
+  if (!f)
+    return -EBADF;
+  int r = f->scheme->stat ? f->scheme->stat(f, &st) : -EBADF;
+  return r < 0 ? r : put_statfs(&st, ARG1);
+}

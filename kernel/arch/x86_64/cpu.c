@@ -124,6 +124,8 @@ void timer_tick(void) {
   tsc_last_tick = rdtsc();
 }
 
+uint64_t tsc_mhz(void) { return tsc_per_tick * HZ / 1000000; }
+
 uint64_t time_ns(void) {
   // ticks is the authority (it cannot drift); the TSC adds the fraction of a tick,
   // capped so that time never runs backwards across the next tick.
