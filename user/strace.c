@@ -166,6 +166,14 @@ static const struct { uint32_t opt; char shape; const char *name; } prctls[] = {
     {4, 'd', "PR_SET_DUMPABLE"}, {15, 's', "PR_SET_NAME"}, {16, 'p', "PR_GET_NAME"},
     {36, 'd', "PR_SET_CHILD_SUBREAPER"}, {37, 'p', "PR_GET_CHILD_SUBREAPER"},
     {38, 'd', "PR_SET_NO_NEW_PRIVS"}, {39, '-', "PR_GET_NO_NEW_PRIVS"}};
+static const struct xlat x_fs_magic[] = {
+    {0x01021994, "TMPFS_MAGIC"}, {0x858458f6, "RAMFS_MAGIC"}, {0x9fa0, "PROC_SUPER_MAGIC"},
+    {0xef53, "EXT2_SUPER_MAGIC"}, {0x1cd1, "DEVPTS_SUPER_MAGIC"}, {0x62656572, "SYSFS_MAGIC"},
+    {0x28cd3d45, "CRAMFS_MAGIC"}, {0, NULL}};
+static const struct xlat x_st_flags[] = {
+    {1, "ST_RDONLY"}, {2, "ST_NOSUID"}, {4, "ST_NODEV"}, {8, "ST_NOEXEC"},
+    {16, "ST_SYNCHRONOUS"}, {0x20, "ST_VALID"}, {64, "ST_MANDLOCK"}, {1024, "ST_NOATIME"},
+    {2048, "ST_NODIRATIME"}, {4096, "ST_RELATIME"}, {0, NULL}};
 static const struct xlat x_mode_type[] = {
     {0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"}, {060000, "S_IFBLK"},
     {040000, "S_IFDIR"}, {020000, "S_IFCHR"}, {010000, "S_IFIFO"}, {0, NULL}};
@@ -248,7 +256,7 @@ enum kind {
   K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT, K_SYSINFO, K_IOV_IN, K_IOV_OUT, K_POLLFDS, K_FDSET,
   K_PSEL_MASK, K_DIRENTS, K_ARCH_CODE, K_CLOCKID, K_TIMER_FLAGS, K_PRCTL, K_REBOOT_MAGIC,
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
-  K_GRND_FLAGS, NKINDS
+  K_GRND_FLAGS, K_STATFS_OUT, NKINDS
 };
 
 // How the result is shown.
@@ -355,6 +363,8 @@ static const struct decoder decoders[] = {
     {"prctl", R_DEC, 0, 1, {K_PRCTL}},
     {"arch_prctl", R_DEC, C_PROC, 2, {K_ARCH_CODE, K_PTR}},
     {"setrlimit", R_DEC, 0, 2, {K_RLIM_RES, K_RLIMIT_IN}},
+    {"statfs", R_DEC, C_FILE, 2, {K_PATH, K_STATFS_OUT}},
+    {"fstatfs", R_DEC, C_DESC, 2, {K_INT, K_STATFS_OUT}},
     {"reboot", R_DEC, 0, 3, {K_REBOOT_MAGIC, K_REBOOT_MAGIC, K_REBOOT_CMD}},
     {"gettid", R_DEC, 0, 0, {0}},
     {"tkill", R_DEC, C_SIG | C_PROC, 2, {K_INT, K_SIGNUM}},
@@ -1337,6 +1347,24 @@ static void f_prctl(const struct call *c, int i) {
   }
 }
 
+static void f_statfs(const struct call *c, int i) {
+  struct { uint64_t type, bsize, blocks, bfree, bavail, files, ffree; int32_t fsid[2];
+           uint64_t namelen, frsize, flags, spare[4]; } f;
+  if (FAILED || !peek(ARG, &f, sizeof f)) {
+    put_ptr(ARG);
+    return;
+  }
+  put("{f_type=");
+  put_xval(x_fs_magic, f.type, true);
+  put(", f_bsize=%lu, f_blocks=%lu, f_bfree=%lu, f_bavail=%lu, f_files=%lu, f_ffree=%lu, "
+      "f_fsid={val=[%d, %d]}, f_namelen=%lu, f_frsize=%lu, f_flags=",
+      (unsigned long)f.bsize, (unsigned long)f.blocks, (unsigned long)f.bfree,
+      (unsigned long)f.bavail, (unsigned long)f.files, (unsigned long)f.ffree, f.fsid[0],
+      f.fsid[1], (unsigned long)f.namelen, (unsigned long)f.frsize);
+  put_flags(x_st_flags, f.flags, "0", false);
+  putc_('}');
+}
+
 // setgroups(n, list) / getgroups(n, list) = count.
 static void f_groups(const struct call *c, int i) {
   bool out = c->d->k[i] == K_GROUPS_OUT;
@@ -1393,6 +1421,7 @@ static const struct kind_info {
     [K_GROUPS_IN] = {f_groups}, [K_GROUPS_OUT] = {f_groups, true},
     [K_IDPTR_OUT] = {f_numptr, true}, [K_OFFPTR] = {f_numptr},
     [K_RENAME_FLAGS] = {f_flags, false, x_rename, "0"}, [K_GRND_FLAGS] = {f_flags, false, x_grnd, "0"},
+    [K_STATFS_OUT] = {f_statfs, true},
 };
 
 static void f_xval(const struct call *c, int i) {
