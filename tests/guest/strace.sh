@@ -155,10 +155,10 @@ strace -o /dev/null sh -c 'exit 7'
 check exit_status_passed 7 $?
 
 # strace killed while tracing: the program goes on to the end.
-rm -f flag
-strace -o /dev/null sh -c 'sleep 1; echo done > flag' &
+rm -f flag ready
+strace -o /dev/null sh -c 'echo > ready; sleep 1; echo done > flag' &
 s=$!
-sleep 0.4
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -f ready ] || sleep 0.2; done # traced and running
 kill -9 $s
 wait $s 2> /dev/null
 sleep 1.5
