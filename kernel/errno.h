@@ -45,4 +45,5 @@
 #define ENOTSOCK 88
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
-#define ERESTARTSYS 512 /* internal: restart the call if the handler has SA_RESTART */
+#define ERESTARTSYS 512 /* internal: a signal interrupted the call: signal_deliver()
+                           restarts it or makes it EINTR; user mode never sees it */

@@ -209,14 +209,16 @@ void proc_wake(struct proc *p, int reason) {
   p->state = P_RUNNABLE;
 }
 
-// Sleep until wakeup(chan). Returns 0, or -EINTR if a signal interrupted the sleep
-// (or was already pending, so the caller never blocks with a signal waiting).
+// Sleep until wakeup(chan). Returns 0, or -ERESTARTSYS if a signal interrupted the
+// sleep (or was already pending, so the caller never blocks with a signal waiting).
+// System calls pass -ERESTARTSYS up; signal_deliver() turns it into a restart or
+// -EINTR, as Linux does, and a tracer's syscall-exit stop sees it as Linux's do.
 int sleep_on(void *chan) { return sleep_until(chan, 0); }
 
 int sleep_until(void *chan, uint64_t tick) {
   struct proc *p = myproc();
   if (p->killed || (p->pending & ~p->blocked))
-    return -EINTR;
+    return -ERESTARTSYS;
   p->chan = chan;
   p->wake_tick = tick;
   p->wake_reason = 0;
@@ -233,7 +235,7 @@ int sleep_until(void *chan, uint64_t tick) {
 int sleep_nosig(void *chan) {
   struct proc *p = myproc();
   if (p->killed)
-    return -EINTR;
+    return -ERESTARTSYS;
   p->chan = chan;
   p->wake_tick = 0;
   p->wake_reason = 0;

@@ -23,7 +23,7 @@ static bool ignored(const struct proc *p, int sig) {
 
 static void wake_for_signal(struct proc *p) {
   if (!p->sleep_nosig || p->killed)
-    proc_wake(p, -EINTR);
+    proc_wake(p, -ERESTARTSYS);
 }
 
 // The parent hears of a child's stop, continue or exit: SIGCHLD and a wakeup of wait4.
@@ -251,10 +251,8 @@ static bool restartable(uint64_t nr) {
   return false;
 }
 
-#define NR_RT_SIGSUSPEND 130
-#define NR_PAUSE 34
 static bool interrupted_syscall(const struct trapframe *tf) {
-  return (int64_t)tf->orig_rax >= 0 && (int64_t)tf->rax == -EINTR;
+  return (int64_t)tf->orig_rax >= 0 && (int64_t)tf->rax == -ERESTARTSYS;
 }
 
 static void restart_syscall(struct trapframe *tf) {
@@ -299,7 +297,7 @@ static void dequeue(struct proc *p, int sig) {
 static bool deliver_one(struct proc *p, int sig) {
   dequeue(p, sig);
   struct sigaction_k sa = p->sigact[sig - 1];
-  if (trace_signal(sig, sa.handler))
+  if (trace_signal(sig, sa.handler, &p->siginfo[sig - 1]))
     return false; // the tracer dropped it
   if (sig == SIGKILL || sa.handler == SIG_DFL) {
     if (sig != SIGKILL && default_ignore(sig))
@@ -316,6 +314,8 @@ static bool deliver_one(struct proc *p, int sig) {
   if (interrupted_syscall(tf)) {
     if ((sa.flags & SA_RESTART) && restartable(tf->orig_rax))
       restart_syscall(tf);
+    else
+      tf->rax = -EINTR; // the handler runs, and the call fails with EINTR
     tf->orig_rax = -1;
   }
   uint64_t oldmask = p->restore_mask ? p->saved_mask : p->blocked;
@@ -342,8 +342,7 @@ void signal_deliver(void) {
   while (!handled && (sig = p->killed ? SIGKILL : next_signal(p)))
     handled = deliver_one(p, sig);
   struct trapframe *tf = p->tf;
-  if (!handled && interrupted_syscall(tf) && tf->orig_rax != NR_RT_SIGSUSPEND &&
-      tf->orig_rax != NR_PAUSE)
+  if (!handled && interrupted_syscall(tf))
     restart_syscall(tf); // no handler ran: the interruption is invisible (stop/continue)
   if (!handled && p->restore_mask) {
     p->blocked = p->saved_mask;

@@ -28,17 +28,16 @@ static bool sysret_ok(const struct trapframe *tf) {
 
 long syscall_dispatch(struct trapframe *tf) {
   struct proc *p = myproc();
-  if (p->trace && trace_syscall_enter(tf)) {
-    // Skipped by the tracer (FLAG_IGNORE): rax stays as the tracer left it.
-  } else {
-    uint64_t nr = tf->orig_rax; // read after the stop: the tracer may have changed it
+  bool skip = trace_stops_at(p, tf->orig_rax, PROC_STOP_PRE_SYSCALL) && trace_syscall_enter(tf);
+  uint64_t nr = tf->orig_rax; // read after the stop: the tracer may have changed it
+  if (!skip) { // (skipped by the tracer: rax stays as the tracer left it)
     long r = -ENOSYS;
     if (nr < ARRAY_SIZE(table) && table[nr].fn)
       r = table[nr].fn(tf);
     tf->rax = r;
   }
-  if (p->trace || p->trace_step)
-    trace_syscall_exit(tf);
+  if (p->trace_step || p->exec_done || trace_stops_at(p, nr, PROC_STOP_POST_SYSCALL))
+    trace_syscall_exit(tf, nr);
   usertrapret();
   return sysret_ok(tf);
 }

@@ -69,7 +69,7 @@ long sys_time(struct trapframe *tf) {
   return t;
 }
 
-// Sleep until the clock clk reads deadline (ns). On a signal: -EINTR, and the time
+// Sleep until the clock clk reads deadline (ns). On a signal: -ERESTARTSYS, and the time
 // left in *left.
 static int sleep_ns(int clk, uint64_t deadline, uint64_t *left) {
   uint64_t now;
@@ -78,7 +78,7 @@ static int sleep_ns(int clk, uint64_t deadline, uint64_t *left) {
     if (sleep_until((void *)&ticks, ticks + wait_ticks) < 0) {
       clock_now(clk, &now);
       *left = deadline > now ? deadline - now : 0;
-      return -EINTR;
+      return -ERESTARTSYS;
     }
   }
   return 0;
@@ -96,7 +96,7 @@ static long do_nanosleep(int clk, int flags, uint64_t ureq, uint64_t urem) {
   uint64_t req = (uint64_t)ts.tv_sec > UINT64_MAX / NS / 2 ? UINT64_MAX / 2 : ts.tv_sec * NS + ts.tv_nsec;
   uint64_t deadline = flags & TIMER_ABSTIME ? req : now + req;
   int r = sleep_ns(clk, deadline, &left);
-  if (r == -EINTR && urem && !(flags & TIMER_ABSTIME))
+  if (r == -ERESTARTSYS && urem && !(flags & TIMER_ABSTIME))
     put_timespec(urem, left);
   return r;
 }

@@ -123,7 +123,7 @@ static int swap_mask(uint64_t usigmask, size_t size) {
 
 static void unswap_mask(uint64_t usigmask, long r) {
   struct proc *p = myproc();
-  if (usigmask && r != -EINTR && p->restore_mask) {
+  if (usigmask && r != -ERESTARTSYS && p->restore_mask) {
     p->blocked = p->saved_mask;
     p->restore_mask = false;
   }

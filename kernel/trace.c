@@ -41,14 +41,9 @@ static bool wants(uint64_t flag) {
   return p->trace && (p->trace->flags & flag) && !p->killed;
 }
 
-static bool in_sysset(const struct trace *t, uint64_t nr) {
-  return nr >= 512 || (t->sysset[nr / 64] >> (nr % 64) & 1);
-}
-
+// The caller checked trace_stops_at(PROC_STOP_PRE_SYSCALL).
 bool trace_syscall_enter(struct trapframe *tf) {
   struct proc *p = myproc();
-  if (!wants(PROC_STOP_PRE_SYSCALL) || !in_sysset(p->trace, tf->orig_rax))
-    return false;
   uint64_t r = trace_stop(PROC_STOP_PRE_SYSCALL, tf->orig_rax, tf->rdi, tf->rsi, tf->rdx,
                           tf->r10, tf->r8);
   return (r & PROC_FLAG_IGNORE) || p->killed;
@@ -64,26 +59,30 @@ static void step_done(struct trapframe *tf) {
     trace_stop(PROC_STOP_SINGLESTEP, tf->rip, 0, 0, 0, 0, 0);
 }
 
-void trace_syscall_exit(struct trapframe *tf) {
+// nr: the call that ran (orig_rax may have changed since: exec, rt_sigreturn).
+void trace_syscall_exit(struct trapframe *tf, uint64_t nr) {
   struct proc *p = myproc();
-  if (!p->trace)
-    return;
   if (p->exec_done) { // (exec reset the frame: orig_rax no longer says execve)
     p->exec_done = false;
     if (wants(PROC_STOP_EXEC))
       trace_stop(PROC_STOP_EXEC, tf->rip, 0, 0, 0, 0, 0);
-  } else if (wants(PROC_STOP_POST_SYSCALL) && in_sysset(p->trace, tf->orig_rax))
-    trace_stop(PROC_STOP_POST_SYSCALL, tf->orig_rax, tf->rax, 0, 0, 0, 0);
+  } else if (trace_stops_at(p, nr, PROC_STOP_POST_SYSCALL)) {
+    trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
+  }
   if (p->trace_step)
     step_done(tf);
 }
 
 // Signal delivery: the tracer sees the signal first and may drop it. SIGKILL is never
 // stopped on.
-bool trace_signal(int sig, uint64_t handler) {
+// The event carries what the signal's siginfo says: c = si_code, d = si_pid, e = si_uid,
+// f = si_status (SIGCHLD) or the fault address (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP).
+bool trace_signal(int sig, uint64_t handler, const struct siginfo_k *info) {
   if (sig == SIGKILL || !wants(PROC_STOP_SIGNAL))
     return false;
-  return trace_stop(PROC_STOP_SIGNAL, sig, handler, 0, 0, 0, 0) & PROC_FLAG_IGNORE;
+  uint64_t f = sig == SIGCHLD ? (uint64_t)info->status : info->addr;
+  return trace_stop(PROC_STOP_SIGNAL, sig, handler, (uint64_t)(int64_t)info->code, info->pid,
+                    info->uid, f) & PROC_FLAG_IGNORE;
 }
 
 // A handler frame was just built: a single step ends at the handler's first instruction.
@@ -204,7 +203,7 @@ int trace_attach(struct proc *p, int flags, struct trace **out) {
     t->q[t->qlen++] = ev;
   } else if (flags & O_TRUNC) {
     p->trace_interrupt = true;
-    proc_wake(p, -EINTR); // interrupt a blocking call; it restarts on resume
+    proc_wake(p, -ERESTARTSYS); // interrupt a blocking call; it restarts on resume
   }
   return 0;
 }

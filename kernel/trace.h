@@ -25,10 +25,18 @@ void trace_detach(struct trace *t);
 int trace_poll(struct trace *t);
 long trace_sysset_write(struct trace *t, const void *buf, size_t n);
 
-// The safe points. Each returns quickly when the process is not traced.
+// Does p's session stop at this point of system call nr? Inline: it is asked on every
+// system call of a traced process, and a call outside sysfilter must cost nearly nothing.
+static inline bool trace_stops_at(const struct proc *p, uint64_t nr, uint64_t flag) {
+  const struct trace *t = p->trace;
+  return t && (t->flags & flag) && (nr >= 512 || (t->sysset[nr / 64] >> (nr % 64) & 1)) &&
+         !p->killed;
+}
+
+// The safe points.
 bool trace_syscall_enter(struct trapframe *tf);   // true: skip the call
-void trace_syscall_exit(struct trapframe *tf);
-bool trace_signal(int sig, uint64_t handler);     // true: drop the signal
+void trace_syscall_exit(struct trapframe *tf, uint64_t nr);
+bool trace_signal(int sig, uint64_t handler, const struct siginfo_k *info); // true: drop it
 void trace_exit(int status);
 void trace_clone(struct proc *child);
 bool trace_debug_trap(struct trapframe *tf, uint64_t dr6); // #DB: true if consumed

@@ -128,7 +128,7 @@ void usertrapret(void) {
   }
   // The common case, kept cheap: nothing to deliver, no interrupted call to restart.
   if (!p->killed && !(p->pending & ~p->blocked) && !p->restore_mask && !p->trace_interrupt &&
-      (int64_t)p->tf->rax != -EINTR)
+      (int64_t)p->tf->rax != -ERESTARTSYS)
     return;
   signal_deliver();
   trace_return_to_user();
