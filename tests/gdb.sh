@@ -304,6 +304,12 @@ continue
 echo ==release==\n
 set var spin_go = 1
 detach
+break leaf
+echo ==fork==\n
+run fork
+print a
+delete
+continue
 echo ==norun==\n
 set remote exec-file /bin/no-such-program
 run
@@ -327,6 +333,8 @@ EOF
   expect multi attach "attach to the running process" 'clock_nanosleep|nanosleep' '^\$[0-9]+ = 0$'
   expect multi interrupt "Ctrl-C interrupts it" 'Program received signal SIGINT'
   expect_log multi "detached after the interrupt, it ends normally" '^spin released$'
+  expect multi fork "a forked child does not hit our breakpoints" 'Breakpoint [0-9]+, leaf ' '^\$[0-9]+ = 2$'
+  expect_log multi "the child ran through them" '^child status 0$'
   expect multi norun "run of a missing program fails" 'failed|[Ee]rror|No such'
   expect multi run3 "run (after the failed one)" 'exited with code 03'
   expect multi run4 "run again in the same session" 'exited with code 04'
@@ -474,6 +482,7 @@ session_eof() {
 session_reconnect() {
   boot reconnect /bin/gdbtarget || return
   local gpid i
+  : >"$tmp/reconnect-first.out"
   gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break leaf' -ex continue \
     -ex 'python import time; time.sleep(60)' "$prog" >"$tmp/reconnect-first.out" 2>&1 &
   gpid=$!

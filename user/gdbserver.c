@@ -406,7 +406,9 @@ static int hw_remove(int type, uint64_t addr, uint64_t len) {
 
 // ---- events and resuming ----
 // The stops we always ask for; single steps are added when stepping.
-#define BASE_FLAGS (PROC_STOP_SIGNAL | PROC_STOP_BREAKPOINT | PROC_STOP_WATCH | PROC_STOP_EXEC)
+#define BASE_FLAGS                                                                     \
+  (PROC_STOP_SIGNAL | PROC_STOP_BREAKPOINT | PROC_STOP_WATCH | PROC_STOP_EXEC |        \
+   PROC_EVENT_CLONE)
 
 static uint64_t resume_flags; // what the last resume asked for (without IGNORE)
 
@@ -540,6 +542,24 @@ static int wait_event(struct proc_event *ev) {
   }
 }
 
+// A fork's child is a copy of the parent, our int3s included; it is not debugged, so
+// it gets the program's bytes back before it runs (it is held until its session opens).
+static void release_child(int pid) {
+  struct proc_event ev;
+  int tfd = proc_open(pid, "trace", O_RDWR);
+  if (tfd < 0) { // (not ours to trace): any write to the parent's session frees it
+    write(T.tracefd, &resume_flags, sizeof resume_flags);
+    return;
+  }
+  int mfd = read(tfd, &ev, sizeof ev) == sizeof ev ? proc_open(pid, "mem", O_RDWR) : -1;
+  for (int i = 0; mfd >= 0 && i < NBREAK; i++)
+    if (T.bp[i].refs)
+      pwrite(mfd, &T.bp[i].saved, 1, (off_t)T.bp[i].addr);
+  if (mfd >= 0)
+    close(mfd);
+  close(tfd); // the child goes on, untraced
+}
+
 // The next stop GDB should hear of. Signals we sent ourselves are handled here: one
 // GDB asked to deliver goes through, a leftover Ctrl-C signal is dropped.
 static int next_stop(void) {
@@ -548,8 +568,10 @@ static int next_stop(void) {
     if (wait_event(&ev) < 0)
       return -1;
     bool sigstop = ev.cause == PROC_STOP_SIGNAL;
-    if (ev.cause == PROC_EVENT_CLONE)
-      continue; // (not asked for; children run untraced)
+    if (ev.cause == PROC_EVENT_CLONE) {
+      release_child((int)ev.a);
+      continue;
+    }
     if (sigstop && (int)ev.a == T.inject_sig) {
       T.inject_sig = 0;
       write_flags(resume_flags);

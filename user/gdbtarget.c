@@ -7,6 +7,7 @@
 //                        a global that is read, SIGUSR1; exits with `status`
 //   gdbtarget spin [noint]  print the PID, then wait until gdb sets spin_go (noint:
 //                        with SIGINT ignored, so gdbserver must stop it another way)
+//   gdbtarget fork       a child calls top(1), then the parent calls top(2)
 //   gdbtarget exit N     exit with status N at once
 #include <signal.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct point {
@@ -76,6 +78,17 @@ static int checks(void) {
   return status; // MARK: the-end
 }
 
+// A child that runs through leaf() (where gdb has a breakpoint), then the parent does.
+static int forks(void) {
+  pid_t child = fork();
+  if (child == 0)
+    _exit(top(1) == 123 ? 0 : 1);
+  int st = 0;
+  waitpid(child, &st, 0);
+  printf("child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+  return top(2) == 125 ? 0 : 1;
+}
+
 __attribute__((noinline)) void spinning(void) { __asm__ volatile(""); }
 
 static int spin(void) {
@@ -97,6 +110,8 @@ int main(int argc, char **argv) {
       signal(SIGINT, SIG_IGN);
     return spin();
   }
+  if (argc > 1 && strcmp(argv[1], "fork") == 0)
+    return forks();
   if (argc > 2 && strcmp(argv[1], "exit") == 0)
     return atoi(argv[2]);
   int r = checks();
