@@ -48,7 +48,7 @@ $(B)/tools/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h) tests/host/hosttest.h
+$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h) tests/host/hosttest.h $(wildcard user/lib/*.[ch])
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOSTLIBSRC)
 

@@ -4,7 +4,7 @@
 #include "file.h"
 
 #define COM2 0x2f8
-#define RING 4096
+#define RING 16384 // room for several of gdbserver's 4 KiB packets
 
 static uint8_t ring[RING];
 static uint64_t head, tail; // received bytes [tail, head) (IRQ)

@@ -11,8 +11,9 @@
 #define PROC_STOP_BREAKPOINT 0x0010   // int3; rip points at the int3 byte; a = rip
 #define PROC_STOP_EXIT 0x0020         // a = wait status
 #define PROC_STOP_EXEC 0x0040         // at the new program's first instruction
-#define PROC_STOP_INTERRUPT 0x0080    // stopped on request (open with O_TRUNC), or a
-                                      // followed child's first stop; a = pid
+#define PROC_STOP_INTERRUPT 0x0080    // stopped on request (open with O_TRUNC, or this
+                                      // flag written: "stop now"), or a followed child's
+                                      // first stop; a = pid
 #define PROC_EVENT_CLONE 0x0100       // a = child pid; the child starts stopped
 #define PROC_STOP_WATCH 0x0200        // a debug register fired: a = DR6
 #define PROC_FLAG_IGNORE 0x1000       // at resume: skip the syscall / drop the signal

@@ -28,7 +28,9 @@ static bool sysret_ok(const struct trapframe *tf) {
 
 long syscall_dispatch(struct trapframe *tf) {
   struct proc *p = myproc();
-  bool skip = trace_stops_at(p, tf->orig_rax, PROC_STOP_PRE_SYSCALL) && trace_syscall_enter(tf);
+  bool traced = p->trace || p->trace_step; // one test on the untraced path
+  bool skip = traced && trace_stops_at(p, tf->orig_rax, PROC_STOP_PRE_SYSCALL) &&
+              trace_syscall_enter(tf);
   uint64_t nr = tf->orig_rax; // read after the stop: the tracer may have changed it
   if (!skip) { // (skipped by the tracer: rax stays as the tracer left it)
     long r = -ENOSYS;
@@ -36,7 +38,7 @@ long syscall_dispatch(struct trapframe *tf) {
       r = table[nr].fn(tf);
     tf->rax = r;
   }
-  if (p->trace_step || p->exec_done || trace_stops_at(p, nr, PROC_STOP_POST_SYSCALL))
+  if (traced && (p->trace_step || p->exec_done || trace_stops_at(p, nr, PROC_STOP_POST_SYSCALL)))
     trace_syscall_exit(tf, nr);
   usertrapret();
   return sysret_ok(tf);

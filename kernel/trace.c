@@ -62,6 +62,7 @@ static void step_done(struct trapframe *tf) {
 // nr: the call that ran (orig_rax may have changed since: exec, rt_sigreturn).
 void trace_syscall_exit(struct trapframe *tf, uint64_t nr) {
   struct proc *p = myproc();
+  bool stepping = p->trace_step; // a step that began before the call ends at its exit
   if (p->exec_done) { // (exec reset the frame: orig_rax no longer says execve)
     p->exec_done = false;
     if (wants(PROC_STOP_EXEC))
@@ -69,7 +70,8 @@ void trace_syscall_exit(struct trapframe *tf, uint64_t nr) {
   } else if (trace_stops_at(p, nr, PROC_STOP_POST_SYSCALL)) {
     trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
   }
-  if (p->trace_step)
+  // (A step asked for at the stops above starts now, with the next instruction.)
+  if (stepping && p->trace_step)
     step_done(tf);
 }
 
@@ -243,8 +245,12 @@ long trace_write(struct trace *t, const void *buf, size_t n) {
   struct proc *p = t->target;
   if (!p)
     return -ESRCH;
-  t->flags = v & ~(uint64_t)PROC_FLAG_IGNORE;
+  t->flags = v & ~(uint64_t)(PROC_FLAG_IGNORE | PROC_STOP_INTERRUPT);
   release_frozen(t);
+  if (v & PROC_STOP_INTERRUPT) { // stop as soon as possible, as attach with O_TRUNC does
+    p->trace_interrupt = true;
+    proc_wake(p, -ERESTARTSYS);
+  }
   if (p->state == P_TRACED && !p->trace_frozen)
     resume(p, v);
   return n;
