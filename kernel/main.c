@@ -21,6 +21,7 @@ struct mb_module {
 
 char kernel_cmdline[1024];
 #define MAX_RANGES 32
+#define MAX_MODULES 4
 
 static int read_mmap(const struct mb_info *mb, uint64_t (*avail)[2]) {
   int n = 0;
@@ -61,16 +62,15 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   }
   parse_cmdline();
   klog("Vitrine booting\n");
-  uint64_t avail[MAX_RANGES][2], reserved[2][2] = {{mb_phys, mb_phys + sizeof *mb}, {0, 0}};
-  int navail = read_mmap(mb, avail), nres = 1;
-  const void *initrd = NULL;
-  size_t initrd_size = 0;
-  if ((mb->flags & MB_INFO_MODS) && mb->mods_count > 0) {
-    const struct mb_module *m = P2V(mb->mods_addr);
-    reserved[nres][0] = m->start, reserved[nres++][1] = m->end;
-    initrd = P2V(m->start);
-    initrd_size = m->end - m->start;
-  }
+  // Every module is an initramfs archive; later ones add to and replace what earlier
+  // ones hold (tools/vrun passes the built image, then a small one of its own).
+  uint64_t avail[MAX_RANGES][2], reserved[1 + MAX_MODULES][2] = {{mb_phys, mb_phys + sizeof *mb}};
+  int navail = read_mmap(mb, avail), nres = 1, nmods = 0;
+  const struct mb_module *mods = P2V(mb->mods_addr);
+  if (mb->flags & MB_INFO_MODS)
+    nmods = MIN(mb->mods_count, (uint32_t)MAX_MODULES);
+  for (int i = 0; i < nmods; i++)
+    reserved[nres][0] = mods[i].start, reserved[nres++][1] = mods[i].end;
   kalloc_init(avail, navail, reserved, nres);
   klog("memory: %lu KiB free\n", pages_free() * 4);
   kernel_pml4[0] = 0; // drop the identity map the boot code needed
@@ -79,9 +79,10 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   com2_init();
   trap_init();
   fpu_init();
-  if (!initrd)
+  if (!nmods)
     panic("no initramfs: pass one with -initrd");
-  ramfs_init(initrd, initrd_size);
+  for (int i = 0; i < nmods; i++)
+    ramfs_init(P2V(mods[i].start), mods[i].end - mods[i].start);
   user_init(kernel_cmdline);
   scheduler();
 }

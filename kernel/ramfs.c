@@ -920,7 +920,8 @@ static struct rnode *mkpath(const char *name, size_t len, uint32_t mode) {
 
 static void add_entry(const struct cpio_entry *e) {
   struct rnode *n = mkpath(e->name, e->namelen, e->mode);
-  if (!n || (n->mode & S_IFMT) != (e->mode & S_IFMT)) {
+  // A later archive may replace a file or link by another kind of file, not a directory.
+  if (!n || (S_ISDIR(n->mode) != S_ISDIR(e->mode))) {
     kprintf("initramfs: cannot add %s\n", e->name);
     return;
   }
