@@ -117,10 +117,30 @@ run_guest() {
   fi
 }
 
+# strace_rows: user/getpid_loop untraced, under strace, and under strace with a kernel
+# filter that stops on write only; each result is renamed and added to the two runs.
+strace_rows() {
+  local mode name n f
+  for mode in icount wall; do
+    f=()
+    [ "$mode" = wall ] || f=(--icount)
+    for name in sc_plain sc_all sc_write; do
+      case $name in
+        sc_plain) n=100000; set -- /bin/getpid_loop "$n" ;;
+        sc_all) n=5000; set -- /bin/strace -o /dev/null /bin/getpid_loop "$n" ;;
+        sc_write) n=100000; set -- /bin/strace -e trace=write -o /dev/null /bin/getpid_loop "$n" ;;
+      esac
+      run_guest "$tmp/sc" "${f[@]}" --timeout 150 -- "$@"
+      sed "s/^RESULT getpid_loop /RESULT $name /; s/^NA getpid_loop /NA $name /" "$tmp/sc" >>"$tmp/$mode"
+    done
+  done
+}
+
 echo "Running the benchmarks (about a minute)..." >&2
 boot_rows
 run_guest "$tmp/icount" --icount --timeout 150 -- /bin/bench all 1
 run_guest "$tmp/wall" --timeout 100 -- /bin/bench all "$rounds"
+strace_rows
 
 # The table. awk reads both runs and the boot figures; each row names its benchmark,
 # how to show it, and its comparison.
@@ -177,6 +197,13 @@ awk -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/d
       rate("memread", "proc:PID/mem, 1 MiB in one pread", sprintf("%.0f MB/s; Linux /proc/PID/mem: 330-1,000 MB/s", 1048576 * 1000 / median("memread")))
     else rate("memread", "proc:PID/mem, 1 MiB in one pread", "")
     rate("step", "single step (write flags, read event)", "")
+    if (rate("sc_plain", "getpid loop, untraced", "")) {
+      if (rate("sc_all", "  under strace -o /dev/null", "per call: entry+exit stops and the decoding in strace") && ("trace" in instr))
+        row("    strace cost above the engine floor", commas(instr["sc_all"] - instr["trace"] + 0.5), "-", "the floor: the traced syscall row")
+      if (rate("sc_write", "  under strace -e trace=write -o /dev/null", "the kernel filter: no stop for getpid"))
+        row("    filtered / untraced", sprintf("%.2fx", instr["sc_write"] / instr["sc_plain"]),
+            sprintf("%.2fx", median("sc_write") / median("sc_plain")), "goal <= 1.2x")
+    }
     rate("regs", "proc:PID/regs/int read (216 bytes)", "")
     if ("memfree" in value) row("free memory after boot", "-", commas(value["memfree"]) " kB", "MemFree, 128 MiB guest")
     else { row("free memory after boot", "n/a", "n/a", "n/a: " na("memfree")); bad = 1 }
