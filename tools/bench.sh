@@ -136,15 +136,41 @@ strace_rows() {
   done
 }
 
+# gdb_rows: the host's gdb against gdbserver in the guest (vrun --gdb): a breakpoint hit
+# N times (gdb's ignore count: each hit is a full stop, report and resume round trip),
+# then reads of 1024 words (x/1024xw). Wall times on the host, in $tmp/gdb.
+gdb_rows() {
+  local port=$((20000 + $$ % 20000)) n=20 reads=5 log=$tmp/gdbvrun
+  "$repo/tools/vrun" --gdb "$port" --timeout 120 -- /bin/gdbtarget loop "$n" >"$log" 2>&1 &
+  local vpid=$! i
+  for ((i = 0; i < 100; i++)); do grep -q "listening" "$log" && break; sleep 0.1; done
+  local reads_cmd=()
+  for ((i = 0; i < reads; i++)); do reads_cmd+=(-ex 'x/1024xw $sp'); done
+  timeout 120 gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break leaf' \
+    -ex 'continue' -ex "ignore 1 $((n - 2))" -ex 'shell date +T0=%s%N' -ex 'continue' \
+    -ex 'shell date +T1=%s%N' "${reads_cmd[@]}" -ex 'shell date +T2=%s%N' -ex 'delete' \
+    -ex 'continue' "$build/user/gdbtarget" >"$tmp/gdbout" 2>&1
+  wait "$vpid"
+  local t0 t1 t2
+  t0=$(sed -n 's/^T0=//p' "$tmp/gdbout"); t1=$(sed -n 's/^T1=//p' "$tmp/gdbout")
+  t2=$(sed -n 's/^T2=//p' "$tmp/gdbout")
+  if [ -n "$t0" ] && [ -n "$t1" ] && [ -n "$t2" ] && grep -q "exited normally" "$tmp/gdbout"; then
+    echo "$(((t1 - t0) / (n - 1))) $(((t2 - t1) / reads))" >"$tmp/gdb"
+  else
+    tail -n 3 "$tmp/gdbout" | tr '\n' ' ' | head -c 200 >"$tmp/gdb.err"
+  fi
+}
+
 echo "Running the benchmarks (about a minute)..." >&2
 boot_rows
 run_guest "$tmp/icount" --icount --timeout 150 -- /bin/bench all 1
 run_guest "$tmp/wall" --timeout 100 -- /bin/bench all "$rounds"
 strace_rows
+gdb_rows
 
 # The table. awk reads both runs and the boot figures; each row names its benchmark,
 # how to show it, and its comparison.
-awk -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/dev/null)" -v floor="$(cat "$tmp/floor" 2>/dev/null)" \
+awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/dev/null)" -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/dev/null)" -v floor="$(cat "$tmp/floor" 2>/dev/null)" \
   -v boots="$boots" -v rounds="$rounds" -v benchkb="$(($(stat -c %s "$build/user/bench") / 1024))" -v flerr="$(head -c 200 "$tmp/floor.err" 2>/dev/null)" '
   function commas(n,   s) { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
   function wallfmt(ns) {
@@ -205,6 +231,13 @@ awk -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/d
             sprintf("%.2fx", median("sc_write") / median("sc_plain")), "goal <= 1.2x")
     }
     rate("regs", "proc:PID/regs/int read (216 bytes)", "")
+    if (split(gdb, g, " ") == 2) {
+      row("gdb: breakpoint hit, as gdb sees it", "-", wallfmt(g[1]), "host gdb, continue in a loop (ignore count); ~2.8 KB of packets")
+      row("gdb: x/1024xw (4 KiB memory read)", "-", wallfmt(g[2]), "gdb asks one word per m packet: 1,024 round trips")
+      row("  (both ride COM2)", "-", "-", "an emulated 115,200-baud line: 11.5 KB/s")
+    } else {
+      row("gdb: breakpoint hit, as gdb sees it", "n/a", "n/a", "n/a: " (gdberr != "" ? gdberr : "no result")); bad = 1
+    }
     if ("memfree" in value) row("free memory after boot", "-", commas(value["memfree"]) " kB", "MemFree, 128 MiB guest")
     else { row("free memory after boot", "n/a", "n/a", "n/a: " na("memfree")); bad = 1 }
     if ("procmem_total" in value)

@@ -114,6 +114,12 @@ int main(int argc, char **argv) {
     return forks();
   if (argc > 2 && strcmp(argv[1], "exit") == 0)
     return atoi(argv[2]);
+  if (argc > 2 && strcmp(argv[1], "loop") == 0) { // for make bench: N calls of leaf()
+    int n = atoi(argv[2]), sum = 0;
+    for (int i = 0; i < n; i++)
+      sum += leaf(i, 1);
+    return sum == n * (n + 1) ? 0 : 1; // leaf(i, 1) = 2 * (i + 1)
+  }
   int r = checks();
   printf("gdbtarget done, status %d\n", r);
   return r;
