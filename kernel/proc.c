@@ -160,6 +160,7 @@ void sched(void) {
   __asm__ volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
                    : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
   p->tf->ds = ds & 0xffff, p->tf->es = es & 0xffff, p->tf->fs = fs & 0xffff, p->tf->gs = gs & 0xffff;
+  p->nswitch++;
   struct proc *next = pick_next();
   if (next == p) {
     p->state = P_RUNNING;

@@ -105,6 +105,7 @@ struct proc {
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)
+  uint64_t nswitch;          // times it gave up the CPU (sched)
   // Tracing (trace.c).
   struct trace *trace;       // the session tracing this process, or NULL
   uint64_t trace_resume;     // what the tracer wrote when it last resumed us

@@ -28,9 +28,9 @@ static bool sysret_ok(const struct trapframe *tf) {
 
 long syscall_dispatch(struct trapframe *tf) {
   struct proc *p = myproc();
-  bool traced = p->trace || p->trace_step; // one test on the untraced path
-  bool skip = traced && trace_stops_at(p, tf->orig_rax, PROC_STOP_PRE_SYSCALL) &&
-              trace_syscall_enter(tf);
+  bool traced = p->trace || p->trace_step;
+  uint64_t stops = traced ? trace_syscall_stops(p, tf->orig_rax) : 0, switches = p->nswitch;
+  bool skip = (stops & PROC_STOP_PRE_SYSCALL) && trace_syscall_enter(tf);
   uint64_t nr = tf->orig_rax; // read after the stop: the tracer may have changed it
   if (!skip) { // (skipped by the tracer: rax stays as the tracer left it)
     long r = -ENOSYS;
@@ -38,8 +38,14 @@ long syscall_dispatch(struct trapframe *tf) {
       r = table[nr].fn(tf);
     tf->rax = r;
   }
-  if (traced && (p->trace_step || p->exec_done || trace_stops_at(p, nr, PROC_STOP_POST_SYSCALL)))
-    trace_syscall_exit(tf, nr);
+  if (traced) {
+    // The tracer can only have changed anything (armed the exit stop, changed the call
+    // or the filter) if it ran, and on one CPU it ran only if we gave up the CPU.
+    if (p->nswitch != switches)
+      stops = trace_syscall_stops(p, nr);
+    if (stops || p->trace_step || p->exec_done)
+      trace_syscall_exit(tf, nr);
+  }
   usertrapret();
   return sysret_ok(tf);
 }

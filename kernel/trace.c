@@ -41,7 +41,7 @@ static bool wants(uint64_t flag) {
   return p->trace && (p->trace->flags & flag) && !p->killed;
 }
 
-// The caller checked trace_stops_at(PROC_STOP_PRE_SYSCALL).
+// The caller checked that the session stops here (trace_syscall_stops).
 bool trace_syscall_enter(struct trapframe *tf) {
   struct proc *p = myproc();
   uint64_t r = trace_stop(PROC_STOP_PRE_SYSCALL, tf->orig_rax, tf->rdi, tf->rsi, tf->rdx,
@@ -67,7 +67,7 @@ void trace_syscall_exit(struct trapframe *tf, uint64_t nr) {
     p->exec_done = false;
     if (wants(PROC_STOP_EXEC))
       trace_stop(PROC_STOP_EXEC, tf->rip, 0, 0, 0, 0, 0);
-  } else if (trace_stops_at(p, nr, PROC_STOP_POST_SYSCALL)) {
+  } else if ((trace_syscall_stops(p, nr) & PROC_STOP_POST_SYSCALL) && !p->killed) {
     trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
   }
   // (A step asked for at the stops above starts now, with the next instruction.)

@@ -25,12 +25,15 @@ void trace_detach(struct trace *t);
 int trace_poll(struct trace *t);
 long trace_sysset_write(struct trace *t, const void *buf, size_t n);
 
-// Does p's session stop at this point of system call nr? Inline: it is asked on every
-// system call of a traced process, and a call outside sysfilter must cost nearly nothing.
-static inline bool trace_stops_at(const struct proc *p, uint64_t nr, uint64_t flag) {
+// Which of the syscall stops (PROC_STOP_PRE_SYSCALL, PROC_STOP_POST_SYSCALL) p's session
+// asks for at system call nr. Inline: it is asked on every system call of a traced
+// process, and a call outside sysfilter must cost nearly nothing.
+static inline uint64_t trace_syscall_stops(const struct proc *p, uint64_t nr) {
   const struct trace *t = p->trace;
-  return t && (t->flags & flag) && (nr >= 512 || (t->sysset[nr / 64] >> (nr % 64) & 1)) &&
-         !p->killed;
+  uint64_t want = t ? t->flags & (PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL) : 0;
+  if (want && nr < 512 && !(t->sysset[nr / 64] >> (nr % 64) & 1))
+    return 0;
+  return want;
 }
 
 // The safe points.
