@@ -366,6 +366,15 @@ long sys_getcwd(struct trapframe *tf) {
   return r < 0 ? r : (long)n;
 }
 
+static int set_cwd(const char *path) {
+  char *d = kstrdup(path);
+  if (!d)
+    return -ENOMEM;
+  kfree(myproc()->cwd);
+  myproc()->cwd = d;
+  return 0;
+}
+
 long sys_chdir(struct trapframe *tf) {
   char *path = kmalloc(PATH_MAX_K), *clean = kmalloc(PATH_MAX_K);
   struct stat st;
@@ -378,16 +387,24 @@ long sys_chdir(struct trapframe *tf) {
     r = vfs_stat(clean, true, &st);
   if (r >= 0 && !S_ISDIR(st.st_mode))
     r = -ENOTDIR;
-  if (r >= 0 && (r = vfs_access(&st, 1)) >= 0) {
-    char *d = kstrdup(clean);
-    r = d ? 0 : -ENOMEM;
-    if (d) {
-      kfree(myproc()->cwd);
-      myproc()->cwd = d;
-    }
-  }
+  if (r >= 0 && (r = vfs_access(&st, 1)) >= 0)
+    r = set_cwd(clean);
   kfree(path);
   kfree(clean);
+  return r;
+}
+
+long sys_fchdir(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  if (!f)
+    return -EBADF;
+  char *path = kmalloc(PATH_MAX_K);
+  if (!path)
+    return -ENOMEM;
+  long r = ramfs_file_path(f, path, PATH_MAX_K);
+  if (r >= 0)
+    r = set_cwd(path);
+  kfree(path);
   return r;
 }
 

@@ -1,5 +1,5 @@
 // Users and groups (Linux's rules for real, effective and saved ids), and small
-// per-process settings: umask, prctl, the working directory by descriptor, sendfile.
+// per-process settings: umask, prctl; and sendfile.
 #include "syscall.h"
 #include "file.h"
 #include "path.h"
@@ -164,26 +164,6 @@ long sys_prctl(struct trapframe *tf) {
   }
   }
   return -EINVAL;
-}
-
-long sys_fchdir(struct trapframe *tf) {
-  struct file *f = file_get(ARG0);
-  if (!f)
-    return -EBADF;
-  char *path = kmalloc(PATH_MAX_K);
-  if (!path)
-    return -ENOMEM;
-  long r = ramfs_file_path(f, path, PATH_MAX_K);
-  if (r >= 0) {
-    char *d = kstrdup(path);
-    r = d ? 0 : -ENOMEM;
-    if (d) {
-      kfree(myproc()->cwd);
-      myproc()->cwd = d;
-    }
-  }
-  kfree(path);
-  return r;
 }
 
 long sys_sendfile(struct trapframe *tf) {
