@@ -118,44 +118,55 @@ void vfork_release(struct proc *p) {
 // ---- exec ----
 #define MAX_ARGS 65536
 
-// Copy a NULL-terminated user array of strings into one kernel block: the pointer
-// array followed by the strings. *total counts string bytes against ARG_MAX.
-static long copy_strings(uint64_t uvec, char ***out, size_t *total) {
-  size_t n = 0;
+#define ARG_BYTES (128 * 1024) // argument and environment strings together (E2BIG)
+
+// How many pointers the user's NULL-terminated array holds.
+static long count_strings(uint64_t uvec) {
   uint64_t up;
-  for (;; n++) {
+  for (long n = 0;; n++) {
     if (n >= MAX_ARGS)
       return -E2BIG;
     if (!uvec)
-      break; // Linux accepts a NULL argv or envp as empty
+      return 0; // Linux accepts a NULL argv or envp as empty
     if (copyin(&up, uvec + n * 8, 8) < 0)
       return -EFAULT;
     if (!up)
-      break;
+      return n;
   }
+}
+
+// A kernel copy of the user's string at up (short ones through a stack buffer).
+static long copy_string(uint64_t up, char **out) {
+  char buf[256];
+  long len = copyinstr(buf, up, sizeof buf);
+  if (len >= 0) {
+    *out = kstrdup(buf);
+  } else if (len == -ENAMETOOLONG) {
+    char *big = kmalloc(ARG_BYTES);
+    len = big ? copyinstr(big, up, ARG_BYTES) : -ENOMEM;
+    *out = len >= 0 ? kstrdup(big) : NULL;
+    kfree(big);
+    if (len == -ENAMETOOLONG)
+      len = -E2BIG;
+  }
+  return len >= 0 && !*out ? -ENOMEM : len;
+}
+
+// Copy a NULL-terminated user array of strings into a kernel array of kernel strings.
+// *total counts string bytes against ARG_BYTES.
+static long copy_strings(uint64_t uvec, char ***out, size_t *total) {
+  long n = count_strings(uvec);
+  if (n < 0)
+    return n;
   char **vec = kmalloc((n + 1) * sizeof(char *));
   if (!vec)
     return -ENOMEM;
-  for (size_t i = 0; i < n; i++) {
-    char buf[256];
-    long len;
+  for (long i = 0; i < n; i++) {
+    uint64_t up;
     char *s = NULL;
-    if (copyin(&up, uvec + i * 8, 8) < 0)
-      len = -EFAULT;
-    else if ((len = copyinstr(buf, up, sizeof buf)) >= 0)
-      s = kstrdup(buf);
-    else if (len == -ENAMETOOLONG) { // a long string: measure it, then copy it
-      char *big = kmalloc(128 * 1024);
-      len = big ? copyinstr(big, up, 128 * 1024) : -ENOMEM;
-      s = len >= 0 ? kstrdup(big) : NULL;
-      kfree(big);
-      if (len == -ENAMETOOLONG)
-        len = -E2BIG;
-    }
+    long len = copyin(&up, uvec + i * 8, 8) < 0 ? -EFAULT : copy_string(up, &s);
     *total += len + 1;
-    if (len >= 0 && !s)
-      len = -ENOMEM;
-    if (len >= 0 && *total > 128 * 1024)
+    if (len >= 0 && *total > ARG_BYTES)
       kfree(s), len = -E2BIG;
     if (len < 0) {
       while (i--)
