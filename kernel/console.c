@@ -66,69 +66,82 @@ static void put_num(struct sink *s, uint64_t v, int base, bool neg, int width, c
     sputc(s, buf[--n]);
 }
 
+// One conversion's flags, as parsed from the format.
+struct spec {
+  char pad;
+  int width, longs;
+  bool left;
+};
+
+static void put_str(struct sink *out, const char *s, const struct spec *sp) {
+  s = s ? s : "(null)";
+  int n = strlen(s), w = sp->width;
+  for (; !sp->left && w > n; w--)
+    sputc(out, ' ');
+  for (; *s; s++)
+    sputc(out, *s);
+  for (; sp->left && w > n; w--)
+    sputc(out, ' ');
+}
+
+// Print one conversion (the character after the flags). va_list goes by pointer so
+// the caller's list advances.
+static void put_conv(struct sink *out, char c, const struct spec *sp, va_list *ap) {
+  int base = c == 'x' || c == 'p' ? 16 : c == 'o' ? 8 : 10;
+  switch (c) {
+  case 'd':
+  case 'i': {
+    int64_t v = sp->longs ? va_arg(*ap, int64_t) : va_arg(*ap, int);
+    put_num(out, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, sp->width, sp->pad);
+    break;
+  }
+  case 'u':
+  case 'x':
+  case 'o':
+    put_num(out, sp->longs ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned), base, false,
+            sp->width, sp->pad);
+    break;
+  case 'p':
+    sputc(out, '0'), sputc(out, 'x');
+    put_num(out, (uint64_t)va_arg(*ap, void *), 16, false, 16, '0');
+    break;
+  case 's':
+    put_str(out, va_arg(*ap, const char *), sp);
+    break;
+  case 'c':
+    sputc(out, (char)va_arg(*ap, int));
+    break;
+  default: // "%%", or an unknown conversion printed as it is
+    if (c != '%')
+      sputc(out, '%');
+    sputc(out, c);
+  }
+}
+
 // Supports %d %i %u %x %o %p %s %c %% with an optional 0 or - flag, width and l/ll/z
 // sizes.
 static void format(struct sink *out, const char *fmt, va_list ap) {
+  va_list args;
+  va_copy(args, ap);
   for (; *fmt; fmt++) {
     if (*fmt != '%') {
       sputc(out, *fmt);
       continue;
     }
-    char pad = ' ';
-    int width = 0, longs = 0;
-    bool left = false;
+    struct spec sp = {.pad = ' '};
     if (*++fmt == '-')
-      left = true, fmt++;
+      sp.left = true, fmt++;
     if (*fmt == '0')
-      pad = '0', fmt++;
+      sp.pad = '0', fmt++;
     while (*fmt >= '0' && *fmt <= '9')
-      width = width * 10 + (*fmt++ - '0');
+      sp.width = sp.width * 10 + (*fmt++ - '0');
     while (*fmt == 'l' || *fmt == 'z')
-      longs++, fmt++;
-    switch (*fmt) {
-    case 'd':
-    case 'i': {
-      int64_t v = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
-      put_num(out, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width, pad);
+      sp.longs++, fmt++;
+    if (!*fmt)
       break;
-    }
-    case 'u':
-      put_num(out, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, false, width, pad);
-      break;
-    case 'x':
-      put_num(out, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, false, width, pad);
-      break;
-    case 'o':
-      put_num(out, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 8, false, width, pad);
-      break;
-    case 'p':
-      sputc(out, '0'), sputc(out, 'x');
-      put_num(out, (uint64_t)va_arg(ap, void *), 16, false, 16, '0');
-      break;
-    case 's': {
-      const char *s = va_arg(ap, const char *);
-      s = s ? s : "(null)";
-      int n = strlen(s);
-      for (; !left && width > n; width--)
-        sputc(out, ' ');
-      for (; *s; s++)
-        sputc(out, *s);
-      for (; left && width > n; width--)
-        sputc(out, ' ');
-      break;
-    }
-    case 'c':
-      sputc(out, (char)va_arg(ap, int));
-      break;
-    case '%':
-      sputc(out, '%');
-      break;
-    default:
-      sputc(out, '%'), sputc(out, *fmt);
-      if (!*fmt)
-        return;
-    }
+    put_conv(out, *fmt, &sp, &args);
   }
+  va_end(args);
 }
 
 void kvprintf(const char *fmt, va_list ap) {
