@@ -54,6 +54,10 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
   int sig = info->signo;
   if (sig <= 0 || sig > NSIG || p->state == P_ZOMBIE || p->state == P_UNUSED)
     return;
+  // init gets only the signals it has handlers for (as on Linux), so nothing, not even
+  // SIGKILL from root, can stop or end it: the kernel cannot go on without it.
+  if (p == initproc && (sig == SIGKILL || sig == SIGSTOP || p->sigact[sig - 1].handler <= SIG_IGN))
+    return;
   if (sig == SIGCONT)
     do_continue(p); // continues even if SIGCONT itself is blocked or ignored
   if (default_stop(sig))
@@ -64,10 +68,6 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
       p->state = P_RUNNABLE;
   }
   if (ignored(p, sig))
-    return;
-  // init gets only the signals it has handlers for (as on Linux), so no stray kill(-1)
-  // or process-group signal can stop or end it.
-  if (p == initproc && p->sigact[sig - 1].handler <= SIG_IGN)
     return;
   if (!(p->pending & SIGBIT(sig)))
     p->siginfo[sig - 1] = *info; // standard signals do not queue: the first one counts
