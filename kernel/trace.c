@@ -28,6 +28,7 @@ static uint64_t trace_stop(uint64_t cause, uint64_t a, uint64_t b, uint64_t c, u
     return 0;
   struct proc_event ev = {cause, a, b, c, d, e, f};
   enqueue(t, &ev);
+  p->trace_interrupt = false; // any stop answers a "stop now" request
   p->trace_resume = 0;
   p->trace_cause = cause;
   p->state = P_TRACED;

@@ -212,10 +212,8 @@ static struct target {
   bool regs_ok, fp_ok; // the copies above are current
   struct swbreak bp[NBREAK];
   struct hwslot hw[4];
-  int interrupt_sig; // a signal we sent to stop it for GDB's Ctrl-C (0: none)
-  int swallow_sig;   // that signal, still pending because another stop came first
+  bool interrupt_req; // we asked the session to stop it (GDB's Ctrl-C)
   int inject_sig;    // a signal GDB asked us to deliver, sent with kill(), on its way
-  bool stop_interrupt; // the stop is the one reported as SIGINT for a Ctrl-C
 } T = {.tracefd = -1, .regsfd = -1, .fpfd = -1, .dbgfd = -1, .memfd = -1};
 
 static int proc_open(int pid, const char *file, int flags) {
@@ -434,33 +432,16 @@ static int ev_read(struct proc_event *ev) {
   return 0;
 }
 
-// Is sig blocked or ignored by the target? (proc:PID/status, SigBlk and SigIgn)
-static bool sig_masked(int sig) {
-  char buf[1024];
-  int fd = proc_open(T.pid, "status", O_RDONLY);
-  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-  if (fd >= 0)
-    close(fd);
-  if (n <= 0)
-    return false;
-  buf[n] = '\0';
-  static const char *const fields[] = {"SigBlk:", "SigIgn:"};
-  for (int i = 0; i < 2; i++) {
-    const char *p = strstr(buf, fields[i]);
-    if (p && strtoull(p + strlen(fields[i]), NULL, 16) >> (sig - 1) & 1)
-      return true;
-  }
-  return false;
-}
-
-// GDB's Ctrl-C: a trace session cannot be asked to stop a running process, so a signal
-// does it; the signal stop is reported as SIGINT and the signal dropped on resume.
-// SIGINT when the program would see it; else SIGSTOP, which cannot be blocked.
+// GDB's Ctrl-C: ask the session to stop the program now (PROC_STOP_INTERRUPT; the
+// kernel interrupts a blocking call, which restarts later). No signal is involved, so
+// the program never sees one. Any stop answers the request.
 static void request_interrupt(void) {
-  if (!T.running || T.interrupt_sig || !T.pid)
+  if (!T.running || T.interrupt_req || !T.pid)
     return;
-  T.interrupt_sig = sig_masked(SIGINT) ? SIGSTOP : SIGINT;
-  kill(T.pid, T.interrupt_sig);
+  T.interrupt_req = true;
+  uint64_t f = resume_flags | PROC_STOP_INTERRUPT;
+  if (write(T.tracefd, &f, sizeof f) != sizeof f)
+    T.interrupt_req = false;
 }
 
 // Resume from the current stop. sig: the Linux signal GDB wants delivered (0: none).
@@ -477,7 +458,6 @@ static int resume(bool step, int sig) {
     kill(T.pid, sig);
   }
   T.stop.cause = 0;
-  T.stop_interrupt = false;
   return write_flags(flags);
 }
 
@@ -560,8 +540,8 @@ static void release_child(int pid) {
   close(tfd); // the child goes on, untraced
 }
 
-// The next stop GDB should hear of. Signals we sent ourselves are handled here: one
-// GDB asked to deliver goes through, a leftover Ctrl-C signal is dropped.
+// The next stop GDB should hear of. A signal GDB asked us to deliver (sent with kill)
+// is let through here.
 static int next_stop(void) {
   struct proc_event ev;
   for (;;) {
@@ -575,9 +555,6 @@ static int next_stop(void) {
     if (sigstop && (int)ev.a == T.inject_sig) {
       T.inject_sig = 0;
       write_flags(resume_flags);
-    } else if (sigstop && (int)ev.a == T.swallow_sig) {
-      T.swallow_sig = 0;
-      write_flags(resume_flags | PROC_FLAG_IGNORE);
     } else {
       T.running = false;
       T.stop = ev;
@@ -594,7 +571,8 @@ static void forget_target(void) {
   memset(T.hw, 0, sizeof T.hw);
   T.pid = 0;
   T.running = false;
-  T.interrupt_sig = T.swallow_sig = T.inject_sig = 0;
+  T.interrupt_req = false;
+  T.inject_sig = 0;
 }
 
 static void target_exited(int status) {
@@ -632,13 +610,10 @@ static void note_stop(void) {
     target_exited((int)ev->a);
     return;
   }
-  if (ev->cause == PROC_STOP_SIGNAL) {
+  if (ev->cause == PROC_STOP_INTERRUPT && T.interrupt_req) {
+    sig = 2; // the stop GDB's Ctrl-C asked for: GDB calls it SIGINT
+  } else if (ev->cause == PROC_STOP_SIGNAL) {
     sig = gdb_signal((int)ev->a);
-    if ((int)ev->a == T.interrupt_sig) {
-      sig = 2; // our Ctrl-C signal, whichever it was, is GDB's SIGINT
-      T.interrupt_sig = 0;
-      T.stop_interrupt = true;
-    }
   } else if (ev->cause == PROC_STOP_BREAKPOINT && bp_find(ev->a)) {
     snprintf(why, sizeof why, "swbreak:;");
   } else if (ev->cause == PROC_STOP_BREAKPOINT && regs_get() == 0) {
@@ -652,26 +627,14 @@ static void note_stop(void) {
       T.bp[i].refs = 0;
     memset(T.hw, 0, sizeof T.hw);
   }
-  if (T.interrupt_sig) { // another stop came first: drop the signal when it comes
-    T.swallow_sig = T.interrupt_sig;
-    T.interrupt_sig = 0;
-  }
+  T.interrupt_req = false; // (another stop that came first answers it too)
   snprintf(S.stop_text, sizeof S.stop_text, "T%02xthread:%x;%s", sig, T.pid, why);
 }
 
-// One single step. The kernel ends a step asked for at an exec stop (execve's exit)
-// at once, before any instruction ran (trace_syscall_exit sees its own step pending):
-// there a second step does the real one.
+// One single step.
 static int step_once(int sig) {
-  bool at_exec = T.stop.cause == PROC_STOP_EXEC;
-  uint64_t pc = regs_get() == 0 ? T.regs.rip : 0;
   resume(true, sig);
-  int r = next_stop();
-  if (r == 0 && at_exec && T.stop.cause == PROC_STOP_SINGLESTEP && T.stop.a == pc) {
-    resume(true, 0);
-    r = next_stop();
-  }
-  return r;
+  return next_stop();
 }
 
 // Resume once. Resuming at one of our int3s would hit it at once: the first
@@ -699,7 +662,7 @@ static int resume_over(bool step, int sig) {
 // and GDB has not interrupted.
 static bool keep_stepping(uint64_t lo, uint64_t hi) {
   return T.stop.cause == PROC_STOP_SINGLESTEP && !S.pending && !S.gone &&
-         !T.interrupt_sig && regs_get() == 0 && T.regs.rip >= lo && T.regs.rip < hi &&
+         !T.interrupt_req && regs_get() == 0 && T.regs.rip >= lo && T.regs.rip < hi &&
          !bp_find(T.regs.rip);
 }
 
@@ -820,8 +783,6 @@ static void detach(void) {
   memset(T.hw, 0, sizeof T.hw);
   if (T.dbgfd >= 0)
     hw_write();
-  if (!T.running && T.stop_interrupt)
-    write_flags(PROC_FLAG_IGNORE); // (else the program would get our SIGINT)
   int pid = T.pid;
   bool ours = T.ours;
   forget_target();
