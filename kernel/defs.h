@@ -84,7 +84,6 @@ int vm_prot_at(const struct vm *vm, uint64_t va);
 extern uint64_t *kernel_pml4;
 
 // proc.c
-void proc_init(void);
 uint64_t proc_new_gen(void);
 struct proc *proc_alloc(void);
 void proc_free(struct proc *p);
@@ -101,7 +100,6 @@ void wake_timers(void);
 void proc_exit(int status) __attribute__((noreturn));
 void proc_kill(struct proc *p);
 void vfork_release(struct proc *p);
-void proc_first_run(void);
 int user_proc_count(uint32_t ruid);
 void user_init(const char *cmdline);
 extern struct proc *initproc;
@@ -142,7 +140,6 @@ int vfs_open(const char *path, int flags, int mode, struct file **out);
 void ramfs_init(const void *cpio, size_t size);
 
 // tty.c
-void tty_init(void);
 void tty_intr(void);
 void com2_init(void);
 void com2_intr(void);

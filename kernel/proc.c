@@ -17,7 +17,6 @@ int last_pid(void) { return next_pid - 1; }
 uint64_t proc_new_gen(void) { return ++last_gen; }
 #define PID_MAX 32768
 
-void proc_init(void) {}
 
 struct proc *proc_find(int pid) {
   for (int i = 0; i < nslots; i++)
@@ -97,8 +96,6 @@ void proc_free(struct proc *p) {
   kfree(p);
 }
 
-// Called on a new process's first run, from forkret (entry.S).
-void proc_first_run(void) {}
 
 static void fpu_switch(struct proc *p) {
   if (cpu.fpu_owner == p)

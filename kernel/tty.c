@@ -274,6 +274,5 @@ static int ctty_open(struct file *f, const char *rest, int flags, int mode) {
 
 const struct scheme ctty_scheme = {.name = "tty", .open = ctty_open};
 
-void tty_init(void) {}
 
 int tty_foreground(void) { return fg_pgrp; }

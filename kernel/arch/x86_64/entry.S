@@ -133,10 +133,11 @@ syscall_entry:
   sysretq
 
 /* forkret: where a new process's first swtch() lands; its kernel stack holds only the
-   trapframe above this point. */
+   trapframe above this point. Like every return to user mode it goes through
+   usertrapret() first: a child killed (or signalled) before it ever ran must not run. */
 .globl forkret
 forkret:
-  call proc_first_run
+  call usertrapret
   jmp trapret
 
 /* swtch(&old_rsp, new_rsp): save callee-saved registers on this stack, switch stacks,
