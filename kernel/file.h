@@ -55,6 +55,13 @@ struct scheme {
   // Positional: the caller keeps the offset (f->off) and passes it in.
   long (*read)(struct file *f, void *buf, size_t n, uint64_t off);
   long (*write)(struct file *f, const void *buf, size_t n, uint64_t off);
+  // Optional direct transfers, for the small records a tracer moves at every stop
+  // (registers, trace events, resume flags): the scheme copies between ubuf and its own
+  // memory with copyin/copyout, once, instead of through the bounce buffer; and an
+  // event leaves the queue only once it has reached the user. -EBOUNCE declines a
+  // file (read/write serve it). A failure changes nothing.
+  long (*read_direct)(struct file *f, uint64_t ubuf, size_t n, uint64_t off);
+  long (*write_direct)(struct file *f, uint64_t ubuf, size_t n, uint64_t off);
   // NULL: the file is not seekable (ESPIPE).
   long (*seek)(struct file *f, int64_t off, int whence);
   void (*close)(struct file *f);

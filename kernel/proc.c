@@ -25,6 +25,21 @@ struct proc *proc_find(int pid) {
   return NULL;
 }
 
+// A process's slot in proctab, and back: proc: handles find their target in one step.
+// A slot holds a live process or NULL, and gens are never reused, so (slot, gen) can
+// only find the process it was taken from.
+int proc_slot(const struct proc *p) {
+  for (int i = 0; i < nslots; i++)
+    if (proctab[i] == p)
+      return i;
+  return -1;
+}
+
+struct proc *proc_at(int slot, uint64_t gen) {
+  struct proc *p = slot >= 0 && slot < NPROC ? proctab[slot] : NULL;
+  return p && p->gen == gen && p->state != P_UNUSED ? p : NULL;
+}
+
 static int alloc_pid(void) {
   for (int tries = 0; tries < PID_MAX; tries++) {
     int pid = next_pid;

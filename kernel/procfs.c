@@ -45,6 +45,7 @@ static const struct entry tree[] = {
 struct handle {
   enum qid id;
   int pid;       // 0 for the files of proc: itself
+  int slot;      // the target's slot in proctab (-1: none), to find it in one step
   uint64_t gen;  // the target's gen at open
   char *text;    // text files: the contents, made at offset 0
   size_t textlen;
@@ -67,15 +68,15 @@ static bool holds_session(const struct proc *me, const struct trace *t) {
 // ---- finding the target ----
 // The process a handle was opened on, if it still runs the same program.
 static struct proc *target(const struct handle *h) {
-  struct proc *p = proc_find(h->pid);
-  return p && p->gen == h->gen && p->state != P_ZOMBIE ? p : NULL;
+  struct proc *p = proc_at(h->slot, h->gen);
+  return p && p->state != P_ZOMBIE ? p : NULL;
 }
 
 // For text files of a handle opened on a zombie, the zombie will do: its status, stat
 // and cmdline still read (ps shows Z). A handle opened while it ran is dead (ESRCH).
 static struct proc *target_or_zombie(const struct handle *h) {
-  struct proc *p = proc_find(h->pid);
-  if (p && p->gen == h->gen && p->state == P_ZOMBIE)
+  struct proc *p = proc_at(h->slot, h->gen);
+  if (p && p->state == P_ZOMBIE)
     return h->zombie ? p : NULL;
   return target(h);
 }
@@ -170,6 +171,12 @@ static int check_open(enum qid id, struct proc *t, int flags) {
   return may_look(me, t) ? 0 : -EACCES;
 }
 
+// A handle on file id of process t (NULL: a file of proc: itself).
+static struct handle handle_on(enum qid id, struct proc *t) {
+  return (struct handle){.id = id, .pid = t ? t->pid : 0, .slot = t ? proc_slot(t) : -1,
+                         .gen = t ? t->gen : 0, .zombie = t && t->state == P_ZOMBIE};
+}
+
 static int proc_open(struct file *f, const char *rest, int flags, int mode) {
   (void)mode;
   enum qid id;
@@ -184,8 +191,7 @@ static int proc_open(struct file *f, const char *rest, int flags, int mode) {
   struct handle *h = kmalloc(sizeof *h);
   if (!h)
     return -ENOMEM;
-  *h = (struct handle){.id = id, .pid = pid, .gen = t ? t->gen : 0,
-                       .zombie = t && t->state == P_ZOMBIE};
+  *h = handle_on(id, t);
   f->priv = h;
   if (id == Q_TRACE && (r = trace_attach(t, flags, &h->trace)) < 0) {
     kfree(h);
@@ -370,15 +376,43 @@ static long read_bytes(const void *src, size_t size, void *buf, size_t n, uint64
   return n;
 }
 
-static long regs_read(struct proc *t, enum qid id, void *buf, size_t n, uint64_t off) {
-  if (id == Q_REGS_INT)
-    return read_bytes(t->tf, sizeof *t->tf, buf, n, off);
+static long copyout_bytes(const void *src, size_t size, uint64_t ubuf, size_t n, uint64_t off) {
+  if (off >= size)
+    return 0;
+  n = MIN(n, size - off);
+  return copyout(ubuf, (const char *)src + off, n) < 0 ? -EFAULT : (long)n;
+}
+
+// Where register file id of t is, and its size (debug: gathered into dbg).
+static const void *regs_of(struct proc *t, enum qid id, uint64_t dbg[6], size_t *size) {
+  if (id == Q_REGS_INT) {
+    *size = sizeof *t->tf;
+    return t->tf;
+  }
   if (id == Q_REGS_DEBUG) {
     uint64_t v[6] = {t->dr[0], t->dr[1], t->dr[2], t->dr[3], t->debug_dr6, t->dr7};
-    return read_bytes(v, sizeof v, buf, n, off);
+    memcpy(dbg, v, sizeof v);
+    *size = sizeof v;
+    return dbg;
   }
   fpu_flush(t);
-  return read_bytes(t->fpu, sizeof t->fpu, buf, n, off);
+  *size = sizeof t->fpu;
+  return t->fpu;
+}
+
+// Into the kernel (sendfile), or (direct) straight to the user.
+static long regs_read(struct proc *t, enum qid id, void *buf, size_t n, uint64_t off) {
+  uint64_t dbg[6];
+  size_t size;
+  const void *src = regs_of(t, id, dbg, &size);
+  return read_bytes(src, size, buf, n, off);
+}
+
+static long regs_read_user(struct proc *t, enum qid id, uint64_t ubuf, size_t n, uint64_t off) {
+  uint64_t dbg[6];
+  size_t size;
+  const void *src = regs_of(t, id, dbg, &size);
+  return copyout_bytes(src, size, ubuf, n, off);
 }
 
 // A whole new register set, checked as one: nothing changes unless all of it is valid.
@@ -432,10 +466,32 @@ static long mem_rw(struct proc *t, void *buf, size_t n, uint64_t addr, bool writ
 }
 
 // ---- the scheme's operations ----
+static bool is_regs(enum qid id) { return id == Q_REGS_INT || id == Q_REGS_FLOAT || id == Q_REGS_DEBUG; }
+
+// The calls a tracer makes at every stop, done directly (struct scheme): reading an
+// event, reading registers, writing flags. The rest goes through proc_read/proc_write.
+static long proc_read_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t off) {
+  struct handle *h = f->priv;
+  if (h->id == Q_TRACE)
+    return trace_read(h->trace, ubuf, n, f->flags & O_NONBLOCK);
+  if (!is_regs(h->id))
+    return -EBOUNCE;
+  struct proc *t = target(h);
+  return t ? regs_read_user(t, h->id, ubuf, n, off) : -ESRCH;
+}
+
+static long proc_write_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t off) {
+  struct handle *h = f->priv;
+  (void)off;
+  return h->id == Q_TRACE ? trace_write(h->trace, ubuf, n) : -EBOUNCE;
+}
+
+// Reads and writes from inside the kernel (sendfile) and the bounce path. A session's
+// events and flags move only by read(2) and write(2) (proc_read_direct).
 static long proc_read(struct file *f, void *buf, size_t n, uint64_t off) {
   struct handle *h = f->priv;
   if (h->id == Q_TRACE)
-    return trace_read(h->trace, buf, n, f->flags & O_NONBLOCK);
+    return -EINVAL;
   if (is_text(h->id)) {
     if (off == 0 || !h->text) {
       int r = make_text(h);
@@ -449,7 +505,7 @@ static long proc_read(struct file *f, void *buf, size_t n, uint64_t off) {
     return -ESRCH;
   if (h->id == Q_MEM)
     return mem_rw(t, buf, n, off, false);
-  if (h->id == Q_REGS_INT || h->id == Q_REGS_FLOAT || h->id == Q_REGS_DEBUG)
+  if (is_regs(h->id))
     return regs_read(t, h->id, buf, n, off);
   return -EISDIR;
 }
@@ -457,13 +513,13 @@ static long proc_read(struct file *f, void *buf, size_t n, uint64_t off) {
 static long proc_write(struct file *f, const void *buf, size_t n, uint64_t off) {
   struct handle *h = f->priv;
   if (h->id == Q_TRACE)
-    return trace_write(h->trace, buf, n);
+    return -EINVAL;
   struct proc *t = target(h);
   if (!t)
     return -ESRCH;
   if (h->id == Q_MEM)
     return mem_rw(t, (void *)buf, n, off, true);
-  if (h->id == Q_REGS_INT || h->id == Q_REGS_FLOAT || h->id == Q_REGS_DEBUG)
+  if (is_regs(h->id))
     return regs_write(t, h->id, buf, n, off);
   if (h->id == Q_SYSFILTER)
     return t->trace ? trace_sysset_write(t->trace, buf, n) : -ESRCH;
@@ -597,7 +653,7 @@ static int proc_stat_path(const char *rest, bool follow, struct stat *st) {
       return r;
     return t->exe ? ramfs_stat_path(t->exe, true, st) : -ENOENT;
   }
-  struct handle h = {.id = id, .pid = pid, .gen = pid ? proc_find(pid)->gen : 0};
+  struct handle h = handle_on(id, pid ? proc_find(pid) : NULL);
   struct file f = {.priv = &h};
   return proc_stat(&f, st);
 }
@@ -616,6 +672,7 @@ static int proc_open_any(struct file *f, const char *rest, int flags, int mode) 
 
 const struct scheme proc_scheme = {
     .name = "proc", .open = proc_open_any, .read = proc_read, .write = proc_write,
+    .read_direct = proc_read_direct, .write_direct = proc_write_direct,
     .seek = proc_seek, .close = proc_close, .stat = proc_stat, .readdir = proc_readdir,
     .poll = proc_poll, .unsigned_offsets = true, .stat_path = proc_stat_path,
 };

@@ -1,5 +1,7 @@
 // File system calls. Data moves between the user's buffer and the scheme through a
-// kernel bounce buffer, so schemes never see user pointers.
+// kernel bounce buffer, so schemes never see user pointers; the exception is a
+// scheme's direct transfer (struct scheme), which touches them only through
+// copyin/copyout.
 #include "syscall.h"
 #include "file.h"
 #include "path.h"
@@ -17,17 +19,30 @@ static void bounce_put(char *buf, char *small) {
     kfree(buf);
 }
 
+// A scheme's direct transfer, if it has one for this file (see struct scheme).
+static long direct_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
+  long (*op)(struct file *, uint64_t, size_t, uint64_t) =
+      write ? f->scheme->write_direct : f->scheme->read_direct;
+  long r = op ? op(f, ubuf, n, *off) : -EBOUNCE;
+  if (r > 0)
+    *off += r;
+  return r;
+}
+
 // Move up to n bytes between the user's buffer and the file, through a bounce buffer.
 static long do_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
   if (write ? !file_writable(f) || !f->scheme->write : !file_readable(f) || !f->scheme->read)
     return -EBADF;
   if (!user_range_ok(ubuf, n))
     return -EFAULT;
+  long r = direct_io(f, ubuf, n, off, write);
+  if (r != -EBOUNCE)
+    return r;
   if (write && (f->flags & O_APPEND) && f->scheme->seek && off == &f->off)
     f->scheme->seek(f, 0, 2); // appending writes start at the end, and leave the offset there
   char small[SMALL_IO], *kbuf = bounce_get(n, small);
   size_t cap = n <= SMALL_IO ? SMALL_IO : BOUNCE, done = 0;
-  long r = 0;
+  r = 0;
   if (!kbuf)
     return -ENOMEM;
   while (done < n) {

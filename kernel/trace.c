@@ -211,7 +211,9 @@ int trace_attach(struct proc *p, int flags, struct trace **out) {
   return 0;
 }
 
-long trace_read(struct trace *t, void *buf, size_t n, bool nonblock) {
+// Events go straight to the user's buffer, and leave the queue only once they are there:
+// a bad buffer loses none.
+long trace_read(struct trace *t, uint64_t ubuf, size_t n, bool nonblock) {
   if (n < sizeof(struct proc_event))
     return -EINVAL;
   while (t->qlen == 0) {
@@ -226,21 +228,23 @@ long trace_read(struct trace *t, void *buf, size_t n, bool nonblock) {
   size_t got = 0;
   bool was_full = t->qlen == TRACE_QUEUE;
   while (t->qlen && got + sizeof(struct proc_event) <= n) {
-    memcpy((char *)buf + got, &t->q[t->qhead], sizeof(struct proc_event));
+    if (copyout(ubuf + got, &t->q[t->qhead], sizeof(struct proc_event)) < 0)
+      break;
     t->qhead = (t->qhead + 1) % TRACE_QUEUE;
     t->qlen--;
     got += sizeof(struct proc_event);
   }
-  if (was_full)
+  if (was_full && got)
     wakeup(&t->qlen); // a tracee may be waiting for room (enqueue)
-  return got;
+  return got ? (long)got : -EFAULT;
 }
 
-long trace_write(struct trace *t, const void *buf, size_t n) {
+long trace_write(struct trace *t, uint64_t ubuf, size_t n) {
   uint64_t v;
   if (n != sizeof v)
     return -EINVAL;
-  memcpy(&v, buf, sizeof v);
+  if (copyin(&v, ubuf, sizeof v) < 0)
+    return -EFAULT;
   if (v & ~(uint64_t)PROC_TRACE_FLAGS)
     return -EINVAL;
   struct proc *p = t->target;

@@ -19,8 +19,8 @@ struct trace {
 
 // The tracer's side: a session is made by opening proc:PID/trace (procfs.c).
 int trace_attach(struct proc *target, int flags, struct trace **out);
-long trace_read(struct trace *t, void *buf, size_t n, bool nonblock);
-long trace_write(struct trace *t, const void *buf, size_t n);
+long trace_read(struct trace *t, uint64_t ubuf, size_t n, bool nonblock); // user buffers
+long trace_write(struct trace *t, uint64_t ubuf, size_t n);
 void trace_detach(struct trace *t);
 int trace_poll(struct trace *t);
 long trace_sysset_write(struct trace *t, const void *buf, size_t n);
