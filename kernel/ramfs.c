@@ -191,24 +191,37 @@ static void kill_suid(struct rnode *n) {
 
 // ---- paths ----
 // Absolute path of a directory node, into out (outsz bytes). Returns length or error;
-// -ENOENT for a directory that was removed (or is inside one).
-static int node_path(const struct rnode *n, char *out, size_t outsz) {
-  if (n == &root)
-    return outsz > 1 ? (out[0] = '/', out[1] = 0, 1) : -ENAMETOOLONG;
-  if (!n->parent)
-    return -ENOENT;
-  const struct rdirent *e = n->parent->ents;
-  while (e && e->node != n)
+// -ENOENT for a directory that was removed (or is inside one). A loop, not recursion:
+// a tree can be as deep as a 4096-byte path allows (2000 levels), far deeper than the
+// kernel stack could follow call by call.
+static const struct rdirent *name_of(const struct rnode *d) {
+  const struct rdirent *e = d->parent ? d->parent->ents : NULL;
+  while (e && e->node != d)
     e = e->next;
-  int len = node_path(n->parent, out, outsz);
-  if (len < 0 || !e)
-    return len < 0 ? len : -ENOENT;
-  if (len + e->len + 2 > outsz)
+  return e;
+}
+
+static int node_path(const struct rnode *n, char *out, size_t outsz) {
+  for (const struct rnode *d = n; d != &root; d = d->parent) // removed on the way up?
+    if (!name_of(d))
+      return -ENOENT;
+  if (outsz < 2)
     return -ENAMETOOLONG;
-  if (len > 1)
-    out[len++] = '/';
-  memcpy(out + len, e->name, e->len + 1);
-  return len + e->len;
+  size_t pos = outsz - 1; // built backwards from the end of out, then moved to the front
+  out[pos] = 0;
+  for (const struct rnode *d = n; d != &root; d = d->parent) {
+    const struct rdirent *e = name_of(d);
+    if (e->len + 1 > pos)
+      return -ENAMETOOLONG;
+    pos -= e->len;
+    memcpy(out + pos, e->name, e->len);
+    out[--pos] = '/';
+  }
+  if (n == &root)
+    out[--pos] = '/';
+  size_t len = outsz - 1 - pos;
+  memmove(out, out + pos, len + 1);
+  return len;
 }
 
 // Replace path (in buf) by: the link's target, taken relative to the directory dir
