@@ -15,7 +15,9 @@ KOBJ := $(patsubst %.c,$(B)/%.o,$(KSRC)) $(patsubst %.S,$(B)/%.o,$(KASM))
 
 UCC := musl-gcc
 UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iuser/lib -iquote kernel
-ULIB := $(wildcard user/lib/*.c)
+# user/lib/*.c: an archive, so a program links only the parts it uses.
+ULIBOBJ := $(patsubst user/lib/%.c,$(B)/user/lib/%.o,$(wildcard user/lib/*.c))
+ULIB := $(B)/user/libv.a
 UPROGS := $(patsubst user/%.c,$(B)/user/%,$(wildcard user/*.c))
 
 HOSTCC := gcc
@@ -39,6 +41,14 @@ $(B)/%.o: %.c
 $(B)/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(ULIBOBJ): $(B)/user/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(UCC) $(UCFLAGS) -c -o $@ $<
+
+$(ULIB): $(ULIBOBJ)
+	rm -f $@
+	ar rcs $@ $^
 
 $(B)/user/%: user/%.c $(ULIB) $(wildcard user/lib/*.h)
 	@mkdir -p $(dir $@)

@@ -1,10 +1,8 @@
 // usertests: Vitrine's in-guest system call test suite, in the style of xv6's.
 //
-// Each test is a function in the table at the end of the file. The runner forks one
-// child per test and waits for it: the test passes if the child exits 0. A failing
-// check prints "FAIL name: reason" from the child itself and exits FAIL_EXIT; a child
-// that dies any other way is reported by the runner. The last line is always
-// "N passed, N failed".
+// Each test is a function in the table at the end of the file, run by the shared
+// runner (user/lib/utest.h: one child per test, "PASS name" / "FAIL name: reason"
+// lines, and always "N passed, N failed" last).
 //
 //   usertests            run every test
 //   usertests NAME...    run only the named tests
@@ -46,8 +44,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utest.h"
+
 #define PAGE 4096UL
-#define FAIL_EXIT 97    // the child already printed its FAIL line
 #define EXEC_FAILED 100 // a child whose execve failed exits EXEC_FAILED + errno
 #define RAN_STATUS 99   // what a malformed ELF from mkbadelf exits with if it runs
 
@@ -55,138 +54,8 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 
-static const char *g_self;  // absolute path of this binary, for execve
-static int g_vitrine;       // running on Vitrine (sysname), not on the host
-static const char *g_name;  // the test being run
-static long g_test_pid;     // pid of the test's child; grandchildren never print
-static char g_ctx[96];      // extra context for a failure message (e.g. which pointer)
-
-// Every system call goes through sc(), which widens each argument to long first:
-// syscall() is variadic and reads longs, so an int -1 passed as it is would arrive as
-// 0xffffffff. musl's own wrappers sign-extend the same way.
-static long sc6(long n, long a, long b, long c, long d, long e, long f) {
-  return syscall(n, a, b, c, d, e, f);
-}
-#define SC_(n, a, b, c, d, e, f, ...)                                                    \
-  sc6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
-#define sc(...) SC_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
-
-// ---------------------------------------------------------------------------------
-// Output and failure reporting
-
-static void write_all(int fd, const char *s, size_t n) {
-  while (n > 0) {
-    long r = sc(SYS_write, fd, s, n);
-    if (r <= 0)
-      return;
-    s += r;
-    n -= r;
-  }
-}
-
-static __attribute__((format(printf, 1, 2))) void outf(const char *fmt, ...) {
-  char b[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(b, sizeof b, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    return;
-  write_all(1, b, (size_t)n < sizeof b ? (size_t)n : sizeof b - 1);
-}
-
-// Print "FAIL name: reason (line N)" once, from the test's own child, and exit.
-static __attribute__((noreturn, format(printf, 2, 3))) void
-fail_at(int line, const char *fmt, ...) {
-  if (sc(SYS_getpid) == g_test_pid) {
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    outf("FAIL %s: %s%s%s (line %d)\n", g_name, msg, g_ctx[0] ? " " : "", g_ctx, line);
-  }
-  _exit(FAIL_EXIT);
-}
-
-#define CHECK(c)                                                                         \
-  do {                                                                                   \
-    if (!(c))                                                                            \
-      fail_at(__LINE__, "check failed: %s", #c);                                         \
-  } while (0)
-
-// The call must fail with -1 and exactly errno err. The result and errno are read in
-// sequence (not as two arguments of one call, whose order C leaves open).
-#define EXPECT_ERR(call, err)                                                            \
-  do {                                                                                   \
-    errno = 0;                                                                           \
-    long r_ = (long)(call);                                                              \
-    int e_ = errno;                                                                      \
-    if (r_ != -1 || e_ != (err))                                                         \
-      fail_at(__LINE__, "%s: want -1 %s, got %ld errno %d", #call, #err, r_, e_);        \
-  } while (0)
-
-// The call must not fail; evaluates to its result.
-#define OK(call)                                                                         \
-  ({                                                                                     \
-    errno = 0;                                                                           \
-    long r_ = (long)(call);                                                              \
-    if (r_ == -1)                                                                        \
-      fail_at(__LINE__, "%s failed: errno %d", #call, errno);                            \
-    r_;                                                                                  \
-  })
-
-static __attribute__((format(printf, 1, 2))) void ctx(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(g_ctx, sizeof g_ctx, fmt, ap);
-  va_end(ap);
-}
-
 // ---------------------------------------------------------------------------------
 // Process helpers
-
-// fork through the raw system call: the runner and the tests need nothing from musl's
-// fork() (atfork handlers, signal masking), so the suite needs only SYS_fork.
-static long xfork(void) { return OK(sc(SYS_fork)); }
-
-static int wait_for(long pid) {
-  int st = 0;
-  long r = OK(sc(SYS_wait4, pid, &st, 0, NULL));
-  CHECK(r == pid);
-  return st;
-}
-
-static const char *describe(int st) {
-  static char b[48];
-  if (WIFEXITED(st))
-    snprintf(b, sizeof b, "exited %d", WEXITSTATUS(st));
-  else if (WIFSIGNALED(st))
-    snprintf(b, sizeof b, "killed by signal %d", WTERMSIG(st));
-  else
-    snprintf(b, sizeof b, "wait status %#x", st);
-  return b;
-}
-
-// Run fn in a new child (a grandchild of the runner) and return its wait status.
-static int child_status(void (*fn)(void)) {
-  long pid = xfork();
-  if (pid == 0) {
-    fn();
-    _exit(0);
-  }
-  return wait_for(pid);
-}
-
-static void expect_exit(int st, int code) {
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != code)
-    fail_at(__LINE__, "child %s, want exit %d", describe(st), code);
-}
-
-static void expect_signal_st(int st, int sig) {
-  if (!WIFSIGNALED(st) || WTERMSIG(st) != sig)
-    fail_at(__LINE__, "child %s, want signal %d", describe(st), sig);
-}
 
 static int open_self(void) { return OK(sc(SYS_open, g_self, O_RDONLY, 0)); }
 
@@ -590,11 +459,11 @@ static void touch_write(void) { *g_touch = 1; }
 
 static void expect_segv_read(volatile char *p) {
   g_touch = p;
-  expect_signal_st(child_status(touch_read), SIGSEGV);
+  EXPECT_KILLED(child_status(touch_read), SIGSEGV);
 }
 static void expect_segv_write(volatile char *p) {
   g_touch = p;
-  expect_signal_st(child_status(touch_write), SIGSEGV);
+  EXPECT_KILLED(child_status(touch_write), SIGSEGV);
 }
 
 static void t_mmap_anon(void) {
@@ -768,11 +637,11 @@ static void t_exit(void) {
   long pid = xfork();
   if (pid == 0)
     sc(SYS_exit, 5); // the only thread: the process ends
-  expect_exit(wait_for(pid), 5);
+  EXPECT_EXIT(wait_for(pid), 5);
   pid = xfork();
   if (pid == 0)
     exit(9); // musl's exit: atexit, stdio flush, then exit_group
-  expect_exit(wait_for(pid), 9);
+  EXPECT_EXIT(wait_for(pid), 9);
 }
 
 static void do_segv(void) { *(volatile char *)0xffffffff80100000UL = 0; }
@@ -793,7 +662,7 @@ static void t_fork_cow(void) {
     global = 10, local = 20, m[0] = 30;
     _exit(ok ? 0 : 1);
   }
-  expect_exit(wait_for(pid), 0);
+  EXPECT_EXIT(wait_for(pid), 0);
   CHECK(global == 1 && local == 2 && m[0] == 3); // the child's writes were its own
 }
 
@@ -805,7 +674,7 @@ static void t_fork_fd_shared(void) {
     char b[4];
     _exit(sc(SYS_read, fd, b, 4) == 4 ? 0 : 1);
   }
-  expect_exit(wait_for(pid), 0);
+  EXPECT_EXIT(wait_for(pid), 0);
   CHECK(sc(SYS_lseek, fd, 0, SEEK_CUR) == 4);
 }
 
@@ -817,7 +686,7 @@ static void t_fork_many(void) {
       _exit(i);
   }
   for (int i = 29; i >= 0; i--) // reap in another order than creation
-    expect_exit(wait_for(pids[i]), i);
+    EXPECT_EXIT(wait_for(pids[i]), i);
 }
 
 static void t_fork_nested(void) {
@@ -831,7 +700,7 @@ static void t_fork_nested(void) {
       _exit(1);
     _exit(WIFEXITED(st) && WEXITSTATUS(st) == 7 ? 0 : 2);
   }
-  expect_exit(wait_for(pid), 0);
+  EXPECT_EXIT(wait_for(pid), 0);
 }
 
 static void t_getpid(void) {
@@ -842,7 +711,7 @@ static void t_getpid(void) {
   if (pid == 0)
     _exit(sc(SYS_getppid) == me && sc(SYS_getpid) != me ? 0 : 1);
   CHECK(pid != me);
-  expect_exit(wait_for(pid), 0);
+  EXPECT_EXIT(wait_for(pid), 0);
 }
 
 static void t_gettid(void) {
@@ -888,7 +757,7 @@ static void t_wait_nohang(void) {
     sleep_100ms();
   int st = -1;
   CHECK(sc(SYS_wait4, pid, &st, WNOHANG, NULL) == 0); // still running
-  expect_exit(wait_for(pid), 3);
+  EXPECT_EXIT(wait_for(pid), 3);
 }
 
 // A bad status pointer gives EFAULT (Linux has already reaped the child by then).
@@ -919,19 +788,19 @@ static int exec_self_status(char *const argv[], char *const envp[]) {
 static void t_exec_exit(void) {
   char *argv[] = {(char *)g_self, "--exit", "7", NULL};
   char *envp[] = {NULL};
-  expect_exit(exec_self_status(argv, envp), 7);
+  EXPECT_EXIT(exec_self_status(argv, envp), 7);
 }
 
 static void t_exec_argv_envp(void) {
   char *argv[] = {"ut-argv0", "--exec-check", "42", "hello world", "", "tab\there", NULL};
   char *envp[] = {"UT_A=1", "UT_B=with space", "UT_EMPTY=", NULL};
-  expect_exit(exec_self_status(argv, envp), 42);
+  EXPECT_EXIT(exec_self_status(argv, envp), 42);
 }
 
 static void t_exec_auxv(void) {
   char *argv[] = {(char *)g_self, "--auxv-check", NULL};
   char *envp[] = {NULL};
-  expect_exit(exec_self_status(argv, envp), 0);
+  EXPECT_EXIT(exec_self_status(argv, envp), 0);
 }
 
 // Many long arguments: the new stack is built from more than a page of strings.
@@ -946,7 +815,7 @@ static void t_exec_many_args(void) {
     argv[2 + i] = strs[i];
   }
   char *envp[] = {NULL};
-  expect_exit(exec_self_status(argv, envp), 0);
+  EXPECT_EXIT(exec_self_status(argv, envp), 0);
 }
 
 // Descriptors stay open across execve with their offsets, except O_CLOEXEC ones.
@@ -959,7 +828,7 @@ static void t_exec_fds(void) {
   snprintf(cls, sizeof cls, "%d", cl);
   char *argv[] = {(char *)g_self, "--fd-check", fds, cls, NULL};
   char *envp[] = {NULL};
-  expect_exit(exec_self_status(argv, envp), 0);
+  EXPECT_EXIT(exec_self_status(argv, envp), 0);
 }
 
 // execve keeps the pid and the parent.
@@ -974,7 +843,7 @@ static void t_exec_pid(void) {
     sc(SYS_execve, g_self, argv, envp);
     _exit(EXEC_FAILED + errno);
   }
-  expect_exit(wait_for(pid), 0);
+  EXPECT_EXIT(wait_for(pid), 0);
 }
 
 // The old image's mappings are gone after execve.
@@ -989,7 +858,7 @@ static void t_exec_drops_mappings(void) {
     sc(SYS_execve, g_self, argv, envp);
     _exit(EXEC_FAILED + errno);
   }
-  expect_exit(wait_for(pid), 0);
+  EXPECT_EXIT(wait_for(pid), 0);
 }
 
 static void t_exec_errors(void) {
@@ -1050,9 +919,9 @@ static void badelf_run(const char *file, int vitrine_err, int linux_runs) {
   }
   int s = wait_for(pid);
   if (vitrine_err == 0) {
-    expect_exit(s, 0); // the control: a valid file runs
+    EXPECT_EXIT(s, 0); // the control: a valid file runs
   } else if (g_vitrine) {
-    expect_exit(s, EXEC_FAILED + vitrine_err);
+    EXPECT_EXIT(s, EXEC_FAILED + vitrine_err);
   } else {
     int failed = (WIFEXITED(s) && WEXITSTATUS(s) > EXEC_FAILED) || WIFSIGNALED(s);
     if (!failed && !(linux_runs && WIFEXITED(s) && WEXITSTATUS(s) == RAN_STATUS))
@@ -1260,7 +1129,7 @@ static void t_ids(void) {
   long pid = xfork();
   if (pid == 0) // inherited by a child
     _exit(sc(SYS_getuid) == uid && sc(SYS_getegid) == egid ? 0 : 1);
-  expect_exit(wait_for(pid), 0);
+  EXPECT_EXIT(wait_for(pid), 0);
 }
 
 static void t_sched_yield(void) {
@@ -1274,7 +1143,7 @@ static void t_sched_yield(void) {
   }
   for (int i = 0; i < 100; i++)
     CHECK(sc(SYS_sched_yield) == 0);
-  expect_exit(wait_for(pid), 4);
+  EXPECT_EXIT(wait_for(pid), 4);
 }
 
 static void t_getcwd(void) {
@@ -1603,7 +1472,7 @@ static void crash_fault_bad_rsp(void) {
 
 #define CRASH(id, sig)                                                                   \
   static void t_crash_##id(void) {                                                       \
-    expect_signal_st(child_status(crash_##id), sig);                                     \
+    EXPECT_KILLED(child_status(crash_##id), sig);                                     \
     still_alive();                                                                       \
   }
 CRASH(hlt, SIGSEGV)
@@ -1646,7 +1515,7 @@ static void t_syscall_bad_rsp(void) {
   for (int i = 0; i < 4; i++) {
     g_bad_rsp = rsps[i];
     ctx("[rsp %#lx]", rsps[i]);
-    expect_exit(child_status(syscall_with_bad_rsp), 42);
+    EXPECT_EXIT(child_status(syscall_with_bad_rsp), 42);
   }
 }
 
@@ -1800,8 +1669,10 @@ static int leak_round(int forks, int execs, int crashes) {
 // After 50 fork+exit, 20 fork+execve and 10 crashing children, free memory must be
 // back exactly where it was. One warm-up round first, so that what the kernel sets up
 // once (and the runner's own stack) is not counted. Linux's free memory moves on its
-// own, so the check means something only on Vitrine.
+// own, so the check means something only on Vitrine: elsewhere it gives no result.
 static int leak_check(char *why, size_t n) {
+  if (!g_vitrine)
+    return -1;
   if (leak_round(1, 1, 1) != 0) {
     snprintf(why, n, "warm-up round failed");
     return 0;
@@ -1827,13 +1698,8 @@ static int leak_check(char *why, size_t n) {
 // ---------------------------------------------------------------------------------
 // The table and the runner
 
-struct test {
-  void (*fn)(void);
-  const char *name;
-};
-
-#define T(id) {t_##id, #id}
-static const struct test tests[] = {
+#define T(id) UT(id)
+static const struct ut_test tests[] = {
     T(read_file), T(write_file), T(write_console), T(readv_file), T(writev_file),
     T(writev_console), T(readv_einval),
     T(open_errors), T(open_toolong), T(open_lowest_fd), T(open_many), T(open_offsets),
@@ -1870,111 +1736,13 @@ static const struct test tests[] = {
     T(crash_ud2), T(crash_int3), T(crash_div0), T(crash_idiv_overflow),
     T(crash_rodata_write), T(crash_text_write), T(crash_exec_nx), T(crash_stack_overflow),
     T(crash_fault_bad_rsp), T(syscall_bad_rsp),
+    {"leak_check", NULL, NULL, leak_check}, // in the runner itself, after all the others
 };
-#define NTESTS (sizeof tests / sizeof tests[0])
-#define LEAK_NAME "leak_check" // not in the table: it runs in the runner, last
-
-static int g_passed, g_failed;
-
-static void run_test(const struct test *t) {
-  long pid = sc(SYS_fork);
-  if (pid < 0) {
-    outf("FAIL %s: fork failed: errno %d\n", t->name, errno);
-    g_failed++;
-    return;
-  }
-  if (pid == 0) {
-    g_name = t->name;
-    g_test_pid = sc(SYS_getpid);
-    t->fn();
-    _exit(0);
-  }
-  int st = 0;
-  if (sc(SYS_wait4, pid, &st, 0, NULL) != pid) {
-    outf("FAIL %s: wait4 failed: errno %d\n", t->name, errno);
-    g_failed++;
-  } else if (st == 0) {
-    outf("PASS %s\n", t->name);
-    g_passed++;
-  } else {
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != FAIL_EXIT) // else the child said why
-      outf("FAIL %s: %s\n", t->name, describe(st));
-    g_failed++;
-  }
-}
-
-static void run_leak_check(void) {
-  if (!g_vitrine) // Linux's free memory is not ours to account: no result at all
-    return;
-  char why[200];
-  if (leak_check(why, sizeof why)) {
-    outf("PASS %s\n", LEAK_NAME);
-    g_passed++;
-  } else {
-    outf("FAIL %s: %s\n", LEAK_NAME, why);
-    g_failed++;
-  }
-}
-
-static void run_named(const char *name) {
-  if (strcmp(name, LEAK_NAME) == 0) {
-    run_leak_check();
-    return;
-  }
-  for (size_t i = 0; i < NTESTS; i++)
-    if (strcmp(tests[i].name, name) == 0) {
-      run_test(&tests[i]);
-      return;
-    }
-  outf("FAIL %s: no such test\n", name);
-  g_failed++;
-}
-
-// g_self: argv[0] made absolute (the tests exec it and open it by path).
-static void find_self(const char *argv0) {
-  static char buf[4096];
-  if (!strchr(argv0, '/')) {
-    g_self = "/bin/usertests";
-  } else if (argv0[0] == '/') {
-    g_self = argv0;
-  } else {
-    if (sc(SYS_getcwd, buf, sizeof buf - 256) < 0)
-      buf[0] = 0;
-    size_t n = strlen(buf);
-    snprintf(buf + n, sizeof buf - n, "%s%s", n > 1 ? "/" : "", argv0);
-    g_self = buf;
-  }
-}
-
-static void setup(const char *argv0) {
-  struct utsname u;
-  g_vitrine = sc(SYS_uname, &u) == 0 && strcmp(u.sysname, "Vitrine") == 0;
-  find_self(argv0);
-  if (!g_vitrine) { // the crash tests must not drop core files on the host
-    struct rlimit rl = {0, 0};
-    setrlimit(RLIMIT_CORE, &rl);
-  }
-}
-
 int main(int argc, char **argv, char **envp) {
   int code = helper_mode(argc, argv, envp);
   if (code >= 0)
     return code;
-  setup(argv[0]);
-  if (argc == 2 && strcmp(argv[1], "-l") == 0) {
-    for (size_t i = 0; i < NTESTS; i++)
-      outf("%s\n", tests[i].name);
-    outf("%s\n", LEAK_NAME);
-    return 0;
-  }
-  if (argc > 1) {
-    for (int i = 1; i < argc; i++)
-      run_named(argv[i]);
-  } else {
-    for (size_t i = 0; i < NTESTS; i++)
-      run_test(&tests[i]);
-    run_leak_check();
-  }
-  outf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed ? 1 : 0;
+  ut_setup(argv[0], "/bin/usertests");
+  static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};
+  return ut_main(&suite, argc, argv);
 }
