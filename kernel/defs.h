@@ -78,7 +78,10 @@ int copyin(void *dst, uint64_t usrc, size_t n);
 int copyout(uint64_t udst, const void *src, size_t n);
 long copyinstr(char *dst, uint64_t usrc, size_t max);
 size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, bool force);
-bool user_range_ok(uint64_t addr, uint64_t len);
+// Does [addr, addr+len) lie in the user half? (Inline: every transfer asks.)
+static inline bool user_range_ok(uint64_t addr, uint64_t len) {
+  return addr < USER_TOP && len <= USER_TOP - addr;
+}
 uint64_t vm_resident_pages(const struct vm *vm);
 int vm_prot_at(const struct vm *vm, uint64_t va);
 extern uint64_t *kernel_pml4;

@@ -76,8 +76,6 @@ void fd_clone(struct proc *dst, struct proc *src) {
   memcpy(dst->cloexec, src->cloexec, sizeof dst->cloexec);
 }
 
-bool file_readable(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
-bool file_writable(const struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
 
 long seek_generic(struct file *f, int64_t off, int whence, int64_t size) {
   int64_t base;

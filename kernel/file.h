@@ -107,8 +107,8 @@ long dirent_put(void *buf, size_t n, size_t *used, uint64_t ino, int64_t next, i
                 const char *name, size_t namelen);
 long seek_generic(struct file *f, int64_t off, int whence, int64_t size);
 const struct scheme *scheme_find(const char *name);
-bool file_readable(const struct file *f);
-bool file_writable(const struct file *f);
+static inline bool file_readable(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
+static inline bool file_writable(const struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
 
 extern const struct scheme ramfs_scheme, null_scheme, zero_scheme, debug_scheme, proc_scheme,
     com2_scheme, ctty_scheme;

@@ -151,9 +151,6 @@ fail:
   return NULL;
 }
 
-bool user_range_ok(uint64_t addr, uint64_t len) {
-  return addr < USER_TOP && len <= USER_TOP - addr;
-}
 
 bool vm_range_free(const struct vm *vm, uint64_t start, uint64_t len) {
   for (struct vma *a = vm->vmas; a; a = a->next)
