@@ -1,14 +1,10 @@
 // posixtests: Vitrine's in-guest tests of processes, signals, descriptors and users.
 //
-// Same shape as usertests: each test is a function in the table at the end of the file;
-// the runner forks one child per test and waits for it, and the test passes if that
-// child exits 0. A failing check prints "FAIL name: reason" from the test's child and
-// exits FAIL_EXIT; a process the test forked itself prints a "# name: ..." comment
-// line instead (so a test never prints two FAIL lines) and exits FAIL_EXIT, which the
-// test then reports. The last line is always "N passed, N failed"; the exit status is
-// 1 if anything failed. Each test runs in a process group of its own, and whatever
-// is left in that group when the test ends (say a child blocked forever after a
-// failed check) is killed with SIGKILL.
+// Each test is a function in the table at the end of the file, run by the shared
+// runner (user/lib/utest.h): one child per test, in a process group of its own, and
+// whatever is left in that group when the test ends (say a child blocked forever after
+// a failed check) is killed with SIGKILL. The last line is always "N passed, N
+// failed"; the exit status is 1 if anything failed.
 //
 //   posixtests            run every test
 //   posixtests NAME...    run only the named tests
@@ -49,7 +45,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#define FAIL_EXIT 97    // the process already printed why it failed
+#include "utest.h"
+
 #define EXEC_FAILED 100 // a child whose execve failed exits EXEC_FAILED + errno
 #define SURVIVED 55     // exit code of a child that outlived what should kill it
 
@@ -61,159 +58,10 @@
 #define RSEQ_FLAG_UNREGISTER 1
 #define DF_FLAG 0x400UL // rflags.DF, the string direction flag
 
-static const char *g_self;  // absolute path of this binary, for execve
-static int g_vitrine;       // running on Vitrine (sysname), not on the host
-static const char *g_name;  // the test being run
-static long g_test_pid;     // pid of the test's own child (the one that prints FAIL)
 static char *g_noenv[] = {NULL};
-
-// Every system call goes through sc(), which widens each argument to long first:
-// syscall() is variadic and reads longs, so an int -1 passed as it is would arrive as
-// 0xffffffff.
-static long sc6(long n, long a, long b, long c, long d, long e, long f) {
-  return syscall(n, a, b, c, d, e, f);
-}
-#define SC_(n, a, b, c, d, e, f, ...)                                                    \
-  sc6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
-#define sc(...) SC_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
-
-// ---------------------------------------------------------------------------------
-// Output and failure reporting
-
-static void write_all(int fd, const char *s, size_t n) {
-  while (n > 0) {
-    long r = sc(SYS_write, fd, s, n);
-    if (r <= 0)
-      return;
-    s += r;
-    n -= r;
-  }
-}
-
-static __attribute__((format(printf, 1, 2))) void outf(const char *fmt, ...) {
-  char b[600];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(b, sizeof b, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    return;
-  write_all(1, b, (size_t)n < sizeof b ? (size_t)n : sizeof b - 1);
-}
-
-// The test's own process prints the FAIL line; any process it forked prints a comment
-// with its pid, and the test sees its FAIL_EXIT status and fails in turn.
-static __attribute__((noreturn, format(printf, 2, 3))) void
-fail_at(int line, const char *fmt, ...) {
-  char msg[400];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  long me = sc(SYS_getpid);
-  if (me == g_test_pid)
-    outf("FAIL %s: %s (line %d)\n", g_name, msg, line);
-  else
-    outf("# %s: process %ld: %s (line %d)\n", g_name, me, msg, line);
-  _exit(FAIL_EXIT);
-}
-
-#define CHECK(c)                                                                         \
-  do {                                                                                   \
-    if (!(c))                                                                            \
-      fail_at(__LINE__, "check failed: %s", #c);                                         \
-  } while (0)
-
-// The call must fail with -1 and exactly errno err. The result and errno are read in
-// sequence (not as two arguments of one call, whose order C leaves open).
-#define EXPECT_ERR(call, err)                                                            \
-  do {                                                                                   \
-    errno = 0;                                                                           \
-    long r_ = (long)(call);                                                              \
-    int e_ = errno;                                                                      \
-    if (r_ != -1 || e_ != (err))                                                         \
-      fail_at(__LINE__, "%s: want -1 %s, got %ld errno %d", #call, #err, r_, e_);        \
-  } while (0)
-
-// The call must not fail; evaluates to its result.
-#define OK(call)                                                                         \
-  ({                                                                                     \
-    errno = 0;                                                                           \
-    long r_ = (long)(call);                                                              \
-    if (r_ == -1)                                                                        \
-      fail_at(__LINE__, "%s failed: errno %d", #call, errno);                            \
-    r_;                                                                                  \
-  })
-
-// The call must return exactly want.
-#define EXPECT_EQ(call, want)                                                            \
-  do {                                                                                   \
-    errno = 0;                                                                           \
-    long r_ = (long)(call), w_ = (long)(want);                                           \
-    if (r_ != w_)                                                                        \
-      fail_at(__LINE__, "%s: want %ld, got %ld (errno %d)", #call, w_, r_, errno);       \
-  } while (0)
 
 // ---------------------------------------------------------------------------------
 // Process helpers
-
-// fork through the raw system call: nothing here needs musl's fork() (atfork
-// handlers), and the suite then depends on SYS_fork alone.
-static long xfork(void) { return OK(sc(SYS_fork)); }
-
-static int wait_for(long pid) {
-  int st = 0;
-  long r = OK(sc(SYS_wait4, pid, &st, 0, NULL));
-  CHECK(r == pid);
-  return st;
-}
-
-static const char *describe(int st) {
-  static char b[48];
-  if (WIFEXITED(st))
-    snprintf(b, sizeof b, "exited %d", WEXITSTATUS(st));
-  else if (WIFSIGNALED(st))
-    snprintf(b, sizeof b, "killed by signal %d", WTERMSIG(st));
-  else
-    snprintf(b, sizeof b, "wait status %#x", st);
-  return b;
-}
-
-// Run fn in a new child and return its wait status.
-static int child_status(void (*fn)(void)) {
-  long pid = xfork();
-  if (pid == 0) {
-    fn();
-    _exit(0);
-  }
-  return wait_for(pid);
-}
-
-static void expect_exit_at(int line, int st, int code) {
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != code)
-    fail_at(line, "child %s, want exit %d", describe(st), code);
-}
-#define EXPECT_EXIT(st, code) expect_exit_at(__LINE__, (st), (code))
-
-// Killed by sig: the status is exactly sig, except for the core-dump bit (0x80),
-// which depends on the system's core dump settings.
-static void expect_killed_at(int line, int st, int sig) {
-  if (!WIFSIGNALED(st) || WTERMSIG(st) != sig || (st & ~0xff) != 0)
-    fail_at(line, "child %s, want killed by signal %d", describe(st), sig);
-}
-#define EXPECT_KILLED(st, sig) expect_killed_at(__LINE__, (st), (sig))
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-  while (sc(SYS_nanosleep, &ts, &ts) == -1 && errno == EINTR)
-    ;
-}
-
-static long now_ms(void) {
-  struct timespec ts;
-  OK(sc(SYS_clock_gettime, CLOCK_MONOTONIC, &ts, 0));
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void pause_forever(void) {
   for (;;)
@@ -2629,111 +2477,35 @@ static int helper_mode(int argc, char **argv) {
 // ---------------------------------------------------------------------------------
 // The table and the runner
 
-struct test {
-  void (*fn)(void);
-  const char *name;
-  const char *needs; // registered only if this file exists
+static const struct ut_test tests[] = {
+    UT(fork), UT(vfork), UT(vfork_exec), UT(clone_tids), UT(clone_vm_cleartid),
+    UT(exec_shebang), UT_IF(exec_shebang_echo, "/bin/echo"), UT(exec_script_errors),
+    UT(exec_cloexec), UT(prctl_name),
+    UT(wait_exit_status), UT(wait_signal_status), UT(wait_stop_cont), UT(stop_cont_handler),
+    UT(waitpid_specific), UT(wait_pgrp), UT(wait_errors), UT(zombies), UT(orphan_reparent),
+    UT(pgrp_basic), UT(setsid), UT(setpgid_errors), UT(kill_pgrp), UT(kill_zero),
+    UT(set_robust_list), UT(rseq), UT(prlimit), UT(umask),
+    UT(kill_self_handler), UT(siginfo_self), UT(siginfo_other), UT(kill_errors),
+    UT(kill_eperm),
+    UT(signal_regs_syscall), UT(signal_regs_df), UT(signal_regs_async),
+    UT(sigprocmask), UT(rt_signal_queue), UT(signal_order), UT(sigsuspend),
+    UT(sigtimedwait),
+    UT(sa_resethand), UT(sa_nodefer), UT(sa_mask), UT(sa_restart), UT(read_eintr),
+    UT(sigaltstack), UT(sigaltstack_errors), UT(sigaltstack_overflow),
+    UT(default_terminate), UT(default_ignore), UT(sig_ign), UT(exec_signal_state),
+    UT(sigkill_uncatchable), UT(sigchld_info), UT(sigchld_stop_cont),
+    UT(sigchld_ign_autoreap),
+    UT(sigreturn_bad_cs), UT(sigreturn_bad_iopl), UT(sigreturn_bad_rip),
+    UT(sigreturn_bad_fpstate),
+    UT(pipe_basic), UT(pipe2_flags), UT(pipe_blocking), UT(pipe_epipe), UT(pipe_large),
+    UT(pipe_atomic), UT(pipe_espipe),
+    UT(dup), UT(dup2), UT(dup3), UT(fcntl_flags), UT(fcntl_append), UT(fcntl_dupfd), UT(emfile),
+    UT(poll_pipe), UT(poll_timeout), UT(ppoll),
+    UT(getdents64), UT(chdir), UT(proc_self_exe), UT(access), UT(sendfile),
+    UT(getresuid), UT(setuid_drop), UT(setresuid), UT(setuid_saved), UT(setreuid),
+    UT_IF(setuid_exec, SETUID_PROBE),
+    UT(fork_bomb),
 };
-
-#define T(id) {t_##id, #id, NULL}
-#define T_IF(id, path) {t_##id, #id, path}
-static const struct test tests[] = {
-    T(fork), T(vfork), T(vfork_exec), T(clone_tids), T(clone_vm_cleartid),
-    T(exec_shebang), T_IF(exec_shebang_echo, "/bin/echo"), T(exec_script_errors),
-    T(exec_cloexec), T(prctl_name),
-    T(wait_exit_status), T(wait_signal_status), T(wait_stop_cont), T(stop_cont_handler),
-    T(waitpid_specific), T(wait_pgrp), T(wait_errors), T(zombies), T(orphan_reparent),
-    T(pgrp_basic), T(setsid), T(setpgid_errors), T(kill_pgrp), T(kill_zero),
-    T(set_robust_list), T(rseq), T(prlimit), T(umask),
-    T(kill_self_handler), T(siginfo_self), T(siginfo_other), T(kill_errors),
-    T(kill_eperm),
-    T(signal_regs_syscall), T(signal_regs_df), T(signal_regs_async),
-    T(sigprocmask), T(rt_signal_queue), T(signal_order), T(sigsuspend),
-    T(sigtimedwait),
-    T(sa_resethand), T(sa_nodefer), T(sa_mask), T(sa_restart), T(read_eintr),
-    T(sigaltstack), T(sigaltstack_errors), T(sigaltstack_overflow),
-    T(default_terminate), T(default_ignore), T(sig_ign), T(exec_signal_state),
-    T(sigkill_uncatchable), T(sigchld_info), T(sigchld_stop_cont),
-    T(sigchld_ign_autoreap),
-    T(sigreturn_bad_cs), T(sigreturn_bad_iopl), T(sigreturn_bad_rip),
-    T(sigreturn_bad_fpstate),
-    T(pipe_basic), T(pipe2_flags), T(pipe_blocking), T(pipe_epipe), T(pipe_large),
-    T(pipe_atomic), T(pipe_espipe),
-    T(dup), T(dup2), T(dup3), T(fcntl_flags), T(fcntl_append), T(fcntl_dupfd), T(emfile),
-    T(poll_pipe), T(poll_timeout), T(ppoll),
-    T(getdents64), T(chdir), T(proc_self_exe), T(access), T(sendfile),
-    T(getresuid), T(setuid_drop), T(setresuid), T(setuid_saved), T(setreuid),
-    T_IF(setuid_exec, SETUID_PROBE),
-    T(fork_bomb),
-};
-#define NTESTS (sizeof tests / sizeof tests[0])
-
-static int g_passed, g_failed;
-
-static int registered(const struct test *t) {
-  return !t->needs || sc(SYS_access, t->needs, X_OK) == 0;
-}
-
-static void run_test(const struct test *t) {
-  long pid = sc(SYS_fork);
-  if (pid < 0) {
-    outf("FAIL %s: fork failed: errno %d\n", t->name, errno);
-    g_failed++;
-    return;
-  }
-  if (pid == 0) {
-    g_name = t->name;
-    g_test_pid = sc(SYS_getpid);
-    sc(SYS_setpgid, 0, 0);
-    t->fn();
-    _exit(0);
-  }
-  sc(SYS_setpgid, pid, pid); // both sides, so the kill below never misses
-  int st = 0;
-  long r = sc(SYS_wait4, pid, &st, 0, NULL);
-  sc(SYS_kill, -pid, SIGKILL); // whatever a failed test left blocked in its group
-  if (r != pid) {
-    outf("FAIL %s: wait4 failed: errno %d\n", t->name, errno);
-    g_failed++;
-  } else if (st == 0) {
-    outf("PASS %s\n", t->name);
-    g_passed++;
-  } else {
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != FAIL_EXIT) // else the child said why
-      outf("FAIL %s: %s\n", t->name, describe(st));
-    g_failed++;
-  }
-}
-
-static void run_named(const char *name) {
-  for (size_t i = 0; i < NTESTS; i++)
-    if (strcmp(tests[i].name, name) == 0 && registered(&tests[i])) {
-      run_test(&tests[i]);
-      return;
-    }
-  outf("FAIL %s: no such test\n", name);
-  g_failed++;
-}
-
-// g_self: argv[0] made absolute (the tests exec it, open it, and compare it with
-// /proc/self/exe).
-static void find_self(const char *argv0) {
-  static char buf[4096];
-  if (!strchr(argv0, '/')) {
-    g_self = "/bin/posixtests";
-  } else if (argv0[0] == '/') {
-    g_self = argv0;
-  } else {
-    if (sc(SYS_getcwd, buf, sizeof buf - 256) < 0)
-      buf[0] = 0;
-    size_t n = strlen(buf);
-    if (argv0[0] == '.' && argv0[1] == '/')
-      argv0 += 2;
-    snprintf(buf + n, sizeof buf - n, "%s%s", n > 1 ? "/" : "", argv0);
-    g_self = buf;
-  }
-}
-
 // Tests assume the signal state of a fresh process, but a shell hands background jobs
 // SIGINT and SIGQUIT ignored, and dispositions and the mask survive execve.
 static void reset_signals(void) {
@@ -2745,36 +2517,13 @@ static void reset_signals(void) {
   sc(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
 }
 
-static void setup(const char *argv0) {
-  struct utsname u;
-  reset_signals();
-  g_vitrine = sc(SYS_uname, &u) == 0 && strcmp(u.sysname, "Vitrine") == 0;
-  find_self(argv0);
-  if (!g_vitrine) { // the crash tests must not drop core files on the host
-    struct rlimit rl = {0, 0};
-    setrlimit(RLIMIT_CORE, &rl);
-  }
-}
-
 int main(int argc, char **argv) {
   int code = helper_mode(argc, argv);
   if (code >= 0)
     return code;
-  setup(argv[0]);
-  if (argc == 2 && strcmp(argv[1], "-l") == 0) {
-    for (size_t i = 0; i < NTESTS; i++)
-      if (registered(&tests[i]))
-        outf("%s\n", tests[i].name);
-    return 0;
-  }
-  if (argc > 1) {
-    for (int i = 1; i < argc; i++)
-      run_named(argv[i]);
-  } else {
-    for (size_t i = 0; i < NTESTS; i++)
-      if (registered(&tests[i]))
-        run_test(&tests[i]);
-  }
-  outf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed ? 1 : 0;
+  reset_signals();
+  ut_setup(argv[0], "/bin/posixtests");
+  static const struct ut_suite suite = {
+      .tests = tests, .ntests = UT_NTESTS(tests), .own_group = true, .hide_unmet = true};
+  return ut_main(&suite, argc, argv);
 }

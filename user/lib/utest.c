@@ -84,7 +84,8 @@ void expect_exit_at(int line, int st, int code) {
     fail_at(line, "process %s, want exit %d", describe(st), code);
 }
 
-// The core-dump bit (0x80) must be clear too: the host's suites turn core files off.
+// Killed by sig: the status is exactly sig, except for the core-dump bit (0x80), which
+// depends on the system's core dump settings.
 void expect_killed_at(int line, int st, int sig) {
   if (!WIFSIGNALED(st) || WTERMSIG(st) != sig || (st & ~0xff) != 0)
     fail_at(line, "process %s, want killed by signal %d", describe(st), sig);

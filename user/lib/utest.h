@@ -132,7 +132,7 @@ const char *describe(int wait_status); // "exited 3", "killed by signal 9", ...
       fail_at(__LINE__, "%s: want %ld, got %ld (errno %d)", #call, w_, r_, errno);       \
   } while (0)
 
-// A wait status: exited with code; killed by sig (exactly: no core-dump bit either).
+// A wait status: exited with code; killed by sig (nothing else but the core-dump bit).
 void expect_exit_at(int line, int st, int code);
 void expect_killed_at(int line, int st, int sig);
 #define EXPECT_EXIT(st, code) expect_exit_at(__LINE__, (st), (code))
