@@ -1,12 +1,9 @@
 // proctests: the proc: scheme's test suite (docs/proc.md; /work/shared/anchors.md §5-6).
 //
-// Every test is a function in the table at the end. The runner forks one child per
-// test (in its own process group) and waits for it with a deadline; the test passes if
-// the child exits 0. A failing check prints "FAIL name: reason (line N)" from the
-// test's own child and exits FAIL_EXIT. Helper processes a test starts (targets, second
-// tracers, other users) print their failures as "# name [pid N]: reason" comment lines
-// and exit FAIL_EXIT, so each test gives exactly one PASS or FAIL line. The last line is
-// always "N passed, N failed"; the exit status is 1 if anything failed.
+// Every test is a function in the table at the end, run by the shared runner
+// (user/lib/utest.h): one child per test, in its own process group, waited for with a
+// deadline; each test gives exactly one PASS or FAIL line, and the last line is always
+// "N passed, N failed"; the exit status is 1 if anything failed.
 //
 //   proctests            run every test
 //   proctests NAME...    run only the named tests
@@ -42,9 +39,9 @@
 #include <unistd.h>
 
 #include "procabi.h"
+#include "utest.h"
 
 #define PAGE 4096UL
-#define FAIL_EXIT 97         // the process already printed why it failed
 #define TEST_DEADLINE_MS 15000 // a test still running after this is killed and fails
 #define EVENT_WAIT_MS 5000   // how long a tracer waits for an event before failing
 #define SETTLE_MS 40         // time given to a process to do what it must not do
@@ -73,138 +70,8 @@ _Static_assert(sizeof(fpregs_t) == 512, "proc:PID/regs/float is 512 bytes");
 #define FL_VIP 0x100000UL
 #define FL_ID 0x200000UL
 
-static const char *g_self = "/bin/proctests"; // this program, for exec and reading
-static int g_argc;                            // main's arguments (for cmdline)
+static int g_argc; // main's arguments (for cmdline)
 static char **g_argv;
-static const char *g_name;                    // the test being run
-static long g_test_pid;                       // the test's own child
-static char g_ctx[120];                       // extra context for a failure message
-
-// ---------------------------------------------------------------------------------
-// Output and failure reporting (write(2) only: nothing buffered is printed twice by a
-// forked child).
-
-static void put(const char *s, size_t n) {
-  while (n > 0) {
-    long r = write(1, s, n);
-    if (r <= 0)
-      return;
-    s += r, n -= r;
-  }
-}
-
-static __attribute__((format(printf, 1, 2))) void outf(const char *fmt, ...) {
-  char b[600];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(b, sizeof b, fmt, ap);
-  va_end(ap);
-  if (n > 0)
-    put(b, (size_t)n < sizeof b ? (size_t)n : sizeof b - 1);
-}
-
-static __attribute__((noreturn, format(printf, 2, 3))) void fail_at(int line, const char *fmt,
-                                                                    ...) {
-  char msg[400];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  long me = getpid();
-  const char *sep = g_ctx[0] ? " " : "";
-  if (me == g_test_pid)
-    outf("FAIL %s: %s%s%s (line %d)\n", g_name, msg, sep, g_ctx, line);
-  else
-    outf("# %s [pid %ld]: %s%s%s (line %d)\n", g_name, me, msg, sep, g_ctx, line);
-  _exit(FAIL_EXIT);
-}
-
-#define CHECK(c)                                                                         \
-  do {                                                                                   \
-    if (!(c))                                                                            \
-      fail_at(__LINE__, "check failed: %s", #c);                                         \
-  } while (0)
-
-// Like CHECK, with the two values shown (both as unsigned 64-bit hex).
-#define CHECK_EQ(x, y)                                                                   \
-  do {                                                                                   \
-    uint64_t x_ = (uint64_t)(x), y_ = (uint64_t)(y);                                     \
-    if (x_ != y_)                                                                        \
-      fail_at(__LINE__, "%s == %s: 0x%lx != 0x%lx", #x, #y, (unsigned long)x_,          \
-              (unsigned long)y_);                                                        \
-  } while (0)
-
-// The call must return -1 with exactly errno err (result and errno read in sequence).
-#define EXPECT_ERR(call, err)                                                            \
-  do {                                                                                   \
-    errno = 0;                                                                           \
-    long r_ = (long)(call);                                                              \
-    int e_ = errno;                                                                      \
-    if (r_ != -1 || e_ != (err))                                                         \
-      fail_at(__LINE__, "%s: want -1 %s, got %ld errno %d (%s)", #call, #err, r_, e_,    \
-              strerror(e_));                                                             \
-  } while (0)
-
-// The call must not fail; evaluates to its result.
-#define OK(call)                                                                         \
-  ({                                                                                     \
-    errno = 0;                                                                           \
-    long r_ = (long)(call);                                                              \
-    if (r_ == -1)                                                                        \
-      fail_at(__LINE__, "%s failed: errno %d (%s)", #call, errno, strerror(errno));      \
-    r_;                                                                                  \
-  })
-
-static __attribute__((format(printf, 1, 2))) void ctx(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(g_ctx, sizeof g_ctx, fmt, ap);
-  va_end(ap);
-}
-
-static const char *describe(int st) {
-  static char b[64];
-  if (WIFEXITED(st))
-    snprintf(b, sizeof b, "exited %d", WEXITSTATUS(st));
-  else if (WIFSIGNALED(st))
-    snprintf(b, sizeof b, "killed by signal %d", WTERMSIG(st));
-  else
-    snprintf(b, sizeof b, "wait status %#x", st);
-  return b;
-}
-
-// ---------------------------------------------------------------------------------
-// Processes
-
-// The raw system call: musl's fork() adds signal-mask calls a traced target would
-// report, and the tests count the target's system calls.
-static long xfork(void) { return OK(syscall(SYS_fork)); }
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-    ;
-}
-
-static int wait_st(long pid) {
-  int st = 0;
-  CHECK_EQ(OK(syscall(SYS_wait4, pid, &st, 0, NULL)), pid);
-  return st;
-}
-
-#define EXPECT_EXIT(st, code)                                                            \
-  do {                                                                                   \
-    int s_ = (st);                                                                       \
-    if (!WIFEXITED(s_) || WEXITSTATUS(s_) != (code))                                     \
-      fail_at(__LINE__, "process %s, want exit %d", describe(s_), (code));               \
-  } while (0)
-
-#define EXPECT_KILLED(st, sig)                                                           \
-  do {                                                                                   \
-    int s_ = (st);                                                                       \
-    if (!WIFSIGNALED(s_) || WTERMSIG(s_) != (sig))                                       \
-      fail_at(__LINE__, "process %s, want signal %d", describe(s_), (sig));              \
-  } while (0)
 
 // Become an ordinary user (gid first: after the uid change it would be refused).
 static void become(unsigned uid) {
@@ -741,7 +608,7 @@ static void t_attach_spin(void) {
   EXPECT_EXITED(tfd, SIGTERM);
   struct proc_event ev;
   EXPECT_ERR(read(tfd, &ev, sizeof ev), ESRCH); // and it stays that way
-  EXPECT_KILLED(wait_st(k.pid), SIGTERM);
+  EXPECT_KILLED(wait_for(k.pid), SIGTERM);
 }
 
 // O_TRUNC interrupts a target blocked in read; the read restarts when it resumes.
@@ -757,7 +624,7 @@ static void t_attach_blocked_read(void) {
   CHECK(wait_state(k.pid, "S")); // blocked in the restarted read
   kid_send(&k, 42);
   EXPECT_EXITED(tfd, 42 << 8);
-  EXPECT_EXIT(wait_st(k.pid), 42);
+  EXPECT_EXIT(wait_for(k.pid), 42);
 }
 
 // The tracer is not the parent: it sees the exit stop and the EXITED record once; the
@@ -781,8 +648,8 @@ static void t_exit_seen_by_tracer_reaped_by_parent(void) {
   char c;
   CHECK_EQ(read(sync[0], &c, 1), 1);
   kid_send(&k, 7);
-  EXPECT_EXIT(wait_st(k.pid), 7);
-  EXPECT_EXIT(wait_st(x), 0);
+  EXPECT_EXIT(wait_for(k.pid), 7);
+  EXPECT_EXIT(wait_for(x), 0);
 }
 
 // PROC_STOP_EXIT: a = the wait status; the target is not a zombie yet and its memory
@@ -803,7 +670,7 @@ static void t_exit_stop(void) {
   regs_get(k.pid, &r);
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 5 << 8);
-  EXPECT_EXIT(wait_st(k.pid), 5);
+  EXPECT_EXIT(wait_for(k.pid), 5);
 }
 
 static void t_attach_errors(void) {
@@ -826,12 +693,12 @@ static void t_attach_errors(void) {
     EXPECT_ERR(open(ppath(k.pid, "trace"), O_RDWR), EBUSY);
     _exit(0);
   }
-  EXPECT_EXIT(wait_st(x), 0);
+  EXPECT_EXIT(wait_for(x), 0);
   close(tfd);
   tfd = TRACE(k.pid, 0); // the session is gone with its descriptor
   kid_send(&k, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // Handles opened before the target exits fail with ESRCH afterwards (zombie or reaped).
@@ -856,7 +723,7 @@ static void t_stale_after_exit(void) {
     EXPECT_ERR(pread(status, b, sizeof b, 0), ESRCH);
     EXPECT_ERR(pread(maps, b, sizeof b, 0), ESRCH);
     if (round == 0)
-      EXPECT_EXIT(wait_st(k.pid), 3);
+      EXPECT_EXIT(wait_for(k.pid), 3);
   }
 }
 
@@ -907,7 +774,7 @@ static void t_stale_after_exec(void) {
   CHECK_EQ(mem_pread(mem2, b, 16, entry), 16);
   CHECK(memcmp(b, (void *)entry, 16) == 0);
   kid_send(&k, 34);
-  EXPECT_EXIT(wait_st(k.pid), 34);
+  EXPECT_EXIT(wait_for(k.pid), 34);
 }
 
 static void t_exec_stop(void) {
@@ -938,7 +805,7 @@ static void t_exec_stop(void) {
   TSET(tfd, 0);
   kid_send(&k, 33);
   EXPECT_EXITED(tfd, 33 << 8);
-  EXPECT_EXIT(wait_st(k.pid), 33);
+  EXPECT_EXIT(wait_for(k.pid), 33);
 }
 
 // Closing the session releases a stopped target: it continues where it was.
@@ -951,7 +818,7 @@ static void t_close_releases(void) {
   int st;
   CHECK_EQ(syscall(SYS_wait4, k.pid, &st, WNOHANG, NULL), 0);
   close(tfd);
-  EXPECT_EXIT(wait_st(k.pid), 5);
+  EXPECT_EXIT(wait_for(k.pid), 5);
 }
 
 // At a syscall-entry stop, closing lets the call run.
@@ -974,7 +841,7 @@ static void t_close_at_syscall_entry(void) {
   char c;
   kid_recv(&k, &c, 1);
   CHECK_EQ(c, 'x');
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // O_EXCL: closing the session kills the target (stopped or running).
@@ -983,12 +850,12 @@ static void t_close_excl_kills(void) {
   kid_start(&k, kid_read_exit);
   int tfd = attach_stopped_at(__LINE__, k.pid, O_EXCL);
   close(tfd);
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
   kid_start(&k, kid_spin);
   tfd = TRACE(k.pid, O_EXCL);
   sleep_ms(10);
   close(tfd);
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
 }
 
 // The tracer's death closes its descriptors: the target is released (or, with O_EXCL,
@@ -1006,10 +873,10 @@ static void tracer_dies(int excl) {
   }
   char c;
   CHECK_EQ(read(sync[0], &c, 1), 1);
-  EXPECT_EXIT(wait_st(x), 0);
+  EXPECT_EXIT(wait_for(x), 0);
   if (!excl) // (a killed kid reads no more: the write could raise SIGPIPE)
     kid_send(&k, 4);
-  int st = wait_st(k.pid);
+  int st = wait_for(k.pid);
   if (excl)
     EXPECT_KILLED(st, SIGKILL);
   else
@@ -1038,7 +905,7 @@ static void t_three_names(void) {
   TSET(tfd, 0);
   kid_send(&k, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // A failed exec is no exec: its syscall-exit shows the error, no PROC_STOP_EXEC.
@@ -1065,7 +932,7 @@ static void t_exec_failed_no_stop(void) {
   CHECK_EQ(ev.b, -ENOENT);
   TSET(tfd, PROC_STOP_EXEC | PROC_STOP_POST_SYSCALL);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1134,7 +1001,7 @@ static void t_clone_held_own_session(void) {
   expect_grandchild_ran();
   EXPECT_EXITED(gfd, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // The next write on the parent's session releases the held child.
@@ -1145,7 +1012,7 @@ static void t_clone_held_released_by_parent_session(void) {
   TSET(tfd, PROC_EVENT_CLONE);
   expect_grandchild_ran();
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // Closing the parent's session releases the held child.
@@ -1155,7 +1022,7 @@ static void t_clone_held_released_by_close(void) {
   start_held_child(&k, &tfd);
   close(tfd);
   expect_grandchild_ran();
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // More CLONE events than the queue holds: the target waits for room instead of
@@ -1208,7 +1075,7 @@ static void queue_full(bool close_it) {
   }
   char c;
   kid_recv(&k, &c, 1);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
   if (!close_it) {
     EXPECT_EXITED(tfd, 0);
   }
@@ -1222,7 +1089,7 @@ static void t_clone_held_parent_dies(void) {
   int tfd;
   long g = start_held_child(&k, &tfd);
   OK(kill(k.pid, SIGKILL));
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
   sleep_ms(SETTLE_MS);
   EXPECT_STOP(g, "interrupt"); // still held
   close(tfd);
@@ -1262,7 +1129,7 @@ static void t_events_batched(void) {
   CHECK_EQ(ev[1].b, ev[0].a); // fork returned the child's pid
   TSET(tfd, 0); // resumes the kid and releases the child
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1324,7 +1191,7 @@ static void t_syscall_args_and_result(void) {
   kid_recv(&k, b, 3);
   CHECK(memcmp(b, "hi!", 3) == 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // On command: getpid, then write(g_kres, "x", 1), both of which the tracer skips; then
@@ -1370,7 +1237,7 @@ static void t_syscall_skip(void) {
   CHECK_EQ(read(k.res, &c, 1), 0); // the skipped write wrote nothing (end of file)
   kid_send(&k, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // On command: getpid, whose number the tracer turns into getppid.
@@ -1400,7 +1267,7 @@ static void t_syscall_change_number(void) {
   CHECK_EQ(ev.b, getpid());
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // The arguments at syscall entry and the result at syscall exit are the registers: a
@@ -1442,7 +1309,7 @@ static void t_syscall_change_args_and_result(void) {
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // Numbers outside the table, written by the tracer, give ENOSYS: never an index past
@@ -1485,7 +1352,7 @@ static void t_syscall_bad_number(void) {
   ctx("%s", "");
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // sysfilter: only the chosen calls stop; only the tracer may set it; 64 bytes exactly.
@@ -1523,7 +1390,7 @@ static void t_sysfilter(void) {
   CHECK_EQ(ev.b, k.pid);
   TSET(tfd, both);
   EXPECT_EXITED(tfd, 0); // getppid and exit did not stop
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // A non-tracer cannot open sysfilter even while a session exists.
@@ -1541,10 +1408,10 @@ static void t_sysfilter_not_tracer(void) {
   }
   int tfd = TRACE(k.pid, 0);
   CHECK_EQ(write(sync[1], "a", 1), 1);
-  EXPECT_EXIT(wait_st(x), 0);
+  EXPECT_EXIT(wait_for(x), 0);
   kid_send(&k, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // A write while the target runs only changes the set: the blocked read that was in
@@ -1574,7 +1441,7 @@ static void t_write_keeps_queued_events(void) {
   CHECK_EQ(ev[1].a, SYS_read);
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 22 << 8);
-  EXPECT_EXIT(wait_st(k.pid), 22);
+  EXPECT_EXIT(wait_for(k.pid), 22);
 }
 
 static void t_rearm_while_running(void) {
@@ -1603,7 +1470,7 @@ static void t_rearm_while_running(void) {
   CHECK_EQ(ev.a, SYS_getppid);
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 9 << 8);
-  EXPECT_EXIT(wait_st(k.pid), 9);
+  EXPECT_EXIT(wait_for(k.pid), 9);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1680,7 +1547,7 @@ static void t_step_exact(void) {
   ctx("%s", "");
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 0); // the pushed flags had TF clear
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // The session closes with a step requested: the kernel's TF goes too.
@@ -1695,7 +1562,7 @@ static void t_step_close_midstep(void) {
     }
     TSET(tfd, PROC_STOP_SINGLESTEP);
     close(tfd);
-    EXPECT_EXIT(wait_st(k.pid), 0); // no SIGTRAP, and TF clear in the pushed flags
+    EXPECT_EXIT(wait_for(k.pid), 0); // no SIGTRAP, and TF clear in the pushed flags
   }
 }
 
@@ -1747,7 +1614,7 @@ static void t_step_into_handler(void) {
   CHECK_EQ(r.rip, (uint64_t)spin_handler);
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 0); // the handler returned with TF not set
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // A step over fork: TF does not go to the child (it would die of SIGTRAP).
@@ -1788,7 +1655,7 @@ static void t_step_over_fork(void) {
   if (ev.a != 0)
     fail_at(__LINE__, "kid %s (exit 100+N: the child got signal N; 2: TF set in the child)",
             describe((int)ev.a));
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1823,7 +1690,7 @@ static void t_int3_stop(void) {
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, PROC_STOP_BREAKPOINT);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // Without a session, or a session that did not ask for breakpoints, int3 is SIGTRAP.
@@ -1831,7 +1698,7 @@ static void t_int3_sigtrap(void) {
   struct kid k;
   kid_start(&k, kid_bp);
   kid_send(&k, 1);
-  EXPECT_KILLED(wait_st(k.pid), SIGTRAP);
+  EXPECT_KILLED(wait_for(k.pid), SIGTRAP);
   kid_start(&k, kid_bp);
   int tfd = TRACE(k.pid, 0);
   TSET(tfd, PROC_STOP_PRE_SYSCALL);
@@ -1845,7 +1712,7 @@ static void t_int3_sigtrap(void) {
     CHECK(ev.cause == PROC_STOP_PRE_SYSCALL);
     TSET(tfd, PROC_STOP_PRE_SYSCALL);
   }
-  EXPECT_KILLED(wait_st(k.pid), SIGTRAP);
+  EXPECT_KILLED(wait_for(k.pid), SIGTRAP);
 }
 
 // With PROC_STOP_SIGNAL only, the int3's SIGTRAP stops; dropping it continues after
@@ -1864,7 +1731,7 @@ static void t_int3_signal_dropped(void) {
   CHECK_EQ(r.rip, (uint64_t)bp_after);
   TSET(tfd, PROC_STOP_SIGNAL | PROC_FLAG_IGNORE);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // On command: call poke_target(v) and exit 0 if it returned 3v+1.
@@ -1904,7 +1771,7 @@ static void t_breakpoint_poked(void) {
   CHECK_EQ(mem_pwrite(mem, &orig, 1, fn), 1);
   TSET(tfd, PROC_STOP_BREAKPOINT);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1949,7 +1816,7 @@ static void t_signal_dropped(void) {
   kid_recv(&k, &ran, 1);
   CHECK_EQ(ran, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 static void t_signal_delivered(void) {
@@ -1961,7 +1828,7 @@ static void t_signal_delivered(void) {
   kid_recv(&k, &ran, 1);
   CHECK_EQ(ran, 1);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // SIGKILL is never reported as a signal stop, and ends the target from any stop.
@@ -1979,7 +1846,7 @@ static void t_sigkill_not_stopped(void) {
   }
   CHECK_EQ(ev.cause, PROC_EVENT_EXITED);
   CHECK_EQ(ev.a, SIGKILL);
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
 }
 
 // SIGKILL at a syscall-entry stop: the process dies, the call never runs.
@@ -1992,7 +1859,7 @@ static void t_sigkill_at_syscall_entry(void) {
   EV_SYSCALL(tfd, PROC_STOP_PRE_SYSCALL, PROC_STOP_PRE_SYSCALL, SYS_write);
   OK(kill(k.pid, SIGKILL));
   EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
   char c;
   CHECK_EQ(read(k.res, &c, 1), 0); // end of file: nothing was written
 }
@@ -2026,7 +1893,7 @@ static void t_sigkill_races_writes(void) {
         sched_yield();
     }
     EXPECT_EXITED(tfd, SIGKILL);
-    EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+    EXPECT_KILLED(wait_for(k.pid), SIGKILL);
     EXPECT_ERR(pwrite(regs, &r, sizeof r, 0), ESRCH);
     close(regs);
     close(mem);
@@ -2041,7 +1908,7 @@ static void t_sigkill_other_stops(void) {
   int tfd = usr1_stop(&k);
   OK(kill(k.pid, SIGKILL));
   EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
   kid_start(&k, kid_read_exit);
   tfd = TRACE(k.pid, 0);
   OK(kill(k.pid, SIGSTOP));
@@ -2050,7 +1917,7 @@ static void t_sigkill_other_stops(void) {
   CHECK(WIFSTOPPED(st));
   OK(kill(k.pid, SIGKILL));
   EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
 }
 
 // Job control is independent of tracing: the parent sees SIGSTOP and SIGCONT through
@@ -2087,7 +1954,7 @@ static void t_job_control_traced(void) {
     }
     CHECK_EQ(ev.cause, PROC_EVENT_EXITED);
     CHECK_EQ(ev.a, 6 << 8);
-    EXPECT_EXIT(wait_st(k.pid), 6);
+    EXPECT_EXIT(wait_for(k.pid), 6);
   }
 }
 
@@ -2109,7 +1976,7 @@ static void t_sigcont_keeps_trace_stop(void) {
   CHECK(peek64(k.pid, &g_counter) != c1);
   OK(kill(k.pid, SIGKILL));
   EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
 }
 
 // O_TRUNC on a job-stopped process stops it for the tracer at once (an INTERRUPT
@@ -2135,7 +2002,7 @@ static void t_attach_job_stopped(void) {
   CHECK(peek64(k.pid, &g_counter) != c1);
   OK(kill(k.pid, SIGKILL));
   EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
 }
 
 // ---------------------------------------------------------------------------------
@@ -2145,7 +2012,7 @@ static void finish_read_exit(struct kid *k, int tfd, int code) {
   TSET(tfd, 0);
   kid_send(k, code);
   EXPECT_EXITED(tfd, code << 8);
-  EXPECT_EXIT(wait_st(k->pid), code);
+  EXPECT_EXIT(wait_for(k->pid), code);
 }
 
 static void t_regs_roundtrip(void) {
@@ -2204,7 +2071,7 @@ static void t_regs_write_seen(void) {
   }
   ctx("%s", "");
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // gs_base written by the tracer is the base the CPU uses.
@@ -2220,7 +2087,7 @@ static void t_regs_gs_base(void) {
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // Whole struct at offset 0 only; anything else is EINVAL and changes nothing.
@@ -2294,7 +2161,7 @@ static void t_regs_write_busy(void) {
   int tfd = ATTACH_STOPPED(k.pid);
   CHECK_EQ(write(sync[1], "a", 1), 1);
   ctx("[a process that is not the tracer]");
-  EXPECT_EXIT(wait_st(x), 0);
+  EXPECT_EXIT(wait_for(x), 0);
   regs_t r;
   regs_get(k.pid, &r);
   CHECK_EQ(regs_put(k.pid, &r), sizeof r); // the tracer may
@@ -2305,7 +2172,7 @@ static void t_regs_write_busy(void) {
   ctx("%s", "");
   kid_send(&k, 13);
   EXPECT_EXITED(tfd, 13 << 8);
-  EXPECT_EXIT(wait_st(k.pid), 13);
+  EXPECT_EXIT(wait_for(k.pid), 13);
 }
 
 // Every value docs/proc.md refuses: EINVAL, and the registers stay as they were.
@@ -2408,7 +2275,7 @@ static void t_regs_rules_at_syscall_exit(void) {
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 77 << 8);
-  EXPECT_EXIT(wait_st(k.pid), 77);
+  EXPECT_EXIT(wait_for(k.pid), 77);
 }
 
 static void t_regs_rules_at_signal_stop(void) {
@@ -2424,7 +2291,7 @@ static void t_regs_rules_at_signal_stop(void) {
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, PROC_FLAG_IGNORE);
   EXPECT_EXITED(tfd, 77 << 8);
-  EXPECT_EXIT(wait_st(k.pid), 77);
+  EXPECT_EXIT(wait_for(k.pid), 77);
 }
 
 // The highest user addresses are valid register values; running there faults in user
@@ -2450,7 +2317,7 @@ static void t_regs_rip_top_of_user(void) {
     CHECK_EQ(regs_put(k.pid, &r), sizeof r);
     TSET(tfd, 0);
     EXPECT_EXITED(tfd, SIGSEGV);
-    EXPECT_KILLED(wait_st(k.pid), SIGSEGV);
+    EXPECT_KILLED(wait_for(k.pid), SIGSEGV);
     close(tfd);
   }
 }
@@ -2468,7 +2335,7 @@ static void t_regs_flags_seen(void) {
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // TF set by the tracer (not a kernel step) is the program's own: it traps after each
@@ -2496,7 +2363,7 @@ static void t_regs_tf_by_tracer(void) {
   }
   ctx("%s", "");
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // rt_sigreturn gets the same checks: a handler that puts a refused value in its saved
@@ -2530,7 +2397,7 @@ static void t_sigreturn_checked(void) {
       syscall(SYS_kill, getpid(), SIGUSR1);
       _exit(0);
     }
-    int st = wait_st(pid);
+    int st = wait_for(pid);
     if (mode == 8)
       EXPECT_EXIT(st, 77);
     else
@@ -2568,12 +2435,12 @@ static void t_regs_seed_blocked_read(void) {
     while (n < sizeof text - 1 && (got = read(out[0], text + n, sizeof text - 1 - n)) > 0)
       n += got;
     text[n] = 0;
-    EXPECT_EXIT(wait_st(x), 0);
+    EXPECT_EXIT(wait_for(x), 0);
     if (!strstr(text, "read"))
       fail_at(__LINE__, "regs %ld does not name read:\n%s", k.pid, text);
   }
   kid_send(&k, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -2626,7 +2493,7 @@ static void t_fpu_roundtrip(void) {
   CHECK(memcmp(out, b, 16) == 0);           // the tracer's xmm0
   CHECK(memcmp(out + 16, a + 16, 240) == 0); // the rest as the program left them
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // MXCSR bits outside the CPU's mask are refused and change nothing.
@@ -2657,7 +2524,7 @@ static void t_fpu_mxcsr_refused(void) {
   pattern(a, sizeof a, 2);
   CHECK(memcmp(out, a, 256) == 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // Two processes hold different values in every xmm register across blocking reads
@@ -2682,7 +2549,7 @@ static void t_fpu_no_leak(void) {
     kid_recv(&k[i], out, sizeof out);
     ctx("[process %d]", i);
     CHECK(memcmp(out, want, 256) == 0);
-    EXPECT_EXIT(wait_st(k[i].pid), 0);
+    EXPECT_EXIT(wait_for(k[i].pid), 0);
   }
 }
 
@@ -2771,7 +2638,7 @@ static void t_debug_watch_write(void) {
   CHECK_EQ(dbg_put(k.pid, zero), 48);
   TSET(tfd, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // Without PROC_STOP_WATCH, the watchpoint is a SIGTRAP.
@@ -2784,7 +2651,7 @@ static void t_debug_watch_sigtrap(void) {
   TSET(tfd, 0);
   kid_send(&k, 1);
   EXPECT_EXITED(tfd, SIGTRAP);
-  EXPECT_KILLED(wait_st(k.pid), SIGTRAP);
+  EXPECT_KILLED(wait_for(k.pid), SIGTRAP);
 }
 
 // An execution breakpoint stops before the instruction (b = the function's address);
@@ -2812,7 +2679,7 @@ static void t_debug_exec_breakpoint(void) {
             (unsigned long)ev.b);
   CHECK_EQ(ev.cause, PROC_EVENT_EXITED);
   CHECK_EQ(ev.a, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // Debug registers are not inherited by fork and are cleared by exec.
@@ -2850,7 +2717,7 @@ static void t_debug_fork_exec(void) {
   TSET(tfd, 0);
   kid_send(&k, 0);
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // MOV SS from watched memory followed by syscall or int3 (CVE-2018-8897): the delayed
@@ -2880,7 +2747,7 @@ static void t_debug_movss(void) {
     if (ev.cause == PROC_EVENT_EXITED) {
       CHECK_EQ(ev.a, 0);
       CHECK_EQ(breakpoints, 1);
-      EXPECT_EXIT(wait_st(k.pid), 0);
+      EXPECT_EXIT(wait_for(k.pid), 0);
       return;
     }
     if (ev.cause == PROC_STOP_BREAKPOINT) {
@@ -2958,7 +2825,7 @@ static void t_mem_unaligned(void) {
   kid_recv(&k, theirs, sizeof theirs);
   CHECK(memcmp(theirs, mine, 32) == 0); // the program sees the tracer's bytes
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 static void t_mem_edges(void) {
@@ -3037,7 +2904,7 @@ static void t_mem_large(void) {
   kid_recv(&k, &h, sizeof h);
   CHECK_EQ(h, checksum(want, size));
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // Writing read-only text (and rodata) changes only the target's copy: not ours, not a
@@ -3063,7 +2930,7 @@ static void peek_fresh(uint64_t addr, unsigned char *out, size_t n) {
   while (got < sizeof hex - 1 && (r = read(p[0], hex + got, sizeof hex - 1 - got)) > 0)
     got += r;
   close(p[0]);
-  EXPECT_EXIT(wait_st(x), 0);
+  EXPECT_EXIT(wait_for(x), 0);
   CHECK_EQ(got, 2 * n);
   for (size_t i = 0; i < n; i++) {
     unsigned v;
@@ -3104,9 +2971,9 @@ static void t_mem_text_private(void) {
   kid_recv(&k, theirs, sizeof theirs);
   CHECK(memcmp(theirs + 32, "HEY", 4) == 0); // the target reads its own patched rodata
   EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
   kid_send(&sib, 0);
-  EXPECT_EXIT(wait_st(sib.pid), 0);
+  EXPECT_EXIT(wait_for(sib.pid), 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -3152,7 +3019,7 @@ static void t_perm_other_processes(void) {
       expect_no_look(t.pid, EACCES);
       _exit(0);
     }
-    EXPECT_EXIT(wait_st(s), 0);
+    EXPECT_EXIT(wait_for(s), 0);
     expect_look(t.pid);
     int tfd = ATTACH_STOPPED(t.pid);
     TSET(tfd, 0);
@@ -3161,7 +3028,7 @@ static void t_perm_other_processes(void) {
     CHECK_EQ(read(done[0], &c, 1), 1);
     kid_send(&t, 0);
     EXPECT_EXITED(tfd, 0);
-    EXPECT_EXIT(wait_st(t.pid), 0);
+    EXPECT_EXIT(wait_for(t.pid), 0);
     _exit(0);
   }
   long tpid;
@@ -3172,10 +3039,10 @@ static void t_perm_other_processes(void) {
     expect_no_look(tpid, EACCES);
     _exit(0);
   }
-  EXPECT_EXIT(wait_st(b), 0);
+  EXPECT_EXIT(wait_for(b), 0);
   expect_look(tpid); // root may
   CHECK_EQ(write(done[1], "a", 1), 1);
-  EXPECT_EXIT(wait_st(u), 0);
+  EXPECT_EXIT(wait_for(u), 0);
 }
 
 // Fill a pipe to the brim (so the next write blocks), and return to blocking mode.
@@ -3243,7 +3110,7 @@ static void setuid_exec_as_1000(int tp, int done) {
   const char *out = drain(g_gpipe[0]);
   if (!strstr(out, "ruid=1000 euid=0"))
     fail_at(__LINE__, "untraced set-user-ID exec printed '%s', want ruid=1000 euid=0", out);
-  EXPECT_EXIT(wait_st(t.pid), 0);
+  EXPECT_EXIT(wait_for(t.pid), 0);
 }
 
 // After its target gains privileges by a set-user-ID exec, a uid-1000 ancestor may not
@@ -3261,7 +3128,7 @@ static void t_perm_setuid_exec(void) {
   CHECK_EQ(read(tp[0], &tpid, sizeof tpid), sizeof tpid);
   expect_look(tpid); // root may still look
   CHECK_EQ(write(done[1], "a", 1), 1);
-  EXPECT_EXIT(wait_st(u), 0);
+  EXPECT_EXIT(wait_for(u), 0);
 }
 
 // A traced set-user-ID exec runs without the privilege (euid stays 1000), and the
@@ -3283,10 +3150,10 @@ static void t_perm_traced_setuid_exec(void) {
     if (!strstr(out, "ruid=1000 euid=1000"))
       fail_at(__LINE__, "traced set-user-ID exec printed '%s', want ruid=1000 euid=1000", out);
     EXPECT_EXITED(tfd, 0);
-    EXPECT_EXIT(wait_st(t.pid), 0);
+    EXPECT_EXIT(wait_for(t.pid), 0);
     _exit(0);
   }
-  EXPECT_EXIT(wait_st(u), 0);
+  EXPECT_EXIT(wait_for(u), 0);
 }
 
 // Attaching (and opening mem) while the target execs a set-user-ID program, at
@@ -3325,7 +3192,7 @@ static int race_once(int round) {
   else
     CHECK(terr == EACCES);
   CHECK(!(mem_live && privileged));
-  EXPECT_EXIT(wait_st(t), 0);
+  EXPECT_EXIT(wait_for(t), 0);
   if (tfd >= 0)
     close(tfd);
   if (mem >= 0)
@@ -3345,7 +3212,7 @@ static void t_perm_attach_races_setuid_exec(void) {
     outf("# %s: attached before the exec in %d of 12 rounds\n", g_name, attached);
     _exit(0);
   }
-  EXPECT_EXIT(wait_st(u), 0);
+  EXPECT_EXIT(wait_for(u), 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -3510,7 +3377,7 @@ static void t_trace_nonblock(void) {
   CHECK_EQ(read(tfd, &ev, sizeof ev), sizeof ev);
   CHECK_EQ(ev.cause, PROC_EVENT_EXITED);
   EXPECT_ERR(read(tfd, &ev, sizeof ev), ESRCH); // gone beats "nothing yet"
-  EXPECT_EXIT(wait_st(k.pid), 20);
+  EXPECT_EXIT(wait_for(k.pid), 20);
 }
 
 // poll: nothing until an event waits (POLLIN); POLLHUP once the target is gone.
@@ -3537,7 +3404,7 @@ static void t_trace_poll(void) {
   CHECK_EQ(poll(&p, 1, 0), 1);
   CHECK(p.revents & POLLHUP);
   CHECK(!(p.revents & POLLIN));
-  EXPECT_KILLED(wait_st(k.pid), SIGKILL);
+  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
 }
 
 // ---------------------------------------------------------------------------------
@@ -3583,7 +3450,7 @@ static void t_tree_listing(void) {
   snprintf(kp, sizeof kp, "%ld", k.pid);
   CHECK(dir_has("/proc", kp));
   kid_send(&k, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
   CHECK(!dir_has("/proc", kp)); // reaped: gone
   EXPECT_ERR(open(ppath(k.pid, "status"), O_RDONLY), ENOENT);
 }
@@ -3637,14 +3504,14 @@ static void t_stat_and_status(void) {
   CHECK_EQ(st, 'S');
   CHECK_EQ(ppid, getpid());
   kid_send(&k, 0);
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
   long u = xfork();
   if (u == 0) {
     become(1000);
     CHECK(strcmp(status_field(getpid(), "Uid"), "1000\t1000\t1000\t1000") == 0);
     _exit(0);
   }
-  EXPECT_EXIT(wait_st(u), 0);
+  EXPECT_EXIT(wait_for(u), 0);
 }
 
 // A zombie (exited, not yet reaped) is still listed, and a stat or status opened on it
@@ -3670,7 +3537,7 @@ static void t_zombie_stat(void) {
   CHECK_EQ(pid, k.pid);
   CHECK_EQ(state, 'Z');
   CHECK_EQ(status_field(k.pid, "State")[0], 'Z');
-  EXPECT_EXIT(wait_st(k.pid), 0);
+  EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
 // maps: Linux's format; the text (r-x, with the program's path), an anonymous mapping
@@ -3736,120 +3603,51 @@ static void t_system_files(void) {
 // ---------------------------------------------------------------------------------
 // The runner
 
-struct test {
-  void (*fn)(void);
-  const char *name;
-};
-#define T(n) {t_##n, #n}
-
-static const struct test tests[] = {
+static const struct ut_test tests[] = {
     // lifecycle
-    T(attach_spin), T(attach_blocked_read), T(exit_seen_by_tracer_reaped_by_parent),
-    T(exit_stop), T(attach_errors), T(stale_after_exit), T(exec_stop), T(close_releases),
-    T(close_at_syscall_entry), T(close_excl_kills), T(tracer_exit_releases),
-    T(tracer_exit_excl_kills), T(three_names), T(stale_after_exec), T(exec_failed_no_stop),
+    UT(attach_spin), UT(attach_blocked_read), UT(exit_seen_by_tracer_reaped_by_parent),
+    UT(exit_stop), UT(attach_errors), UT(stale_after_exit), UT(exec_stop), UT(close_releases),
+    UT(close_at_syscall_entry), UT(close_excl_kills), UT(tracer_exit_releases),
+    UT(tracer_exit_excl_kills), UT(three_names), UT(stale_after_exec), UT(exec_failed_no_stop),
     // fork
-    T(clone_held_own_session), T(clone_held_released_by_parent_session),
-    T(clone_held_released_by_close), T(clone_held_parent_dies), T(events_batched),
-    T(event_queue_full), T(event_queue_full_close),
+    UT(clone_held_own_session), UT(clone_held_released_by_parent_session),
+    UT(clone_held_released_by_close), UT(clone_held_parent_dies), UT(events_batched),
+    UT(event_queue_full), UT(event_queue_full_close),
     // system calls
-    T(syscall_args_and_result), T(syscall_skip), T(syscall_change_number),
-    T(syscall_change_args_and_result), T(syscall_bad_number), T(sysfilter), T(sysfilter_not_tracer), T(rearm_while_running),
-    T(write_keeps_queued_events),
+    UT(syscall_args_and_result), UT(syscall_skip), UT(syscall_change_number),
+    UT(syscall_change_args_and_result), UT(syscall_bad_number), UT(sysfilter), UT(sysfilter_not_tracer), UT(rearm_while_running),
+    UT(write_keeps_queued_events),
     // steps, breakpoints, signals
-    T(step_exact), T(step_close_midstep), T(step_into_handler), T(step_over_fork),
-    T(int3_stop), T(int3_sigtrap), T(int3_signal_dropped), T(breakpoint_poked),
-    T(signal_dropped), T(signal_delivered), T(sigkill_not_stopped),
-    T(sigkill_at_syscall_entry), T(sigkill_other_stops), T(sigkill_races_writes),
-    T(job_control_traced),
-    T(sigcont_keeps_trace_stop), T(attach_job_stopped),
+    UT(step_exact), UT(step_close_midstep), UT(step_into_handler), UT(step_over_fork),
+    UT(int3_stop), UT(int3_sigtrap), UT(int3_signal_dropped), UT(breakpoint_poked),
+    UT(signal_dropped), UT(signal_delivered), UT(sigkill_not_stopped),
+    UT(sigkill_at_syscall_entry), UT(sigkill_other_stops), UT(sigkill_races_writes),
+    UT(job_control_traced),
+    UT(sigcont_keeps_trace_stop), UT(attach_job_stopped),
     // registers
-    T(regs_roundtrip), T(regs_write_seen), T(regs_gs_base), T(regs_write_sizes),
-    T(regs_write_busy), T(regs_refused), T(regs_rules_at_syscall_exit),
-    T(regs_rules_at_signal_stop), T(regs_rip_top_of_user), T(regs_flags_seen),
-    T(regs_tf_by_tracer), T(sigreturn_checked), T(regs_seed_blocked_read),
-    T(fpu_roundtrip), T(fpu_mxcsr_refused), T(fpu_no_leak),
-    T(debug_refused), T(debug_watch_write), T(debug_watch_sigtrap),
-    T(debug_exec_breakpoint), T(debug_fork_exec), T(debug_movss),
+    UT(regs_roundtrip), UT(regs_write_seen), UT(regs_gs_base), UT(regs_write_sizes),
+    UT(regs_write_busy), UT(regs_refused), UT(regs_rules_at_syscall_exit),
+    UT(regs_rules_at_signal_stop), UT(regs_rip_top_of_user), UT(regs_flags_seen),
+    UT(regs_tf_by_tracer), UT(sigreturn_checked), UT(regs_seed_blocked_read),
+    UT(fpu_roundtrip), UT(fpu_mxcsr_refused), UT(fpu_no_leak),
+    UT(debug_refused), UT(debug_watch_write), UT(debug_watch_sigtrap),
+    UT(debug_exec_breakpoint), UT(debug_fork_exec), UT(debug_movss),
     // memory
-    T(mem_unaligned), T(mem_edges), T(mem_large), T(mem_text_private),
+    UT(mem_unaligned), UT(mem_edges), UT(mem_large), UT(mem_text_private),
     // permissions
-    T(perm_other_processes), T(perm_setuid_exec), T(perm_traced_setuid_exec),
-    T(perm_attach_races_setuid_exec),
+    UT(perm_other_processes), UT(perm_setuid_exec), UT(perm_traced_setuid_exec),
+    UT(perm_attach_races_setuid_exec),
     // bad input
-    T(garbage_writes), T(trace_bad_flags), T(trace_read_small), T(zero_length_io),
-    T(trace_nonblock), T(trace_poll),
+    UT(garbage_writes), UT(trace_bad_flags), UT(trace_read_small), UT(zero_length_io),
+    UT(trace_nonblock), UT(trace_poll),
     // the tree
-    T(tree_listing), T(self_exe_cmdline), T(stat_and_status), T(zombie_stat), T(maps),
-    T(system_files),
+    UT(tree_listing), UT(self_exe_cmdline), UT(stat_and_status), UT(zombie_stat), UT(maps),
+    UT(system_files),
 };
-#define NTESTS (sizeof tests / sizeof tests[0])
-
-static int g_passed, g_failed;
-
-// Wait for the test's child, killing its whole process group at the deadline. The
-// group is killed afterwards in any case: targets a failed test left behind must not
-// slow down (or hold stopped) the tests after it.
-static int wait_deadline(long pid, bool *timed_out) {
-  int st = 0;
-  *timed_out = false;
-  for (long waited = 0;; waited += 5) {
-    long r = syscall(SYS_wait4, pid, &st, WNOHANG, NULL);
-    if (r == pid)
-      break;
-    if (r < 0)
-      return -1;
-    if (waited >= TEST_DEADLINE_MS && !*timed_out) {
-      *timed_out = true;
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
-    }
-    sleep_ms(5);
-  }
-  kill(-pid, SIGKILL);
-  return st;
-}
-
-static void run_test(const struct test *t) {
-  long pid = syscall(SYS_fork);
-  if (pid < 0) {
-    outf("FAIL %s: fork failed: errno %d\n", t->name, errno);
-    g_failed++;
-    return;
-  }
-  if (pid == 0) {
-    setpgid(0, 0);
-    signal(SIGPIPE, SIG_IGN); // a write to a dead kid's pipe fails a check, not the test
-    g_name = t->name;
-    g_test_pid = getpid();
-    t->fn();
-    _exit(0);
-  }
-  setpgid(pid, pid); // (either side may get there first)
-  bool timed_out;
-  int st = wait_deadline(pid, &timed_out);
-  if (st == 0 && !timed_out) {
-    outf("PASS %s\n", t->name);
-    g_passed++;
-    return;
-  }
-  if (timed_out)
-    outf("FAIL %s: still running after %d ms (killed)\n", t->name, TEST_DEADLINE_MS);
-  else if (st < 0)
-    outf("FAIL %s: wait4 failed: errno %d\n", t->name, errno);
-  else if (!WIFEXITED(st) || WEXITSTATUS(st) != FAIL_EXIT) // else it said why
-    outf("FAIL %s: %s\n", t->name, describe(st));
-  g_failed++;
-}
-
-static void run_named(const char *name) {
-  for (size_t i = 0; i < NTESTS; i++)
-    if (strcmp(tests[i].name, name) == 0) {
-      run_test(&tests[i]);
-      return;
-    }
-  outf("FAIL %s: no such test\n", name);
-  g_failed++;
+// The test's child: a write to a dead kid's pipe fails a check, not the test.
+static void ignore_sigpipe(const struct ut_test *t) {
+  (void)t;
+  signal(SIGPIPE, SIG_IGN);
 }
 
 // Helper modes, for the processes the tests exec:
@@ -3874,21 +3672,12 @@ int main(int argc, char **argv) {
   int code = helper_mode(argc, argv);
   if (code >= 0)
     return code;
-  if (argv[0][0] == '/')
-    g_self = argv[0];
+  ut_setup(argv[0], "/bin/proctests");
   g_argc = argc, g_argv = argv;
-  if (argc == 2 && strcmp(argv[1], "-l") == 0) {
-    for (size_t i = 0; i < NTESTS; i++)
-      outf("%s\n", tests[i].name);
-    return 0;
-  }
-  if (argc > 1) {
-    for (int i = 1; i < argc; i++)
-      run_named(argv[i]);
-  } else {
-    for (size_t i = 0; i < NTESTS; i++)
-      run_test(&tests[i]);
-  }
-  outf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed ? 1 : 0;
+  static const struct ut_suite suite = {.tests = tests,
+                                        .ntests = UT_NTESTS(tests),
+                                        .deadline_ms = TEST_DEADLINE_MS,
+                                        .own_group = true,
+                                        .setup = ignore_sigpipe};
+  return ut_main(&suite, argc, argv);
 }
