@@ -326,6 +326,19 @@ static void tset_at(int line, int tfd, uint64_t flags) {
 }
 #define TSET(tfd, flags) tset_at(__LINE__, (tfd), (flags))
 
+// Every system call's entry and exit stop.
+#define SYSCALL_STOPS (PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL)
+
+// Start a kid with body, trace it asking for the stops, and send it command 1.
+static int kid_traced_at(int line, struct kid *k, void (*body)(void), uint64_t stops) {
+  kid_start(k, body);
+  int tfd = trace_open_at(line, k->pid, 0);
+  tset_at(line, tfd, stops);
+  kid_send(k, 1);
+  return tfd;
+}
+#define KID_TRACED(k, body, stops) kid_traced_at(__LINE__, (k), (body), (stops))
+
 // The next event (one record), waiting at most EVENT_WAIT_MS.
 static struct proc_event ev_next_at(int line, int tfd) {
   struct pollfd p = {tfd, POLLIN, 0};
@@ -390,6 +403,18 @@ static void expect_exited_at(int line, int tfd, int status) {
     fail_at(line, "read after EXITED: %ld errno %d, want ESRCH", r, errno);
 }
 #define EXPECT_EXITED(tfd, status) expect_exited_at(__LINE__, (tfd), (status))
+
+// The kid's end: the session's EXITED record and then the parent's wait both give
+// status (code << 8 for an exit, the signal for a kill).
+static void kid_end_at(int line, const struct kid *k, int tfd, int status) {
+  expect_exited_at(line, tfd, status);
+  int st = wait_for(k->pid);
+  if (WIFEXITED(status))
+    expect_exit_at(line, st, WEXITSTATUS(status));
+  else
+    expect_killed_at(line, st, WTERMSIG(status));
+}
+#define KID_END(k, tfd, status) kid_end_at(__LINE__, (k), (tfd), (status))
 
 // ---------------------------------------------------------------------------------
 // This program's own file: its entry point and where an address's bytes are on disk.
@@ -623,8 +648,7 @@ static void t_attach_blocked_read(void) {
   TSET(tfd, 0);
   CHECK(wait_state(k.pid, "S")); // blocked in the restarted read
   kid_send(&k, 42);
-  EXPECT_EXITED(tfd, 42 << 8);
-  EXPECT_EXIT(wait_for(k.pid), 42);
+  KID_END(&k, tfd, 42 << 8);
 }
 
 // The tracer is not the parent: it sees the exit stop and the EXITED record once; the
@@ -669,8 +693,7 @@ static void t_exit_stop(void) {
   regs_t r;
   regs_get(k.pid, &r);
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 5 << 8);
-  EXPECT_EXIT(wait_for(k.pid), 5);
+  KID_END(&k, tfd, 5 << 8);
 }
 
 static void t_attach_errors(void) {
@@ -697,8 +720,7 @@ static void t_attach_errors(void) {
   close(tfd);
   tfd = TRACE(k.pid, 0); // the session is gone with its descriptor
   kid_send(&k, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // Handles opened before the target exits fail with ESRCH afterwards (zombie or reaped).
@@ -804,8 +826,7 @@ static void t_exec_stop(void) {
   CHECK(memcmp(b, (void *)entry, 16) == 0); // the same program: the same entry code
   TSET(tfd, 0);
   kid_send(&k, 33);
-  EXPECT_EXITED(tfd, 33 << 8);
-  EXPECT_EXIT(wait_for(k.pid), 33);
+  KID_END(&k, tfd, 33 << 8);
 }
 
 // Closing the session releases a stopped target: it continues where it was.
@@ -831,10 +852,7 @@ static void kid_write_x(void) {
 
 static void t_close_at_syscall_entry(void) {
   struct kid k;
-  kid_start(&k, kid_write_x);
-  int tfd = TRACE(k.pid, 0);
-  TSET(tfd, PROC_STOP_PRE_SYSCALL);
-  kid_send(&k, 1);
+  int tfd = KID_TRACED(&k, kid_write_x, PROC_STOP_PRE_SYSCALL);
   EV_SYSCALL(tfd, PROC_STOP_PRE_SYSCALL, PROC_STOP_PRE_SYSCALL, SYS_write);
   CHECK(!readable(k.res, SETTLE_MS)); // not yet written
   close(tfd);
@@ -904,8 +922,7 @@ static void t_three_names(void) {
   CHECK(memcmp(&a, &b, sizeof a) == 0 && memcmp(&a, &c, sizeof a) == 0);
   TSET(tfd, 0);
   kid_send(&k, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // A failed exec is no exec: its syscall-exit shows the error, no PROC_STOP_EXEC.
@@ -931,8 +948,7 @@ static void t_exec_failed_no_stop(void) {
   CHECK_EQ(ev.a, SYS_execve);
   CHECK_EQ(ev.b, -ENOENT);
   TSET(tfd, PROC_STOP_EXEC | PROC_STOP_POST_SYSCALL);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1000,8 +1016,7 @@ static void t_clone_held_own_session(void) {
   TSET(gfd, 0);
   expect_grandchild_ran();
   EXPECT_EXITED(gfd, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // The next write on the parent's session releases the held child.
@@ -1011,8 +1026,7 @@ static void t_clone_held_released_by_parent_session(void) {
   start_held_child(&k, &tfd);
   TSET(tfd, PROC_EVENT_CLONE);
   expect_grandchild_ran();
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // Closing the parent's session releases the held child.
@@ -1049,10 +1063,7 @@ static void kid_fork_many(void) {
 
 static void queue_full(bool close_it) {
   struct kid k;
-  kid_start(&k, kid_fork_many);
-  int tfd = TRACE(k.pid, 0);
-  TSET(tfd, PROC_EVENT_CLONE);
-  kid_send(&k, 1);
+  int tfd = KID_TRACED(&k, kid_fork_many, PROC_EVENT_CLONE);
   CHECK(wait_state(k.pid, "S")); // forking does not sleep: this is the wait for room
   CHECK(!readable(k.res, 0));    // it has not finished forking
   if (close_it) {
@@ -1128,8 +1139,7 @@ static void t_events_batched(void) {
   CHECK_EQ(ev[1].a, SYS_fork);
   CHECK_EQ(ev[1].b, ev[0].a); // fork returned the child's pid
   TSET(tfd, 0); // resumes the kid and releases the child
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1153,12 +1163,8 @@ static void kid_args(void) {
 // Syscall-entry shows the number and the first five arguments; syscall-exit the result.
 static void t_syscall_args_and_result(void) {
   struct kid k;
-  kid_start(&k, kid_args);
-  int tfd = TRACE(k.pid, 0);
-  uint64_t both = PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL;
-  TSET(tfd, both);
-  kid_send(&k, 1);
-  struct proc_event ev = EV_SYSCALL(tfd, both, PROC_STOP_PRE_SYSCALL, NR_UNUSED);
+  int tfd = KID_TRACED(&k, kid_args, SYSCALL_STOPS);
+  struct proc_event ev = EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, NR_UNUSED);
   EXPECT_STOP(k.pid, "syscall-entry");
   CHECK_EQ(ev.b, ARG(1));
   CHECK_EQ(ev.c, ARG(2));
@@ -1170,17 +1176,17 @@ static void t_syscall_args_and_result(void) {
   CHECK_EQ(r.orig_rax, NR_UNUSED);
   CHECK_EQ(r.rdi, ARG(1));
   CHECK_EQ(r.r9, ARG(6)); // the sixth is in the registers
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
   EXPECT_STOP(k.pid, "syscall-exit");
   CHECK_EQ(ev.a, NR_UNUSED);
   CHECK_EQ(ev.b, -ENOSYS);
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   ev = EV_EXPECT(tfd, PROC_STOP_PRE_SYSCALL);
   CHECK_EQ(ev.a, SYS_write);
   CHECK_EQ(ev.c, (uint64_t)g_hi);
   CHECK_EQ(ev.d, 3);
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
   CHECK_EQ(ev.a, SYS_write);
   CHECK_EQ(ev.b, 3);
@@ -1190,8 +1196,7 @@ static void t_syscall_args_and_result(void) {
   char b[3];
   kid_recv(&k, b, 3);
   CHECK(memcmp(b, "hi!", 3) == 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // On command: getpid, then write(g_kres, "x", 1), both of which the tracer skips; then
@@ -1212,32 +1217,27 @@ static void kid_getpid_write(void) {
 // the tracer left.
 static void t_syscall_skip(void) {
   struct kid k;
-  kid_start(&k, kid_getpid_write);
-  int tfd = TRACE(k.pid, 0);
-  uint64_t both = PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL;
-  TSET(tfd, both);
-  kid_send(&k, 1);
+  int tfd = KID_TRACED(&k, kid_getpid_write, SYSCALL_STOPS);
   regs_t r;
   for (int nr = SYS_getpid, i = 0; i < 2; i++, nr = SYS_write) {
     ctx("[syscall %d]", nr);
-    EV_SYSCALL(tfd, both, PROC_STOP_PRE_SYSCALL, nr);
+    EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, nr);
     regs_get(k.pid, &r);
     r.rax = nr == SYS_getpid ? 12345 : 1;
     CHECK_EQ(regs_put(k.pid, &r), sizeof r);
-    TSET(tfd, both | PROC_FLAG_IGNORE);
+    TSET(tfd, SYSCALL_STOPS | PROC_FLAG_IGNORE);
     struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
     CHECK_EQ(ev.a, nr);
     CHECK_EQ(ev.b, r.rax);
     if (i == 0)
-      TSET(tfd, both);
+      TSET(tfd, SYSCALL_STOPS);
   }
   ctx("%s", "");
   TSET(tfd, 0);
   char c;
   CHECK_EQ(read(k.res, &c, 1), 0); // the skipped write wrote nothing (end of file)
   kid_send(&k, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // On command: getpid, whose number the tracer turns into getppid.
@@ -1251,23 +1251,18 @@ static void kid_getpid_is_ppid(void) {
 
 static void t_syscall_change_number(void) {
   struct kid k;
-  kid_start(&k, kid_getpid_is_ppid);
-  int tfd = TRACE(k.pid, 0);
-  uint64_t both = PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL;
-  TSET(tfd, both);
-  kid_send(&k, 1);
-  EV_SYSCALL(tfd, both, PROC_STOP_PRE_SYSCALL, SYS_getpid);
+  int tfd = KID_TRACED(&k, kid_getpid_is_ppid, SYSCALL_STOPS);
+  EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, SYS_getpid);
   regs_t r;
   regs_get(k.pid, &r);
   r.orig_rax = SYS_getppid;
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
   CHECK_EQ(ev.a, SYS_getppid);
   CHECK_EQ(ev.b, getpid());
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // The arguments at syscall entry and the result at syscall exit are the registers: a
@@ -1283,33 +1278,28 @@ static void kid_write_getpid(void) {
 
 static void t_syscall_change_args_and_result(void) {
   struct kid k;
-  kid_start(&k, kid_write_getpid);
-  int tfd = TRACE(k.pid, 0);
-  uint64_t both = PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL;
-  TSET(tfd, both);
-  kid_send(&k, 1);
-  EV_SYSCALL(tfd, both, PROC_STOP_PRE_SYSCALL, SYS_write);
+  int tfd = KID_TRACED(&k, kid_write_getpid, SYSCALL_STOPS);
+  EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, SYS_write);
   regs_t r;
   regs_get(k.pid, &r);
   r.rsi = (uint64_t)g_other, r.rdx = 5;
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
   CHECK_EQ(ev.b, 5);
   char b[5];
   kid_recv(&k, b, 5);
   CHECK(memcmp(b, "other", 5) == 0);
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   EV_EXPECT(tfd, PROC_STOP_PRE_SYSCALL);
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
   CHECK_EQ(ev.a, SYS_getpid);
   regs_get(k.pid, &r);
   r.rax = 4242;
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // Numbers outside the table, written by the tracer, give ENOSYS: never an index past
@@ -1329,30 +1319,25 @@ static void t_syscall_bad_number(void) {
   static const uint64_t bad[8] = {-1UL, 100000, 512, 511, -2UL, 1UL << 63, 0x7fffffffffffffffUL,
                                   (1UL << 32) + SYS_getpid};
   struct kid k;
-  kid_start(&k, kid_many_getpid);
-  int tfd = TRACE(k.pid, 0);
-  uint64_t both = PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL;
-  TSET(tfd, both);
-  kid_send(&k, 1);
+  int tfd = KID_TRACED(&k, kid_many_getpid, SYSCALL_STOPS);
   for (int i = 0; i < 8; i++) {
     ctx("[number %#lx]", (unsigned long)bad[i]);
-    EV_SYSCALL(tfd, both, PROC_STOP_PRE_SYSCALL, SYS_getpid);
+    EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, SYS_getpid);
     regs_t r;
     regs_get(k.pid, &r);
     r.orig_rax = bad[i];
     CHECK_EQ(regs_put(k.pid, &r), sizeof r);
-    TSET(tfd, both);
+    TSET(tfd, SYSCALL_STOPS);
     struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
     CHECK_EQ(ev.a, bad[i]);
     CHECK_EQ(ev.b, -ENOSYS);
     regs_get(k.pid, &r);
     CHECK_EQ(r.rax, -ENOSYS);
-    TSET(tfd, both);
+    TSET(tfd, SYSCALL_STOPS);
   }
   ctx("%s", "");
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // sysfilter: only the chosen calls stop; only the tracer may set it; 64 bytes exactly.
@@ -1377,20 +1362,18 @@ static void t_sysfilter(void) {
   EXPECT_ERR(write(sf, set, 63), EINVAL);
   EXPECT_ERR(write(sf, set, 65), EINVAL);
   CHECK_EQ(write(sf, set, 64), 64);
-  uint64_t both = PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL;
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   kid_send(&k, 1);
   struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_PRE_SYSCALL);
   CHECK_EQ(ev.a, SYS_getpid);
   char c;
   CHECK_EQ(read(k.res, &c, 1), 1); // the write before it ran without a stop
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
   CHECK_EQ(ev.a, SYS_getpid);
   CHECK_EQ(ev.b, k.pid);
-  TSET(tfd, both);
-  EXPECT_EXITED(tfd, 0); // getppid and exit did not stop
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  TSET(tfd, SYSCALL_STOPS);
+  KID_END(&k, tfd, 0); // getppid and exit did not stop
 }
 
 // A non-tracer cannot open sysfilter even while a session exists.
@@ -1410,8 +1393,7 @@ static void t_sysfilter_not_tracer(void) {
   CHECK_EQ(write(sync[1], "a", 1), 1);
   EXPECT_EXIT(wait_for(x), 0);
   kid_send(&k, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // A write while the target runs only changes the set: the blocked read that was in
@@ -1440,8 +1422,7 @@ static void t_write_keeps_queued_events(void) {
   CHECK_EQ(ev[1].cause, PROC_STOP_PRE_SYSCALL);
   CHECK_EQ(ev[1].a, SYS_read);
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 22 << 8);
-  EXPECT_EXIT(wait_for(k.pid), 22);
+  KID_END(&k, tfd, 22 << 8);
 }
 
 static void t_rearm_while_running(void) {
@@ -1449,11 +1430,10 @@ static void t_rearm_while_running(void) {
   kid_start(&k, kid_read_then_getppid);
   int tfd = TRACE(k.pid, 0);
   CHECK(wait_state(k.pid, "S"));
-  uint64_t both = PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL;
   TSET(tfd, PROC_STOP_PRE_SYSCALL);
   TSET(tfd, 0);
-  TSET(tfd, both | PROC_STOP_EXIT);
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS | PROC_STOP_EXIT);
+  TSET(tfd, SYSCALL_STOPS);
   CHECK(!readable(tfd, 0)); // no event made up
   CHECK_EQ(status_field(k.pid, "State")[0], 'S'); // not resumed or stopped by the writes
   regs_t r;
@@ -1465,12 +1445,11 @@ static void t_rearm_while_running(void) {
   struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL); // the read in progress
   CHECK_EQ(ev.a, SYS_read);
   CHECK_EQ(ev.b, 1);
-  TSET(tfd, both);
+  TSET(tfd, SYSCALL_STOPS);
   ev = EV_EXPECT(tfd, PROC_STOP_PRE_SYSCALL);
   CHECK_EQ(ev.a, SYS_getppid);
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 9 << 8);
-  EXPECT_EXIT(wait_for(k.pid), 9);
+  KID_END(&k, tfd, 9 << 8);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1546,8 +1525,7 @@ static void t_step_exact(void) {
   }
   ctx("%s", "");
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 0); // the pushed flags had TF clear
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0); // the pushed flags had TF clear
 }
 
 // The session closes with a step requested: the kernel's TF goes too.
@@ -1613,8 +1591,7 @@ static void t_step_into_handler(void) {
   regs_get(k.pid, &r);
   CHECK_EQ(r.rip, (uint64_t)spin_handler);
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 0); // the handler returned with TF not set
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0); // the handler returned with TF not set
 }
 
 // A step over fork: TF does not go to the child (it would die of SIGTRAP).
@@ -1671,10 +1648,7 @@ static void kid_bp(void) {
 // resume hits it again) until the tracer moves it.
 static void t_int3_stop(void) {
   struct kid k;
-  kid_start(&k, kid_bp);
-  int tfd = TRACE(k.pid, 0);
-  TSET(tfd, PROC_STOP_BREAKPOINT);
-  kid_send(&k, 1);
+  int tfd = KID_TRACED(&k, kid_bp, PROC_STOP_BREAKPOINT);
   struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_BREAKPOINT);
   EXPECT_STOP(k.pid, "breakpoint");
   CHECK_EQ(ev.a, (uint64_t)bp_probe);
@@ -1689,8 +1663,7 @@ static void t_int3_stop(void) {
   r.rip = (uint64_t)bp_after;
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, PROC_STOP_BREAKPOINT);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // Without a session, or a session that did not ask for breakpoints, int3 is SIGTRAP.
@@ -1699,10 +1672,7 @@ static void t_int3_sigtrap(void) {
   kid_start(&k, kid_bp);
   kid_send(&k, 1);
   EXPECT_KILLED(wait_for(k.pid), SIGTRAP);
-  kid_start(&k, kid_bp);
-  int tfd = TRACE(k.pid, 0);
-  TSET(tfd, PROC_STOP_PRE_SYSCALL);
-  kid_send(&k, 1);
+  int tfd = KID_TRACED(&k, kid_bp, PROC_STOP_PRE_SYSCALL);
   for (;;) { // syscall stops until the end
     struct proc_event ev = EV_NEXT(tfd);
     if (ev.cause == PROC_EVENT_EXITED) {
@@ -1719,10 +1689,7 @@ static void t_int3_sigtrap(void) {
 // the int3.
 static void t_int3_signal_dropped(void) {
   struct kid k;
-  kid_start(&k, kid_bp);
-  int tfd = TRACE(k.pid, 0);
-  TSET(tfd, PROC_STOP_SIGNAL);
-  kid_send(&k, 1);
+  int tfd = KID_TRACED(&k, kid_bp, PROC_STOP_SIGNAL);
   struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_SIGNAL);
   EXPECT_STOP(k.pid, "signal");
   CHECK_EQ(ev.a, SIGTRAP);
@@ -1730,8 +1697,7 @@ static void t_int3_signal_dropped(void) {
   regs_get(k.pid, &r);
   CHECK_EQ(r.rip, (uint64_t)bp_after);
   TSET(tfd, PROC_STOP_SIGNAL | PROC_FLAG_IGNORE);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // On command: call poke_target(v) and exit 0 if it returned 3v+1.
@@ -1770,8 +1736,7 @@ static void t_breakpoint_poked(void) {
   CHECK_EQ(r.rip, fn);
   CHECK_EQ(mem_pwrite(mem, &orig, 1, fn), 1);
   TSET(tfd, PROC_STOP_BREAKPOINT);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1815,8 +1780,7 @@ static void t_signal_dropped(void) {
   unsigned char ran;
   kid_recv(&k, &ran, 1);
   CHECK_EQ(ran, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 static void t_signal_delivered(void) {
@@ -1827,8 +1791,7 @@ static void t_signal_delivered(void) {
   unsigned char ran;
   kid_recv(&k, &ran, 1);
   CHECK_EQ(ran, 1);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // SIGKILL is never reported as a signal stop, and ends the target from any stop.
@@ -1852,14 +1815,10 @@ static void t_sigkill_not_stopped(void) {
 // SIGKILL at a syscall-entry stop: the process dies, the call never runs.
 static void t_sigkill_at_syscall_entry(void) {
   struct kid k;
-  kid_start(&k, kid_write_x);
-  int tfd = TRACE(k.pid, 0);
-  TSET(tfd, PROC_STOP_PRE_SYSCALL);
-  kid_send(&k, 1);
+  int tfd = KID_TRACED(&k, kid_write_x, PROC_STOP_PRE_SYSCALL);
   EV_SYSCALL(tfd, PROC_STOP_PRE_SYSCALL, PROC_STOP_PRE_SYSCALL, SYS_write);
   OK(kill(k.pid, SIGKILL));
-  EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
+  KID_END(&k, tfd, SIGKILL);
   char c;
   CHECK_EQ(read(k.res, &c, 1), 0); // end of file: nothing was written
 }
@@ -1892,8 +1851,7 @@ static void t_sigkill_races_writes(void) {
       if (round & 4)
         sched_yield();
     }
-    EXPECT_EXITED(tfd, SIGKILL);
-    EXPECT_KILLED(wait_for(k.pid), SIGKILL);
+    KID_END(&k, tfd, SIGKILL);
     EXPECT_ERR(pwrite(regs, &r, sizeof r, 0), ESRCH);
     close(regs);
     close(mem);
@@ -1907,8 +1865,7 @@ static void t_sigkill_other_stops(void) {
   struct kid k;
   int tfd = usr1_stop(&k);
   OK(kill(k.pid, SIGKILL));
-  EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
+  KID_END(&k, tfd, SIGKILL);
   kid_start(&k, kid_read_exit);
   tfd = TRACE(k.pid, 0);
   OK(kill(k.pid, SIGSTOP));
@@ -1916,8 +1873,7 @@ static void t_sigkill_other_stops(void) {
   CHECK_EQ(OK(syscall(SYS_wait4, k.pid, &st, WUNTRACED, NULL)), k.pid);
   CHECK(WIFSTOPPED(st));
   OK(kill(k.pid, SIGKILL));
-  EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
+  KID_END(&k, tfd, SIGKILL);
 }
 
 // Job control is independent of tracing: the parent sees SIGSTOP and SIGCONT through
@@ -1975,8 +1931,7 @@ static void t_sigcont_keeps_trace_stop(void) {
   sleep_ms(SETTLE_MS);
   CHECK(peek64(k.pid, &g_counter) != c1);
   OK(kill(k.pid, SIGKILL));
-  EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
+  KID_END(&k, tfd, SIGKILL);
 }
 
 // O_TRUNC on a job-stopped process stops it for the tracer at once (an INTERRUPT
@@ -2001,8 +1956,7 @@ static void t_attach_job_stopped(void) {
   sleep_ms(SETTLE_MS);
   CHECK(peek64(k.pid, &g_counter) != c1);
   OK(kill(k.pid, SIGKILL));
-  EXPECT_EXITED(tfd, SIGKILL);
-  EXPECT_KILLED(wait_for(k.pid), SIGKILL);
+  KID_END(&k, tfd, SIGKILL);
 }
 
 // ---------------------------------------------------------------------------------
@@ -2011,8 +1965,7 @@ static void t_attach_job_stopped(void) {
 static void finish_read_exit(struct kid *k, int tfd, int code) {
   TSET(tfd, 0);
   kid_send(k, code);
-  EXPECT_EXITED(tfd, code << 8);
-  EXPECT_EXIT(wait_for(k->pid), code);
+  KID_END(k, tfd, code << 8);
 }
 
 static void t_regs_roundtrip(void) {
@@ -2070,8 +2023,7 @@ static void t_regs_write_seen(void) {
     CHECK_EQ(got[i], want[i]);
   }
   ctx("%s", "");
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // gs_base written by the tracer is the base the CPU uses.
@@ -2086,8 +2038,7 @@ static void t_regs_gs_base(void) {
   r.gs_base = (uint64_t)&g_gs_word;
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // Whole struct at offset 0 only; anything else is EINVAL and changes nothing.
@@ -2171,8 +2122,7 @@ static void t_regs_write_busy(void) {
   try_all_writes(k.pid, EBUSY);
   ctx("%s", "");
   kid_send(&k, 13);
-  EXPECT_EXITED(tfd, 13 << 8);
-  EXPECT_EXIT(wait_for(k.pid), 13);
+  KID_END(&k, tfd, 13 << 8);
 }
 
 // Every value docs/proc.md refuses: EINVAL, and the registers stay as they were.
@@ -2256,10 +2206,7 @@ static int always(uint64_t v) {
 static void t_regs_rules_at_syscall_exit(void) {
   struct kid k;
   g_probe = flags_probe_fn, g_probe_ok = always;
-  kid_start(&k, kid_probe);
-  int tfd = TRACE(k.pid, 0);
-  TSET(tfd, PROC_STOP_POST_SYSCALL);
-  kid_send(&k, 1);
+  int tfd = KID_TRACED(&k, kid_probe, PROC_STOP_POST_SYSCALL);
   regs_t r;
   do {
     EV_SYSCALL(tfd, PROC_STOP_POST_SYSCALL, PROC_STOP_POST_SYSCALL, SYS_getpid);
@@ -2274,8 +2221,7 @@ static void t_regs_rules_at_syscall_exit(void) {
   r.rip = (uint64_t)exit77_probe;
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 77 << 8);
-  EXPECT_EXIT(wait_for(k.pid), 77);
+  KID_END(&k, tfd, 77 << 8);
 }
 
 static void t_regs_rules_at_signal_stop(void) {
@@ -2290,8 +2236,7 @@ static void t_regs_rules_at_signal_stop(void) {
   r.orig_rax = -1;
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, PROC_FLAG_IGNORE);
-  EXPECT_EXITED(tfd, 77 << 8);
-  EXPECT_EXIT(wait_for(k.pid), 77);
+  KID_END(&k, tfd, 77 << 8);
 }
 
 // The highest user addresses are valid register values; running there faults in user
@@ -2302,10 +2247,7 @@ static void t_regs_rip_top_of_user(void) {
     ctx("[rip %#lx, %s]", (unsigned long)tops[i / 2], i % 2 ? "rcx = rip" : "rcx as is");
     struct kid k;
     g_probe = flags_probe_fn, g_probe_ok = always;
-    kid_start(&k, kid_probe);
-    int tfd = TRACE(k.pid, 0);
-    TSET(tfd, PROC_STOP_POST_SYSCALL);
-    kid_send(&k, 1);
+    int tfd = KID_TRACED(&k, kid_probe, PROC_STOP_POST_SYSCALL);
     regs_t r;
     do {
       EV_SYSCALL(tfd, PROC_STOP_POST_SYSCALL, PROC_STOP_POST_SYSCALL, SYS_getpid);
@@ -2316,8 +2258,7 @@ static void t_regs_rip_top_of_user(void) {
       r.rcx = r.rip, r.r11 = r.eflags;
     CHECK_EQ(regs_put(k.pid, &r), sizeof r);
     TSET(tfd, 0);
-    EXPECT_EXITED(tfd, SIGSEGV);
-    EXPECT_KILLED(wait_for(k.pid), SIGSEGV);
+    KID_END(&k, tfd, SIGSEGV);
     close(tfd);
   }
 }
@@ -2334,8 +2275,7 @@ static void t_regs_flags_seen(void) {
   r.eflags |= SEEN_FLAGS | FL_RF;
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // TF set by the tracer (not a kernel step) is the program's own: it traps after each
@@ -2362,8 +2302,7 @@ static void t_regs_tf_by_tracer(void) {
     TSET(tfd, PROC_STOP_SIGNAL | PROC_FLAG_IGNORE);
   }
   ctx("%s", "");
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // rt_sigreturn gets the same checks: a handler that puts a refused value in its saved
@@ -2492,8 +2431,7 @@ static void t_fpu_roundtrip(void) {
   kid_recv(&k, out, sizeof out);
   CHECK(memcmp(out, b, 16) == 0);           // the tracer's xmm0
   CHECK(memcmp(out + 16, a + 16, 240) == 0); // the rest as the program left them
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // MXCSR bits outside the CPU's mask are refused and change nothing.
@@ -2523,8 +2461,7 @@ static void t_fpu_mxcsr_refused(void) {
   kid_recv(&k, out, sizeof out);
   pattern(a, sizeof a, 2);
   CHECK(memcmp(out, a, 256) == 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // Two processes hold different values in every xmm register across blocking reads
@@ -2637,8 +2574,7 @@ static void t_debug_watch_write(void) {
   const uint64_t zero[6] = {0};
   CHECK_EQ(dbg_put(k.pid, zero), 48);
   TSET(tfd, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // Without PROC_STOP_WATCH, the watchpoint is a SIGTRAP.
@@ -2650,8 +2586,7 @@ static void t_debug_watch_sigtrap(void) {
   CHECK_EQ(dbg_put(k.pid, v), 48);
   TSET(tfd, 0);
   kid_send(&k, 1);
-  EXPECT_EXITED(tfd, SIGTRAP);
-  EXPECT_KILLED(wait_for(k.pid), SIGTRAP);
+  KID_END(&k, tfd, SIGTRAP);
 }
 
 // An execution breakpoint stops before the instruction (b = the function's address);
@@ -2716,8 +2651,7 @@ static void t_debug_fork_exec(void) {
   CHECK(now[0] == 0 && now[5] == 0);
   TSET(tfd, 0);
   kid_send(&k, 0);
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // MOV SS from watched memory followed by syscall or int3 (CVE-2018-8897): the delayed
@@ -2824,8 +2758,7 @@ static void t_mem_unaligned(void) {
   unsigned char theirs[36];
   kid_recv(&k, theirs, sizeof theirs);
   CHECK(memcmp(theirs, mine, 32) == 0); // the program sees the tracer's bytes
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 static void t_mem_edges(void) {
@@ -2903,8 +2836,7 @@ static void t_mem_large(void) {
   uint64_t h;
   kid_recv(&k, &h, sizeof h);
   CHECK_EQ(h, checksum(want, size));
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
 }
 
 // Writing read-only text (and rodata) changes only the target's copy: not ours, not a
@@ -2970,8 +2902,7 @@ static void t_mem_text_private(void) {
   unsigned char theirs[36];
   kid_recv(&k, theirs, sizeof theirs);
   CHECK(memcmp(theirs + 32, "HEY", 4) == 0); // the target reads its own patched rodata
-  EXPECT_EXITED(tfd, 0);
-  EXPECT_EXIT(wait_for(k.pid), 0);
+  KID_END(&k, tfd, 0);
   kid_send(&sib, 0);
   EXPECT_EXIT(wait_for(sib.pid), 0);
 }
@@ -3027,8 +2958,7 @@ static void t_perm_other_processes(void) {
     char c;
     CHECK_EQ(read(done[0], &c, 1), 1);
     kid_send(&t, 0);
-    EXPECT_EXITED(tfd, 0);
-    EXPECT_EXIT(wait_for(t.pid), 0);
+    KID_END(&t, tfd, 0);
     _exit(0);
   }
   long tpid;
@@ -3149,8 +3079,7 @@ static void t_perm_traced_setuid_exec(void) {
     const char *out = drain(g_gpipe[0]);
     if (!strstr(out, "ruid=1000 euid=1000"))
       fail_at(__LINE__, "traced set-user-ID exec printed '%s', want ruid=1000 euid=1000", out);
-    EXPECT_EXITED(tfd, 0);
-    EXPECT_EXIT(wait_for(t.pid), 0);
+    KID_END(&t, tfd, 0);
     _exit(0);
   }
   EXPECT_EXIT(wait_for(u), 0);
