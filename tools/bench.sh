@@ -214,11 +214,21 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
     else row("  QEMU start-up floor (1-byte kernel)", "n/a", "n/a", "n/a: " (flerr != "" ? flerr : "no output"))
     rate("getppid", "system call round trip (getppid)", "goal <= 150; Linux 6.1: 337")
     pp = rate("pingpong", "pipe ping-pong round trip (1 byte)", "goal <= 4,000; Linux 6.1: 12,944")
+    rate("yield", "sched_yield round trip (2 processes)", "two system calls and two switches, no data")
     rate("spawn", "fork+exec+wait, our static musl prog", "fork copies the parent; bench is " benchkb " KB, static")
     rate("spawnbb", "fork+exec+wait, busybox /bin/true", "")
     if (rate("trace", "traced syscall (entry+exit stops)", "goal <= 5,000; Linux 6.1 ptrace: 21,477") && pp)
       row("  traced syscall / ping-pong", sprintf("%.2fx", instr["trace"] / instr["pingpong"]),
           sprintf("%.2fx", median("trace") / median("pingpong")), "goal <= 1.5x; Linux 6.1: 1.66x")
+    # What any tracer loop of three calls a stop pays before it does anything: the
+    # tracee call and the six of the tracer (7 system calls) and 4 switches.
+    if (("trace" in instr) && ("yield" in instr) && ("getppid" in instr) && pp) {
+      fl = 2 * instr["yield"] + 3 * instr["getppid"]
+      row("  floor: 7 system calls + 4 switches", commas(fl + 0.5), "-",
+          sprintf("%.2fx ping-pong: 2 yield round trips + 3 getppid", fl / instr["pingpong"]))
+      row("  the work of the trace engine", commas(instr["trace"] - fl + 0.5), "-",
+          "traced syscall minus the floor: 2 stops, 2 events, 2 register reads, 2 resumes")
+    }
     if ("memread" in instr && "memread" in nwall)
       rate("memread", "proc:PID/mem, 1 MiB in one pread", sprintf("%.0f MB/s; Linux /proc/PID/mem: 330-1,000 MB/s", 1048576 * 1000 / median("memread")))
     else rate("memread", "proc:PID/mem, 1 MiB in one pread", "")

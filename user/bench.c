@@ -12,6 +12,8 @@
 // Subcommands (N: operations; each has a default):
 //   getppid N    raw `syscall` instruction in a loop: the system-call round trip
 //   pingpong N   one byte each way between two processes through two pipes
+//   yield N      two processes take turns with sched_yield: two system calls and two
+//                switches a round, no data (with getppid, the floor of a tracer's loop)
 //   spawn N      fork + execve(this program, "exit") + wait4: a small musl program
 //   spawnbb N    fork + execve("/bin/true") + wait4: busybox's true
 //   trace N      a tracer stops a child at entry and exit of N getppid calls; at each
@@ -25,6 +27,7 @@
 //   hello        write one line at once (boot-time measurement); exit: exit 0 at once
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -142,6 +145,36 @@ static int bench_pingpong(long n) {
   result("pingpong", n, a, mark_now());
   waitpid(pid, NULL, 0);
   close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+  return 0;
+}
+
+static int bench_yield(long n) {
+  const long warm = 100;
+  int go[2];
+  if (pipe(go) < 0)
+    return not_available("yield", "pipe");
+  pid_t pid = fork();
+  if (pid < 0)
+    return not_available("yield", "fork");
+  if (pid == 0) { // yields until the parent kills it; the pipe says it has started
+    close(go[0]);
+    write(go[1], "g", 1);
+    for (;;)
+      sched_yield();
+  }
+  char c;
+  close(go[1]);
+  read(go[0], &c, 1);
+  struct mark a = {0, 0};
+  for (long i = 0; i < n + warm; i++) {
+    if (i == warm)
+      a = mark_now();
+    sched_yield();
+  }
+  result("yield", n, a, mark_now());
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  close(go[0]);
   return 0;
 }
 
@@ -455,6 +488,8 @@ static int run_one(const char *cmd, long n) {
     return bench_getppid(n ? n : 200000);
   if (strcmp(cmd, "pingpong") == 0)
     return bench_pingpong(n ? n : 20000);
+  if (strcmp(cmd, "yield") == 0)
+    return bench_yield(n ? n : 20000);
   if (strcmp(cmd, "spawn") == 0)
     return bench_spawn("spawn", (char *[]){self_path, "exit", NULL}, n ? n : 200);
   if (strcmp(cmd, "spawnbb") == 0)
@@ -476,7 +511,7 @@ static int run_one(const char *cmd, long n) {
 }
 
 static int run_all(long rounds) {
-  static const char *const all[] = {"memfree", "getppid", "pingpong", "spawn", "spawnbb",
+  static const char *const all[] = {"memfree", "getppid", "pingpong", "yield", "spawn", "spawnbb",
                                     "trace", "memread", "step", "regs", "procmem"};
   int bad = 0;
   for (long r = 0; r < rounds; r++)
