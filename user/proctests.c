@@ -139,6 +139,52 @@ static bool readable(int fd, int ms) {
   return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
 }
 
+// Two processes in order: one opens the gate (a byte down a pipe), the other passes it
+// once it is open.
+struct gate {
+  int rd, wr;
+};
+
+static struct gate gate_new(void) {
+  int p[2];
+  OK(pipe(p));
+  return (struct gate){p[0], p[1]};
+}
+
+static void gate_open(const struct gate *g) { CHECK_EQ(write(g->wr, "a", 1), 1); }
+
+static void gate_pass(const struct gate *g) {
+  char c;
+  CHECK_EQ(read(g->rd, &c, 1), 1);
+}
+
+// A process shows another (the test) a target: show() sends the target's pid and waits
+// until the test, which took it with shown(), says seen().
+struct show {
+  int pid[2];
+  struct gate done;
+};
+
+static struct show show_new(void) {
+  struct show s;
+  OK(pipe(s.pid));
+  s.done = gate_new();
+  return s;
+}
+
+static void show(const struct show *s, long pid) {
+  CHECK_EQ(write(s->pid[1], &pid, sizeof pid), sizeof pid);
+  gate_pass(&s->done);
+}
+
+static long shown(const struct show *s) {
+  long pid;
+  CHECK_EQ(read(s->pid[0], &pid, sizeof pid), sizeof pid);
+  return pid;
+}
+
+static void seen(const struct show *s) { gate_open(&s->done); }
+
 // ---------------------------------------------------------------------------------
 // Kid bodies
 
@@ -390,6 +436,13 @@ static int attach_stopped_at(int line, long pid, int flags) {
 }
 #define ATTACH_STOPPED(pid) attach_stopped_at(__LINE__, (pid), 0)
 
+// Start a kid with body and attach to it stopped.
+static int kid_stopped_at(int line, struct kid *k, void (*body)(void)) {
+  kid_start(k, body);
+  return attach_stopped_at(line, k->pid, 0);
+}
+#define KID_STOPPED(k, body) kid_stopped_at(__LINE__, (k), (body))
+
 // After the target's last event: EXITED with the wait status, then ESRCH.
 static void expect_exited_at(int line, int tfd, int status) {
   struct proc_event ev = ev_expect_at(line, tfd, PROC_EVENT_EXITED);
@@ -616,8 +669,7 @@ static __attribute__((noinline, used)) int never_called(int x) {
 // reported once and the real parent still reaps it.
 static void t_attach_spin(void) {
   struct kid k;
-  kid_start(&k, kid_spin);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_spin);
   EXPECT_STOP(k.pid, "interrupt");
   char me[16];
   snprintf(me, sizeof me, "%ld", (long)getpid());
@@ -656,21 +708,19 @@ static void t_attach_blocked_read(void) {
 static void t_exit_seen_by_tracer_reaped_by_parent(void) {
   struct kid k;
   kid_start(&k, kid_read_exit);
-  int sync[2];
-  OK(pipe(sync));
+  struct gate traced = gate_new();
   long x = xfork();
   if (x == 0) {
     int tfd = TRACE(k.pid, 0);
     TSET(tfd, PROC_STOP_EXIT);
-    CHECK_EQ(write(sync[1], "a", 1), 1);
+    gate_open(&traced);
     struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_EXIT);
     CHECK_EQ(ev.a, 7 << 8);
     TSET(tfd, 0);
     EXPECT_EXITED(tfd, 7 << 8);
     _exit(0);
   }
-  char c;
-  CHECK_EQ(read(sync[0], &c, 1), 1);
+  gate_pass(&traced);
   kid_send(&k, 7);
   EXPECT_EXIT(wait_for(k.pid), 7);
   EXPECT_EXIT(wait_for(x), 0);
@@ -832,8 +882,7 @@ static void t_exec_stop(void) {
 // Closing the session releases a stopped target: it continues where it was.
 static void t_close_releases(void) {
   struct kid k;
-  kid_start(&k, kid_read_exit);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_read_exit);
   kid_send(&k, 5); // it is stopped: the byte waits
   sleep_ms(SETTLE_MS);
   int st;
@@ -881,16 +930,14 @@ static void t_close_excl_kills(void) {
 static void tracer_dies(int excl) {
   struct kid k;
   kid_start(&k, kid_read_exit);
-  int sync[2];
-  OK(pipe(sync));
+  struct gate attached = gate_new();
   long x = xfork();
   if (x == 0) {
     attach_stopped_at(__LINE__, k.pid, excl);
-    CHECK_EQ(write(sync[1], "a", 1), 1);
+    gate_open(&attached);
     _exit(0); // the session still open
   }
-  char c;
-  CHECK_EQ(read(sync[0], &c, 1), 1);
+  gate_pass(&attached);
   EXPECT_EXIT(wait_for(x), 0);
   if (!excl) // (a killed kid reads no more: the write could raise SIGPIPE)
     kid_send(&k, 4);
@@ -906,8 +953,7 @@ static void t_tracer_exit_excl_kills(void) { tracer_dies(O_EXCL); }
 // The same file under its three names.
 static void t_three_names(void) {
   struct kid k;
-  kid_start(&k, kid_read_exit);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_read_exit);
   regs_t a, b, c;
   char p[80];
   snprintf(p, sizeof p, "proc:%ld/regs/int", k.pid);
@@ -1213,6 +1259,21 @@ static void kid_getpid_write(void) {
   _exit(r[0] == 12345 && r[1] == 1 ? 0 : 1);
 }
 
+// Run to the entry stop of system call nr (through other syscall stops): its registers.
+static regs_t entry_regs(const struct kid *k, int tfd, long nr) {
+  EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, nr);
+  regs_t r;
+  regs_get(k->pid, &r);
+  return r;
+}
+
+// Write r at an entry stop and run the call to its exit stop: that event.
+static struct proc_event run_changed(const struct kid *k, int tfd, const regs_t *r) {
+  CHECK_EQ(regs_put(k->pid, r), sizeof *r);
+  TSET(tfd, SYSCALL_STOPS);
+  return EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
+}
+
 // PROC_FLAG_IGNORE at syscall entry: the call does not run; the target sees the rax
 // the tracer left.
 static void t_syscall_skip(void) {
@@ -1221,8 +1282,7 @@ static void t_syscall_skip(void) {
   regs_t r;
   for (int nr = SYS_getpid, i = 0; i < 2; i++, nr = SYS_write) {
     ctx("[syscall %d]", nr);
-    EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, nr);
-    regs_get(k.pid, &r);
+    r = entry_regs(&k, tfd, nr);
     r.rax = nr == SYS_getpid ? 12345 : 1;
     CHECK_EQ(regs_put(k.pid, &r), sizeof r);
     TSET(tfd, SYSCALL_STOPS | PROC_FLAG_IGNORE);
@@ -1252,13 +1312,9 @@ static void kid_getpid_is_ppid(void) {
 static void t_syscall_change_number(void) {
   struct kid k;
   int tfd = KID_TRACED(&k, kid_getpid_is_ppid, SYSCALL_STOPS);
-  EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, SYS_getpid);
-  regs_t r;
-  regs_get(k.pid, &r);
+  regs_t r = entry_regs(&k, tfd, SYS_getpid);
   r.orig_rax = SYS_getppid;
-  CHECK_EQ(regs_put(k.pid, &r), sizeof r);
-  TSET(tfd, SYSCALL_STOPS);
-  struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
+  struct proc_event ev = run_changed(&k, tfd, &r);
   CHECK_EQ(ev.a, SYS_getppid);
   CHECK_EQ(ev.b, getpid());
   TSET(tfd, 0);
@@ -1279,13 +1335,9 @@ static void kid_write_getpid(void) {
 static void t_syscall_change_args_and_result(void) {
   struct kid k;
   int tfd = KID_TRACED(&k, kid_write_getpid, SYSCALL_STOPS);
-  EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, SYS_write);
-  regs_t r;
-  regs_get(k.pid, &r);
+  regs_t r = entry_regs(&k, tfd, SYS_write);
   r.rsi = (uint64_t)g_other, r.rdx = 5;
-  CHECK_EQ(regs_put(k.pid, &r), sizeof r);
-  TSET(tfd, SYSCALL_STOPS);
-  struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
+  struct proc_event ev = run_changed(&k, tfd, &r);
   CHECK_EQ(ev.b, 5);
   char b[5];
   kid_recv(&k, b, 5);
@@ -1322,13 +1374,9 @@ static void t_syscall_bad_number(void) {
   int tfd = KID_TRACED(&k, kid_many_getpid, SYSCALL_STOPS);
   for (int i = 0; i < 8; i++) {
     ctx("[number %#lx]", (unsigned long)bad[i]);
-    EV_SYSCALL(tfd, SYSCALL_STOPS, PROC_STOP_PRE_SYSCALL, SYS_getpid);
-    regs_t r;
-    regs_get(k.pid, &r);
+    regs_t r = entry_regs(&k, tfd, SYS_getpid);
     r.orig_rax = bad[i];
-    CHECK_EQ(regs_put(k.pid, &r), sizeof r);
-    TSET(tfd, SYSCALL_STOPS);
-    struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
+    struct proc_event ev = run_changed(&k, tfd, &r);
     CHECK_EQ(ev.a, bad[i]);
     CHECK_EQ(ev.b, -ENOSYS);
     regs_get(k.pid, &r);
@@ -1380,17 +1428,15 @@ static void t_sysfilter(void) {
 static void t_sysfilter_not_tracer(void) {
   struct kid k;
   kid_start(&k, kid_read_exit);
-  int sync[2];
-  OK(pipe(sync));
+  struct gate traced = gate_new();
   long x = xfork(); // forked before the session: it holds no copy of it
   if (x == 0) {
-    char c;
-    CHECK_EQ(read(sync[0], &c, 1), 1);
+    gate_pass(&traced);
     EXPECT_ERR(open(ppath(k.pid, "sysfilter"), O_WRONLY), EPERM);
     _exit(0);
   }
   int tfd = TRACE(k.pid, 0);
-  CHECK_EQ(write(sync[1], "a", 1), 1);
+  gate_open(&traced);
   EXPECT_EXIT(wait_for(x), 0);
   kid_send(&k, 0);
   KID_END(&k, tfd, 0);
@@ -1468,28 +1514,33 @@ static void kid_probe(void) {
 
 static int tf_clear(uint64_t fl) { return !(fl & FL_TF); }
 
-// Trace kid k (waiting for a command) and run it to the marker's syscall-entry stop
-// whose rip is after.
-static int marker_stop(struct kid *k, const char *after) {
+// Trace kid k (waiting for a command) and run it to the marker's syscall stop `cause`
+// (PROC_STOP_PRE_SYSCALL or PROC_STOP_POST_SYSCALL) whose rip is after; the registers
+// there in *r (unless r is NULL).
+static int marker_stop(struct kid *k, const char *after, uint64_t cause, regs_t *r) {
   int tfd = TRACE(k->pid, 0);
-  TSET(tfd, PROC_STOP_PRE_SYSCALL);
+  TSET(tfd, cause);
   kid_send(k, 1);
   for (int i = 0; i < 50; i++) {
-    EV_SYSCALL(tfd, PROC_STOP_PRE_SYSCALL, PROC_STOP_PRE_SYSCALL, SYS_getpid);
-    regs_t r;
-    regs_get(k->pid, &r);
-    if (r.rip == (uint64_t)after)
+    EV_SYSCALL(tfd, cause, cause, SYS_getpid);
+    regs_t now;
+    regs_get(k->pid, &now);
+    if (now.rip == (uint64_t)after) {
+      if (r)
+        *r = now;
       return tfd;
-    TSET(tfd, PROC_STOP_PRE_SYSCALL);
+    }
+    TSET(tfd, cause);
   }
   fail_at(__LINE__, "the probe's marker never stopped");
 }
 
+// A kid_probe running probe (its result must satisfy ok) at the marker's entry stop.
 static int start_at_marker(struct kid *k, uint64_t (*probe)(void), int (*ok)(uint64_t),
-                           const char *after) {
+                           const char *after, regs_t *r) {
   g_probe = probe, g_probe_ok = ok;
   kid_start(k, kid_probe);
-  return marker_stop(k, after);
+  return marker_stop(k, after, PROC_STOP_PRE_SYSCALL, r);
 }
 
 // Step from stop to stop: each step runs exactly one instruction (the next label), a
@@ -1501,7 +1552,7 @@ static void t_step_exact(void) {
   CHECK_EQ(step_d - step_c, 5);
   CHECK_EQ(step_e - step_d, 2);
   struct kid k;
-  int tfd = start_at_marker(&k, step_probe_fn, tf_clear, step_a);
+  int tfd = start_at_marker(&k, step_probe_fn, tf_clear, step_a, NULL);
   const char *next[] = {step_a, step_b, step_c, step_d, step_e};
   regs_t before, r;
   for (int i = 0; i < 5; i++) { // the first step is over the marker's own syscall
@@ -1533,7 +1584,7 @@ static void t_step_close_midstep(void) {
   for (int round = 0; round < 2; round++) {
     ctx("[round %d]", round);
     struct kid k;
-    int tfd = start_at_marker(&k, step_probe_fn, tf_clear, step_a);
+    int tfd = start_at_marker(&k, step_probe_fn, tf_clear, step_a, NULL);
     if (round == 1) { // one step done, a second one requested
       TSET(tfd, PROC_STOP_SINGLESTEP);
       EV_EXPECT(tfd, PROC_STOP_SINGLESTEP);
@@ -1614,7 +1665,7 @@ static void kid_fork_probe(void) {
 static void t_step_over_fork(void) {
   struct kid k;
   kid_start(&k, kid_fork_probe);
-  int tfd = marker_stop(&k, fork_syscall);
+  int tfd = marker_stop(&k, fork_syscall, PROC_STOP_PRE_SYSCALL, NULL);
   TSET(tfd, PROC_STOP_SINGLESTEP);
   struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_SINGLESTEP);
   CHECK_EQ(ev.a, (uint64_t)fork_syscall);
@@ -1715,8 +1766,7 @@ static void t_breakpoint_poked(void) {
   uint64_t fn = (uint64_t)poke_target;
   unsigned char orig = *(volatile unsigned char *)fn, b;
   struct kid k;
-  kid_start(&k, kid_poke);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_poke);
   int mem = POPEN(k.pid, "mem", O_RDWR);
   CHECK_EQ(mem_pread(mem, &b, 1, fn), 1);
   CHECK_EQ(b, orig);
@@ -1772,27 +1822,23 @@ static int usr1_stop(struct kid *k) {
   return tfd;
 }
 
-static void t_signal_dropped(void) {
+// From the SIGUSR1 stop, resume with flags: the handler runs (ran) or not.
+static void usr1_resume(uint64_t flags, unsigned char ran_want) {
   struct kid k;
   int tfd = usr1_stop(&k);
-  TSET(tfd, PROC_STOP_SIGNAL | PROC_FLAG_IGNORE);
+  TSET(tfd, flags);
   kid_send(&k, 1);
   unsigned char ran;
   kid_recv(&k, &ran, 1);
-  CHECK_EQ(ran, 0);
+  CHECK_EQ(ran, ran_want);
   KID_END(&k, tfd, 0);
 }
 
-static void t_signal_delivered(void) {
-  struct kid k;
-  int tfd = usr1_stop(&k);
-  TSET(tfd, PROC_STOP_SIGNAL);
-  kid_send(&k, 1);
-  unsigned char ran;
-  kid_recv(&k, &ran, 1);
-  CHECK_EQ(ran, 1);
-  KID_END(&k, tfd, 0);
+static void t_signal_dropped(void) {
+  usr1_resume(PROC_STOP_SIGNAL | PROC_FLAG_IGNORE, 0);
 }
+
+static void t_signal_delivered(void) { usr1_resume(PROC_STOP_SIGNAL, 1); }
 
 // SIGKILL is never reported as a signal stop, and ends the target from any stop.
 static void t_sigkill_not_stopped(void) {
@@ -1830,8 +1876,7 @@ static void t_sigkill_races_writes(void) {
   for (int round = 0; round < 12; round++) {
     ctx("[round %d]", round);
     struct kid k;
-    kid_start(&k, kid_read_exit);
-    int tfd = ATTACH_STOPPED(k.pid);
+    int tfd = KID_STOPPED(&k, kid_read_exit);
     int regs = POPEN(k.pid, "regs/int", O_RDWR), mem = POPEN(k.pid, "mem", O_RDWR);
     int fpu = POPEN(k.pid, "regs/float", O_RDWR);
     regs_t r;
@@ -1917,8 +1962,7 @@ static void t_job_control_traced(void) {
 // A process in a trace stop is not resumed by SIGCONT.
 static void t_sigcont_keeps_trace_stop(void) {
   struct kid k;
-  kid_start(&k, kid_spin);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_spin);
   uint64_t c1 = peek64(k.pid, &g_counter);
   OK(kill(k.pid, SIGCONT));
   sleep_ms(SETTLE_MS);
@@ -2006,9 +2050,8 @@ static void kid_regs_probe(void) {
 static void t_regs_write_seen(void) {
   struct kid k;
   kid_start(&k, kid_regs_probe);
-  int tfd = marker_stop(&k, regs_after);
   regs_t r;
-  regs_get(k.pid, &r);
+  int tfd = marker_stop(&k, regs_after, PROC_STOP_PRE_SYSCALL, &r);
   CHECK(r.rbx == 0 && r.rbp == 0 && r.r12 == 0 && r.r15 == 0);
   uint64_t want[6] = {0x1122334455667788, 0x0123456789abcdef, 0xfedcba9876543210,
                       0x8000000000000001, 0x7fffffffffffffff, 0xdeadbeefcafef00d};
@@ -2032,9 +2075,8 @@ static int is_gs_word(uint64_t v) { return v == 0x5eed5eed12345678; }
 
 static void t_regs_gs_base(void) {
   struct kid k;
-  int tfd = start_at_marker(&k, gs_probe_fn, is_gs_word, gs_after);
   regs_t r;
-  regs_get(k.pid, &r);
+  int tfd = start_at_marker(&k, gs_probe_fn, is_gs_word, gs_after, &r);
   r.gs_base = (uint64_t)&g_gs_word;
   CHECK_EQ(regs_put(k.pid, &r), sizeof r);
   TSET(tfd, 0);
@@ -2069,8 +2111,7 @@ static void expect_sizes_refused(long pid, const char *file, size_t size) {
 
 static void t_regs_write_sizes(void) {
   struct kid k;
-  kid_start(&k, kid_read_exit);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_read_exit);
   expect_sizes_refused(k.pid, "regs/int", 216);
   expect_sizes_refused(k.pid, "regs/float", 512);
   expect_sizes_refused(k.pid, "regs/debug", 48);
@@ -2098,19 +2139,17 @@ static void try_all_writes(long pid, int err) {
 static void t_regs_write_busy(void) {
   struct kid k;
   kid_start(&k, kid_read_exit);
-  int sync[2];
-  OK(pipe(sync));
+  struct gate attached = gate_new();
   long x = xfork(); // forked before the session, so it holds none
   if (x == 0) {
-    char c;
-    CHECK_EQ(read(sync[0], &c, 1), 1);
+    gate_pass(&attached);
     try_all_writes(k.pid, EBUSY); // the target is in a trace stop, but not ours
     _exit(0);
   }
   ctx("[no session]");
   try_all_writes(k.pid, EBUSY);
   int tfd = ATTACH_STOPPED(k.pid);
-  CHECK_EQ(write(sync[1], "a", 1), 1);
+  gate_open(&attached);
   ctx("[a process that is not the tracer]");
   EXPECT_EXIT(wait_for(x), 0);
   regs_t r;
@@ -2190,8 +2229,7 @@ static void check_regs_rules(long pid) {
 
 static void t_regs_refused(void) {
   struct kid k;
-  kid_start(&k, kid_read_exit);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_read_exit);
   check_regs_rules(k.pid);
   finish_read_exit(&k, tfd, 14); // restored: it runs on as before
 }
@@ -2201,17 +2239,20 @@ static int always(uint64_t v) {
   return 1;
 }
 
+// A kid_probe running flags_probe, at the marker's exit stop (where the kernel could
+// return with SYSRET); its registers there in *r.
+static int flags_probe_at_exit(struct kid *k, regs_t *r) {
+  g_probe = flags_probe_fn, g_probe_ok = always;
+  kid_start(k, kid_probe);
+  return marker_stop(k, flags_after, PROC_STOP_POST_SYSCALL, r);
+}
+
 // At a syscall-exit stop (where the kernel could return with SYSRET) and a signal
 // stop: the same rules. A valid new rip is honoured (exit77_probe).
 static void t_regs_rules_at_syscall_exit(void) {
   struct kid k;
-  g_probe = flags_probe_fn, g_probe_ok = always;
-  int tfd = KID_TRACED(&k, kid_probe, PROC_STOP_POST_SYSCALL);
   regs_t r;
-  do {
-    EV_SYSCALL(tfd, PROC_STOP_POST_SYSCALL, PROC_STOP_POST_SYSCALL, SYS_getpid);
-    regs_get(k.pid, &r);
-  } while (r.rip != (uint64_t)flags_after && (TSET(tfd, PROC_STOP_POST_SYSCALL), 1));
+  int tfd = flags_probe_at_exit(&k, &r);
   check_regs_rules(k.pid);
   // A frame SYSRET would take (rcx == rip, r11 == rflags) with a kernel-half rip.
   r.rcx = r.rip = 0xffff800000000000;
@@ -2246,13 +2287,8 @@ static void t_regs_rip_top_of_user(void) {
   for (int i = 0; i < 6; i++) {
     ctx("[rip %#lx, %s]", (unsigned long)tops[i / 2], i % 2 ? "rcx = rip" : "rcx as is");
     struct kid k;
-    g_probe = flags_probe_fn, g_probe_ok = always;
-    int tfd = KID_TRACED(&k, kid_probe, PROC_STOP_POST_SYSCALL);
     regs_t r;
-    do {
-      EV_SYSCALL(tfd, PROC_STOP_POST_SYSCALL, PROC_STOP_POST_SYSCALL, SYS_getpid);
-      regs_get(k.pid, &r);
-    } while (r.rip != (uint64_t)flags_after && (TSET(tfd, PROC_STOP_POST_SYSCALL), 1));
+    int tfd = flags_probe_at_exit(&k, &r);
     r.rip = tops[i / 2];
     if (i % 2)
       r.rcx = r.rip, r.r11 = r.eflags;
@@ -2267,14 +2303,21 @@ static void t_regs_rip_top_of_user(void) {
 #define SEEN_FLAGS (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_DF | FL_OF | FL_AC)
 static int has_seen_flags(uint64_t v) { return (v & SEEN_FLAGS) == SEEN_FLAGS; }
 
+// A kid_probe running flags_probe (its result must satisfy ok), with the flags set
+// added by the tracer at the marker's entry stop, and resumed with stops.
+static int flags_probe_set(struct kid *k, int (*ok)(uint64_t), uint64_t set,
+                           uint64_t stops) {
+  regs_t r;
+  int tfd = start_at_marker(k, flags_probe_fn, ok, flags_after, &r);
+  r.eflags |= set;
+  CHECK_EQ(regs_put(k->pid, &r), sizeof r);
+  TSET(tfd, stops);
+  return tfd;
+}
+
 static void t_regs_flags_seen(void) {
   struct kid k;
-  int tfd = start_at_marker(&k, flags_probe_fn, has_seen_flags, flags_after);
-  regs_t r;
-  regs_get(k.pid, &r);
-  r.eflags |= SEEN_FLAGS | FL_RF;
-  CHECK_EQ(regs_put(k.pid, &r), sizeof r);
-  TSET(tfd, 0);
+  int tfd = flags_probe_set(&k, has_seen_flags, SEEN_FLAGS | FL_RF, 0);
   KID_END(&k, tfd, 0);
 }
 
@@ -2285,12 +2328,8 @@ static int has_tf(uint64_t v) { return (v & FL_TF) != 0; }
 
 static void t_regs_tf_by_tracer(void) {
   struct kid k;
-  int tfd = start_at_marker(&k, flags_probe_fn, has_tf, flags_after);
+  int tfd = flags_probe_set(&k, has_tf, FL_TF, PROC_STOP_SIGNAL);
   regs_t r;
-  regs_get(k.pid, &r);
-  r.eflags |= FL_TF;
-  CHECK_EQ(regs_put(k.pid, &r), sizeof r);
-  TSET(tfd, PROC_STOP_SIGNAL);
   // pushfq (1 byte), pop %rax (1), push $0x202 (5), popfq (1): a trap after each.
   const uint64_t after[] = {1, 2, 7, 8};
   for (int i = 0; i < 4; i++) {
@@ -2506,10 +2545,21 @@ static void kid_watch(void) {
   _exit(0);
 }
 
+// A kid_watch, stopped, with a 4-byte write watchpoint on g_watched in DR0; resumed
+// with the stops, and sent to its write.
+static int watch_started(struct kid *k, uint64_t stops) {
+  int tfd = KID_STOPPED(k, kid_watch);
+  const uint64_t v[6] = {(uint64_t)&g_watched, 0, 0, 0, 0,
+                         DR7_L0 | DR7_RW0(1) | DR7_LEN0(2)};
+  CHECK_EQ(dbg_put(k->pid, v), 48);
+  TSET(tfd, stops);
+  kid_send(k, 1);
+  return tfd;
+}
+
 static void t_debug_refused(void) {
   struct kid k;
-  kid_start(&k, kid_read_exit);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_read_exit);
   uint64_t v[6], now[6];
   dbg_get(k.pid, v);
   CHECK(v[0] == 0 && v[1] == 0 && v[2] == 0 && v[3] == 0 && v[5] == 0);
@@ -2558,12 +2608,7 @@ static void t_debug_refused(void) {
 // A data watchpoint: PROC_STOP_WATCH after the write, a = DR6 (B0), b = rip.
 static void t_debug_watch_write(void) {
   struct kid k;
-  kid_start(&k, kid_watch);
-  int tfd = ATTACH_STOPPED(k.pid);
-  const uint64_t v[6] = {(uint64_t)&g_watched, 0, 0, 0, 0, DR7_L0 | DR7_RW0(1) | DR7_LEN0(2)};
-  CHECK_EQ(dbg_put(k.pid, v), 48);
-  TSET(tfd, PROC_STOP_WATCH);
-  kid_send(&k, 1);
+  int tfd = watch_started(&k, PROC_STOP_WATCH);
   struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_WATCH);
   EXPECT_STOP(k.pid, "watchpoint");
   CHECK(ev.a & 1);
@@ -2580,12 +2625,7 @@ static void t_debug_watch_write(void) {
 // Without PROC_STOP_WATCH, the watchpoint is a SIGTRAP.
 static void t_debug_watch_sigtrap(void) {
   struct kid k;
-  kid_start(&k, kid_watch);
-  int tfd = ATTACH_STOPPED(k.pid);
-  const uint64_t v[6] = {(uint64_t)&g_watched, 0, 0, 0, 0, DR7_L0 | DR7_RW0(1) | DR7_LEN0(2)};
-  CHECK_EQ(dbg_put(k.pid, v), 48);
-  TSET(tfd, 0);
-  kid_send(&k, 1);
+  int tfd = watch_started(&k, 0);
   KID_END(&k, tfd, SIGTRAP);
 }
 
@@ -2593,8 +2633,7 @@ static void t_debug_watch_sigtrap(void) {
 // with RF set by the tracer the program resumes without hitting it again.
 static void t_debug_exec_breakpoint(void) {
   struct kid k;
-  kid_start(&k, kid_poke);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_poke);
   const uint64_t v[6] = {(uint64_t)poke_target, 0, 0, 0, 0, DR7_L0};
   CHECK_EQ(dbg_put(k.pid, v), 48);
   TSET(tfd, PROC_STOP_WATCH);
@@ -2634,8 +2673,7 @@ static void kid_fork_then_exec(void) {
 
 static void t_debug_fork_exec(void) {
   struct kid k;
-  kid_start(&k, kid_fork_then_exec);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_fork_then_exec);
   const uint64_t v[6] = {(uint64_t)&g_watched, 0, 0, 0, 0, DR7_L0 | DR7_RW0(1) | DR7_LEN0(2)};
   CHECK_EQ(dbg_put(k.pid, v), 48);
   TSET(tfd, 0);
@@ -2668,8 +2706,7 @@ static void kid_movss(void) {
 
 static void t_debug_movss(void) {
   struct kid k;
-  kid_start(&k, kid_movss);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_movss);
   const uint64_t v[6] = {(uint64_t)&g_sel, 0, 0, 0, 0, DR7_L0 | DR7_RW0(3) | DR7_LEN0(1)};
   CHECK_EQ(dbg_put(k.pid, v), 48);
   uint64_t fl = PROC_STOP_WATCH | PROC_STOP_BREAKPOINT;
@@ -2723,8 +2760,7 @@ static void kid_mem(void) {
 static void t_mem_unaligned(void) {
   make_region();
   struct kid k;
-  kid_start(&k, kid_mem);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_mem);
   int mem = POPEN(k.pid, "mem", O_RDWR);
   static unsigned char buf[2 * PAGE];
   const uint64_t offs[] = {0, 1, 3, 7, 4093, 4095, 4096 - 13, 4097, 8190};
@@ -2764,8 +2800,7 @@ static void t_mem_unaligned(void) {
 static void t_mem_edges(void) {
   make_region();
   struct kid k;
-  kid_start(&k, kid_mem);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_mem);
   int mem = POPEN(k.pid, "mem", O_RDWR);
   unsigned char buf[64];
   uint64_t end = (uint64_t)g_region + 2 * PAGE;
@@ -2818,8 +2853,7 @@ static void t_mem_large(void) {
   OK(munmap(g_big + size, PAGE));
   pattern(g_big, size, 5);
   struct kid k;
-  kid_start(&k, kid_big);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_big);
   int mem = POPEN(k.pid, "mem", O_RDWR);
   static unsigned char buf[BIG_PAGES * PAGE + 8192];
   CHECK_EQ(mem_pread(mem, buf, size, (uint64_t)g_big), size);
@@ -2880,8 +2914,7 @@ static void t_mem_text_private(void) {
     junk[i] = orig[i] ^ 0xa5;
   struct kid k, sib;
   kid_start(&sib, kid_read_exit);
-  kid_start(&k, kid_mem);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_mem);
   int mem = POPEN(k.pid, "mem", O_RDWR);
   CHECK_EQ(mem_pwrite(mem, junk, 16, fn), 16);
   CHECK_EQ(mem_pwrite(mem, "HEY", 3, (uint64_t)g_hi), 3);
@@ -2937,9 +2970,7 @@ static void expect_look(long pid) {
 // A uid-1000 process and its uid-1000 child T: T's sibling (same uid, not an ancestor)
 // and a uid-1001 process may not look; the parent may, and may trace.
 static void t_perm_other_processes(void) {
-  int tp[2], done[2];
-  OK(pipe(tp));
-  OK(pipe(done));
+  struct show target = show_new();
   long u = xfork();
   if (u == 0) {
     become(1000);
@@ -2954,15 +2985,12 @@ static void t_perm_other_processes(void) {
     expect_look(t.pid);
     int tfd = ATTACH_STOPPED(t.pid);
     TSET(tfd, 0);
-    CHECK_EQ(write(tp[1], &t.pid, sizeof t.pid), sizeof t.pid);
-    char c;
-    CHECK_EQ(read(done[0], &c, 1), 1);
+    show(&target, t.pid);
     kid_send(&t, 0);
     KID_END(&t, tfd, 0);
     _exit(0);
   }
-  long tpid;
-  CHECK_EQ(read(tp[0], &tpid, sizeof tpid), sizeof tpid);
+  long tpid = shown(&target);
   long b = xfork();
   if (b == 0) {
     become(1001);
@@ -2971,7 +2999,7 @@ static void t_perm_other_processes(void) {
   }
   EXPECT_EXIT(wait_for(b), 0);
   expect_look(tpid); // root may
-  CHECK_EQ(write(done[1], "a", 1), 1);
+  seen(&target);
   EXPECT_EXIT(wait_for(u), 0);
 }
 
@@ -3018,8 +3046,8 @@ static void wait_probe_blocked(long t) {
 }
 
 // As uid 1000: start a child that execs the set-user-ID probe, with handles on it opened
-// before; show it to the root parent (its pid on tp, wait for a byte on done).
-static void setuid_exec_as_1000(int tp, int done) {
+// before; show it to the root parent.
+static void setuid_exec_as_1000(const struct show *target) {
   become(1000);
   OK(pipe(g_gpipe));
   fill_pipe(g_gpipe[1]); // the probe's output will block: it stays alive to be looked at
@@ -3034,9 +3062,7 @@ static void setuid_exec_as_1000(int tp, int done) {
   char b[216];
   EXPECT_ERR(mem_pread(mem, b, 8, (uint64_t)&g_counter), ESRCH);
   EXPECT_ERR(pread(regs, b, 216, 0), ESRCH);
-  CHECK_EQ(write(tp, &t.pid, sizeof t.pid), sizeof t.pid);
-  char c;
-  CHECK_EQ(read(done, &c, 1), 1);
+  show(target, t.pid);
   const char *out = drain(g_gpipe[0]);
   if (!strstr(out, "ruid=1000 euid=0"))
     fail_at(__LINE__, "untraced set-user-ID exec printed '%s', want ruid=1000 euid=0", out);
@@ -3046,18 +3072,14 @@ static void setuid_exec_as_1000(int tp, int done) {
 // After its target gains privileges by a set-user-ID exec, a uid-1000 ancestor may not
 // look any more, and handles it opened before are dead (CVE-2012-0056). Root may.
 static void t_perm_setuid_exec(void) {
-  int tp[2], done[2];
-  OK(pipe(tp));
-  OK(pipe(done));
+  struct show target = show_new();
   long u = xfork();
   if (u == 0) {
-    setuid_exec_as_1000(tp[1], done[0]);
+    setuid_exec_as_1000(&target);
     _exit(0);
   }
-  long tpid;
-  CHECK_EQ(read(tp[0], &tpid, sizeof tpid), sizeof tpid);
-  expect_look(tpid); // root may still look
-  CHECK_EQ(write(done[1], "a", 1), 1);
+  expect_look(shown(&target)); // root may still look
+  seen(&target);
   EXPECT_EXIT(wait_for(u), 0);
 }
 
@@ -3202,8 +3224,7 @@ static void garbage_every_size(int fd, const char *file, size_t valid) {
 // opened for writing.
 static void t_garbage_writes(void) {
   struct kid k;
-  kid_start(&k, kid_read_exit);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_read_exit);
   struct snapshot before, after;
   snapshot(k.pid, &before);
   static const struct {
@@ -3233,8 +3254,7 @@ static void t_garbage_writes(void) {
 
 static void t_trace_bad_flags(void) {
   struct kid k;
-  kid_start(&k, kid_read_exit);
-  int tfd = ATTACH_STOPPED(k.pid);
+  int tfd = KID_STOPPED(&k, kid_read_exit);
   const uint64_t bad[] = {0x400, 0x800, 0x2000, 0x8000, PROC_EVENT_EXITED | 1, 1UL << 63,
                           ~(uint64_t)PROC_TRACE_FLAGS, -1UL};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -3253,12 +3273,18 @@ static void t_trace_bad_flags(void) {
   finish_read_exit(&k, tfd, 17);
 }
 
+// A kid_read_exit attached with O_TRUNC: its INTERRUPT event is queued, not yet read.
+static int kid_interrupt_queued(struct kid *k) {
+  kid_start(k, kid_read_exit);
+  int tfd = TRACE(k->pid, O_TRUNC);
+  CHECK(readable(tfd, EVENT_WAIT_MS));
+  return tfd;
+}
+
 // A buffer smaller than one event: EINVAL (and the event stays queued).
 static void t_trace_read_small(void) {
   struct kid k;
-  kid_start(&k, kid_read_exit);
-  int tfd = TRACE(k.pid, O_TRUNC);
-  CHECK(readable(tfd, EVENT_WAIT_MS));
+  int tfd = kid_interrupt_queued(&k);
   char b[56];
   EXPECT_ERR(read(tfd, b, 55), EINVAL);
   EXPECT_ERR(read(tfd, b, 1), EINVAL);
@@ -3270,9 +3296,7 @@ static void t_trace_read_small(void) {
 // Zero-length transfers on the proc files are no-ops: 0 or EINVAL, nothing changed.
 static void t_zero_length_io(void) {
   struct kid k;
-  kid_start(&k, kid_read_exit);
-  int tfd = TRACE(k.pid, O_TRUNC);
-  CHECK(readable(tfd, EVENT_WAIT_MS));
+  int tfd = kid_interrupt_queued(&k);
   char b[8];
   errno = 0;
   long r = read(tfd, b, 0);
@@ -3535,16 +3559,19 @@ static void t_system_files(void) {
 static const struct ut_test tests[] = {
     // lifecycle
     UT(attach_spin), UT(attach_blocked_read), UT(exit_seen_by_tracer_reaped_by_parent),
-    UT(exit_stop), UT(attach_errors), UT(stale_after_exit), UT(exec_stop), UT(close_releases),
+    UT(exit_stop), UT(attach_errors), UT(stale_after_exit), UT(exec_stop),
+    UT(close_releases),
     UT(close_at_syscall_entry), UT(close_excl_kills), UT(tracer_exit_releases),
-    UT(tracer_exit_excl_kills), UT(three_names), UT(stale_after_exec), UT(exec_failed_no_stop),
+    UT(tracer_exit_excl_kills), UT(three_names), UT(stale_after_exec),
+    UT(exec_failed_no_stop),
     // fork
     UT(clone_held_own_session), UT(clone_held_released_by_parent_session),
     UT(clone_held_released_by_close), UT(clone_held_parent_dies), UT(events_batched),
     UT(event_queue_full), UT(event_queue_full_close),
     // system calls
     UT(syscall_args_and_result), UT(syscall_skip), UT(syscall_change_number),
-    UT(syscall_change_args_and_result), UT(syscall_bad_number), UT(sysfilter), UT(sysfilter_not_tracer), UT(rearm_while_running),
+    UT(syscall_change_args_and_result), UT(syscall_bad_number), UT(sysfilter),
+    UT(sysfilter_not_tracer), UT(rearm_while_running),
     UT(write_keeps_queued_events),
     // steps, breakpoints, signals
     UT(step_exact), UT(step_close_midstep), UT(step_into_handler), UT(step_over_fork),
@@ -3570,7 +3597,8 @@ static const struct ut_test tests[] = {
     UT(garbage_writes), UT(trace_bad_flags), UT(trace_read_small), UT(zero_length_io),
     UT(trace_nonblock), UT(trace_poll),
     // the tree
-    UT(tree_listing), UT(self_exe_cmdline), UT(stat_and_status), UT(zombie_stat), UT(maps),
+    UT(tree_listing), UT(self_exe_cmdline), UT(stat_and_status), UT(zombie_stat),
+    UT(maps),
     UT(system_files),
 };
 // The test's child: a write to a dead kid's pipe fails a check, not the test.
