@@ -356,6 +356,23 @@ static void t_clone_vm_cleartid(void) {
 // ---------------------------------------------------------------------------------
 // execve: #! scripts and close-on-exec
 
+// Run path with argv (no environment) in a child whose output goes to out (n bytes at
+// most, NUL-terminated); the child's wait status.
+static int exec_output(const char *path, char *const argv[], char *out, size_t n) {
+  int p[2];
+  xpipe(p);
+  long pid = xfork();
+  if (pid == 0) {
+    sc(SYS_dup2, p[1], 1);
+    sc(SYS_execve, path, argv, g_noenv);
+    _exit(EXEC_FAILED + errno);
+  }
+  xclose(p[1]);
+  out[read_full(p[0], out, n - 1)] = 0;
+  xclose(p[0]);
+  return wait_for(pid);
+}
+
 // The script's interpreter line is "#!<this binary> --argv-dump  x  y " so the
 // interpreter is this program, which prints its argv one per line. Linux passes the
 // interpreter, then everything after it on the line as one argument (inner blanks
@@ -367,17 +384,7 @@ static void t_exec_shebang(void) {
   snprintf(text, sizeof text, "#!%s --argv-dump  x  y \nignored\n", g_self);
   write_file(path, text, 0755);
   char *argv[] = {"not-the-name", "a1", "", "b c", NULL};
-  int p[2];
-  xpipe(p);
-  long pid = xfork();
-  if (pid == 0) {
-    sc(SYS_dup2, p[1], 1);
-    sc(SYS_execve, path, argv, g_noenv);
-    _exit(EXEC_FAILED + errno);
-  }
-  xclose(p[1]);
-  out[read_full(p[0], out, sizeof out - 1)] = 0;
-  int st = wait_for(pid);
+  int st = exec_output(path, argv, out, sizeof out);
   sc(SYS_unlink, path);
   EXPECT_EXIT(st, 0);
   snprintf(want, sizeof want, "%s\n--argv-dump  x  y\n%s\na1\n\nb c\n", g_self, path);
@@ -392,17 +399,7 @@ static void t_exec_shebang_echo(void) {
   char out[300], want[300];
   write_file(path, "#!/bin/echo hello\n", 0755);
   char *argv[] = {"x", "a1", "a2", NULL};
-  int p[2];
-  xpipe(p);
-  long pid = xfork();
-  if (pid == 0) {
-    sc(SYS_dup2, p[1], 1);
-    sc(SYS_execve, path, argv, g_noenv);
-    _exit(EXEC_FAILED + errno);
-  }
-  xclose(p[1]);
-  out[read_full(p[0], out, sizeof out - 1)] = 0;
-  int st = wait_for(pid);
+  int st = exec_output(path, argv, out, sizeof out);
   sc(SYS_unlink, path);
   EXPECT_EXIT(st, 0);
   snprintf(want, sizeof want, "hello %s a1 a2\n", path);
@@ -1126,32 +1123,27 @@ static void expect_clobber_entry_at(int line, int sig) {
             g_clob_signo, g_clob_misalign, g_clob_df);
 }
 
-// A signal delivered as kill() returns.
-static void t_signal_regs_syscall(void) {
+// A SIGUSR1 delivered as kill() returns, with DF set (or not) by the interrupted code:
+// the registers come back, DF as it was (the handler ran with DF clear, and its std
+// did not leak back).
+static void signal_at_kill(int df) {
   set_action(SIGUSR1, clobber_handler, 0, 0);
   struct regsnap s;
   memset(&s, 0, sizeof s);
   long me = sc(SYS_getpid);
-  long r = regs_probe_kill(me, SIGUSR1, 0, &s);
+  long r = regs_probe_kill(me, SIGUSR1, df, &s);
   expect_clobber_entry_at(__LINE__, SIGUSR1);
   EXPECT_EQ(r, 0);
   check_snap_at(__LINE__, &s, me, SIGUSR1);
-  CHECK((s.rflags & DF_FLAG) == 0); // the handler's std did not leak back
+  CHECK((s.rflags & DF_FLAG) == (df ? DF_FLAG : 0));
 }
+
+// A signal delivered as kill() returns.
+static void t_signal_regs_syscall(void) { signal_at_kill(0); }
 
 // rflags is part of the frame too: DF set by the interrupted code is cleared for the
 // handler and set again after it.
-static void t_signal_regs_df(void) {
-  set_action(SIGUSR1, clobber_handler, 0, 0);
-  struct regsnap s;
-  memset(&s, 0, sizeof s);
-  long me = sc(SYS_getpid);
-  long r = regs_probe_kill(me, SIGUSR1, 1, &s);
-  expect_clobber_entry_at(__LINE__, SIGUSR1);
-  EXPECT_EQ(r, 0);
-  check_snap_at(__LINE__, &s, me, SIGUSR1);
-  CHECK((s.rflags & DF_FLAG) != 0);
-}
+static void t_signal_regs_df(void) { signal_at_kill(1); }
 
 // A signal that interrupts user code (sent by another process while this one spins).
 static void t_signal_regs_async(void) {
@@ -1398,15 +1390,6 @@ static void h_segv_exit(int sig) {
   _exit(0);
 }
 
-static volatile long g_never = -1; // a depth never reached; it keeps gcc quiet
-static int __attribute__((noinline)) recurse(long depth) {
-  volatile char frame[1024];
-  frame[0] = (char)depth;
-  if (depth == g_never)
-    return 0;
-  return recurse(depth + 1) + frame[0]; // not a tail call
-}
-
 static void overflow_child(void) {
   size_t size = 64 * 1024;
   void *alt = (void *)OK(sc(SYS_mmap, NULL, size, PROT_READ | PROT_WRITE,
@@ -1414,7 +1397,7 @@ static void overflow_child(void) {
   stack_t ss = {.ss_sp = alt, .ss_flags = 0, .ss_size = size};
   OK(sc(SYS_sigaltstack, &ss, NULL));
   set_action(SIGSEGV, h_segv_exit, SA_ONSTACK, 0);
-  recurse(0);
+  overflow_stack();
   _exit(SURVIVED);
 }
 
@@ -2315,22 +2298,15 @@ static void setreuid_child(void) {
   EXPECT_ERR(sc(SYS_setreuid, -1, 1001), EPERM);
 }
 
-static void t_setuid_drop(void) {
+// As root, fn in a child (the ids it changes are its own) must exit 0.
+static void root_child(void (*fn)(void)) {
   need_root();
-  EXPECT_EXIT(child_status(setuid_drop_child), 0);
+  EXPECT_EXIT(child_status(fn), 0);
 }
-static void t_setresuid(void) {
-  need_root();
-  EXPECT_EXIT(child_status(setresuid_child), 0);
-}
-static void t_setuid_saved(void) {
-  need_root();
-  EXPECT_EXIT(child_status(setuid_saved_child), 0);
-}
-static void t_setreuid(void) {
-  need_root();
-  EXPECT_EXIT(child_status(setreuid_child), 0);
-}
+static void t_setuid_drop(void) { root_child(setuid_drop_child); }
+static void t_setresuid(void) { root_child(setresuid_child); }
+static void t_setuid_saved(void) { root_child(setuid_saved_child); }
+static void t_setreuid(void) { root_child(setreuid_child); }
 
 // /bin/setuid-probe (user/setuid-probe.c), installed owned by root with mode 4755,
 // prints "ruid=R euid=E". Run by uid 1000 it must print "ruid=1000 euid=0".

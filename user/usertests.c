@@ -1456,15 +1456,7 @@ static void crash_exec_nx(void) { // a writable page is not executable
   p[0] = (char)0xc3; // ret
   ((void (*)(void))p)();
 }
-static volatile int g_never = -1;
-static int __attribute__((noinline)) recurse(int n) {
-  volatile char pad[512];
-  pad[0] = (char)n;
-  if (n == g_never)
-    return 0;
-  return recurse(n + 1) + pad[0]; // not a tail call
-}
-static void crash_stack_overflow(void) { recurse(0); }
+static void crash_stack_overflow(void) { overflow_stack(); }
 // A fault taken with a stack pointer in the kernel half: the kernel must not use it.
 static void crash_fault_bad_rsp(void) {
   __asm__ volatile("mov $0xffffffff80100000, %%rsp\n push %%rax" ::: "memory");
@@ -1472,7 +1464,7 @@ static void crash_fault_bad_rsp(void) {
 
 #define CRASH(id, sig)                                                                   \
   static void t_crash_##id(void) {                                                       \
-    EXPECT_KILLED(child_status(crash_##id), sig);                                     \
+    EXPECT_KILLED(child_status(crash_##id), sig);                                        \
     still_alive();                                                                       \
   }
 CRASH(hlt, SIGSEGV)

@@ -124,6 +124,17 @@ long now_ms(void) {
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static volatile long g_never = -1; // a depth never reached; it keeps gcc quiet
+static int __attribute__((noinline)) recurse(long depth) {
+  volatile char frame[1024];
+  frame[0] = (char)depth;
+  if (depth == g_never)
+    return 0;
+  return recurse(depth + 1) + frame[0]; // not a tail call
+}
+
+void overflow_stack(void) { recurse(0); }
+
 void ut_setup(const char *argv0, const char *fallback) {
   static char buf[4096];
   struct utsname u;

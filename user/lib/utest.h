@@ -97,7 +97,7 @@ const char *describe(int wait_status); // "exited 3", "killed by signal 9", ...
   do {                                                                                   \
     uint64_t x_ = (uint64_t)(x), y_ = (uint64_t)(y);                                     \
     if (x_ != y_)                                                                        \
-      fail_at(__LINE__, "%s == %s: 0x%lx != 0x%lx", #x, #y, (unsigned long)x_,          \
+      fail_at(__LINE__, "%s == %s: 0x%lx != 0x%lx", #x, #y, (unsigned long)x_,           \
               (unsigned long)y_);                                                        \
   } while (0)
 
@@ -146,3 +146,4 @@ int wait_for(long pid);             // wait4 for pid (which must be ours); its s
 int child_status(void (*fn)(void)); // fn in a new child; the child's wait status
 void sleep_ms(long ms);             // the whole time, even if signals interrupt it
 long now_ms(void);                  // CLOCK_MONOTONIC in milliseconds
+void overflow_stack(void);          // recurse until the stack runs out (SIGSEGV)
