@@ -47,5 +47,3 @@
 #define ETIMEDOUT 110
 #define ERESTARTSYS 512 /* internal: a signal interrupted the call: signal_deliver()
                            restarts it or makes it EINTR; user mode never sees it */
-#define EBOUNCE 513     /* internal: a scheme's direct transfer declines this file: use
-                           the bounce buffer (sysfile.c); user mode never sees it */

@@ -56,12 +56,14 @@ struct scheme {
   long (*read)(struct file *f, void *buf, size_t n, uint64_t off);
   long (*write)(struct file *f, const void *buf, size_t n, uint64_t off);
   // Optional direct transfers, for the small records a tracer moves at every stop
-  // (registers, trace events, resume flags): the scheme copies between ubuf and its own
-  // memory with copyin/copyout, once, instead of through the bounce buffer; and an
-  // event leaves the queue only once it has reached the user. -EBOUNCE declines a
-  // file (read/write serve it). A failure changes nothing.
-  long (*read_direct)(struct file *f, uint64_t ubuf, size_t n, uint64_t off);
-  long (*write_direct)(struct file *f, uint64_t ubuf, size_t n, uint64_t off);
+  // (registers, trace events, resume flags): the scheme copies between the user's
+  // buffer and its own memory with copyin/copyout, once, instead of through the
+  // bounce buffer; and an event leaves the queue only once it has reached the user.
+  // A scheme that has them gets every read(2)/write(2) there (mode and range already
+  // checked), moves *off itself, and hands the files it does not serve so to
+  // bounce_io(). A failure changes nothing.
+  long (*read_direct)(struct file *f, uint64_t ubuf, size_t n, uint64_t *off);
+  long (*write_direct)(struct file *f, uint64_t ubuf, size_t n, uint64_t *off);
   // NULL: the file is not seekable (ESPIPE).
   long (*seek)(struct file *f, int64_t off, int whence);
   void (*close)(struct file *f);
@@ -86,6 +88,7 @@ struct scheme {
 extern char poll_chan;
 static inline void poll_notify(void) { wakeup(&poll_chan); }
 int pipe_create(struct file **rd, struct file **wr);
+long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write);
 
 struct file {
   const struct scheme *scheme;

@@ -408,11 +408,17 @@ static long regs_read(struct proc *t, enum qid id, void *buf, size_t n, uint64_t
   return read_bytes(src, size, buf, n, off);
 }
 
-static long regs_read_user(struct proc *t, enum qid id, uint64_t ubuf, size_t n, uint64_t off) {
+static __attribute__((noinline)) long regs_read_user(const struct handle *h, uint64_t ubuf, size_t n, uint64_t *off) {
   uint64_t dbg[6];
   size_t size;
-  const void *src = regs_of(t, id, dbg, &size);
-  return copyout_bytes(src, size, ubuf, n, off);
+  struct proc *t = target(h);
+  if (!t)
+    return -ESRCH;
+  const void *src = regs_of(t, h->id, dbg, &size);
+  long r = copyout_bytes(src, size, ubuf, n, *off);
+  if (r > 0)
+    *off += r;
+  return r;
 }
 
 // A whole new register set, checked as one: nothing changes unless all of it is valid.
@@ -470,20 +476,18 @@ static bool is_regs(enum qid id) { return id == Q_REGS_INT || id == Q_REGS_FLOAT
 
 // The calls a tracer makes at every stop, done directly (struct scheme): reading an
 // event, reading registers, writing flags. The rest goes through proc_read/proc_write.
-static long proc_read_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t off) {
+static long proc_read_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
   struct handle *h = f->priv;
   if (h->id == Q_TRACE)
     return trace_read(h->trace, ubuf, n, f->flags & O_NONBLOCK);
-  if (!is_regs(h->id))
-    return -EBOUNCE;
-  struct proc *t = target(h);
-  return t ? regs_read_user(t, h->id, ubuf, n, off) : -ESRCH;
+  if (is_regs(h->id))
+    return regs_read_user(h, ubuf, n, off);
+  return bounce_io(f, ubuf, n, off, false);
 }
 
-static long proc_write_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t off) {
+static long proc_write_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
   struct handle *h = f->priv;
-  (void)off;
-  return h->id == Q_TRACE ? trace_write(h->trace, ubuf, n) : -EBOUNCE;
+  return h->id == Q_TRACE ? trace_write(h->trace, ubuf, n) : bounce_io(f, ubuf, n, off, true);
 }
 
 // Reads and writes from inside the kernel (sendfile) and the bounce path. A session's

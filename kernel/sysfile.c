@@ -19,23 +19,14 @@ static void bounce_put(char *buf, char *small) {
     kfree(buf);
 }
 
-// The checks every transfer makes first.
-static long io_check(const struct file *f, uint64_t ubuf, size_t n, bool write) {
-  if (write ? !file_writable(f) || !f->scheme->write : !file_readable(f) || !f->scheme->read)
-    return -EBADF;
-  return user_range_ok(ubuf, n) ? 0 : -EFAULT;
-}
-
 // Move up to n bytes between the user's buffer and the file, through a bounce buffer.
-static __attribute__((noinline)) long do_io(struct file *f, uint64_t ubuf, size_t n,
-                                            uint64_t *off, bool write) {
-  long r = io_check(f, ubuf, n, write);
-  if (r < 0)
-    return r;
+// The caller has checked the file's mode and the buffer's range (do_io).
+long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
   if (write && (f->flags & O_APPEND) && f->scheme->seek && off == &f->off)
     f->scheme->seek(f, 0, 2); // appending writes start at the end, and leave the offset there
   char small[SMALL_IO], *kbuf = bounce_get(n, small);
   size_t cap = n <= SMALL_IO ? SMALL_IO : BOUNCE, done = 0;
+  long r = 0;
   if (!kbuf)
     return -ENOMEM;
   while (done < n) {
@@ -60,26 +51,24 @@ static __attribute__((noinline)) long do_io(struct file *f, uint64_t ubuf, size_
   return done ? (long)done : r;
 }
 
-// A scheme's direct transfer (struct scheme): the tracer's per-stop calls. Apart from
-// do_io, so that neither pays for the other's path.
-static long direct_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
-  long r = io_check(f, ubuf, n, write);
-  if (r < 0)
-    return r;
-  r = write ? f->scheme->write_direct(f, ubuf, n, *off) : f->scheme->read_direct(f, ubuf, n, *off);
-  if (r == -EBOUNCE)
-    return do_io(f, ubuf, n, off, write);
-  if (r > 0)
-    *off += r;
-  return r;
+// Every read and write: the checks, then the scheme's direct transfer if it has one
+// (struct scheme), else the bounce buffer.
+static long do_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
+  if (write ? !file_writable(f) || !f->scheme->write : !file_readable(f) || !f->scheme->read)
+    return -EBADF;
+  if (!user_range_ok(ubuf, n))
+    return -EFAULT;
+  long (*direct)(struct file *, uint64_t, size_t, uint64_t *) =
+      write ? f->scheme->write_direct : f->scheme->read_direct;
+  return direct ? direct(f, ubuf, n, off) : bounce_io(f, ubuf, n, off, write);
 }
 
 static long do_read(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
-  return f->scheme->read_direct ? direct_io(f, ubuf, n, off, false) : do_io(f, ubuf, n, off, false);
+  return do_io(f, ubuf, n, off, false);
 }
 
 static long do_write(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
-  return f->scheme->write_direct ? direct_io(f, ubuf, n, off, true) : do_io(f, ubuf, n, off, true);
+  return do_io(f, ubuf, n, off, true);
 }
 
 long sys_read(struct trapframe *tf) {

@@ -5,17 +5,31 @@
 #include "trace.h"
 #include "file.h"
 
-static void enqueue(struct trace *t, const struct proc_event *ev) {
+// Queue an event for the tracer: the caller fills the slot this returns, then calls
+// queued(). NULL if there is no room after all (the session went away, or we are being
+// killed): the event is not needed then.
+static struct proc_event *queue_slot(struct trace *t) {
   struct proc *p = myproc();
   // A full queue waits for the tracer rather than lose an event. While we sleep the
   // session may be closed and freed: then p->trace no longer points at it.
   while (p->trace == t && t->qlen == TRACE_QUEUE && !p->killed)
     sleep_on(&t->qlen);
   if (p->trace != t || t->qlen == TRACE_QUEUE)
-    return;
-  t->q[(t->qhead + t->qlen++) % TRACE_QUEUE] = *ev;
+    return NULL;
+  return &t->q[(t->qhead + t->qlen++) & (TRACE_QUEUE - 1)];
+}
+
+static void queued(struct trace *t) {
   wakeup(t);
   poll_notify();
+}
+
+static void enqueue(struct trace *t, const struct proc_event *ev) {
+  struct proc_event *slot = queue_slot(t);
+  if (slot) {
+    *slot = *ev;
+    queued(t);
+  }
 }
 
 // The one place a process stops for its tracer. Returns the flags the tracer wrote to
@@ -26,8 +40,11 @@ static uint64_t trace_stop(uint64_t cause, uint64_t a, uint64_t b, uint64_t c, u
   struct trace *t = p->trace;
   if (!t || p->killed)
     return 0;
-  struct proc_event ev = {cause, a, b, c, d, e, f};
-  enqueue(t, &ev);
+  struct proc_event *ev = queue_slot(t); // (filled in place: this runs at every stop)
+  if (ev) {
+    *ev = (struct proc_event){cause, a, b, c, d, e, f};
+    queued(t);
+  }
   p->trace_interrupt = false; // any stop answers a "stop now" request
   p->trace_resume = 0;
   p->trace_cause = cause;
@@ -230,7 +247,7 @@ long trace_read(struct trace *t, uint64_t ubuf, size_t n, bool nonblock) {
   while (t->qlen && got + sizeof(struct proc_event) <= n) {
     if (copyout(ubuf + got, &t->q[t->qhead], sizeof(struct proc_event)) < 0)
       break;
-    t->qhead = (t->qhead + 1) % TRACE_QUEUE;
+    t->qhead = (t->qhead + 1) & (TRACE_QUEUE - 1);
     t->qlen--;
     got += sizeof(struct proc_event);
   }

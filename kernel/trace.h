@@ -4,7 +4,8 @@
 #include "proc.h"
 #include "procabi.h"
 
-#define TRACE_QUEUE 64
+#define TRACE_QUEUE 64 // a power of two: the ring's indices wrap with a mask
+_Static_assert((TRACE_QUEUE & (TRACE_QUEUE - 1)) == 0, "TRACE_QUEUE is a power of two");
 
 struct trace {
   struct proc *target;      // NULL once the target has exited
@@ -12,7 +13,7 @@ struct trace {
   bool kill_on_close;       // opened with O_EXCL
   bool exit_read;           // the PROC_EVENT_EXITED record has been read: ESRCH now
   struct proc_event q[TRACE_QUEUE]; // events not yet read, oldest first
-  int qhead, qlen;
+  unsigned qhead, qlen;
   uint64_t sysset[8];       // syscall numbers that stop (bit set); all by default
   int nfrozen;              // children this session may hold (EVENT_CLONE); 0: none
 };
