@@ -9,28 +9,12 @@
 # validated. It must stay fast on a slow emulated CPU: no sleeps that are waited out,
 # and a few hundred processes in all.
 #
-# Scratch files live in one directory under /tmp, removed at the end.
+# Scratch files live in one directory under /tmp, removed at the end. The checks and
+# the count come from check.sh next to this file, sourced without starting a process.
 
-pass=0
-fail=0
+case $0 in */*) . "${0%/*}/check.sh" ;; *) . ./check.sh ;; esac
 T=/tmp/shelltests.$$
-NL='
-'
-
-# check NAME WANT GOT: compare; a multi-line value is shown with | for newlines.
-check() {
-  if [ "$2" = "$3" ]; then
-    echo "PASS $1"
-    pass=$((pass + 1))
-  else
-    echo "FAIL $1: got [$(printf '%s' "$3" | tr '\n' '|')], want [$(printf '%s' "$2" | tr '\n' '|')]"
-    fail=$((fail + 1))
-  fi
-}
-
-rm -rf "$T"
-mkdir "$T" || { echo "FAIL setup: cannot mkdir $T"; echo "0 passed, 1 failed"; exit 1; }
-cd "$T" || exit 1
+scratch
 
 # --- Pipelines ------------------------------------------------------------------------
 
@@ -307,7 +291,4 @@ if [ "$(uname -s)" = Vitrine ]; then
   check init_unkillable "S" "$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' /proc/1/status)"
 fi
 
-cd /
-rm -rf "$T"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

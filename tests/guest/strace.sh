@@ -10,30 +10,17 @@
 # before " = " shrink to one (their width depends on the numbers). Other lines keep
 # strace's column-40 alignment and are compared exactly.
 
-pass=0
-fail=0
+# check, passed, failed, scratch, finish: from check.sh next to this file, sourced
+# without starting a process (so the pids of the tracees are what they were).
+case $0 in */*) . "${0%/*}/check.sh" ;; *) . ./check.sh ;; esac
 T=/tmp/stracetests.$$
-NL='
-'
-
-check() {
-  if [ "$2" = "$3" ]; then
-    echo "PASS $1"
-    pass=$((pass + 1))
-  else
-    echo "FAIL $1: got [$(printf '%s' "$3" | tr '\n' '|')], want [$(printf '%s' "$2" | tr '\n' '|')]"
-    fail=$((fail + 1))
-  fi
-}
 
 # check_grep NAME ERE FILE: some line of FILE matches.
 check_grep() {
   if grep -Eq -- "$2" "$3"; then
-    echo "PASS $1"
-    pass=$((pass + 1))
+    passed "$1"
   else
-    echo "FAIL $1: no line matching /$2/ in [$(tr '\n' '|' < "$3")]"
-    fail=$((fail + 1))
+    failed "$1" "no line matching /$2/ in [$(tr '\n' '|' < "$3")]"
   fi
 }
 
@@ -47,9 +34,7 @@ norm() {
     -e '/ADDR|PID/s/ +=/ =/' "$1"
 }
 
-rm -rf "$T"
-mkdir "$T" || { echo "FAIL setup: cannot mkdir $T"; echo "0 passed, 1 failed"; exit 1; }
-cd "$T" || exit 1
+scratch
 
 # --- A known program ------------------------------------------------------------------
 
@@ -220,7 +205,4 @@ bad bad_pid 1 "strace: attach: open(proc:99999/trace): No such process" -p 99999
 bad bad_pid_text 1 "strace: Invalid process id: 'x'" -p x
 bad bad_output 1 "strace: Can't fopen '/nonexistent/x': No such file or directory" -o /nonexistent/x true
 
-cd /
-rm -rf "$T" /tmp/stracee.txt
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish /tmp/stracee.txt
