@@ -137,6 +137,10 @@ expect_rc() { # NAME TEST STATUS: vrun's (the program's) exit status
   if [ "$rc" = "$3" ]; then pass "$2"; else fail "$2" "status ${rc:-none}, want $3"; fi
 }
 
+# watchpoint CMD EXPR: gdb's lines for the part named CMD: set the watchpoint (CMD is
+# watch or rwatch), run to it, delete it.
+watchpoint() { printf '%s\n' "echo ==$1==\\n" "$1 $2" continue 'delete $bpnum'; }
+
 session_checks() {
   boot checks /bin/gdbtarget || return
   gdb_session checks "target remote" <<EOF
@@ -183,17 +187,11 @@ echo ==set-rax==\n
 set \$rax = 99
 next
 print v
-echo ==watch==\n
-watch counter
-continue
-delete \$bpnum
+$(watchpoint watch counter)
 echo ==until==\n
 until $(mark read-readme)
 print counter
-echo ==rwatch==\n
-rwatch readme
-continue
-delete \$bpnum
+$(watchpoint rwatch readme)
 echo ==signal==\n
 continue
 echo ==signal0==\n
