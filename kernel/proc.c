@@ -102,6 +102,8 @@ void proc_free(struct proc *p) {
       proctab[i] = NULL;
   if (cpu.fpu_owner == p)
     cpu.fpu_owner = NULL;
+  if (cpu.handoff == p)
+    cpu.handoff = NULL;
   if (p->vm)
     vm_free(p->vm);
   fd_close_all(p);
@@ -173,7 +175,10 @@ void sched(void) {
                    : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
   p->tf->ds = ds & 0xffff, p->tf->es = es & 0xffff, p->tf->fs = fs & 0xffff, p->tf->gs = gs & 0xffff;
   p->nswitch++;
-  struct proc *next = pick_next();
+  struct proc *next = cpu.handoff;
+  cpu.handoff = NULL;
+  if (!next || next->state != P_RUNNABLE)
+    next = pick_next();
   if (next == p) {
     p->state = P_RUNNING;
     return;

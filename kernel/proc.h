@@ -134,6 +134,11 @@ struct cpu {
   uint64_t sched_rsp;        // the scheduler's saved kernel rsp
   struct proc *fpu_owner;    // whose registers are live in the FPU/SSE unit
   bool dr_loaded;            // DR7 holds some process's enables
+  // A synchronous hand-over (trace.c): the process the next sched() runs if it is
+  // runnable, ahead of the round robin. A tracee that stops hands the CPU to the
+  // tracer waiting for its event, and a tracer that resumed its tracee and then waits
+  // hands it back. Cleared when used, and when that process is freed.
+  struct proc *handoff;
 };
 extern struct cpu cpu;
 extern struct proc *proctab[NPROC];

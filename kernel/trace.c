@@ -22,6 +22,7 @@ static struct proc_event *queue_slot(struct trace *t) {
 static void queued(struct trace *t) {
   wakeup(t);
   poll_notify();
+  cpu.handoff = t->reader; // the tracer waiting in trace_read runs next
 }
 
 static void enqueue(struct trace *t, const struct proc_event *ev) {
@@ -181,6 +182,7 @@ static void resume(struct proc *p, uint64_t written) {
     p->trace_step = true;
   }
   p->state = P_RUNNABLE;
+  cpu.handoff = p; // when the tracer next waits, its tracee runs
 }
 
 // Release the children this session holds (EVENT_CLONE) that no one else took.
@@ -238,7 +240,9 @@ long trace_read(struct trace *t, uint64_t ubuf, size_t n, bool nonblock) {
       return -ESRCH; // the exit event has been read
     if (nonblock)
       return -EAGAIN;
+    t->reader = myproc();
     int r = sleep_on(t);
+    t->reader = NULL;
     if (r < 0)
       return r;
   }
