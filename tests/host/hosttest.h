@@ -1,6 +1,7 @@
 // Tiny test harness shared by the host unit tests (tests/host/test_*.c).
-// Each TEST prints "PASS name" or "FAIL name: detail" (the first failed check of the
-// case, with its line); ht_finish prints "N passed, N failed" and gives the exit status.
+// Each case prints "PASS name" or "FAIL name: detail" (the first failed check of the
+// case, with its line); "N passed, N failed" comes last. A test's main is its table of
+// cases: return HT_MAIN(cases, argc, argv, file_case).
 #pragma once
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,10 +50,30 @@ static void ht_run(const char *name, void (*fn)(void)) {
   }
   fflush(stdout);
 }
-#define TEST(fn) ht_run(#fn, fn)
 
+struct ht_case {
+  const char *name;
+  void (*fn)(void);
+};
+#define HT(fn) {#fn, fn}
+
+static const char *ht_file; // the command-line file the running file case looks at
+
+// Every case in order; then, if file_fn is not NULL, one case per command-line argument
+// ("file_fn ARG", with ht_file = ARG). The count line; the exit status.
 __attribute__((unused))
-static int ht_finish(void) {
+static int ht_main(const struct ht_case *cases, size_t n, int argc, char **argv,
+                   const char *file_name, void (*file_fn)(void)) {
+  for (size_t i = 0; i < n; i++)
+    ht_run(cases[i].name, cases[i].fn);
+  for (int i = 1; file_fn && i < argc; i++) {
+    char name[300];
+    snprintf(name, sizeof(name), "%s %s", file_name, argv[i]);
+    ht_file = argv[i];
+    ht_run(name, file_fn);
+  }
   printf("%d passed, %d failed\n", ht.passed, ht.failed);
   return ht.failed ? 1 : 0;
 }
+#define HT_MAIN(cases, argc, argv, file_fn)                                            \
+  ht_main((cases), sizeof(cases) / sizeof((cases)[0]), (argc), (argv), #file_fn, (file_fn))

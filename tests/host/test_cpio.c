@@ -345,11 +345,9 @@ static void gnu_cpio_archive(void) {
   EXPECT_EQ(system(cmd), 0);
 }
 
-static const char *extra_file;
-
 // An archive from the command line (e.g. build/initramfs.cpio) walks to its trailer.
 static void archive_file(void) {
-  FILE *f = fopen(extra_file, "rb");
+  FILE *f = fopen(ht_file, "rb");
   if (!EXPECT(f != NULL))
     return;
   struct stat st;
@@ -368,28 +366,12 @@ static void archive_file(void) {
   free(buf);
 }
 
-int main(int argc, char **argv) {
-  TEST(empty_buffer);
-  TEST(one_file);
-  TEST(padding_combinations);
-  TEST(dir_and_symlink);
-  TEST(crc_magic_accepted);
-  TEST(other_magic_rejected);
-  TEST(hex_case_insensitive);
-  TEST(bad_hex_every_position);
-  TEST(bad_name_fields);
-  TEST(bad_filesize);
-  TEST(end_without_trailer);
-  TEST(missing_final_padding);
-  TEST(stops_at_trailer);
-  TEST(bad_positions);
-  TEST(truncated_every_length);
-  TEST(gnu_cpio_archive);
-  for (int i = 1; i < argc; i++) {
-    char name[300];
-    snprintf(name, sizeof(name), "archive_file %s", argv[i]);
-    extra_file = argv[i];
-    ht_run(name, archive_file);
-  }
-  return ht_finish();
-}
+static const struct ht_case cases[] = {
+    HT(empty_buffer), HT(one_file), HT(padding_combinations), HT(dir_and_symlink),
+    HT(crc_magic_accepted), HT(other_magic_rejected), HT(hex_case_insensitive),
+    HT(bad_hex_every_position), HT(bad_name_fields), HT(bad_filesize),
+    HT(end_without_trailer), HT(missing_final_padding), HT(stops_at_trailer),
+    HT(bad_positions), HT(truncated_every_length), HT(gnu_cpio_archive),
+};
+
+int main(int argc, char **argv) { return HT_MAIN(cases, argc, argv, archive_file); }

@@ -8,6 +8,7 @@
 #include "errno.h"
 #include "elf.h"
 #include "hosttest.h"
+#include "../../tools/elfbuild.h"
 
 #define USER_TOP 0x800000000000ull
 #define PIE_BASE 0x10000000ull
@@ -21,26 +22,7 @@ static Elf64_Phdr *ph(int i) { return (Elf64_Phdr *)(img + eh()->e_phoff) + i; }
 
 static void set_ph(int i, uint32_t type, uint32_t flags, uint64_t off, uint64_t vaddr,
                    uint64_t filesz, uint64_t memsz) {
-  *ph(i) = (Elf64_Phdr){.p_type = type, .p_flags = flags, .p_offset = off,
-                        .p_vaddr = vaddr, .p_paddr = vaddr, .p_filesz = filesz,
-                        .p_memsz = memsz, .p_align = 0x1000};
-}
-
-static void set_ehdr(uint16_t type, uint64_t entry, int phnum) {
-  Elf64_Ehdr *e = eh();
-  memset(e, 0, sizeof(*e));
-  memcpy(e->e_ident, ELFMAG, SELFMAG);
-  e->e_ident[EI_CLASS] = ELFCLASS64;
-  e->e_ident[EI_DATA] = ELFDATA2LSB;
-  e->e_ident[EI_VERSION] = EV_CURRENT;
-  e->e_type = type;
-  e->e_machine = EM_X86_64;
-  e->e_version = EV_CURRENT;
-  e->e_entry = entry;
-  e->e_phoff = sizeof(Elf64_Ehdr);
-  e->e_ehsize = sizeof(Elf64_Ehdr);
-  e->e_phentsize = sizeof(Elf64_Phdr);
-  e->e_phnum = phnum;
+  *ph(i) = elf_phdr(type, flags, off, vaddr, filesz, memsz);
 }
 
 // The standard image: headers in a read-only page, text, data+bss, GNU_STACK.
@@ -50,7 +32,7 @@ static void set_ehdr(uint16_t type, uint64_t entry, int phnum) {
 // entry V+0x1010; the file is 0x2100 bytes.
 static void build(uint16_t type, uint64_t v) {
   memset(img, 0xcc, sizeof(img));
-  set_ehdr(type, v + 0x1010, 4);
+  elf_header(eh(), type, v + 0x1010, 4);
   set_ph(0, PT_LOAD, PF_R, 0, v, 0x200, 0x200);
   set_ph(1, PT_LOAD, PF_R | PF_X, 0x1000, v + 0x1000, 0x800, 0x800);
   set_ph(2, PT_LOAD, PF_R | PF_W, 0x2000, v + 0x2000, 0x100, 0x3000);
@@ -290,7 +272,7 @@ static void empty_load_skipped(void) {
 // n loads: one text page holding the headers, then n-1 bss pages.
 static void build_many(int n) {
   memset(img, 0, sizeof(img));
-  set_ehdr(ET_EXEC, 0x400100, n);
+  elf_header(eh(), ET_EXEC, 0x400100, n);
   set_ph(0, PT_LOAD, PF_R | PF_X, 0, 0x400000, 0x40 + 56 * n, 0x1000);
   for (int i = 1; i < n; i++)
     set_ph(i, PT_LOAD, PF_R | PF_W, 0, 0x400000 + 0x1000 * i, 0, 0x1000);
@@ -527,50 +509,18 @@ static void check_real_file(const char *path) {
 
 static void real_busybox(void) { check_real_file("/bin/busybox"); }
 
-static const char *extra_file; // the command-line file being checked
-static void real_extra(void) { check_real_file(extra_file); }
+static void real_file(void) { check_real_file(ht_file); }
 
-int main(int argc, char **argv) {
-  TEST(valid_exec);
-  TEST(valid_pie);
-  TEST(pie_at_zero_rejected);
-  TEST(pie_misaligned_base);
-  TEST(pie_base_overflow);
-  TEST(exec_ignores_pie_base);
-  TEST(pt_phdr_used);
-  TEST(phdr_not_loaded);
-  TEST(phdr_partly_loaded);
-  TEST(bad_magic);
-  TEST(bad_ident);
-  TEST(bad_machine);
-  TEST(bad_type);
-  TEST(bad_phentsize);
-  TEST(bad_phnum);
-  TEST(phnum_64_ok);
-  TEST(phdrs_outside_file);
-  TEST(interp_rejected);
-  TEST(no_loads);
-  TEST(empty_load_skipped);
-  TEST(max_segments);
-  TEST(filesz_over_memsz);
-  TEST(segment_past_file);
-  TEST(misaligned_offset);
-  TEST(below_first_page);
-  TEST(user_top_bound);
-  TEST(memsz_wraps);
-  TEST(hi_would_wrap);
-  TEST(unsorted_loads);
-  TEST(overlapping_loads);
-  TEST(shared_page_ok);
-  TEST(entry_checks);
-  TEST(truncated_every_length);
-  TEST(fuzz_headers);
-  TEST(real_busybox);
-  for (int i = 1; i < argc; i++) {
-    char name[300];
-    snprintf(name, sizeof(name), "real_file %s", argv[i]);
-    extra_file = argv[i];
-    ht_run(name, real_extra);
-  }
-  return ht_finish();
-}
+static const struct ht_case cases[] = {
+    HT(valid_exec), HT(valid_pie), HT(pie_at_zero_rejected), HT(pie_misaligned_base),
+    HT(pie_base_overflow), HT(exec_ignores_pie_base), HT(pt_phdr_used),
+    HT(phdr_not_loaded), HT(phdr_partly_loaded), HT(bad_magic), HT(bad_ident),
+    HT(bad_machine), HT(bad_type), HT(bad_phentsize), HT(bad_phnum), HT(phnum_64_ok),
+    HT(phdrs_outside_file), HT(interp_rejected), HT(no_loads), HT(empty_load_skipped),
+    HT(max_segments), HT(filesz_over_memsz), HT(segment_past_file), HT(misaligned_offset),
+    HT(below_first_page), HT(user_top_bound), HT(memsz_wraps), HT(hi_would_wrap),
+    HT(unsorted_loads), HT(overlapping_loads), HT(shared_page_ok), HT(entry_checks),
+    HT(truncated_every_length), HT(fuzz_headers), HT(real_busybox),
+};
+
+int main(int argc, char **argv) { return HT_MAIN(cases, argc, argv, real_file); }

@@ -390,34 +390,16 @@ static void poll_input_reads(void) {
   EXPECT_PKT("g");
 }
 
-int main(void) {
-  TEST(checksum_values);
-  TEST(put_frames);
-  TEST(get_good_packet);
-  TEST(checksum_digits_any_case);
-  TEST(bad_checksum_naked);
-  TEST(bad_checksum_digits);
-  TEST(junk_between_packets);
-  TEST(truncated_then_new);
-  TEST(eof_inside_packet);
-  TEST(largest_packet);
-  TEST(oversized_packet);
-  TEST(oversized_bad_checksum_naked);
-  TEST(rle_decoded);
-  TEST(rle_malformed);
-  TEST(rle_too_big);
-  TEST(rle_after_escape);
-  TEST(escape_round_trip);
-  TEST(binary_packet);
-  TEST(hex_numbers);
-  TEST(hex_bytes);
-  TEST(nak_then_retransmit);
-  TEST(too_many_naks);
-  TEST(eof_waiting_for_ack);
-  TEST(no_ack_mode);
-  TEST(interrupt_byte);
-  TEST(interrupt_while_waiting);
-  TEST(packet_while_waiting);
-  TEST(poll_input_reads);
-  return ht_finish();
-}
+static const struct ht_case cases[] = {
+    HT(checksum_values), HT(put_frames), HT(get_good_packet),
+    HT(checksum_digits_any_case), HT(bad_checksum_naked), HT(bad_checksum_digits),
+    HT(junk_between_packets), HT(truncated_then_new), HT(eof_inside_packet),
+    HT(largest_packet), HT(oversized_packet), HT(oversized_bad_checksum_naked),
+    HT(rle_decoded), HT(rle_malformed), HT(rle_too_big), HT(rle_after_escape),
+    HT(escape_round_trip), HT(binary_packet), HT(hex_numbers), HT(hex_bytes),
+    HT(nak_then_retransmit), HT(too_many_naks), HT(eof_waiting_for_ack), HT(no_ack_mode),
+    HT(interrupt_byte), HT(interrupt_while_waiting), HT(packet_while_waiting),
+    HT(poll_input_reads),
+};
+
+int main(int argc, char **argv) { return HT_MAIN(cases, argc, argv, NULL); }

@@ -226,18 +226,11 @@ static void next_components(void) {
   next_case("a/b/c/d", "a b c d");
 }
 
-int main(void) {
-  TEST(scheme_prefix);
-  TEST(not_a_scheme);
-  TEST(scheme_name_length);
-  TEST(scheme_dir);
-  TEST(empty_path);
-  TEST(clean_basic);
-  TEST(clean_slashes_and_dots);
-  TEST(clean_dotdot);
-  TEST(clean_out_size);
-  TEST(clean_long_paths);
-  TEST(clean_matches_reference);
-  TEST(next_components);
-  return ht_finish();
-}
+static const struct ht_case cases[] = {
+    HT(scheme_prefix), HT(not_a_scheme), HT(scheme_name_length), HT(scheme_dir),
+    HT(empty_path), HT(clean_basic), HT(clean_slashes_and_dots), HT(clean_dotdot),
+    HT(clean_out_size), HT(clean_long_paths), HT(clean_matches_reference),
+    HT(next_components),
+};
+
+int main(int argc, char **argv) { return HT_MAIN(cases, argc, argv, NULL); }
