@@ -54,11 +54,11 @@ $(B)/user/%: user/%.c $(ULIB) $(wildcard user/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
 
-$(B)/tools/%: tools/%.c
+$(B)/tools/%: tools/%.c $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h) tests/host/hosttest.h $(wildcard user/lib/*.[ch])
+$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h) tests/host/hosttest.h $(wildcard user/lib/*.[ch]) $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOSTLIBSRC)
 

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elfbuild.h"
+
 #define BASE 0x400000ULL // where the image is loaded (ET_EXEC)
 #define CODE_OFF 0x100   // code lives here; room before it for up to 3 program headers
 #define INTERP_OFF 0x180 // an interpreter path, for the PT_INTERP case
@@ -52,27 +54,8 @@ static Elf64_Phdr *phdr(struct img *m, int i) {
 // The valid control image: one R+X PT_LOAD mapping the whole file at BASE.
 static void valid(struct img *m, const unsigned char *code, size_t codelen) {
   memset(m, 0, sizeof *m);
-  Elf64_Ehdr *e = ehdr(m);
-  memcpy(e->e_ident, ELFMAG, SELFMAG);
-  e->e_ident[EI_CLASS] = ELFCLASS64;
-  e->e_ident[EI_DATA] = ELFDATA2LSB;
-  e->e_ident[EI_VERSION] = EV_CURRENT;
-  e->e_ident[EI_OSABI] = ELFOSABI_SYSV;
-  e->e_type = ET_EXEC;
-  e->e_machine = EM_X86_64;
-  e->e_version = EV_CURRENT;
-  e->e_entry = BASE + CODE_OFF;
-  e->e_phoff = sizeof(Elf64_Ehdr);
-  e->e_ehsize = sizeof(Elf64_Ehdr);
-  e->e_phentsize = sizeof(Elf64_Phdr);
-  e->e_phnum = 1;
-  Elf64_Phdr *p = phdr(m, 0);
-  p->p_type = PT_LOAD;
-  p->p_flags = PF_R | PF_X;
-  p->p_offset = 0;
-  p->p_vaddr = p->p_paddr = BASE;
-  p->p_filesz = p->p_memsz = IMG_SIZE;
-  p->p_align = 0x1000;
+  elf_header(ehdr(m), ET_EXEC, BASE + CODE_OFF, 1);
+  *phdr(m, 0) = elf_phdr(PT_LOAD, PF_R | PF_X, 0, BASE, IMG_SIZE, IMG_SIZE);
   memcpy(m->b + CODE_OFF, code, codelen);
   m->len = IMG_SIZE;
 }
@@ -134,12 +117,7 @@ static void interp(struct img *m) {
   Elf64_Phdr *load = add_phdr(m);
   *load = *phdr(m, 0);
   Elf64_Phdr *p = phdr(m, 0); // PT_INTERP must come before any PT_LOAD
-  memset(p, 0, sizeof *p);
-  p->p_type = PT_INTERP;
-  p->p_flags = PF_R;
-  p->p_offset = INTERP_OFF;
-  p->p_vaddr = p->p_paddr = BASE + INTERP_OFF;
-  p->p_filesz = p->p_memsz = sizeof path;
+  *p = elf_phdr(PT_INTERP, PF_R, INTERP_OFF, BASE + INTERP_OFF, sizeof path, sizeof path);
   p->p_align = 1;
   memcpy(m->b + INTERP_OFF, path, sizeof path);
 }
