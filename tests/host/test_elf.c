@@ -153,6 +153,39 @@ static void phdr_partly_loaded(void) {
   EXPECT_EQ(im.phdr_vaddr, 0);
 }
 
+// Cases: the standard executable with up to three fields changed (a field of the ELF
+// header, a byte of e_ident, or a field of a program header), and what parsing it must
+// give.
+struct img_set {
+  size_t off, size; // where in the image (size 0: no change)
+  uint64_t value;
+};
+#define EH_SET(field, value)                                                           \
+  {offsetof(Elf64_Ehdr, field), sizeof(((Elf64_Ehdr *)0)->field), (value)}
+#define ID_SET(index, value) {(index), 1, (value)}
+#define PH_SET(seg, field, value)                                                      \
+  {sizeof(Elf64_Ehdr) + (seg) * sizeof(Elf64_Phdr) + offsetof(Elf64_Phdr, field),      \
+   sizeof(((Elf64_Phdr *)0)->field), (value)}
+struct img_case {
+  const char *what;
+  int want;
+  struct img_set set[3];
+};
+
+static void img_cases(const struct img_case *c, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    build_exec();
+    for (int j = 0; j < 3 && c[i].set[j].size; j++)
+      memcpy(img + c[i].set[j].off, &c[i].set[j].value, c[i].set[j].size);
+    int rc = parse();
+    if (rc != c[i].want)
+      FAILF("%s: got %d, want %d", c[i].what, rc, c[i].want);
+  }
+}
+#define IMG_CASES(...)                                                                 \
+  img_cases((const struct img_case[]){__VA_ARGS__},                                    \
+            sizeof((const struct img_case[]){__VA_ARGS__}) / sizeof(struct img_case))
+
 static void bad_magic(void) {
   for (int i = 0; i < 4; i++) {
     build_exec();
@@ -163,60 +196,32 @@ static void bad_magic(void) {
 }
 
 static void bad_ident(void) {
-  build_exec();
-  img[EI_CLASS] = ELFCLASS32;
-  EXPECT_EQ(parse(), -ENOEXEC);
-  build_exec();
-  img[EI_CLASS] = 0;
-  EXPECT_EQ(parse(), -ENOEXEC);
-  build_exec();
-  img[EI_DATA] = ELFDATA2MSB;
-  EXPECT_EQ(parse(), -ENOEXEC);
-  build_exec();
-  img[EI_VERSION] = 0;
-  EXPECT_EQ(parse(), -ENOEXEC);
-  build_exec();
-  eh()->e_version = 2;
-  EXPECT_EQ(parse(), -ENOEXEC);
+  IMG_CASES({"ELFCLASS32", -ENOEXEC, {ID_SET(EI_CLASS, ELFCLASS32)}},
+            {"class 0", -ENOEXEC, {ID_SET(EI_CLASS, 0)}},
+            {"ELFDATA2MSB", -ENOEXEC, {ID_SET(EI_DATA, ELFDATA2MSB)}},
+            {"EI_VERSION 0", -ENOEXEC, {ID_SET(EI_VERSION, 0)}},
+            {"e_version 2", -ENOEXEC, {EH_SET(e_version, 2)}});
 }
 
-static void bad_machine(void) {
-  build_exec();
-  eh()->e_machine = EM_386;
-  EXPECT_EQ(parse(), -ENOEXEC);
-  eh()->e_machine = EM_AARCH64;
-  EXPECT_EQ(parse(), -ENOEXEC);
-}
-
-static void bad_type(void) {
-  uint16_t types[] = {ET_NONE, ET_REL, ET_CORE, 0xfe00};
-  for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+// Each value of a 16-bit field of the ELF header, in the standard executable, is
+// -ENOEXEC.
+static void bad_u16(size_t off, const char *field, const uint16_t *values, size_t n) {
+  for (size_t i = 0; i < n; i++) {
     build_exec();
-    eh()->e_type = types[i];
-    if (parse() != -ENOEXEC)
-      FAILF("e_type %u: got %d", types[i], parse());
+    memcpy(img + off, &values[i], sizeof(values[i]));
+    int rc = parse();
+    if (rc != -ENOEXEC)
+      FAILF("%s %#x: got %d, want -ENOEXEC", field, values[i], rc);
   }
 }
+#define BAD_U16(field, ...)                                                            \
+  bad_u16(offsetof(Elf64_Ehdr, field), #field, (const uint16_t[]){__VA_ARGS__},        \
+          sizeof((const uint16_t[]){__VA_ARGS__}) / sizeof(uint16_t))
 
-static void bad_phentsize(void) {
-  build_exec();
-  eh()->e_phentsize = 32;
-  EXPECT_EQ(parse(), -ENOEXEC);
-  eh()->e_phentsize = 64;
-  EXPECT_EQ(parse(), -ENOEXEC);
-  eh()->e_phentsize = 0;
-  EXPECT_EQ(parse(), -ENOEXEC);
-}
-
-static void bad_phnum(void) {
-  build_exec();
-  eh()->e_phnum = 0;
-  EXPECT_EQ(parse(), -ENOEXEC);
-  eh()->e_phnum = 65;
-  EXPECT_EQ(parse(), -ENOEXEC);
-  eh()->e_phnum = 0xffff;
-  EXPECT_EQ(parse(), -ENOEXEC);
-}
+static void bad_machine(void) { BAD_U16(e_machine, EM_386, EM_AARCH64); }
+static void bad_type(void) { BAD_U16(e_type, ET_NONE, ET_REL, ET_CORE, 0xfe00); }
+static void bad_phentsize(void) { BAD_U16(e_phentsize, 32, 64, 0); }
+static void bad_phnum(void) { BAD_U16(e_phnum, 0, 65, 0xffff); }
 
 static void phnum_64_ok(void) {
   build_exec();
@@ -300,26 +305,17 @@ static void filesz_over_memsz(void) {
 }
 
 static void segment_past_file(void) {
-  build_exec();
-  ph(2)->p_filesz = 0x101;
-  EXPECT_EQ(parse(), -EINVAL);
-  build_exec();
-  ph(2)->p_offset = 0xfffffffffffff000ull; // offset + filesz wraps
-  ph(2)->p_vaddr = 0x402000;
-  EXPECT_EQ(parse(), -EINVAL);
-  build_exec();
-  ph(2)->p_filesz = UINT64_MAX - 0x1000;
-  ph(2)->p_memsz = UINT64_MAX - 0x1000;
-  EXPECT_EQ(parse(), -EINVAL);
+  IMG_CASES({"filesz past the end", -EINVAL, {PH_SET(2, p_filesz, 0x101)}},
+            {"offset + filesz wraps", -EINVAL,
+             {PH_SET(2, p_offset, 0xfffffffffffff000ull), PH_SET(2, p_vaddr, 0x402000)}},
+            {"huge sizes", -EINVAL,
+             {PH_SET(2, p_filesz, UINT64_MAX - 0x1000),
+              PH_SET(2, p_memsz, UINT64_MAX - 0x1000)}});
 }
 
 static void misaligned_offset(void) {
-  build_exec();
-  ph(1)->p_offset = 0x1008;
-  EXPECT_EQ(parse(), -EINVAL);
-  build_exec();
-  ph(2)->p_vaddr = 0x402100; // offset 0x2000
-  EXPECT_EQ(parse(), -EINVAL);
+  IMG_CASES({"text offset", -EINVAL, {PH_SET(1, p_offset, 0x1008)}},
+            {"data vaddr (offset 0x2000)", -EINVAL, {PH_SET(2, p_vaddr, 0x402100)}});
 }
 
 static void below_first_page(void) {
@@ -362,16 +358,10 @@ static void unsorted_loads(void) {
 }
 
 static void overlapping_loads(void) {
-  build_exec();
-  ph(1)->p_memsz = 0x1001; // one byte into the data segment
-  EXPECT_EQ(parse(), -EINVAL);
-  build_exec();
-  ph(1)->p_memsz = 0x1000; // ends exactly where data starts: fine
-  EXPECT_EQ(parse(), 0);
-  build_exec();
-  ph(2)->p_vaddr = ph(1)->p_vaddr; // same address twice
-  ph(2)->p_offset = 0x1000;
-  EXPECT_EQ(parse(), -EINVAL);
+  IMG_CASES({"one byte into the data segment", -EINVAL, {PH_SET(1, p_memsz, 0x1001)}},
+            {"ends exactly where data starts", 0, {PH_SET(1, p_memsz, 0x1000)}},
+            {"the text's address twice", -EINVAL,
+             {PH_SET(2, p_vaddr, 0x401000), PH_SET(2, p_offset, 0x1000)}});
 }
 
 static void shared_page_ok(void) {
