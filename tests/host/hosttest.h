@@ -33,6 +33,24 @@ static int ht_check(int ok, int line, const char *fmt, ...) {
     ht_check(g_ == w_, __LINE__, "%s is %lld (%#llx), want %lld (%#llx)", #got, g_,     \
              (unsigned long long)g_, w_, (unsigned long long)w_);                      \
   })
+// Several EXPECT_EQs as one table: EXPECT_ALL(EQ(got, want), ...); true if all hold.
+struct ht_eq {
+  const char *text;
+  long long got, want;
+};
+#define EQ(got, want) {#got, (long long)(got), (long long)(want)}
+#define EXPECT_ALL(...)                                                                \
+  ht_all(__LINE__, (const struct ht_eq[]){__VA_ARGS__},                                \
+         sizeof((const struct ht_eq[]){__VA_ARGS__}) / sizeof(struct ht_eq))
+__attribute__((unused))
+static int ht_all(int line, const struct ht_eq *e, size_t n) {
+  int ok = 1;
+  for (size_t i = 0; i < n; i++)
+    ok &= ht_check(e[i].got == e[i].want, line, "%s is %lld (%#llx), want %lld (%#llx)",
+                   e[i].text, e[i].got, (unsigned long long)e[i].got, e[i].want,
+                   (unsigned long long)e[i].want);
+  return ok;
+}
 // For failures found by a loop, where the interesting part is the iteration.
 #define FAILF(...) ht_check(0, __LINE__, __VA_ARGS__)
 

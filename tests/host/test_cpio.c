@@ -83,12 +83,8 @@ static void one_file(void) {
     return;
   EXPECT(name_is(&e, "bin/hello"));
   EXPECT(data_is(&e, "hello, world\n"));
-  EXPECT_EQ(e.ino, 1);
-  EXPECT_EQ(e.mode, 0100755);
-  EXPECT_EQ(e.uid, 1000);
-  EXPECT_EQ(e.gid, 100);
-  EXPECT_EQ(e.nlink, 1);
-  EXPECT_EQ(e.mtime, 0x5eed5eed);
+  EXPECT_ALL(EQ(e.ino, 1), EQ(e.mode, 0100755), EQ(e.uid, 1000), EQ(e.gid, 100),
+             EQ(e.nlink, 1), EQ(e.mtime, 0x5eed5eed));
   // 110 + 10 = 120 (aligned), 13 data bytes padded to 16.
   EXPECT_EQ(pos, 136);
   EXPECT_EQ(cpio_next(A.buf, A.n, &pos, &e), 0);

@@ -61,24 +61,16 @@ static void valid_exec(void) {
   struct elf_image im;
   if (!EXPECT_EQ(parse_n(img_size, PIE_BASE, USER_TOP, &im), 0))
     return;
-  EXPECT_EQ(im.base, 0);
-  EXPECT_EQ(im.entry, 0x401010);
-  EXPECT_EQ(im.phdr_vaddr, 0x400040);
-  EXPECT_EQ(im.phnum, 4);
-  EXPECT_EQ(im.phent, 56);
-  EXPECT_EQ(im.lo, 0x400000);
-  EXPECT_EQ(im.hi, 0x405000);
-  if (!EXPECT_EQ(im.nseg, 3))
+  // (Only the first failed check is reported, so stopping after one loses nothing.)
+  if (!EXPECT_ALL(EQ(im.base, 0), EQ(im.entry, 0x401010), EQ(im.phdr_vaddr, 0x400040),
+                  EQ(im.phnum, 4), EQ(im.phent, 56), EQ(im.lo, 0x400000),
+                  EQ(im.hi, 0x405000), EQ(im.nseg, 3)))
     return;
-  EXPECT_EQ(im.seg[0].vaddr, 0x400000);
-  EXPECT_EQ(im.seg[0].prot, PROT_READ);
-  EXPECT_EQ(im.seg[1].vaddr, 0x401000);
-  EXPECT_EQ(im.seg[1].fileoff, 0x1000);
-  EXPECT_EQ(im.seg[1].filesz, 0x800);
-  EXPECT_EQ(im.seg[1].prot, PROT_READ | PROT_EXEC);
-  EXPECT_EQ(im.seg[2].memsz, 0x3000);
-  EXPECT_EQ(im.seg[2].filesz, 0x100);
-  EXPECT_EQ(im.seg[2].prot, PROT_READ | PROT_WRITE);
+  EXPECT_ALL(EQ(im.seg[0].vaddr, 0x400000), EQ(im.seg[0].prot, PROT_READ),
+             EQ(im.seg[1].vaddr, 0x401000), EQ(im.seg[1].fileoff, 0x1000),
+             EQ(im.seg[1].filesz, 0x800), EQ(im.seg[1].prot, PROT_READ | PROT_EXEC),
+             EQ(im.seg[2].memsz, 0x3000), EQ(im.seg[2].filesz, 0x100),
+             EQ(im.seg[2].prot, PROT_READ | PROT_WRITE));
 }
 
 static void valid_pie(void) {
@@ -86,14 +78,11 @@ static void valid_pie(void) {
   struct elf_image im;
   if (!EXPECT_EQ(parse_n(img_size, PIE_BASE, USER_TOP, &im), 0))
     return;
-  EXPECT_EQ(im.base, PIE_BASE);
-  EXPECT_EQ(im.entry, PIE_BASE + 0x1010);
-  EXPECT_EQ(im.phdr_vaddr, PIE_BASE + 0x40);
-  EXPECT_EQ(im.lo, PIE_BASE);
-  EXPECT_EQ(im.hi, PIE_BASE + 0x5000);
-  EXPECT_EQ(im.nseg, 3);
-  EXPECT_EQ(im.seg[2].vaddr, PIE_BASE + 0x2000);
-  EXPECT_EQ(im.seg[2].fileoff, 0x2000); // file offsets are not relocated
+  EXPECT_ALL(EQ(im.base, PIE_BASE), EQ(im.entry, PIE_BASE + 0x1010),
+             EQ(im.phdr_vaddr, PIE_BASE + 0x40), EQ(im.lo, PIE_BASE),
+             EQ(im.hi, PIE_BASE + 0x5000), EQ(im.nseg, 3),
+             EQ(im.seg[2].vaddr, PIE_BASE + 0x2000),
+             EQ(im.seg[2].fileoff, 0x2000)); // file offsets are not relocated
 }
 
 static void pie_at_zero_rejected(void) {
