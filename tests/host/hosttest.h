@@ -33,15 +33,18 @@ static int ht_check(int ok, int line, const char *fmt, ...) {
     ht_check(g_ == w_, __LINE__, "%s is %lld (%#llx), want %lld (%#llx)", #got, g_,     \
              (unsigned long long)g_, w_, (unsigned long long)w_);                      \
   })
+// A table written in place, as two arguments: its first element and its length.
+// F(HT_TABLE(struct x, {...}, {...})) calls F(const struct x *cases, size_t n).
+#define HT_TABLE(type, ...)                                                            \
+  (const type[]){__VA_ARGS__}, sizeof((const type[]){__VA_ARGS__}) / sizeof(type)
+
 // Several EXPECT_EQs as one table: EXPECT_ALL(EQ(got, want), ...); true if all hold.
 struct ht_eq {
   const char *text;
   long long got, want;
 };
 #define EQ(got, want) {#got, (long long)(got), (long long)(want)}
-#define EXPECT_ALL(...)                                                                \
-  ht_all(__LINE__, (const struct ht_eq[]){__VA_ARGS__},                                \
-         sizeof((const struct ht_eq[]){__VA_ARGS__}) / sizeof(struct ht_eq))
+#define EXPECT_ALL(...) ht_all(__LINE__, HT_TABLE(struct ht_eq, __VA_ARGS__))
 __attribute__((unused))
 static int ht_all(int line, const struct ht_eq *e, size_t n) {
   int ok = 1;

@@ -171,9 +171,7 @@ static void img_cases(const struct img_case *c, size_t n) {
       FAILF("%s: got %d, want %d", c[i].what, rc, c[i].want);
   }
 }
-#define IMG_CASES(...)                                                                 \
-  img_cases((const struct img_case[]){__VA_ARGS__},                                    \
-            sizeof((const struct img_case[]){__VA_ARGS__}) / sizeof(struct img_case))
+#define IMG_CASES(...) img_cases(HT_TABLE(struct img_case, __VA_ARGS__))
 
 static void bad_magic(void) {
   for (int i = 0; i < 4; i++) {
@@ -204,8 +202,7 @@ static void bad_u16(size_t off, const char *field, const uint16_t *values, size_
   }
 }
 #define BAD_U16(field, ...)                                                            \
-  bad_u16(offsetof(Elf64_Ehdr, field), #field, (const uint16_t[]){__VA_ARGS__},        \
-          sizeof((const uint16_t[]){__VA_ARGS__}) / sizeof(uint16_t))
+  bad_u16(offsetof(Elf64_Ehdr, field), #field, HT_TABLE(uint16_t, __VA_ARGS__))
 
 static void bad_machine(void) { BAD_U16(e_machine, EM_386, EM_AARCH64); }
 static void bad_type(void) { BAD_U16(e_type, ET_NONE, ET_REL, ET_CORE, 0xfe00); }

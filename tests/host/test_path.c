@@ -27,46 +27,45 @@ static void scheme_case(const char *path, int want_rc, const char *want_scheme,
           path + rest_off);
 }
 
+// Tables of scheme_case arguments: SCHEMES({path, rc, scheme, rest_off}, ...).
+struct scheme_want {
+  const char *path;
+  int rc;
+  const char *scheme;
+  size_t rest_off;
+};
+static void scheme_cases(const struct scheme_want *c, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    scheme_case(c[i].path, c[i].rc, c[i].scheme, c[i].rest_off);
+}
+#define SCHEMES(...) scheme_cases(HT_TABLE(struct scheme_want, __VA_ARGS__))
+
 static void scheme_prefix(void) {
-  scheme_case("null:", 0, "null", 5);
-  scheme_case("file:/a/b", 0, "file", 5);
-  scheme_case("a-b_c9:x", 0, "a-b_c9", 7);
-  scheme_case("tcp:/scheme/x", 0, "tcp", 4);
-  scheme_case("x::", 0, "x", 2);
+  SCHEMES({"null:", 0, "null", 5}, {"file:/a/b", 0, "file", 5},
+          {"a-b_c9:x", 0, "a-b_c9", 7}, {"tcp:/scheme/x", 0, "tcp", 4},
+          {"x::", 0, "x", 2});
 }
 
+// Not a scheme: an empty name, upper case (not a scheme character), '/' before the ':'.
 static void not_a_scheme(void) {
-  scheme_case(":x", 0, "", 0);      // empty name
-  scheme_case("Foo:x", 0, "", 0);   // upper case is not a scheme character
-  scheme_case("a.b:x", 0, "", 0);
-  scheme_case("a/b:c", 0, "", 0);   // '/' before the ':'
-  scheme_case("/a:b", 0, "", 0);
-  scheme_case("/x/y", 0, "", 0);
-  scheme_case("x/y", 0, "", 0);
-  scheme_case("plain", 0, "", 0);
-  scheme_case(".", 0, "", 0);
+  SCHEMES({":x", 0, "", 0}, {"Foo:x", 0, "", 0}, {"a.b:x", 0, "", 0}, {"a/b:c", 0, "", 0},
+          {"/a:b", 0, "", 0}, {"/x/y", 0, "", 0}, {"x/y", 0, "", 0}, {"plain", 0, "", 0},
+          {".", 0, "", 0});
 }
 
 static void scheme_name_length(void) {
-  scheme_case("abcdefghijklmno:r", 0, "abcdefghijklmno", 16); // 15 + NUL fits
-  scheme_case("abcdefghijklmnop:r", -ENAMETOOLONG, "", 0);
-  scheme_case("/scheme/abcdefghijklmno/r", 0, "abcdefghijklmno", 24);
-  scheme_case("/scheme/abcdefghijklmnop/r", -ENAMETOOLONG, "", 0);
+  SCHEMES({"abcdefghijklmno:r", 0, "abcdefghijklmno", 16}, // 15 + NUL fits
+          {"abcdefghijklmnop:r", -ENAMETOOLONG, "", 0},
+          {"/scheme/abcdefghijklmno/r", 0, "abcdefghijklmno", 24},
+          {"/scheme/abcdefghijklmnop/r", -ENAMETOOLONG, "", 0});
 }
 
 static void scheme_dir(void) {
-  scheme_case("/scheme", 0, "", 0);
-  scheme_case("/scheme/", 0, "", 0);
-  scheme_case("/scheme//", 0, "", 0);
-  scheme_case("/scheme/null", 0, "null", 12);
-  scheme_case("/scheme/null/", 0, "null", 13);
-  scheme_case("/scheme/tcp/a/b", 0, "tcp", 12);
-  scheme_case("/scheme//tcp//a/b", 0, "tcp", 14);
-  scheme_case("/schemes/x", 0, "", 0);
-  scheme_case("/schemex", 0, "", 0);
-  scheme_case("scheme/x", 0, "", 0);
-  scheme_case("/scheme/Bad", -ENOENT, "", 0);
-  scheme_case("/scheme/a:b", -ENOENT, "", 0);
+  SCHEMES({"/scheme", 0, "", 0}, {"/scheme/", 0, "", 0}, {"/scheme//", 0, "", 0},
+          {"/scheme/null", 0, "null", 12}, {"/scheme/null/", 0, "null", 13},
+          {"/scheme/tcp/a/b", 0, "tcp", 12}, {"/scheme//tcp//a/b", 0, "tcp", 14},
+          {"/schemes/x", 0, "", 0}, {"/schemex", 0, "", 0}, {"scheme/x", 0, "", 0},
+          {"/scheme/Bad", -ENOENT, "", 0}, {"/scheme/a:b", -ENOENT, "", 0});
 }
 
 static void empty_path(void) { scheme_case("", -ENOENT, "", 0); }
@@ -84,36 +83,34 @@ static void clean_case(const char *cwd, const char *path, size_t outsz, int want
   free(out);
 }
 
-#define CLEAN(cwd, path, want) clean_case(cwd, path, PATH_MAX_K, (int)strlen(want), want)
+// Tables of path_clean(cwd, path) results with room to spare: CLEANS({cwd, path, want}).
+struct clean_want {
+  const char *cwd, *path, *want;
+};
+static void clean_cases(const struct clean_want *c, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    clean_case(c[i].cwd, c[i].path, PATH_MAX_K, (int)strlen(c[i].want), c[i].want);
+}
+#define CLEANS(...) clean_cases(HT_TABLE(struct clean_want, __VA_ARGS__))
 
 static void clean_basic(void) {
-  CLEAN("/", "/", "/");
-  CLEAN("/", "a", "/a");
-  CLEAN("/home/u", "a/b", "/home/u/a/b");
-  CLEAN("/home/u", "/etc", "/etc");
-  CLEAN(NULL, "/etc/passwd", "/etc/passwd"); // cwd is not read for absolute paths
-  CLEAN("/x", "", "/x");
-  CLEAN("/a/b/", "", "/a/b");
+  CLEANS({"/", "/", "/"}, {"/", "a", "/a"}, {"/home/u", "a/b", "/home/u/a/b"},
+         {"/home/u", "/etc", "/etc"},
+         {NULL, "/etc/passwd", "/etc/passwd"}, // cwd is not read for absolute paths
+         {"/x", "", "/x"}, {"/a/b/", "", "/a/b"});
 }
 
+// An untidy cwd is cleaned too; only "." and ".." are special.
 static void clean_slashes_and_dots(void) {
-  CLEAN("/", "//a//b//", "/a/b");
-  CLEAN("/", "/a/./b/.", "/a/b");
-  CLEAN("/", "./././", "/");
-  CLEAN("//a/./b/", "c", "/a/b/c"); // an untidy cwd is cleaned too
-  CLEAN("/", "/a/.../..b/.c/b..", "/a/.../..b/.c/b.."); // only "." and ".." are special
+  CLEANS({"/", "//a//b//", "/a/b"}, {"/", "/a/./b/.", "/a/b"}, {"/", "./././", "/"},
+         {"//a/./b/", "c", "/a/b/c"}, {"/", "/a/.../..b/.c/b..", "/a/.../..b/.c/b.."});
 }
 
 static void clean_dotdot(void) {
-  CLEAN("/", "/a/b/..", "/a");
-  CLEAN("/", "/..", "/");
-  CLEAN("/", "/../../a", "/a");
-  CLEAN("/a/b", "../../../c", "/c");
-  CLEAN("/a/b", "..", "/a");
-  CLEAN("/a", "..", "/");
-  CLEAN("/a", "../..", "/");
-  CLEAN("/a/b/c", "../x/../../y", "/a/y");
-  CLEAN("/", "/a/b/../../c/d/..", "/c");
+  CLEANS({"/", "/a/b/..", "/a"}, {"/", "/..", "/"}, {"/", "/../../a", "/a"},
+         {"/a/b", "../../../c", "/c"}, {"/a/b", "..", "/a"}, {"/a", "..", "/"},
+         {"/a", "../..", "/"}, {"/a/b/c", "../x/../../y", "/a/y"},
+         {"/", "/a/b/../../c/d/..", "/c"});
 }
 
 static void clean_out_size(void) {
