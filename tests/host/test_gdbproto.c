@@ -88,40 +88,28 @@ static void get_good_packet(void) {
   EXPECT(conn.eof);
 }
 
-static void checksum_digits_any_case(void) {
-  setup("$OK#9A");
+// The peer sends in; the first thing received is a good packet, holding pkt (unless
+// NULL), and what we answered by then is out (unless NULL).
+static void first_packet(const char *in, const char *pkt, const char *out) {
+  setup(in);
   EXPECT_EQ(gdb_getpkt(&conn), GDB_RX_PACKET);
-  EXPECT_PKT("OK");
+  if (pkt)
+    EXPECT_PKT(pkt);
+  if (out)
+    EXPECT_OUT(out);
 }
+
+static void checksum_digits_any_case(void) { first_packet("$OK#9A", "OK", NULL); }
 
 // A bad checksum is NAKed and the peer's retransmission accepted.
-static void bad_checksum_naked(void) {
-  setup("$g#68$g#67");
-  EXPECT_EQ(gdb_getpkt(&conn), GDB_RX_PACKET);
-  EXPECT_PKT("g");
-  EXPECT_OUT("-+");
-}
+static void bad_checksum_naked(void) { first_packet("$g#68$g#67", "g", "-+"); }
 
-static void bad_checksum_digits(void) {
-  setup("$g#6z$g#x7$g#67");
-  EXPECT_EQ(gdb_getpkt(&conn), GDB_RX_PACKET);
-  EXPECT_OUT("--+");
-}
+static void bad_checksum_digits(void) { first_packet("$g#6z$g#x7$g#67", NULL, "--+"); }
 
-static void junk_between_packets(void) {
-  setup("hello\r\n++-$g#67");
-  EXPECT_EQ(gdb_getpkt(&conn), GDB_RX_PACKET);
-  EXPECT_PKT("g");
-  EXPECT_OUT("+");
-}
+static void junk_between_packets(void) { first_packet("hello\r\n++-$g#67", "g", "+"); }
 
 // A packet cut off by a new '$' is dropped without an answer.
-static void truncated_then_new(void) {
-  setup("$m1000,4$g#67");
-  EXPECT_EQ(gdb_getpkt(&conn), GDB_RX_PACKET);
-  EXPECT_PKT("g");
-  EXPECT_OUT("+");
-}
+static void truncated_then_new(void) { first_packet("$m1000,4$g#67", "g", "+"); }
 
 static void eof_inside_packet(void) {
   setup("$m1000,");
