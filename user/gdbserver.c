@@ -823,16 +823,22 @@ __attribute__((format(printf, 1, 2))) static int reply(const char *fmt, ...) {
 
 static int reply_err(int e) { return reply("E%02x", e & 0xff); }
 
-// "ADDR,LEN" (then `end`, a character that must follow, or '\0' for the end).
-static bool parse_addr_len(const char **p, uint64_t *addr, uint64_t *len, char end) {
-  if (!gdb_parse_hex(p, addr) || **p != ',')
-    return false;
-  (*p)++;
-  if (!gdb_parse_hex(p, len) || **p != end)
-    return false;
-  if (end)
-    (*p)++;
-  return true;
+// n bytes in hex.
+static int reply_hex(const uint8_t *buf, size_t n) {
+  gdb_hex_encode(rbuf, buf, n);
+  rlen = 2 * n;
+  return R_REPLY;
+}
+
+// "ADDR,LEN" (then `end`, a character that must follow, or '\0' for the end): what
+// follows, or NULL if p does not start so.
+static const char *parse_addr_len(const char *p, uint64_t *addr, uint64_t *len, char end) {
+  if (!gdb_parse_hex(&p, addr) || *p != ',')
+    return NULL;
+  p++;
+  if (!gdb_parse_hex(&p, len) || *p != end)
+    return NULL;
+  return end ? p + 1 : p;
 }
 
 static int h_supported(char *a, size_t n) {
@@ -955,35 +961,41 @@ static int h_G(char *a, size_t n) {
   return reply("OK");
 }
 
+// "N" (a register number, then `end`, or '\0' for the end): the number, *p past it; or
+// -1.
+static int parse_reg(const char **p, char end) {
+  uint64_t r;
+  if (!gdb_parse_hex(p, &r) || **p != end || r >= (uint64_t)NREGS)
+    return -1;
+  *p += end != '\0';
+  return (int)r;
+}
+
 static int h_p(char *a, size_t n) {
   (void)n;
-  uint64_t r;
-  uint8_t buf[16];
   const char *p = a;
-  if (!gdb_parse_hex(&p, &r) || *p || r >= (uint64_t)NREGS)
+  int r = parse_reg(&p, '\0');
+  if (r < 0)
     return reply_err(EINVAL);
   if (regs_get() < 0 || fp_get() < 0)
     return reply_err(EIO);
-  reg_read((int)r, buf);
-  gdb_hex_encode(rbuf, buf, regs_table[r].bytes);
-  rlen = 2 * regs_table[r].bytes;
-  return R_REPLY;
+  uint8_t buf[16];
+  reg_read(r, buf);
+  return reply_hex(buf, regs_table[r].bytes);
 }
 
 static int h_P(char *a, size_t n) {
   (void)n;
-  uint64_t r;
-  uint8_t buf[16];
   const char *p = a;
-  if (!gdb_parse_hex(&p, &r) || *p++ != '=' || r >= (uint64_t)NREGS)
-    return reply_err(EINVAL);
-  const struct reg *g = &regs_table[r];
-  if (strlen(p) != 2u * g->bytes || !gdb_hex_decode(buf, p, g->bytes))
+  int r = parse_reg(&p, '=');
+  uint8_t buf[16];
+  if (r < 0 || strlen(p) != 2u * regs_table[r].bytes ||
+      !gdb_hex_decode(buf, p, regs_table[r].bytes))
     return reply_err(EINVAL);
   if (regs_get() < 0 || fp_get() < 0)
     return reply_err(EIO);
-  reg_write((int)r, buf);
-  if ((g->src == S_INT ? regs_put() : fp_put()) < 0)
+  reg_write(r, buf);
+  if ((regs_table[r].src == S_INT ? regs_put() : fp_put()) < 0)
     return reply_err(EINVAL); // the kernel refused the value
   return reply("OK");
 }
@@ -992,18 +1004,15 @@ static int h_P(char *a, size_t n) {
 static int h_m(char *a, size_t n) {
   (void)n;
   uint64_t addr, len;
-  uint8_t buf[GDB_PKTMAX / 2];
-  const char *p = a;
-  if (!parse_addr_len(&p, &addr, &len, '\0'))
+  if (!parse_addr_len(a, &addr, &len, '\0'))
     return reply_err(EINVAL);
+  uint8_t buf[GDB_PKTMAX / 2];
   if (len > sizeof buf)
     len = sizeof buf; // GDB takes a short answer and asks for the rest
   long got = len ? mem_read(addr, buf, len) : 0;
   if (got < 0 || (got == 0 && len))
     return reply_err(EIO);
-  gdb_hex_encode(rbuf, buf, (size_t)got);
-  rlen = 2 * (size_t)got;
-  return R_REPLY;
+  return reply_hex(buf, (size_t)got);
 }
 
 static int write_reply(uint64_t addr, const uint8_t *buf, uint64_t len) {
@@ -1016,9 +1025,8 @@ static int h_M(char *a, size_t n) {
   (void)n;
   uint64_t addr, len;
   uint8_t buf[GDB_PKTMAX / 2];
-  const char *p = a;
-  if (!parse_addr_len(&p, &addr, &len, ':') || len > sizeof buf || strlen(p) != 2 * len ||
-      !gdb_hex_decode(buf, p, len))
+  const char *p = parse_addr_len(a, &addr, &len, ':');
+  if (!p || len > sizeof buf || strlen(p) != 2 * len || !gdb_hex_decode(buf, p, len))
     return reply_err(EINVAL);
   return write_reply(addr, buf, len);
 }
@@ -1026,8 +1034,8 @@ static int h_M(char *a, size_t n) {
 // X: binary data, escaped; the length must match what arrives.
 static int h_X(char *a, size_t n) {
   uint64_t addr, len;
-  const char *p = a;
-  if (!parse_addr_len(&p, &addr, &len, ':'))
+  const char *p = parse_addr_len(a, &addr, &len, ':');
+  if (!p)
     return reply_err(EINVAL);
   long got = gdb_unescape((char *)p, n - (size_t)(p - a));
   if (got < 0 || (uint64_t)got != len)
@@ -1149,7 +1157,7 @@ static int h_thread_alive(char *a, size_t n) {
 // ---- qXfer: objects read in pieces, "m" (more follows) or "l" (the last) ----
 static int xfer(const char *data, size_t total, const char *p) {
   uint64_t off, len;
-  if (!parse_addr_len(&p, &off, &len, '\0') || off > total)
+  if (!parse_addr_len(p, &off, &len, '\0') || off > total)
     return reply_err(EINVAL);
   size_t n = total - off;
   if (n > len)
