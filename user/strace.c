@@ -612,6 +612,14 @@ static bool peek(uint64_t addr, void *buf, size_t n) {
   return addr && peek_some(addr, buf, n) == (ssize_t)n;
 }
 
+// The same, but where the bytes cannot be read, the address is shown instead.
+static bool peek_or_ptr(uint64_t addr, void *buf, size_t n) {
+  if (peek(addr, buf, n))
+    return true;
+  put_ptr(addr);
+  return false;
+}
+
 static bool peek_regs(struct tracee *t, struct user_regs_struct *r) {
   int fd = proc_file(t, &t->regsfd, "regs/int");
   return fd >= 0 && pread(fd, r, sizeof *r, 0) == (ssize_t)sizeof *r;
@@ -695,18 +703,14 @@ static void put_sigset_val(uint64_t set) {
 
 static void put_sigset(uint64_t addr) {
   uint64_t set;
-  if (peek(addr, &set, sizeof set))
+  if (peek_or_ptr(addr, &set, sizeof set))
     put_sigset_val(set);
-  else
-    put_ptr(addr);
 }
 
 static void put_sigaction(uint64_t addr) {
   struct { uint64_t handler, flags, restorer, mask; } sa;
-  if (!peek(addr, &sa, sizeof sa)) {
-    put_ptr(addr);
+  if (!peek_or_ptr(addr, &sa, sizeof sa))
     return;
-  }
   if (sa.handler <= 1)
     put("{sa_handler=%s, sa_mask=", sa.handler ? "SIG_IGN" : "SIG_DFL");
   else
@@ -777,10 +781,8 @@ static void put_siginfo(const struct siginfo_view *si) {
 
 static void put_timespec(uint64_t addr, const char *frac) {
   int64_t ts[2];
-  if (peek(addr, ts, sizeof ts))
+  if (peek_or_ptr(addr, ts, sizeof ts))
     put("{tv_sec=%ld, %s=%ld}", (long)ts[0], frac, (long)ts[1]);
-  else
-    put_ptr(addr);
 }
 
 static void put_mode(uint32_t m) {
@@ -795,10 +797,8 @@ static void put_mode(uint32_t m) {
 
 static void put_stat(uint64_t addr) {
   struct stat st;
-  if (!peek(addr, &st, sizeof st)) {
-    put_ptr(addr);
+  if (!peek_or_ptr(addr, &st, sizeof st))
     return;
-  }
   put("{st_mode=");
   put_mode(st.st_mode);
   if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
@@ -829,10 +829,8 @@ static void put_wstatus(int s) {
 
 static void put_termios(uint64_t addr) {
   struct { uint32_t i, o, c, l; } t;
-  if (!peek(addr, &t, sizeof t)) {
-    put_ptr(addr);
+  if (!peek_or_ptr(addr, &t, sizeof t))
     return;
-  }
   put("{c_iflag=");
   put_flags(x_iflag, t.i, "0", false);
   put(", c_oflag=");
@@ -860,10 +858,8 @@ static void put_rlim(uint64_t v, bool is64) {
 
 static void put_rlimit(uint64_t addr, bool is64) {
   uint64_t r[2];
-  if (!peek(addr, r, sizeof r)) {
-    put_ptr(addr);
+  if (!peek_or_ptr(addr, r, sizeof r))
     return;
-  }
   put("{rlim_cur=");
   put_rlim(r[0], is64);
   put(", rlim_max=");
@@ -925,33 +921,27 @@ static void f_id(const struct call *c, int i) {
     put("%u", (unsigned)ARG);
 }
 
-// Output buffers: the contents on success, the address otherwise.
-static void f_buf_out(const struct call *c, int i) {
+// Output arguments: what the call stored (put_stored) on success, the address otherwise.
+static void put_out(const struct call *c, int i,
+                    void (*put_stored)(const struct call *, int)) {
   if (FAILED)
     put_ptr(ARG);
   else
-    put_buf(ARG, c->ret, c->d->k[i] == K_BUF_HEX_OUT);
+    put_stored(c, i);
 }
 
-static void f_sigset_out(const struct call *c, int i) {
-  if (FAILED)
-    put_ptr(ARG);
-  else
-    put_sigset(ARG);
+static void buf_stored(const struct call *c, int i) {
+  put_buf(ARG, c->ret, c->d->k[i] == K_BUF_HEX_OUT);
+}
+static void timespec_stored(const struct call *c, int i) {
+  put_timespec(ARG, c->d->k[i] == K_TIMEVAL_OUT ? "tv_usec" : "tv_nsec");
 }
 
-static void f_sigact_out(const struct call *c, int i) {
-  if (FAILED)
-    put_ptr(ARG);
-  else
-    put_sigaction(ARG);
-}
-
+static void f_buf_out(const struct call *c, int i) { put_out(c, i, buf_stored); }
+static void f_sigset_out(const struct call *c, int i) { put_out(c, i, f_sigset_in); }
+static void f_sigact_out(const struct call *c, int i) { put_out(c, i, f_sigact_in); }
 static void f_timespec_out(const struct call *c, int i) {
-  if (FAILED)
-    put_ptr(ARG);
-  else
-    put_timespec(ARG, c->d->k[i] == K_TIMEVAL_OUT ? "tv_usec" : "tv_nsec");
+  put_out(c, i, timespec_stored);
 }
 
 // nanosleep's remainder: only filled when a signal cut the sleep short.
@@ -962,12 +952,8 @@ static void f_timespec_rem(const struct call *c, int i) {
     put_ptr(ARG);
 }
 
-static void f_stat_out(const struct call *c, int i) {
-  if (FAILED)
-    put_ptr(ARG);
-  else
-    put_stat(ARG);
-}
+static void stat_stored(const struct call *c, int i) { put_stat(ARG); }
+static void f_stat_out(const struct call *c, int i) { put_out(c, i, stat_stored); }
 
 // getcwd, readlink: the string the call stored, of the returned length.
 static void f_str_ret(const struct call *c, int i) {
@@ -1036,10 +1022,8 @@ static void f_stack(const struct call *c, int i) {
 // utimensat's pair: UTIME_NOW and UTIME_OMIT by name.
 static void f_timespec2(const struct call *c, int i) {
   int64_t ts[4];
-  if (!peek(ARG, ts, sizeof ts)) {
-    put_ptr(ARG);
+  if (!peek_or_ptr(ARG, ts, sizeof ts))
     return;
-  }
   putc_('[');
   for (int k = 0; k < 2; k++) {
     int64_t nsec = ts[2 * k + 1];
@@ -1053,18 +1037,14 @@ static void f_timespec2(const struct call *c, int i) {
 
 static void f_timeval2(const struct call *c, int i) {
   int64_t tv[4];
-  if (!peek(ARG, tv, sizeof tv))
-    put_ptr(ARG);
-  else
+  if (peek_or_ptr(ARG, tv, sizeof tv))
     put("[{tv_sec=%ld, tv_usec=%ld}, {tv_sec=%ld, tv_usec=%ld}]", (long)tv[0], (long)tv[1],
         (long)tv[2], (long)tv[3]);
 }
 
 static void f_utimbuf(const struct call *c, int i) {
   int64_t t[2];
-  if (!peek(ARG, t, sizeof t))
-    put_ptr(ARG);
-  else
+  if (peek_or_ptr(ARG, t, sizeof t))
     put("{actime=%ld, modtime=%ld}", (long)t[0], (long)t[1]);
 }
 
@@ -1092,10 +1072,8 @@ static void f_pipefds(const struct call *c, int i) {
 // execve's argv: the strings, at most -s of them.
 static void f_argv(const struct call *c, int i) {
   uint64_t p;
-  if (!peek(ARG, &p, sizeof p)) {
-    put_ptr(ARG);
+  if (!peek_or_ptr(ARG, &p, sizeof p))
     return;
-  }
   putc_('[');
   for (int n = 0; peek(ARG + 8 * n, &p, sizeof p) && p; n++) {
     if (n == opt.strsize) {
@@ -1112,10 +1090,8 @@ static void f_argv(const struct call *c, int i) {
 static void f_envp(const struct call *c, int i) {
   uint64_t p;
   int n = 0;
-  if (!peek(ARG, &p, sizeof p)) {
-    put_ptr(ARG);
+  if (!peek_or_ptr(ARG, &p, sizeof p))
     return;
-  }
   while (n < 100000 && peek(ARG + 8 * n, &p, sizeof p) && p)
     n++;
   put("%#lx /* %d var%s */", (unsigned long)ARG, n, n == 1 ? "" : "s");
@@ -1284,9 +1260,7 @@ static void put_pollfds(uint64_t addr, uint64_t n, bool revents) {
 
 static void f_pollfds(const struct call *c, int i) {
   uint64_t probe;
-  if (!peek(ARG, &probe, sizeof probe))
-    put_ptr(ARG);
-  else
+  if (peek_or_ptr(ARG, &probe, sizeof probe))
     put_pollfds(ARG, c->a[i + 1], false);
 }
 
@@ -1295,10 +1269,8 @@ static void f_fdset(const struct call *c, int i) { put_fdset(ARG, (int)c->a[0]);
 // pselect6's sixth argument: {sigset pointer, size}.
 static void f_psel_mask(const struct call *c, int i) {
   uint64_t m[2];
-  if (!peek(ARG, m, sizeof m)) {
-    put_ptr(ARG);
+  if (!peek_or_ptr(ARG, m, sizeof m))
     return;
-  }
   putc_('{');
   if (m[0])
     put_sigset(m[0]);
