@@ -92,7 +92,6 @@ struct proc *proc_alloc(void);
 void proc_free(struct proc *p);
 struct proc *proc_find(int pid);
 int proc_slot(const struct proc *p);
-struct proc *proc_at(int slot, uint64_t gen);
 void scheduler(void) __attribute__((noreturn));
 void sched(void);
 void yield(void);

@@ -25,19 +25,12 @@ struct proc *proc_find(int pid) {
   return NULL;
 }
 
-// A process's slot in proctab, and back: proc: handles find their target in one step.
-// A slot holds a live process or NULL, and gens are never reused, so (slot, gen) can
-// only find the process it was taken from.
+// A process's slot in proctab (proc_at() in proc.h is the way back).
 int proc_slot(const struct proc *p) {
   for (int i = 0; i < nslots; i++)
     if (proctab[i] == p)
       return i;
   return -1;
-}
-
-struct proc *proc_at(int slot, uint64_t gen) {
-  struct proc *p = slot >= 0 && slot < NPROC ? proctab[slot] : NULL;
-  return p && p->gen == gen && p->state != P_UNUSED ? p : NULL;
 }
 
 static int alloc_pid(void) {
@@ -100,6 +93,8 @@ void proc_free(struct proc *p) {
   for (int i = 0; i < NPROC; i++)
     if (proctab[i] == p)
       proctab[i] = NULL;
+  while (nslots > 0 && !proctab[nslots - 1])
+    nslots--; // the scheduler's round robin covers only the used part
   if (cpu.fpu_owner == p)
     cpu.fpu_owner = NULL;
   if (cpu.handoff == p)

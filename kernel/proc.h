@@ -144,3 +144,11 @@ extern struct cpu cpu;
 extern struct proc *proctab[NPROC];
 
 static inline struct proc *myproc(void) { return cpu.proc; }
+
+// The process in proctab[slot] if it is still the one of generation gen: proc: handles
+// find their target in one step. A slot holds a live process or NULL, and gens are
+// never reused, so (slot, gen) can only find the process it was taken from.
+static inline struct proc *proc_at(int slot, uint64_t gen) {
+  struct proc *p = slot >= 0 && slot < NPROC ? proctab[slot] : NULL;
+  return p && p->gen == gen && p->state != P_UNUSED ? p : NULL;
+}
