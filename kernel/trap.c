@@ -14,6 +14,9 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout is fixed by the C
 
 extern char vectors[]; // 256 stubs, 16 bytes apart (entry.S)
 extern char syscall_entry[];
+void debug_abandon(void) __attribute__((noreturn)); // entry.S
+bool on_debug_stack(uint64_t sp);                   // cpu.c
+void debugregs_sync(struct proc *p);                // regs.c
 static struct idt_gate idt[256];
 bool need_resched;     // set by the timer (IRQ): the running process used its slice
 
@@ -106,7 +109,12 @@ void trap(uint64_t vec, struct trapframe *tf) {
     // set, or a watchpoint hit by MOV SS / POP SS just before SYSCALL or INT3
     // (CVE-2018-8897). #DB runs on IST4 because rsp may still be the user's. Ignore it.
     __asm__ volatile("mov %0, %%dr6" ::"r"(0xffff0ff0ull));
-    (void)syscall_entry;
+    // Unless it interrupted the #DB handler itself, still on IST4: then this frame was
+    // pushed over that one's, and where the process was is lost. (QEMU does this to a
+    // program that single-steps itself, with TF, onto a watched address: regs.c.)
+    // Returning would go round forever; the process cannot go on, and ends.
+    if (on_debug_stack(tf->rsp) && tf->rip != (uint64_t)syscall_entry)
+      debug_abandon();
   } else if (vec < 32) {
     if (!from_user || vec == 8 || vec == 18)
       panic_trap(tf, vec);
@@ -127,9 +135,26 @@ void usertrapret(void) {
     yield();
   }
   // The common case, kept cheap: nothing to deliver, no interrupted call to restart.
-  if (!p->killed && !(p->pending & ~p->blocked) && !p->restore_mask && !p->trace_interrupt &&
-      (int64_t)p->tf->rax != -ERESTARTSYS)
-    return;
-  signal_deliver();
-  trace_return_to_user();
+  if (p->killed || (p->pending & ~p->blocked) || p->restore_mask || p->trace_interrupt ||
+      (int64_t)p->tf->rax == -ERESTARTSYS) {
+    signal_deliver();
+    trace_return_to_user();
+  }
+  if (p->dr7)
+    debugregs_sync(p); // a single step for the tracer began or ended (regs.c)
+}
+
+// The #DB whose frame was lost (trap()): we are on the process's kernel stack now
+// (debug_abandon, entry.S), with nothing to return to.
+void debug_lost(void) __attribute__((noreturn));
+void debug_lost(void) {
+  struct proc *p = myproc();
+  if (!p)
+    panic("#DB lost the frame it interrupted, outside any process");
+  struct trapframe *tf = p->tf;
+  *tf = (struct trapframe){.cs = USER_CS, .ss = USER_DS, .rflags = FL_IF | FL_FIXED,
+                           .orig_rax = -1, .fs_base = tf->fs_base, .gs_base = tf->gs_base};
+  p->trace_step = false;
+  p->killed = true;
+  proc_exit(SIGKILL);
 }

@@ -30,6 +30,12 @@ void cpu_set_kstack(uint64_t tf_top) {
   kstack_tf_top = tf_top;
 }
 
+// Is sp on the #DB handler's stack (IST4)? (trap.c: a #DB that interrupted that handler)
+bool on_debug_stack(uint64_t sp) {
+  uint64_t lo = (uint64_t)ist_stacks[3];
+  return sp >= lo && sp <= lo + sizeof ist_stacks[3];
+}
+
 static void tss_init(void) {
   for (int i = 0; i < 4; i++) // IST1: double fault, 2: NMI, 3: machine check, 4: debug
     tss.ist[i] = (uint64_t)ist_stacks[i] + sizeof ist_stacks[i];

@@ -132,6 +132,16 @@ syscall_entry:
   mov TF_RSP - TF_ORIG_RAX(%rsp), %rsp
   sysretq
 
+/* debug_abandon: leave the #DB stack for good, for the process's kernel stack (just
+   below its trapframe), and end the process there: debug_lost() in trap.c says why. */
+.globl debug_abandon
+debug_abandon:
+  mov kstack_tf_top(%rip), %rsp
+  sub $TF_HWTOP, %rsp
+  and $-16, %rsp
+  call debug_lost
+  ud2
+
 /* forkret: where a new process's first swtch() lands; its kernel stack holds only the
    trapframe above this point. Like every return to user mode it goes through
    usertrapret() first: a child killed (or signalled) before it ever ran must not run. */
