@@ -177,6 +177,10 @@ static bool setup_frame(struct proc *p, int sig, const struct sigaction_k *sa, u
   uint64_t sp = tf->rsp - 128; // skip the red zone
   if ((sa->flags & SA_ONSTACK) && p->altstack_size && !on_altstack(p, tf->rsp))
     sp = p->altstack_sp + p->altstack_size;
+  // A handler that is not a user address cannot be returned to: on real CPUs IRETQ to a
+  // non-canonical rip faults in the kernel. The program dies as if its stack were bad.
+  if (sa->handler >= 1ull << 47)
+    return false;
   uint64_t fpstate = ALIGN_DOWN(sp - 512, 64);
   uint64_t frame_at = ALIGN_DOWN(fpstate - sizeof(struct rt_sigframe), 16) - 8;
   struct rt_sigframe *f = kmalloc(sizeof *f);
