@@ -38,14 +38,15 @@ long syscall_dispatch(struct trapframe *tf) {
       r = table[nr].fn(tf);
     tf->rax = r;
   }
-  if (traced) {
-    // The tracer can only have changed anything (armed the exit stop, changed the call
-    // or the filter) if it ran, and on one CPU it ran only if we gave up the CPU.
-    if (p->nswitch != switches)
-      stops = trace_syscall_stops(p, nr);
-    if (stops || p->trace_step || p->exec_done)
-      trace_syscall_exit(tf, nr);
+  // A tracer can only have changed anything (attached while we were blocked in the call,
+  // armed the exit stop, changed the call or the filter) if it ran, and on one CPU it
+  // ran only if we gave up the CPU.
+  if (p->nswitch != switches) {
+    traced = p->trace || p->trace_step;
+    stops = traced ? trace_syscall_stops(p, nr) : 0;
   }
+  if (traced && (stops || p->trace_step || p->exec_done))
+    trace_syscall_exit(tf, nr);
   usertrapret();
   return sysret_ok(tf);
 }

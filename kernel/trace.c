@@ -288,6 +288,7 @@ void trace_detach(struct trace *t) {
   if (p) {
     p->trace = NULL;
     p->trace_interrupt = false;
+    p->exec_done = false; // (an exec stop for this session only)
     if (p->trace_step) { // TF was ours: it must not stay behind in the program
       p->tf->rflags &= ~FL_TF;
       p->trace_step = false;
