@@ -1498,6 +1498,41 @@ static void t_rearm_while_running(void) {
   KID_END(&k, tfd, 9 << 8);
 }
 
+// A target already blocked in a call when the tracer attaches and arms the stops still
+// stops at that call's exit (as on Linux); nothing is reported for its entry.
+static void t_attach_while_blocked(void) {
+  struct kid k;
+  kid_start(&k, kid_read_then_getppid);
+  CHECK(wait_state(k.pid, "S")); // in read before the tracer exists
+  int tfd = TRACE(k.pid, 0);
+  TSET(tfd, SYSCALL_STOPS);
+  CHECK(!readable(tfd, 0));
+  kid_send(&k, 5);
+  struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_POST_SYSCALL);
+  CHECK_EQ(ev.a, SYS_read);
+  CHECK_EQ(ev.b, 1);
+  TSET(tfd, 0);
+  KID_END(&k, tfd, 5 << 8);
+}
+
+// A read of the session into a bad buffer fails with EFAULT and loses nothing: the event
+// is still there for the next read.
+static void t_event_bad_buffer(void) {
+  struct kid k;
+  kid_start(&k, kid_read_then_getppid);
+  CHECK(wait_state(k.pid, "S"));
+  int tfd = TRACE(k.pid, O_TRUNC);
+  CHECK(readable(tfd, 2000));
+  EXPECT_ERR(read(tfd, (void *)16, sizeof(struct proc_event)), EFAULT); // unmapped
+  EXPECT_ERR(read(tfd, (void *)t_event_bad_buffer, sizeof(struct proc_event)), EFAULT); // text
+  struct proc_event ev = EV_EXPECT(tfd, PROC_STOP_INTERRUPT);
+  CHECK_EQ(ev.a, k.pid);
+  CHECK(!readable(tfd, 0)); // exactly one event: none lost, none doubled
+  TSET(tfd, 0);
+  kid_send(&k, 6);
+  KID_END(&k, tfd, 6 << 8);
+}
+
 // ---------------------------------------------------------------------------------
 // Single steps
 
@@ -3571,7 +3606,7 @@ static const struct ut_test tests[] = {
     // system calls
     UT(syscall_args_and_result), UT(syscall_skip), UT(syscall_change_number),
     UT(syscall_change_args_and_result), UT(syscall_bad_number), UT(sysfilter),
-    UT(sysfilter_not_tracer), UT(rearm_while_running),
+    UT(sysfilter_not_tracer), UT(rearm_while_running), UT(attach_while_blocked), UT(event_bad_buffer),
     UT(write_keeps_queued_events),
     // steps, breakpoints, signals
     UT(step_exact), UT(step_close_midstep), UT(step_into_handler), UT(step_over_fork),
