@@ -129,7 +129,8 @@ static void switch_in(struct proc *p) {
                    "r"(p->tf->es), "r"(p->tf->fs), "r"(p->tf->gs));
   wrmsr(MSR_FS_BASE, p->tf->fs_base);
   wrmsr(MSR_GS_BASE, p->tf->gs_base);
-  debugregs_load(p);
+  if (p->dr7 || cpu.dr_loaded) // (the common case, no debug registers anywhere: nothing to do)
+    debugregs_load(p);
 }
 
 // Round robin over the used part of the process table (slots are handed out lowest

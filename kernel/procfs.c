@@ -409,13 +409,18 @@ static long regs_read(struct proc *t, enum qid id, void *buf, size_t n, uint64_t
 }
 
 static __attribute__((noinline)) long regs_read_user(const struct handle *h, uint64_t ubuf, size_t n, uint64_t *off) {
-  uint64_t dbg[6];
-  size_t size;
   struct proc *t = target(h);
   if (!t)
     return -ESRCH;
-  const void *src = regs_of(t, h->id, dbg, &size);
-  long r = copyout_bytes(src, size, ubuf, n, *off);
+  long r;
+  if (h->id == Q_REGS_INT) { // (what a debugger reads at every stop: no detour)
+    r = copyout_bytes(t->tf, sizeof *t->tf, ubuf, n, *off);
+  } else {
+    uint64_t dbg[6];
+    size_t size;
+    const void *src = regs_of(t, h->id, dbg, &size);
+    r = copyout_bytes(src, size, ubuf, n, *off);
+  }
   if (r > 0)
     *off += r;
   return r;

@@ -26,27 +26,36 @@ static bool sysret_ok(const struct trapframe *tf) {
          tf->cs == USER_CS && tf->ss == USER_DS && !(tf->rflags & (FL_TF | FL_RF));
 }
 
-long syscall_dispatch(struct trapframe *tf) {
-  struct proc *p = myproc();
-  bool traced = p->trace || p->trace_step;
-  uint64_t stops = traced ? trace_syscall_stops(p, tf->orig_rax) : 0, switches = p->nswitch;
+static long call(struct trapframe *tf, uint64_t nr) {
+  return nr < ARRAY_SIZE(table) && table[nr].fn ? table[nr].fn(tf) : -ENOSYS;
+}
+
+// A traced process's call, with the stops its tracer asked for around it.
+static __attribute__((noinline)) void traced_call(struct proc *p, struct trapframe *tf) {
+  uint64_t stops = trace_syscall_stops(p, tf->orig_rax), switches = p->nswitch;
   bool skip = (stops & PROC_STOP_PRE_SYSCALL) && trace_syscall_enter(tf);
   uint64_t nr = tf->orig_rax; // read after the stop: the tracer may have changed it
-  if (!skip) { // (skipped by the tracer: rax stays as the tracer left it)
-    long r = -ENOSYS;
-    if (nr < ARRAY_SIZE(table) && table[nr].fn)
-      r = table[nr].fn(tf);
-    tf->rax = r;
+  if (!skip) // (skipped by the tracer: rax stays as the tracer left it)
+    tf->rax = call(tf, nr);
+  // The tracer can only have changed anything (armed the exit stop, changed the call or
+  // the filter, detached) if it ran, and on one CPU it ran only if we gave up the CPU.
+  if (p->nswitch != switches)
+    stops = trace_syscall_stops(p, nr);
+  if (stops || p->trace_step || p->exec_done)
+    trace_syscall_exit(tf, nr, stops);
+}
+
+long syscall_dispatch(struct trapframe *tf) {
+  struct proc *p = myproc();
+  if (p->trace || p->trace_step) {
+    traced_call(p, tf);
+  } else {
+    uint64_t nr = tf->orig_rax;
+    tf->rax = call(tf, nr);
+    // A tracer that attached while the call was blocked sees its exit, as on Linux.
+    if (p->trace && (trace_syscall_stops(p, nr) || p->exec_done))
+      trace_syscall_exit(tf, nr, trace_syscall_stops(p, nr));
   }
-  // A tracer can only have changed anything (attached while we were blocked in the call,
-  // armed the exit stop, changed the call or the filter) if it ran, and on one CPU it
-  // ran only if we gave up the CPU.
-  if (p->nswitch != switches) {
-    traced = p->trace || p->trace_step;
-    stops = traced ? trace_syscall_stops(p, nr) : 0;
-  }
-  if (traced && (stops || p->trace_step || p->exec_done))
-    trace_syscall_exit(tf, nr);
   usertrapret();
   return sysret_ok(tf);
 }

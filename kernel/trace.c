@@ -8,7 +8,7 @@
 // Queue an event for the tracer: the caller fills the slot this returns, then calls
 // queued(). NULL if there is no room after all (the session went away, or we are being
 // killed): the event is not needed then.
-static struct proc_event *queue_slot(struct trace *t) {
+static inline struct proc_event *queue_slot(struct trace *t) {
   struct proc *p = myproc();
   // A full queue waits for the tracer rather than lose an event. While we sleep the
   // session may be closed and freed: then p->trace no longer points at it.
@@ -78,15 +78,16 @@ static void step_done(struct trapframe *tf) {
     trace_stop(PROC_STOP_SINGLESTEP, tf->rip, 0, 0, 0, 0, 0);
 }
 
-// nr: the call that ran (orig_rax may have changed since: exec, rt_sigreturn).
-void trace_syscall_exit(struct trapframe *tf, uint64_t nr) {
+// nr: the call that ran (orig_rax may have changed since: exec, rt_sigreturn); stops:
+// trace_syscall_stops(p, nr), as the caller found it.
+void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops) {
   struct proc *p = myproc();
   bool stepping = p->trace_step; // a step that began before the call ends at its exit
   if (p->exec_done) { // (exec reset the frame: orig_rax no longer says execve)
     p->exec_done = false;
     if (wants(PROC_STOP_EXEC))
       trace_stop(PROC_STOP_EXEC, tf->rip, 0, 0, 0, 0, 0);
-  } else if ((trace_syscall_stops(p, nr) & PROC_STOP_POST_SYSCALL) && !p->killed) {
+  } else if ((stops & PROC_STOP_POST_SYSCALL) && !p->killed) {
     trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
   }
   // (A step asked for at the stops above starts now, with the next instruction.)
@@ -256,7 +257,7 @@ long trace_read(struct trace *t, uint64_t ubuf, size_t n, bool nonblock) {
     got += sizeof(struct proc_event);
   }
   if (was_full && got)
-    wakeup(&t->qlen); // a tracee may be waiting for room (enqueue)
+    wakeup(&t->qlen); // a tracee may be waiting for room (queue_slot)
   return got ? (long)got : -EFAULT;
 }
 

@@ -40,7 +40,7 @@ static inline uint64_t trace_syscall_stops(const struct proc *p, uint64_t nr) {
 
 // The safe points.
 bool trace_syscall_enter(struct trapframe *tf);   // true: skip the call
-void trace_syscall_exit(struct trapframe *tf, uint64_t nr);
+void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops);
 bool trace_signal(int sig, uint64_t handler, const struct siginfo_k *info); // true: drop it
 void trace_exit(int status);
 void trace_clone(struct proc *child);
