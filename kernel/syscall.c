@@ -47,12 +47,13 @@ static __attribute__((noinline)) void traced_call(struct proc *p, struct trapfra
 
 long syscall_dispatch(struct trapframe *tf) {
   struct proc *p = myproc();
-  if (p->trace || p->trace_step) {
+  uint64_t nr = tf->orig_rax;
+  if (p->trace_step || trace_syscall_stops(p, nr)) {
     traced_call(p, tf);
-  } else {
-    uint64_t nr = tf->orig_rax;
+  } else { // not traced, or a call the session's sysfilter leaves out: no stop before it
     tf->rax = call(tf, nr);
-    // A tracer that attached while the call was blocked sees its exit, as on Linux.
+    // An exit stop armed while the call blocked (a tracer attached, as on Linux, or
+    // changed its flags), or the exec stop.
     if (p->trace && (trace_syscall_stops(p, nr) || p->exec_done))
       trace_syscall_exit(tf, nr, trace_syscall_stops(p, nr));
   }

@@ -21,7 +21,8 @@ static inline struct proc_event *queue_slot(struct trace *t) {
 
 static void queued(struct trace *t) {
   wakeup(t);
-  poll_notify();
+  if (t->polled)
+    poll_notify();
   cpu.handoff = t->reader; // the tracer waiting in trace_read runs next
 }
 
@@ -304,6 +305,7 @@ void trace_detach(struct trace *t) {
 }
 
 int trace_poll(struct trace *t) {
+  t->polled = true; // from now on every event wakes the pollers
   return POLLOUT | (t->qlen ? POLLIN : 0) | (!t->target ? POLLHUP : 0);
 }
 

@@ -17,6 +17,7 @@ struct trace {
   uint64_t sysset[8];       // syscall numbers that stop (bit set); all by default
   int nfrozen;              // children this session may hold (EVENT_CLONE); 0: none
   struct proc *reader;      // the tracer while it sleeps in trace_read, else NULL
+  bool polled;              // someone has polled the session: events wake the pollers
 };
 
 // The tracer's side: a session is made by opening proc:PID/trace (procfs.c).
