@@ -14,7 +14,7 @@ KASM := $(wildcard kernel/arch/x86_64/*.S)
 KOBJ := $(patsubst %.c,$(B)/%.o,$(KSRC)) $(patsubst %.S,$(B)/%.o,$(KASM))
 
 UCC := musl-gcc
-UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iuser/lib -iquote kernel
+UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iuser/lib -iquote kernel -MMD -MP
 # user/lib/*.c: an archive, so a program links only the parts it uses.
 ULIBOBJ := $(patsubst user/lib/%.c,$(B)/user/lib/%.o,$(wildcard user/lib/*.c))
 ULIB := $(B)/user/libv.a

@@ -4,6 +4,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "cpio.h"
+#include "hex.h"
 
 // Header: 6-byte magic, then 13 fields of 8 hex digits.
 #define HDR_SIZE 110
@@ -14,22 +15,13 @@ enum { F_INO, F_MODE, F_UID, F_GID, F_NLINK, F_MTIME, F_FILESIZE, F_DEVMAJOR,
 
 static const char TRAILER[] = "TRAILER!!!";
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 // Exactly 8 hex digits; no sign, spaces or "0x" (strtoul-style leniency would let a
 // corrupt header through).
 static int parse_hex8(const char *s, uint32_t *out) {
   uint32_t v = 0;
   for (int i = 0; i < 8; i++) {
-    int d = hexval(s[i]);
+    int d = hex_digit((unsigned char)s[i]);
     if (d < 0)
       return -EINVAL;
     v = (v << 4) | (uint32_t)d;

@@ -3,6 +3,7 @@
 #include "proc.h"
 #include "file.h"
 #include "trace.h"
+#include "siginfo.h"
 
 // ---- generation ----
 static bool default_ignore(int sig) {
@@ -117,25 +118,12 @@ struct ucontext_k {
   struct sigcontext_k mc;
   uint64_t sigmask;
 };
-struct siginfo_user {
-  int32_t signo, err, code, pad;
-  union {
-    uint64_t addr;
-    struct {
-      int32_t pid;
-      uint32_t uid;
-      int32_t status;
-    } c;
-  };
-  uint8_t rest[128 - 32];
-};
 struct rt_sigframe {
   uint64_t pretcode; // the handler returns here: sa_restorer, which calls rt_sigreturn
   struct ucontext_k uc;
-  struct siginfo_user info;
+  struct linux_siginfo info;
 };
 _Static_assert(sizeof(struct sigcontext_k) == 256, "Linux's struct sigcontext");
-_Static_assert(sizeof(struct siginfo_user) == 128, "Linux's siginfo_t");
 _Static_assert(__builtin_offsetof(struct rt_sigframe, uc.mc) == 48, "uc_mcontext");
 _Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "rt_sigframe.info");
 
@@ -155,7 +143,7 @@ static void from_sigcontext(const struct sigcontext_k *mc, struct trapframe *tf)
   tf->rflags = mc->eflags, tf->cs = mc->cs, tf->ss = mc->ss;
 }
 
-static void fill_info(struct siginfo_user *u, const struct siginfo_k *k) {
+static void fill_info(struct linux_siginfo *u, const struct siginfo_k *k) {
   memset(u, 0, sizeof *u);
   u->signo = k->signo;
   u->code = k->code;
@@ -374,7 +362,7 @@ long sys_rt_sigtimedwait(struct trapframe *tf) {
     uint64_t ready = p->pending & set;
     if (ready) {
       int sig = __builtin_ctzll(ready) + 1;
-      struct siginfo_user u;
+      struct linux_siginfo u;
       fill_info(&u, &p->siginfo[sig - 1]);
       dequeue(p, sig);
       if (tf->rsi && copyout(tf->rsi, &u, sizeof u) < 0)

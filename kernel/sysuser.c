@@ -35,25 +35,24 @@ long sys_setresgid(struct trapframe *tf) {
   return set_res(&p->rgid, &p->egid, &p->sgid, ARG0, ARG1, ARG2);
 }
 
-// setuid: root sets all three; others only the effective id, to the real or saved one.
-long sys_setuid(struct trapframe *tf) {
-  struct proc *p = myproc();
-  uint32_t u = ARG0;
-  if (u == KEEP)
+// setuid, setgid: root sets all three; others only the effective id, to the real or
+// saved one.
+static long set_id(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t v) {
+  if (v == KEEP)
     return -EINVAL;
   if (is_root())
-    return set_res(&p->ruid, &p->euid, &p->suid, u, u, u);
-  return u == p->ruid || u == p->suid ? (p->euid = u, 0) : -EPERM;
+    return set_res(r, e, s, v, v, v);
+  return v == *r || v == *s ? (*e = v, 0) : -EPERM;
+}
+
+long sys_setuid(struct trapframe *tf) {
+  struct proc *p = myproc();
+  return set_id(&p->ruid, &p->euid, &p->suid, ARG0);
 }
 
 long sys_setgid(struct trapframe *tf) {
   struct proc *p = myproc();
-  uint32_t g = ARG0;
-  if (g == KEEP)
-    return -EINVAL;
-  if (is_root())
-    return set_res(&p->rgid, &p->egid, &p->sgid, g, g, g);
-  return g == p->rgid || g == p->sgid ? (p->egid = g, 0) : -EPERM;
+  return set_id(&p->rgid, &p->egid, &p->sgid, ARG0);
 }
 
 // setreuid: the saved id follows the effective one when the real id is set or the

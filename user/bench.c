@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "procabi.h"
+#include "readfile.h"
 
 #define MIB (1024 * 1024)
 
@@ -319,6 +320,16 @@ static int bench_trace(long n) {
   return r;
 }
 
+// n preads of len bytes at off from fd, timed as benchmark name.
+static int timed_preads(const char *name, int fd, void *buf, size_t len, off_t off, long n) {
+  struct mark a = mark_now();
+  for (long i = 0; i < n; i++)
+    if (pread(fd, buf, len, off) != (ssize_t)len)
+      return not_available(name, "a pread came up short");
+  result(name, n, a, mark_now());
+  return 0;
+}
+
 static int bench_memread(long n) {
   char *src = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   char *dst = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -329,20 +340,12 @@ static int bench_memread(long n) {
   int fds[2];
   pid_t pid = sleeper(fds);
   int fd = pid < 0 ? -1 : open_proc(pid, "mem", O_RDONLY);
-  int r = 0;
-  if (fd < 0) {
-    r = not_available("memread", "open of proc:PID/mem");
-  } else {
-    struct mark a = mark_now();
-    for (long i = 0; i < n && r == 0; i++)
-      if (pread(fd, dst, MIB, (off_t)(uintptr_t)src) != MIB)
-        r = not_available("memread", "pread of 1 MiB");
-    if (r == 0)
-      result("memread", n, a, mark_now());
-    if (r == 0 && dst[MIB - 1] != 0x5a)
-      r = (errno = EIO, not_available("memread", "wrong bytes read"));
+  int r = fd < 0 ? not_available("memread", "open of proc:PID/mem")
+                 : timed_preads("memread", fd, dst, MIB, (off_t)(uintptr_t)src, n);
+  if (r == 0 && dst[MIB - 1] != 0x5a)
+    r = (errno = EIO, not_available("memread", "wrong bytes read"));
+  if (fd >= 0)
     close(fd);
-  }
   if (pid > 0)
     end_sleeper(pid, fds[1]);
   munmap(src, MIB), munmap(dst, MIB);
@@ -399,21 +402,13 @@ static int bench_step(long n) {
 
 static int bench_regs(long n) {
   int fds[2];
+  struct user_regs_struct regs;
   pid_t pid = sleeper(fds);
   int fd = pid < 0 ? -1 : open_proc(pid, "regs/int", O_RDONLY);
-  int r = 0;
-  if (fd < 0) {
-    r = not_available("regs", "open of proc:PID/regs/int");
-  } else {
-    struct user_regs_struct regs;
-    struct mark a = mark_now();
-    for (long i = 0; i < n && r == 0; i++)
-      if (pread(fd, &regs, sizeof regs, 0) != sizeof regs)
-        r = not_available("regs", "pread of regs/int");
-    if (r == 0)
-      result("regs", n, a, mark_now());
+  int r = fd < 0 ? not_available("regs", "open of proc:PID/regs/int")
+                 : timed_preads("regs", fd, &regs, sizeof regs, 0, n);
+  if (fd >= 0)
     close(fd);
-  }
   if (pid > 0)
     end_sleeper(pid, fds[1]);
   return r;
@@ -422,14 +417,8 @@ static int bench_regs(long n) {
 // The "NAME: NUMBER kB" line of a proc: text file, or -1.
 static long kib_field(const char *path, const char *name) {
   char buf[2048];
-  int fd = open(path, O_RDONLY);
-  if (fd < 0)
+  if (read_small_file(path, buf, sizeof buf) < 0)
     return -1;
-  ssize_t got = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (got <= 0)
-    return -1;
-  buf[got] = 0;
   size_t len = strlen(name);
   for (char *p = buf; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
     if (strncmp(p, name, len) == 0 && p[len] == ':')

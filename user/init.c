@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "readfile.h"
 
 #define MAX_ARGS 256
 extern char **environ;
@@ -28,14 +29,9 @@ static void power_off(int status) {
 // Read FILE's NUL-separated words into argv. Returns the count, or -1.
 static int read_argv(const char *file, char **argv) {
   static char buf[65536];
-  int fd = open(file, O_RDONLY);
-  if (fd < 0)
+  ssize_t n = read_small_file(file, buf, sizeof buf);
+  if (n < 0)
     return -1;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0)
-    return -1;
-  buf[n] = 0;
   int argc = 0;
   for (char *p = buf; p < buf + n && argc < MAX_ARGS - 1; p += strlen(p) + 1)
     argv[argc++] = p;

@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "procabi.h"
+#include "siginfo.h"
 
 #define NSYS 512           // sysfilter covers numbers 0..511
 #define MAXPATH 4096       // paths are not cut at -s, as in strace
@@ -723,17 +724,6 @@ static void put_sigaction(uint64_t addr) {
   putc_('}');
 }
 
-struct siginfo_view {
-  int32_t signo, err, code, pad;
-  union {
-    uint64_t addr;
-    struct {
-      int32_t pid;
-      uint32_t uid;
-      int32_t status;
-    } c;
-  };
-};
 
 static bool is_fault(int sig) { return sig == 4 || sig == 5 || sig == 7 || sig == 8 || sig == 11; }
 
@@ -758,7 +748,7 @@ static void put_sicode(int sig, int code) {
     put("%d", code);
 }
 
-static void put_siginfo(const struct siginfo_view *si) {
+static void put_siginfo(const struct linux_siginfo *si) {
   put("{si_signo=");
   put_signame(si->signo);
   put(", si_code=");
@@ -999,7 +989,7 @@ static void f_sigreturn(const struct call *c, int i) {
 }
 
 static void f_siginfo_out(const struct call *c, int i) {
-  struct siginfo_view si;
+  struct linux_siginfo si;
   if (FAILED || !peek(ARG, &si, sizeof si))
     put_ptr(ARG);
   else
@@ -1584,7 +1574,7 @@ static void put_result_detail(const struct call *c) {
 }
 
 // "--- SIGUSR1 {si_signo=SIGUSR1, ...} ---"; without a siginfo, what the stop told.
-static void print_signal(struct tracee *t, int sig, const struct siginfo_view *si) {
+static void print_signal(struct tracee *t, int sig, const struct linux_siginfo *si) {
   leader(t);
   put("--- ");
   put_signame(sig);
@@ -1796,7 +1786,7 @@ static void on_signal(struct tracee *t, int sig, uint64_t handler) {
 
 static void on_step(struct tracee *t) {
   struct user_regs_struct r;
-  struct siginfo_view si;
+  struct linux_siginfo si;
   if (!t->stepping)
     return;
   t->stepping = false;

@@ -3,6 +3,7 @@
 // a good packet and '-' for a bad one, and resends its own packets when the peer
 // answers '-', until QStartNoAckMode turns acknowledgements off.
 #include "gdbproto.h"
+#include "hex.h"
 
 #include <string.h>
 
@@ -16,15 +17,7 @@ uint8_t gdb_checksum(const char *data, size_t n) {
   return sum;
 }
 
-int gdb_hexval(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
+int gdb_hexval(int c) { return hex_digit(c); }
 
 bool gdb_parse_hex(const char **p, uint64_t *out) {
   const char *s = *p;

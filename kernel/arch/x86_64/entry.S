@@ -4,6 +4,25 @@
    trapframe (proc.h); the comments give the byte offsets the pushes land at. */
 #include "x86.h"
 
+/* The callee-saved registers, in the order both the trapframe and swtch keep them. */
+.macro PUSH_CALLEE_SAVED
+  push %rbx
+  push %rbp
+  push %r12
+  push %r13
+  push %r14
+  push %r15
+.endm
+
+.macro POP_CALLEE_SAVED
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %rbp
+  pop %rbx
+.endm
+
 /* Push the rest of the frame below rdi: rsi (112) down to r15 (0). */
 .macro SAVE_REST
   push %rsi
@@ -14,21 +33,11 @@
   push %r9
   push %r10
   push %r11
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  PUSH_CALLEE_SAVED
 .endm
 
 .macro RESTORE_GPRS
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
+  POP_CALLEE_SAVED
   pop %r11
   pop %r10
   pop %r9
@@ -154,20 +163,10 @@ forkret:
    restore the other side's. */
 .globl swtch
 swtch:
-  push %rbx
-  push %rbp
-  push %r12
-  push %r13
-  push %r14
-  push %r15
+  PUSH_CALLEE_SAVED
   mov %rsp, (%rdi)
   mov %rsi, %rsp
-  pop %r15
-  pop %r14
-  pop %r13
-  pop %r12
-  pop %rbp
-  pop %rbx
+  POP_CALLEE_SAVED
   ret
 
 .data
