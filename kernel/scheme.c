@@ -134,13 +134,17 @@ static int split(const char *path, char *buf, const struct scheme **s, const cha
   return r < 0 ? r : 0;
 }
 
+// split() into a new PATH_MAX_K buffer, which the caller frees (even after an error).
+static int split_new(const char *path, char **buf, const struct scheme **s, const char **rest) {
+  *buf = kmalloc(PATH_MAX_K);
+  return *buf ? split(path, *buf, s, rest) : -ENOMEM;
+}
+
 int vfs_stat(const char *path, bool follow, struct stat *st) {
-  char *buf = kmalloc(PATH_MAX_K);
+  char *buf;
   const struct scheme *s;
   const char *rest;
-  if (!buf)
-    return -ENOMEM;
-  int r = split(path, buf, &s, &rest);
+  int r = split_new(path, &buf, &s, &rest);
   if (r == 0 && s == &ramfs_scheme) {
     r = ramfs_stat_path(rest, follow, st);
   } else if (r == 0 && s->stat_path) {
@@ -158,12 +162,10 @@ int vfs_stat(const char *path, bool follow, struct stat *st) {
 }
 
 long vfs_readlink(const char *path, char *out, size_t n) {
-  char *buf = kmalloc(PATH_MAX_K);
+  char *buf;
   const struct scheme *s;
   const char *rest;
-  if (!buf)
-    return -ENOMEM;
-  long r = split(path, buf, &s, &rest);
+  long r = split_new(path, &buf, &s, &rest);
   if (r == 0)
     r = s == &ramfs_scheme ? ramfs_readlink(rest, out, n)
         : s == &proc_scheme ? procfs_readlink(rest, out, n) : -EINVAL;

@@ -472,41 +472,40 @@ static int bench_procmem(long n) {
 
 static char *self_path;
 
+static int bench_spawn_self(long n) {
+  return bench_spawn("spawn", (char *[]){self_path, "exit", NULL}, n);
+}
+static int bench_spawn_bb(long n) { return bench_spawn("spawnbb", (char *[]){"/bin/true", NULL}, n); }
+static int bench_memfree_n(long n) { return (void)n, bench_memfree(); }
+
+// The benchmarks, in the order `all` runs them, with their default N.
+static const struct bench {
+  const char *name;
+  int (*run)(long n);
+  long n;
+} benches[] = {
+    {"memfree", bench_memfree_n, 1},  {"getppid", bench_getppid, 200000},
+    {"pingpong", bench_pingpong, 20000}, {"yield", bench_yield, 20000},
+    {"spawn", bench_spawn_self, 200}, {"spawnbb", bench_spawn_bb, 100},
+    {"trace", bench_trace, 5000},     {"memread", bench_memread, 50},
+    {"step", bench_step, 5000},       {"regs", bench_regs, 20000},
+    {"procmem", bench_procmem, 50},
+};
+
 static int run_one(const char *cmd, long n) {
-  if (strcmp(cmd, "getppid") == 0)
-    return bench_getppid(n ? n : 200000);
-  if (strcmp(cmd, "pingpong") == 0)
-    return bench_pingpong(n ? n : 20000);
-  if (strcmp(cmd, "yield") == 0)
-    return bench_yield(n ? n : 20000);
-  if (strcmp(cmd, "spawn") == 0)
-    return bench_spawn("spawn", (char *[]){self_path, "exit", NULL}, n ? n : 200);
-  if (strcmp(cmd, "spawnbb") == 0)
-    return bench_spawn("spawnbb", (char *[]){"/bin/true", NULL}, n ? n : 100);
-  if (strcmp(cmd, "trace") == 0)
-    return bench_trace(n ? n : 5000);
-  if (strcmp(cmd, "memread") == 0)
-    return bench_memread(n ? n : 50);
-  if (strcmp(cmd, "step") == 0)
-    return bench_step(n ? n : 5000);
-  if (strcmp(cmd, "regs") == 0)
-    return bench_regs(n ? n : 20000);
-  if (strcmp(cmd, "memfree") == 0)
-    return bench_memfree();
-  if (strcmp(cmd, "procmem") == 0)
-    return bench_procmem(n ? n : 50);
+  for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++)
+    if (strcmp(cmd, benches[i].name) == 0)
+      return benches[i].run(n ? n : benches[i].n);
   fprintf(stderr, "bench: unknown subcommand '%s'\n", cmd);
   return 2;
 }
 
 static int run_all(long rounds) {
-  static const char *const all[] = {"memfree", "getppid", "pingpong", "yield", "spawn", "spawnbb",
-                                    "trace", "memread", "step", "regs", "procmem"};
   int bad = 0;
   for (long r = 0; r < rounds; r++)
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-      if (r == 0 || strcmp(all[i], "memfree") != 0) // free memory after boot: once
-        bad |= run_one(all[i], 0);
+    for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++)
+      if (r == 0 || strcmp(benches[i].name, "memfree") != 0) // free memory after boot: once
+        bad |= benches[i].run(benches[i].n);
   return bad;
 }
 
