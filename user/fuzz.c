@@ -33,7 +33,8 @@
 // After a batch: every process but init and us is killed (one that survives SIGKILL is
 // a failure), /tmp gets back to what it was, and the sanity checks run: fork+exec+wait,
 // a pipe round trip, tracing a child, /proc/self/status, and MemFree, which must come
-// back to within MEM_SLACK of what it was when the seed started.
+// back to within MEM_SLACK of what it was when the seed started; 4 MiB of memory and a
+// fork hold a pattern; and /bin/true still reads the same.
 //
 // Every call's result is checked too: a number outside the table must give ENOSYS, and
 // no call may return an errno outside Linux's (the kernel's internal ERESTARTSYS and
@@ -71,6 +72,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "procabi.h"
@@ -843,8 +845,94 @@ static void fd_flood(void) {
     close(100 + below(156));
 }
 
+static void one_call(uint64_t step);
+
+// rt_sigreturn with what a handler changed in its frame: registers, selectors, flags,
+// the FPU state and its pointer, the mask.
+static void mut_handler(int sig, siginfo_t *si, void *ucp) {
+  (void)sig, (void)si;
+  ucontext_t *uc = ucp;
+  greg_t *g = uc->uc_mcontext.gregs;
+  switch (below(10)) {
+  case 0: g[REG_RIP] = below(2) ? PICK(edge_ptrs) : g[REG_RIP] + below(8); break;
+  case 1: g[REG_RSP] = PICK(edge_ptrs); break;
+  case 2: g[REG_EFL] ^= 1ULL << below(22); break;
+  case 3: g[REG_CSGSFS] ^= (uint64_t)PICK(((const uint64_t[]){0x33, 0x2b, 0x10, 0x23, 3, 0xffff})) << (16 * below(4)); break;
+  case 4: uc->uc_mcontext.fpregs = (void *)gen_ptr(512); break;
+  case 5:
+    if (uc->uc_mcontext.fpregs)
+      uc->uc_mcontext.fpregs->mxcsr = below(2) ? rnd() : 0x1f80 | (1u << below(32));
+    break;
+  case 6: g[REG_RAX] = rnd(); break; // harmless: what kill returned
+  case 7: uc->uc_mcontext.fpregs = NULL; break;
+  case 8: memset(&uc->uc_sigmask, 0xff, 8); break;
+  default: g[REG_EFL] ^= (1ULL << 0) | (1ULL << 6); break; // CF, ZF: allowed
+  }
+}
+
+static void sigreturn_mutant(void) {
+  struct sigaction sa = {.sa_sigaction = mut_handler, .sa_flags = SA_SIGINFO | SA_NODEFER};
+  if (sigaction(SIGUSR2, &sa, NULL) == 0)
+    rawsys(SYS_kill, my_pid, SIGUSR2, 0, 0, 0, 0);
+}
+
+// A process sharing our memory (CLONE_VM) makes calls at the same time as us.
+static void __attribute__((noreturn, used)) vm_child(void) {
+  for (int i = 0; i < 8; i++)
+    one_call(rnd() | 1ULL << 60);
+  rawsys(SYS_exit, 0, 0, 0, 0, 0, 0);
+  __builtin_unreachable();
+}
+
+static void clone_vm(void) {
+  uint8_t *stack = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (stack == MAP_FAILED)
+    return;
+  uint64_t flags = CLONE_VM | SIGCHLD | (chance(3) ? CLONE_VFORK : 0);
+  long c;
+  __asm__ volatile("syscall\n\t"
+                   "test %%rax, %%rax\n\t"
+                   "jnz 1f\n\t"
+                   "call vm_child\n\t"
+                   "1:"
+                   : "=a"(c)
+                   : "a"(SYS_clone), "D"(flags), "S"(stack + 16 * PAGE), "d"(0)
+                   : "rcx", "r11", "r8", "r9", "r10", "memory");
+  add_kid(c);
+  for (int i = 0; i < 10 && c > 0; i++, sh->beat++) {
+    if (rawsys(SYS_wait4, c, 0, 1 /* WNOHANG */, 0, 0, 0) == c)
+      return; // (its stack stays: it may have been unmapped, or be in use by a grandchild)
+    one_call(rnd() | 1ULL << 61);
+  }
+  if (c > 0)
+    rawsys(SYS_kill, c, SIGKILL, 0, 0, 0, 0);
+}
+
+// A full process table (or as many as uid 1000 may have): calls meet EAGAIN.
+static void fork_flood(void) {
+  long pids[128];
+  int n = 0;
+  while (n < 128) {
+    long c = fork();
+    if (c == 0) {
+      for (;;)
+        pause();
+    }
+    if (c < 0)
+      break;
+    pids[n++] = c;
+    sh->beat++;
+  }
+  for (int i = 0; i < 6; i++)
+    one_call(rnd() | 1ULL << 62);
+  for (int i = 0; i < n; i++)
+    kill(pids[i], SIGKILL);
+  for (int i = 0; i < n; i++)
+    waitpid(pids[i], NULL, 0);
+}
+
 static void composite(void) {
-  int kind = below(8);
+  int kind = below(11);
   vlog("composite %d\n", kind);
   switch (kind) {
   case 0: mkdir_chain(below(3) ? below(300) : 300 + below(700)); break;
@@ -874,6 +962,9 @@ static void composite(void) {
     setsid();
     break;
   }
+  case 8: sigreturn_mutant(); break;
+  case 9: clone_vm(); break;
+  case 10: fork_flood(); break;
   default: { // a big file in /tmp, then reads of it
     int fd = open("/tmp/fz/big", O_CREAT | O_RDWR, 0644);
     if (fd >= 0) {
@@ -893,6 +984,11 @@ static void sys_step(uint64_t step) {
     composite();
     return;
   }
+  one_call(step);
+}
+
+// One random call.
+static void one_call(uint64_t step) {
   uint64_t nr = gen_nr(), a[6];
   const char *kinds = in_table(nr) ? args_of(sys_name(nr)) : "xxxxxx";
   for (int i = 0; i < 6; i++)
@@ -1051,6 +1147,19 @@ static void target_loop(int execs_left) {
       break;
     }
     case 10: syscall(SYS_getppid); break;
+    case 11:
+      if (forks < T_FORKS || known) {
+        forks++;
+        pid_t k = vfork();
+        if (k == 0) {
+          struct timespec ts = {0, 1000000};
+          nanosleep(&ts, NULL);
+          _exit(0);
+        }
+        if (k > 0)
+          waitpid(k, NULL, 0);
+      }
+      break;
     default: break;
     }
   }
@@ -1856,7 +1965,52 @@ static int check_trace(char *why, size_t wn) {
   return r;
 }
 
+// Memory still holds what is written to it: 4 MiB with a pattern, copied by a fork.
+static int check_memory(char *why, size_t wn) {
+  long c = fork();
+  if (c == 0) {
+    size_t n = 4 << 20;
+    uint64_t *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+      _exit(2);
+    for (size_t i = 0; i < n / 8; i++)
+      m[i] = mix(i);
+    long k = fork();
+    for (size_t i = 0; i < n / 8; i++)
+      if (m[i] != mix(i))
+        _exit(3);
+    if (k == 0)
+      _exit(0);
+    int st = -1;
+    if (k < 0 || waitpid(k, &st, 0) != k || st != 0)
+      _exit(4);
+    _exit(0);
+  }
+  int st = -1;
+  for (int i = 0; i < 2500 && waitpid(c, &st, WNOHANG) == 0; i++)
+    sleep_ms(2);
+  return st == 0 ? 0 : pfail(why, wn, "4 MiB of memory and a fork of it: status 0x%x", st);
+}
+
+// A file of the archive reads the same as when we started.
+static uint64_t file_sum(const char *path) {
+  static uint8_t buf[16384];
+  uint64_t sum = 0;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return 0;
+  long n;
+  for (int k = 0; k < 8 && (n = read(fd, buf, sizeof buf)) > 0; k++)
+    for (long i = 0; i < n; i++)
+      sum = mix(sum + buf[i]);
+  close(fd);
+  return sum;
+}
+static uint64_t true_sum;
+
 static int check_status(char *why, size_t wn) {
+  if (file_sum("/bin/true") != true_sum)
+    return pfail(why, wn, "/bin/true does not read as it did");
   char buf[2048];
   int fd = open("/proc/self/status", O_RDONLY);
   long n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
@@ -1884,7 +2038,7 @@ static int settle_and_check(long mem_base, char *why, size_t wn) {
   }
   tmp_restore();
   if (check_exec(why, wn) < 0 || check_pipe(why, wn) < 0 || check_trace(why, wn) < 0 ||
-      check_status(why, wn) < 0 || kill_all(why, wn) < 0)
+      check_status(why, wn) < 0 || check_memory(why, wn) < 0 || kill_all(why, wn) < 0)
     return -1;
   long mem = -1;
   for (int i = 0; i < 50; i++) { // init may still be reaping
@@ -2063,6 +2217,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   prefault();
   tmp_snapshot();
+  true_sum = file_sum("/bin/true");
   int passed = 0, failed = 0;
   for (int i = optind; i < argc; i++) {
     char *end, why[512] = "";
