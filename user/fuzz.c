@@ -303,8 +303,13 @@ static uint64_t gen_len(void) {
 }
 
 // A pointer for a buffer of about n bytes.
+static uint8_t *cowbuf; // (cow_stress) pages our parent also had when it forked us
+#define NCOW 8
+
 static uint64_t gen_ptr(size_t n) {
   static int on_stack;
+  if (cowbuf && chance(3))
+    return (uint64_t)cowbuf + below(NCOW * PAGE);
   switch (below(20)) {
   case 0: return 0;
   case 1: return PICK(edge_ptrs);
@@ -931,8 +936,39 @@ static void fork_flood(void) {
     waitpid(pids[i], NULL, 0);
 }
 
+// Copy on write, or copies: a child's calls (which write into the pages it shares
+// with us, by every path the kernel has) leave our copy as it was.
+static void cow_stress(void) {
+  uint8_t *m = mmap(NULL, NCOW * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    return;
+  for (size_t i = 0; i < NCOW * PAGE; i++)
+    m[i] = mix(i) >> 7;
+  long c = fork();
+  if (c == 0) {
+    cowbuf = m;
+    for (int i = 0; i < 24; i++) {
+      if (below(4))
+        m[below(NCOW * PAGE)] ^= 1 + below(255);
+      one_call(rnd() | 1ULL << 59);
+    }
+    _exit(0);
+  }
+  for (int i = 0; i < 20 && c > 0 && waitpid(c, NULL, WNOHANG) == 0; i++, sh->beat++)
+    sleep_ms(1);
+  if (c > 0)
+    kill(c, SIGKILL), waitpid(c, NULL, 0);
+  for (size_t i = 0; i < NCOW * PAGE; i++)
+    if (m[i] != (uint8_t)(mix(i) >> 7)) {
+      uint64_t a[6] = {(uint64_t)m, i};
+      report_bad(-1ULL, a, m[i], sh->next, "a child's write changed our memory");
+      break;
+    }
+  munmap(m, NCOW * PAGE);
+}
+
 static void composite(void) {
-  int kind = below(11);
+  int kind = below(12);
   vlog("composite %d\n", kind);
   switch (kind) {
   case 0: mkdir_chain(below(3) ? below(300) : 300 + below(700)); break;
@@ -965,6 +1001,7 @@ static void composite(void) {
   case 8: sigreturn_mutant(); break;
   case 9: clone_vm(); break;
   case 10: fork_flood(); break;
+  case 11: cow_stress(); break;
   default: { // a big file in /tmp, then reads of it
     int fd = open("/tmp/fz/big", O_CREAT | O_RDWR, 0644);
     if (fd >= 0) {
@@ -2008,6 +2045,94 @@ static uint64_t file_sum(const char *path) {
 }
 static uint64_t true_sum;
 
+// Pages a fork shares (or copies) stay each process's own, whatever writes them: a store,
+// the kernel's copyout (a pipe, /dev/zero, getrandom, uname), a write after mprotect,
+// a tracer's write through proc:PID/mem (text included). Returns 0 or the failed step.
+static uint8_t cow_static[2 * PAGE] = {1};
+static int cow_test(void) {
+  enum { N = 8 };
+  uint8_t *m = mmap(NULL, N * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    return 1;
+  for (size_t i = 0; i < N * PAGE; i++)
+    m[i] = i * 7 ^ 0x5a;
+  memset(cow_static, 0x33, sizeof cow_static);
+  int p[2];
+  if (pipe(p) < 0)
+    return 2;
+  long g = fork();
+  if (g == 0) {
+    m[0] = 1;
+    if (write(p[1], "abc", 3) != 3 || read(p[0], m + PAGE, 3) != 3)
+      _exit(10);
+    int z = open("/dev/zero", O_RDONLY);
+    if (pread(z, m + 2 * PAGE, 100, 0) != 100)
+      _exit(11);
+    if (mprotect(m + 3 * PAGE, PAGE, PROT_READ) || mprotect(m + 3 * PAGE, PAGE, PROT_READ | PROT_WRITE))
+      _exit(12);
+    m[3 * PAGE] = 2;
+    syscall(SYS_getrandom, m + 4 * PAGE, 64, 0);
+    syscall(SYS_uname, m + 5 * PAGE);
+    cow_static[5] = 9;
+    if (m[0] != 1 || memcmp(m + PAGE, "abc", 3) || m[2 * PAGE] || m[2 * PAGE + 99] ||
+        m[3 * PAGE] != 2 || memcmp(m + 5 * PAGE, "Vitrine", 7) || cow_static[5] != 9)
+      _exit(13);
+    _exit(0);
+  }
+  int st = -1;
+  if (g < 0 || waitpid(g, &st, 0) != g || st != 0)
+    return st > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+  for (size_t i = 0; i < N * PAGE; i++)
+    if (m[i] != (uint8_t)(i * 7 ^ 0x5a))
+      return 4;
+  for (size_t i = 0; i < sizeof cow_static; i++)
+    if (cow_static[i] != 0x33)
+      return 5;
+  // A tracer's writes: into a page of data and into text (a function it does not run).
+  uint8_t text_before = *(volatile uint8_t *)&file_sum;
+  g = fork();
+  if (g == 0) {
+    char b;
+    if (read(p[0], &b, 1) != 1)
+      _exit(20);
+    _exit(m[6 * PAGE] == 0x77 && *(volatile uint8_t *)&file_sum == 0xcc ? 0 : 21);
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/trace", g);
+  int t = open(path, O_RDWR | O_TRUNC);
+  snprintf(path, sizeof path, "/proc/%ld/mem", g);
+  int mem = open(path, O_RDWR);
+  struct proc_event ev;
+  struct pollfd pf = {t, POLLIN, 0};
+  uint8_t x77 = 0x77, xcc = 0xcc;
+  int r = 0;
+  if (t < 0 || mem < 0 || poll(&pf, 1, 3000) != 1 || read(t, &ev, sizeof ev) != sizeof ev)
+    r = 6;
+  else if (pwrite(mem, &x77, 1, (uint64_t)(m + 6 * PAGE)) != 1 ||
+           pwrite(mem, &xcc, 1, (uint64_t)&file_sum) != 1)
+    r = 7;
+  close(t), close(mem);
+  if (write(p[1], "x", 1) != 1)
+    r = r ? r : 8;
+  if (waitpid(g, &st, 0) != g || st != 0)
+    r = r ? r : st > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 9;
+  if (!r && (m[6 * PAGE] != (uint8_t)(6 * PAGE * 7 ^ 0x5a) || *(volatile uint8_t *)&file_sum != text_before))
+    r = 22;
+  return r;
+}
+
+static int check_cow(char *why, size_t wn) {
+  long c = fork();
+  if (c == 0)
+    _exit(cow_test());
+  int st = -1;
+  for (int i = 0; i < 2500 && waitpid(c, &st, WNOHANG) == 0; i++)
+    sleep_ms(2);
+  if (st == 0)
+    return 0;
+  return pfail(why, wn, "copy on write, step %d (status 0x%x)", WIFEXITED(st) ? WEXITSTATUS(st) : -1, st);
+}
+
 static int check_status(char *why, size_t wn) {
   if (file_sum("/bin/true") != true_sum)
     return pfail(why, wn, "/bin/true does not read as it did");
@@ -2038,7 +2163,8 @@ static int settle_and_check(long mem_base, char *why, size_t wn) {
   }
   tmp_restore();
   if (check_exec(why, wn) < 0 || check_pipe(why, wn) < 0 || check_trace(why, wn) < 0 ||
-      check_status(why, wn) < 0 || check_memory(why, wn) < 0 || kill_all(why, wn) < 0)
+      check_status(why, wn) < 0 || check_memory(why, wn) < 0 || check_cow(why, wn) < 0 ||
+      kill_all(why, wn) < 0)
     return -1;
   long mem = -1;
   for (int i = 0; i < 50; i++) { // init may still be reaping
