@@ -38,6 +38,7 @@ void *page_alloc(size_t npages);          // zeroed; NULL when out of memory
 void page_free(void *va, size_t npages);
 void page_share(void *va);
 void page_release(void *va);
+bool page_shared(const void *va);
 uint64_t pages_free(void);
 uint64_t pages_total(void);
 void *kmalloc(size_t n);                  // zeroed; NULL when out of memory
@@ -64,7 +65,7 @@ void usertrapret(void);
 // vm.c
 struct vm *vm_create(void);
 void vm_free(struct vm *vm);
-struct vm *vm_clone(const struct vm *src);
+struct vm *vm_clone(struct vm *src);
 void vm_activate(const struct vm *vm);
 int vm_map_area(struct vm *vm, uint64_t start, uint64_t len, int prot, int kind,
                 const uint8_t *file_data, uint64_t file_start, uint64_t file_end);

@@ -119,6 +119,9 @@ void page_release(void *va) {
     page_free(va, 1);
 }
 
+// Does more than one address space map the user frame at va?
+bool page_shared(const void *va) { return frame_shares[V2P(va) / PAGE_SIZE] != 0; }
+
 uint64_t pages_free(void) { return nfree; }
 uint64_t pages_total(void) { return nframes; }
 

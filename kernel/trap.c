@@ -80,9 +80,11 @@ static void user_exception(uint64_t vec, struct trapframe *tf) {
   }
   if (vec == 3 && trace_breakpoint(tf))
     return;
-  // Demand paging: only a fault on a page that is not present may be one; a fault on a
-  // present page (error bit 0) is a protection violation, such as executing an NX page.
-  if (vec == 14 && !(err & 1) && vm_fault(p->vm, read_cr2(), err & 2) == 0)
+  // Demand paging, on a page that is not present, and copy on write, on a write to a
+  // present page (error bits 0 and 1). Any other fault on a present page is a protection
+  // violation, such as executing an NX page, and so is a write vm_fault refuses.
+  bool present = err & 1, write = err & 2;
+  if (vec == 14 && (!present || write) && vm_fault(p->vm, read_cr2(), write) == 0)
     return;
   int sig = exception_signal[vec] ? exception_signal[vec] : SIGSEGV;
   struct siginfo_k info = {.signo = sig, .code = SI_KERNEL};

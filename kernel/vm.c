@@ -15,6 +15,9 @@ uint64_t *kernel_pml4 = boot_pml4;
 // A software bit on user leaf entries: "this entry owns a frame". It stays when
 // mprotect(PROT_NONE) clears PTE_P, so the frame is neither lost nor leaked.
 #define PTE_FRAME 0x200ull
+// A private page fork left to both processes (copy on write): read-only in each until
+// one of them writes, which then gets a copy of its own (cow_break). Available bit 10.
+#define PTE_COW 0x400ull
 
 static uint64_t *pte_table(uint64_t e) { return P2V(e & PTE_ADDR); }
 
@@ -112,8 +115,10 @@ static void vma_insert(struct vm *vm, struct vma *n) {
   *pp = n;
 }
 
-// A copy of every area and every present page (fork). NULL when out of memory.
-struct vm *vm_clone(const struct vm *src) {
+// A copy of every area for a child (fork). Present pages are not copied: shared areas
+// share their frames, private ones too but copy on write, in both processes. NULL when
+// out of memory.
+struct vm *vm_clone(struct vm *src) {
   struct vm *vm = vm_create();
   if (!vm)
     return NULL;
@@ -130,23 +135,21 @@ struct vm *vm_clone(const struct vm *src) {
       uint64_t *spte = walk(src->pml4, va, false);
       if (!spte || !(*spte & PTE_FRAME))
         continue;
-      bool shared = a->kind == VMA_SHARED;
-      void *frame = shared ? (void *)pte_table(*spte) : page_alloc(1);
-      uint64_t *dpte = frame ? walk(vm->pml4, va, true) : NULL;
-      if (!dpte) {
-        if (frame && !shared)
-          page_free(frame, 1);
+      uint64_t *dpte = walk(vm->pml4, va, true);
+      if (!dpte)
         goto fail;
-      }
-      if (shared)
-        page_share(frame); // both processes see the same page
-      else
-        memcpy(frame, pte_table(*spte), PAGE_SIZE);
-      *dpte = V2P(frame) | (*spte & ~PTE_ADDR);
+      if (a->kind != VMA_SHARED)
+        *spte = (*spte & ~PTE_W) | PTE_COW;
+      page_share(pte_table(*spte));
+      *dpte = *spte;
     }
   }
+  if (is_current(src))
+    write_cr3(read_cr3()); // the parent's pages lost their write right: forget it
   return vm;
 fail:
+  if (is_current(src))
+    write_cr3(read_cr3());
   vm_free(vm);
   return NULL;
 }
@@ -261,8 +264,9 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
     a->prot = prot;
     for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
       uint64_t *pte = walk(vm->pml4, va, false);
-      if (pte && (*pte & PTE_FRAME)) {
-        *pte = (*pte & PTE_ADDR) | PTE_FRAME | (prot ? pte_flags(prot) : 0);
+      if (pte && (*pte & PTE_FRAME)) { // (a page still shared stays read-only: PTE_COW)
+        uint64_t cow = *pte & PTE_COW, flags = prot ? pte_flags(prot) : 0;
+        *pte = (*pte & PTE_ADDR) | PTE_FRAME | cow | (cow ? flags & ~PTE_W : flags);
         if (is_current(vm))
           invlpg(va);
       }
@@ -275,12 +279,35 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
 // no area covers va (or it is PROT_NONE), -EACCES if the area forbids the access.
 static int fill_page(struct vm *vm, struct vma *a, uint64_t va);
 
+// A write to a page fork left shared: the writer gets a copy of its own, or keeps the
+// frame if the other side has let go of it. The rights come back from the area's.
+static int cow_break(struct vm *vm, struct vma *a, uint64_t va, uint64_t *pte) {
+  uint8_t *old = (uint8_t *)pte_table(*pte), *frame = old;
+  if (page_shared(old)) {
+    if (!(frame = page_alloc(1)))
+      return -ENOMEM;
+    memcpy(frame, old, PAGE_SIZE);
+    page_release(old);
+  }
+  *pte = V2P(frame) | PTE_FRAME | (a->prot ? pte_flags(a->prot) : 0);
+  if (is_current(vm))
+    invlpg(ALIGN_DOWN(va, PAGE_SIZE));
+  return 0;
+}
+
+// A page fault (or a kernel access) at va: fill a missing page, or break a shared one
+// for a write.
 int vm_fault(struct vm *vm, uint64_t va, bool write) {
   struct vma *a = vm ? vma_find(vm, va) : NULL;
   if (!a || !a->prot)
     return -EFAULT;
   if (write && !(a->prot & PROT_WRITE))
     return -EACCES;
+  uint64_t *pte = write ? walk(vm->pml4, va, false) : NULL;
+  if (pte && (*pte & PTE_COW))
+    return cow_break(vm, a, va, pte);
+  if (pte && (*pte & PTE_P) && !(*pte & PTE_W))
+    return -EACCES; // (not expected: a page's rights follow its area's; never loop)
   return fill_page(vm, a, va);
 }
 
@@ -324,6 +351,10 @@ size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, b
         break;
       pte = walk(vm->pml4, va, false);
     }
+    // A tracer's write into a page fork left shared (a breakpoint in text) copies it
+    // first: the other process keeps the page as it was.
+    if (write && (*pte & PTE_COW) && cow_break(vm, vma_find(vm, va), va, pte) < 0)
+      break;
     size_t off = va & (PAGE_SIZE - 1), chunk = MIN(n - done, PAGE_SIZE - off);
     uint8_t *kva = (uint8_t *)pte_table(*pte) + off;
     if (write)

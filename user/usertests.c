@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "readfile.h"
 #include "utest.h"
 
 #define PAGE 4096UL
@@ -664,6 +665,76 @@ static void t_fork_cow(void) {
   }
   EXPECT_EXIT(wait_for(pid), 0);
   CHECK(global == 1 && local == 2 && m[0] == 3); // the child's writes were its own
+}
+
+// The parent's writes after fork are its own too: a child that looks later still sees
+// the values of the moment of the fork, also after the parent changed the page's
+// protection back and forth (copy on write survives mprotect).
+static void t_fork_cow_parent_writes(void) {
+  char *m = xmmap(NULL, PAGE, PROT_READ | PROT_WRITE, 0);
+  m[0] = 'a';
+  int go[2];
+  OK(pipe(go));
+  long pid = xfork();
+  if (pid == 0) {
+    char c;
+    close(go[1]);
+    _exit(read(go[0], &c, 1) == 1 && m[0] == 'a' ? 0 : 1);
+  }
+  close(go[0]);
+  OK(mprotect(m, PAGE, PROT_READ));
+  OK(mprotect(m, PAGE, PROT_READ | PROT_WRITE));
+  m[0] = 'b';
+  OK(write(go[1], "x", 1));
+  EXPECT_EXIT(wait_for(pid), 0);
+  CHECK_EQ(m[0], 'b');
+  close(go[1]);
+}
+
+static long mem_free_kib(void) {
+  char buf[2048], *p;
+  if (read_small_file("/proc/meminfo", buf, sizeof buf) < 0 || !(p = strstr(buf, "MemFree:")))
+    return -1;
+  return strtol(p + 8, NULL, 10);
+}
+
+// fork copies nothing up front: 4 MiB the parent has touched cost the child's memory
+// only once the child writes them (and come back when it exits).
+static void t_fork_shares_until_write(void) {
+  const size_t len = 4 << 20;
+  char *m = xmmap(NULL, len, PROT_READ | PROT_WRITE, 0);
+  memset(m, 1, len);
+  int go[2], done[2];
+  OK(pipe(go));
+  OK(pipe(done));
+  long before = mem_free_kib();
+  long pid = xfork();
+  if (pid == 0) {
+    char c = 0;
+    if (read(go[0], &c, 1) != 1)
+      _exit(1);
+    memset(m, 2, len); // now the child needs its own copy
+    if (write(done[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+      _exit(1);
+    _exit(0);
+  }
+  long forked = mem_free_kib();
+  OK(write(go[1], "x", 1));
+  char c;
+  CHECK_EQ(read(done[0], &c, 1), 1);
+  long written = mem_free_kib();
+  OK(write(go[1], "x", 1));
+  EXPECT_EXIT(wait_for(pid), 0);
+  long after = mem_free_kib();
+  ctx("[MemFree kB: %ld before fork, %ld forked, %ld written, %ld after]", before, forked, written, after);
+  CHECK(before > 0 && forked > 0 && written > 0 && after > 0);
+  CHECK(before - forked < 1024);  // the child's kernel side and page tables, not 4 MiB
+  CHECK(forked - written >= 4000); // the copies, made as the child wrote
+  CHECK(after >= before - 64);     // all of it back
+  CHECK(m[0] == 1 && m[len - 1] == 1);
+  for (int i = 0; i < 2; i++)
+    close(go[i]), close(done[i]);
+  munmap(m, len);
 }
 
 // A forked child shares the open file description: its reads move the parent's offset.
@@ -1703,7 +1774,8 @@ static const struct ut_test tests[] = {
     UT(mmap_kernel_fixed), UT(munmap_partial), UT(munmap_rounding), UT(munmap_span),
     UT(munmap_errors), UT(mprotect_ro), UT(mprotect_none), UT(mprotect_partial),
     UT(mprotect_errors),
-    UT(exit_status), UT(exit), UT(wait_signal_status), UT(fork_cow), UT(fork_fd_shared),
+    UT(exit_status), UT(exit), UT(wait_signal_status), UT(fork_cow), UT(fork_cow_parent_writes), UT(fork_shares_until_write),
+    UT(fork_fd_shared),
     UT(fork_many), UT(fork_nested), UT(getpid), UT(gettid), UT(wait_any), UT(wait_errors),
     UT(wait_nohang), UT(wait_efault),
     UT(exec_exit), UT(exec_argv_envp), UT(exec_auxv), UT(exec_many_args), UT(exec_fds),
