@@ -215,7 +215,7 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
     rate("getppid", "system call round trip (getppid)", "goal <= 150; Linux 6.1: 337")
     pp = rate("pingpong", "pipe ping-pong round trip (1 byte)", "goal <= 4,000; Linux 6.1: 12,944")
     rate("yield", "sched_yield round trip (2 processes)", "two system calls and two switches, no data")
-    rate("spawn", "fork+exec+wait, our static musl prog", "fork copies the parent; bench is " benchkb " KB, static")
+    rate("spawn", "fork+exec+wait, our static musl prog", "fork shares the pages of the parent, copy on write; bench is " benchkb " KB, static")
     rate("spawnbb", "fork+exec+wait, busybox /bin/true", "")
     if (rate("trace", "traced syscall (entry+exit stops)", "goal <= 5,000; Linux 6.1 ptrace: 21,477") && pp)
       row("  traced syscall / ping-pong", sprintf("%.2fx", instr["trace"] / instr["pingpong"]),
@@ -252,7 +252,7 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
     else { row("free memory after boot", "n/a", "n/a", "n/a: " na("memfree")); bad = 1 }
     if ("procmem_total" in value)
       row("memory per sleeping process", "-", value["procmem_total"] " kB",
-          value["procmem_kernel"] " kB kernel (process, kernel stack, page tables) + " value["procmem_user"] " kB user pages (VmRSS)")
+          "MemFree drop per child: kernel side and the pages it wrote; its VmRSS, " value["procmem_user"] " kB, counts pages still shared")
     else { row("memory per sleeping process", "n/a", "n/a", "n/a: " na("procmem")); bad = 1 }
     exit bad
   }' "$tmp/icount" "$tmp/wall"
