@@ -71,17 +71,24 @@ void vm_activate(const struct vm *vm) {
     write_cr3(cr3);
 }
 
-// Free the user half's page tables and frames below table t at the given level.
+// Free the user half's page tables and frames below table t at the given level (0: a
+// last-level table). One plain loop per level: these scan every entry of every table.
+static void free_frames(const uint64_t *t) {
+  for (int i = 0; i < 512; i++)
+    if (t[i] & PTE_FRAME)
+      page_release(pte_table(t[i])); // a user frame: maybe shared
+}
+
 static void free_level(uint64_t *t, int level, int nentries) {
   for (int i = 0; i < nentries; i++) {
-    if (!(t[i] & (level ? PTE_P : PTE_FRAME)))
+    if (!(t[i] & PTE_P))
       continue;
-    if (level > 0) {
-      free_level(pte_table(t[i]), level - 1, 512);
-      page_free(pte_table(t[i]), 1);
-    } else {
-      page_release(pte_table(t[i])); // a user frame: maybe shared
-    }
+    uint64_t *next = pte_table(t[i]);
+    if (level > 1)
+      free_level(next, level - 1, 512);
+    else
+      free_frames(next);
+    page_free(next, 1);
   }
 }
 
@@ -115,6 +122,23 @@ static void vma_insert(struct vm *vm, struct vma *n) {
   *pp = n;
 }
 
+// The last-level table that maps va, or NULL if there is none; *end: the first address
+// past what that table (or the missing table above it) would map. For loops over large,
+// mostly empty areas (a stack, a big mapping), which skip what is not there.
+static uint64_t *leaf_table(uint64_t *pml4, uint64_t va, uint64_t *end) {
+  uint64_t *t = pml4;
+  for (int shift = 39; shift > 12; shift -= 9) {
+    uint64_t e = t[(va >> shift) & 511];
+    if (!(e & PTE_P)) {
+      *end = (va | ((1ull << shift) - 1)) + 1;
+      return NULL;
+    }
+    t = pte_table(e);
+  }
+  *end = (va | ((1ull << 21) - 1)) + 1;
+  return t;
+}
+
 // A copy of every area for a child (fork). Present pages are not copied: shared areas
 // share their frames, private ones too but copy on write, in both processes. NULL when
 // out of memory.
@@ -131,17 +155,20 @@ struct vm *vm_clone(struct vm *src) {
       goto fail;
     *n = *a;
     vma_insert(vm, n);
-    for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
-      uint64_t *spte = walk(src->pml4, va, false);
-      if (!spte || !(*spte & PTE_FRAME))
-        continue;
-      uint64_t *dpte = walk(vm->pml4, va, true);
-      if (!dpte)
-        goto fail;
-      if (a->kind != VMA_SHARED)
-        *spte = (*spte & ~PTE_W) | PTE_COW;
-      page_share(pte_table(*spte));
-      *dpte = *spte;
+    for (uint64_t va = a->start, end; va < a->end; va = end) {
+      uint64_t *table = leaf_table(src->pml4, va, &end);
+      end = MIN(end, a->end);
+      for (; table && va < end; va += PAGE_SIZE) {
+        uint64_t *spte = &table[(va >> 12) & 511], *dpte;
+        if (!(*spte & PTE_FRAME))
+          continue;
+        if (!(dpte = walk(vm->pml4, va, true)))
+          goto fail;
+        if (a->kind != VMA_SHARED)
+          *spte = (*spte & ~PTE_W) | PTE_COW;
+        page_share(pte_table(*spte));
+        *dpte = *spte;
+      }
     }
   }
   if (is_current(src))
