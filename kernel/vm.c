@@ -2,7 +2,8 @@
 // half, entries 256..511 are copied from the kernel's, so the kernel half is shared.
 // User memory is described by a sorted list of areas (struct vma) and filled in on
 // demand: a page is allocated (and copied from the program file, or zeroed) the first
-// time it is touched, by the page-fault handler or by copyin/copyout.
+// time it is touched, by the page-fault handler or by copyin/copyout. fork shares every
+// page with the child; private ones copy on write (PTE_COW, cow_break).
 //
 // The kernel never dereferences a user pointer: copyin/copyout translate each page
 // through the page tables, so a bad pointer is an -EFAULT, never a kernel fault.
