@@ -1810,8 +1810,10 @@ static int kill_all(char *why, size_t wn) {
 }
 
 // Remove path and everything under it (any depth: by chdir, without descriptors).
-static void remove_tree(const char *name) {
+static void remove_tree(const char *entry) {
   struct stat st;
+  char name[260]; // "./" first: a name such as "a:b" would otherwise name scheme a:
+  snprintf(name, sizeof name, "./%s", entry);
   if (lstat(name, &st) < 0)
     return;
   if (!S_ISDIR(st.st_mode) || chdir(name) < 0) {
@@ -1833,7 +1835,9 @@ static void remove_tree(const char *name) {
     if (!next[0])
       break;
     remove_tree(next);
-    if (lstat(next, &st) == 0) // cannot go
+    char left[260];
+    snprintf(left, sizeof left, "./%s", next);
+    if (lstat(left, &st) == 0) // cannot go
       break;
   }
   if (chdir("..") < 0)
