@@ -450,9 +450,10 @@ long copyinstr(char *dst, uint64_t usrc, size_t max) {
 uint64_t vm_resident_pages(const struct vm *vm) {
   uint64_t n = 0;
   for (const struct vma *a = vm ? vm->vmas : NULL; a; a = a->next)
-    for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
-      uint64_t *pte = walk(vm->pml4, va, false);
-      n += pte && (*pte & PTE_FRAME);
+    for (uint64_t va = a->start, end; va < a->end; va = end) {
+      const uint64_t *table = leaf_table(vm->pml4, va, &end);
+      for (end = MIN(end, a->end); table && va < end; va += PAGE_SIZE)
+        n += !!(table[(va >> 12) & 511] & PTE_FRAME);
     }
   return n;
 }
