@@ -38,6 +38,7 @@ void *page_alloc(size_t npages);          // zeroed; NULL when out of memory
 void page_free(void *va, size_t npages);
 void page_share(void *va);
 void page_release(void *va);
+void *page_alloc_raw(size_t npages);      // contents as they were: for callers that fill it whole
 bool page_shared(const void *va);
 uint64_t pages_free(void);
 uint64_t pages_total(void);

@@ -78,7 +78,9 @@ static uint64_t find_run(uint64_t start, size_t n) {
   return nframes;
 }
 
-void *page_alloc(size_t n) {
+// n contiguous frames, their contents left as they were: for a caller that fills them
+// whole at once (a copied page). NULL when there is no such run.
+void *page_alloc_raw(size_t n) {
   if (n == 0 || n > nfree)
     return NULL;
   uint64_t f = find_run(hint, n);
@@ -90,8 +92,14 @@ void *page_alloc(size_t n) {
     frame_set(f + i, true);
   nfree -= n;
   hint = f + n;
-  void *va = P2V(f * PAGE_SIZE);
-  memset(va, 0, n * PAGE_SIZE);
+  return P2V(f * PAGE_SIZE);
+}
+
+// n contiguous zeroed frames, or NULL.
+void *page_alloc(size_t n) {
+  void *va = page_alloc_raw(n);
+  if (va)
+    memset(va, 0, n * PAGE_SIZE);
   return va;
 }
 

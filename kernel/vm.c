@@ -312,7 +312,7 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va);
 static int cow_break(struct vm *vm, struct vma *a, uint64_t va, uint64_t *pte) {
   uint8_t *old = (uint8_t *)pte_table(*pte), *frame = old;
   if (page_shared(old)) {
-    if (!(frame = page_alloc(1)))
+    if (!(frame = page_alloc_raw(1)))
       return -ENOMEM;
     memcpy(frame, old, PAGE_SIZE);
     page_release(old);
@@ -352,10 +352,11 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
     return -ENOMEM;
   if (*pte & PTE_FRAME)
     return 0; // already there (a kernel access, or a fault on a page another path filled)
-  uint8_t *frame = page_alloc(1);
+  uint64_t lo = MAX(page, a->file_start), hi = MIN(page + PAGE_SIZE, a->file_end);
+  bool whole = a->file_data && lo == page && hi == page + PAGE_SIZE; // all from the file
+  uint8_t *frame = whole ? page_alloc_raw(1) : page_alloc(1);
   if (!frame)
     return -ENOMEM;
-  uint64_t lo = MAX(page, a->file_start), hi = MIN(page + PAGE_SIZE, a->file_end);
   if (a->file_data && lo < hi)
     memcpy(frame + (lo - page), a->file_data + (lo - a->file_start), hi - lo);
   *pte = V2P(frame) | PTE_FRAME | (a->prot ? pte_flags(a->prot) : 0);
