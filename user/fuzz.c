@@ -42,9 +42,10 @@
 //
 // KNOWN: kernel bugs this program would otherwise run into, not fixed yet (their fix
 // belongs to files being changed by someone else); -k stops avoiding them:
-//   K1 (kernel/vm.c) fork, munmap, mprotect and proc:PID/status walk every page of every
-//      area, present or not: one mmap(2^46) or brk far up, then a fork, freezes the
-//      whole kernel for minutes. Avoided: mapping lengths are kept below 256 MiB.
+//   K1 (kernel/vm.c) munmap and mprotect walk every page of the range, present or not:
+//      mmap(2^46) then munmap of it freezes the whole kernel for a quarter of an hour
+//      (fork and VmRSS walk only the page tables there are). Avoided: mapping lengths
+//      are kept below 256 MiB.
 //   K2 (kernel/trace.c) a tracee waiting for room in a full event queue (64 events)
 //      spins in the kernel forever if a signal is pending; and if its tracer closes the
 //      session meanwhile, it stays in a trace stop with no tracer. Avoided: the tracer
