@@ -53,7 +53,7 @@ guest_suites=(
   "fstests|/bin/fstests"
   "proctests|/bin/proctests"
   "shell.sh|/bin/sh /tests/shell.sh"
-  "fuzz|/bin/fuzz 1 2 3 8"
+  "fuzz|/bin/fuzz 1 8 12 15"
 )
 
 for t in "$@"; do

@@ -19,6 +19,9 @@
 //   -o BATCH   run only that batch of each seed, and -r only steps FROM..TO of it:
 //              to find the step that does it (bisect), then -vv shows what it does
 // Run one: tools/vrun --memory 64 --timeout 120 -- /bin/fuzz -v SEED
+// make test runs seeds 1 8 12 15 (tools/runtests.sh), in 32 MiB: on the kernel before its
+// fixes all four overflowed the kernel stack (ramfs's node_path), and 8, 12 and 15 sent
+// #DB round forever (a watched access by a single-stepped instruction).
 //
 // A batch is run by a worker process, forked from this one and made of numbered steps:
 // the arguments of step i come from (seed, batch, i) alone, so a run is repeatable. A
@@ -69,6 +72,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -836,7 +840,8 @@ static void exec_mutant(void) {
 
 // Take most of the free memory, then go on with random calls (they meet ENOMEM).
 static void eat_memory(void) {
-  for (int i = 0; i < 64; i++) {
+  struct sysinfo si;
+  for (int i = 0; i < 64 && sysinfo(&si) == 0 && si.freeram > (3 << 20); i++) {
     void *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
       break;
@@ -1858,10 +1863,47 @@ static void tmp_snapshot(void) {
     closedir(d);
 }
 
+static void own_pages(void);
+// fork, for this process: our pages become our own again at once (own_pages()).
+static long main_fork(void) {
+  long c = fork();
+  if (c > 0)
+    own_pages();
+  return c;
+}
+
+// The regular files under dir (the big memory of /tmp), unlinked in this process: a few
+// levels, with no memory it does not already have.
+static void unlink_files(const char *dir, int depth) {
+  char buf[2048], path[300];
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  long n;
+  while (fd >= 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+    for (long off = 0; off < n;) {
+      struct dirent *d = (struct dirent *)(buf + off);
+      off += d->d_reclen;
+      bool base = depth == 0;
+      for (int i = 0; i < ntmp_base && base; i++)
+        base = strcmp(d->d_name, tmp_base[i]) != 0;
+      if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") || (depth == 0 && !base))
+        continue;
+      snprintf(path, sizeof path, "%s/%.250s", dir, d->d_name);
+      if (d->d_type == DT_DIR && depth < 3)
+        unlink_files(path, depth + 1);
+      else if (d->d_type == DT_REG)
+        unlink(path);
+    }
+  if (fd >= 0)
+    close(fd);
+}
+
 static void tmp_restore_here(void);
 // In a child: removing a deep tree takes stack, which would stay ours (and off MemFree).
 static void tmp_restore(void) {
-  long c = fork();
+  long c = -1;
+  unlink_files("/tmp", 0); // first the memory the files hold, which the fork needs
+  for (int i = 0; i < 50 && (c = main_fork()) < 0; i++)
+    sleep_ms(10);
   if (c == 0) {
     tmp_restore_here();
     _exit(0);
@@ -1915,7 +1957,7 @@ static long mem_free_kb(void) {
 
 // fork+exec+wait: /bin/true ends with status 0.
 static int check_exec(char *why, size_t wn) {
-  long c = fork();
+  long c = main_fork();
   if (c < 0)
     return pfail(why, wn, "fork: %s", strerror(errno));
   if (c == 0) {
@@ -1941,7 +1983,7 @@ static int check_pipe(char *why, size_t wn) {
   int a[2], b[2];
   if (pipe(a) < 0 || pipe(b) < 0)
     return pfail(why, wn, "pipe: %s", strerror(errno));
-  long c = fork();
+  long c = main_fork();
   if (c == 0) {
     close(a[1]), close(b[0]);
     uint8_t buf[1000];
@@ -1974,7 +2016,7 @@ static int check_trace(char *why, size_t wn) {
   int p[2];
   if (pipe(p) < 0)
     return pfail(why, wn, "pipe: %s", strerror(errno));
-  long c = fork();
+  long c = main_fork();
   if (c == 0) {
     char b;
     _exit(read(p[0], &b, 1) == 1 ? 3 : 4);
@@ -2009,7 +2051,7 @@ static int check_trace(char *why, size_t wn) {
 
 // Memory still holds what is written to it: 4 MiB with a pattern, copied by a fork.
 static int check_memory(char *why, size_t wn) {
-  long c = fork();
+  long c = main_fork();
   if (c == 0) {
     size_t n = 4 << 20;
     uint64_t *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -2127,7 +2169,7 @@ static int cow_test(void) {
 }
 
 static int check_cow(char *why, size_t wn) {
-  long c = fork();
+  long c = main_fork();
   if (c == 0)
     _exit(cow_test());
   int st = -1;
@@ -2197,6 +2239,48 @@ static int settle_and_check(long mem_base, char *why, size_t wn) {
   return pfail(why, wn, "MemFree %ld kB, was %ld kB when the seed started", mem, mem_base);
 }
 
+// Touch the stack and the data this process uses, so that it never needs a new page
+// while a worker has taken all the memory.
+static void prefault(void) {
+  volatile uint8_t stack[96 * 1024];
+  for (size_t i = 0; i < sizeof stack; i += PAGE)
+    stack[i] = 1;
+}
+
+// And since fork shares pages copy on write, the first write after a fork needs a new
+// page: right after forking a worker (which may take all the memory), we write to every
+// writable page of ours, while memory is plentiful. Every page we read is faulted in
+// once at the start (the program file's pages are filled on first touch).
+static struct { uint64_t lo, hi; } own[16];
+static int nown;
+
+static void own_pages_init(void) {
+  static char maps[8192]; // (read without stdio: its buffers come and go)
+  int fd = open("/proc/self/maps", O_RDONLY);
+  long n = fd >= 0 ? read(fd, maps, sizeof maps - 1) : -1;
+  if (fd >= 0)
+    close(fd);
+  maps[n > 0 ? n : 0] = 0;
+  for (char *line = maps; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+    uint64_t lo, hi;
+    char perm[8];
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[0] != 'r' ||
+        !strncmp(strchrnul(line, '\n') - 7, "[stack]", 7) || lo == (uint64_t)sh)
+      continue; // (the shared page is shared: nothing to copy)
+    for (uint64_t a = lo; a < hi; a += PAGE)
+      (void)*(volatile uint8_t *)a;
+    if (perm[1] == 'w' && nown < 16)
+      own[nown].lo = lo, own[nown++].hi = hi;
+  }
+}
+
+static void own_pages(void) {
+  for (int i = 0; i < nown; i++)
+    for (uint64_t a = own[i].lo; a < own[i].hi; a += PAGE)
+      *(volatile uint8_t *)a = *(volatile uint8_t *)a;
+  prefault();
+}
+
 static const char *const kind_names[] = {"syscalls", "proc", "syscalls-uid1000"};
 
 // One batch: workers from step 0 on, each killed when it stalls, until the budget ends.
@@ -2208,7 +2292,16 @@ static int run_batch(int kind, int budget_ms, char *why, size_t wn, uint64_t *st
   memset((void *)sh->pst, 0, sizeof sh->pst);
   while (start < NSTEPS && start <= step_hi && now_ms() < t_end) {
     sh->next = -1ULL; // until the worker has set itself up
-    long w = fork();
+    // The last worker's memory comes back as its processes are reaped (by init, some of
+    // them): own_pages() needs some after the fork.
+    // Files a worker left in /tmp may hold it all: they go then.
+    struct sysinfo si;
+    for (int i = 0; i < 50 && sysinfo(&si) == 0 && si.freeram < (4 << 20); i++) {
+      if (i == 10)
+        unlink_files("/tmp", 0);
+      sleep_ms(10);
+    }
+    long w = main_fork();
     if (w < 0) {
       sleep_ms(10);
       continue;
@@ -2246,6 +2339,10 @@ static int run_batch(int kind, int budget_ms, char *why, size_t wn, uint64_t *st
         break;
       }
     }
+    // What it left (processes in groups of their own too) goes before the next one,
+    // with the memory it holds.
+    if (kill_all(why, wn) < 0)
+      return -1;
     if (sh->next != -1ULL)
       start = sh->next + 1;
   }
@@ -2297,14 +2394,6 @@ static int run_seed(uint64_t seed, int batches, int budget_ms, char *why, size_t
   return 0;
 }
 
-// Touch the stack and the data this process uses, so that it never needs a new page
-// while a worker has taken all the memory.
-static void prefault(void) {
-  volatile uint8_t stack[96 * 1024];
-  for (size_t i = 0; i < sizeof stack; i += PAGE)
-    stack[i] = 1;
-}
-
 static void usage(void) {
   fprintf(stderr, "usage: fuzz [-v] [-k] [-b BATCHES] [-t MS] SEED...\n");
   exit(2);
@@ -2347,6 +2436,7 @@ int main(int argc, char **argv) {
            ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws_saved) == 0;
   signal(SIGPIPE, SIG_IGN);
   prefault();
+  own_pages_init();
   tmp_snapshot();
   true_sum = file_sum("/bin/true");
   int passed = 0, failed = 0;
