@@ -106,6 +106,8 @@ void wake_timers(void);
 void proc_exit(int status) __attribute__((noreturn));
 void proc_kill(struct proc *p);
 void vfork_release(struct proc *p);
+long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid);
+long proc_wait(int pid, int options, int *status);
 int user_proc_count(uint32_t ruid);
 void user_init(const char *cmdline);
 extern struct proc *initproc;

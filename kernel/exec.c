@@ -218,7 +218,10 @@ out:
 }
 
 int execve_path(const char *path, char *const *argv, char *const *envp) {
-  return execve_depth(path, argv, envp, 0);
+  int r = execve_depth(path, argv, envp, 0);
+  if (r == 0) // the old memory is gone: a vfork parent that lent it may run again
+    vfork_release(myproc());
+  return r;
 }
 
 static void set_name(struct proc *p, const char *path) {

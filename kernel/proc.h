@@ -34,6 +34,25 @@ _Static_assert(__builtin_offsetof(struct trapframe, fs_base) == TF_HWTOP, "entry
 #define NGROUPS 32    // supplementary groups per process
 #define MAX_USER_PROCS 96 // per real uid (not root): fork bombs fail with EAGAIN
 
+// clone(2) flags (Linux's values) that proc_clone() honours. Threads (CLONE_THREAD) and
+// shared descriptor or signal tables are not supported. CLONE_VM gives a process that
+// shares the parent's address space (counted references in struct vm); with
+// CLONE_VFORK the parent waits until the child execs or exits.
+#define CSIGNAL 0x000000ff
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
+                         CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+// wait4(2) options, Linux's values.
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define __WALL 0x40000000
+#define __WCLONE 0x80000000
+
 // P_STOPPED: a job-control stop (SIGSTOP...). P_TRACED: a trace stop (trace.c).
 // The two are independent: SIGCONT never ends a trace stop.
 enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_STOPPED, P_TRACED, P_ZOMBIE };
