@@ -84,11 +84,21 @@ struct scheme {
 #define POLLERR 0x008
 #define POLLHUP 0x010
 #define POLLNVAL 0x020
-// Anything that can make a file ready calls poll_notify(), which wakes every poller.
+// file.c: waiting for files (poll, select). Anything that can make a file ready calls
+// poll_notify(), which wakes every poller.
+struct pollfd_k { // Linux's struct pollfd
+  int32_t fd;
+  int16_t events, revents;
+};
+long poll_wait(struct pollfd_k *fds, size_t n, int64_t deadline);
 extern char poll_chan;
 static inline void poll_notify(void) { wakeup(&poll_chan); }
-int pipe_create(struct file **rd, struct file **wr);
+// file.c: read(2) and write(2) of n bytes at *off, checks included; bounce_io() is the
+// part that goes through a kernel buffer of at most BOUNCE bytes.
+#define BOUNCE 16384
+long file_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write);
 long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write);
+int pipe_create(struct file **rd, struct file **wr);
 
 struct file {
   const struct scheme *scheme;

@@ -2,8 +2,6 @@
 #include "syscall.h"
 #include "file.h"
 
-char poll_chan;
-
 static long make_pipe(uint64_t ufds, int flags) {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK))
     return -EINVAL;
@@ -34,35 +32,6 @@ static long make_pipe(uint64_t ufds, int flags) {
 long sys_pipe(struct trapframe *tf) { return make_pipe(ARG0, 0); }
 long sys_pipe2(struct trapframe *tf) { return make_pipe(ARG0, ARG1); }
 
-struct pollfd_k {
-  int32_t fd;
-  int16_t events, revents;
-};
-
-static int poll_one(struct pollfd_k *p) {
-  if (p->fd < 0)
-    return p->revents = 0;
-  struct file *f = file_get(p->fd);
-  if (!f)
-    return p->revents = POLLNVAL;
-  int ready = f->scheme->poll ? f->scheme->poll(f) : POLLIN | POLLOUT;
-  return p->revents = ready & (p->events | POLLERR | POLLHUP);
-}
-
-// Wait until one of fds is ready or the deadline (in ticks; 0 = none, -1 = now) passes.
-static long do_poll(struct pollfd_k *fds, size_t n, int64_t deadline) {
-  for (;;) {
-    long count = 0;
-    for (size_t i = 0; i < n; i++)
-      count += poll_one(&fds[i]) != 0;
-    if (count || deadline < 0 || (deadline && (uint64_t)deadline <= ticks))
-      return count;
-    int r = sleep_until(&poll_chan, deadline);
-    if (r < 0)
-      return r;
-  }
-}
-
 static int64_t deadline_ms(int64_t ms) {
   if (ms < 0)
     return 0;
@@ -79,7 +48,7 @@ static long poll_common(uint64_t ufds, uint64_t n, int64_t deadline) {
     return -ENOMEM;
   long r = copyin(fds, ufds, n * sizeof *fds);
   if (r == 0)
-    r = do_poll(fds, n, deadline);
+    r = poll_wait(fds, n, deadline);
   if (r >= 0 && copyout(ufds, fds, n * sizeof *fds) < 0)
     r = -EFAULT;
   kfree(fds);
@@ -162,7 +131,7 @@ static long select_common(int n, uint64_t urd, uint64_t uwr, uint64_t uex, int64
     if (ev)
       fds[k++] = (struct pollfd_k){.fd = fd, .events = ev};
   }
-  long r = do_poll(fds, k, deadline), count = 0;
+  long r = poll_wait(fds, k, deadline), count = 0;
   for (size_t i = 0; r >= 0 && i < k; i++) {
     int fd = fds[i].fd, re = fds[i].revents;
     if (re & POLLNVAL) {
