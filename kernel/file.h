@@ -76,6 +76,9 @@ struct scheme {
   bool unsigned_offsets; // offsets are addresses: pread/pwrite/lseek take all 64 bits
   // stat by name; NULL: the VFS opens the file and uses stat.
   int (*stat_path)(const char *rest, bool follow, struct stat *st);
+  // readlink by name: the link's target, at most n bytes, not NUL-terminated; NULL:
+  // the scheme has no links (EINVAL).
+  long (*readlink)(const char *rest, char *buf, size_t n);
 };
 
 #define POLLIN 0x001
@@ -120,12 +123,14 @@ long dirent_put(void *buf, size_t n, size_t *used, uint64_t ino, int64_t next, i
                 const char *name, size_t namelen);
 long seek_generic(struct file *f, int64_t off, int whence, int64_t size);
 const struct scheme *scheme_find(const char *name);
+// Boot makes a scheme known by its name, and also at mount (a directory of the root
+// tree, e.g. "/proc") if not NULL.
+void scheme_register(const struct scheme *s, const char *mount);
 static inline bool file_readable(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
 static inline bool file_writable(const struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
 
 extern const struct scheme ramfs_scheme, null_scheme, zero_scheme, debug_scheme, proc_scheme,
     com2_scheme, ctty_scheme;
-long procfs_readlink(const char *rest, char *buf, size_t n);
 int vfs_reopen(struct file *f, const char *path, int flags);
 
 // ramfs.c: what exec needs from the root file scheme
@@ -134,7 +139,6 @@ int ramfs_resolve(const char *path, bool follow, struct rnode **out);
 int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint32_t *mode,
                      uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz, bool *stable);
 int ramfs_stat_path(const char *path, bool follow, struct stat *st);
-long ramfs_readlink(const char *path, char *buf, size_t n);
 int ramfs_file_path(struct file *f, char *out, size_t n);
 
 // scheme.c

@@ -45,6 +45,17 @@ static void parse_cmdline(void) {
     kernel_quiet = true;
 }
 
+// Every scheme this kernel has. The VFS (scheme.c) knows them only through this.
+static void register_schemes(void) {
+  scheme_register(&ramfs_scheme, NULL); // the root file scheme (its name is empty)
+  scheme_register(&null_scheme, NULL);
+  scheme_register(&zero_scheme, NULL);
+  scheme_register(&debug_scheme, NULL);
+  scheme_register(&proc_scheme, "/proc"); // as on Linux
+  scheme_register(&com2_scheme, NULL);
+  scheme_register(&ctty_scheme, NULL);
+}
+
 void kmain(uint32_t magic, uint32_t mb_phys) {
   serial_init();
   if (magic != MB_BOOT_MAGIC)
@@ -81,6 +92,7 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   fpu_init();
   if (!nmods)
     panic("no initramfs: pass one with -initrd");
+  register_schemes();
   for (int i = 0; i < nmods; i++)
     ramfs_init(P2V(mods[i].start), mods[i].end - mods[i].start);
   user_init(kernel_cmdline);

@@ -626,7 +626,7 @@ static int open_link(struct file *f, enum qid id, int pid, int flags) {
   return -ENOENT;
 }
 
-long procfs_readlink(const char *rest, char *buf, size_t n) {
+static long procfs_readlink(const char *rest, char *buf, size_t n) {
   enum qid id;
   int pid, r;
   const char *last = rest;
@@ -684,4 +684,5 @@ const struct scheme proc_scheme = {
     .read_direct = proc_read_direct, .write_direct = proc_write_direct,
     .seek = proc_seek, .close = proc_close, .stat = proc_stat, .readdir = proc_readdir,
     .poll = proc_poll, .unsigned_offsets = true, .stat_path = proc_stat_path,
+    .readlink = procfs_readlink,
 };

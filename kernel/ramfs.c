@@ -833,7 +833,7 @@ int ramfs_stat_path(const char *path, bool follow, struct stat *st) {
   return r;
 }
 
-long ramfs_readlink(const char *path, char *buf, size_t len) {
+static long ramfs_readlink(const char *path, char *buf, size_t len) {
   struct rnode *n;
   int r = ramfs_resolve(path, false, &n);
   if (r < 0)
@@ -882,6 +882,7 @@ static long ramfs_readdir(struct file *f, void *buf, size_t len) {
 const struct scheme ramfs_scheme = {
     .name = "", .open = ramfs_open, .read = ramfs_read, .write = ramfs_write,
     .seek = ramfs_seek, .close = ramfs_close, .stat = ramfs_stat, .readdir = ramfs_readdir,
+    .stat_path = ramfs_stat_path, .readlink = ramfs_readlink,
 };
 
 // The program file at path, for exec: its bytes, attributes and the resolved path.
