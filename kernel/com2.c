@@ -1,7 +1,12 @@
 // com2: the second serial port as a raw byte stream (115200 8N1), for gdbserver. Input
 // arrives by interrupt (IRQ 3) into a ring; output is written out directly.
-#include "proc.h"
+#include "types.h"
+#include "com2.h"
+#include "errno.h"
 #include "file.h"
+#include "proc.h"
+#include "scheme.h"
+#include "x86.h"
 
 #define COM2 0x2f8
 #define RING 16384 // room for several of gdbserver's 4 KiB packets

@@ -1,5 +1,10 @@
 // The two simplest schemes: null: (/dev/null) and zero: (/dev/zero).
+#include "types.h"
+#include "dev.h"
+#include "errno.h"
 #include "file.h"
+#include "lib.h"
+#include "scheme.h"
 
 // ---- null: reads end at once, writes vanish ----
 static int null_open(struct file *f, const char *rest, int flags, int mode) {

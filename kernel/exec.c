@@ -1,9 +1,20 @@
 // execve: replace the calling process's program. Everything that can fail happens
 // before the old address space is touched, so a failed exec returns to the old program.
-#include "proc.h"
-#include "file.h"
+#include "types.h"
+#include "cpu.h"
 #include "elf.h"
+#include "errno.h"
+#include "exec.h"
+#include "file.h"
+#include "kalloc.h"
+#include "lib.h"
 #include "path.h"
+#include "proc.h"
+#include "ramfs.h"
+#include "regs.h"
+#include "signal.h"
+#include "vm.h"
+#include "x86.h"
 
 #define PIE_BASE 0x555555554000ull    // where static-PIE programs load (as Linux's default)
 #define STACK_SIZE (8ull << 20)

@@ -1,7 +1,14 @@
 // Open files: per-process descriptor tables of pointers to shared open files, moving
 // data between a user's buffer and a file, and waiting until files are ready (poll).
-#include "proc.h"
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
 #include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "proc.h"
+#include "scheme.h"
+#include "vm.h"
 
 struct file *file_get(int fd) {
   if (fd < 0 || fd >= NOFILE)
@@ -136,7 +143,9 @@ long file_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write)
 }
 
 // ---- waiting until files are ready ----
-char poll_chan; // every poller sleeps here; poll_notify() wakes them all
+static char poll_chan; // every poller sleeps here
+
+void poll_notify(void) { wakeup(&poll_chan); }
 
 static int poll_one(struct pollfd_k *p) {
   if (p->fd < 0)

@@ -5,9 +5,12 @@
 // the leak tests rely on. The heap (kmalloc) keeps power-of-two size classes on pages
 // that go back to the frame allocator as soon as their last object is freed, so that
 // "free frames after == before" holds after processes come and go.
-#include "defs.h"
-
-extern char _kernel_end[];
+#include "types.h"
+#include "cpu.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "panic.h"
+#include "x86.h"
 
 static uint64_t *bitmap;      // bit set = frame in use
 static uint16_t *page_npages; // for a large kmalloc: its page count, at its first frame

@@ -1,6 +1,23 @@
 // Boot: from the multiboot information to the first user process.
-#include "proc.h"
+#include "types.h"
+#include "com2.h"
+#include "console.h"
+#include "cpu.h"
+#include "dev.h"
+#include "exec.h"
 #include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "panic.h"
+#include "proc.h"
+#include "procfs.h"
+#include "ramfs.h"
+#include "regs.h"
+#include "scheme.h"
+#include "trap.h"
+#include "tty.h"
+#include "vm.h"
+#include "x86.h"
 
 struct mb_info {
   uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
@@ -19,7 +36,7 @@ struct mb_module {
 #define MB_INFO_MODS (1 << 3)
 #define MB_INFO_MMAP (1 << 6)
 
-char kernel_cmdline[1024];
+static char kernel_cmdline[1024];
 #define MAX_RANGES 32
 #define MAX_MODULES 4
 
@@ -43,6 +60,47 @@ static void parse_cmdline(void) {
   // Kernel words come first; init gets the rest of the line (see user_init).
   if (strncmp(kernel_cmdline, "quiet", 5) == 0 && (kernel_cmdline[5] == ' ' || !kernel_cmdline[5]))
     kernel_quiet = true;
+}
+
+// PID 1: /init with the command line (minus the kernel's own words) as arguments, and
+// the console as descriptors 0, 1 and 2.
+static void user_init(const char *cmdline) {
+  struct proc *p = proc_alloc();
+  if (!p)
+    panic("user_init: out of memory");
+  initproc = p;
+  p->cwd = kstrdup("/");
+  p->vm = vm_create();
+  p->umask = 022;
+  p->pgid = p->sid = p->pid;
+  strncpy_k(p->name, "init", sizeof p->name);
+  char *argv[32], *words = kstrdup(cmdline);
+  int argc = 0;
+  argv[argc++] = "/init";
+  for (char *w = words; w && *w && argc < 31;) {
+    while (*w == ' ')
+      *w++ = 0;
+    if (!*w)
+      break;
+    if (!(argc == 1 && strncmp(w, "quiet", 5) == 0 && (w[5] == ' ' || !w[5])))
+      argv[argc++] = w;
+    while (*w && *w != ' ')
+      w++;
+  }
+  argv[argc] = NULL;
+  char *envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=vt100", NULL};
+  cpu.proc = p; // exec works on the current process
+  for (int fd = 0; fd < 3; fd++) {
+    struct file *f;
+    if (vfs_open("debug:", O_RDWR, 0, &f) < 0 || fd_install(f, fd, false) != fd)
+      panic("user_init: no console");
+  }
+  int r = execve_path("/init", argv, envp);
+  if (r < 0)
+    panic("cannot run /init: error %d", r);
+  cpu.proc = NULL;
+  vm_activate(NULL);
+  p->state = P_RUNNABLE;
 }
 
 // Every scheme this kernel has. The VFS (scheme.c) knows them only through this.
@@ -97,45 +155,4 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
     ramfs_init(P2V(mods[i].start), mods[i].end - mods[i].start);
   user_init(kernel_cmdline);
   scheduler();
-}
-
-// PID 1: /init with the command line (minus the kernel's own words) as arguments, and
-// the console as descriptors 0, 1 and 2.
-void user_init(const char *cmdline) {
-  struct proc *p = proc_alloc();
-  if (!p)
-    panic("user_init: out of memory");
-  initproc = p;
-  p->cwd = kstrdup("/");
-  p->vm = vm_create();
-  p->umask = 022;
-  p->pgid = p->sid = p->pid;
-  strncpy_k(p->name, "init", sizeof p->name);
-  char *argv[32], *words = kstrdup(cmdline);
-  int argc = 0;
-  argv[argc++] = "/init";
-  for (char *w = words; w && *w && argc < 31;) {
-    while (*w == ' ')
-      *w++ = 0;
-    if (!*w)
-      break;
-    if (!(argc == 1 && strncmp(w, "quiet", 5) == 0 && (w[5] == ' ' || !w[5])))
-      argv[argc++] = w;
-    while (*w && *w != ' ')
-      w++;
-  }
-  argv[argc] = NULL;
-  char *envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=vt100", NULL};
-  cpu.proc = p; // exec works on the current process
-  for (int fd = 0; fd < 3; fd++) {
-    struct file *f;
-    if (vfs_open("debug:", O_RDWR, 0, &f) < 0 || fd_install(f, fd, false) != fd)
-      panic("user_init: no console");
-  }
-  int r = execve_path("/init", argv, envp);
-  if (r < 0)
-    panic("cannot run /init: error %d", r);
-  cpu.proc = NULL;
-  vm_activate(NULL);
-  p->state = P_RUNNABLE;
 }

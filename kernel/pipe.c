@@ -1,6 +1,12 @@
 // Pipes: a ring buffer shared by a read end and a write end.
-#include "proc.h"
+#include "types.h"
+#include "errno.h"
 #include "file.h"
+#include "kalloc.h"
+#include "pipe.h"
+#include "proc.h"
+#include "scheme.h"
+#include "signal.h"
 
 #define PIPE_SIZE 65536 // as Linux's default capacity
 #define PIPE_BUF 4096   // writes up to this size are atomic

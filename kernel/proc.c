@@ -1,8 +1,18 @@
 // The process table, the scheduler, sleeping and waking, and the life of a process:
 // fork, exit, wait.
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
+#include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "panic.h"
 #include "proc.h"
+#include "regs.h"
 #include "signal.h"
 #include "trace.h"
+#include "vm.h"
+#include "x86.h"
 
 struct cpu cpu;
 struct proc *proctab[NPROC];

@@ -1,10 +1,26 @@
 // proc: one scheme to look into and control processes (also /proc and /scheme/proc).
 // The file tree is a table; every open handle records (pid, gen) and re-checks it on
 // each operation, so a handle dies with the program it was opened on.
-#include "trace.h"
-#include "file.h"
-#include "path.h"
+#include "types.h"
+#include "console.h"
+#include "cpu.h"
 #include "elf.h"
+#include "errno.h"
+#include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "path.h"
+#include "proc.h"
+#include "procabi.h"
+#include "procfs.h"
+#include "ramfs.h"
+#include "regs.h"
+#include "scheme.h"
+#include "signal.h"
+#include "trace.h"
+#include "tty.h"
+#include "vm.h"
+#include "x86.h"
 
 enum qid {
   Q_ROOT, Q_SELF, Q_MEMINFO, Q_UPTIME, Q_LOADAVG, Q_SYSSTAT, Q_MOUNTS, Q_CPUINFO, // proc:

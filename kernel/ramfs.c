@@ -12,10 +12,18 @@
 // directory has exactly one entry, so it keeps a pointer to its parent. A node lives
 // while an entry names it or an open file holds it (refs): an unlinked file stays
 // usable through its descriptors and is freed, with its data, at the last close.
-#include "proc.h"
-#include "file.h"
+#include "types.h"
+#include "console.h"
 #include "cpio.h"
+#include "cpu.h"
+#include "errno.h"
+#include "file.h"
+#include "kalloc.h"
+#include "lib.h"
 #include "path.h"
+#include "proc.h"
+#include "ramfs.h"
+#include "scheme.h"
 
 #define NS 1000000000ull
 #define NAME_MAX_K 255

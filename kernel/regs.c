@@ -2,7 +2,11 @@
 // tracer's write to proc:PID/regs/int or regs/float, and rt_sigreturn's signal frame.
 // A frame that passes can be returned to with IRETQ and can never put the CPU in
 // kernel mode, give it I/O privilege, or fault inside the kernel on the way out.
+#include "types.h"
+#include "errno.h"
 #include "proc.h"
+#include "regs.h"
+#include "x86.h"
 
 #define CANONICAL_USER(x) ((x) < (1ull << 47))
 // The flags a program may change itself (POPF can): arithmetic, direction, trap,

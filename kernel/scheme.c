@@ -1,9 +1,15 @@
 // The scheme registry and path dispatch: which scheme a path goes to, and the VFS
 // calls that take a path. It knows schemes only as tables of operations (struct scheme)
 // that boot registers (main.c); the root file scheme is the one with the empty name.
-#include "proc.h"
+#include "types.h"
+#include "errno.h"
 #include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "panic.h"
 #include "path.h"
+#include "proc.h"
+#include "scheme.h"
 
 #define NSCHEME 16
 static struct {

@@ -1,9 +1,17 @@
 // Signals as Linux does them: generation (signal_send), delivery on the way back to
 // user mode (signal_deliver), the x86-64 signal frame, rt_sigreturn, job-control stops.
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
+#include "kalloc.h"
+#include "lib.h"
 #include "proc.h"
-#include "file.h"
-#include "trace.h"
+#include "regs.h"
 #include "siginfo.h"
+#include "signal.h"
+#include "trace.h"
+#include "vm.h"
+#include "x86.h"
 
 // ---- generation ----
 static bool default_ignore(int sig) {
@@ -202,7 +210,7 @@ static bool setup_frame(struct proc *p, int sig, const struct sigaction_k *sa, u
 
 // rt_sigreturn: back to the registers saved in the frame, after the same checks a
 // tracer's register write gets. A frame that fails them kills the process.
-long sys_rt_sigreturn(struct trapframe *tf) {
+long signal_return(struct trapframe *tf) {
   struct proc *p = myproc();
   struct ucontext_k uc;
   uint8_t *fx = kmalloc(512);
@@ -344,35 +352,23 @@ void signal_deliver(void) {
     proc_exit(SIGKILL);
 }
 
-// rt_sigtimedwait: take a signal from set without running its handler.
-long sys_rt_sigtimedwait(struct trapframe *tf) {
+// rt_sigtimedwait: take a signal from set (unblockable ones already removed) without
+// running its handler, waiting until deadline (in ticks; 0: no limit). Returns the
+// signal with *info filled, -EAGAIN at the deadline, or -ERESTARTSYS (another signal).
+int signal_wait(uint64_t set, uint64_t deadline, struct linux_siginfo *info) {
   struct proc *p = myproc();
-  uint64_t set;
-  struct timespec_k ts;
-  if (tf->r10 != 8)
-    return -EINVAL;
-  if (copyin(&set, tf->rdi, 8) < 0 || (tf->rdx && copyin(&ts, tf->rdx, sizeof ts) < 0))
-    return -EFAULT;
-  if (tf->rdx && (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000))
-    return -EINVAL;
-  set &= ~UNBLOCKABLE;
-  // +1: the current tick is partly over, and the wait must not be shorter than asked.
-  uint64_t deadline = tf->rdx ? ticks + ts.tv_sec * HZ + (ts.tv_nsec * HZ + 999999999) / 1000000000 + 1 : 0;
   for (;;) {
     uint64_t ready = p->pending & set;
     if (ready) {
       int sig = __builtin_ctzll(ready) + 1;
-      struct linux_siginfo u;
-      fill_info(&u, &p->siginfo[sig - 1]);
+      fill_info(info, &p->siginfo[sig - 1]);
       dequeue(p, sig);
-      if (tf->rsi && copyout(tf->rsi, &u, sizeof u) < 0)
-        return -EFAULT;
       return sig;
     }
-    if (tf->rdx && ticks >= deadline)
+    if (deadline && ticks >= deadline)
       return -EAGAIN;
     p->sigwait = set;
-    int r = sleep_until(&p->sigwait, deadline ? deadline : 0);
+    int r = sleep_until(&p->sigwait, deadline);
     p->sigwait = 0;
     if (r < 0 && !(p->pending & set))
       return r; // another signal, with a handler or a default action

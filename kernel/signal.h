@@ -69,3 +69,7 @@ void signal_send(struct proc *p, const struct siginfo_k *info);
 void signal_deliver(void);
 void signal_exec_reset(struct proc *p);
 void signal_notify_parent(struct proc *p, int code, int status);
+struct trapframe;
+struct linux_siginfo;
+long signal_return(struct trapframe *tf);  // rt_sigreturn
+int signal_wait(uint64_t set, uint64_t deadline, struct linux_siginfo *info);

@@ -1,7 +1,15 @@
 // System-call dispatch. The table is built from syscalls.def; numbers outside it, or
 // holes in it, give -ENOSYS (never an index past the end, whatever a tracer wrote).
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
+#include "proc.h"
+#include "procabi.h"
+#include "regs.h"
 #include "syscall.h"
 #include "trace.h"
+#include "trap.h"
+#include "x86.h"
 
 struct syscall_entry {
   const char *name;

@@ -2,7 +2,15 @@
 // registers of the Linux calling convention (rdi, rsi, rdx, r10, r8, r9), so a tracer
 // that rewrote them at a syscall-entry stop is obeyed.
 #pragma once
-#include "proc.h"
+#include "types.h"
+#include "regs.h"
+
+long syscall_dispatch(struct trapframe *tf); // the system call in tf, from entry.S
+const char *syscall_name(uint64_t nr);       // NULL: no such call
+
+// The path argument of an *at() call, copied in and made absolute (or left
+// scheme-qualified) into out (PATH_MAX_K bytes). empty_ok: AT_EMPTY_PATH allowed.
+int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok);
 
 #define ARG0 (tf->rdi)
 #define ARG1 (tf->rsi)

@@ -1,8 +1,18 @@
 // File system calls: descriptors, paths, reads and writes (which file_io() in file.c
 // moves).
-#include "syscall.h"
+#include "types.h"
+#include "errno.h"
 #include "file.h"
+#include "kalloc.h"
+#include "lib.h"
 #include "path.h"
+#include "proc.h"
+#include "ramfs.h"
+#include "regs.h"
+#include "scheme.h"
+#include "syscall.h"
+#include "vm.h"
+#include "x86.h"
 
 #define IOV_MAX 1024
 

@@ -1,6 +1,12 @@
 // Memory system calls: brk, mmap (anonymous, private), munmap, mprotect.
-#include "syscall.h"
+#include "types.h"
 #include "elf.h"
+#include "errno.h"
+#include "proc.h"
+#include "regs.h"
+#include "syscall.h"
+#include "vm.h"
+#include "x86.h"
 
 #define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02

@@ -1,6 +1,16 @@
 // Time, identity of the system, per-process settings, and power off.
-#include "syscall.h"
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
+#include "exec.h"
 #include "file.h"
+#include "kalloc.h"
+#include "panic.h"
+#include "proc.h"
+#include "regs.h"
+#include "syscall.h"
+#include "vm.h"
+#include "x86.h"
 
 long sys_uname(struct trapframe *tf) {
   char u[6][65] = {"Vitrine", "vitrine", "0.1.0", "#1 " __DATE__, "x86_64", "(none)"};

@@ -1,6 +1,15 @@
 // pipe(2), and waiting for descriptors: poll, ppoll, select, pselect6.
-#include "syscall.h"
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
 #include "file.h"
+#include "kalloc.h"
+#include "pipe.h"
+#include "proc.h"
+#include "regs.h"
+#include "signal.h"
+#include "syscall.h"
+#include "vm.h"
 
 static long make_pipe(uint64_t ufds, int flags) {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK))

@@ -1,7 +1,14 @@
 // Process system calls: identity, fork/clone, exec, exit, wait. The work is in proc.c
 // and exec.c; these unpack the arguments.
-#include "syscall.h"
+#include "types.h"
+#include "errno.h"
+#include "exec.h"
+#include "kalloc.h"
+#include "proc.h"
+#include "regs.h"
 #include "signal.h"
+#include "syscall.h"
+#include "vm.h"
 
 long sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
 long sys_gettid(struct trapframe *tf) { (void)tf; return myproc()->pid; }

@@ -1,5 +1,14 @@
 // Signal system calls, process groups and sessions.
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
+#include "file.h"
+#include "proc.h"
+#include "regs.h"
+#include "siginfo.h"
+#include "signal.h"
 #include "syscall.h"
+#include "vm.h"
 
 long sys_rt_sigaction(struct trapframe *tf) {
   int sig = ARG0;
@@ -221,4 +230,24 @@ long sys_setsid(struct trapframe *tf) {
 long sys_getsid(struct trapframe *tf) {
   struct proc *t = ARG0 ? proc_find(ARG0) : myproc();
   return t ? t->sid : -ESRCH;
+}
+
+long sys_rt_sigreturn(struct trapframe *tf) { return signal_return(tf); }
+
+long sys_rt_sigtimedwait(struct trapframe *tf) {
+  uint64_t set;
+  struct timespec_k ts;
+  if (ARG3 != 8)
+    return -EINVAL;
+  if (copyin(&set, ARG0, 8) < 0 || (ARG2 && copyin(&ts, ARG2, sizeof ts) < 0))
+    return -EFAULT;
+  if (ARG2 && (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000))
+    return -EINVAL;
+  // +1: the current tick is partly over, and the wait must not be shorter than asked.
+  uint64_t deadline = ARG2 ? ticks + ts.tv_sec * HZ + (ts.tv_nsec * HZ + 999999999) / 1000000000 + 1 : 0;
+  struct linux_siginfo info;
+  int sig = signal_wait(set & ~UNBLOCKABLE, deadline, &info);
+  if (sig > 0 && ARG1 && copyout(ARG1, &info, sizeof info) < 0)
+    return -EFAULT;
+  return sig;
 }

@@ -1,8 +1,17 @@
 // Users and groups (Linux's rules for real, effective and saved ids), and small
 // per-process settings: umask, prctl; and sendfile.
-#include "syscall.h"
+#include "types.h"
+#include "errno.h"
 #include "file.h"
-#include "path.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "proc.h"
+#include "regs.h"
+#include "scheme.h"
+#include "signal.h"
+#include "syscall.h"
+#include "vm.h"
+#include "x86.h"
 
 static bool is_root(void) { return myproc()->euid == 0; }
 #define KEEP ((uint32_t)-1)

@@ -2,8 +2,18 @@
 // syscall entry and exit, the return to user mode after a debug trap or breakpoint,
 // signal delivery, exec, exit. There its registers are all in its trapframe, and the
 // tracer may read and change them (procfs.c) until it writes new flags to resume it.
-#include "trace.h"
+#include "types.h"
+#include "errno.h"
 #include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "proc.h"
+#include "procabi.h"
+#include "regs.h"
+#include "signal.h"
+#include "trace.h"
+#include "vm.h"
+#include "x86.h"
 
 // Queue an event for the tracer: the caller fills the slot this returns, then calls
 // queued(). NULL if there is no room after all (the session went away, or we are being

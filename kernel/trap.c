@@ -1,8 +1,19 @@
 // Interrupts and exceptions: the IDT, and trap(), which every stub in entry.S calls
 // with the saved frame.
+#include "types.h"
+#include "com2.h"
+#include "console.h"
+#include "cpu.h"
+#include "errno.h"
+#include "panic.h"
 #include "proc.h"
+#include "regs.h"
 #include "signal.h"
 #include "trace.h"
+#include "trap.h"
+#include "tty.h"
+#include "vm.h"
+#include "x86.h"
 
 struct idt_gate {
   uint16_t off_lo, sel;
@@ -12,13 +23,8 @@ struct idt_gate {
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout is fixed by the CPU");
 
-extern char vectors[]; // 256 stubs, 16 bytes apart (entry.S)
-extern char syscall_entry[];
-void debug_abandon(void) __attribute__((noreturn)); // entry.S
-bool on_debug_stack(uint64_t sp);                   // cpu.c
-void debugregs_sync(struct proc *p);                // regs.c
 static struct idt_gate idt[256];
-bool need_resched;     // set by the timer (IRQ): the running process used its slice
+static bool need_resched;     // set by the timer (IRQ): the running process used its slice
 
 static void set_gate(int v, int dpl, int ist) {
   uint64_t off = (uint64_t)vectors + 16 * v;
@@ -148,7 +154,6 @@ void usertrapret(void) {
 
 // The #DB whose frame was lost (trap()): we are on the process's kernel stack now
 // (debug_abandon, entry.S), with nothing to return to.
-void debug_lost(void) __attribute__((noreturn));
 void debug_lost(void) {
   struct proc *p = myproc();
   if (!p)

@@ -1,8 +1,15 @@
 // debug: the serial console as a terminal. Output goes straight to COM1; input arrives
 // by interrupt into a ring and passes through a small line discipline (termios
 // ICANON, ECHO, ICRNL, ONLCR), so that shells and `read` behave as on a Linux tty.
-#include "proc.h"
+#include "types.h"
+#include "console.h"
+#include "errno.h"
 #include "file.h"
+#include "proc.h"
+#include "scheme.h"
+#include "signal.h"
+#include "tty.h"
+#include "vm.h"
 
 // Linux's struct termios (kernel ABI: 19 control characters... glibc's has 32; the
 // ioctl ABI is the kernel's, 36 bytes).

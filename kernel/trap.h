@@ -1,0 +1,9 @@
+// Interrupts and exceptions (trap.c), and the way back to user mode.
+#pragma once
+#include "types.h"
+
+struct trapframe;
+void trap_init(void);
+void trap(uint64_t vec, struct trapframe *tf); // every stub in entry.S calls it
+void usertrapret(void);
+void debug_lost(void) __attribute__((noreturn)); // entry.S, when a #DB lost its frame
