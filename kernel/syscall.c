@@ -22,10 +22,6 @@ static const struct syscall_entry table[] = {
 #undef SYSCALL
 };
 
-const char *syscall_name(uint64_t nr) {
-  return nr < ARRAY_SIZE(table) && table[nr].name ? table[nr].name : NULL;
-}
-
 // SYSRET is only safe for a frame that SYSCALL itself could have produced: otherwise a
 // non-canonical rip would fault in kernel mode on Intel CPUs (CVE-2012-0217), and TF or
 // RF would not be restored as they should. Anything else returns through IRETQ.

@@ -6,7 +6,6 @@
 #include "regs.h"
 
 long syscall_dispatch(struct trapframe *tf); // the system call in tf, from entry.S
-const char *syscall_name(uint64_t nr);       // NULL: no such call
 
 // The path argument of an *at() call, copied in and made absolute (or left
 // scheme-qualified) into out (PATH_MAX_K bytes). empty_ok: AT_EMPTY_PATH allowed.
