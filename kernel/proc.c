@@ -170,7 +170,6 @@ void sched(void) {
   __asm__ volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
                    : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
   p->tf->ds = ds & 0xffff, p->tf->es = es & 0xffff, p->tf->fs = fs & 0xffff, p->tf->gs = gs & 0xffff;
-  p->nswitch++;
   struct proc *next = cpu.handoff;
   cpu.handoff = NULL;
   if (!next || next->state != P_RUNNABLE)

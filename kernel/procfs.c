@@ -1,6 +1,7 @@
 // proc: one scheme to look into and control processes (also /proc and /scheme/proc).
 // The file tree is a table; every open handle records (pid, gen) and re-checks it on
 // each operation, so a handle dies with the program it was opened on.
+#include "proc.h"
 #include "trace.h"
 #include "file.h"
 #include "path.h"
@@ -54,12 +55,13 @@ struct handle {
 };
 
 
-// Does process me hold (as an open descriptor) the tracing session t? That is what
+// Does process me hold (as an open descriptor) the session tracing t? That is what
 // being the tracer means: whoever holds the session may change the tracee.
-static bool holds_session(const struct proc *me, const struct trace *t) {
-  for (int fd = 0; fd < NOFILE; fd++) {
+static bool is_tracer(const struct proc *me, const struct proc *t) {
+  const struct trace *s = trace_session(&t->tracee);
+  for (int fd = 0; s && fd < NOFILE; fd++) {
     struct file *f = me->files[fd];
-    if (f && f->scheme == &proc_scheme && ((struct handle *)f->priv)->trace == t)
+    if (f && f->scheme == &proc_scheme && ((struct handle *)f->priv)->trace == s)
       return true;
   }
   return false;
@@ -186,7 +188,7 @@ static int proc_open(struct file *f, const char *rest, int flags, int mode) {
   struct proc *t = pid ? proc_find(pid) : NULL;
   if ((r = check_open(id, t, flags)) < 0)
     return r;
-  if (id == Q_SYSFILTER && (!t->trace || !holds_session(myproc(), t->trace)))
+  if (id == Q_SYSFILTER && !is_tracer(myproc(), t))
     return -EPERM; // only the tracer sets the filter
   struct handle *h = kmalloc(sizeof *h);
   if (!h)
@@ -229,8 +231,8 @@ static const char *stop_name(uint64_t cause) {
 }
 
 static int tracer_pid(const struct proc *t) {
-  for (int i = 0; t->trace && i < NPROC; i++)
-    if (proctab[i] && holds_session(proctab[i], t->trace))
+  for (int i = 0; trace_attached(&t->tracee) && i < NPROC; i++)
+    if (proctab[i] && is_tracer(proctab[i], t))
       return proctab[i]->pid;
   return 0;
 }
@@ -261,7 +263,7 @@ static int gen_status(const struct proc *p, char *b, size_t n) {
       p->name, p->umask, state_letter(p), p->pid, p->pid, p->parent ? p->parent->pid : 0,
       tracer_pid(p), p->ruid, p->euid, p->suid, p->euid, p->rgid, p->egid, p->sgid, p->egid,
       NOFILE, vm_kib(p, false), vm_kib(p, true), p->pending, p->blocked, sigmask_of(p, SIG_IGN),
-      sigmask_of(p, 2), stop_name(p->state == P_TRACED ? p->trace_cause : 0));
+      sigmask_of(p, 2), stop_name(p->state == P_TRACED ? trace_stop_cause(&p->tracee) : 0));
 }
 
 static int gen_stat(const struct proc *p, char *b, size_t n) {
@@ -363,7 +365,7 @@ static bool is_text(enum qid id) {
 // ---- registers and memory ----
 // May the caller change t now? It must hold t's session, and t must be in a trace stop.
 static int may_change(struct proc *t) {
-  if (!t->trace || !holds_session(myproc(), t->trace) || t->state != P_TRACED)
+  if (!is_tracer(myproc(), t) || t->state != P_TRACED)
     return -EBUSY;
   return 0;
 }
@@ -531,7 +533,7 @@ static long proc_write(struct file *f, const void *buf, size_t n, uint64_t off) 
   if (is_regs(h->id))
     return regs_write(t, h->id, buf, n, off);
   if (h->id == Q_SYSFILTER)
-    return t->trace ? trace_sysset_write(t->trace, buf, n) : -ESRCH;
+    return trace_attached(&t->tracee) ? trace_sysset_write(trace_session(&t->tracee), buf, n) : -ESRCH;
   return -EBADF;
 }
 
