@@ -553,7 +553,7 @@ static long proc_write(struct file *f, const void *buf, size_t n, uint64_t off) 
   case K_MEM: return mem_rw(t, (void *)buf, n, off, true);
   case K_REGS_INT: case K_REGS_FLOAT: case K_REGS_DEBUG: return regs_write(t, h->e->kind, buf, n, off);
   case K_SYSFILTER:
-    return trace_attached(&t->tracee) ? trace_sysset_write(trace_session(&t->tracee), buf, n) : -ESRCH;
+    return trace_sysset_write(&t->tracee, buf, n);
   default: return -EBADF;
   }
 }

@@ -31,6 +31,7 @@ static void run(struct trapframe *tf, uint64_t nr) {
   tf->rax = nr < ARRAY_SIZE(table) && table[nr].fn ? table[nr].fn(tf) : -ENOSYS;
 }
 
+// A traced process's call runs between the stops its tracer asked for (trace.h).
 long syscall_dispatch(struct trapframe *tf) {
   struct tracee *t = &myproc()->tracee;
   uint64_t nr = tf->orig_rax;

@@ -343,12 +343,12 @@ int trace_poll(struct trace *t) {
 }
 
 // proc:PID/sysfilter: the set of syscall numbers that stop (a 512-bit bitmap, 64 bytes).
-long trace_sysset_write(struct trace *t, const void *buf, size_t n) {
-  struct proc *p = t->target;
-  if (!p)
+// A session is needed: it is the session's filter (a new one starts with every bit set).
+long trace_sysset_write(struct tracee *te, const void *buf, size_t n) {
+  if (!te->session)
     return -ESRCH;
-  if (n != sizeof p->tracee.sysset)
+  if (n != sizeof te->sysset)
     return -EINVAL;
-  memcpy(p->tracee.sysset, buf, n);
+  memcpy(te->sysset, buf, n);
   return n;
 }

@@ -14,10 +14,12 @@ struct trace;
 // stops. Its registers are not here: they are in its trapframe. It is embedded in struct
 // proc and will be per thread: each thread stops, steps and resumes on its own. Only
 // trace.c and the inlines below touch it; the rest of the kernel asks through them.
-// Locking: as for struct proc (one CPU, kernel code runs until it sleeps). The tracee
-// changes these fields at its safe points; the tracer (trace.c's tracer side) while the
-// tracee is stopped, asleep or preempted, and never between a check and its use below.
-// Invariant: with no session, stops, step, interrupt and exec_stop are clear.
+// Locking: as for struct proc: one CPU, and kernel code runs until it sleeps. The tracee
+// changes these fields at its safe points; its tracer (trace.c's tracer side) only while
+// the tracee is not running (stopped, asleep, or waiting for the CPU). So the tracee
+// reads them again after anything that may sleep: trace_syscall_done asks the stops
+// again after the call. Invariant: with no session, stops, step, interrupt and exec_stop
+// are clear.
 struct tracee {
   struct trace *session;     // the session tracing it, or NULL: traced or not is this
   uint64_t stops;            // the stops asked for (PROC_STOP_*, PROC_EVENT_CLONE)
@@ -48,9 +50,9 @@ long trace_read(struct trace *t, uint64_t ubuf, size_t n, bool nonblock); // use
 long trace_write(struct trace *t, uint64_t ubuf, size_t n);
 void trace_detach(struct trace *t);
 int trace_poll(struct trace *t);
-long trace_sysset_write(struct trace *t, const void *buf, size_t n);
+long trace_sysset_write(struct tracee *t, const void *buf, size_t n); // proc:PID/sysfilter
 
-// The safe points.
+// The safe points (the syscall stops through trace_syscall, below).
 bool trace_syscall_enter(struct trapframe *tf, uint64_t *nr); // true: skip the call
 void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops);
 bool trace_signal(int sig, uint64_t handler, const struct siginfo_k *info); // true: drop it
