@@ -237,7 +237,8 @@ static int gen_sysstat(const struct proc *p, char *b, size_t n) {
   (void)p;
   return ksnprintf(b, n, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\ncpu0 %lu 0 0 %lu 0 0 0 0 0 0\n"
                    "processes %d\nprocs_running 1\nprocs_blocked 0\nbtime %lu\n",
-                   t - idle_ticks, idle_ticks, t - idle_ticks, idle_ticks, count_procs(), boot_epoch);
+                   t - idle_ticks, idle_ticks, t - idle_ticks, idle_ticks, count_procs(),
+                   boot_epoch);
 }
 
 // ---- the tree ----
@@ -408,7 +409,8 @@ static long regs_read(struct proc *t, enum kind k, void *buf, size_t n, uint64_t
   return read_bytes(regs_of(t, k, dbg), regs_size(k), buf, n, off);
 }
 
-static __attribute__((noinline)) long regs_copyout(struct proc *t, enum kind k, uint64_t ubuf, size_t n, uint64_t off) {
+static __attribute__((noinline)) long regs_copyout(struct proc *t, enum kind k, uint64_t ubuf,
+                                                   size_t n, uint64_t off) {
   uint64_t dbg[6];
   return copyout_bytes(regs_of(t, k, dbg), regs_size(k), ubuf, n, off);
 }
@@ -551,7 +553,8 @@ static long proc_write(struct file *f, const void *buf, size_t n, uint64_t off) 
     return -ESRCH;
   switch (h->e->kind) {
   case K_MEM: return mem_rw(t, (void *)buf, n, off, true);
-  case K_REGS_INT: case K_REGS_FLOAT: case K_REGS_DEBUG: return regs_write(t, h->e->kind, buf, n, off);
+  case K_REGS_INT: case K_REGS_FLOAT: case K_REGS_DEBUG:
+    return regs_write(t, h->e->kind, buf, n, off);
   case K_SYSFILTER:
     return trace_sysset_write(&t->tracee, buf, n);
   default: return -EBADF;

@@ -137,8 +137,8 @@ void usertrapret(void) {
     yield();
   }
   // The common case, kept cheap: nothing to deliver, no interrupted call to restart.
-  if (p->killed || (p->pending & ~p->blocked) || p->restore_mask || trace_interrupt_pending(&p->tracee) ||
-      (int64_t)p->tf->rax == -ERESTARTSYS) {
+  if (p->killed || (p->pending & ~p->blocked) || p->restore_mask ||
+      trace_interrupt_pending(&p->tracee) || (int64_t)p->tf->rax == -ERESTARTSYS) {
     signal_deliver();
     trace_return_to_user();
   }
