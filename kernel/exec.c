@@ -287,11 +287,11 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, bool sta
     goto fail;
   }
   // Past this point exec cannot fail.
-  if (p->trace) // a traced exec gains no privileges (the tracer could abuse them)
+  if (trace_attached(&p->tracee)) // a traced exec gains no privileges (the tracer could abuse them)
     setuid = setgid = false;
   p->gen = proc_new_gen(); // every proc: handle opened on the old program is dead now
   p->did_exec = true;
-  p->exec_done = p->trace != NULL;
+  trace_exec(&p->tracee);
   p->dumpable = !setuid && !setgid;
   if (setuid)
     p->euid = fuid;

@@ -180,7 +180,6 @@ void sched(void) {
   __asm__ volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
                    : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
   p->tf->ds = ds & 0xffff, p->tf->es = es & 0xffff, p->tf->fs = fs & 0xffff, p->tf->gs = gs & 0xffff;
-  p->nswitch++;
   struct proc *next = cpu.handoff;
   cpu.handoff = NULL;
   if (!next || next->state != P_RUNNABLE)
@@ -307,7 +306,7 @@ static struct proc *fork_proc(struct proc *p, bool share_vm) {
   }
   *c->tf = *p->tf;
   c->tf->rax = 0;
-  if (p->trace_step) // the parent is being single-stepped: that TF is not the child's
+  if (trace_stepping(&p->tracee)) // the parent is being single-stepped: that TF is not the child's
     c->tf->rflags &= ~FL_TF;
   if (cpu.fpu_owner == p) // the child starts with the parent's live FPU registers
     __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
@@ -348,8 +347,7 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid) {
   if (flags & CLONE_CHILD_CLEARTID)
     c->clear_child_tid = ctid;
   c->vfork_pending = flags & CLONE_VFORK;
-  trace_clone(c);
-  c->state = c->trace_frozen ? P_TRACED : P_RUNNABLE;
+  c->state = trace_clone(c) ? P_TRACED : P_RUNNABLE;
   // The child runs on our memory: we may not run again until it has its own (exec)
   // or is gone. Only SIGKILL ends the wait, and then we die before user mode.
   while (c->vfork_pending && proc_find(pid) == c && c->state != P_ZOMBIE)

@@ -11,6 +11,7 @@
 #include "types.h"
 #include "x86.h"
 #include "signal.h"
+#include "trace.h"
 
 struct trapframe;
 struct vm;
@@ -82,18 +83,10 @@ struct proc {
   uint64_t gen;
   bool dumpable;             // false after a set-user-ID exec: only root may look in
   bool did_exec;             // has exec'd since fork (setpgid's EACCES)
-  bool exec_done;            // an exec just succeeded: PROC_STOP_EXEC at the syscall's exit
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)
-  uint64_t nswitch;          // times it gave up the CPU (sched)
-  // Tracing (trace.c).
-  struct trace *trace;       // the session tracing this process, or NULL
-  uint64_t trace_resume;     // what the tracer wrote when it last resumed us
-  uint64_t trace_cause;      // why we are in P_TRACED
-  bool trace_step;           // TF in the frame was set by the kernel, for a single step
-  bool trace_interrupt;      // the tracer asked for a stop (O_TRUNC): stop when we can
-  struct trace *trace_frozen; // a followed child, held until its tracer is ready
+  struct tracee tracee;      // its traced side: only through trace.h
   uint64_t debug_dr6;        // DR6 at the last debug trap
   uint64_t dr[4], dr7;       // debug registers (proc:PID/regs/debug), loaded at switch
   int exit_status;           // wait status (Linux encoding) once a zombie

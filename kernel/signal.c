@@ -187,7 +187,7 @@ static bool setup_frame(struct proc *p, int sig, const struct sigaction_k *sa, u
                               .ss_flags = p->altstack_size ? (on_altstack(p, tf->rsp) ? 1 : 0) : 2,
                               .sigmask = oldmask};
   to_sigcontext(tf, &f->uc.mc);
-  if (p->trace_step) // the kernel's TF (a single step) is not the program's to restore
+  if (trace_stepping(&p->tracee)) // the kernel's TF (a single step) is not the program's to restore
     f->uc.mc.eflags &= ~FL_TF;
   f->uc.mc.fpstate = fpstate;
   f->uc.mc.oldmask = oldmask;

@@ -143,8 +143,8 @@ void usertrapret(void) {
     yield();
   }
   // The common case, kept cheap: nothing to deliver, no interrupted call to restart.
-  if (p->killed || (p->pending & ~p->blocked) || p->restore_mask || p->trace_interrupt ||
-      (int64_t)p->tf->rax == -ERESTARTSYS) {
+  if (p->killed || (p->pending & ~p->blocked) || p->restore_mask ||
+      trace_interrupt_pending(&p->tracee) || (int64_t)p->tf->rax == -ERESTARTSYS) {
     signal_deliver();
     trace_return_to_user();
   }
@@ -161,7 +161,7 @@ void debug_lost(void) {
   struct trapframe *tf = p->tf;
   *tf = (struct trapframe){.cs = USER_CS, .ss = USER_DS, .rflags = FL_IF | FL_FIXED,
                            .orig_rax = -1, .fs_base = tf->fs_base, .gs_base = tf->gs_base};
-  p->trace_step = false;
+  trace_step_cancel(&p->tracee, tf);
   p->killed = true;
   proc_exit(SIGKILL);
 }
