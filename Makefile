@@ -6,7 +6,7 @@ KCC := gcc
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
   -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 -mgeneral-regs-only \
   -fno-omit-frame-pointer -fno-strict-aliasing -fno-builtin-memcpy \
-  -Wall -Wextra -Werror -Ikernel -Ikernel/arch/x86_64 -MMD -MP
+  -Wall -Wextra -Werror -Iinclude -Ikernel -Ikernel/arch/x86_64 -MMD -MP
 KLDFLAGS := -Wl,--no-warn-rwx-segments -Wl,--build-id=none -nostdlib -static -no-pie -z max-page-size=0x1000 -T kernel/arch/x86_64/kernel.ld
 
 KSRC := $(wildcard kernel/*.c kernel/arch/x86_64/*.c)
@@ -14,14 +14,14 @@ KASM := $(wildcard kernel/arch/x86_64/*.S)
 KOBJ := $(patsubst %.c,$(B)/%.o,$(KSRC)) $(patsubst %.S,$(B)/%.o,$(KASM))
 
 UCC := musl-gcc
-UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iuser/lib -iquote kernel -MMD -MP
+UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iinclude -Iuser/lib -MMD -MP
 # user/lib/*.c: an archive, so a program links only the parts it uses.
 ULIBOBJ := $(patsubst user/lib/%.c,$(B)/user/lib/%.o,$(wildcard user/lib/*.c))
 ULIB := $(B)/user/libv.a
 UPROGS := $(patsubst user/%.c,$(B)/user/%,$(wildcard user/*.c))
 
 HOSTCC := gcc
-HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -iquote kernel -fsanitize=address,undefined
+HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -iquote kernel -fsanitize=address,undefined
 HOSTTESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/test_*.c))
 HOSTLIBSRC := kernel/elf.c kernel/cpio.c kernel/path.c
 
@@ -42,7 +42,7 @@ $(B)/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
-$(ULIBOBJ): $(B)/user/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h)
+$(ULIBOBJ): $(B)/user/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h include/vitrine/*)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -c -o $@ $<
 
@@ -58,7 +58,7 @@ $(B)/tools/%: tools/%.c $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h) tests/host/hosttest.h $(wildcard user/lib/*.[ch]) $(wildcard tools/*.h)
+$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h include/vitrine/*) tests/host/hosttest.h $(wildcard user/lib/*.[ch]) $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOSTLIBSRC)
 

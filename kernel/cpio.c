@@ -4,7 +4,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "cpio.h"
-#include "hex.h"
+#include <vitrine/hex.h>
 
 // Header: 6-byte magic, then 13 fields of 8 hex digits.
 #define HDR_SIZE 110

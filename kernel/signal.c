@@ -3,7 +3,7 @@
 #include "proc.h"
 #include "file.h"
 #include "trace.h"
-#include "siginfo.h"
+#include <vitrine/siginfo.h>
 
 // ---- generation ----
 static bool default_ignore(int sig) {

@@ -10,7 +10,7 @@ struct syscall_entry {
 
 static const struct syscall_entry table[] = {
 #define SYSCALL(nr, name) [nr] = {#name, sys_##name},
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL
 };
 

@@ -12,5 +12,5 @@
 #define ARG5 (tf->r9)
 
 #define SYSCALL(nr, name) long sys_##name(struct trapframe *tf);
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL

@@ -2,7 +2,7 @@
 // traced process stops. See docs/proc.md.
 #pragma once
 #include "proc.h"
-#include "procabi.h"
+#include <vitrine/procabi.h>
 
 #define TRACE_QUEUE 64 // a power of two: the ring's indices wrap with a mask
 _Static_assert((TRACE_QUEUE & (TRACE_QUEUE - 1)) == 0, "TRACE_QUEUE is a power of two");

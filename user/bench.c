@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "procabi.h"
+#include <vitrine/procabi.h>
 #include "readfile.h"
 
 #define MIB (1024 * 1024)

@@ -1,5 +1,5 @@
 // fuzz: hostile input for the kernel, from a fixed seed. Every system call in the
-// kernel's table (kernel/syscalls.def) and numbers outside it, with random and edge
+// kernel's table (include/vitrine/syscalls.def) and numbers outside it, with random and edge
 // arguments (NULL, -1, kernel-half and non-canonical addresses, unmapped, read-only and
 // misaligned pointers, huge lengths); and reads, writes, seeks of every proc: file of a
 // traced child, while it is stopped and while it runs. After every batch the kernel
@@ -80,7 +80,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "procabi.h"
+#include <vitrine/procabi.h>
 
 #define PAGE 4096UL
 #define USER_TOP 0x00007ffffffff000UL
@@ -106,7 +106,7 @@ struct sysent {
 };
 static const struct sysent systab[] = {
 #define SYSCALL(nr, name) {nr, #name},
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL
 };
 #define NSYSTAB (sizeof systab / sizeof systab[0])

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "gdbproto.h"
-#include "procabi.h"
+#include <vitrine/procabi.h>
 
 _Static_assert(sizeof(struct user_regs_struct) == 216, "proc:PID/regs/int");
 _Static_assert(sizeof(struct user_fpregs_struct) == 512, "proc:PID/regs/float");

@@ -38,7 +38,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "procabi.h"
+#include <vitrine/procabi.h>
 #include "utest.h"
 
 #define PAGE 4096UL

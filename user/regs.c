@@ -15,7 +15,7 @@ _Static_assert(sizeof(struct user_fpregs_struct) == 512, "proc:PID/regs/float");
 
 static const char *syscall_names[512] = {
 #define SYSCALL(nr, name) [nr] = #name,
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL
 };
 

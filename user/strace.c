@@ -19,7 +19,7 @@
 //
 // Each system call's arguments are described as data (the decoders[] table: a name and
 // one kind per argument); each kind has one small formatter (kinds[]). The names come
-// from the kernel's own table, kernel/syscalls.def.
+// from the kernel's own table, include/vitrine/syscalls.def.
 //
 // -e trace=SET is done by the kernel: the set is written to proc:PID/sysfilter, so other
 // calls run with no stop at all.
@@ -48,8 +48,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "procabi.h"
-#include "siginfo.h"
+#include <vitrine/procabi.h>
+#include <vitrine/siginfo.h>
 
 #define NSYS 512           // sysfilter covers numbers 0..511
 #define MAXPATH 4096       // paths are not cut at -s, as in strace
@@ -62,7 +62,7 @@
 
 static const char *const sys_names[NSYS] = {
 #define SYSCALL(nr, name) [nr] = #name,
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL
 };
 
