@@ -38,7 +38,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include <vitrine/procabi.h>
+#include "proc.h"
 #include "utest.h"
 
 #define PAGE 4096UL
@@ -208,7 +208,7 @@ static const char *ppath(long pid, const char *file) {
   static char b[4][80];
   static int i;
   char *p = b[i++ % 4];
-  snprintf(p, sizeof b[0], "/proc/%ld/%s", pid, file);
+  proc_path(p, sizeof b[0], pid, file);
   return p;
 }
 
@@ -954,18 +954,17 @@ static void t_tracer_exit_excl_kills(void) { tracer_dies(O_EXCL); }
 static void t_three_names(void) {
   struct kid k;
   int tfd = KID_STOPPED(&k, kid_read_exit);
-  regs_t a, b, c;
-  char p[80];
-  snprintf(p, sizeof p, "proc:%ld/regs/int", k.pid);
-  int fd = OK(open(p, O_RDONLY));
-  CHECK_EQ(read(fd, &a, sizeof a), sizeof a);
-  close(fd);
-  snprintf(p, sizeof p, "/scheme/proc/%ld/regs/int", k.pid);
-  fd = OK(open(p, O_RDONLY));
-  CHECK_EQ(read(fd, &b, sizeof b), sizeof b);
-  close(fd);
-  regs_get(k.pid, &c);
-  CHECK(memcmp(&a, &b, sizeof a) == 0 && memcmp(&a, &c, sizeof a) == 0);
+  static const char *const names[3] = {"proc:%ld/regs/int", "/scheme/proc/%ld/regs/int",
+                                       "/proc/%ld/regs/int"};
+  regs_t r[3];
+  for (int i = 0; i < 3; i++) {
+    char p[80];
+    snprintf(p, sizeof p, names[i], k.pid);
+    int fd = OK(open(p, O_RDONLY));
+    CHECK_EQ(read(fd, &r[i], sizeof r[i]), sizeof r[i]);
+    close(fd);
+  }
+  CHECK(memcmp(&r[0], &r[1], sizeof r[0]) == 0 && memcmp(&r[0], &r[2], sizeof r[0]) == 0);
   TSET(tfd, 0);
   kid_send(&k, 0);
   KID_END(&k, tfd, 0);
