@@ -18,7 +18,14 @@ UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iinclude -Iuser/lib 
 # user/lib/*.c: an archive, so a program links only the parts it uses.
 ULIBOBJ := $(patsubst user/lib/%.c,$(B)/user/lib/%.o,$(wildcard user/lib/*.c))
 ULIB := $(B)/user/libv.a
+# The programs that ship: user/*.c, installed in /bin (init at /init).
 UPROGS := $(patsubst user/%.c,$(B)/user/%,$(wildcard user/*.c))
+# The test programs, installed in /tests: one per file of tests/guest (suites, fuzz),
+# tests/guest/helpers (programs the tests run) and tests/bench, and one per directory
+# tests/guest/NAME/ (all its .c files linked together, e.g. proctests).
+TSRC := $(wildcard tests/guest/*.c tests/guest/helpers/*.c tests/bench/*.c)
+TDIRS := $(patsubst tests/guest/%/,%,$(filter-out tests/guest/helpers/,$(sort $(dir $(wildcard tests/guest/*/*.c)))))
+TPROGS := $(patsubst %.c,$(B)/guest/%,$(notdir $(TSRC))) $(TDIRS:%=$(B)/guest/%)
 
 HOSTCC := gcc
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -iquote kernel -fsanitize=address,undefined
@@ -26,7 +33,7 @@ HOSTTESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/test_*.
 HOSTLIBSRC := kernel/elf.c kernel/cpio.c kernel/path.c
 
 .PHONY: all run test bench qemu-gdb debug clean deps
-all: deps $(B)/vitrine.elf $(UPROGS) $(B)/initramfs.cpio
+all: deps $(B)/vitrine.elf $(UPROGS) $(TPROGS) $(B)/initramfs.cpio
 
 deps:
 	@tools/deps.sh
@@ -54,6 +61,29 @@ $(B)/user/%: user/%.c $(ULIB) $(wildcard user/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
 
+# Test programs: a single file, or a directory's objects (in $(B)/obj, so that
+# $(B)/guest holds only the programs).
+GUESTDEPS = $(ULIB) $(wildcard user/lib/*.h)
+$(B)/guest/%: tests/guest/%.c $(GUESTDEPS)
+	@mkdir -p $(dir $@)
+	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
+$(B)/guest/%: tests/guest/helpers/%.c $(GUESTDEPS)
+	@mkdir -p $(dir $@)
+	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
+$(B)/guest/%: tests/bench/%.c $(GUESTDEPS)
+	@mkdir -p $(dir $@)
+	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(UCC) $(UCFLAGS) -c -o $@ $<
+
+define guest_dir_prog
+$(B)/guest/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/guest/$(1)/*.c)) $(ULIB)
+	$$(UCC) $$(UCFLAGS) -o $$@ $$^
+endef
+$(foreach d,$(TDIRS),$(eval $(call guest_dir_prog,$(d))))
+
 $(B)/tools/%: tools/%.c $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
@@ -66,8 +96,9 @@ $(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h include/vitrine/
 $(B)/tests/badelf-valid: $(B)/tools/mkbadelf
 	$(B)/tools/mkbadelf $(B)/tests
 
-# The initramfs: every user program in /bin, init at /init, test data in /tests.
-$(B)/initramfs.cpio: $(UPROGS) $(B)/tests/badelf-valid $(wildcard tools/profile tools/etc/*) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*)
+# The initramfs: our programs in /bin, init at /init, test programs, scripts and data in
+# /tests (tools/manifest.sh).
+$(B)/initramfs.cpio: $(UPROGS) $(TPROGS) $(B)/tests/badelf-valid $(wildcard tools/profile tools/etc/*) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*)
 	tools/manifest.sh $(B) > $(B)/root.manifest
 	$(B)/tools/mkcpio $@ < $(B)/root.manifest
 

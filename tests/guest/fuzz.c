@@ -18,7 +18,7 @@
 //   -t MS      time budget of a batch (default 1200)
 //   -o BATCH   run only that batch of each seed, and -r only steps FROM..TO of it:
 //              to find the step that does it (bisect), then -vv shows what it does
-// Run one: tools/vrun --memory 64 --timeout 120 -- /bin/fuzz -v SEED
+// Run one: tools/vrun --memory 64 --timeout 120 -- /tests/fuzz -v SEED
 // make test runs seeds 1 8 12 15 (tools/runtests.sh), in 32 MiB: on the kernel before its
 // fixes all four overflowed the kernel stack (ramfs's node_path), and 8, 12 and 15 sent
 // #DB round forever (a watched access by a single-stepped instruction).
@@ -97,7 +97,7 @@ static int only_batch = -1;           // -o: run only this batch (for finding a 
 static uint64_t step_lo, step_hi = -1ULL; // -r LO:HI: only these steps
 static bool known;        // -k
 static int main_pid, main_pgid;
-static const char *self_exe = "/bin/fuzz";
+static const char *self_exe = "/tests/fuzz";
 
 // ---- the kernel's table ----
 struct sysent {

@@ -504,9 +504,9 @@ int main(int argc, char **argv) {
     perror("bench: mmap MAP_SHARED");
     return 1;
   }
-  self_path = strchr(argv[0], '/') ? argv[0] : "/bin/bench"; // found via PATH
+  self_path = strchr(argv[0], '/') ? argv[0] : "/tests/bench"; // found via PATH
   if (argc < 2) {
-    fprintf(stderr, "usage: bench SUBCOMMAND [N] (see user/bench.c)\n");
+    fprintf(stderr, "usage: bench SUBCOMMAND [N] (see tests/bench/bench.c)\n");
     return 2;
   }
   if (strcmp(argv[1], "exit") == 0)
