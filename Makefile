@@ -2,6 +2,11 @@
 # See README.md.
 
 B := build
+# tools/deps.sh checks the host packages the build needs (and installs them as root):
+# once, then again only when deps.sh changes or on `make deps`. Every rule that compiles
+# or packs waits for it to finish (order-only, `| $(DEPS_OK)`: even under make -j, no
+# compiler runs before it is installed, and the stamp's date rebuilds nothing).
+DEPS_OK := $(B)/deps.ok
 KCC := gcc
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
   -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 -mgeneral-regs-only \
@@ -23,7 +28,8 @@ UPROGS := $(patsubst user/%.c,$(B)/user/%,$(wildcard user/*.c))
 # The test programs, installed in /tests: one per file of tests/guest (suites, fuzz),
 # tests/guest/helpers (programs the tests run) and tests/bench, and one per directory
 # tests/guest/NAME/ (all its .c files linked together, e.g. proctests).
-TSRC := $(wildcard tests/guest/*.c tests/guest/helpers/*.c tests/bench/*.c)
+TFILEDIRS := tests/guest tests/guest/helpers tests/bench
+TSRC := $(wildcard $(TFILEDIRS:%=%/*.c))
 TDIRS := $(patsubst tests/guest/%/,%,$(filter-out tests/guest/helpers/,$(sort $(dir $(wildcard tests/guest/*/*.c)))))
 TPROGS := $(patsubst %.c,$(B)/guest/%,$(notdir $(TSRC))) $(TDIRS:%=$(B)/guest/%)
 
@@ -33,23 +39,29 @@ HOSTTESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/test_*.
 HOSTLIBSRC := kernel/elf.c kernel/cpio.c kernel/path.c
 
 .PHONY: all run test bench qemu-gdb debug clean deps
-all: deps $(B)/vitrine.elf $(UPROGS) $(TPROGS) $(B)/initramfs.cpio
+all: $(B)/vitrine.elf $(UPROGS) $(TPROGS) $(B)/initramfs.cpio
+	@: # (quiet when there was nothing to do)
+
+$(DEPS_OK): tools/deps.sh
+	@tools/deps.sh
+	@mkdir -p $(B) && touch $@
 
 deps:
 	@tools/deps.sh
+	@mkdir -p $(B) && touch $(DEPS_OK)
 
-$(B)/vitrine.elf: $(KOBJ) kernel/arch/x86_64/kernel.ld
+$(B)/vitrine.elf: $(KOBJ) kernel/arch/x86_64/kernel.ld | $(DEPS_OK)
 	$(KCC) $(KLDFLAGS) -o $@ $(KOBJ) -lgcc
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -c -o $@ $<
 
-$(B)/%.o: %.S
+$(B)/%.o: %.S | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
-$(ULIBOBJ): $(B)/user/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h include/vitrine/*)
+$(ULIBOBJ): $(B)/user/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h include/vitrine/*) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -c -o $@ $<
 
@@ -57,38 +69,34 @@ $(ULIB): $(ULIBOBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/user/%: user/%.c $(ULIB) $(wildcard user/lib/*.h)
+$(B)/user/%: user/%.c $(ULIB) $(wildcard user/lib/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
 
 # Test programs: a single file, or a directory's objects (in $(B)/obj, so that
 # $(B)/guest holds only the programs).
-GUESTDEPS = $(ULIB) $(wildcard user/lib/*.h)
-$(B)/guest/%: tests/guest/%.c $(GUESTDEPS)
-	@mkdir -p $(dir $@)
-	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
-$(B)/guest/%: tests/guest/helpers/%.c $(GUESTDEPS)
-	@mkdir -p $(dir $@)
-	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
-$(B)/guest/%: tests/bench/%.c $(GUESTDEPS)
-	@mkdir -p $(dir $@)
-	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
+define guest_file_prog
+$(B)/guest/%: $(1)/%.c $(ULIB) $(wildcard user/lib/*.h) | $(DEPS_OK)
+	@mkdir -p $$(dir $$@)
+	$$(UCC) $$(UCFLAGS) -o $$@ $$< $$(ULIB)
+endef
+$(foreach d,$(TFILEDIRS),$(eval $(call guest_file_prog,$(d))))
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -c -o $@ $<
 
 define guest_dir_prog
-$(B)/guest/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/guest/$(1)/*.c)) $(ULIB)
+$(B)/guest/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/guest/$(1)/*.c)) $(ULIB) | $(DEPS_OK)
 	$$(UCC) $$(UCFLAGS) -o $$@ $$^
 endef
 $(foreach d,$(TDIRS),$(eval $(call guest_dir_prog,$(d))))
 
-$(B)/tools/%: tools/%.c $(wildcard tools/*.h)
+$(B)/tools/%: tools/%.c $(wildcard tools/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h include/vitrine/*) tests/host/hosttest.h $(wildcard user/lib/*.[ch]) $(wildcard tools/*.h)
+$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h include/vitrine/*) tests/host/hosttest.h $(wildcard user/lib/*.[ch]) $(wildcard tools/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOSTLIBSRC)
 
@@ -98,7 +106,7 @@ $(B)/tests/badelf-valid: $(B)/tools/mkbadelf
 
 # The initramfs: our programs in /bin, init at /init, test programs, scripts and data in
 # /tests (tools/manifest.sh).
-$(B)/initramfs.cpio: $(UPROGS) $(TPROGS) $(B)/tests/badelf-valid $(wildcard tools/profile tools/etc/*) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*)
+$(B)/initramfs.cpio: $(UPROGS) $(TPROGS) $(B)/tests/badelf-valid $(wildcard tools/profile tools/etc/*) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*.sh) | $(DEPS_OK)
 	tools/manifest.sh $(B) > $(B)/root.manifest
 	$(B)/tools/mkcpio $@ < $(B)/root.manifest
 

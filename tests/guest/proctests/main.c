@@ -26,17 +26,9 @@ static const struct section {
   const struct ut_test *tests;
   const size_t *ntests;
 } sections[] = {
-    {lifecycle_tests, &lifecycle_ntests},
-    {fork_tests, &fork_ntests},
-    {syscalls_tests, &syscalls_ntests},
-    {steps_tests, &steps_ntests},
-    {signals_tests, &signals_ntests},
-    {regs_tests, &regs_ntests},
-    {fpregs_tests, &fpregs_ntests},
-    {mem_tests, &mem_ntests},
-    {perm_tests, &perm_ntests},
-    {badinput_tests, &badinput_ntests},
-    {tree_tests, &tree_ntests},
+#define SECTION(name) {name##_tests, &name##_ntests},
+    SECTIONS(SECTION)
+#undef SECTION
 };
 
 // One table of all the sections' tests, for the runner.

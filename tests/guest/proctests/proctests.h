@@ -193,26 +193,13 @@ int usr1_stop(struct kid *k);
 void finish_read_exit(struct kid *k, int tfd, int code);
 void pattern(unsigned char *p, size_t n, unsigned seed);
 
-// ---- each section's tests (main.c runs them in this order) ----
-extern const struct ut_test lifecycle_tests[];
-extern const size_t lifecycle_ntests;
-extern const struct ut_test fork_tests[];
-extern const size_t fork_ntests;
-extern const struct ut_test syscalls_tests[];
-extern const size_t syscalls_ntests;
-extern const struct ut_test steps_tests[];
-extern const size_t steps_ntests;
-extern const struct ut_test signals_tests[];
-extern const size_t signals_ntests;
-extern const struct ut_test regs_tests[];
-extern const size_t regs_ntests;
-extern const struct ut_test fpregs_tests[];
-extern const size_t fpregs_ntests;
-extern const struct ut_test mem_tests[];
-extern const size_t mem_ntests;
-extern const struct ut_test perm_tests[];
-extern const size_t perm_ntests;
-extern const struct ut_test badinput_tests[];
-extern const size_t badinput_ntests;
-extern const struct ut_test tree_tests[];
-extern const size_t tree_ntests;
+// ---- each section's tests ----
+// NAME_tests[] and its length NAME_ntests, at the end of NAME.c; main.c runs the
+// sections in this order.
+#define SECTIONS(X)                                                                      \
+  X(lifecycle) X(fork) X(syscalls) X(steps) X(signals) X(regs) X(fpregs) X(mem) X(perm)  \
+  X(badinput) X(tree)
+#define DECLARE_SECTION(name)                                                            \
+  extern const struct ut_test name##_tests[];                                            \
+  extern const size_t name##_ntests;
+SECTIONS(DECLARE_SECTION)
