@@ -1,8 +1,9 @@
 // /init, PID 1. With "run=FILE" on the kernel command line (tools/vrun writes FILE: the
 // program and its arguments, each ending in a NUL byte), or with the program's words
 // themselves, it runs that program (a name without '/' found on PATH, as a shell
-// would), reaps everything, and powers off handing the program's exit status to the host. Otherwise it runs an interactive login shell on
-// the console and starts a new one whenever it exits.
+// would), reaps everything, and powers off handing the program's exit status to the
+// host. Otherwise it runs an interactive login shell on the console and starts a new
+// one whenever it exits.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
