@@ -125,10 +125,6 @@ void proc_close(struct proc_session *s) {
 
 // ---- events and resuming ----
 
-int proc_resume(struct proc_session *s, uint64_t flags) {
-  return write(s->trace, &flags, sizeof flags) == sizeof flags ? 0 : -1;
-}
-
 int proc_set_sysfilter(struct proc_session *s, const uint8_t *bits, size_t n) {
   int fd = proc_open(s->pid, "sysfilter", O_WRONLY | O_CLOEXEC);
   if (fd < 0)
@@ -140,15 +136,12 @@ int proc_set_sysfilter(struct proc_session *s, const uint8_t *bits, size_t n) {
   return w == (ssize_t)n ? 0 : -1;
 }
 
-ssize_t proc_read_events(struct proc_session *s, struct proc_event *ev, size_t max) {
-  if (s->qi < s->qn) {
-    size_t n = 0;
-    while (n < max && s->qi < s->qn)
-      ev[n++] = s->q[s->qi++];
-    return (ssize_t)n;
-  }
-  ssize_t n = read(s->trace, ev, max * sizeof *ev);
-  return n < 0 ? -1 : n / (ssize_t)sizeof *ev;
+// (proc_read_events' slow path: events proc_next_event read ahead.)
+ssize_t proc_take_queued(struct proc_session *s, struct proc_event *ev, size_t max) {
+  size_t n = 0;
+  while (n < max && s->qi < s->qn)
+    ev[n++] = s->q[s->qi++];
+  return (ssize_t)n;
 }
 
 int proc_next_event(struct proc_session *s, struct proc_event *ev) {

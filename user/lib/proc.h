@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
+#include <unistd.h>
 #include <vitrine/procabi.h>
 
 _Static_assert(sizeof(struct user_regs_struct) == 216, "proc:PID/regs/int");
@@ -69,12 +70,27 @@ int proc_launch(struct proc_session *s, const struct proc_launch *how);
 void proc_close(struct proc_session *s);
 
 // ---- events and resuming ----
+// (proc_resume and proc_read_events are inline: a tracer runs them at every stop, and
+// strace's cost per traced call is a benchmark figure.)
+
 // Where to stop next; also resumes the process from its stop (docs/proc.md).
-int proc_resume(struct proc_session *s, uint64_t flags);
-int proc_set_sysfilter(struct proc_session *s, const uint8_t *bits, size_t n);
+static inline int proc_resume(struct proc_session *s, uint64_t flags) {
+  return write(s->trace, &flags, sizeof flags) == sizeof flags ? 0 : -1;
+}
+
+ssize_t proc_take_queued(struct proc_session *s, struct proc_event *ev, size_t max);
+
 // One read of up to max events (those proc_next_event read ahead first). The count, or
 // -1 with errno (ESRCH: the session is over; EAGAIN; EINTR).
-ssize_t proc_read_events(struct proc_session *s, struct proc_event *ev, size_t max);
+static inline ssize_t proc_read_events(struct proc_session *s, struct proc_event *ev,
+                                       size_t max) {
+  if (s->qi < s->qn)
+    return proc_take_queued(s, ev, max);
+  ssize_t n = read(s->trace, ev, max * sizeof *ev);
+  return n < 0 ? -1 : n / (ssize_t)sizeof *ev;
+}
+
+int proc_set_sysfilter(struct proc_session *s, const uint8_t *bits, size_t n);
 // The next event, blocking (restarted after a signal). -1 when there is none to come.
 int proc_next_event(struct proc_session *s, struct proc_event *ev);
 // Events already read ahead: proc_next_event will not block.
