@@ -150,11 +150,11 @@ void kid_end_at(int line, const struct kid *k, int tfd, int status);
 Elf64_Ehdr read_ehdr(int fd);
 uint64_t elf_entry(const char *path);
 uint64_t file_offset_of(const char *path, uint64_t va);
-__attribute__((noinline)) void *main_addr(void);
-__attribute__((noinline, used)) int poke_target(int x);
-__attribute__((noinline, used)) int never_called(int x);
 
 // ---- probes.c ----
+void *main_addr(void);      // (an address in this program's text)
+int poke_target(int x);     // a function the breakpoint tests patch
+int never_called(int x);    // a function whose text is overwritten in a target
 extern char step_probe[], step_a[], step_b[], step_c[], step_d[], step_e[], step_end[];
 extern char flags_probe[], flags_after[];
 extern char regs_probe[], regs_after[];
