@@ -19,9 +19,9 @@
 //   -o BATCH   run only that batch of each seed, and -r only steps FROM..TO of it:
 //              to find the step that does it (bisect), then -vv shows what it does
 // Run one: tools/vrun --memory 64 --timeout 120 -- /tests/fuzz -v SEED
-// make test runs seeds 1 8 12 15 (tools/runtests.sh), in 32 MiB: on the kernel before its
-// fixes all four overflowed the kernel stack (ramfs's node_path), and 8, 12 and 15 sent
-// #DB round forever (a watched access by a single-stepped instruction).
+// make test runs seeds 1 8 12 15 (tests/guest/fuzztests.sh), in 32 MiB: on the kernel
+// before its fixes all four overflowed the kernel stack (ramfs's node_path), and 8, 12
+// and 15 sent #DB round forever (a watched access by a single-stepped instruction).
 //
 // A batch is run by a worker process, forked from this one and made of numbered steps:
 // the arguments of step i come from (seed, batch, i) alone, so a run is repeatable. A
