@@ -491,7 +491,7 @@ static int wait_event(struct proc_event *ev) {
 static void release_child(int pid) {
   struct proc_event ev;
   struct proc_session c;
-  if (proc_attach(&c, pid, false) < 0) { // (not ours to trace): any write to the
+  if (proc_attach(&c, pid, 0) < 0) { // (not ours to trace): any write to the
     proc_resume(&T.s, resume_flags);      // parent's session frees it
     return;
   }
@@ -706,7 +706,7 @@ static int attach(int pid) {
   T.pid = pid;
   T.ours = false;
   S.attached = true;
-  if (proc_attach(&T.s, pid, true) < 0) { // stopped now
+  if (proc_attach(&T.s, pid, O_TRUNC) < 0) { // O_TRUNC: stopped now
     fprintf(stderr, "gdbserver: cannot attach to %d: %s\n", pid, strerror(errno));
     forget_target();
     return -1;

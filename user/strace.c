@@ -1780,11 +1780,11 @@ static void on_clone(int pid) {
   struct tracee *t = new_tracee();
   struct proc_session s;
   if (!t) { // too many: a session opened and closed lets it run untraced
-    if (proc_attach(&s, pid, false) == 0)
+    if (proc_attach(&s, pid, 0) == 0)
       proc_close(&s);
     return;
   }
-  if (proc_attach(&t->s, pid, false) < 0) {
+  if (proc_attach(&t->s, pid, 0) < 0) {
     free(t);
     return; // gone already
   }
@@ -1963,7 +1963,7 @@ static void attach(const char *arg) {
   }
   // Stopped at once (even blocked in a call); the first event is the interrupt.
   struct tracee *t = new_tracee();
-  if (!t || proc_attach(&t->s, pid, true) < 0) {
+  if (!t || proc_attach(&t->s, pid, O_TRUNC) < 0) {
     fprintf(stderr, "strace: attach: open(proc:%ld/trace): %s\n", pid,
             err_msg(!t ? ENOMEM : errno == ENOENT ? ESRCH : errno));
     exit(1);

@@ -291,21 +291,21 @@ static int bench_trace(long n) {
     return not_available("trace", "fork");
   if (pid == 0)
     getppid_child(n);
-  int tfd = proc_open(pid, "trace", O_RDWR);
-  int rfd = proc_open(pid, "regs/int", O_RDONLY);
+  struct proc_session s;
   int r;
-  if (tfd < 0 || rfd < 0 || write_flags(tfd, flags) < 0) {
+  if (proc_attach(&s, pid, 0) < 0 || proc_file(&s, PROC_REGS_INT) < 0 ||
+      write_flags(s.trace, flags) < 0) {
     r = not_available("trace", "open/write of proc:PID/trace or regs/int");
     proc_abandon(&hold);
     kill(pid, SIGKILL);
   } else {
     pid_t dog = watchdog_start(pid);
     proc_release(&hold);
-    r = trace_loop(tfd, rfd, flags, n);
+    r = trace_loop(s.trace, proc_file(&s, PROC_REGS_INT), flags, n);
     watchdog_stop(dog);
   }
   waitpid(pid, NULL, 0);
-  close(tfd), close(rfd);
+  proc_close(&s);
   return r;
 }
 
@@ -373,17 +373,17 @@ static int bench_step(long n) {
   if (pid == 0)
     spin_child();
   struct proc_event ev;
+  struct proc_session s;
   pid_t dog = watchdog_start(pid);
-  int tfd = proc_open(pid, "trace", O_RDWR | O_TRUNC | O_EXCL);
   int r;
   errno = 0;
-  if (tfd < 0 || read_event(tfd, &ev) < 0 || ev.cause != PROC_STOP_INTERRUPT)
+  if (proc_attach(&s, pid, O_TRUNC | O_EXCL) < 0 || read_event(s.trace, &ev) < 0 ||
+      ev.cause != PROC_STOP_INTERRUPT)
     r = not_available("step", "no PROC_STOP_INTERRUPT after opening proc:PID/trace with O_TRUNC");
   else
-    r = step_loop(tfd, n);
+    r = step_loop(s.trace, n);
   watchdog_stop(dog);
-  if (tfd >= 0)
-    close(tfd);
+  proc_close(&s);
   kill(pid, SIGKILL); // in case the session never opened
   waitpid(pid, NULL, 0);
   return r;

@@ -71,9 +71,9 @@ static void session_reset(struct proc_session *s) {
   *s = (struct proc_session)PROC_SESSION_INIT;
 }
 
-int proc_attach(struct proc_session *s, long pid, bool stop) {
+int proc_attach(struct proc_session *s, long pid, int flags) {
   session_reset(s);
-  int fd = proc_open(pid, "trace", O_RDWR | O_CLOEXEC | (stop ? O_TRUNC : 0));
+  int fd = proc_open(pid, "trace", O_RDWR | O_CLOEXEC | (flags & (O_TRUNC | O_EXCL)));
   if (fd < 0)
     return -1;
   s->pid = pid;
@@ -101,7 +101,7 @@ int proc_launch(struct proc_session *s, const struct proc_launch *how) {
             strerror(errno));
     _exit(127);
   }
-  if (proc_attach(s, pid, false) < 0 ||
+  if (proc_attach(s, pid, 0) < 0 ||
       (how->sysfilter && proc_set_sysfilter(s, how->sysfilter, how->sysfilter_len) < 0) ||
       proc_resume(s, how->stops) < 0 || proc_release(&hold) < 0) {
     int e = errno;

@@ -47,9 +47,10 @@ struct proc_session {
 };
 #define PROC_SESSION_INIT {.pid = 0, .trace = -1, .files = {-1, -1, -1, -1}}
 
-// Open a session on a running process. stop: O_TRUNC, which stops it at once (even in
-// a blocking call); its first event is then PROC_STOP_INTERRUPT. 0, or -1 with errno.
-int proc_attach(struct proc_session *s, long pid, bool stop);
+// Open a session on a running process. flags: O_TRUNC stops it at once (even in a
+// blocking call), its first event then PROC_STOP_INTERRUPT; O_EXCL makes closing the
+// session kill it. 0, or -1 with errno.
+int proc_attach(struct proc_session *s, long pid, int flags);
 
 // Start a program under a session that exists before it runs a single instruction.
 struct proc_launch {
