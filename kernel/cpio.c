@@ -3,8 +3,8 @@
 #include "types.h"
 #include "cpio.h"
 #include "errno.h"
-#include "hex.h"
 #include "lib.h"
+#include <vitrine/hex.h>
 
 // Header: 6-byte magic, then 13 fields of 8 hex digits.
 #define HDR_SIZE 110

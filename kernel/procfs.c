@@ -11,7 +11,6 @@
 #include "lib.h"
 #include "path.h"
 #include "proc.h"
-#include "procabi.h"
 #include "procfs.h"
 #include "ramfs.h"
 #include "regs.h"
@@ -21,6 +20,7 @@
 #include "tty.h"
 #include "vm.h"
 #include "x86.h"
+#include <vitrine/procabi.h>
 
 // Every file's number (its inode's low byte) and the directory it is in.
 enum qid {

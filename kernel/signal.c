@@ -7,11 +7,11 @@
 #include "lib.h"
 #include "proc.h"
 #include "regs.h"
-#include "siginfo.h"
 #include "signal.h"
 #include "trace.h"
 #include "vm.h"
 #include "x86.h"
+#include <vitrine/siginfo.h>
 
 // ---- generation ----
 static bool default_ignore(int sig) {

@@ -4,12 +4,12 @@
 #include "cpu.h"
 #include "errno.h"
 #include "proc.h"
-#include "procabi.h"
 #include "regs.h"
 #include "syscall.h"
 #include "trace.h"
 #include "trap.h"
 #include "x86.h"
+#include <vitrine/procabi.h>
 
 struct syscall_entry {
   const char *name;
@@ -18,7 +18,7 @@ struct syscall_entry {
 
 static const struct syscall_entry table[] = {
 #define SYSCALL(nr, name) [nr] = {#name, sys_##name},
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL
 };
 

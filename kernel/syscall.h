@@ -19,5 +19,5 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok);
 #define ARG5 (tf->r9)
 
 #define SYSCALL(nr, name) long sys_##name(struct trapframe *tf);
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL

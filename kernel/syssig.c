@@ -5,10 +5,10 @@
 #include "file.h"
 #include "proc.h"
 #include "regs.h"
-#include "siginfo.h"
 #include "signal.h"
 #include "syscall.h"
 #include "vm.h"
+#include <vitrine/siginfo.h>
 
 long sys_rt_sigaction(struct trapframe *tf) {
   int sig = ARG0;

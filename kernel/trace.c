@@ -8,12 +8,12 @@
 #include "kalloc.h"
 #include "lib.h"
 #include "proc.h"
-#include "procabi.h"
 #include "regs.h"
 #include "signal.h"
 #include "trace.h"
 #include "vm.h"
 #include "x86.h"
+#include <vitrine/procabi.h>
 
 #define TRACE_QUEUE 64 // a power of two: the ring's indices wrap with a mask
 _Static_assert((TRACE_QUEUE & (TRACE_QUEUE - 1)) == 0, "TRACE_QUEUE is a power of two");

@@ -3,7 +3,7 @@
 // See docs/proc.md.
 #pragma once
 #include "types.h"
-#include "procabi.h"
+#include <vitrine/procabi.h>
 
 struct proc;
 struct trapframe;

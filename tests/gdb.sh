@@ -6,7 +6,7 @@
 # guest run `/bin/gdbserver com2: PROGRAM ARGS`; gdb -batch then runs a list of
 # commands, one -ex each (an error in one does not skip the rest), with "echo ==NAME=="
 # between them so every check looks only at the output of its own commands. The
-# program is user/gdbtarget.c; the lines it stops at carry "MARK:" comments.
+# program is tests/guest/helpers/gdbtarget.c; the lines it stops at carry "MARK:" comments.
 #
 #   checks     break by name and file:line, bt, registers, xmm0, locals, globals, a
 #              struct, finish, next/step over system calls, until, watch, rwatch,
@@ -51,11 +51,11 @@ if ! tools/vrun --help 2>/dev/null | grep -q -- '--gdb PORT'; then
   finish
 fi
 command -v gdb >/dev/null || { fail "gdb" "no gdb on the host (tools/deps.sh installs it)"; finish; }
-make -s build/user/gdbtarget >/dev/null 2>&1 || { fail "build" "cannot build gdbtarget"; finish; }
-prog=build/user/gdbtarget
+make -s build/guest/gdbtarget >/dev/null 2>&1 || { fail "build" "cannot build gdbtarget"; finish; }
+prog=build/guest/gdbtarget
 
 # The line number of a "MARK: NAME" comment in gdbtarget.c.
-mark() { grep -n "MARK: $1\$" user/gdbtarget.c | cut -d: -f1; }
+mark() { grep -n "MARK: $1\$" tests/guest/helpers/gdbtarget.c | cut -d: -f1; }
 
 # A TCP port nobody listens on.
 free_port() {
@@ -142,7 +142,7 @@ expect_rc() { # NAME TEST STATUS: vrun's (the program's) exit status
 watchpoint() { printf '%s\n' "echo ==$1==\\n" "$1 $2" continue 'delete $bpnum'; }
 
 session_checks() {
-  boot checks /bin/gdbtarget || return
+  boot checks /tests/gdbtarget || return
   gdb_session checks "target remote" <<EOF
 echo ==start==\n
 info registers rip
@@ -241,7 +241,7 @@ EOF
 }
 
 session_detach() {
-  boot detach /bin/gdbtarget exit 7 || return
+  boot detach /tests/gdbtarget exit 7 || return
   gdb_session detach "target remote" <<EOF
 break main
 hbreak atoi
@@ -258,7 +258,7 @@ EOF
 }
 
 session_kill() {
-  boot kill /bin/gdbtarget || return
+  boot kill /tests/gdbtarget || return
   gdb_session kill "target remote" <<EOF
 hbreak middle
 break leaf
@@ -284,7 +284,7 @@ EOF
 session_multi() {
   boot multi --multi || return
   gdb_session multi "target extended-remote" <<'EOF'
-set remote exec-file /bin/gdbtarget
+set remote exec-file /tests/gdbtarget
 break spinning
 echo ==run==\n
 run spin
@@ -311,7 +311,7 @@ continue
 echo ==norun==\n
 set remote exec-file /bin/no-such-program
 run
-set remote exec-file /bin/gdbtarget
+set remote exec-file /tests/gdbtarget
 echo ==run3==\n
 run exit 3
 echo ==run4==\n
@@ -376,7 +376,7 @@ ask() {
 }
 
 session_raw() {
-  boot raw /bin/gdbtarget exit 5 || return
+  boot raw /tests/gdbtarget exit 5 || return
   if ! exec 3<>"/dev/tcp/127.0.0.1/$port"; then
     fail "raw connect" "cannot connect"
     halt raw
@@ -422,7 +422,7 @@ session_raw() {
   ask "raw: unknown packet" 'qNoSuchThing' ''
   ask "raw: still serving after the errors" 'qAttached' '0'
   ask "raw: current thread" 'qC' 'QC[0-9a-f]+'
-  ask "raw: exec-file" 'qXfer:exec-file:read::0,100' 'l/bin/gdbtarget'
+  ask "raw: exec-file" 'qXfer:exec-file:read::0,100' 'l/tests/gdbtarget'
   send g && get && printf '+' >&3
   if [ ${#data} = 1120 ]; then pass "raw: g is 560 bytes"; else fail "raw: g is 560 bytes" "${#data} digits"; fi
   ask "raw: G writes back what g read" "G$data" 'OK'
@@ -467,7 +467,7 @@ raw_breakpoints() {
 session_eof() {
   local out=$tmp/eof.log
   tools/vrun --timeout 120 -- /bin/sh -c \
-    "(printf '+\$?#3f'; sleep 1) | /bin/gdbserver - /bin/gdbtarget exit 9 >/tmp/o; echo rc=\$?; cat /tmp/o; echo" \
+    "(printf '+\$?#3f'; sleep 1) | /bin/gdbserver - /tests/gdbtarget exit 9 >/tmp/o; echo rc=\$?; cat /tmp/o; echo" \
     >"$out" 2>&1
   if grep -q 'rc=9' "$out" && grep -q 'detached' "$out"; then
     pass "EOF on COMM: detach, the program ends"
@@ -478,7 +478,7 @@ session_eof() {
 
 # A gdb that dies mid-session (SIGKILL: no detach, no kill); the next one takes over.
 session_reconnect() {
-  boot reconnect /bin/gdbtarget || return
+  boot reconnect /tests/gdbtarget || return
   local gpid i
   : >"$tmp/reconnect-first.out"
   gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break leaf' -ex continue \
@@ -513,7 +513,7 @@ session_attach_pipe() {
   addr=$(nm "$prog" | awk '$3 == "spin_go" { sub(/^0+/, "", $1); print $1 }')
   pkt="M$addr,4:01000000"
   tools/vrun --timeout 120 -- /bin/sh -c \
-    "/bin/gdbtarget spin & sleep 1; (printf '+\$?#3f\$$pkt#$(csum "$pkt")'; sleep 1) | /bin/gdbserver --attach - \$! >/tmp/o; echo rc=\$?; wait; cat /tmp/o; echo" \
+    "/tests/gdbtarget spin & sleep 1; (printf '+\$?#3f\$$pkt#$(csum "$pkt")'; sleep 1) | /bin/gdbserver --attach - \$! >/tmp/o; echo rc=\$?; wait; cat /tmp/o; echo" \
     >"$out" 2>&1
   if grep -q 'attached to process' "$out" && grep -q '^spin released' "$out" &&
     grep -q 'rc=0' "$out" && grep -q '\$OK#9a' "$out"; then

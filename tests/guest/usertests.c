@@ -1812,7 +1812,7 @@ int main(int argc, char **argv, char **envp) {
   int code = helper_mode(argc, argv, envp);
   if (code >= 0)
     return code;
-  ut_setup(argv[0], "/bin/usertests");
+  ut_setup(argv[0], "/tests/usertests");
   static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};
   return ut_main(&suite, argc, argv);
 }

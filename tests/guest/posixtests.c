@@ -16,7 +16,7 @@
 // uname's sysname being "Vitrine" and the host only gets the weaker, portable check.
 //
 // A few tests need a file the initramfs may or may not have (/bin/echo for the #!
-// test, /bin/setuid-probe for the set-user-id test); without it the test is not
+// test, /tests/setuid-probe for the set-user-id test); without it the test is not
 // registered at all: it is neither run, listed nor counted.
 //
 // No alarm() anywhere: timer signals may not exist yet. A test that needs a signal to
@@ -2308,10 +2308,10 @@ static void t_setresuid(void) { root_child(setresuid_child); }
 static void t_setuid_saved(void) { root_child(setuid_saved_child); }
 static void t_setreuid(void) { root_child(setreuid_child); }
 
-// /bin/setuid-probe (user/setuid-probe.c), installed owned by root with mode 4755,
+// /tests/setuid-probe (tests/guest/helpers/setuid-probe.c), installed owned by root with mode 4755,
 // prints "ruid=R euid=E". Run by uid 1000 it must print "ruid=1000 euid=0".
 // Registered only where the probe exists.
-#define SETUID_PROBE "/bin/setuid-probe"
+#define SETUID_PROBE "/tests/setuid-probe"
 
 static void t_setuid_exec(void) {
   need_root();
@@ -2501,7 +2501,7 @@ int main(int argc, char **argv) {
   if (code >= 0)
     return code;
   reset_signals();
-  ut_setup(argv[0], "/bin/posixtests");
+  ut_setup(argv[0], "/tests/posixtests");
   static const struct ut_suite suite = {
       .tests = tests, .ntests = UT_NTESTS(tests), .own_group = true, .hide_unmet = true};
   return ut_main(&suite, argc, argv);
