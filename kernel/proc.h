@@ -81,7 +81,7 @@ struct proc {
   // proc: handles check (pid, gen): a new gen at fork and at every exec, so a handle
   // never outlives the program it was opened on.
   uint64_t gen;
-  bool dumpable;             // false after a set-user-ID exec: only root may look in
+  bool dumpable;             // false if the last exec left euid != ruid or egid != rgid
   bool did_exec;             // has exec'd since fork (setpgid's EACCES)
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;

@@ -96,12 +96,20 @@ static bool is_ancestor_or_self(const struct proc *a, const struct proc *p) {
   return false;
 }
 
-// Linux's ptrace access rule, made strict: root, or same real and effective uid as
-// the target, which did not gain privileges by exec, and which we started.
+// The same real, effective and saved uids and gids: the looker could become the
+// target by set*id calls alone, so looking grants it nothing.
+static bool same_ids(const struct proc *me, const struct proc *t) {
+  return me->ruid == t->ruid && me->euid == t->euid && me->suid == t->suid &&
+         me->rgid == t->rgid && me->egid == t->egid && me->sgid == t->sgid;
+}
+
+// Linux's ptrace access rule, made strict: root, or a process with the target's ids
+// (same_ids), which started the target, and whose target holds no privilege its real
+// ids lack (dumpable, decided at exec).
 static bool may_look(const struct proc *me, const struct proc *t) {
   if (me->euid == 0)
     return true;
-  return t->dumpable && me->ruid == t->ruid && me->euid == t->euid && is_ancestor_or_self(me, t);
+  return t->dumpable && same_ids(me, t) && is_ancestor_or_self(me, t);
 }
 
 // ---- text files ----
