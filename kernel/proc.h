@@ -71,6 +71,7 @@ struct proc {
   struct siginfo_k siginfo[NSIG]; // why each pending signal was sent
   uint16_t rtqueued[NSIG - SIGRTMIN + 1]; // how many of each real-time signal wait
   uint64_t sigwait;          // rt_sigtimedwait: the signals being waited for
+  struct restart_block restart; // how an interrupted timed call goes on
   uint64_t altstack_sp, altstack_size;
   int altstack_flags;
   // Job control: a stopped process sleeps in P_STOPPED until SIGCONT or SIGKILL.
