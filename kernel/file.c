@@ -26,16 +26,37 @@ static void set_cloexec(struct proc *p, int fd, bool on) {
 bool fd_cloexec(int fd) { return myproc()->cloexec[fd / 64] >> (fd % 64) & 1; }
 void fd_set_cloexec(int fd, bool on) { set_cloexec(myproc(), fd, on); }
 
-// Lowest free descriptor >= min for f (whose reference it takes over), or -EMFILE.
-int fd_install(struct file *f, int min, bool cloexec) {
+static bool reserved(const struct proc *p, int fd) { return p->fd_reserved[fd / 64] >> (fd % 64) & 1; }
+
+// Set aside the lowest free descriptor >= min, or -EMFILE. An open takes its descriptor
+// first, as Linux does, so that a full table refuses it before anything has happened
+// (an open can have effects: proc:PID/trace attaches, O_EXCL kills at close).
+int fd_reserve(int min) {
   struct proc *p = myproc();
   for (int fd = min; fd < NOFILE; fd++)
-    if (!p->files[fd]) {
-      p->files[fd] = f;
-      set_cloexec(p, fd, cloexec);
+    if (!p->files[fd] && !reserved(p, fd)) {
+      p->fd_reserved[fd / 64] |= 1ull << (fd % 64);
       return fd;
     }
   return -EMFILE;
+}
+
+void fd_unreserve(int fd) { myproc()->fd_reserved[fd / 64] &= ~(1ull << (fd % 64)); }
+
+// Put f (whose reference it takes over) at descriptor fd, which fd_reserve() gave.
+void fd_install_at(int fd, struct file *f, bool cloexec) {
+  struct proc *p = myproc();
+  fd_unreserve(fd);
+  p->files[fd] = f;
+  set_cloexec(p, fd, cloexec);
+}
+
+// Lowest free descriptor >= min for f (whose reference it takes over), or -EMFILE.
+int fd_install(struct file *f, int min, bool cloexec) {
+  int fd = fd_reserve(min);
+  if (fd >= 0)
+    fd_install_at(fd, f, cloexec);
+  return fd;
 }
 
 struct file *file_dup(struct file *f) {

@@ -69,6 +69,9 @@ static inline bool file_writable(const struct file *f) { return (f->flags & O_AC
 struct proc;
 struct file *file_get(int fd);            // NULL: not open
 int fd_install(struct file *f, int min, bool cloexec);
+int fd_reserve(int min);                      // a descriptor set aside, or -EMFILE
+void fd_unreserve(int fd);
+void fd_install_at(int fd, struct file *f, bool cloexec); // at a reserved descriptor
 void file_put(struct file *f);
 struct file *file_dup(struct file *f);
 void fd_close_all(struct proc *p);

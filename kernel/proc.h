@@ -93,6 +93,7 @@ struct proc {
   int exit_status;           // wait status (Linux encoding) once a zombie
   struct file *files[NOFILE];
   uint64_t cloexec[NOFILE / 64];
+  uint64_t fd_reserved[NOFILE / 64]; // set aside by an open in progress (file.c)
   char *cwd;                 // absolute, clean path
   char *exe;                 // path of the running program
   uint32_t ruid, euid, suid, rgid, egid, sgid;
@@ -141,6 +142,7 @@ int sleep_until(void *chan, uint64_t tick);
 void wakeup(void *chan);
 int sleep_nosig(void *chan);
 void proc_wake(struct proc *p, int reason);
+void proc_interrupt(struct proc *p);      // as a signal does; never a sleep_nosig()
 void wake_timers(void);
 void proc_exit(int status) __attribute__((noreturn));
 void proc_kill(struct proc *p);

@@ -30,11 +30,6 @@ static bool ignored(const struct proc *p, int sig) {
   return h == SIG_IGN || (h == SIG_DFL && default_ignore(sig));
 }
 
-static void wake_for_signal(struct proc *p) {
-  if (!p->sleep_nosig || p->killed)
-    proc_wake(p, -ERESTARTSYS);
-}
-
 // The parent hears of a child's stop, continue or exit: SIGCHLD and a wakeup of wait4.
 void signal_notify_parent(struct proc *p, int code, int status) {
   struct proc *parent = p->parent;
@@ -51,6 +46,7 @@ void signal_notify_parent(struct proc *p, int code, int status) {
 
 static void do_continue(struct proc *p) {
   p->pending &= ~(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU));
+  trace_job_continued(&p->tracee);
   if (p->state == P_STOPPED) {
     p->state = P_RUNNABLE;
     p->stop_report = false;
@@ -86,7 +82,7 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
     p->rtqueued[sig - SIGRTMIN]++; // real-time signals queue: each one is delivered
   p->pending |= SIGBIT(sig);
   if (!(p->blocked & SIGBIT(sig)) || sig == SIGKILL || (p->sigwait & SIGBIT(sig)))
-    wake_for_signal(p);
+    proc_interrupt(p);
 }
 
 // A fault: cannot be blocked or ignored. If it is, the default action (death) applies.
