@@ -8,6 +8,7 @@
 #include "lib.h"
 #include "panic.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "regs.h"
 #include "signal.h"
 #include "trace.h"
@@ -355,12 +356,15 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid) {
   if (flags & CLONE_CHILD_CLEARTID)
     c->clear_child_tid = ctid;
   c->vfork_pending = flags & CLONE_VFORK;
-  c->state = trace_clone(c) ? P_TRACED : P_RUNNABLE;
+  if (!trace_clone(c, flags))
+    c->state = P_RUNNABLE;
   // The child runs on our memory: we may not run again until it has its own (exec)
   // or is gone. Only SIGKILL ends the wait, and then we die before user mode.
   while (c->vfork_pending && proc_find(pid) == c && c->state != P_ZOMBIE)
     if (sleep_nosig(c) < 0)
       break;
+  if (flags & CLONE_VFORK)
+    trace_vfork_done(pid);
   return pid;
 }
 
@@ -453,6 +457,9 @@ long proc_wait(int pid, int options, int *status) {
   struct proc *p = myproc();
   for (;;) {
     bool have = false;
+    int tpid = ptrace_wait(p, pid, status, &have); // a ptrace stop of one of our tracees
+    if (tpid > 0)
+      return tpid;
     for (int i = 0; i < NPROC; i++) {
       struct proc *c = proctab[i];
       if (!c || c->parent != p || !wait_matches(c, pid, p->pgid))

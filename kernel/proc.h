@@ -88,6 +88,7 @@ struct proc {
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)
   struct tracee tracee;      // its traced side: only through trace.h
+  struct trace *ptraced;     // the sessions it owns as a ptrace tracer (trace.c)
   uint64_t debug_dr6;        // DR6 at the last debug trap
   uint64_t dr[4], dr7;       // debug registers (proc:PID/regs/debug), loaded at switch
   int exit_status;           // wait status (Linux encoding) once a zombie

@@ -66,6 +66,8 @@ struct handle {
 // being the tracer means: whoever holds the session may change the tracee.
 static bool is_tracer(const struct proc *me, const struct proc *t) {
   const struct trace *s = trace_session(&t->tracee);
+  if (trace_owner(&t->tracee)) // a ptrace(2) session: its owner is the tracer
+    return trace_owner(&t->tracee) == me;
   for (int fd = 0; s && fd < NOFILE; fd++) {
     struct file *f = me->files[fd];
     if (f && f->scheme == &proc_scheme && ((struct handle *)f->priv)->trace == s)
@@ -107,7 +109,7 @@ static bool same_ids(const struct proc *me, const struct proc *t) {
 // Linux's ptrace access rule, made strict: root, or a process with the target's ids
 // (same_ids), which started the target, and whose target holds no privilege its real
 // ids lack (dumpable, decided at exec).
-static bool may_look(const struct proc *me, const struct proc *t) {
+bool procfs_may_look(const struct proc *me, const struct proc *t) {
   if (me->euid == 0)
     return true;
   return t->dumpable && same_ids(me, t) && is_ancestor_or_self(me, t);
@@ -352,7 +354,7 @@ static int check_open(const struct entry *e, struct proc *t, int flags) {
     return -EPERM;
   if (e->access == A_TRACE && t->state == P_ZOMBIE)
     return -ESRCH;
-  return may_look(me, t) ? 0 : -EACCES;
+  return procfs_may_look(me, t) ? 0 : -EACCES;
 }
 
 // A handle on entry e of process t (NULL: a file of proc: itself).
@@ -454,37 +456,6 @@ static __attribute__((noinline)) long regs_read_user(const struct handle *h, uin
   return r;
 }
 
-// Each of these checks the whole new set: nothing changes unless all of it is valid.
-static int set_int_regs(struct proc *t, const void *buf) {
-  struct trapframe nf;
-  memcpy(&nf, buf, sizeof nf);
-  int r = regs_check(&nf, t->tf);
-  if (r == 0)
-    *t->tf = nf;
-  return r;
-}
-
-static int set_debug_regs(struct proc *t, const void *buf) {
-  uint64_t v[6];
-  memcpy(v, buf, sizeof v);
-  int r = debugregs_check(v);
-  if (r == 0) {
-    memcpy(t->dr, v, 4 * sizeof v[0]);
-    t->debug_dr6 = v[4];
-    t->dr7 = v[5];
-  }
-  return r;
-}
-
-static int set_float_regs(struct proc *t, const void *buf) {
-  int r = fpu_check(buf);
-  if (r == 0) {
-    memcpy(t->fpu, buf, sizeof t->fpu);
-    fpu_dirty(t);
-  }
-  return r;
-}
-
 // A whole new register set, written at offset 0, only by the tracer, only in a stop.
 static long regs_write(struct proc *t, enum kind k, const void *buf, size_t n, uint64_t off) {
   int r = may_change(t);
@@ -493,9 +464,9 @@ static long regs_write(struct proc *t, enum kind k, const void *buf, size_t n, u
   if (off != 0 || n != regs_size(k))
     return -EINVAL;
   switch (k) {
-  case K_REGS_INT: r = set_int_regs(t, buf); break;
-  case K_REGS_DEBUG: r = set_debug_regs(t, buf); break;
-  default: r = set_float_regs(t, buf); break;
+  case K_REGS_INT: r = regs_set_int(t, buf); break;
+  case K_REGS_DEBUG: r = regs_set_debug(t, buf); break;
+  default: r = regs_set_float(t, buf); break;
   }
   return r < 0 ? r : (long)n;
 }

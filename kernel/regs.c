@@ -4,6 +4,7 @@
 // kernel mode, give it I/O privilege, or fault inside the kernel on the way out.
 #include "types.h"
 #include "errno.h"
+#include "lib.h"
 #include "proc.h"
 #include "regs.h"
 #include "x86.h"
@@ -28,6 +29,38 @@ int regs_check(const struct trapframe *new, const struct trapframe *old) {
   if ((new->rflags ^ old->rflags) & ~(uint64_t)USER_FLAGS)
     return -EINVAL;
   return 0;
+}
+
+// Each of these checks the whole new set: nothing changes unless all of it is valid.
+// A tracer's writes through either door (proc:PID/regs/*, ptrace) come here.
+int regs_set_int(struct proc *t, const void *buf) {
+  struct trapframe nf;
+  memcpy(&nf, buf, sizeof nf);
+  int r = regs_check(&nf, t->tf);
+  if (r == 0)
+    *t->tf = nf;
+  return r;
+}
+
+int regs_set_debug(struct proc *t, const void *buf) {
+  uint64_t v[6];
+  memcpy(v, buf, sizeof v);
+  int r = debugregs_check(v);
+  if (r == 0) {
+    memcpy(t->dr, v, 4 * sizeof v[0]);
+    t->debug_dr6 = v[4];
+    t->dr7 = v[5];
+  }
+  return r;
+}
+
+int regs_set_float(struct proc *t, const void *buf) {
+  int r = fpu_check(buf);
+  if (r == 0) {
+    memcpy(t->fpu, buf, sizeof t->fpu);
+    fpu_dirty(t);
+  }
+  return r;
 }
 
 // MXCSR bits the CPU accepts (FXSAVE reports them; 0 there means the default 0xffbf).

@@ -25,6 +25,9 @@ _Static_assert(__builtin_offsetof(struct trapframe, fs_base) == TF_HWTOP, "entry
 
 struct proc;
 int regs_check(const struct trapframe *new, const struct trapframe *old);
+int regs_set_int(struct proc *t, const void *buf);   // struct trapframe: regs_check'd
+int regs_set_float(struct proc *t, const void *buf); // 512-byte FXSAVE image
+int regs_set_debug(struct proc *t, const void *buf); // dr0..dr3, dr6, dr7
 void fpu_init(void);
 int fpu_check(const uint8_t *fx);
 void fpu_flush(struct proc *p);

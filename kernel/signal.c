@@ -72,7 +72,7 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
     if (p->state == P_STOPPED || p->state == P_TRACED)
       p->state = P_RUNNABLE;
   }
-  if (ignored(p, sig))
+  if (ignored(p, sig) && !trace_owner(&p->tracee)) // (a ptrace tracer sees them all)
     return;
   if (!(p->pending & SIGBIT(sig)))
     p->siginfo[sig - 1] = *info; // standard signals do not queue: the first one counts
@@ -83,6 +83,7 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
   p->pending |= SIGBIT(sig);
   if (!(p->blocked & SIGBIT(sig)) || sig == SIGKILL || (p->sigwait & SIGBIT(sig)))
     proc_interrupt(p);
+  trace_signal_sent(p);
 }
 
 // A fault: cannot be blocked or ignored. If it is, the default action (death) applies.
@@ -147,7 +148,7 @@ static void from_sigcontext(const struct sigcontext_k *mc, struct trapframe *tf)
   tf->rflags = mc->eflags, tf->cs = mc->cs, tf->ss = mc->ss;
 }
 
-static void fill_info(struct linux_siginfo *u, const struct siginfo_k *k) {
+void signal_fill_info(struct linux_siginfo *u, const struct siginfo_k *k) {
   memset(u, 0, sizeof *u);
   u->signo = k->signo;
   u->code = k->code;
@@ -156,6 +157,17 @@ static void fill_info(struct linux_siginfo *u, const struct siginfo_k *k) {
     u->addr = k->addr;
   else
     u->c.pid = k->pid, u->c.uid = k->uid, u->c.status = k->status;
+}
+
+// The reverse, for a tracer's SETSIGINFO: what the kernel keeps of a siginfo.
+void signal_info_from(struct siginfo_k *k, const struct linux_siginfo *u) {
+  bool fault = u->signo == SIGSEGV || u->signo == SIGBUS || u->signo == SIGILL ||
+               u->signo == SIGFPE || (u->signo == SIGTRAP && u->code != SI_USER);
+  *k = (struct siginfo_k){.signo = u->signo, .code = u->code};
+  if (fault)
+    k->addr = u->addr;
+  else
+    k->pid = u->c.pid, k->uid = u->c.uid, k->status = u->c.status;
 }
 
 static bool on_altstack(const struct proc *p, uint64_t sp) {
@@ -187,7 +199,7 @@ static bool setup_frame(struct proc *p, int sig, const struct sigaction_k *sa, u
     f->uc.mc.eflags &= ~FL_TF;
   f->uc.mc.fpstate = fpstate;
   f->uc.mc.oldmask = oldmask;
-  fill_info(&f->info, &p->siginfo[sig - 1]);
+  signal_fill_info(&f->info, &p->siginfo[sig - 1]);
   fpu_flush(p);
   bool ok = copyout(frame_at, f, sizeof *f) == 0 && copyout(fpstate, p->fpu, 512) == 0;
   kfree(f);
@@ -309,16 +321,37 @@ static void dequeue(struct proc *p, int sig) {
   }
 }
 
+// The tracer replaced signal old by sig at a signal stop: its siginfo is the one the
+// tracer left (SETSIGINFO), else that of a signal the tracer sent. A blocked replacement
+// waits as a sent one would. Returns the signal to act on now, 0 for none.
+static int tracer_signal(struct proc *p, int old, int sig) {
+  struct siginfo_k info = p->siginfo[old - 1];
+  struct proc *tracer = trace_owner(&p->tracee); // (NULL: a proc: tracer, or gone)
+  if (info.signo != sig)
+    info = (struct siginfo_k){.signo = sig, .code = SI_USER, .pid = tracer ? tracer->pid : 0,
+                              .uid = tracer ? tracer->ruid : 0};
+  if ((p->blocked & SIGBIT(sig)) && sig != SIGKILL) {
+    signal_send(p, &info);
+    return 0;
+  }
+  p->siginfo[sig - 1] = info;
+  return sig;
+}
+
 static bool deliver_one(struct proc *p, int sig) {
   dequeue(p, sig);
-  struct sigaction_k sa = p->sigact[sig - 1];
-  if (trace_signal(sig, sa.handler, &p->siginfo[sig - 1]))
+  int traced = trace_signal(sig, p->sigact[sig - 1].handler, &p->siginfo[sig - 1]);
+  if (!traced)
     return false; // the tracer dropped it
+  if (traced != sig && !(sig = tracer_signal(p, sig, traced)))
+    return false;
+  struct sigaction_k sa = p->sigact[sig - 1];
   if (sig == SIGKILL || sa.handler == SIG_DFL) {
     if (sig != SIGKILL && default_ignore(sig))
       return false;
     if (sig != SIGKILL && default_stop(sig)) {
-      job_stop(p, sig);
+      if (!trace_group_stop(sig))
+        job_stop(p, sig);
       return false;
     }
     proc_exit(sig); // terminate: the wait status's low 7 bits hold the signal
@@ -378,7 +411,7 @@ int signal_wait(uint64_t set, uint64_t deadline, struct linux_siginfo *info) {
     uint64_t ready = p->pending & set;
     if (ready) {
       int sig = __builtin_ctzll(ready) + 1;
-      fill_info(info, &p->siginfo[sig - 1]);
+      signal_fill_info(info, &p->siginfo[sig - 1]);
       dequeue(p, sig);
       return sig;
     }

@@ -82,6 +82,8 @@ void signal_notify_parent(struct proc *p, int code, int status);
 struct trapframe;
 struct linux_siginfo;
 long signal_return(struct trapframe *tf);  // rt_sigreturn
+void signal_fill_info(struct linux_siginfo *u, const struct siginfo_k *k);
+void signal_info_from(struct siginfo_k *k, const struct linux_siginfo *u);
 int signal_wait(uint64_t set, uint64_t deadline, struct linux_siginfo *info);
 // Record how the current call goes on (struct restart_block); returns
 // -ERESTART_RESTARTBLOCK, for the call to return.

@@ -5,6 +5,7 @@
 #include "exec.h"
 #include "kalloc.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "regs.h"
 #include "signal.h"
 #include "syscall.h"
@@ -145,3 +146,6 @@ long sys_wait4(struct trapframe *tf) {
   }
   return pid;
 }
+
+// ---- ptrace ----
+long sys_ptrace(struct trapframe *tf) { return ptrace_request(ARG0, ARG1, ARG2, ARG3); }

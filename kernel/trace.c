@@ -8,6 +8,7 @@
 #include "kalloc.h"
 #include "lib.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "regs.h"
 #include "signal.h"
 #include "trace.h"
@@ -18,12 +19,21 @@
 #define TRACE_QUEUE 64 // a power of two: the ring's indices wrap with a mask
 _Static_assert((TRACE_QUEUE & (TRACE_QUEUE - 1)) == 0, "TRACE_QUEUE is a power of two");
 
-// A tracing session: the tracer's end, one per open proc:PID/trace. What the target
-// stops on is its own (struct tracee): the session carries the events and the handle.
+// A tracing session: the tracer's end, one per open proc:PID/trace, or one per tracee
+// of a ptrace(2) tracer (owner). What the target stops on is its own (struct tracee):
+// the session carries the events and the handle.
 struct trace {
   uint64_t id;              // this session's number: no two sessions share one
   struct proc *target;      // NULL once the target has exited
-  bool kill_on_close;       // opened with O_EXCL
+  bool kill_on_close;       // opened with O_EXCL, or ptrace's EXITKILL
+  // A session owned by a process (ptrace), not by an open file: the owner reads its
+  // events with wait4 (ptrace_wait), and the session ends with the owner's detach, the
+  // owner's exit, or the owner's wait that reports the target's exit.
+  struct proc *owner;       // NULL: a proc:PID/trace session
+  struct trace *owned_next; // the owner's other sessions (proc.ptraced)
+  int pid;                  // the target's pid, still known after its exit
+  uint32_t options;         // ptrace's PTRACE_O_* (which clones are followed, ...)
+  bool seized;              // PTRACE_SEIZE: no legacy SIGTRAP at exec, EVENT_STOPs
   struct proc_event q[TRACE_QUEUE]; // events not yet read, oldest first
   unsigned qhead, qlen;
   int nfrozen;              // children this session may hold (EVENT_CLONE); 0: none
@@ -48,6 +58,11 @@ static inline struct proc_event *queue_slot(struct trace *t) {
 }
 
 static void queued(struct trace *t) {
+  if (t->owner) { // a ptrace tracer waits in wait4, on itself
+    wakeup(t->owner);
+    cpu.handoff = t->owner;
+    return;
+  }
   wakeup(t);
   if (t->polled)
     poll_notify();
@@ -80,9 +95,11 @@ static uint64_t trace_stop(uint64_t cause, uint64_t a, uint64_t b, uint64_t c, u
   te->interrupt = false; // any stop answers a "stop now" request
   te->resume = 0;
   te->cause = cause;
+  te->msg = a;
   p->state = P_TRACED;
   sched(); // until trace_write() or SIGKILL (or the tracer going away) wakes us
   te->cause = 0;
+  te->listening = false;
   return p->killed ? 0 : te->resume;
 }
 
@@ -136,16 +153,51 @@ void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops) {
     step_done(tf);
 }
 
-// Signal delivery: the tracer sees the signal first and may drop it. SIGKILL is never
-// stopped on.
+// Signal delivery: the tracer sees the signal first and may drop it, or replace it
+// (PROC_RESUME_SIGNAL). Returns the signal to act on, 0 to drop it. SIGKILL is never
+// stopped on. The tracer may read and change info during the stop (ptrace's
+// GETSIGINFO/SETSIGINFO).
 // The event carries what the signal's siginfo says: c = si_code, d = si_pid, e = si_uid,
 // f = si_status (SIGCHLD) or the fault address (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP).
-bool trace_signal(int sig, uint64_t handler, const struct siginfo_k *info) {
+int trace_signal(int sig, uint64_t handler, struct siginfo_k *info) {
   if (sig == SIGKILL || !wants(PROC_STOP_SIGNAL))
-    return false;
+    return sig;
+  struct tracee *te = &myproc()->tracee;
   uint64_t f = sig == SIGCHLD ? (uint64_t)info->status : info->addr;
-  return trace_stop(PROC_STOP_SIGNAL, sig, handler, (uint64_t)(int64_t)info->code, info->pid,
-                    info->uid, f) & PROC_FLAG_IGNORE;
+  te->siginfo = info;
+  uint64_t r = trace_stop(PROC_STOP_SIGNAL, sig, handler, (uint64_t)(int64_t)info->code,
+                          info->pid, info->uid, f);
+  te->siginfo = NULL;
+  if ((r & PROC_FLAG_IGNORE) || myproc()->killed)
+    return 0; // (killed: SIGKILL comes next)
+  return PROC_RESUME_SIGNAL_OF(r) ? PROC_RESUME_SIGNAL_OF(r) : sig;
+}
+
+// A stop signal's default action: with PROC_STOP_GROUP the process stops for its tracer
+// instead of for job control (true). A listening tracer (ptrace's LISTEN) that a new
+// signal woke hears of it with a PROC_STOP_INTERRUPT at once.
+bool trace_group_stop(int sig) {
+  struct proc *p = myproc();
+  if (!wants(PROC_STOP_GROUP))
+    return false;
+  p->stop_sig = sig;
+  trace_stop(PROC_STOP_GROUP, sig, 0, 0, 0, 0, 0);
+  if (p->tracee.interrupt && !p->killed) {
+    p->tracee.interrupt = false;
+    trace_stop(PROC_STOP_INTERRUPT, p->pid, 0, 0, 0, 0, 0);
+  }
+  return true;
+}
+
+// A signal came for p. A tracee its ptrace tracer let listen (LISTEN) leaves its group
+// stop to report it (PROC_STOP_INTERRUPT), as Linux's does.
+void trace_signal_sent(struct proc *p) {
+  if (p->state == P_TRACED && p->tracee.listening) {
+    p->tracee.listening = false;
+    p->tracee.interrupt = true;
+    p->tracee.resume = 0;
+    p->state = P_RUNNABLE;
+  }
 }
 
 // A handler frame was just built: a single step ends at the handler's first instruction.
@@ -164,6 +216,34 @@ static void untrace(struct proc *p) {
   te->interrupt = false;
   te->exec_stop = false; // (an exec stop for this session only)
   te->job_stop = false;
+  te->listening = false;
+}
+
+// An exec succeeded: a traced process stops for it at the system call's exit. A ptrace
+// tracee that was attached without SEIZE and asked for no exec event gets Linux's
+// legacy SIGTRAP instead.
+void trace_exec(struct tracee *te) {
+  struct trace *t = te->session;
+  te->exec_stop = t != NULL;
+  if (t && t->owner && !t->seized && !(t->options & PTRACE_O_TRACEEXEC)) {
+    struct siginfo_k info = {.signo = SIGTRAP, .code = SI_USER};
+    signal_send(myproc(), &info);
+  }
+}
+
+// ---- sessions owned by a process (ptrace) ----
+static void own(struct trace *t, struct proc *owner) {
+  t->owner = owner;
+  t->owned_next = owner->ptraced;
+  owner->ptraced = t;
+}
+
+static void disown(struct trace *t) {
+  for (struct trace **pp = &t->owner->ptraced; *pp; pp = &(*pp)->owned_next)
+    if (*pp == t) {
+      *pp = t->owned_next;
+      return;
+    }
 }
 
 // SIGCONT came: a job stop that the tracer took over (attach with O_TRUNC) is over, and
@@ -173,10 +253,17 @@ void trace_job_continued(struct tracee *te) { te->job_stop = false; }
 void trace_exit(int status) {
   struct proc *p = myproc();
   struct trace *t = p->tracee.session;
-  if (!t)
-    return;
-  if (wants(PROC_STOP_EXIT))
+  if (t && wants(PROC_STOP_EXIT))
     trace_stop(PROC_STOP_EXIT, status, 0, 0, 0, 0, 0);
+  trace_owner_exit(p); // a ptrace tracer's tracees are let go (or killed: EXITKILL)
+  if (!(t = p->tracee.session))
+    return;
+  if (t->owner && t->owner == p->parent) { // the parent's wait4 reports the exit once
+    untrace(p);
+    disown(t);
+    kfree(t);
+    return;
+  }
   struct proc_event ev = {PROC_EVENT_EXITED, status, 0, 0, 0, 0, 0};
   enqueue(t, &ev);
   if (p->tracee.session == t) // (the tracer may have closed the session meanwhile)
@@ -184,18 +271,61 @@ void trace_exit(int status) {
   untrace(p);
 }
 
-// A traced process forked: with EVENT_CLONE the child starts held in a trace stop
-// (true), until its own trace is opened or the parent's session is written to.
-bool trace_clone(struct proc *child) {
+// Does a ptrace session follow a clone with these flags (its options)?
+static bool follows(const struct trace *t, uint64_t flags) {
+  if (flags & CLONE_VFORK)
+    return t->options & PTRACE_O_TRACEVFORK;
+  if ((flags & CSIGNAL) != SIGCHLD)
+    return t->options & PTRACE_O_TRACECLONE;
+  return t->options & PTRACE_O_TRACEFORK;
+}
+
+// A ptrace tracer follows the child: it is traced by the same tracer, with the same
+// options, from a first stop (a SIGSTOP stop; SEIZE: an interrupt stop) that is
+// reported before the child runs at all.
+static bool follow_child(struct trace *t, struct proc *child) {
+  struct trace *ct;
+  if (trace_attach_owned(child, t->owner, t->options, t->seized, &ct) < 0)
+    return false; // no memory: the child runs untraced (Linux: the clone fails)
+  uint64_t cause = t->seized ? PROC_STOP_INTERRUPT : PROC_STOP_SIGNAL;
+  uint64_t a = t->seized ? (uint64_t)child->pid : SIGSTOP;
+  child->tracee.cause = cause;
+  child->state = P_TRACED;
+  struct proc_event ev = {cause, a, 0, SI_USER, 0, 0, 0};
+  ct->q[ct->qlen++] = ev;
+  queued(ct);
+  return true;
+}
+
+// A traced process made a child. With EVENT_CLONE the child starts held in a trace
+// stop, until its own trace is opened or the parent's session is written to; a ptrace
+// tracer that follows this kind of clone traces the child too. Then, with
+// PROC_STOP_CLONE, the parent stops (a = the child's pid). Returns true if the child's
+// state is decided here (held or traced), false if the caller makes it runnable.
+bool trace_clone(struct proc *child, uint64_t flags) {
   struct trace *t = myproc()->tracee.session;
-  if (!wants(PROC_EVENT_CLONE))
-    return false;
-  child->tracee.frozen = t;
-  t->nfrozen++;
-  child->tracee.cause = PROC_STOP_INTERRUPT;
-  struct proc_event ev = {PROC_EVENT_CLONE, child->pid, 0, 0, 0, 0, 0};
-  enqueue(t, &ev); // (may wait for room, while the session is closed: that releases it)
-  return child->tracee.frozen != NULL;
+  bool held = false;
+  if (t && t->owner) {
+    if (!follows(t, flags) || !(held = follow_child(t, child)))
+      return false;
+  } else if (wants(PROC_EVENT_CLONE)) {
+    child->tracee.frozen = t;
+    t->nfrozen++;
+    child->tracee.cause = PROC_STOP_INTERRUPT;
+    struct proc_event ev = {PROC_EVENT_CLONE, child->pid, 0, 0, 0, 0, 0};
+    enqueue(t, &ev); // (may wait for room, while the session is closed: that releases it)
+    if ((held = child->tracee.frozen != NULL))
+      child->state = P_TRACED;
+  }
+  if (wants(PROC_STOP_CLONE))
+    trace_stop(PROC_STOP_CLONE, child->pid, flags, 0, 0, 0, 0);
+  return held;
+}
+
+// A vfork parent runs again (its child exec'd or exited).
+void trace_vfork_done(int child_pid) {
+  if (wants(PROC_STOP_VFORK_DONE))
+    trace_stop(PROC_STOP_VFORK_DONE, child_pid, 0, 0, 0, 0, 0);
 }
 
 bool trace_debug_trap(struct trapframe *tf, uint64_t dr6) {
@@ -261,37 +391,76 @@ static void release_frozen(struct trace *t) {
   }
 }
 
+static struct trace *new_session(struct proc *p) {
+  static uint64_t last_id;
+  struct trace *t = kmalloc(sizeof *t);
+  if (!t)
+    return NULL;
+  memset(t, 0, sizeof *t);
+  t->id = ++last_id;
+  t->target = p;
+  t->pid = p->pid;
+  memset(p->tracee.sysset, 0xff, sizeof p->tracee.sysset);
+  p->tracee.session = t;
+  return t;
+}
+
+// A session owned by process owner (ptrace's ATTACH, SEIZE, TRACEME, followed children).
+// The target does not stop now; -EPERM if it is traced already (either door).
+int trace_attach_owned(struct proc *p, struct proc *owner, uint32_t options, bool seize,
+                       struct trace **out) {
+  if (p->tracee.session || p->tracee.frozen)
+    return -EPERM;
+  struct trace *t = new_session(p);
+  if (!t)
+    return -ENOMEM;
+  own(t, owner);
+  t->options = options;
+  t->kill_on_close = options & PTRACE_O_EXITKILL;
+  t->seized = seize;
+  *out = t;
+  return 0;
+}
+
+// A job-stopped target (SIGSTOP) is in a trace stop at once: SIGCONT will not end it,
+// its tracer's resume does, and a detach without resume leaves it job-stopped.
+void trace_take_job_stop(struct proc *p, uint64_t cause, uint64_t a) {
+  struct trace *t = p->tracee.session;
+  p->state = P_TRACED;
+  p->tracee.cause = cause;
+  p->tracee.msg = a;
+  p->tracee.job_stop = true;
+  struct proc_event ev = {cause, a, 0, 0, 0, 0, 0};
+  t->q[(t->qhead + t->qlen++) & (TRACE_QUEUE - 1)] = ev;
+  queued(t);
+}
+
 int trace_attach(struct proc *p, int flags, struct trace **out) {
   struct tracee *te = &p->tracee;
   if (te->session)
     return -EBUSY;
-  static uint64_t last_id;
-  struct trace *t = kmalloc(sizeof *t);
+  struct trace *t = new_session(p);
   if (!t)
     return -ENOMEM;
-  t->id = ++last_id;
-  t->target = p;
   t->kill_on_close = flags & O_EXCL;
-  memset(te->sysset, 0xff, sizeof te->sysset);
-  te->session = t;
   *out = t;
   if (te->frozen) { // a followed child: it is already stopped, now for us
     te->frozen = NULL;
     struct proc_event ev = {PROC_STOP_INTERRUPT, p->pid, 0, 0, 0, 0, 0};
     t->q[t->qlen++] = ev;
   } else if ((flags & O_TRUNC) && p->state == P_STOPPED) {
-    // Stopped by job control already: that stop becomes a trace stop at once (SIGCONT
-    // will not end it; the tracer's write does).
-    p->state = P_TRACED;
-    te->cause = PROC_STOP_INTERRUPT;
-    te->job_stop = true; // closing the session without a resume leaves it stopped
-    struct proc_event ev = {PROC_STOP_INTERRUPT, p->pid, 0, 0, 0, 0, 0};
-    t->q[t->qlen++] = ev;
+    trace_take_job_stop(p, PROC_STOP_INTERRUPT, p->pid);
   } else if (flags & O_TRUNC) {
-    te->interrupt = true;
-    proc_interrupt(p); // interrupt a blocking call; it restarts on resume
+    trace_request_stop(p);
   }
   return 0;
+}
+
+// Ask p to stop as soon as it can (PROC_STOP_INTERRUPT): a blocking call is interrupted
+// and restarts on resume; any other stop that comes first answers the request.
+void trace_request_stop(struct proc *p) {
+  p->tracee.interrupt = true;
+  proc_interrupt(p);
 }
 
 // Events go straight to the user's buffer, and leave the queue only once they are there:
@@ -330,25 +499,42 @@ long trace_write(struct trace *t, uint64_t ubuf, size_t n) {
     return -EINVAL;
   if (copyin(&v, ubuf, sizeof v) < 0)
     return -EFAULT;
-  if (v & ~(uint64_t)PROC_TRACE_FLAGS)
+  if (v & ~(PROC_TRACE_FLAGS | PROC_RESUME_SIGNAL_MASK) || PROC_RESUME_SIGNAL_OF(v) > NSIG)
     return -EINVAL;
-  struct proc *p = t->target;
-  if (!p)
+  if (!t->target)
     return -ESRCH;
-  p->tracee.stops = v & ~(uint64_t)(PROC_FLAG_IGNORE | PROC_STOP_INTERRUPT);
-  release_frozen(t);
-  if (v & PROC_STOP_INTERRUPT) { // stop as soon as possible, as attach with O_TRUNC does
-    p->tracee.interrupt = true;
-    proc_interrupt(p);
-  }
+  trace_resume(t->target, v);
+  return n;
+}
+
+// Both doors' resume: v (checked) becomes the stops asked for, and a target in a trace
+// stop runs again with v (the resume flags: IGNORE, a signal).
+void trace_resume(struct proc *p, uint64_t v) {
+  p->tracee.stops = v & PROC_TRACE_FLAGS & ~(uint64_t)(PROC_FLAG_IGNORE | PROC_STOP_INTERRUPT);
+  struct trace *t = p->tracee.session;
+  if (t)
+    release_frozen(t);
+  if (t && t->owner && p->state == P_TRACED)
+    t->qlen = 0; // a ptrace stop not yet reported by wait4 is over: never reported
+  if (v & PROC_STOP_INTERRUPT) // stop as soon as possible, as attach with O_TRUNC does
+    trace_request_stop(p);
   if (p->state == P_TRACED && !p->tracee.frozen)
     resume(p, v);
-  return n;
+}
+
+// ptrace's LISTEN: the target stays in its group stop, but a new signal wakes it to
+// report (trace_signal_sent).
+void trace_listen(struct proc *p) {
+  p->tracee.stops |= PROC_STOP_GROUP | PROC_STOP_SIGNAL;
+  p->tracee.listening = true;
+  p->tracee.session->qlen = 0;
 }
 
 void trace_detach(struct trace *t) {
   struct proc *p = t->target;
   release_frozen(t);
+  if (t->owner)
+    disown(t);
   if (p) {
     bool job_stop = p->tracee.job_stop;
     p->tracee.job_stop = false;
@@ -368,6 +554,53 @@ int trace_poll(struct trace *t) {
 }
 
 uint64_t trace_session_id(const struct tracee *te) { return te->session ? te->session->id : 0; }
+
+struct proc *trace_owner(const struct tracee *te) { return te->session ? te->session->owner : NULL; }
+uint32_t trace_options(const struct tracee *te) { return te->session ? te->session->options : 0; }
+bool trace_seized(const struct tracee *te) { return te->session && te->session->seized; }
+
+void trace_set_options(struct tracee *te, uint32_t options) {
+  te->session->options = options;
+  te->session->kill_on_close = options & PTRACE_O_EXITKILL;
+}
+
+// The owner exits: its tracees are let go where they are, or killed (EXITKILL).
+void trace_owner_exit(struct proc *owner) {
+  while (owner->ptraced)
+    trace_detach(owner->ptraced);
+}
+
+// The next event of owner's sessions whose target matches (match(pid, target or NULL)),
+// taken off its queue. Returns the target's pid and sets *ev, or 0 (*have: some session
+// matched). A session whose exit event this takes is over: it is freed.
+// A stop is reportable while the target is in it: one that SIGKILL ended is not.
+static bool stale(const struct trace *t, const struct proc_event *ev) {
+  return ev->cause != PROC_EVENT_EXITED && (!t->target || t->target->state != P_TRACED);
+}
+
+int trace_owned_event(struct proc *owner, bool (*match)(int pid, const struct proc *t, void *arg),
+                      void *arg, struct trace_report *r, bool *have) {
+  for (struct trace *t = owner->ptraced; t; t = t->owned_next) {
+    if (!match(t->pid, t->target, arg))
+      continue;
+    *have = true;
+    while (t->qlen) {
+      r->ev = t->q[t->qhead];
+      t->qhead = (t->qhead + 1) & (TRACE_QUEUE - 1);
+      if (t->qlen-- == TRACE_QUEUE)
+        wakeup(&t->qlen); // a tracee may be waiting for room (queue_slot)
+      if (stale(t, &r->ev))
+        continue;
+      r->pid = t->pid, r->options = t->options, r->seized = t->seized;
+      if (r->ev.cause == PROC_EVENT_EXITED) {
+        disown(t);
+        kfree(t);
+      }
+      return r->pid;
+    }
+  }
+  return 0;
+}
 
 // proc:PID/sysfilter: the set of syscall numbers that stop (a 512-bit bitmap, 64 bytes).
 // It belongs to session id (trace_session_id when the file was opened): a descriptor

@@ -32,6 +32,9 @@ struct tracee {
   bool exec_stop;            // an exec just succeeded: PROC_STOP_EXEC at the call's exit
   bool job_stop;             // the trace stop began as a job stop (SIGSTOP) that no
                              // SIGCONT or resume has ended: detaching keeps it stopped
+  bool listening;            // ptrace's LISTEN: in a group stop that a signal ends
+  uint64_t msg;              // the last stop's event word a (ptrace's GETEVENTMSG)
+  struct siginfo_k *siginfo; // during a signal stop: the signal's siginfo, else NULL
 };
 
 static inline bool trace_attached(const struct tracee *t) { return t->session != NULL; }
@@ -43,8 +46,7 @@ static inline bool trace_stepping(const struct tracee *t) { return t->step; }
 static inline bool trace_interrupt_pending(const struct tracee *t) { return t->interrupt; }
 // Why the process is in P_TRACED (proc:PID/status), 0 if it is not.
 static inline uint64_t trace_stop_cause(const struct tracee *t) { return t->cause; }
-// An exec succeeded: a traced process stops for it at the system call's exit.
-static inline void trace_exec(struct tracee *t) { t->exec_stop = t->session != NULL; }
+void trace_exec(struct tracee *t);
 
 // The tracer's side: a session is made by opening proc:PID/trace (procfs.c).
 int trace_attach(struct proc *target, int flags, struct trace **out);
@@ -56,12 +58,40 @@ long trace_sysset_write(struct tracee *t, uint64_t id, const void *buf, size_t n
 uint64_t trace_session_id(const struct tracee *t); // 0: none; never the same twice
 void trace_job_continued(struct tracee *t);         // SIGCONT
 
+// Sessions owned by a process rather than a file: ptrace(2)'s door (ptrace.c).
+int trace_attach_owned(struct proc *target, struct proc *owner, uint32_t options, bool seize,
+                       struct trace **out);
+void trace_take_job_stop(struct proc *p, uint64_t cause, uint64_t a);
+void trace_request_stop(struct proc *p);         // PROC_STOP_INTERRUPT, as soon as it can
+void trace_resume(struct proc *p, uint64_t v);   // v: stops and resume flags, checked
+void trace_listen(struct proc *p);
+void trace_set_options(struct tracee *t, uint32_t options);
+static inline void trace_set_stops(struct tracee *t, uint64_t stops) { t->stops = stops; }
+static inline uint64_t trace_event_msg(const struct tracee *t) { return t->msg; }
+static inline struct siginfo_k *trace_stop_siginfo(const struct tracee *t) { return t->siginfo; }
+struct proc *trace_owner(const struct tracee *t); // the ptrace tracer, or NULL
+uint32_t trace_options(const struct tracee *t);
+bool trace_seized(const struct tracee *t);
+void trace_owner_exit(struct proc *owner);
+// One event of a session owned by a process, as its owner's wait4 reports it.
+struct trace_report {
+  int pid;             // the target's
+  uint32_t options;    // the session's (ptrace options)
+  bool seized;
+  struct proc_event ev;
+};
+int trace_owned_event(struct proc *owner, bool (*match)(int pid, const struct proc *t, void *arg),
+                      void *arg, struct trace_report *r, bool *have);
+void trace_signal_sent(struct proc *p);
+
 // The safe points (the syscall stops through trace_syscall, below).
 bool trace_syscall_enter(struct trapframe *tf, uint64_t *nr); // true: skip the call
 void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops);
-bool trace_signal(int sig, uint64_t handler, const struct siginfo_k *info); // true: drop it
+int trace_signal(int sig, uint64_t handler, struct siginfo_k *info); // the signal, 0: drop
+bool trace_group_stop(int sig);                   // true: stopped for the tracer instead
 void trace_exit(int status);
-bool trace_clone(struct proc *child);             // true: the child starts held
+bool trace_clone(struct proc *child, uint64_t flags); // true: its state is decided
+void trace_vfork_done(int child_pid);
 bool trace_debug_trap(struct trapframe *tf, uint64_t dr6); // #DB: true if consumed
 bool trace_breakpoint(struct trapframe *tf);      // #BP: true if consumed
 void trace_return_to_user(void);

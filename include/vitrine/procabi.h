@@ -16,9 +16,18 @@
                                       // first stop; a = pid
 #define PROC_EVENT_CLONE 0x0100       // a = child pid; the child starts stopped
 #define PROC_STOP_WATCH 0x0200        // a debug register fired: a = DR6
+#define PROC_STOP_CLONE 0x10000      // the parent stops once it made a child: a = child
+                                      // pid, b = clone flags (ptrace's fork events)
+#define PROC_STOP_VFORK_DONE 0x20000  // a vfork parent stops as it runs again; a = child pid
 #define PROC_FLAG_IGNORE 0x1000       // at resume: skip the syscall / drop the signal
+#define PROC_STOP_GROUP 0x40000       // a stop signal's default action (a job-control stop)
+                                      // becomes a trace stop; a = the signal
 #define PROC_EVENT_EXITED 0x8000      // (read only) the tracee is gone; a = wait status
-#define PROC_TRACE_FLAGS 0x13ff       // every bit a write may carry
+#define PROC_TRACE_FLAGS 0x713ff      // every bit a write may carry, but the signal below
+// At resume from a signal stop: act on signal n (1..64) instead of the one stopped on.
+#define PROC_RESUME_SIGNAL(n) ((uint64_t)(n) << 32)
+#define PROC_RESUME_SIGNAL_OF(v) ((int)((v) >> 32 & 0xff))
+#define PROC_RESUME_SIGNAL_MASK 0xff00000000ull
 
 struct proc_event {
   uint64_t cause; // one PROC_STOP_* or PROC_EVENT_* value

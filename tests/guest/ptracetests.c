@@ -1,0 +1,793 @@
+// ptracetests: ptrace(2) and its wait statuses (kernel/ptrace.c, docs/ptrace.md). Every
+// expectation here is Linux's: the suite is a static musl binary that also runs on the
+// host (build/tests/guest/ptracetests), where the same tests must pass. The few that
+// look at proc: (mixing the two doors) need Vitrine and say so.
+//
+//   ptracetests            run every test
+//   ptracetests NAME...    run only the named tests
+//   ptracetests -l         list the tests
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "utest.h"
+
+// musl's <sys/ptrace.h> has these; spelled out for the few it may lack.
+#ifndef PTRACE_GET_SYSCALL_INFO
+#define PTRACE_GET_SYSCALL_INFO 0x420e
+#endif
+#define EVENT(st) ((st) >> 16)
+#define WALL 0x40000000
+
+// The raw call: the kernel's ABI (PEEK* store the word at *data), errors as -1/errno.
+static long pt(long req, long pid, uint64_t addr, uint64_t data) {
+  return sc(SYS_ptrace, req, pid, addr, data);
+}
+
+// raise(3) would not do: musl's tkill()s the thread id it cached, which in a child made
+// by the raw fork (xfork) is still the parent's.
+static void raise_self(int sig) { sc(SYS_kill, sc(SYS_getpid), sig); }
+
+static int wait_st(long pid) {
+  int st = 0;
+  long r = sc(SYS_wait4, pid, &st, WALL, 0);
+  if (r != pid)
+    fail_at(__LINE__, "wait4(%ld) = %ld errno %d", pid, r, errno);
+  return st;
+}
+
+static void expect_stop_at(int line, int st, int sig, int event) {
+  if (!WIFSTOPPED(st) || WSTOPSIG(st) != sig || EVENT(st) != event)
+    fail_at(line, "status 0x%x: want a stop by %d, event %d", st, sig, event);
+}
+#define EXPECT_STOP(st, sig, ev) expect_stop_at(__LINE__, (st), (sig), (ev))
+
+// A child that asks to be traced, stops itself with SIGSTOP, then runs fn and exits 0.
+// Returns it stopped (its SIGSTOP stop has been waited for).
+static long traced_child(void (*fn)(void)) {
+  long pid = xfork();
+  if (pid == 0) {
+    if (pt(PTRACE_TRACEME, 0, 0, 0) < 0)
+      _exit(90);
+    raise_self(SIGSTOP);
+    if (fn)
+      fn();
+    _exit(0);
+  }
+  EXPECT_STOP(wait_st(pid), SIGSTOP, 0);
+  return pid;
+}
+
+static void kill_reap(long pid) {
+  kill(pid, SIGKILL);
+  wait_st(pid);
+}
+
+// A child that runs until killed, writing a byte to fd each 20 ms.
+static long ticker(int fd) {
+  long pid = xfork();
+  if (pid == 0) {
+    for (;;) {
+      if (write(fd, "t", 1) != 1)
+        _exit(91);
+      sleep_ms(20);
+    }
+  }
+  return pid;
+}
+
+static void drain(int fd) {
+  char b[64];
+  int fl = fcntl(fd, F_GETFL);
+  fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+  while (read(fd, b, sizeof b) > 0)
+    ;
+  fcntl(fd, F_SETFL, fl);
+}
+
+// ---- lifecycle ----
+static void t_traceme_exec_sigtrap(void) {
+  long pid = xfork();
+  if (pid == 0) {
+    pt(PTRACE_TRACEME, 0, 0, 0);
+    char *argv[] = {(char *)g_self, "--exit42", NULL};
+    execve(g_self, argv, environ);
+    _exit(93);
+  }
+  EXPECT_STOP(wait_st(pid), SIGTRAP, 0); // the legacy SIGTRAP after exec
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_EXIT(wait_st(pid), 42);
+}
+
+static void t_attach_detach_keeps_running(void) {
+  int p[2];
+  OK(pipe(p));
+  long pid = ticker(p[1]);
+  char c;
+  OK(read(p[0], &c, 1));
+  OK(pt(PTRACE_ATTACH, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, 0);
+  struct user_regs_struct r;
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+  drain(p[0]);
+  sleep_ms(60);
+  int fl = fcntl(p[0], F_GETFL);
+  fcntl(p[0], F_SETFL, fl | O_NONBLOCK);
+  EXPECT_ERR(read(p[0], &c, 1), EAGAIN); // stopped: no ticks
+  fcntl(p[0], F_SETFL, fl);
+  OK(pt(PTRACE_DETACH, pid, 0, 0));
+  EXPECT_ERR(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r), ESRCH); // no longer ours
+  OK(read(p[0], &c, 1)); // it runs again
+  int st;
+  EXPECT_EQ(waitpid(pid, &st, WNOHANG), 0);
+  kill_reap(pid);
+}
+
+static void t_exit_reported_once_parent_reaps(void) {
+  long pid = traced_child(NULL);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_EXIT(wait_st(pid), 0);
+  EXPECT_ERR(waitpid(pid, NULL, WNOHANG), ECHILD);
+}
+
+static void t_kill_stopped_tracee(void) {
+  long pid = traced_child(NULL);
+  OK(kill(pid, SIGKILL));
+  EXPECT_KILLED(wait_st(pid), SIGKILL);
+}
+
+static void t_ptrace_kill(void) {
+  long pid = traced_child(NULL);
+  OK(pt(PTRACE_KILL, pid, 0, 0));
+  EXPECT_KILLED(wait_st(pid), SIGKILL);
+}
+
+static void t_wnohang_running(void) {
+  int p[2];
+  OK(pipe(p));
+  long pid = ticker(p[1]);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  int st;
+  EXPECT_EQ(waitpid(pid, &st, WNOHANG | WALL), 0);
+  kill_reap(pid);
+}
+
+static void t_tracerpid_in_status(void) {
+  long pid = traced_child(NULL);
+  char path[64], buf[2048];
+  snprintf(path, sizeof path, "/proc/%ld/status", pid);
+  int fd = OK(open(path, O_RDONLY));
+  long n = OK(read(fd, buf, sizeof buf - 1));
+  buf[n] = 0;
+  char want[48];
+  snprintf(want, sizeof want, "TracerPid:\t%ld\n", (long)getpid());
+  CHECK(strstr(buf, want) != NULL);
+  kill_reap(pid);
+}
+
+// ---- errors ----
+static void t_errors_no_tracee(void) {
+  struct user_regs_struct r;
+  EXPECT_ERR(pt(PTRACE_CONT, 999999, 0, 0), ESRCH);
+  EXPECT_ERR(pt(PTRACE_ATTACH, 999999, 0, 0), ESRCH);
+  EXPECT_ERR(pt(PTRACE_ATTACH, getpid(), 0, 0), EPERM);
+  EXPECT_ERR(pt(PTRACE_GETREGS, getppid(), 0, (uint64_t)&r), ESRCH); // not traced by us
+  int p[2];
+  OK(pipe(p));
+  long pid = ticker(p[1]);
+  EXPECT_ERR(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r), ESRCH); // not traced
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  EXPECT_ERR(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r), ESRCH); // traced, running
+  EXPECT_ERR(pt(PTRACE_ATTACH, pid, 0, 0), EPERM);                 // traced already
+  kill_reap(pid);
+}
+
+static void t_errors_stopped(void) {
+  long pid = traced_child(NULL);
+  EXPECT_ERR(pt(0x9999, pid, 0, 0), EIO);             // unknown request
+  EXPECT_ERR(pt(PTRACE_CONT, pid, 0, 65), EIO);       // bad signal
+  EXPECT_ERR(pt(PTRACE_SETOPTIONS, pid, 0, 1UL << 30), EINVAL);
+  EXPECT_ERR(pt(PTRACE_GETREGS, pid, 0, 8), EFAULT);
+  EXPECT_ERR(pt(PTRACE_PEEKDATA, pid, 0, (uint64_t)&pid), EIO); // unmapped
+  EXPECT_ERR(pt(PTRACE_PEEKDATA, pid, 0xffff800000000000, (uint64_t)&pid), EIO);
+  EXPECT_ERR(pt(PTRACE_POKEDATA, pid, 0, 1), EIO);
+  EXPECT_ERR(pt(PTRACE_INTERRUPT, pid, 0, 0), EIO); // not seized
+  EXPECT_ERR(pt(PTRACE_LISTEN, pid, 0, 0), EIO);
+  EXPECT_ERR(pt(PTRACE_GETSIGMASK, pid, 4, (uint64_t)&pid), EINVAL);
+  kill_reap(pid);
+}
+
+static void t_traceme_twice(void) {
+  long pid = xfork();
+  if (pid == 0) {
+    if (pt(PTRACE_TRACEME, 0, 0, 0) < 0)
+      _exit(1);
+    _exit(pt(PTRACE_TRACEME, 0, 0, 0) == -1 && errno == EPERM ? 0 : 2);
+  }
+  EXPECT_EXIT(wait_st(pid), 0);
+}
+
+static void t_seize_bad_args(void) {
+  int p[2];
+  OK(pipe(p));
+  long pid = ticker(p[1]);
+  EXPECT_ERR(pt(PTRACE_SEIZE, pid, 0, 1UL << 31), EIO);
+  EXPECT_ERR(pt(PTRACE_SEIZE, pid, 1, 0), EIO);
+  kill_reap(pid);
+}
+
+// ---- memory ----
+static volatile uint64_t g_word = 0x1122334455667788;
+
+static void t_peek_poke_data(void) {
+  long pid = traced_child(NULL);
+  uint64_t w = 0;
+  OK(pt(PTRACE_PEEKDATA, pid, (uint64_t)&g_word, (uint64_t)&w));
+  CHECK_EQ(w, 0x1122334455667788);
+  OK(pt(PTRACE_POKEDATA, pid, (uint64_t)&g_word, 0xfeedface));
+  OK(pt(PTRACE_PEEKTEXT, pid, (uint64_t)&g_word, (uint64_t)&w));
+  CHECK_EQ(w, 0xfeedface);
+  CHECK_EQ(g_word, 0x1122334455667788); // ours is untouched
+  // Unaligned, and into read-only text (a private copy: ours stays).
+  OK(pt(PTRACE_PEEKDATA, pid, (uint64_t)&g_word + 3, (uint64_t)&w));
+  uint64_t text = (uint64_t)&t_peek_poke_data, orig;
+  OK(pt(PTRACE_PEEKTEXT, pid, text, (uint64_t)&orig));
+  OK(pt(PTRACE_POKETEXT, pid, text, ~orig));
+  CHECK_EQ(*(volatile uint64_t *)text, orig);
+  OK(pt(PTRACE_PEEKTEXT, pid, text, (uint64_t)&w));
+  CHECK_EQ(w, ~orig);
+  kill_reap(pid);
+}
+
+static void exit_with_word(void) { _exit(g_word == 0xfeedface ? 0 : 1); }
+
+static void t_poke_seen_by_tracee(void) {
+  long pid = traced_child(exit_with_word);
+  OK(pt(PTRACE_POKEDATA, pid, (uint64_t)&g_word, 0xfeedface));
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_EXIT(wait_st(pid), 0);
+}
+
+// ---- registers ----
+static void t_regs_round_trip(void) {
+  long pid = traced_child(NULL);
+  struct user_regs_struct r, r2;
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+  CHECK_EQ(r.cs, 0x33);
+  r.r15 = 0x1234;
+  OK(pt(PTRACE_SETREGS, pid, 0, (uint64_t)&r));
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r2));
+  CHECK_EQ(r2.r15, 0x1234);
+  uint64_t w;
+  OK(pt(PTRACE_PEEKUSER, pid, offsetof(struct user_regs_struct, r15), (uint64_t)&w));
+  CHECK_EQ(w, 0x1234);
+  OK(pt(PTRACE_POKEUSER, pid, offsetof(struct user_regs_struct, r14), 77));
+  OK(pt(PTRACE_PEEKUSER, pid, offsetof(struct user_regs_struct, r14), (uint64_t)&w));
+  CHECK_EQ(w, 77);
+  // IF cannot be changed: kept, not refused.
+  OK(pt(PTRACE_POKEUSER, pid, offsetof(struct user_regs_struct, eflags), r.eflags & ~0x200UL));
+  OK(pt(PTRACE_PEEKUSER, pid, offsetof(struct user_regs_struct, eflags), (uint64_t)&w));
+  CHECK(w & 0x200);
+  kill_reap(pid);
+}
+
+static void t_regs_refused(void) {
+  long pid = traced_child(NULL);
+  struct user_regs_struct r, bad;
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+  bad = r, bad.cs = 0;
+  EXPECT_ERR(pt(PTRACE_SETREGS, pid, 0, (uint64_t)&bad), EIO);
+  bad = r, bad.ss = 0;
+  EXPECT_ERR(pt(PTRACE_SETREGS, pid, 0, (uint64_t)&bad), EIO);
+  bad = r, bad.ds = 0x10; // RPL 0
+  EXPECT_ERR(pt(PTRACE_SETREGS, pid, 0, (uint64_t)&bad), EIO);
+  bad = r, bad.fs_base = 0xffff800000000000;
+  EXPECT_ERR(pt(PTRACE_SETREGS, pid, 0, (uint64_t)&bad), EIO);
+  EXPECT_ERR(pt(PTRACE_POKEUSER, pid, offsetof(struct user_regs_struct, cs), 0), EIO);
+  struct user_regs_struct now;
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&now));
+  CHECK(!memcmp(&now, &r, sizeof r)); // nothing changed
+  uint64_t w;
+  EXPECT_ERR(pt(PTRACE_PEEKUSER, pid, 3, (uint64_t)&w), EIO);
+  EXPECT_ERR(pt(PTRACE_PEEKUSER, pid, 928, (uint64_t)&w), EIO); // the kernel's struct user
+  OK(pt(PTRACE_PEEKUSER, pid, 920, (uint64_t)&w));
+  EXPECT_ERR(pt(PTRACE_POKEUSER, pid, 5, 0), EIO);
+  kill_reap(pid);
+}
+
+#define DR(n) (offsetof(struct user, u_debugreg) + 8 * (n))
+
+static void t_debugreg_words(void) {
+  long pid = traced_child(NULL);
+  uint64_t w = 1;
+  OK(pt(PTRACE_PEEKUSER, pid, DR(7), (uint64_t)&w));
+  CHECK_EQ(w, 0);
+  OK(pt(PTRACE_POKEUSER, pid, DR(0), (uint64_t)&g_word));
+  OK(pt(PTRACE_PEEKUSER, pid, DR(0), (uint64_t)&w));
+  CHECK_EQ(w, (uint64_t)&g_word);
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xd0001)); // L0, write, 4 bytes
+  OK(pt(PTRACE_PEEKUSER, pid, DR(7), (uint64_t)&w));
+  CHECK_EQ(w & 0xffff0003, 0xd0001);
+  EXPECT_ERR(pt(PTRACE_POKEUSER, pid, DR(4), 0), EIO); // there is no DR4
+  EXPECT_ERR(pt(PTRACE_POKEUSER, pid, DR(5), 0), EIO);
+  EXPECT_ERR(pt(PTRACE_POKEUSER, pid, DR(1), 0xffff800000000000), EINVAL); // kernel half
+  kill_reap(pid);
+}
+
+static void t_fpregs(void) {
+  long pid = traced_child(NULL);
+  struct user_fpregs_struct f, f2;
+  OK(pt(PTRACE_GETFPREGS, pid, 0, (uint64_t)&f));
+  f.xmm_space[0] = 0xabcdef;
+  OK(pt(PTRACE_SETFPREGS, pid, 0, (uint64_t)&f));
+  OK(pt(PTRACE_GETFPREGS, pid, 0, (uint64_t)&f2));
+  CHECK_EQ(f2.xmm_space[0], 0xabcdef);
+  f.mxcsr = 0xffff0000; // reserved bits
+  EXPECT_ERR(pt(PTRACE_SETFPREGS, pid, 0, (uint64_t)&f), EINVAL);
+  kill_reap(pid);
+}
+
+static void t_regset(void) {
+  long pid = traced_child(NULL);
+  struct user_regs_struct r;
+  uint8_t big[1024];
+  struct iovec iov = {big, sizeof big};
+  OK(pt(PTRACE_GETREGSET, pid, NT_PRSTATUS, (uint64_t)&iov));
+  CHECK_EQ(iov.iov_len, sizeof r);
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+  CHECK(!memcmp(big, &r, sizeof r));
+  iov.iov_len = 512;
+  OK(pt(PTRACE_GETREGSET, pid, NT_PRFPREG, (uint64_t)&iov));
+  CHECK_EQ(iov.iov_len, 512);
+  r.r13 = 4321;
+  iov = (struct iovec){&r, sizeof r};
+  OK(pt(PTRACE_SETREGSET, pid, NT_PRSTATUS, (uint64_t)&iov));
+  uint64_t w;
+  OK(pt(PTRACE_PEEKUSER, pid, offsetof(struct user_regs_struct, r13), (uint64_t)&w));
+  CHECK_EQ(w, 4321);
+  iov = (struct iovec){big, sizeof big};
+  EXPECT_ERR(pt(PTRACE_GETREGSET, pid, 0x7777, (uint64_t)&iov), EINVAL);
+  iov.iov_len = 13;
+  EXPECT_ERR(pt(PTRACE_GETREGSET, pid, NT_PRSTATUS, (uint64_t)&iov), EINVAL);
+  kill_reap(pid);
+}
+
+// ---- syscall stops ----
+static void three_getppid(void) {
+  for (int i = 0; i < 3; i++)
+    syscall(SYS_getppid);
+}
+
+static void t_syscall_stops_sysgood(void) {
+  long pid = traced_child(three_getppid);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD));
+  int entries = 0, exits = 0;
+  bool in = false;
+  for (;;) {
+    OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+    int st = wait_st(pid);
+    if (WIFEXITED(st))
+      break;
+    EXPECT_STOP(st, SIGTRAP | 0x80, 0);
+    struct user_regs_struct r;
+    OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+    uint8_t info[88];
+    long n = OK(pt(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, (uint64_t)info));
+    CHECK_EQ(info[0], in ? 2 : 1); // entry and exit alternate
+    CHECK_EQ(n, in ? 33 : 80);
+    uint64_t msg;
+    OK(pt(PTRACE_GETEVENTMSG, pid, 0, (uint64_t)&msg));
+    CHECK_EQ(msg, in ? 2 : 1);
+    if (r.orig_rax == SYS_getppid) {
+      if (in) {
+        exits++;
+        CHECK_EQ(r.rax, getpid());
+      } else {
+        entries++;
+        uint64_t nr;
+        memcpy(&nr, info + 24, 8);
+        CHECK_EQ(nr, SYS_getppid);
+      }
+    }
+    in = !in;
+  }
+  CHECK_EQ(entries, 3);
+  CHECK_EQ(exits, 3);
+}
+
+static void t_syscall_stops_plain_sigtrap(void) {
+  long pid = traced_child(three_getppid);
+  OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
+  siginfo_t si;
+  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  CHECK_EQ(si.si_signo, SIGTRAP);
+  CHECK_EQ(si.si_code, SIGTRAP);
+  kill_reap(pid);
+}
+
+static void ppid_into_exit(void) { _exit(syscall(SYS_getppid) == 4242 ? 0 : 1); }
+
+// SYSEMU: the call is not run; the tracer's rax is its result.
+static void t_sysemu(void) {
+  long pid = traced_child(ppid_into_exit);
+  for (;;) {
+    OK(pt(PTRACE_SYSEMU, pid, 0, 0));
+    EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
+    struct user_regs_struct r;
+    OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+    if (r.orig_rax != SYS_getppid) { // (the calls after the stop: kill's exit, ...)
+      if (r.orig_rax == SYS_exit || r.orig_rax == SYS_exit_group)
+        fail_at(__LINE__, "reached exit first");
+      OK(pt(PTRACE_SYSCALL, pid, 0, 0)); // let this one run: to its exit stop
+      EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
+      continue;
+    }
+    r.rax = 4242;
+    OK(pt(PTRACE_SETREGS, pid, 0, (uint64_t)&r));
+    break;
+  }
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_EXIT(wait_st(pid), 0);
+}
+
+// ---- signals ----
+static volatile sig_atomic_t g_got;
+static void on_sig(int sig) { g_got = sig; }
+
+static void raise_usr1(void) {
+  signal(SIGUSR1, on_sig);
+  signal(SIGUSR2, on_sig);
+  raise_self(SIGUSR1);
+  _exit(g_got);
+}
+
+static void t_signal_stop_drop(void) {
+  long pid = traced_child(raise_usr1);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
+  siginfo_t si;
+  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  CHECK_EQ(si.si_signo, SIGUSR1);
+  OK(pt(PTRACE_CONT, pid, 0, 0)); // dropped
+  EXPECT_EXIT(wait_st(pid), 0);
+}
+
+static void t_signal_stop_replace(void) {
+  long pid = traced_child(raise_usr1);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
+  OK(pt(PTRACE_CONT, pid, 0, SIGUSR2));
+  EXPECT_EXIT(wait_st(pid), SIGUSR2);
+}
+
+static void t_signal_stop_keep(void) {
+  long pid = traced_child(raise_usr1);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
+  OK(pt(PTRACE_CONT, pid, 0, SIGUSR1));
+  EXPECT_EXIT(wait_st(pid), SIGUSR1);
+}
+
+static void t_setsiginfo(void) {
+  long pid = traced_child(raise_usr1);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
+  siginfo_t si;
+  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  si.si_signo = SIGUSR2;
+  OK(pt(PTRACE_SETSIGINFO, pid, 0, (uint64_t)&si));
+  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  CHECK_EQ(si.si_signo, SIGUSR2);
+  OK(pt(PTRACE_CONT, pid, 0, SIGUSR2));
+  EXPECT_EXIT(wait_st(pid), SIGUSR2);
+}
+
+static void t_sigmask(void) {
+  long pid = traced_child(NULL);
+  uint64_t m = 0, want = 1UL << (SIGUSR1 - 1);
+  OK(pt(PTRACE_SETSIGMASK, pid, 8, (uint64_t)&want));
+  OK(pt(PTRACE_GETSIGMASK, pid, 8, (uint64_t)&m));
+  CHECK_EQ(m, want);
+  uint64_t all = ~0UL;
+  OK(pt(PTRACE_SETSIGMASK, pid, 8, (uint64_t)&all));
+  OK(pt(PTRACE_GETSIGMASK, pid, 8, (uint64_t)&m));
+  CHECK(!(m & (1UL << (SIGKILL - 1))) && !(m & (1UL << (SIGSTOP - 1))));
+  kill_reap(pid);
+}
+
+static void pend_usr1(void) {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &s, NULL);
+  kill(getpid(), SIGUSR1);
+  raise_self(SIGSTOP);
+}
+
+static void t_peeksiginfo(void) {
+  long pid = traced_child(pend_usr1);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, 0);
+  struct { uint64_t off; uint32_t flags; int32_t nr; } a = {0, 1, 4};
+  siginfo_t si[4];
+  EXPECT_EQ(pt(PTRACE_PEEKSIGINFO, pid, (uint64_t)&a, (uint64_t)si), 1);
+  CHECK_EQ(si[0].si_signo, SIGUSR1);
+  a.flags = 2;
+  EXPECT_ERR(pt(PTRACE_PEEKSIGINFO, pid, (uint64_t)&a, (uint64_t)si), EINVAL);
+  kill_reap(pid);
+}
+
+// ---- single step ----
+static void t_singlestep(void) {
+  long pid = traced_child(three_getppid);
+  struct user_regs_struct a, b;
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&a));
+  OK(pt(PTRACE_SINGLESTEP, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&b));
+  CHECK(a.rip != b.rip);
+  CHECK(!(b.eflags & 0x100)); // TF is the kernel's, never shown
+  for (int i = 0; i < 20; i++) {
+    OK(pt(PTRACE_SINGLESTEP, pid, 0, 0));
+    EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
+  }
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_EXIT(wait_st(pid), 0);
+}
+
+// ---- events ----
+static void fork_exit7(void) {
+  long c = xfork();
+  if (c == 0)
+    _exit(7);
+  int st;
+  waitpid(c, &st, 0);
+  _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 99);
+}
+
+static void t_fork_event_follows_child(void) {
+  long pid = traced_child(fork_exit7);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEFORK));
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  int st = wait_st(pid);
+  EXPECT_STOP(st, SIGTRAP, PTRACE_EVENT_FORK);
+  uint64_t child;
+  OK(pt(PTRACE_GETEVENTMSG, pid, 0, (uint64_t)&child));
+  CHECK(child > 0);
+  EXPECT_STOP(wait_st(child), SIGSTOP, 0); // the followed child's first stop
+  OK(pt(PTRACE_CONT, child, 0, 0));
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  // The child's exit is the tracer's to see; its parent reaps it and exits 7, after a
+  // stop for the SIGCHLD (ignored signals stop a tracee too).
+  EXPECT_EXIT(wait_st(child), 7);
+  int st2 = wait_st(pid);
+  EXPECT_STOP(st2, SIGCHLD, 0);
+  OK(pt(PTRACE_CONT, pid, 0, SIGCHLD));
+  EXPECT_EXIT(wait_st(pid), 7);
+}
+
+static void exec_self(void) {
+  char *argv[] = {(char *)g_self, "--exit42", NULL};
+  execve(g_self, argv, environ);
+  _exit(93);
+}
+
+static void t_exec_event(void) {
+  long pid = traced_child(exec_self);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXEC));
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_EXEC);
+  uint64_t msg;
+  OK(pt(PTRACE_GETEVENTMSG, pid, 0, (uint64_t)&msg));
+  CHECK_EQ(msg, pid);
+  OK(pt(PTRACE_CONT, pid, 0, 0)); // no legacy SIGTRAP after an exec event
+  EXPECT_EXIT(wait_st(pid), 42);
+}
+
+static void t_syscalls_across_exec(void) {
+  long pid = traced_child(exec_self);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC));
+  bool in = false, saw_exec = false;
+  for (;;) {
+    OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+    int st = wait_st(pid);
+    if (WIFEXITED(st)) {
+      CHECK_EQ(WEXITSTATUS(st), 42);
+      break;
+    }
+    if (EVENT(st) == PTRACE_EVENT_EXEC) {
+      CHECK(in); // inside execve: between its entry and exit stops
+      saw_exec = true;
+      continue;
+    }
+    EXPECT_STOP(st, SIGTRAP | 0x80, 0);
+    in = !in;
+  }
+  CHECK(saw_exec);
+}
+
+static void t_exit_event(void) {
+  long pid = traced_child(NULL);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXIT));
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_EXIT);
+  uint64_t msg;
+  OK(pt(PTRACE_GETEVENTMSG, pid, 0, (uint64_t)&msg));
+  CHECK_EQ(msg, 0); // exit(0)'s wait status
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  EXPECT_EXIT(wait_st(pid), 0);
+}
+
+// ---- SEIZE, INTERRUPT, LISTEN, group stops ----
+static void t_seize_interrupt(void) {
+  int p[2];
+  OK(pipe(p));
+  long pid = ticker(p[1]);
+  OK(pt(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD));
+  OK(pt(PTRACE_INTERRUPT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_STOP);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  char c;
+  drain(p[0]);
+  OK(read(p[0], &c, 1)); // running again
+  kill_reap(pid);
+}
+
+static void t_group_stop_listen(void) {
+  int p[2];
+  OK(pipe(p));
+  long pid = ticker(p[1]);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(kill(pid, SIGSTOP));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, 0); // the signal stop
+  OK(pt(PTRACE_CONT, pid, 0, SIGSTOP));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, PTRACE_EVENT_STOP); // the group stop
+  siginfo_t si;
+  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si)); // (SEIZE: it has one)
+  CHECK_EQ(si.si_signo, SIGSTOP);
+  CHECK_EQ(si.si_code, SIGSTOP | PTRACE_EVENT_STOP << 8);
+  OK(pt(PTRACE_LISTEN, pid, 0, 0));
+  struct user_regs_struct r;
+  EXPECT_ERR(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r), ESRCH); // listening: not stopped
+  drain(p[0]);
+  OK(kill(pid, SIGCONT));
+  int st = wait_st(pid);
+  CHECK(WIFSTOPPED(st) && EVENT(st) == PTRACE_EVENT_STOP);
+  kill_reap(pid);
+}
+
+// ---- EXITKILL ----
+static void t_exitkill(void) {
+  int p[2];
+  OK(pipe(p));
+  long mid = xfork();
+  if (mid == 0) {
+    long pid = ticker(p[1]);
+    close(p[1]);
+    if (pt(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) < 0)
+      _exit(1);
+    _exit(0);
+  }
+  close(p[1]);
+  EXPECT_EXIT(wait_st(mid), 0);
+  char b[64];
+  long deadline = now_ms() + 5000;
+  while (read(p[0], b, sizeof b) > 0) // EOF: the ticker died with its tracer
+    CHECK(now_ms() < deadline);
+}
+
+static void t_arch_prctl(void) {
+  long pid = traced_child(NULL);
+  struct user_regs_struct r;
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+  uint64_t fs = 0;
+  OK(pt(PTRACE_ARCH_PRCTL, pid, (uint64_t)&fs, 0x1003)); // ARCH_GET_FS
+  CHECK_EQ(fs, r.fs_base);
+  EXPECT_ERR(pt(PTRACE_ARCH_PRCTL, pid, 0xffff800000000000, 0x1002), EPERM);
+  EXPECT_ERR(pt(PTRACE_ARCH_PRCTL, pid, 0, 0x7777), EINVAL);
+  kill_reap(pid);
+}
+
+// ---- mixing the doors (Vitrine's proc:) ----
+static void t_doors_proc_then_ptrace(void) {
+  int p[2];
+  OK(pipe(p));
+  long pid = ticker(p[1]);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/trace", pid);
+  int fd = OK(open(path, O_RDWR));
+  EXPECT_ERR(pt(PTRACE_ATTACH, pid, 0, 0), EPERM);
+  EXPECT_ERR(pt(PTRACE_SEIZE, pid, 0, 0), EPERM);
+  close(fd);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0)); // free again
+  EXPECT_ERR(open(path, O_RDWR), EBUSY);
+  kill_reap(pid);
+}
+
+static void t_doors_regs_read_through_proc(void) {
+  long pid = traced_child(NULL);
+  struct user_regs_struct r, viaproc;
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/regs/int", pid);
+  int fd = OK(open(path, O_RDWR));
+  EXPECT_EQ(pread(fd, &viaproc, sizeof viaproc, 0), sizeof viaproc);
+  CHECK(!memcmp(&r, &viaproc, sizeof r));
+  viaproc.r12 = 999; // the ptrace tracer is the tracee's tracer for proc: too
+  EXPECT_EQ(pwrite(fd, &viaproc, sizeof viaproc, 0), sizeof viaproc);
+  uint64_t w;
+  OK(pt(PTRACE_PEEKUSER, pid, offsetof(struct user_regs_struct, r12), (uint64_t)&w));
+  CHECK_EQ(w, 999);
+  kill_reap(pid);
+}
+
+static const struct ut_test tests[] = {
+    UT(traceme_exec_sigtrap),
+    UT(attach_detach_keeps_running),
+    UT(exit_reported_once_parent_reaps),
+    UT(kill_stopped_tracee),
+    UT(ptrace_kill),
+    UT(wnohang_running),
+    UT(tracerpid_in_status),
+    UT(errors_no_tracee),
+    UT(errors_stopped),
+    UT(traceme_twice),
+    UT(seize_bad_args),
+    UT(peek_poke_data),
+    UT(poke_seen_by_tracee),
+    UT(regs_round_trip),
+    UT(regs_refused),
+    UT(debugreg_words),
+    UT(fpregs),
+    UT(regset),
+    UT(syscall_stops_sysgood),
+    UT(syscall_stops_plain_sigtrap),
+    UT(sysemu),
+    UT(signal_stop_drop),
+    UT(signal_stop_replace),
+    UT(signal_stop_keep),
+    UT(setsiginfo),
+    UT(sigmask),
+    UT(peeksiginfo),
+    UT(singlestep),
+    UT(fork_event_follows_child),
+    UT(exec_event),
+    UT(syscalls_across_exec),
+    UT(exit_event),
+    UT(seize_interrupt),
+    UT(group_stop_listen),
+    UT(exitkill),
+    UT(arch_prctl),
+    UT_IF(doors_proc_then_ptrace, "vitrine"),
+    UT_IF(doors_regs_read_through_proc, "vitrine"),
+};
+
+static const char *unmet(const char *needs) {
+  return !strcmp(needs, "vitrine") && !g_vitrine ? "needs Vitrine's proc:" : NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 2 && !strcmp(argv[1], "--exit42"))
+    return 42;
+  ut_setup(argv[0], "/tests/ptracetests");
+  static const struct ut_suite suite = {.tests = tests,
+                                        .ntests = UT_NTESTS(tests),
+                                        .deadline_ms = 20000,
+                                        .own_group = true,
+                                        .unmet = unmet};
+  return ut_main(&suite, argc, argv);
+}
