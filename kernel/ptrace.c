@@ -141,6 +141,7 @@ static long detach(struct proc *t, uint64_t sig) {
   if (sig > NSIG)
     return -EIO;
   trace_resume(t, resume_flags(t, sig)); // (no stops: it runs as untraced)
+  trace_set_options(&t->tracee, 0);        // (EXITKILL is for the tracer's exit only)
   trace_detach(trace_session(&t->tracee));
   return 0;
 }
@@ -321,6 +322,9 @@ static long getsiginfo(struct proc *t, uint64_t data) {
   if (!k && cause == PROC_STOP_GROUP) { // SEIZE: the stop signal, as an event stop
     trap.signo = t->stop_sig;
     trap.code = t->stop_sig | PTRACE_EVENT_STOP << 8;
+    k = &trap;
+  } else if (!k && cause == PROC_STOP_SIGNAL) { // a followed child's first SIGSTOP
+    trap = (struct siginfo_k){.signo = trace_event_msg(&t->tracee), .code = SI_USER};
     k = &trap;
   } else if (!k) {
     trap.code = stop_code(t, cause);
@@ -530,4 +534,66 @@ int ptrace_wait(struct proc *tracer, int pid, int *status, bool *have) {
     return 0;
   *status = wait_status(&r);
   return r.pid;
+}
+
+// ---- process_vm_readv, process_vm_writev ----
+#define IOV_MAX 1024
+
+struct iov { uint64_t base, len; };
+
+// One cursor over an iovec array in the caller's memory.
+struct iov_cursor {
+  uint64_t uiov;
+  unsigned long left; // iovecs not yet loaded
+  struct iov cur;     // what remains of the current one
+};
+
+static int iov_next(struct iov_cursor *c) {
+  while (c->cur.len == 0) {
+    if (!c->left)
+      return 0;
+    if (copyin(&c->cur, c->uiov, sizeof c->cur) < 0)
+      return -EFAULT;
+    c->uiov += sizeof c->cur;
+    c->left--;
+  }
+  return 1;
+}
+
+// Copy between the caller's iovecs and pid's (write: into pid). Returns the bytes
+// moved, up to the first address that fails (EFAULT if it is the first), as Linux.
+long ptrace_vm_rw(int pid, uint64_t liov, unsigned long lcnt, uint64_t riov, unsigned long rcnt,
+                  uint64_t flags, bool write) {
+  static uint8_t buf[PAGE_SIZE]; // (one CPU, and nothing below sleeps)
+  if (flags || lcnt > IOV_MAX || rcnt > IOV_MAX)
+    return -EINVAL;
+  struct proc *me = myproc(), *t = pid > 0 ? proc_find(pid) : NULL;
+  if (!t || t->state == P_ZOMBIE || !t->vm)
+    return -ESRCH;
+  if (!procfs_may_look(me, t))
+    return -EPERM;
+  struct iov_cursor l = {liov, lcnt, {0, 0}}, r = {riov, rcnt, {0, 0}};
+  long done = 0;
+  int e;
+  while ((e = iov_next(&l)) > 0 && (e = iov_next(&r)) > 0) {
+    size_t n = MIN(MIN(l.cur.len, r.cur.len), sizeof buf), got;
+    if (!user_range_ok(r.cur.base, n))
+      break;
+    if (write) {
+      if (copyin(buf, l.cur.base, n) < 0)
+        break;
+      got = vm_copy(t->vm, r.cur.base, buf, n, true, false);
+    } else {
+      got = vm_copy(t->vm, r.cur.base, buf, n, false, false);
+      if (got && copyout(l.cur.base, buf, got) < 0)
+        break;
+    }
+    done += got;
+    l.cur.base += got, l.cur.len -= got, r.cur.base += got, r.cur.len -= got;
+    if (got < n)
+      break;
+  }
+  if (e < 0 && !done)
+    return e; // a bad iovec array
+  return done ? done : (l.cur.len && r.cur.len ? -EFAULT : 0);
 }

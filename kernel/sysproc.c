@@ -149,3 +149,9 @@ long sys_wait4(struct trapframe *tf) {
 
 // ---- ptrace ----
 long sys_ptrace(struct trapframe *tf) { return ptrace_request(ARG0, ARG1, ARG2, ARG3); }
+long sys_process_vm_readv(struct trapframe *tf) {
+  return ptrace_vm_rw(ARG0, ARG1, ARG2, ARG3, ARG4, ARG5, false);
+}
+long sys_process_vm_writev(struct trapframe *tf) {
+  return ptrace_vm_rw(ARG0, ARG1, ARG2, ARG3, ARG4, ARG5, true);
+}

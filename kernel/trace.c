@@ -290,6 +290,7 @@ static bool follow_child(struct trace *t, struct proc *child) {
   uint64_t cause = t->seized ? PROC_STOP_INTERRUPT : PROC_STOP_SIGNAL;
   uint64_t a = t->seized ? (uint64_t)child->pid : SIGSTOP;
   child->tracee.cause = cause;
+  child->tracee.msg = a;
   child->state = P_TRACED;
   struct proc_event ev = {cause, a, 0, SI_USER, 0, 0, 0};
   ct->q[ct->qlen++] = ev;

@@ -229,6 +229,9 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
       row("  the work of the trace engine", commas(instr["trace"] - fl + 0.5), "-",
           "traced syscall minus the floor: 2 stops, 2 events, 2 register reads, 2 resumes")
     }
+    if (rate("ptrace", "traced syscall through ptrace(2)", "wait4 + GETREGS + SYSCALL a stop; Linux 6.1: 21,477") && ("trace" in instr))
+      row("  ptrace / proc: loop", sprintf("%.2fx", instr["ptrace"] / instr["trace"]),
+          sprintf("%.2fx", median("ptrace") / median("trace")), "goal <= 1.15x (the door must be thin)")
     if ("memread" in instr && "memread" in nwall)
       rate("memread", "proc:PID/mem, 1 MiB in one pread", sprintf("%.0f MB/s; Linux /proc/PID/mem: 330-1,000 MB/s", 1048576 * 1000 / median("memread")))
     else rate("memread", "proc:PID/mem, 1 MiB in one pread", "")

@@ -85,6 +85,19 @@ static const struct xlat x_at[] = {
     {0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_REMOVEDIR"}, {0x400, "AT_SYMLINK_FOLLOW"},
     {0x800, "AT_NO_AUTOMOUNT"}, {0x1000, "AT_EMPTY_PATH"}, {0, NULL}};
 static const struct xlat x_access[] = {{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}, {0, NULL}};
+static const struct xlat x_ptrace[] = {
+    {0, "PTRACE_TRACEME"}, {1, "PTRACE_PEEKTEXT"}, {2, "PTRACE_PEEKDATA"},
+    {3, "PTRACE_PEEKUSER"}, {4, "PTRACE_POKETEXT"}, {5, "PTRACE_POKEDATA"},
+    {6, "PTRACE_POKEUSER"}, {7, "PTRACE_CONT"}, {8, "PTRACE_KILL"}, {9, "PTRACE_SINGLESTEP"},
+    {12, "PTRACE_GETREGS"}, {13, "PTRACE_SETREGS"}, {14, "PTRACE_GETFPREGS"},
+    {15, "PTRACE_SETFPREGS"}, {16, "PTRACE_ATTACH"}, {17, "PTRACE_DETACH"},
+    {24, "PTRACE_SYSCALL"}, {30, "PTRACE_ARCH_PRCTL"}, {31, "PTRACE_SYSEMU"},
+    {32, "PTRACE_SYSEMU_SINGLESTEP"}, {0x4200, "PTRACE_SETOPTIONS"},
+    {0x4201, "PTRACE_GETEVENTMSG"}, {0x4202, "PTRACE_GETSIGINFO"},
+    {0x4203, "PTRACE_SETSIGINFO"}, {0x4204, "PTRACE_GETREGSET"}, {0x4205, "PTRACE_SETREGSET"},
+    {0x4206, "PTRACE_SEIZE"}, {0x4207, "PTRACE_INTERRUPT"}, {0x4208, "PTRACE_LISTEN"},
+    {0x4209, "PTRACE_PEEKSIGINFO"}, {0x420a, "PTRACE_GETSIGMASK"},
+    {0x420b, "PTRACE_SETSIGMASK"}, {0x420e, "PTRACE_GET_SYSCALL_INFO"}, {0, NULL}};
 static const struct xlat x_whence[] = {{0, "SEEK_SET"}, {1, "SEEK_CUR"}, {2, "SEEK_END"},
                                        {3, "SEEK_DATA"}, {4, "SEEK_HOLE"}, {0, NULL}};
 static const struct xlat x_prot[] = {{1, "PROT_READ"}, {2, "PROT_WRITE"}, {4, "PROT_EXEC"},
@@ -259,7 +272,7 @@ enum kind {
   K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT, K_SYSINFO, K_IOV_IN, K_IOV_OUT, K_POLLFDS, K_FDSET,
   K_PSEL_MASK, K_DIRENTS, K_ARCH_CODE, K_CLOCKID, K_TIMER_FLAGS, K_PRCTL, K_REBOOT_MAGIC,
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
-  K_GRND_FLAGS, K_STATFS_OUT, NKINDS
+  K_GRND_FLAGS, K_STATFS_OUT, K_PTRACE_REQ, NKINDS
 };
 
 // How the result is shown.
@@ -313,6 +326,9 @@ static const struct decoder decoders[] = {
     {"exit", R_NONE, C_PROC, 1, {K_INT}},
     {"wait4", R_DEC, C_PROC, 4, {K_INT, K_WSTATUS, K_WOPTS, K_RUSAGE}},
     {"kill", R_DEC, C_SIG | C_PROC, 2, {K_INT, K_SIGNUM}},
+    {"ptrace", R_DEC, C_PROC, 4, {K_PTRACE_REQ, K_INT, K_PTR, K_PTR}},
+    {"process_vm_readv", R_DEC, 0, 6, {K_INT, K_PTR, K_ULONG, K_PTR, K_ULONG, K_ULONG}},
+    {"process_vm_writev", R_DEC, 0, 6, {K_INT, K_PTR, K_ULONG, K_PTR, K_ULONG, K_ULONG}},
     {"uname", R_DEC, 0, 1, {K_UNAME}},
     {"fcntl", R_FCNTL, C_DESC, 3, {K_INT, K_FCNTL_CMD, K_FCNTL_ARG}},
     {"fsync", R_DEC, C_DESC, 1, {K_INT}},
@@ -1349,6 +1365,7 @@ static const struct kind_info {
     [K_STR_RET] = {f_str_ret, true}, [K_OCT] = {f_oct}, [K_OFLAGS] = {f_oflags},
     [K_OMODE] = {f_oct}, [K_FDFLAGS] = {f_flags, false, x_open, "0"},
     [K_ATFLAGS] = {f_flags, false, x_at, "0"}, [K_ACCESS] = {f_flags, false, x_access, "F_OK"},
+    [K_PTRACE_REQ] = {f_xval, false, x_ptrace},
     [K_WHENCE] = {f_xval, false, x_whence}, [K_PROT] = {f_flags, false, x_prot, "PROT_NONE"},
     [K_MAPFLAGS] = {f_mapflags}, [K_SIGNUM] = {f_signum},
     [K_SIGHOW] = {f_xval, false, x_sighow}, [K_SIGSET_IN] = {f_sigset_in},

@@ -309,6 +309,43 @@ static int bench_trace(long n) {
   return r;
 }
 
+// The same loop through ptrace(2) (issue 13's front door): wait4, PTRACE_GETREGS,
+// PTRACE_SYSCALL at each stop. Timed as trace_loop is: n calls, entry and exit stops.
+static int bench_ptrace(long n) {
+  struct user_regs_struct regs;
+  struct mark a = {0, 0};
+  int phase = 0, st;
+  pid_t pid = fork();
+  if (pid < 0)
+    return not_available("ptrace", "fork");
+  if (pid == 0) {
+    if (syscall(SYS_ptrace, 0 /* TRACEME */, 0, 0, 0) < 0)
+      _exit(1);
+    syscall(SYS_kill, syscall(SYS_getpid), SIGSTOP);
+    getppid_child(n);
+  }
+  pid_t dog = watchdog_start(pid);
+  while (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+    (*progress)++;
+    if (syscall(SYS_ptrace, 12 /* GETREGS */, pid, 0, &regs) < 0)
+      break;
+    if (WSTOPSIG(st) == SIGTRAP && phase < 2) { // (entry and exit stops alternate)
+      bool is_getppid = regs.orig_rax == SYS_getppid;
+      if (phase == 0 && is_getppid)
+        a = mark_now(), phase = 1;
+      else if (phase == 1 && !is_getppid)
+        result("ptrace", n, a, mark_now()), phase = 2;
+    }
+    if (syscall(SYS_ptrace, 24 /* SYSCALL */, pid, 0, 0) < 0)
+      break;
+  }
+  watchdog_stop(dog);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  errno = 0;
+  return phase == 2 ? 0 : not_available("ptrace", "the loop did not see the getppid calls");
+}
+
 // n preads of len bytes at off from fd, timed as benchmark name.
 static int timed_preads(const char *name, int fd, void *buf, size_t len, off_t off, long n) {
   struct mark a = mark_now();
@@ -476,7 +513,8 @@ static const struct bench {
     {"memfree", bench_memfree_n, 1},  {"getppid", bench_getppid, 200000},
     {"pingpong", bench_pingpong, 20000}, {"yield", bench_yield, 20000},
     {"spawn", bench_spawn_self, 200}, {"spawnbb", bench_spawn_bb, 100},
-    {"trace", bench_trace, 5000},     {"memread", bench_memread, 50},
+    {"trace", bench_trace, 5000},     {"ptrace", bench_ptrace, 5000},
+    {"memread", bench_memread, 50},
     {"step", bench_step, 5000},       {"regs", bench_regs, 20000},
     {"procmem", bench_procmem, 50},
 };

@@ -532,6 +532,7 @@ static const struct sig sigs[] = {
     {"sched_yield", ""}, {"dup", "f"}, {"dup2", "ff"}, {"pause", ""}, {"nanosleep", "tb"},
     {"getpid", ""}, {"sendfile", "ffbn"}, {"clone", "Cabbb"}, {"fork", ""}, {"vfork", ""},
     {"execve", "Xee"}, {"exit", "i"}, {"wait4", "Pbib"}, {"kill", "Pg"}, {"uname", "b"},
+    {"ptrace", "TPab"}, {"process_vm_readv", "Pvnvnw"}, {"process_vm_writev", "Pvnvnw"},
     {"fcntl", "fii"}, {"fsync", "f"}, {"fdatasync", "f"}, {"truncate", "si"},
     {"ftruncate", "fi"}, {"getcwd", "bn"}, {"chdir", "s"}, {"fchdir", "f"},
     {"rename", "ss"}, {"mkdir", "sm"}, {"rmdir", "s"}, {"link", "ss"}, {"unlink", "s"},
@@ -594,6 +595,10 @@ static uint64_t gen_arg(char kind) {
                 0x5401, 0x5402, 0x5403, 0x5404, 0x5413, 0x5414, 0x540e, 0x540f, 0x5410,
                 0x541b, 0x5422, 0x5429, 0x5421, 0x80045430}));
   case 'C': return below(4) ? (rnd() & 0x01304100) | (below(2) ? 17 : below(70)) : gen_int();
+  case 'T': return chance(6) ? gen_int() : PICK(((const uint64_t[]){
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 24, 30, 31, 32, 0x4200,
+                0x4201, 0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x4207, 0x4208, 0x4209,
+                0x420a, 0x420b, 0x420e}));
   case 'i': return gen_int();
   default: return below(3) ? gen_int() : gen_ptr(64);
   }
@@ -641,6 +646,12 @@ static bool tame(uint64_t nr, uint64_t *a) {
       a[0] = my_pid;
     return true;
   }
+  case SYS_ptrace: // never the main process (a stopped main stops the run), never TRACEME
+    if (a[0] == 0)  // (the main's wait4 would get its worker's ptrace stops)
+      return false;
+    if ((int)a[1] == main_pid)
+      a[1] = my_pid;
+    return true;
   case SYS_tgkill:
     if ((int)a[0] == main_pid || (int)a[1] == main_pid || (int)a[1] == main_pgid)
       a[0] = a[1] = my_pid;

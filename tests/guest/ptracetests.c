@@ -569,6 +569,9 @@ static void t_fork_event_follows_child(void) {
   OK(pt(PTRACE_GETEVENTMSG, pid, 0, (uint64_t)&child));
   CHECK(child > 0);
   EXPECT_STOP(wait_st(child), SIGSTOP, 0); // the followed child's first stop
+  siginfo_t si;
+  OK(pt(PTRACE_GETSIGINFO, child, 0, (uint64_t)&si));
+  CHECK_EQ(si.si_signo, SIGSTOP);
   OK(pt(PTRACE_CONT, child, 0, 0));
   OK(pt(PTRACE_CONT, pid, 0, 0));
   // The child's exit is the tracer's to see; its parent reaps it and exits 7, after a
@@ -702,6 +705,28 @@ static void t_arch_prctl(void) {
   kill_reap(pid);
 }
 
+// ---- process_vm_readv, process_vm_writev ----
+static void t_process_vm(void) {
+  long pid = traced_child(NULL);
+  uint64_t w = 0, w2 = 0;
+  struct iovec l[2] = {{&w, 3}, {(char *)&w + 3, 5}}, r = {(void *)&g_word, 8};
+  EXPECT_EQ(process_vm_readv(pid, l, 2, &r, 1, 0), 8);
+  CHECK_EQ(w, 0x1122334455667788);
+  uint64_t nw = 0xabcdefabcdef;
+  struct iovec lw = {&nw, 8};
+  EXPECT_EQ(process_vm_writev(pid, &lw, 1, &r, 1, 0), 8);
+  struct iovec l2 = {&w2, 8};
+  EXPECT_EQ(process_vm_readv(pid, &l2, 1, &r, 1, 0), 8);
+  CHECK_EQ(w2, 0xabcdefabcdef);
+  struct iovec bad = {(void *)8, 8}, big = {&w, 8};
+  EXPECT_ERR(process_vm_readv(pid, &big, 1, &bad, 1, 0), EFAULT); // unmapped remote
+  EXPECT_ERR(process_vm_readv(pid, &bad, 1, &r, 1, 0), EFAULT);   // bad local buffer
+  EXPECT_ERR(process_vm_readv(pid, &big, 1, &r, 1, 1), EINVAL);   // flags
+  EXPECT_ERR(process_vm_readv(pid, &big, 2000, &r, 1, 0), EINVAL); // > IOV_MAX
+  EXPECT_ERR(process_vm_readv(999999, &big, 1, &r, 1, 0), ESRCH);
+  kill_reap(pid);
+}
+
 // ---- mixing the doors (Vitrine's proc:) ----
 static void t_doors_proc_then_ptrace(void) {
   int p[2];
@@ -772,6 +797,7 @@ static const struct ut_test tests[] = {
     UT(group_stop_listen),
     UT(exitkill),
     UT(arch_prctl),
+    UT(process_vm),
     UT_IF(doors_proc_then_ptrace, "vitrine"),
     UT_IF(doors_regs_read_through_proc, "vitrine"),
 };
