@@ -343,6 +343,8 @@ static bool deliver_one(struct proc *p, int sig) {
   int traced = trace_signal(sig, p->sigact[sig - 1].handler, &p->siginfo[sig - 1]);
   if (!traced)
     return false; // the tracer dropped it
+  if (p->killed) // SIGKILL came during the signal stop: it, not sig, ends the process
+    proc_exit(SIGKILL);
   if (traced != sig && !(sig = tracer_signal(p, sig, traced)))
     return false;
   struct sigaction_k sa = p->sigact[sig - 1];
