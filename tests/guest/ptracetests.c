@@ -71,6 +71,20 @@ static long traced_child(void (*fn)(void)) {
   return pid;
 }
 
+// A traced child running fn, resumed with req from its first stop: it is in the next
+// stop, which must be by sig (no event). Its siginfo, if si.
+static long next_stop(void (*fn)(void), long req, int sig, siginfo_t *si) {
+  long pid = traced_child(fn);
+  if (pt(req, pid, 0, 0) < 0)
+    fail_at(__LINE__, "resume: errno %d", errno);
+  int st = wait_st(pid);
+  if (!WIFSTOPPED(st) || WSTOPSIG(st) != sig || EVENT(st))
+    fail_at(__LINE__, "status 0x%x: want a stop by %d", st, sig);
+  if (si && pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)si) < 0)
+    fail_at(__LINE__, "GETSIGINFO: errno %d", errno);
+  return pid;
+}
+
 static void kill_reap(long pid) {
   kill(pid, SIGKILL);
   wait_st(pid);
@@ -88,6 +102,21 @@ static long ticker(int fd) {
   }
   return pid;
 }
+
+// A ticker on a new pipe p.
+static long ticking(int p[2]) {
+  if (pipe(p) < 0)
+    fail_at(__LINE__, "pipe: errno %d", errno);
+  return ticker(p[1]);
+}
+
+// Resume the stopped tracee without a signal; it must exit with code.
+static void cont_to_exit_at(int line, long pid, int code) {
+  if (pt(PTRACE_CONT, pid, 0, 0) < 0)
+    fail_at(line, "PTRACE_CONT: errno %d", errno);
+  expect_exit_at(line, wait_st(pid), code);
+}
+#define CONT_TO_EXIT(pid, code) cont_to_exit_at(__LINE__, (pid), (code))
 
 static void drain(int fd) {
   char b[64];
@@ -108,14 +137,12 @@ static void t_traceme_exec_sigtrap(void) {
     _exit(93);
   }
   EXPECT_STOP(wait_st(pid), SIGTRAP, 0); // the legacy SIGTRAP after exec
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_EXIT(wait_st(pid), 42);
+  CONT_TO_EXIT(pid, 42);
 }
 
 static void t_attach_detach_keeps_running(void) {
   int p[2];
-  OK(pipe(p));
-  long pid = ticker(p[1]);
+  long pid = ticking(p);
   char c;
   OK(read(p[0], &c, 1));
   OK(pt(PTRACE_ATTACH, pid, 0, 0));
@@ -138,8 +165,7 @@ static void t_attach_detach_keeps_running(void) {
 
 static void t_exit_reported_once_parent_reaps(void) {
   long pid = traced_child(NULL);
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_EXIT(wait_st(pid), 0);
+  CONT_TO_EXIT(pid, 0);
   EXPECT_ERR(waitpid(pid, NULL, WNOHANG), ECHILD);
 }
 
@@ -157,8 +183,7 @@ static void t_ptrace_kill(void) {
 
 static void t_wnohang_running(void) {
   int p[2];
-  OK(pipe(p));
-  long pid = ticker(p[1]);
+  long pid = ticking(p);
   OK(pt(PTRACE_SEIZE, pid, 0, 0));
   int st;
   EXPECT_EQ(waitpid(pid, &st, WNOHANG | WALL), 0);
@@ -186,8 +211,7 @@ static void t_errors_no_tracee(void) {
   EXPECT_ERR(pt(PTRACE_ATTACH, getpid(), 0, 0), EPERM);
   EXPECT_ERR(pt(PTRACE_GETREGS, getppid(), 0, (uint64_t)&r), ESRCH); // not traced by us
   int p[2];
-  OK(pipe(p));
-  long pid = ticker(p[1]);
+  long pid = ticking(p);
   EXPECT_ERR(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r), ESRCH); // not traced
   OK(pt(PTRACE_SEIZE, pid, 0, 0));
   EXPECT_ERR(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r), ESRCH); // traced, running
@@ -222,8 +246,7 @@ static void t_traceme_twice(void) {
 
 static void t_seize_bad_args(void) {
   int p[2];
-  OK(pipe(p));
-  long pid = ticker(p[1]);
+  long pid = ticking(p);
   EXPECT_ERR(pt(PTRACE_SEIZE, pid, 0, 1UL << 31), EIO);
   EXPECT_ERR(pt(PTRACE_SEIZE, pid, 1, 0), EIO);
   kill_reap(pid);
@@ -257,8 +280,7 @@ static void exit_with_word(void) { _exit(g_word == 0xfeedface ? 0 : 1); }
 static void t_poke_seen_by_tracee(void) {
   long pid = traced_child(exit_with_word);
   OK(pt(PTRACE_POKEDATA, pid, (uint64_t)&g_word, 0xfeedface));
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_EXIT(wait_st(pid), 0);
+  CONT_TO_EXIT(pid, 0);
 }
 
 // ---- registers ----
@@ -409,11 +431,8 @@ static void t_syscall_stops_sysgood(void) {
 }
 
 static void t_syscall_stops_plain_sigtrap(void) {
-  long pid = traced_child(three_getppid);
-  OK(pt(PTRACE_SYSCALL, pid, 0, 0));
-  EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
   siginfo_t si;
-  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  long pid = next_stop(three_getppid, PTRACE_SYSCALL, SIGTRAP, &si);
   CHECK_EQ(si.si_signo, SIGTRAP);
   CHECK_EQ(si.si_code, SIGTRAP);
   kill_reap(pid);
@@ -440,8 +459,7 @@ static void t_sysemu(void) {
     OK(pt(PTRACE_SETREGS, pid, 0, (uint64_t)&r));
     break;
   }
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_EXIT(wait_st(pid), 0);
+  CONT_TO_EXIT(pid, 0);
 }
 
 // ---- signals ----
@@ -455,39 +473,23 @@ static void raise_usr1(void) {
   _exit(g_got);
 }
 
-static void t_signal_stop_drop(void) {
-  long pid = traced_child(raise_usr1);
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
+// The child raises SIGUSR1 (it has handlers for SIGUSR1 and SIGUSR2, and exits with the
+// number of the signal it handled); its tracer resumes the signal stop with sig.
+static void signal_stop_resumed_with(int sig, int want_exit) {
   siginfo_t si;
-  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  long pid = next_stop(raise_usr1, PTRACE_CONT, SIGUSR1, &si);
   CHECK_EQ(si.si_signo, SIGUSR1);
-  OK(pt(PTRACE_CONT, pid, 0, 0)); // dropped
-  EXPECT_EXIT(wait_st(pid), 0);
+  OK(pt(PTRACE_CONT, pid, 0, sig));
+  EXPECT_EXIT(wait_st(pid), want_exit);
 }
 
-static void t_signal_stop_replace(void) {
-  long pid = traced_child(raise_usr1);
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
-  OK(pt(PTRACE_CONT, pid, 0, SIGUSR2));
-  EXPECT_EXIT(wait_st(pid), SIGUSR2);
-}
-
-static void t_signal_stop_keep(void) {
-  long pid = traced_child(raise_usr1);
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
-  OK(pt(PTRACE_CONT, pid, 0, SIGUSR1));
-  EXPECT_EXIT(wait_st(pid), SIGUSR1);
-}
+static void t_signal_stop_drop(void) { signal_stop_resumed_with(0, 0); }
+static void t_signal_stop_replace(void) { signal_stop_resumed_with(SIGUSR2, SIGUSR2); }
+static void t_signal_stop_keep(void) { signal_stop_resumed_with(SIGUSR1, SIGUSR1); }
 
 static void t_setsiginfo(void) {
-  long pid = traced_child(raise_usr1);
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
   siginfo_t si;
-  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  long pid = next_stop(raise_usr1, PTRACE_CONT, SIGUSR1, &si);
   si.si_signo = SIGUSR2;
   OK(pt(PTRACE_SETSIGINFO, pid, 0, (uint64_t)&si));
   OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
@@ -519,9 +521,7 @@ static void pend_usr1(void) {
 }
 
 static void t_peeksiginfo(void) {
-  long pid = traced_child(pend_usr1);
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_STOP(wait_st(pid), SIGSTOP, 0);
+  long pid = next_stop(pend_usr1, PTRACE_CONT, SIGSTOP, NULL);
   struct { uint64_t off; uint32_t flags; int32_t nr; } a = {0, 1, 4};
   siginfo_t si[4];
   EXPECT_EQ(pt(PTRACE_PEEKSIGINFO, pid, (uint64_t)&a, (uint64_t)si), 1);
@@ -545,8 +545,7 @@ static void t_singlestep(void) {
     OK(pt(PTRACE_SINGLESTEP, pid, 0, 0));
     EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
   }
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_EXIT(wait_st(pid), 0);
+  CONT_TO_EXIT(pid, 0);
 }
 
 // ---- events ----
@@ -589,16 +588,22 @@ static void exec_self(void) {
   _exit(93);
 }
 
-static void t_exec_event(void) {
-  long pid = traced_child(exec_self);
-  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXEC));
+// A tracee running fn, with option set: it stops with event, whose message is msg (-1:
+// the tracee's pid), and then exits with code. (After an exec event there is no legacy
+// SIGTRAP.)
+static void event_then_exit(void (*fn)(void), int option, int event, long msg, int code) {
+  long pid = traced_child(fn);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, option));
   OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_EXEC);
-  uint64_t msg;
-  OK(pt(PTRACE_GETEVENTMSG, pid, 0, (uint64_t)&msg));
-  CHECK_EQ(msg, pid);
-  OK(pt(PTRACE_CONT, pid, 0, 0)); // no legacy SIGTRAP after an exec event
-  EXPECT_EXIT(wait_st(pid), 42);
+  EXPECT_STOP(wait_st(pid), SIGTRAP, event);
+  uint64_t m;
+  OK(pt(PTRACE_GETEVENTMSG, pid, 0, (uint64_t)&m));
+  CHECK_EQ(m, msg < 0 ? pid : msg);
+  CONT_TO_EXIT(pid, code);
+}
+
+static void t_exec_event(void) {
+  event_then_exit(exec_self, PTRACE_O_TRACEEXEC, PTRACE_EVENT_EXEC, -1, 42);
 }
 
 static void t_syscalls_across_exec(void) {
@@ -623,23 +628,14 @@ static void t_syscalls_across_exec(void) {
   CHECK(saw_exec);
 }
 
-static void t_exit_event(void) {
-  long pid = traced_child(NULL);
-  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXIT));
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_EXIT);
-  uint64_t msg;
-  OK(pt(PTRACE_GETEVENTMSG, pid, 0, (uint64_t)&msg));
-  CHECK_EQ(msg, 0); // exit(0)'s wait status
-  OK(pt(PTRACE_CONT, pid, 0, 0));
-  EXPECT_EXIT(wait_st(pid), 0);
+static void t_exit_event(void) { // the message: exit(0)'s wait status
+  event_then_exit(NULL, PTRACE_O_TRACEEXIT, PTRACE_EVENT_EXIT, 0, 0);
 }
 
 // ---- SEIZE, INTERRUPT, LISTEN, group stops ----
 static void t_seize_interrupt(void) {
   int p[2];
-  OK(pipe(p));
-  long pid = ticker(p[1]);
+  long pid = ticking(p);
   OK(pt(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD));
   OK(pt(PTRACE_INTERRUPT, pid, 0, 0));
   EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_STOP);
@@ -652,8 +648,7 @@ static void t_seize_interrupt(void) {
 
 static void t_group_stop_listen(void) {
   int p[2];
-  OK(pipe(p));
-  long pid = ticker(p[1]);
+  long pid = ticking(p);
   OK(pt(PTRACE_SEIZE, pid, 0, 0));
   OK(kill(pid, SIGSTOP));
   EXPECT_STOP(wait_st(pid), SIGSTOP, 0); // the signal stop
@@ -730,8 +725,7 @@ static void t_process_vm(void) {
 // ---- mixing the doors (Vitrine's proc:) ----
 static void t_doors_proc_then_ptrace(void) {
   int p[2];
-  OK(pipe(p));
-  long pid = ticker(p[1]);
+  long pid = ticking(p);
   char path[64];
   snprintf(path, sizeof path, "/proc/%ld/trace", pid);
   int fd = OK(open(path, O_RDWR));
