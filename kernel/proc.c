@@ -451,27 +451,39 @@ static int wait_event(struct proc *c, int options, int *status, bool *reap) {
 // wait4: the first child matching pid (as wait4's: > 0 that one, -1 any, 0 our group,
 // < -1 that group) with something to report. Returns its pid with *status (a zombie is
 // reaped), 0 (WNOHANG and nothing yet), -ECHILD, -EINVAL, or -ERESTARTSYS.
+// Child c's report, if it has one: its pid (a zombie is reaped), else 0.
+static int wait_child(struct proc *c, int options, int *status) {
+  int cpid = c->pid;
+  bool reap;
+  if (!wait_event(c, options, status, &reap))
+    return 0;
+  if (reap)
+    proc_free(c);
+  return cpid;
+}
+
 long proc_wait(int pid, int options, int *status) {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE))
     return -EINVAL;
   struct proc *p = myproc();
   for (;;) {
     bool have = false;
-    int tpid = ptrace_wait(p, pid, status, &have); // a ptrace stop of one of our tracees
-    if (tpid > 0)
-      return tpid;
-    for (int i = 0; i < NPROC; i++) {
+    int cpid = ptrace_wait(p, pid, status, &have); // a ptrace stop of one of our tracees
+    if (cpid > 0)
+      return cpid;
+    if (pid > 0) { // one child: found at once (a tracer waits so at every stop)
+      struct proc *c = proc_find(pid);
+      have |= c && c->parent == p;
+      if (c && c->parent == p && (cpid = wait_child(c, options, status)))
+        return cpid;
+    }
+    for (int i = 0; pid <= 0 && i < NPROC; i++) {
       struct proc *c = proctab[i];
       if (!c || c->parent != p || !wait_matches(c, pid, p->pgid))
         continue;
       have = true;
-      int cpid = c->pid;
-      bool reap;
-      if (!wait_event(c, options, status, &reap))
-        continue;
-      if (reap)
-        proc_free(c);
-      return cpid;
+      if ((cpid = wait_child(c, options, status)))
+        return cpid;
     }
     if (!have)
       return -ECHILD;

@@ -84,8 +84,8 @@ static uint64_t resume_flags(struct proc *t, int sig) {
 // The thread pid that the caller traces through ptrace; stopped: in a stop it may be
 // changed in (not running, not listening). Linux's ptrace_check_attach: else ESRCH.
 static struct proc *tracee_of(int pid, bool stopped) {
-  struct proc *t = pid > 0 ? proc_find(pid) : NULL;
-  if (!t || t->state == P_ZOMBIE || trace_owner(&t->tracee) != myproc())
+  struct proc *t = trace_owned_target(myproc(), pid); // (our sessions: no table search)
+  if (!t || t->state == P_ZOMBIE)
     return NULL;
   if (stopped && (t->state != P_TRACED || t->tracee.listening))
     return NULL;

@@ -565,6 +565,14 @@ void trace_set_options(struct tracee *te, uint32_t options) {
   te->session->kill_on_close = options & PTRACE_O_EXITKILL;
 }
 
+// The live target with this pid of one of owner's sessions, or NULL.
+struct proc *trace_owned_target(const struct proc *owner, int pid) {
+  for (const struct trace *t = owner->ptraced; t; t = t->owned_next)
+    if (t->pid == pid)
+      return t->target;
+  return NULL;
+}
+
 // The owner exits: its tracees are let go where they are, or killed (EXITKILL).
 void trace_owner_exit(struct proc *owner) {
   while (owner->ptraced)

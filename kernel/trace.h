@@ -73,6 +73,7 @@ struct proc *trace_owner(const struct tracee *t); // the ptrace tracer, or NULL
 uint32_t trace_options(const struct tracee *t);
 bool trace_seized(const struct tracee *t);
 void trace_owner_exit(struct proc *owner);
+struct proc *trace_owned_target(const struct proc *owner, int pid);
 // One event of a session owned by a process, as its owner's wait4 reports it.
 struct trace_report {
   int pid;             // the target's

@@ -169,6 +169,35 @@ static void t_exit_reported_once_parent_reaps(void) {
   EXPECT_ERR(waitpid(pid, NULL, WNOHANG), ECHILD);
 }
 
+// The tracer is not the parent: both hear of the exit; the parent reaps.
+static void t_exit_seen_by_tracer_and_parent(void) {
+  int p[2], go[2];
+  OK(pipe(p));
+  OK(pipe(go));
+  long mid = xfork();
+  if (mid == 0) {
+    long b = xfork();
+    if (b == 0) {
+      char c;
+      if (read(go[0], &c, 1) != 1) // until the tracer has attached
+        _exit(91);
+      _exit(5);
+    }
+    if (write(p[1], &b, sizeof b) != sizeof b)
+      _exit(92);
+    int st;
+    if (waitpid(b, &st, 0) != b)
+      _exit(93);
+    _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 94);
+  }
+  long b;
+  CHECK_EQ(read(p[0], &b, sizeof b), sizeof b);
+  OK(pt(PTRACE_SEIZE, b, 0, 0));
+  CHECK_EQ(write(go[1], "g", 1), 1);
+  EXPECT_EXIT(wait_st(b), 5);   // the tracer's report
+  EXPECT_EXIT(wait_st(mid), 5); // the parent reaped it with the same status
+}
+
 static void t_kill_stopped_tracee(void) {
   long pid = traced_child(NULL);
   OK(kill(pid, SIGKILL));
@@ -428,6 +457,44 @@ static void t_syscall_stops_sysgood(void) {
   }
   CHECK_EQ(entries, 3);
   CHECK_EQ(exits, 3);
+}
+
+static void on_usr1(int sig) { (void)sig; }
+
+static void getppid_and_signals(void) {
+  signal(SIGUSR1, on_usr1);
+  for (int i = 0; i < 3; i++) {
+    sc(SYS_kill, sc(SYS_getpid), SIGUSR1);
+    sc(SYS_getppid);
+  }
+}
+
+// Entry and exit stops still alternate with signal stops and handlers (rt_sigreturn has
+// both) in between.
+static void t_syscall_stops_survive_signals(void) {
+  long pid = traced_child(getppid_and_signals);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD));
+  int sigstops = 0, want_op = 1;
+  long sig = 0;
+  for (;;) {
+    OK(pt(PTRACE_SYSCALL, pid, 0, sig));
+    sig = 0;
+    int st = wait_st(pid);
+    if (WIFEXITED(st))
+      break;
+    CHECK(WIFSTOPPED(st));
+    if (WSTOPSIG(st) == SIGUSR1) {
+      sigstops++;
+      sig = SIGUSR1; // delivered: the handler runs
+      continue;
+    }
+    EXPECT_STOP(st, SIGTRAP | 0x80, 0);
+    uint8_t info[88];
+    OK(pt(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, (uint64_t)info));
+    CHECK_EQ(info[0], want_op);
+    want_op = 3 - want_op;
+  }
+  CHECK_EQ(sigstops, 3);
 }
 
 static void t_syscall_stops_plain_sigtrap(void) {
@@ -758,6 +825,7 @@ static const struct ut_test tests[] = {
     UT(traceme_exec_sigtrap),
     UT(attach_detach_keeps_running),
     UT(exit_reported_once_parent_reaps),
+    UT(exit_seen_by_tracer_and_parent),
     UT(kill_stopped_tracee),
     UT(ptrace_kill),
     UT(wnohang_running),
@@ -774,6 +842,7 @@ static const struct ut_test tests[] = {
     UT(fpregs),
     UT(regset),
     UT(syscall_stops_sysgood),
+    UT(syscall_stops_survive_signals),
     UT(syscall_stops_plain_sigtrap),
     UT(sysemu),
     UT(signal_stop_drop),
