@@ -462,6 +462,59 @@ static uint64_t gen_iov(void) {
   return (uint64_t)v;
 }
 
+// A sockaddr_un: a path like gen_path's, an abstract name, or the bare family.
+static uint64_t gen_sockaddr(void) {
+  if (chance(8))
+    return gen_ptr(16);
+  uint8_t *a = scratch(112);
+  memset(a, 0, 112);
+  a[0] = chance(10) ? below(50) : 1;
+  switch (below(3)) {
+  case 0: snprintf((char *)a + 2, 108, "%s", (const char *)gen_path()); break;
+  case 1: snprintf((char *)a + 3, 107, "fz%d", (int)below(4)); break;
+  default: break;
+  }
+  return (uint64_t)a;
+}
+
+// A msghdr for sendmsg/recvmsg: iovecs, maybe an address, maybe control messages that
+// pass descriptors (SCM_RIGHTS) or credentials, well formed or not.
+static uint64_t gen_msghdr(void) {
+  if (chance(8))
+    return gen_ptr(56);
+  uint64_t *m = (uint64_t *)((uint64_t)scratch(64) & ~7UL);
+  memset(m, 0, 56);
+  if (chance(3)) {
+    m[0] = gen_sockaddr();
+    m[1] = below(4) ? 110 : gen_int() & 0xffffffff;
+  }
+  m[2] = gen_iov();
+  m[3] = below(4) ? 1 + below(8) : gen_len();
+  if (chance(2)) {
+    uint8_t *c = (uint8_t *)((uint64_t)scratch(128) & ~7UL);
+    uint64_t len = 16;
+    int32_t level = chance(8) ? (int32_t)gen_int() : 1, type = 1 + below(3);
+    if (type == 1) {
+      int n = below(6);
+      for (int i = 0; i < n; i++) {
+        int fd = nfds && below(4) ? fds[below(nfds)] : (int)gen_int();
+        memcpy(c + 16 + 4 * i, &fd, 4);
+      }
+      len += 4 * n;
+    } else if (type == 2) {
+      int32_t cr[3] = {below(2) ? my_pid : (int32_t)gen_int(), (int32_t)below(2), (int32_t)below(2)};
+      memcpy(c + 16, cr, sizeof cr);
+      len += sizeof cr;
+    }
+    if (chance(8))
+      len = gen_len();
+    memcpy(c, &len, 8), memcpy(c + 8, &level, 4), memcpy(c + 12, &type, 4);
+    m[4] = (uint64_t)c;
+    m[5] = below(4) ? (len + 7) & ~7UL : gen_len();
+  }
+  return (uint64_t)m;
+}
+
 static void nop_handler(int sig) { (void)sig; }
 
 static uint64_t gen_sigaction(void) {
@@ -553,7 +606,11 @@ static const struct sig sigs[] = {
     {"fchmodat", "Fsm"}, {"faccessat", "Fsi"}, {"pselect6", "nbbbtb"},
     {"ppoll", "qntzS"}, {"set_robust_list", "bn"}, {"utimensat", "Fsbi"},
     {"dup3", "ffi"}, {"pipe2", "bi"}, {"prlimit64", "Pibb"}, {"renameat2", "FsFsi"},
-    {"getrandom", "bni"},
+    {"getrandom", "bni"}, {"socket", "DTi"}, {"socketpair", "DTib"}, {"bind", "fYL"},
+    {"connect", "fYL"}, {"listen", "fi"}, {"accept", "fbb"}, {"accept4", "fbbT"},
+    {"sendto", "fbnMYL"}, {"recvfrom", "fbnMbb"}, {"sendmsg", "fHM"}, {"recvmsg", "fHM"},
+    {"shutdown", "fw"}, {"getsockname", "fbb"}, {"getpeername", "fbb"},
+    {"setsockopt", "fiibn"}, {"getsockopt", "fiibb"},
 };
 
 static const char *args_of(const char *name) {
@@ -594,6 +651,14 @@ static uint64_t gen_arg(char kind) {
                 0x5401, 0x5402, 0x5403, 0x5404, 0x5413, 0x5414, 0x540e, 0x540f, 0x5410,
                 0x541b, 0x5422, 0x5429, 0x5421, 0x80045430}));
   case 'C': return below(4) ? (rnd() & 0x01304100) | (below(2) ? 17 : below(70)) : gen_int();
+  case 'D': return below(4) ? 1 : gen_int();
+  case 'T': return PICK(((const uint64_t[]){1, 2, 5, 3, 1, 2})) | (chance(3) ? 04000 : 0) |
+                   (chance(3) ? 02000000 : 0) | (chance(10) ? rnd() : 0);
+  case 'Y': return gen_sockaddr();
+  case 'L': return PICK(((const uint64_t[]){110, 110, 2, 0, 1, 3, 16, 111, -1ULL}));
+  case 'H': return gen_msghdr();
+  case 'M': return chance(3) ? 0 : PICK(((const uint64_t[]){0x40, 0x2, 0x4000, 0x100, 0x20,
+                   0x40000000, 0x1, 0x42})) | (chance(10) ? rnd() : 0);
   case 'i': return gen_int();
   default: return below(3) ? gen_int() : gen_ptr(64);
   }
@@ -740,6 +805,17 @@ static void after_call(uint64_t nr, const uint64_t *a, long r) {
       add_fd(((int *)a[0])[0]);
       add_fd(((int *)a[0])[1]);
     }
+    break;
+  case SYS_socketpair:
+    if ((uint64_t)a[3] >= (uint64_t)rw && (uint64_t)a[3] < (uint64_t)rw + NRW * PAGE - 8) {
+      add_fd(((int *)a[3])[0]);
+      add_fd(((int *)a[3])[1]);
+    }
+    break;
+  case SYS_socket:
+  case SYS_accept:
+  case SYS_accept4:
+    add_fd(r);
     break;
   case SYS_fork:
   case SYS_vfork:
