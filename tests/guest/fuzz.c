@@ -610,7 +610,10 @@ static const struct sig sigs[] = {
     {"connect", "fYL"}, {"listen", "fi"}, {"accept", "fbb"}, {"accept4", "fbbT"},
     {"sendto", "fbnMYL"}, {"recvfrom", "fbnMbb"}, {"sendmsg", "fHM"}, {"recvmsg", "fHM"},
     {"shutdown", "fw"}, {"getsockname", "fbb"}, {"getpeername", "fbb"},
-    {"setsockopt", "fiibn"}, {"getsockopt", "fiibb"},
+    {"setsockopt", "fiibn"}, {"getsockopt", "fiibb"}, {"shmget", "KNJ"}, {"shmat", "Rai"},
+    {"shmdt", "a"}, {"shmctl", "RGb"}, {"semget", "KiJ"}, {"semop", "Rbn"},
+    {"semtimedop", "Rbnt"}, {"semctl", "RiGi"}, {"msgget", "KJ"}, {"msgsnd", "RbnJ"},
+    {"msgrcv", "RbniJ"}, {"msgctl", "RGb"},
 };
 
 static const char *args_of(const char *name) {
@@ -659,6 +662,11 @@ static uint64_t gen_arg(char kind) {
   case 'H': return gen_msghdr();
   case 'M': return chance(3) ? 0 : PICK(((const uint64_t[]){0x40, 0x2, 0x4000, 0x100, 0x20,
                    0x40000000, 0x1, 0x42})) | (chance(10) ? rnd() : 0);
+  case 'K': return below(3) ? 0 : below(2) ? 0x5f000000 + below(4) : gen_int(); // IPC key
+  case 'J': return (below(4) ? 01000 : 0) | (chance(4) ? 02000 : 0) | (chance(4) ? 04000 : 0) |
+                   below(01000) | (chance(8) ? rnd() : 0);
+  case 'R': return below(4) ? below(4) + 128 * below(3) : gen_int(); // an IPC id, maybe live
+  case 'G': return below(4) ? below(18) : gen_int(); // an IPC command
   case 'i': return gen_int();
   default: return below(3) ? gen_int() : gen_ptr(64);
   }
@@ -742,6 +750,14 @@ static bool tame(uint64_t nr, uint64_t *a) {
       if (a[0] > cur + MAX_MAP)
         a[0] = cur + a[0] % MAX_MAP;
     }
+    return true;
+  case SYS_shmat: // mostly into our own sacrificial pages, as mmap
+    if (a[1] && (a[1] < (uint64_t)sac || a[1] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
+      a[1] = (uint64_t)sac + (a[1] % (NSAC * PAGE));
+    return true;
+  case SYS_shmget:
+    if (a[1] > 64 * PAGE && !chance(20))
+      a[1] %= 64 * PAGE; // segments take their memory at once
     return true;
   case SYS_getrandom:
     if (a[1] > (1 << 20) && !chance(20))
@@ -2276,6 +2292,26 @@ static struct termios tty_saved;
 static struct winsize ws_saved;
 static bool tty_ok;
 
+// Remove every System V IPC object (found by index, as ipcs does): what the calls made
+// must not count as lost memory. A segment still attached here goes when unmapped.
+static void ipc_remove_all(void) {
+  uint8_t ds[256];
+  for (int kind = 0; kind < 3; kind++)
+    for (int i = 0; i < 1024; i++) {
+      long id = kind == 0 ? rawsys(SYS_shmctl, i, 13, (uint64_t)ds, 0, 0, 0)     // SHM_STAT
+                : kind == 1 ? rawsys(SYS_semctl, i, 0, 18, (uint64_t)ds, 0, 0) // SEM_STAT
+                            : rawsys(SYS_msgctl, i, 11, (uint64_t)ds, 0, 0, 0);  // MSG_STAT
+      if (id < 0)
+        continue;
+      if (kind == 0)
+        rawsys(SYS_shmctl, id, 0, 0, 0, 0, 0);
+      else if (kind == 1)
+        rawsys(SYS_semctl, id, 0, 0, 0, 0, 0);
+      else
+        rawsys(SYS_msgctl, id, 0, 0, 0, 0, 0);
+    }
+}
+
 // Everything a batch may have changed, back; then the kernel must still work.
 static int settle_and_check(long mem_base, char *why, size_t wn) {
   if (kill_all(why, wn) < 0)
@@ -2285,6 +2321,7 @@ static int settle_and_check(long mem_base, char *why, size_t wn) {
     ioctl(STDOUT_FILENO, TIOCSWINSZ, &ws_saved);
   }
   tmp_restore();
+  ipc_remove_all();
   if (check_exec(why, wn) < 0 || check_pipe(why, wn) < 0 || check_trace(why, wn) < 0 ||
       check_status(why, wn) < 0 || check_memory(why, wn) < 0 || check_cow(why, wn) < 0 ||
       kill_all(why, wn) < 0)
