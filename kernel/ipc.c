@@ -235,6 +235,25 @@ static int by_index(int kind, int idx, struct ipc_obj **out) {
   return 0;
 }
 
+// IPC_STAT: the caller may read o; its _ds (n bytes, perm first) goes out with o's perm.
+static long stat_out(struct ipc_obj *o, void *ds, size_t n, uint64_t ubuf) {
+  if (!perm_ok(o, 4))
+    return -EACCES;
+  memcpy(ds, &o->perm, sizeof o->perm);
+  return copyout(ubuf, ds, n) < 0 ? -EFAULT : 0;
+}
+
+// SHM_STAT, SEM_STAT, MSG_STAT: IPC_STAT of the object at table index idx; its id.
+static long stat_index(int kind, int idx, uint64_t ubuf) {
+  struct ipc_obj *o;
+  long r = by_index(kind, idx, &o);
+  if (r == 0)
+    r = kind == SHM ? ipc_shmctl(o->id, IPC_STAT, ubuf)
+        : kind == SEM ? ipc_semctl(o->id, 0, IPC_STAT, ubuf)
+                      : ipc_msgctl(o->id, IPC_STAT, ubuf);
+  return r < 0 ? r : o->id;
+}
+
 // IPC_SET's common part: owner, group, mode bits.
 static int set_perm(struct ipc_obj *o, const struct ipc_perm_k *in) {
   if (!owner_ok(o))
@@ -379,20 +398,13 @@ long ipc_shmdt(uint64_t addr) {
 }
 
 long ipc_shmctl(int id, int cmd, uint64_t ubuf) {
-  if (cmd == SHM_STAT) {
-    struct ipc_obj *o;
-    int r = by_index(SHM, id, &o);
-    return r < 0 ? r : (r = ipc_shmctl(o->id, IPC_STAT, ubuf)) < 0 ? r : o->id;
-  }
+  if (cmd == SHM_STAT)
+    return stat_index(SHM, id, ubuf);
   struct shm_seg *s = (struct shm_seg *)obj_find(SHM, id);
   if (!s || (cmd != IPC_STAT && cmd != IPC_SET && cmd != IPC_RMID))
     return -EINVAL;
-  if (cmd == IPC_STAT) {
-    if (!perm_ok(&s->o, 4))
-      return -EACCES;
-    s->ds.perm = s->o.perm;
-    return copyout(ubuf, &s->ds, sizeof s->ds) < 0 ? -EFAULT : 0;
-  }
+  if (cmd == IPC_STAT)
+    return stat_out(&s->o, &s->ds, sizeof s->ds, ubuf);
   if (cmd == IPC_SET) {
     struct shmid_ds_k in;
     if (copyin(&in, ubuf, sizeof in) < 0)
@@ -618,11 +630,8 @@ static long sem_setall(struct sem_set *s, uint64_t uarray) {
 }
 
 long ipc_semctl(int id, int num, int cmd, uint64_t arg) {
-  if (cmd == SEM_STAT) {
-    struct ipc_obj *o;
-    int r = by_index(SEM, id, &o);
-    return r < 0 ? r : (r = ipc_semctl(o->id, 0, IPC_STAT, arg)) < 0 ? r : o->id;
-  }
+  if (cmd == SEM_STAT)
+    return stat_index(SEM, id, arg);
   struct sem_set *s = (struct sem_set *)obj_find(SEM, id);
   if (!s)
     return -EINVAL;
@@ -673,9 +682,7 @@ long ipc_semctl(int id, int num, int cmd, uint64_t arg) {
     case GETNCNT: return s->sems[num].ncnt;
     case GETZCNT: return s->sems[num].zcnt;
     case GETALL: return sem_getall(s, arg);
-    default:
-      s->ds.perm = s->o.perm;
-      return copyout(arg, &s->ds, sizeof s->ds) < 0 ? -EFAULT : 0;
+    default: return stat_out(&s->o, &s->ds, sizeof s->ds, arg);
     }
   default: return -EINVAL;
   }
@@ -823,35 +830,22 @@ long ipc_msgrcv(int id, uint64_t umsg, int64_t size, int64_t type, int flags) {
   return n;
 }
 
-long ipc_msgctl(int id, int cmd, uint64_t ubuf) {
-  if (cmd == MSG_STAT) {
-    struct ipc_obj *o;
-    int r = by_index(MSG, id, &o);
-    return r < 0 ? r : (r = ipc_msgctl(o->id, IPC_STAT, ubuf)) < 0 ? r : o->id;
-  }
-  struct msg_queue *q = (struct msg_queue *)obj_find(MSG, id);
-  if (!q || (cmd != IPC_STAT && cmd != IPC_SET && cmd != IPC_RMID))
-    return -EINVAL;
-  if (cmd == IPC_STAT) {
-    if (!perm_ok(&q->o, 4))
-      return -EACCES;
-    q->ds.perm = q->o.perm;
-    return copyout(ubuf, &q->ds, sizeof q->ds) < 0 ? -EFAULT : 0;
-  }
-  if (cmd == IPC_SET) {
-    struct msqid_ds_k in;
-    if (copyin(&in, ubuf, sizeof in) < 0)
-      return -EFAULT;
-    if (!owner_ok(&q->o))
-      return -EPERM;
-    if (in.qbytes > MSGMNB && myproc()->euid != 0)
-      return -EPERM; // raising the limit past the default is a privilege
-    set_perm(&q->o, &in.perm);
-    q->ds.qbytes = in.qbytes;
-    q->ds.ctime = now();
-    wakeup(&q->o);
-    return 0;
-  }
+static long msg_set(struct msg_queue *q, uint64_t ubuf) {
+  struct msqid_ds_k in;
+  if (copyin(&in, ubuf, sizeof in) < 0)
+    return -EFAULT;
+  if (!owner_ok(&q->o))
+    return -EPERM;
+  if (in.qbytes > MSGMNB && myproc()->euid != 0)
+    return -EPERM; // raising the limit past the default is a privilege
+  set_perm(&q->o, &in.perm);
+  q->ds.qbytes = in.qbytes;
+  q->ds.ctime = now();
+  wakeup(&q->o);
+  return 0;
+}
+
+static long msg_rmid(struct msg_queue *q) {
   if (!owner_ok(&q->o))
     return -EPERM;
   obj_remove(MSG, &q->o);
@@ -863,4 +857,15 @@ long ipc_msgctl(int id, int cmd, uint64_t ubuf) {
   if (q->o.waiters == 0)
     kfree(q);
   return 0;
+}
+
+long ipc_msgctl(int id, int cmd, uint64_t ubuf) {
+  struct msg_queue *q = (struct msg_queue *)obj_find(MSG, id);
+  switch (cmd) {
+  case MSG_STAT: return stat_index(MSG, id, ubuf);
+  case IPC_STAT: return q ? stat_out(&q->o, &q->ds, sizeof q->ds, ubuf) : -EINVAL;
+  case IPC_SET: return q ? msg_set(q, ubuf) : -EINVAL;
+  case IPC_RMID: return q ? msg_rmid(q) : -EINVAL;
+  default: return -EINVAL;
+  }
 }

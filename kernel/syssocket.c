@@ -94,29 +94,27 @@ static int addr_out(uint64_t uaddr, uint64_t ulen, const void *addr, uint32_t le
   return 0;
 }
 
-long sys_bind(struct trapframe *tf) {
+// bind, connect: a socket and an address.
+static long with_addr(struct trapframe *tf, int (*fn)(struct file *, const void *, uint32_t)) {
   struct file *f;
   uint8_t addr[SUN_LEN_MAX];
   int r = sock_arg(ARG0, &f);
   if (r == 0)
     r = addr_in(ARG1, ARG2, addr);
-  return r < 0 ? r : unix_bind(f, addr, ARG2);
+  return r < 0 ? r : fn(f, addr, ARG2);
 }
 
-long sys_connect(struct trapframe *tf) {
+long sys_bind(struct trapframe *tf) { return with_addr(tf, unix_bind); }
+long sys_connect(struct trapframe *tf) { return with_addr(tf, unix_connect); }
+
+// listen, shutdown: a socket and a number.
+static long with_int(struct trapframe *tf, int (*fn)(struct file *, int)) {
   struct file *f;
-  uint8_t addr[SUN_LEN_MAX];
   int r = sock_arg(ARG0, &f);
-  if (r == 0)
-    r = addr_in(ARG1, ARG2, addr);
-  return r < 0 ? r : unix_connect(f, addr, ARG2);
+  return r < 0 ? r : fn(f, ARG1);
 }
 
-long sys_listen(struct trapframe *tf) {
-  struct file *f;
-  int r = sock_arg(ARG0, &f);
-  return r < 0 ? r : unix_listen(f, ARG1);
-}
+long sys_listen(struct trapframe *tf) { return with_int(tf, unix_listen); }
 
 static long do_accept(struct trapframe *tf, int flags) {
   struct file *f, *nf;
@@ -163,11 +161,7 @@ static long name_of(struct trapframe *tf, bool peer) {
 long sys_getsockname(struct trapframe *tf) { return name_of(tf, false); }
 long sys_getpeername(struct trapframe *tf) { return name_of(tf, true); }
 
-long sys_shutdown(struct trapframe *tf) {
-  struct file *f;
-  int r = sock_arg(ARG0, &f);
-  return r < 0 ? r : unix_shutdown(f, ARG1);
-}
+long sys_shutdown(struct trapframe *tf) { return with_int(tf, unix_shutdown); }
 
 // ---- data ----
 struct msghdr_k { // Linux's struct msghdr

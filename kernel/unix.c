@@ -912,9 +912,9 @@ static long record_take(struct usock *s, struct unix_io *io, int flags, uint32_t
 }
 
 long unix_recv(struct file *f, struct unix_io *io, int flags) {
-  struct usock *s = f->priv;
   if (flags & MSG_OOB)
-    return -EOPNOTSUPP;
+    return -EOPNOTSUPP; // no out-of-band data here
+  struct usock *s = f->priv;
   if (s->type == SOCK_STREAM && s->state != U_CONN)
     return -EINVAL;
   if (s->type == SOCK_SEQPACKET && s->state != U_CONN)

@@ -606,14 +606,17 @@ static const struct sig sigs[] = {
     {"fchmodat", "Fsm"}, {"faccessat", "Fsi"}, {"pselect6", "nbbbtb"},
     {"ppoll", "qntzS"}, {"set_robust_list", "bn"}, {"utimensat", "Fsbi"},
     {"dup3", "ffi"}, {"pipe2", "bi"}, {"prlimit64", "Pibb"}, {"renameat2", "FsFsi"},
-    {"getrandom", "bni"}, {"socket", "DTi"}, {"socketpair", "DTib"}, {"bind", "fYL"},
-    {"connect", "fYL"}, {"listen", "fi"}, {"accept", "fbb"}, {"accept4", "fbbT"},
-    {"sendto", "fbnMYL"}, {"recvfrom", "fbnMbb"}, {"sendmsg", "fHM"}, {"recvmsg", "fHM"},
-    {"shutdown", "fw"}, {"getsockname", "fbb"}, {"getpeername", "fbb"},
-    {"setsockopt", "fiibn"}, {"getsockopt", "fiibb"}, {"shmget", "KNJ"}, {"shmat", "Rai"},
-    {"shmdt", "a"}, {"shmctl", "RGb"}, {"semget", "KiJ"}, {"semop", "Rbn"},
-    {"semtimedop", "Rbnt"}, {"semctl", "RiGi"}, {"msgget", "KJ"}, {"msgsnd", "RbnJ"},
-    {"msgrcv", "RbniJ"}, {"msgctl", "RGb"},
+    {"getrandom", "bni"},
+    // sockets: D a domain, T a type, Y a sockaddr, L its length, H a msghdr, M msg flags
+    {"socket", "DTi"}, {"socketpair", "DTib"}, {"bind", "fYL"}, {"connect", "fYL"},
+    {"listen", "fi"}, {"accept", "fbb"}, {"accept4", "fbbT"}, {"sendto", "fbnMYL"},
+    {"recvfrom", "fbnMbb"}, {"sendmsg", "fHM"}, {"recvmsg", "fHM"}, {"shutdown", "fw"},
+    {"getsockname", "fbb"}, {"getpeername", "fbb"}, {"setsockopt", "fiibn"},
+    {"getsockopt", "fiibb"},
+    // System V IPC: K a key, J get/op flags, R an id, G a ctl command
+    {"shmget", "KNJ"}, {"shmat", "Rai"}, {"shmdt", "a"}, {"shmctl", "RGb"},
+    {"semget", "KiJ"}, {"semop", "Rbn"}, {"semtimedop", "Rbnt"}, {"semctl", "RiGi"},
+    {"msgget", "KJ"}, {"msgsnd", "RbnJ"}, {"msgrcv", "RbniJ"}, {"msgctl", "RGb"},
 };
 
 static const char *args_of(const char *name) {

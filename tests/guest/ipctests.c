@@ -210,15 +210,23 @@ static void t_sem_basic(void) {
   OK(semctl(kid, 0, IPC_RMID));
 }
 
+// A child that does semop {0, op} on set id and exits 0 if it ends with errno err
+// (0: succeeds).
+static long semop_child(int id, short op, int err) {
+  long pid = xfork();
+  if (pid == 0) {
+    struct sembuf sb = {0, op, 0};
+    int r = semop(id, &sb, 1);
+    _exit((err ? r == -1 && errno == err : r == 0) ? 0 : 1);
+  }
+  return pid;
+}
+
 // A blocked decrement is counted in GETNCNT and woken by an increment; a wait for
 // zero in GETZCNT.
 static void t_sem_block(void) {
   int id = OK(semget(IPC_PRIVATE, 1, IPC_CREAT | 0600));
-  long pid = xfork();
-  if (pid == 0) {
-    struct sembuf dec = {0, -2, 0};
-    _exit(semop(id, &dec, 1) == 0 ? 0 : 1);
-  }
+  long pid = semop_child(id, -2, 0);
   CHECK(wait_value(ncnt, id, 0, 1));
   struct sembuf inc = {0, 1, 0};
   OK(semop(id, &inc, 1));
@@ -229,11 +237,7 @@ static void t_sem_block(void) {
   EXPECT_EQ(semctl(id, 0, GETVAL), 0);
   EXPECT_EQ(semctl(id, 0, GETPID), pid);
   OK(semctl(id, 0, SETVAL, (union semun){.val = 1}));
-  pid = xfork();
-  if (pid == 0) {
-    struct sembuf z = {0, 0, 0};
-    _exit(semop(id, &z, 1) == 0 ? 0 : 1);
-  }
+  pid = semop_child(id, 0, 0);
   CHECK(wait_value(zcnt, id, 0, 1));
   OK(semctl(id, 0, SETVAL, (union semun){.val = 0}));
   EXPECT_EXIT(wait_for(pid), 0);
@@ -242,11 +246,7 @@ static void t_sem_block(void) {
 
 static void t_sem_rmid(void) {
   int id = OK(semget(IPC_PRIVATE, 1, IPC_CREAT | 0600));
-  long pid = xfork();
-  if (pid == 0) {
-    struct sembuf dec = {0, -1, 0};
-    _exit(semop(id, &dec, 1) == -1 && errno == EIDRM ? 0 : 1);
-  }
+  long pid = semop_child(id, -1, EIDRM);
   CHECK(wait_value(ncnt, id, 0, 1));
   OK(semctl(id, 0, IPC_RMID));
   EXPECT_EXIT(wait_for(pid), 0);
