@@ -99,6 +99,12 @@ static void t_shm_keys(void) {
   EXPECT_ERR(shmget(k, 8192, IPC_CREAT | IPC_EXCL | 0600), EEXIST);
   EXPECT_ERR(shmget(k, 3 * 4096, 0600), EINVAL); // bigger than the segment
   EXPECT_ERR(shmget(key_of(2), 0, IPC_CREAT | 0600), EINVAL);
+  // SHM_STAT takes a table index (as ipcs walks them) and gives the id there.
+  struct shmid_ds ds;
+  int found = 0;
+  for (int i = 0; i < 4096 && !found; i++)
+    found = shmctl(i, SHM_STAT, &ds) == id && ds.shm_segsz == 8192;
+  CHECK(found);
   OK(shmctl(id, IPC_RMID, NULL));
   EXPECT_ERR(shmget(k, 4096, 0600), ENOENT);
 }
