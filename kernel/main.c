@@ -1,6 +1,7 @@
 // Boot: from the multiboot information to the first user process.
 #include "proc.h"
 #include "file.h"
+#include "pci.h"
 
 struct mb_info {
   uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
@@ -79,6 +80,7 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   com2_init();
   trap_init();
   fpu_init();
+  pci_init();
   if (!nmods)
     panic("no initramfs: pass one with -initrd");
   for (int i = 0; i < nmods; i++)

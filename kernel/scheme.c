@@ -2,11 +2,12 @@
 #include "proc.h"
 #include "file.h"
 #include "path.h"
+#include "vcon.h"
 
 // Every scheme, as data. The root file scheme has the empty name.
 static const struct scheme *const schemes[] = {
     &ramfs_scheme, &null_scheme, &zero_scheme, &debug_scheme, &proc_scheme, &com2_scheme,
-    &ctty_scheme,
+    &ctty_scheme, &vcon_scheme,
 };
 
 const struct scheme *scheme_find(const char *name) {

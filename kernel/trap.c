@@ -3,6 +3,7 @@
 #include "proc.h"
 #include "signal.h"
 #include "trace.h"
+#include "pci.h"
 
 struct idt_gate {
   uint16_t off_lo, sel;
@@ -63,6 +64,8 @@ static void irq(int n) {
     tty_intr();
   } else if (n == 3) {
     com2_intr();
+  } else {
+    pci_intr(n);
   }
   pic_eoi(n);
 }
