@@ -321,10 +321,15 @@ static struct port *port_named(const char *name) {
   return NULL;
 }
 
-static int vcon_open(struct file *f, const char *rest, int flags, int mode) {
-  (void)mode;
+static const char *skip_slashes(const char *rest) {
   while (*rest == '/')
     rest++;
+  return rest;
+}
+
+static int vcon_open(struct file *f, const char *rest, int flags, int mode) {
+  (void)mode;
+  rest = skip_slashes(rest);
   if (!rest[0]) { // the directory of ports
     f->priv = NULL;
     return (flags & O_ACCMODE) != O_RDONLY ? -EISDIR : 0;
@@ -463,15 +468,30 @@ static int vcon_poll(struct file *f) {
   return r;
 }
 
-static int vcon_stat(struct file *f, struct stat *st) {
-  struct vfile *v = f->priv;
-  if (!v) {
+static void port_stat(const struct port *p, struct stat *st) {
+  if (!p) {
     *st = (struct stat){.st_mode = S_IFDIR | 0555, .st_nlink = 2, .st_ino = 0x7c00};
-    return 0;
+    return;
   }
-  int id = v->p - V.port;
+  int id = p - V.port;
   *st = (struct stat){.st_mode = S_IFCHR | 0600, .st_nlink = 1, .st_rdev = 0xf000 + id,
                       .st_ino = 0x7c01 + id, .st_blksize = PAGE_SIZE};
+}
+
+static int vcon_stat(struct file *f, struct stat *st) {
+  struct vfile *v = f->priv;
+  port_stat(v ? v->p : NULL, st);
+  return 0;
+}
+
+// By name, without opening the port (an open tells the device the guest connected).
+static int vcon_stat_path(const char *rest, bool follow, struct stat *st) {
+  (void)follow;
+  rest = skip_slashes(rest);
+  struct port *p = rest[0] ? port_named(rest) : NULL;
+  if (rest[0] && !p)
+    return -ENOENT;
+  port_stat(p, st);
   return 0;
 }
 
@@ -492,4 +512,5 @@ static long vcon_readdir(struct file *f, void *buf, size_t n) {
 const struct scheme vcon_scheme = {
     .name = "vcon", .open = vcon_open, .read = vcon_read, .write = vcon_write,
     .close = vcon_close, .stat = vcon_stat, .readdir = vcon_readdir, .poll = vcon_poll,
+    .stat_path = vcon_stat_path,
 };
