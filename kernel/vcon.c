@@ -44,7 +44,8 @@ enum { DEVICE_READY, DEVICE_ADD, DEVICE_REMOVE, PORT_READY, CONSOLE_PORT, RESIZE
 #define NAME_MAX_V 64
 
 struct port {
-  bool present;     // the device added it and its queues are set up
+  bool present;     // the device added it (and has not removed it)
+  bool ready;       // its queues and buffers are set up (they stay, once they are)
   char name[NAME_MAX_V]; // "" until PORT_NAME
   struct virtq rx, tx;
   uint8_t *rxbuf[NRX], *txbuf[NTX];
@@ -111,28 +112,32 @@ static void port_free_bufs(struct port *p) {
       page_free(p->txbuf[i], 1), p->txbuf[i] = NULL;
 }
 
-// DEVICE_ADD: queues and buffers (the queues stay set up if the port comes back).
+// DEVICE_ADD: queues and buffers, the first time. A port that comes back after
+// DEVICE_REMOVE keeps them: its receive buffers were never taken back from the device.
 static int port_add(int id) {
   struct port *p = &V.port[id];
   if (p->present)
     return 0;
   if (!p->rx.size && (virtq_setup(&V.dev, &p->rx, rx_queue(id), NRX) < 0 ||
-                      virtq_setup(&V.dev, &p->tx, rx_queue(id) + 1, NTX) < 0))
+                      virtq_setup(&V.dev, &p->tx, rx_queue(id) + 1, NTX) < 0)) {
+    p->rx.size = 0;
     return -ENOMEM;
-  for (int i = 0; i < NRX; i++)
-    if (!(p->rxbuf[i] = page_alloc(1)))
-      goto nomem;
-  for (int i = 0; i < NTX; i++)
-    if (!(p->txbuf[i] = page_alloc(1)))
-      goto nomem;
-  // A queue set up before keeps its indexes: start from where the device is.
-  p->rx.last_used = p->rx.used->idx, p->tx.last_used = p->tx.used->idx;
-  for (int i = 0; i < NRX; i++)
-    virtq_post(&p->rx, i, p->rxbuf[i], PAGE_SIZE, true);
-  virtq_kick(&p->rx);
-  virtq_intr(&p->tx, false);
-  p->tx_free = (1u << NTX) - 1;
-  p->has_cur = p->host_open = p->old_data = false;
+  }
+  if (!p->ready) {
+    for (int i = 0; i < NRX; i++)
+      if (!(p->rxbuf[i] = page_alloc(1)))
+        goto nomem;
+    for (int i = 0; i < NTX; i++)
+      if (!(p->txbuf[i] = page_alloc(1)))
+        goto nomem;
+    for (int i = 0; i < NRX; i++)
+      virtq_post(&p->rx, i, p->rxbuf[i], PAGE_SIZE, true);
+    virtq_kick(&p->rx);
+    virtq_intr(&p->tx, false);
+    p->tx_free = (1u << NTX) - 1;
+    p->ready = true;
+  }
+  p->host_open = p->old_data = false;
   p->name[0] = '\0';
   p->present = true;
   return 0;
@@ -205,11 +210,13 @@ static void host_open(struct port *p, bool open) {
   wake_port(p);
 }
 
+// Bytes it still had are dropped: the buffers go back to the device.
 static void port_remove(struct port *p) {
   host_open(p, false);
+  p->old_data = true;
+  p->end_mark = p->rx.used->idx;
+  drop_old_data(p);
   p->present = false; // (an open file now reads end-of-file and cannot write)
-  p->has_cur = false;
-  port_free_bufs(p);
   wake_port(p);
 }
 
