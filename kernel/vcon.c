@@ -344,13 +344,9 @@ static int vcon_open(struct file *f, const char *rest, int flags, int mode) {
   if (flags & O_DIRECTORY)
     return -ENOTDIR;
   struct port *p = port_named(rest);
-  if (!p)
-    return -ENOENT;
-  if (p->file)
-    return -EBUSY;
-  struct vfile *v = kmalloc(sizeof *v);
-  if (!v)
-    return -ENOMEM;
+  struct vfile *v = p && !p->file ? kmalloc(sizeof *v) : NULL;
+  if (!v) // (no such port; or it is open already: one opener at a time, as on Linux)
+    return !p ? -ENOENT : p->file ? -EBUSY : -ENOMEM;
   *v = (struct vfile){p, p->session + !p->host_open};
   f->priv = v;
   p->file = f;
@@ -380,23 +376,29 @@ static bool readable(const struct vfile *v) {
   return v->p->present && v->session == v->p->session && has_data(v->p);
 }
 
+// Wait until the file has bytes to read (1), its session is over (0), or a signal or
+// O_NONBLOCK says not to wait (negative errno).
+static int wait_data(struct file *f, struct vfile *v) {
+  int r = 0;
+  while (r == 0 && !readable(v) && !ended(v)) {
+    if (f->flags & O_NONBLOCK)
+      return -EAGAIN;
+    v->p->reader = myproc();
+    r = sleep_on(v->p);
+    v->p->reader = NULL;
+  }
+  return r < 0 ? r : readable(v);
+}
+
 static long vcon_read(struct file *f, void *buf, size_t n, uint64_t off) {
   (void)off;
   struct vfile *v = f->priv;
   if (!v)
     return -EISDIR;
   struct port *p = v->p;
-  while (!readable(v)) {
-    if (ended(v))
-      return 0;
-    if (f->flags & O_NONBLOCK)
-      return -EAGAIN;
-    p->reader = myproc();
-    int r = sleep_on(p);
-    p->reader = NULL;
-    if (r < 0)
-      return r;
-  }
+  int r = wait_data(f, v);
+  if (r <= 0)
+    return r; // (0: the session is over, end-of-file)
   size_t got = 0;
   bool recycled = false;
   while (got < n && rx_next(p)) {
