@@ -126,6 +126,7 @@ int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint3
 int ramfs_stat_path(const char *path, bool follow, struct stat *st);
 long ramfs_readlink(const char *path, char *buf, size_t n);
 int ramfs_file_path(struct file *f, char *out, size_t n);
+int ramfs_add_device(const char *path, const char *target); // a node made at run time
 
 // scheme.c
 int vfs_stat(const char *path, bool follow, struct stat *st);

@@ -80,11 +80,11 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   com2_init();
   trap_init();
   fpu_init();
-  pci_init();
   if (!nmods)
     panic("no initramfs: pass one with -initrd");
   for (int i = 0; i < nmods; i++)
     ramfs_init(P2V(mods[i].start), mods[i].end - mods[i].start);
+  pci_init(); // (after the root file system: drivers add device nodes to /dev)
   user_init(kernel_cmdline);
   scheduler();
 }

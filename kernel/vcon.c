@@ -60,7 +60,7 @@ struct port {
   uint32_t session;
   bool old_data;
   uint16_t end_mark;
-  struct file *file;   // the one open file (ports are exclusive, as on Linux), or NULL
+  struct vfile *owner; // the one open file's (ports are exclusive, as on Linux), or NULL
   struct proc *reader; // a process asleep in read, which an interrupt hands the CPU to
 };
 
@@ -220,6 +220,21 @@ static void port_remove(struct port *p) {
   wake_port(p);
 }
 
+// PORT_NAME: the name, and /dev/virtio-ports/NAME (as udev makes on Linux) for it. A
+// name that cannot be a file name there (empty, "." or "..", a '/') gets no node.
+static void port_name(struct port *p, const char *name, size_t len) {
+  size_t n = strnlen(name, MIN(len, (size_t)NAME_MAX_V - 1));
+  memcpy(p->name, name, n);
+  p->name[n] = '\0';
+  char path[32 + NAME_MAX_V], target[8 + NAME_MAX_V];
+  if (!n || strchr(p->name, '/') || strcmp(p->name, ".") == 0 || strcmp(p->name, "..") == 0)
+    return;
+  ksnprintf(path, sizeof path, "dev/virtio-ports/%s", p->name);
+  ksnprintf(target, sizeof target, "vcon:%s", p->name);
+  if (ramfs_add_device(path, target) < 0)
+    kprintf("vcon: no /%s\n", path);
+}
+
 static void ctrl_message(const struct ctrl *m, uint32_t len) {
   if (len < sizeof *m)
     return;
@@ -238,12 +253,9 @@ static void ctrl_message(const struct ctrl *m, uint32_t len) {
     if (p->present)
       port_remove(p);
     break;
-  case PORT_NAME: {
-    size_t n = MIN(len - sizeof *m, (size_t)NAME_MAX_V - 1);
-    memcpy(p->name, (const char *)(m + 1), n);
-    p->name[n] = '\0';
+  case PORT_NAME:
+    port_name(p, (const char *)(m + 1), len - sizeof *m);
     break;
-  }
   case PORT_OPEN:
     if (p->present)
       host_open(p, m->value != 0);
@@ -344,12 +356,12 @@ static int vcon_open(struct file *f, const char *rest, int flags, int mode) {
   if (flags & O_DIRECTORY)
     return -ENOTDIR;
   struct port *p = port_named(rest);
-  struct vfile *v = p && !p->file ? kmalloc(sizeof *v) : NULL;
+  struct vfile *v = p && !p->owner ? kmalloc(sizeof *v) : NULL;
   if (!v) // (no such port; or it is open already: one opener at a time, as on Linux)
-    return !p ? -ENOENT : p->file ? -EBUSY : -ENOMEM;
+    return !p ? -ENOENT : p->owner ? -EBUSY : -ENOMEM;
   *v = (struct vfile){p, p->session + !p->host_open};
   f->priv = v;
-  p->file = f;
+  p->owner = v; // (not f: a /dev node's open moves priv into another file)
   ctrl_send(p - V.port, PORT_OPEN, 1);
   return 0;
 }
@@ -358,8 +370,8 @@ static void vcon_close(struct file *f) {
   struct vfile *v = f->priv;
   if (!v)
     return;
-  if (v->p->file == f) {
-    v->p->file = NULL;
+  if (v->p->owner == v) {
+    v->p->owner = NULL;
     if (v->p->present)
       ctrl_send(v->p - V.port, PORT_OPEN, 0);
   }
@@ -510,7 +522,7 @@ static long vcon_readdir(struct file *f, void *buf, size_t n) {
   size_t used = 0;
   for (int i = f->off; i < NPORTS; i++) {
     struct port *p = &V.port[i];
-    if (V.up && p->present && p->name[0] &&
+    if (V.up && p->present && p->name[0] && !strchr(p->name, '/') &&
         dirent_put(buf, n, &used, 0x7c01 + i, i + 1, 2 /* DT_CHR */, p->name, strlen(p->name)) < 0)
       return used ? (long)used : -EINVAL;
     f->off = i + 1;

@@ -52,6 +52,8 @@ int main(void) {
   int fd = open("vcon:test", O_RDWR);
   check(fd >= 0, "open the port", "open");
   check(open("vcon:test", O_RDWR) < 0 && errno == EBUSY, "a second open: EBUSY", "open");
+  check(open("/dev/virtio-ports/test", O_RDWR) < 0 && errno == EBUSY,
+        "/dev/virtio-ports/test is the same port: EBUSY", "open");
   printf("READY\n"); // tests/vcon.sh connects now
   char line[64];
   check(read_line(fd, line, sizeof line) > 0 && strcmp(line, "hello\n") == 0,
@@ -76,6 +78,11 @@ int main(void) {
   printf("AGAIN\n"); // tests/vcon.sh connects again now
   check(read_line(fd, line, sizeof line) > 0 && strcmp(line, "again\n") == 0,
         "the next connection's bytes", line);
+  close(fd);
+  fd = open("/dev/virtio-ports/test", O_RDWR);
+  check(fd >= 0, "once closed, /dev/virtio-ports/test opens", "open");
+  check(stat("/dev/virtio-ports/test", &st) == 0 && S_ISCHR(st.st_mode),
+        "/dev/virtio-ports/test is a character device", "stat");
   close(fd);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
