@@ -187,13 +187,15 @@ static void drop_old_data(struct port *p) {
   virtq_kick(&p->rx);
 }
 
+// Whoever waits on the port runs soon: a reader in read() next, as a tracer does
+// (trace.c); a poller (gdbserver waiting on its program and on gdb) at the next switch,
+// which the interrupted process makes on its way back to user mode.
 static void wake_port(struct port *p) {
   wakeup(p);
   poll_notify();
-  if (p->reader && p->reader->state == P_RUNNABLE) {
-    cpu.handoff = p->reader; // the reader runs next, as a tracer does (trace.c)
-    need_resched = true;
-  }
+  if (p->reader && p->reader->state == P_RUNNABLE)
+    cpu.handoff = p->reader;
+  need_resched = true;
 }
 
 static void host_open(struct port *p, bool open) {
