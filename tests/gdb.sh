@@ -410,6 +410,10 @@ session_raw() {
   else
     fail "raw: a NAKed reply is sent again" "'$first' then '$acks' '$data'"
   fi
+  printf 'noise\x80\xff\x7f#' >&3 # bytes outside a packet are skipped
+  ask "raw: noise before a packet" 'qC' 'QC[0-9a-f]+'
+  printf '$m40' >&3 # a '$' starts over: the half packet is dropped
+  ask "raw: a half packet, then a whole one" '?' 'T05.*'
   ask "raw: run-length packet" 'm40* 0,4' '7f454c46'
   ask "raw: bad run-length code" '*!m400000,4' 'E..'
   local big
