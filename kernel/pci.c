@@ -28,6 +28,10 @@ uint32_t pci_read32(const struct pci_dev *d, uint8_t reg) {
   return inl(CONFIG_DATA);
 }
 
+static uint8_t read8(const struct pci_dev *d, uint8_t reg) {
+  return pci_read32(d, reg) >> (8 * (reg & 3));
+}
+
 uint16_t pci_read16(const struct pci_dev *d, uint8_t reg) {
   return pci_read32(d, reg) >> (8 * (reg & 2));
 }
@@ -83,12 +87,12 @@ static void scan_bus(int bus, int depth);
 
 static void scan_function(struct pci_dev *d, int depth) {
   uint32_t class = pci_read32(d, PCI_CLASS) >> 16;
-  uint8_t type = pci_read32(d, PCI_HEADER_TYPE & 0xfc) >> 16 & 0x7f;
+  uint8_t type = read8(d, PCI_HEADER_TYPE) & 0x7f;
   if (class == 0x0604 && type == 1) { // a PCI-to-PCI bridge: the bus behind it
-    scan_bus(pci_read32(d, PCI_SECONDARY_BUS & 0xfc) >> 8 & 0xff, depth + 1);
+    scan_bus(read8(d, PCI_SECONDARY_BUS), depth + 1);
     return;
   }
-  d->irq = pci_read32(d, PCI_INTERRUPT_LINE) & 0xff;
+  d->irq = read8(d, PCI_INTERRUPT_LINE);
   klog("pci %02x:%02x.%x %04x:%04x irq %d\n", d->bus, d->dev, d->fn, d->vendor, d->device,
        d->irq);
   for (size_t i = 0; i < ARRAY_SIZE(drivers); i++)
@@ -110,7 +114,7 @@ static void scan_bus(int bus, int depth) {
       }
       d.vendor = id & 0xffff, d.device = id >> 16;
       scan_function(&d, depth);
-      if (fn == 0 && !(pci_read32(&d, PCI_HEADER_TYPE & 0xfc) >> 16 & 0x80))
+      if (fn == 0 && !(read8(&d, PCI_HEADER_TYPE) & 0x80))
         break; // not a multi-function device
     }
   }
