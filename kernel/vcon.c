@@ -189,10 +189,13 @@ static void drop_old_data(struct port *p) {
 
 // Whoever waits on the port runs soon: a reader in read() next, as a tracer does
 // (trace.c); a poller (gdbserver waiting on its program and on gdb) at the next switch,
-// which the interrupted process makes on its way back to user mode.
+// which the interrupted process makes on its way back to user mode. (An interrupt
+// that found the CPU idle needs neither: the idle loop picks what became runnable.)
 static void wake_port(struct port *p) {
   wakeup(p);
   poll_notify();
+  if (!myproc())
+    return;
   if (p->reader && p->reader->state == P_RUNNABLE)
     cpu.handoff = p->reader;
   need_resched = true;
