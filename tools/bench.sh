@@ -138,16 +138,18 @@ strace_rows() {
 
 # gdb_run LINK: the host's gdb against a gdbserver: a breakpoint hit N times (gdb's
 # ignore count: each hit is a full stop, report and resume round trip, 4 packets), then
-# reads of 1024 words (x/1024xw), then `dump memory` of the program's bigbuf. LINK: vcon
+# reads of 1024 words (x/1024xw of bigbuf: the stack above $sp is shorter than 4 KiB,
+# so x/1024xw $sp stopped at its end), then `dump memory` of bigbuf. LINK: vcon
 # (gdbserver in the guest on the virtio console, vrun --gdb), com2 (vrun --gdb-com2;
-# fewer rounds and a smaller dump: each round trip waits on the UART), native (Debian's gdbserver running the
-# same static program on the host, over a localhost socket). Wall times on the host, in
+# fewer rounds, 128 words and a smaller dump: each round trip waits on the UART),
+# native (Debian's gdbserver running the same static program on the host, over a
+# localhost socket). Wall times on the host, in
 # $tmp/gdb.LINK as "NS-PER-HIT NS-PER-READ BYTES-PER-SECOND", or a reason in
 # $tmp/gdb.LINK.err.
 gdb_run() {
   local link=$1 port=$((20000 + ($$ + ${#1}) % 20000)) n=20 reads=5 dump=1048576 log=$tmp/gdbvrun.$1
-  local vpid i reads_cmd=() out=$tmp/gdbout.$1
-  [ "$link" != com2 ] || { n=8 reads=1 dump=262144; }
+  local vpid i reads_cmd=() out=$tmp/gdbout.$1 words=1024
+  [ "$link" != com2 ] || { n=8 reads=1 words=128 dump=262144; } # (45 s for 1,024 words)
   case $link in
     vcon) "$repo/tools/vrun" --gdb "$port" --timeout 240 -- /bin/gdbtarget loop "$n" >"$log" 2>&1 & ;;
     com2) "$repo/tools/vrun" --gdb-com2 "$port" --timeout 240 -- /bin/gdbtarget loop "$n" >"$log" 2>&1 & ;;
@@ -160,7 +162,7 @@ gdb_run() {
   esac
   vpid=$!
   for ((i = 0; i < 100; i++)); do grep -qi "listening" "$log" && break; sleep 0.1; done
-  for ((i = 0; i < reads; i++)); do reads_cmd+=(-ex 'x/1024xw $sp'); done
+  for ((i = 0; i < reads; i++)); do reads_cmd+=(-ex "x/${words}xw &bigbuf"); done
   timeout 200 gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break leaf' \
     -ex 'continue' -ex "ignore 1 $((n - 2))" -ex 'shell date +T0=%s%N' -ex 'continue' \
     -ex 'shell date +T1=%s%N' "${reads_cmd[@]}" -ex 'shell date +T2=%s%N' \
@@ -293,7 +295,7 @@ awk -v gdbv="$(cat "$tmp/gdb.vcon" 2>/dev/null)" -v gdbverr="$(cat "$tmp/gdb.vco
     }
     if (nc == 3) {
       row("gdb over COM2: breakpoint hit", "-", wallfmt(c[1]), "the fallback link: the emulated 16550 UART at 115,200 baud")
-      row("gdb over COM2: x/1024xw", "-", wallfmt(c[2]), "1,024 round trips")
+      row("gdb over COM2: x/128xw", "-", wallfmt(c[2]), "128 round trips")
       row("gdb over COM2: dump memory, 256 KiB", "-", sprintf("%.1f KB/s", c[3] / 1e3), "hex, two characters a byte")
     } else {
       row("gdb over COM2: breakpoint hit", "n/a", "n/a", "n/a: " (gdbcerr != "" ? gdbcerr : "no result")); bad = 1
