@@ -18,7 +18,8 @@ fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 
 port=$((30000 + $$ % 20000))
 while ss -Htln "sport = :$port" 2>/dev/null | grep -q .; do port=$((port + 1)); done
-tools/vrun --timeout 120 --qemu-arg -device --qemu-arg virtio-serial-pci,disable-modern=on,id=vser0 \
+tools/vrun --timeout 120 \
+  --qemu-arg -device --qemu-arg virtio-serial-pci,disable-modern=on,id=vser0 \
   --qemu-arg -chardev --qemu-arg "socket,id=t,host=127.0.0.1,port=$port,server=on,wait=off" \
   --qemu-arg -device --qemu-arg virtserialport,bus=vser0.0,chardev=t,name=test \
   -- /bin/vcontest >"$tmp/out" 2>&1 &

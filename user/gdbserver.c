@@ -11,8 +11,8 @@
 // COMM is a path (vcon:gdb is the virtio console's port named gdb, com2: the second
 // serial port), "auto" (vcon:gdb if the machine has it, else com2:), "fd:N" (a
 // descriptor we inherit, used both ways), or "-" (stdin and stdout). On a vcon: port
-// the host side hangs up when gdb goes away: we wait for the next gdb. --attach and --multi may also follow COMM,
-// so `tools/vrun --gdb PORT -- --multi` works.
+// the host side hangs up when gdb goes away: we wait for the next gdb. --attach and
+// --multi may also follow COMM, so `tools/vrun --gdb PORT -- --multi` works.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1352,8 +1352,9 @@ static const struct command commands[] = {
     {"qSupported", false, false, h_supported}, {"QStartNoAckMode", true, false, h_noack},
     {"?", true, false, h_status}, {"g", true, true, h_g}, {"G", false, true, h_G},
     {"p", false, true, h_p}, {"P", false, true, h_P}, {"m", false, true, h_m},
-    {"M", false, true, h_M}, {"X", false, true, h_X}, {"x", false, true, h_x}, {"c", false, true, h_c},
-    {"C", false, true, h_C}, {"s", false, true, h_s}, {"S", false, true, h_S},
+    {"M", false, true, h_M}, {"X", false, true, h_X}, {"x", false, true, h_x},
+    {"c", false, true, h_c}, {"C", false, true, h_C}, {"s", false, true, h_s},
+    {"S", false, true, h_S},
     {"vCont?", true, false, h_vcont_query}, {"vCont", false, true, h_vcont},
     {"Z", false, true, h_Z}, {"z", false, true, h_z}, {"k", true, false, h_kill},
     {"D", false, false, h_detach}, {"qAttached", false, false, h_attached},
@@ -1429,7 +1430,8 @@ static void usage(void) {
   fprintf(stderr, "usage: gdbserver COMM PROGRAM [ARGS...]\n"
                   "       gdbserver --attach COMM PID\n"
                   "       gdbserver --multi COMM\n"
-                  "COMM: a path (vcon:gdb, com2:), auto (vcon:gdb, else com2:), fd:N, or - (stdio)\n");
+                  "COMM: a path (vcon:gdb, com2:), auto (vcon:gdb, else com2:), fd:N,\n"
+                  "      or - (stdio)\n");
   exit(2);
 }
 

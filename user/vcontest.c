@@ -46,8 +46,10 @@ int main(void) {
     closedir(d);
   struct stat st;
   check(stat("vcon:test", &st) == 0 && S_ISCHR(st.st_mode), "stat: a character device", "stat");
-  check(open("vcon:nope", O_RDWR) < 0 && errno == ENOENT, "a port that is not there: ENOENT", "open");
-  check(open("vcon:", O_RDWR) < 0 && errno == EISDIR, "the directory is not writable: EISDIR", "open");
+  check(open("vcon:nope", O_RDWR) < 0 && errno == ENOENT, "a port that is not there: ENOENT",
+        "open");
+  check(open("vcon:", O_RDWR) < 0 && errno == EISDIR, "the directory is not writable: EISDIR",
+        "open");
 
   int fd = open("vcon:test", O_RDWR);
   check(fd >= 0, "open the port", "open");
