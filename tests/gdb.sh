@@ -415,6 +415,8 @@ session_raw() {
   printf '$m40' >&3 # a '$' starts over: the half packet is dropped
   ask "raw: a half packet, then a whole one" '?' 'T05.*'
   ask "raw: run-length packet" 'm40* 0,4' '7f454c46'
+  ask "raw: binary read (x)" 'x400000,4' 'b.ELF'
+  ask "raw: binary read of unmapped memory" 'x0,4' 'E..'
   ask "raw: bad run-length code" '*!m400000,4' 'E..'
   local big
   big=$(printf 'm%017000d' 0)
