@@ -549,19 +549,21 @@ session_hangup() {
   gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex continue "$prog" \
     >"$tmp/hangup-first.out" 2>&1 &
   gpid=$!
-  for ((i = 0; i < 100; i++)); do grep -q 'spinning as' "$tmp/hangup.log" && break; sleep 0.1; done
-  sleep 1
+  for ((i = 0; i < 300; i++)); do grep -q 'spinning as' "$tmp/hangup.log" && break; sleep 0.1; done
+  sleep 1 # (it prints, then spins: gdb has sent its continue)
   kill -KILL "$gpid"
   wait "$gpid" 2>/dev/null
   gdb_session hangup "target remote" <<EOF
 echo ==stopped==\n
 print spin_go
+bt
 echo ==finish==\n
 set var spin_go = 1
 continue
 EOF
   halt hangup
-  expect hangup stopped "after a hang-up while running, the next gdb finds it stopped" '^\$1 = 0$'
+  expect hangup stopped "after a hang-up while running, the next gdb finds it stopped" '^\$1 = 0$' \
+    'nanosleep' # (stopped in its sleep, not where it started)
   expect hangup finish "and can let it finish" 'exited normally'
   expect_log hangup "gdbserver saw the hang-up" 'gdb went away; waiting for the next one'
   expect_rc hangup "hang-up: gdbserver exits with the program's status" 0
