@@ -2,11 +2,16 @@
 # See README.md.
 
 B := build
+# tools/deps.sh checks the host packages the build needs (and installs them as root):
+# once, then again only when deps.sh changes or on `make deps`. Every rule that compiles
+# or packs waits for it to finish (order-only, `| $(DEPS_OK)`: even under make -j, no
+# compiler runs before it is installed, and the stamp's date rebuilds nothing).
+DEPS_OK := $(B)/deps.ok
 KCC := gcc
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
   -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 -mgeneral-regs-only \
   -fno-omit-frame-pointer -fno-strict-aliasing -fno-builtin-memcpy \
-  -Wall -Wextra -Werror -Ikernel -Ikernel/arch/x86_64 -MMD -MP
+  -Wall -Wextra -Werror -Iinclude -Ikernel -Ikernel/arch/x86_64 -MMD -MP
 KLDFLAGS := -Wl,--no-warn-rwx-segments -Wl,--build-id=none -nostdlib -static -no-pie -z max-page-size=0x1000 -T kernel/arch/x86_64/kernel.ld
 
 KSRC := $(wildcard kernel/*.c kernel/arch/x86_64/*.c)
@@ -14,35 +19,49 @@ KASM := $(wildcard kernel/arch/x86_64/*.S)
 KOBJ := $(patsubst %.c,$(B)/%.o,$(KSRC)) $(patsubst %.S,$(B)/%.o,$(KASM))
 
 UCC := musl-gcc
-UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iuser/lib -iquote kernel -MMD -MP
+UCFLAGS := -std=gnu11 -O2 -g -static -Wall -Wextra -Werror -Iinclude -Iuser/lib -MMD -MP
 # user/lib/*.c: an archive, so a program links only the parts it uses.
 ULIBOBJ := $(patsubst user/lib/%.c,$(B)/user/lib/%.o,$(wildcard user/lib/*.c))
 ULIB := $(B)/user/libv.a
+# The programs that ship: user/*.c, installed in /bin (init at /init).
 UPROGS := $(patsubst user/%.c,$(B)/user/%,$(wildcard user/*.c))
+# The test programs, installed in /tests: one per file of tests/guest (suites, fuzz),
+# tests/guest/helpers (programs the tests run) and tests/bench, and one per directory
+# tests/guest/NAME/ (all its .c files linked together, e.g. proctests).
+TFILEDIRS := tests/guest tests/guest/helpers tests/bench
+TSRC := $(wildcard $(TFILEDIRS:%=%/*.c))
+TDIRS := $(patsubst tests/guest/%/,%,$(filter-out tests/guest/helpers/,$(sort $(dir $(wildcard tests/guest/*/*.c)))))
+TPROGS := $(patsubst %.c,$(B)/guest/%,$(notdir $(TSRC))) $(TDIRS:%=$(B)/guest/%)
 
 HOSTCC := gcc
-HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -iquote kernel -fsanitize=address,undefined
+HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -iquote kernel -fsanitize=address,undefined
 HOSTTESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/test_*.c))
 HOSTLIBSRC := kernel/elf.c kernel/cpio.c kernel/path.c
 
 .PHONY: all run test bench qemu-gdb debug clean deps
-all: deps $(B)/vitrine.elf $(UPROGS) $(B)/initramfs.cpio
+all: $(B)/vitrine.elf $(UPROGS) $(TPROGS) $(B)/initramfs.cpio
+	@: # (quiet when there was nothing to do)
+
+$(DEPS_OK): tools/deps.sh
+	@tools/deps.sh
+	@mkdir -p $(B) && touch $@
 
 deps:
 	@tools/deps.sh
+	@mkdir -p $(B) && touch $(DEPS_OK)
 
-$(B)/vitrine.elf: $(KOBJ) kernel/arch/x86_64/kernel.ld
+$(B)/vitrine.elf: $(KOBJ) kernel/arch/x86_64/kernel.ld | $(DEPS_OK)
 	$(KCC) $(KLDFLAGS) -o $@ $(KOBJ) -lgcc
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -c -o $@ $<
 
-$(B)/%.o: %.S
+$(B)/%.o: %.S | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
-$(ULIBOBJ): $(B)/user/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h)
+$(ULIBOBJ): $(B)/user/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h include/vitrine/*) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -c -o $@ $<
 
@@ -50,15 +69,34 @@ $(ULIB): $(ULIBOBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/user/%: user/%.c $(ULIB) $(wildcard user/lib/*.h)
+$(B)/user/%: user/%.c $(ULIB) $(wildcard user/lib/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -o $@ $< $(ULIB)
 
-$(B)/tools/%: tools/%.c $(wildcard tools/*.h)
+# Test programs: a single file, or a directory's objects (in $(B)/obj, so that
+# $(B)/guest holds only the programs).
+define guest_file_prog
+$(B)/guest/%: $(1)/%.c $(ULIB) $(wildcard user/lib/*.h) | $(DEPS_OK)
+	@mkdir -p $$(dir $$@)
+	$$(UCC) $$(UCFLAGS) -o $$@ $$< $$(ULIB)
+endef
+$(foreach d,$(TFILEDIRS),$(eval $(call guest_file_prog,$(d))))
+
+$(B)/obj/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(UCC) $(UCFLAGS) -c -o $@ $<
+
+define guest_dir_prog
+$(B)/guest/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/guest/$(1)/*.c)) $(ULIB) | $(DEPS_OK)
+	$$(UCC) $$(UCFLAGS) -o $$@ $$^
+endef
+$(foreach d,$(TDIRS),$(eval $(call guest_dir_prog,$(d))))
+
+$(B)/tools/%: tools/%.c $(wildcard tools/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h) tests/host/hosttest.h $(wildcard user/lib/*.[ch]) $(wildcard tools/*.h)
+$(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h include/vitrine/*) tests/host/hosttest.h $(wildcard user/lib/*.[ch]) $(wildcard tools/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOSTLIBSRC)
 
@@ -66,8 +104,9 @@ $(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h) tests/host/host
 $(B)/tests/badelf-valid: $(B)/tools/mkbadelf
 	$(B)/tools/mkbadelf $(B)/tests
 
-# The initramfs: every user program in /bin, init at /init, test data in /tests.
-$(B)/initramfs.cpio: $(UPROGS) $(B)/tests/badelf-valid $(wildcard tools/profile tools/etc/*) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*)
+# The initramfs: our programs in /bin, init at /init, test programs, scripts and data in
+# /tests (tools/manifest.sh).
+$(B)/initramfs.cpio: $(UPROGS) $(TPROGS) $(B)/tests/badelf-valid $(wildcard tools/profile tools/etc/*) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*.sh) | $(DEPS_OK)
 	tools/manifest.sh $(B) > $(B)/root.manifest
 	$(B)/tools/mkcpio $@ < $(B)/root.manifest
 

@@ -1,7 +1,10 @@
 // Kernel output: the COM1 serial port (115200 8N1) and a small printf.
 // Output is polled: the kernel writes little, and polling works before interrupts
 // and inside a panic. Input (the console's line discipline) lives in tty.c.
-#include "defs.h"
+#include "types.h"
+#include "console.h"
+#include "lib.h"
+#include "x86.h"
 
 #define COM1 0x3f8
 

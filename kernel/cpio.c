@@ -1,10 +1,10 @@
 // Reader for cpio "newc" (and "crc") archives. The archive is untrusted boot data, so
 // every field is checked: strict hex, in-bounds name and data, padding included.
 #include "types.h"
+#include "cpio.h"
 #include "errno.h"
 #include "lib.h"
-#include "cpio.h"
-#include "hex.h"
+#include <vitrine/hex.h>
 
 // Header: 6-byte magic, then 13 fields of 8 hex digits.
 #define HDR_SIZE 110

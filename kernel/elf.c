@@ -2,9 +2,9 @@
 // are copied out with memcpy (the buffer may be unaligned) and every sum of sizes is
 // checked for overflow before it is compared with a bound.
 #include "types.h"
+#include "elf.h"
 #include "errno.h"
 #include "lib.h"
-#include "elf.h"
 
 #define PAGE 4096ull
 

@@ -1,9 +1,20 @@
 // execve: replace the calling process's program. Everything that can fail happens
 // before the old address space is touched, so a failed exec returns to the old program.
-#include "proc.h"
-#include "file.h"
+#include "types.h"
+#include "cpu.h"
 #include "elf.h"
+#include "errno.h"
+#include "exec.h"
+#include "file.h"
+#include "kalloc.h"
+#include "lib.h"
 #include "path.h"
+#include "proc.h"
+#include "ramfs.h"
+#include "regs.h"
+#include "signal.h"
+#include "vm.h"
+#include "x86.h"
 
 #define PIE_BASE 0x555555554000ull    // where static-PIE programs load (as Linux's default)
 #define STACK_SIZE (8ull << 20)
@@ -218,7 +229,10 @@ out:
 }
 
 int execve_path(const char *path, char *const *argv, char *const *envp) {
-  return execve_depth(path, argv, envp, 0);
+  int r = execve_depth(path, argv, envp, 0);
+  if (r == 0) // the old memory is gone: a vfork parent that lent it may run again
+    vfork_release(myproc());
+  return r;
 }
 
 static void set_name(struct proc *p, const char *path) {
@@ -273,17 +287,20 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, bool sta
     goto fail;
   }
   // Past this point exec cannot fail.
-  if (p->trace) // a traced exec gains no privileges (the tracer could abuse them)
+  if (trace_attached(&p->tracee)) // a traced exec gains no privileges (the tracer could abuse them)
     setuid = setgid = false;
   p->gen = proc_new_gen(); // every proc: handle opened on the old program is dead now
   p->did_exec = true;
-  p->exec_done = p->trace != NULL;
-  p->dumpable = !setuid && !setgid;
+  trace_exec(&p->tracee);
   if (setuid)
     p->euid = fuid;
   if (setgid)
     p->egid = fgid;
   p->suid = p->euid, p->sgid = p->egid;
+  // As Linux: a program that runs with ids its real ones lack is not dumpable, whether
+  // this exec granted them or an earlier one did (a set-group-ID program that execs an
+  // ordinary one keeps its egid, and so its secrets).
+  p->dumpable = p->euid == p->ruid && p->egid == p->rgid;
   struct vm *old = p->vm;
   p->vm = vm;
   vm_activate(vm);

@@ -5,9 +5,12 @@
 // the leak tests rely on. The heap (kmalloc) keeps power-of-two size classes on pages
 // that go back to the frame allocator as soon as their last object is freed, so that
 // "free frames after == before" holds after processes come and go.
-#include "defs.h"
-
-extern char _kernel_end[];
+#include "types.h"
+#include "cpu.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "panic.h"
+#include "x86.h"
 
 static uint64_t *bitmap;      // bit set = frame in use
 static uint16_t *page_npages; // for a large kmalloc: its page count, at its first frame
@@ -185,10 +188,13 @@ static struct slab *slab_new(int c) {
   return s;
 }
 
+#define KMALLOC_MAX (65535UL * PAGE_SIZE) // page_npages holds a 16-bit page count
 void *kmalloc(size_t n) {
   if (n > 2048) {
+    if (n > KMALLOC_MAX) // (also before rounding: n near SIZE_MAX would round to 0)
+      return NULL;
     size_t np = ALIGN_UP(n, PAGE_SIZE) / PAGE_SIZE;
-    void *p = np < 65536 ? page_alloc(np) : NULL;
+    void *p = page_alloc(np);
     if (p)
       page_npages[V2P(p) / PAGE_SIZE] = np;
     return p;

@@ -1,5 +1,6 @@
 // The C library functions the kernel uses (declared in lib.h). gcc may also emit calls
 // to memcpy/memset for struct copies, so these must exist under their standard names.
+#include "types.h"
 #include "lib.h"
 
 // Eight bytes at a time, then the tail: each iteration of a REP string instruction

@@ -1,7 +1,25 @@
 // Boot: from the multiboot information to the first user process.
-#include "proc.h"
+#include "types.h"
+#include "com2.h"
+#include "console.h"
+#include "cpu.h"
+#include "dev.h"
+#include "exec.h"
 #include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "panic.h"
 #include "pci.h"
+#include "proc.h"
+#include "procfs.h"
+#include "ramfs.h"
+#include "regs.h"
+#include "scheme.h"
+#include "trap.h"
+#include "tty.h"
+#include "vcon.h"
+#include "vm.h"
+#include "x86.h"
 
 struct mb_info {
   uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
@@ -20,7 +38,7 @@ struct mb_module {
 #define MB_INFO_MODS (1 << 3)
 #define MB_INFO_MMAP (1 << 6)
 
-char kernel_cmdline[1024];
+static char kernel_cmdline[1024];
 #define MAX_RANGES 32
 #define MAX_MODULES 4
 
@@ -44,6 +62,59 @@ static void parse_cmdline(void) {
   // Kernel words come first; init gets the rest of the line (see user_init).
   if (strncmp(kernel_cmdline, "quiet", 5) == 0 && (kernel_cmdline[5] == ' ' || !kernel_cmdline[5]))
     kernel_quiet = true;
+}
+
+// PID 1: /init with the command line (minus the kernel's own words) as arguments, and
+// the console as descriptors 0, 1 and 2.
+static void user_init(const char *cmdline) {
+  struct proc *p = proc_alloc();
+  if (!p)
+    panic("user_init: out of memory");
+  initproc = p;
+  p->cwd = kstrdup("/");
+  p->vm = vm_create();
+  p->umask = 022;
+  p->pgid = p->sid = p->pid;
+  strncpy_k(p->name, "init", sizeof p->name);
+  char *argv[32], *words = kstrdup(cmdline);
+  int argc = 0;
+  argv[argc++] = "/init";
+  for (char *w = words; w && *w && argc < 31;) {
+    while (*w == ' ')
+      *w++ = 0;
+    if (!*w)
+      break;
+    if (!(argc == 1 && strncmp(w, "quiet", 5) == 0 && (w[5] == ' ' || !w[5])))
+      argv[argc++] = w;
+    while (*w && *w != ' ')
+      w++;
+  }
+  argv[argc] = NULL;
+  char *envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=vt100", NULL};
+  cpu.proc = p; // exec works on the current process
+  for (int fd = 0; fd < 3; fd++) {
+    struct file *f;
+    if (vfs_open("debug:", O_RDWR, 0, &f) < 0 || fd_install(f, fd, false) != fd)
+      panic("user_init: no console");
+  }
+  int r = execve_path("/init", argv, envp);
+  if (r < 0)
+    panic("cannot run /init: error %d", r);
+  cpu.proc = NULL;
+  vm_activate(NULL);
+  p->state = P_RUNNABLE;
+}
+
+// Every scheme this kernel has. The VFS (scheme.c) knows them only through this.
+static void register_schemes(void) {
+  scheme_register(&ramfs_scheme, NULL); // the root file scheme (its name is empty)
+  scheme_register(&null_scheme, NULL);
+  scheme_register(&zero_scheme, NULL);
+  scheme_register(&debug_scheme, NULL);
+  scheme_register(&proc_scheme, "/proc"); // as on Linux
+  scheme_register(&com2_scheme, NULL);
+  scheme_register(&ctty_scheme, NULL);
+  scheme_register(&vcon_scheme, NULL);
 }
 
 void kmain(uint32_t magic, uint32_t mb_phys) {
@@ -82,50 +153,10 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   fpu_init();
   if (!nmods)
     panic("no initramfs: pass one with -initrd");
+  register_schemes();
   for (int i = 0; i < nmods; i++)
     ramfs_init(P2V(mods[i].start), mods[i].end - mods[i].start);
   pci_init(); // (after the root file system: drivers add device nodes to /dev)
   user_init(kernel_cmdline);
   scheduler();
-}
-
-// PID 1: /init with the command line (minus the kernel's own words) as arguments, and
-// the console as descriptors 0, 1 and 2.
-void user_init(const char *cmdline) {
-  struct proc *p = proc_alloc();
-  if (!p)
-    panic("user_init: out of memory");
-  initproc = p;
-  p->cwd = kstrdup("/");
-  p->vm = vm_create();
-  p->umask = 022;
-  p->pgid = p->sid = p->pid;
-  strncpy_k(p->name, "init", sizeof p->name);
-  char *argv[32], *words = kstrdup(cmdline);
-  int argc = 0;
-  argv[argc++] = "/init";
-  for (char *w = words; w && *w && argc < 31;) {
-    while (*w == ' ')
-      *w++ = 0;
-    if (!*w)
-      break;
-    if (!(argc == 1 && strncmp(w, "quiet", 5) == 0 && (w[5] == ' ' || !w[5])))
-      argv[argc++] = w;
-    while (*w && *w != ' ')
-      w++;
-  }
-  argv[argc] = NULL;
-  char *envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=vt100", NULL};
-  cpu.proc = p; // exec works on the current process
-  for (int fd = 0; fd < 3; fd++) {
-    struct file *f;
-    if (vfs_open("debug:", O_RDWR, 0, &f) < 0 || fd_install(f, fd, false) != fd)
-      panic("user_init: no console");
-  }
-  int r = execve_path("/init", argv, envp);
-  if (r < 0)
-    panic("cannot run /init: error %d", r);
-  cpu.proc = NULL;
-  vm_activate(NULL);
-  p->state = P_RUNNABLE;
 }

@@ -1,8 +1,12 @@
 // panic(): for broken invariants only. Prints the registers and a backtrace to the
 // console, tells the harness on the debug-exit channel, and stops QEMU with a failing
 // status (see tools/vrun).
-#include "defs.h"
+#include "types.h"
+#include "console.h"
+#include "panic.h"
 #include "proc.h"
+#include "regs.h"
+#include "x86.h"
 
 #define DEBUGCON 0xe9     // QEMU -debugcon: the harness's control channel
 #define DEBUG_EXIT 0xf4   // QEMU isa-debug-exit: writing v exits with (v << 1) | 1

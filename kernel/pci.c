@@ -2,8 +2,14 @@
 // device, function, register) selects a dword that 0xcfc then reads or writes. The scan
 // walks bus 0 and every bus behind a PCI-to-PCI bridge, and offers each function to
 // the drivers in `drivers`.
+#include "types.h"
+#include "console.h"
+#include "cpu.h"
+#include "errno.h"
 #include "pci.h"
+#include "vcon.h"
 #include "virtio.h"
+#include "x86.h"
 
 #define CONFIG_ADDRESS 0xcf8
 #define CONFIG_DATA 0xcfc

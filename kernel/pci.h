@@ -2,7 +2,7 @@
 // hands each device to the driver that knows it, and interrupt lines shared between
 // devices. (docs/virtio.md)
 #pragma once
-#include "defs.h"
+#include "types.h"
 
 struct pci_dev {
   uint8_t bus, dev, fn;
@@ -25,6 +25,3 @@ void pci_intr(int irq); // trap.c: IRQ `irq` fired
 
 // Find every device and probe the drivers that know it (main.c).
 void pci_init(void);
-
-// cpu.c: let IRQ line irq through the 8259s (level: a level-triggered PCI line).
-void pic_unmask(int irq, bool level);

@@ -1,8 +1,18 @@
 // The process table, the scheduler, sleeping and waking, and the life of a process:
 // fork, exit, wait.
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
+#include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "panic.h"
 #include "proc.h"
+#include "regs.h"
 #include "signal.h"
 #include "trace.h"
+#include "vm.h"
+#include "x86.h"
 
 struct cpu cpu;
 struct proc *proctab[NPROC];
@@ -170,7 +180,6 @@ void sched(void) {
   __asm__ volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
                    : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
   p->tf->ds = ds & 0xffff, p->tf->es = es & 0xffff, p->tf->fs = fs & 0xffff, p->tf->gs = gs & 0xffff;
-  p->nswitch++;
   struct proc *next = cpu.handoff;
   cpu.handoff = NULL;
   if (!next || next->state != P_RUNNABLE)
@@ -221,6 +230,14 @@ void proc_wake(struct proc *p, int reason) {
   sleep_unlink(p);
   p->wake_reason = reason;
   p->state = P_RUNNABLE;
+}
+
+// Interrupt p's sleep, as a signal or a tracer's stop request does: the call it sleeps in
+// returns -ERESTARTSYS. A sleep that only SIGKILL may end (sleep_nosig: a vfork parent, a
+// tracee waiting for room in its event queue) goes on, unless p is being killed.
+void proc_interrupt(struct proc *p) {
+  if (!p->sleep_nosig || p->killed)
+    proc_wake(p, -ERESTARTSYS);
 }
 
 // Sleep until wakeup(chan). Returns 0, or -ERESTARTSYS if a signal interrupted the
@@ -279,6 +296,82 @@ void wake_timers(void) {
   }
 }
 
+// A copy of p. share_vm: the child borrows p's address space (vfork) instead of a copy.
+static struct proc *fork_proc(struct proc *p, bool share_vm) {
+  if (p->ruid != 0 && user_proc_count(p->ruid) >= MAX_USER_PROCS)
+    return NULL;
+  struct proc *c = proc_alloc();
+  if (!c)
+    return NULL;
+  if (share_vm)
+    p->vm->refs++;
+  c->vm = share_vm ? p->vm : vm_clone(p->vm);
+  c->cwd = kstrdup(p->cwd);
+  c->exe = kstrdup(p->exe ? p->exe : "");
+  if (!c->vm || !c->cwd || !c->exe) {
+    proc_free(c);
+    return NULL;
+  }
+  *c->tf = *p->tf;
+  c->tf->rax = 0;
+  if (trace_stepping(&p->tracee)) // the parent is being single-stepped: that TF is not the child's
+    c->tf->rflags &= ~FL_TF;
+  if (cpu.fpu_owner == p) // the child starts with the parent's live FPU registers
+    __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
+  memcpy(c->fpu, p->fpu, sizeof c->fpu);
+  fd_clone(c, p);
+  memcpy(c->name, p->name, sizeof c->name);
+  c->parent = p;
+  c->ruid = p->ruid, c->euid = p->euid, c->suid = p->suid;
+  c->rgid = p->rgid, c->egid = p->egid, c->sgid = p->sgid;
+  c->umask = p->umask;
+  memcpy(c->groups, p->groups, sizeof c->groups);
+  c->ngroups = p->ngroups;
+  memcpy(c->sigact, p->sigact, sizeof c->sigact);
+  c->blocked = p->blocked;
+  c->altstack_sp = p->altstack_sp, c->altstack_size = p->altstack_size;
+  c->pgid = p->pgid, c->sid = p->sid;
+  c->dumpable = p->dumpable;
+  c->arg_start = p->arg_start, c->arg_end = p->arg_end;
+  return c;
+}
+
+// fork, vfork and clone (flags as clone(2)'s): a child of the current process, running.
+// Returns its pid, or -EINVAL (flags it cannot honour), -EAGAIN (no memory, no slot,
+// too many processes for this user).
+long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid) {
+  if (flags & ~CLONE_SUPPORTED)
+    return -EINVAL;
+  struct proc *p = myproc(), *c = fork_proc(p, flags & CLONE_VM);
+  if (!c)
+    return -EAGAIN;
+  if (newsp)
+    c->tf->rsp = newsp;
+  uint32_t pid = c->pid;
+  if (flags & CLONE_CHILD_SETTID)
+    vm_copy(c->vm, ctid, &pid, sizeof pid, true, false);
+  if (flags & CLONE_PARENT_SETTID)
+    copyout(ptid, &pid, sizeof pid);
+  if (flags & CLONE_CHILD_CLEARTID)
+    c->clear_child_tid = ctid;
+  c->vfork_pending = flags & CLONE_VFORK;
+  c->state = trace_clone(c) ? P_TRACED : P_RUNNABLE;
+  // The child runs on our memory: we may not run again until it has its own (exec)
+  // or is gone. Only SIGKILL ends the wait, and then we die before user mode.
+  while (c->vfork_pending && proc_find(pid) == c && c->state != P_ZOMBIE)
+    if (sleep_nosig(c) < 0)
+      break;
+  return pid;
+}
+
+// The vfork parent may run again once the child has its own program (exec) or is gone.
+void vfork_release(struct proc *p) {
+  if (p->vfork_pending) {
+    p->vfork_pending = false;
+    wakeup(p);
+  }
+}
+
 // End the current process with a wait status (Linux encoding). Its memory and files go
 // now; the process table slot and kernel stack stay until the parent reaps it.
 void proc_exit(int status) {
@@ -324,4 +417,61 @@ void proc_exit(int status) {
 void proc_kill(struct proc *p) {
   struct siginfo_k info = {.signo = SIGKILL, .code = SI_USER};
   signal_send(p, &info);
+}
+
+static bool wait_matches(const struct proc *c, int pid, int my_pgid) {
+  return pid == -1 || (pid > 0 ? c->pid == pid : c->pgid == (pid == 0 ? my_pgid : -pid));
+}
+
+// What wait4 reports about child c now, if anything: 1 with *status, or 0.
+static int wait_event(struct proc *c, int options, int *status, bool *reap) {
+  *reap = false;
+  if (c->state == P_ZOMBIE) {
+    *status = c->exit_status;
+    *reap = true;
+    return 1;
+  }
+  if ((options & WUNTRACED) && c->state == P_STOPPED && c->stop_report) {
+    *status = c->stop_sig << 8 | 0x7f;
+    c->stop_report = false;
+    return 1;
+  }
+  if ((options & WCONTINUED) && c->cont_report) {
+    *status = 0xffff;
+    c->cont_report = false;
+    return 1;
+  }
+  return 0;
+}
+
+// wait4: the first child matching pid (as wait4's: > 0 that one, -1 any, 0 our group,
+// < -1 that group) with something to report. Returns its pid with *status (a zombie is
+// reaped), 0 (WNOHANG and nothing yet), -ECHILD, -EINVAL, or -ERESTARTSYS.
+long proc_wait(int pid, int options, int *status) {
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE))
+    return -EINVAL;
+  struct proc *p = myproc();
+  for (;;) {
+    bool have = false;
+    for (int i = 0; i < NPROC; i++) {
+      struct proc *c = proctab[i];
+      if (!c || c->parent != p || !wait_matches(c, pid, p->pgid))
+        continue;
+      have = true;
+      int cpid = c->pid;
+      bool reap;
+      if (!wait_event(c, options, status, &reap))
+        continue;
+      if (reap)
+        proc_free(c);
+      return cpid;
+    }
+    if (!have)
+      return -ECHILD;
+    if (options & WNOHANG)
+      return 0;
+    int r = sleep_on(p);
+    if (r < 0)
+      return r;
+  }
 }

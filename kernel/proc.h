@@ -1,4 +1,6 @@
-// Processes, their saved user registers, and their kernel stacks.
+// Processes (proc.c): the process table, the scheduler, sleeping and waking, and the
+// life of a process (fork, exit, wait). The saved user registers are in regs.h, an
+// address space in vm.h.
 //
 // Locking: Vitrine runs on one CPU and the kernel is not preemptible: interrupts are off
 // whenever the CPU is in kernel mode (the syscall entry masks IF, interrupt gates clear
@@ -6,27 +8,15 @@
 // until it sleeps, and that is the lock for every field below. Interrupt handlers touch
 // only the fields marked "IRQ".
 #pragma once
-#include "defs.h"
+#include "types.h"
+#include "x86.h"
 #include "signal.h"
+#include "trace.h"
 
-// The one saved-register frame. Every entry from user mode (syscall, exception, IRQ)
-// saves all user registers here, at the top of the process's kernel stack. The layout is
-// exactly Linux's struct user_regs_struct, which proc:PID/regs/int exposes unchanged.
-// rip..ss are where the CPU pushes its interrupt frame; orig_rax is where it pushes an
-// error code; fs_base..gs are kept by the kernel (the CPU never pushes them).
-struct trapframe {
-  uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10; // 0 .. 56
-  uint64_t r9, r8, rax, rcx, rdx, rsi, rdi;        // 64 .. 112
-  uint64_t orig_rax;                               // 120: syscall number, or -1
-  uint64_t rip, cs, rflags, rsp, ss;               // 128 .. 160: the iretq frame
-  uint64_t fs_base, gs_base;                       // 168, 176
-  uint64_t ds, es, fs, gs;                         // 184 .. 208
-};
-_Static_assert(sizeof(struct trapframe) == 216, "user_regs_struct is 216 bytes");
-_Static_assert(__builtin_offsetof(struct trapframe, orig_rax) == TF_ORIG_RAX, "entry.S");
-_Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "entry.S");
-_Static_assert(__builtin_offsetof(struct trapframe, rsp) == TF_RSP, "entry.S");
-_Static_assert(__builtin_offsetof(struct trapframe, fs_base) == TF_HWTOP, "entry.S");
+struct trapframe;
+struct vm;
+struct file;
+struct trace;
 
 #define KSTACK_SIZE (4 * PAGE_SIZE)
 #define NOFILE 256    // descriptors per process
@@ -34,36 +24,28 @@ _Static_assert(__builtin_offsetof(struct trapframe, fs_base) == TF_HWTOP, "entry
 #define NGROUPS 32    // supplementary groups per process
 #define MAX_USER_PROCS 96 // per real uid (not root): fork bombs fail with EAGAIN
 
+// clone(2) flags (Linux's values) that proc_clone() honours. Threads (CLONE_THREAD) and
+// shared descriptor or signal tables are not supported. CLONE_VM gives a process that
+// shares the parent's address space (counted references in struct vm); with
+// CLONE_VFORK the parent waits until the child execs or exits.
+#define CSIGNAL 0x000000ff
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
+                         CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+// wait4(2) options, Linux's values.
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define __WALL 0x40000000
+#define __WCLONE 0x80000000
+
 // P_STOPPED: a job-control stop (SIGSTOP...). P_TRACED: a trace stop (trace.c).
 // The two are independent: SIGCONT never ends a trace stop.
 enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_STOPPED, P_TRACED, P_ZOMBIE };
-
-struct vma {
-  uint64_t start, end;  // page-aligned [start, end)
-  int prot;             // PROT_* the process asked for
-  int kind;             // VMA_*
-  // File-backed contents: bytes [file_start, file_end) come from file_data, the rest
-  // of the area reads as zero. The data is the initramfs's, which is never freed.
-  uint64_t file_start, file_end;
-  const uint8_t *file_data;
-  struct vma *next;     // sorted by start
-};
-enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_SHARED };
-
-// Bytes shared by address spaces and freed with the last one (a copied program image).
-struct blob {
-  int refs;
-  uint8_t data[];
-};
-
-struct vm {
-  int refs;             // processes using it: 2 while a vfork child borrows it
-  struct blob *image;   // the program's bytes, if copied at exec (VMA_FILE areas use them)
-  uint64_t *pml4;       // kernel-virtual; entries 256..511 are the shared kernel half
-  struct vma *vmas;
-  uint64_t brk_start, brk; // program break: [brk_start, brk) is the heap
-  uint64_t mmap_top;    // anonymous mmaps without a hint go below this, downwards
-};
 
 struct proc {
   int pid;
@@ -89,6 +71,7 @@ struct proc {
   struct siginfo_k siginfo[NSIG]; // why each pending signal was sent
   uint16_t rtqueued[NSIG - SIGRTMIN + 1]; // how many of each real-time signal wait
   uint64_t sigwait;          // rt_sigtimedwait: the signals being waited for
+  struct restart_block restart; // how an interrupted timed call goes on
   uint64_t altstack_sp, altstack_size;
   int altstack_flags;
   // Job control: a stopped process sleeps in P_STOPPED until SIGCONT or SIGKILL.
@@ -99,25 +82,18 @@ struct proc {
   // proc: handles check (pid, gen): a new gen at fork and at every exec, so a handle
   // never outlives the program it was opened on.
   uint64_t gen;
-  bool dumpable;             // false after a set-user-ID exec: only root may look in
+  bool dumpable;             // false if the last exec left euid != ruid or egid != rgid
   bool did_exec;             // has exec'd since fork (setpgid's EACCES)
-  bool exec_done;            // an exec just succeeded: PROC_STOP_EXEC at the syscall's exit
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)
-  uint64_t nswitch;          // times it gave up the CPU (sched)
-  // Tracing (trace.c).
-  struct trace *trace;       // the session tracing this process, or NULL
-  uint64_t trace_resume;     // what the tracer wrote when it last resumed us
-  uint64_t trace_cause;      // why we are in P_TRACED
-  bool trace_step;           // TF in the frame was set by the kernel, for a single step
-  bool trace_interrupt;      // the tracer asked for a stop (O_TRUNC): stop when we can
-  struct trace *trace_frozen; // a followed child, held until its tracer is ready
+  struct tracee tracee;      // its traced side: only through trace.h
   uint64_t debug_dr6;        // DR6 at the last debug trap
   uint64_t dr[4], dr7;       // debug registers (proc:PID/regs/debug), loaded at switch
   int exit_status;           // wait status (Linux encoding) once a zombie
   struct file *files[NOFILE];
   uint64_t cloexec[NOFILE / 64];
+  uint64_t fd_reserved[NOFILE / 64]; // set aside by an open in progress (file.c)
   char *cwd;                 // absolute, clean path
   char *exe;                 // path of the running program
   uint32_t ruid, euid, suid, rgid, egid, sgid;
@@ -152,3 +128,28 @@ static inline struct proc *proc_at(int slot, uint64_t gen) {
   struct proc *p = slot >= 0 && slot < NPROC ? proctab[slot] : NULL;
   return p && p->gen == gen && p->state != P_UNUSED ? p : NULL;
 }
+
+uint64_t proc_new_gen(void);
+struct proc *proc_alloc(void);
+void proc_free(struct proc *p);
+struct proc *proc_find(int pid);
+int proc_slot(const struct proc *p);
+void scheduler(void) __attribute__((noreturn));
+void sched(void);
+void yield(void);
+int sleep_on(void *chan);                 // 0, or -ERESTARTSYS: a signal interrupted it
+int sleep_until(void *chan, uint64_t tick);
+void wakeup(void *chan);
+int sleep_nosig(void *chan);
+void proc_wake(struct proc *p, int reason);
+void proc_interrupt(struct proc *p);      // as a signal does; never a sleep_nosig()
+void wake_timers(void);
+void proc_exit(int status) __attribute__((noreturn));
+void proc_kill(struct proc *p);
+void vfork_release(struct proc *p);
+long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid);
+long proc_wait(int pid, int options, int *status);
+int user_proc_count(uint32_t ruid);
+extern struct proc *initproc;
+extern uint64_t idle_ticks;
+int last_pid(void);

@@ -1,65 +1,74 @@
 // proc: one scheme to look into and control processes (also /proc and /scheme/proc).
 // The file tree is a table; every open handle records (pid, gen) and re-checks it on
 // each operation, so a handle dies with the program it was opened on.
-#include "trace.h"
-#include "file.h"
-#include "path.h"
+#include "types.h"
+#include "console.h"
+#include "cpu.h"
 #include "elf.h"
+#include "errno.h"
+#include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "path.h"
+#include "proc.h"
+#include "procfs.h"
+#include "ramfs.h"
+#include "regs.h"
+#include "scheme.h"
+#include "signal.h"
+#include "trace.h"
+#include "tty.h"
+#include "vm.h"
+#include "x86.h"
+#include <vitrine/procabi.h>
 
+// Every file's number (its inode's low byte) and the directory it is in.
 enum qid {
   Q_ROOT, Q_SELF, Q_MEMINFO, Q_UPTIME, Q_LOADAVG, Q_SYSSTAT, Q_MOUNTS, Q_CPUINFO, // proc:
   Q_PID, Q_STATUS, Q_STAT, Q_CMDLINE, Q_EXE, Q_MAPS, Q_MEM, Q_TRACE, // proc:PID/
   Q_SYSFILTER, Q_REGS, Q_REGS_INT, Q_REGS_FLOAT, Q_REGS_DEBUG,       // proc:PID/regs/
+};
+// What sort of file an entry is: the one thing every operation switches on.
+enum kind {
+  K_DIR,        // proc:, proc:PID, proc:PID/regs
+  K_LINK,       // self, exe: opening one opens what it points at
+  K_TEXT,       // made whole at offset 0 by the entry's gen
+  K_MEM,        // the address space; the offset is the address
+  K_TRACE,      // a tracing session (trace.c)
+  K_SYSFILTER,  // the session's syscall set
+  K_REGS_INT, K_REGS_FLOAT, K_REGS_DEBUG, // the register files
 };
 enum access { A_ANY, A_LOOK, A_TRACE }; // A_LOOK: may look inside (regs, mem, maps, exe)
 
 struct entry {
   const char *name;
   enum qid id, parent;
+  enum kind kind;
   uint32_t mode;
   enum access access;
-};
-
-static const struct entry tree[] = {
-    {"self", Q_SELF, Q_ROOT, S_IFLNK | 0777, A_ANY},
-    {"meminfo", Q_MEMINFO, Q_ROOT, S_IFREG | 0444, A_ANY},
-    {"uptime", Q_UPTIME, Q_ROOT, S_IFREG | 0444, A_ANY},
-    {"loadavg", Q_LOADAVG, Q_ROOT, S_IFREG | 0444, A_ANY},
-    {"stat", Q_SYSSTAT, Q_ROOT, S_IFREG | 0444, A_ANY},
-    {"mounts", Q_MOUNTS, Q_ROOT, S_IFREG | 0444, A_ANY},
-    {"cpuinfo", Q_CPUINFO, Q_ROOT, S_IFREG | 0444, A_ANY},
-    {"status", Q_STATUS, Q_PID, S_IFREG | 0444, A_ANY},
-    {"stat", Q_STAT, Q_PID, S_IFREG | 0444, A_ANY},
-    {"cmdline", Q_CMDLINE, Q_PID, S_IFREG | 0444, A_ANY},
-    {"exe", Q_EXE, Q_PID, S_IFLNK | 0777, A_LOOK},
-    {"maps", Q_MAPS, Q_PID, S_IFREG | 0444, A_LOOK},
-    {"mem", Q_MEM, Q_PID, S_IFREG | 0600, A_LOOK},
-    {"trace", Q_TRACE, Q_PID, S_IFREG | 0600, A_TRACE},
-    {"sysfilter", Q_SYSFILTER, Q_PID, S_IFREG | 0200, A_TRACE},
-    {"regs", Q_REGS, Q_PID, S_IFDIR | 0555, A_ANY},
-    {"int", Q_REGS_INT, Q_REGS, S_IFREG | 0600, A_LOOK},
-    {"float", Q_REGS_FLOAT, Q_REGS, S_IFREG | 0600, A_LOOK},
-    {"debug", Q_REGS_DEBUG, Q_REGS, S_IFREG | 0600, A_LOOK},
+  int (*gen)(const struct proc *p, char *b, size_t n); // K_TEXT: p is NULL in proc: itself
 };
 
 struct handle {
-  enum qid id;
+  const struct entry *e; // what it was opened on, found once at open
   int pid;       // 0 for the files of proc: itself
   int slot;      // the target's slot in proctab (-1: none), to find it in one step
   uint64_t gen;  // the target's gen at open
   char *text;    // text files: the contents, made at offset 0
-  size_t textlen;
+  size_t textlen, textcap;
   struct trace *trace; // Q_TRACE: the session
+  uint64_t session;    // Q_SYSFILTER: the session it was opened under (trace_session_id)
   bool zombie;   // the target had exited when the handle was opened
 };
 
 
-// Does process me hold (as an open descriptor) the tracing session t? That is what
+// Does process me hold (as an open descriptor) the session tracing t? That is what
 // being the tracer means: whoever holds the session may change the tracee.
-static bool holds_session(const struct proc *me, const struct trace *t) {
-  for (int fd = 0; fd < NOFILE; fd++) {
+static bool is_tracer(const struct proc *me, const struct proc *t) {
+  const struct trace *s = trace_session(&t->tracee);
+  for (int fd = 0; s && fd < NOFILE; fd++) {
     struct file *f = me->files[fd];
-    if (f && f->scheme == &proc_scheme && ((struct handle *)f->priv)->trace == t)
+    if (f && f->scheme == &proc_scheme && ((struct handle *)f->priv)->trace == s)
       return true;
   }
   return false;
@@ -88,116 +97,20 @@ static bool is_ancestor_or_self(const struct proc *a, const struct proc *p) {
   return false;
 }
 
-// Linux's ptrace access rule, made strict: root, or same real and effective uid as
-// the target, which did not gain privileges by exec, and which we started.
+// The same real, effective and saved uids and gids: the looker could become the
+// target by set*id calls alone, so looking grants it nothing.
+static bool same_ids(const struct proc *me, const struct proc *t) {
+  return me->ruid == t->ruid && me->euid == t->euid && me->suid == t->suid &&
+         me->rgid == t->rgid && me->egid == t->egid && me->sgid == t->sgid;
+}
+
+// Linux's ptrace access rule, made strict: root, or a process with the target's ids
+// (same_ids), which started the target, and whose target holds no privilege its real
+// ids lack (dumpable, decided at exec).
 static bool may_look(const struct proc *me, const struct proc *t) {
   if (me->euid == 0)
     return true;
-  return t->dumpable && me->ruid == t->ruid && me->euid == t->euid && is_ancestor_or_self(me, t);
-}
-
-static const struct entry *find_entry(enum qid parent, const char *name, size_t len) {
-  for (size_t i = 0; i < ARRAY_SIZE(tree); i++)
-    if (tree[i].parent == parent && strlen(tree[i].name) == len && !memcmp(tree[i].name, name, len))
-      return &tree[i];
-  return NULL;
-}
-
-static int parse_pid(const char *s, size_t len) {
-  int v = 0;
-  if (len == 0 || len > 6)
-    return -1;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] < '0' || s[i] > '9')
-      return -1;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
-}
-
-// Resolve rest ("", "self/regs/int", "12/mem", ...) to a file id and pid.
-static int lookup(const char *rest, enum qid *id, int *pid) {
-  const char *comp, *p = rest;
-  size_t len;
-  *id = Q_ROOT, *pid = 0;
-  while ((p = path_next(p, &comp, &len))) {
-    int n = *id == Q_ROOT ? parse_pid(comp, len) : -1;
-    if (n > 0) {
-      *id = Q_PID, *pid = n;
-      continue;
-    }
-    if (*id == Q_ROOT && len == 4 && !memcmp(comp, "self", 4)) {
-      *id = Q_PID, *pid = myproc()->pid; // walking through the link
-      continue;
-    }
-    const struct entry *e = find_entry(*id, comp, len);
-    if (!e || (*id != Q_PID && *id != Q_REGS && *id != Q_ROOT))
-      return -ENOENT;
-    *id = e->id;
-  }
-  if (*pid && !proc_find(*pid))
-    return -ENOENT;
-  return 0;
-}
-
-static const struct entry *entry_of(enum qid id) {
-  for (size_t i = 0; i < ARRAY_SIZE(tree); i++)
-    if (tree[i].id == id)
-      return &tree[i];
-  return NULL;
-}
-
-static uint32_t mode_of(enum qid id) {
-  if (id == Q_ROOT || id == Q_PID)
-    return S_IFDIR | 0555;
-  return entry_of(id)->mode;
-}
-
-// ---- opening ----
-static int check_open(enum qid id, struct proc *t, int flags) {
-  struct proc *me = myproc();
-  const struct entry *e = entry_of(id);
-  bool writing = (flags & O_ACCMODE) != O_RDONLY;
-  if (S_ISDIR(mode_of(id)) && writing)
-    return -EISDIR;
-  if (e && writing && !(e->mode & 0222))
-    return -EACCES;
-  if (!e || e->access == A_ANY || !t)
-    return 0;
-  if (e->access == A_TRACE && (t == me || t == initproc))
-    return -EPERM;
-  if (e->access == A_TRACE && t->state == P_ZOMBIE)
-    return -ESRCH;
-  return may_look(me, t) ? 0 : -EACCES;
-}
-
-// A handle on file id of process t (NULL: a file of proc: itself).
-static struct handle handle_on(enum qid id, struct proc *t) {
-  return (struct handle){.id = id, .pid = t ? t->pid : 0, .slot = t ? proc_slot(t) : -1,
-                         .gen = t ? t->gen : 0, .zombie = t && t->state == P_ZOMBIE};
-}
-
-static int proc_open(struct file *f, const char *rest, int flags, int mode) {
-  (void)mode;
-  enum qid id;
-  int pid, r = lookup(rest, &id, &pid);
-  if (r < 0)
-    return r;
-  struct proc *t = pid ? proc_find(pid) : NULL;
-  if ((r = check_open(id, t, flags)) < 0)
-    return r;
-  if (id == Q_SYSFILTER && (!t->trace || !holds_session(myproc(), t->trace)))
-    return -EPERM; // only the tracer sets the filter
-  struct handle *h = kmalloc(sizeof *h);
-  if (!h)
-    return -ENOMEM;
-  *h = handle_on(id, t);
-  f->priv = h;
-  if (id == Q_TRACE && (r = trace_attach(t, flags, &h->trace)) < 0) {
-    kfree(h);
-    return r;
-  }
-  return 0;
+  return t->dumpable && same_ids(me, t) && is_ancestor_or_self(me, t);
 }
 
 // ---- text files ----
@@ -229,8 +142,8 @@ static const char *stop_name(uint64_t cause) {
 }
 
 static int tracer_pid(const struct proc *t) {
-  for (int i = 0; t->trace && i < NPROC; i++)
-    if (proctab[i] && holds_session(proctab[i], t->trace))
+  for (int i = 0; trace_attached(&t->tracee) && i < NPROC; i++)
+    if (proctab[i] && is_tracer(proctab[i], t))
       return proctab[i]->pid;
   return 0;
 }
@@ -261,7 +174,7 @@ static int gen_status(const struct proc *p, char *b, size_t n) {
       p->name, p->umask, state_letter(p), p->pid, p->pid, p->parent ? p->parent->pid : 0,
       tracer_pid(p), p->ruid, p->euid, p->suid, p->euid, p->rgid, p->egid, p->sgid, p->egid,
       NOFILE, vm_kib(p, false), vm_kib(p, true), p->pending, p->blocked, sigmask_of(p, SIG_IGN),
-      sigmask_of(p, 2), stop_name(p->state == P_TRACED ? p->trace_cause : 0));
+      sigmask_of(p, 2), stop_name(p->state == P_TRACED ? trace_stop_cause(&p->tracee) : 0));
 }
 
 static int gen_stat(const struct proc *p, char *b, size_t n) {
@@ -294,8 +207,9 @@ static int gen_cmdline(const struct proc *p, char *b, size_t n) {
 }
 
 // One processor, as CPUID describes it.
-static int gen_cpuinfo(char *b, size_t n) {
+static int gen_cpuinfo(const struct proc *p, char *b, size_t n) {
   uint32_t vendor[4] = {0}, brand[13] = {0}, a, bx, c, d;
+  (void)p;
   cpuid(0, &a, &vendor[0], &vendor[2], &vendor[1]); // the vendor string: ebx, edx, ecx
   for (uint32_t leaf = 0; leaf < 3; leaf++)
     cpuid(0x80000002 + leaf, &brand[4 * leaf], &brand[4 * leaf + 1], &brand[4 * leaf + 2],
@@ -308,62 +222,168 @@ static int gen_cpuinfo(char *b, size_t n) {
                    tsc_mhz(), cpu_has_nx() ? " nx" : "");
 }
 
-static int gen_system(enum qid id, char *b, size_t n) {
-  uint64_t t = ticks, total = pages_total() * 4, free = pages_free() * 4;
+static int count_procs(void) {
   int nproc = 0;
   for (int i = 0; i < NPROC; i++)
     nproc += proctab[i] != NULL;
-  switch (id) {
-  case Q_MEMINFO:
-    return ksnprintf(b, n, "MemTotal:%16lu kB\nMemFree:%17lu kB\nMemAvailable:%12lu kB\n"
-                     "Buffers:%17d kB\nCached:%18d kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
-                     "Shmem:%19d kB\n", total, free, free, 0, 0, 0, 0, 0);
-  case Q_UPTIME:
-    return ksnprintf(b, n, "%lu.%02lu %lu.%02lu\n", t / HZ, t % HZ, idle_ticks / HZ, idle_ticks % HZ);
-  case Q_MOUNTS: // what statfs(2) reports on: the three trees of the root scheme
-    return ksnprintf(b, n, "rootfs / rootfs ro 0 0\ntmpfs /tmp tmpfs rw 0 0\n"
-                     "proc /proc proc rw 0 0\n");
-  case Q_CPUINFO:
-    return gen_cpuinfo(b, n);
-  case Q_LOADAVG:
-    return ksnprintf(b, n, "0.00 0.00 0.00 1/%d %d\n", nproc, last_pid());
-  default:
-    return ksnprintf(b, n, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\ncpu0 %lu 0 0 %lu 0 0 0 0 0 0\n"
-                     "processes %d\nprocs_running 1\nprocs_blocked 0\nbtime %lu\n",
-                     t - idle_ticks, idle_ticks, t - idle_ticks, idle_ticks, nproc, boot_epoch);
-  }
+  return nproc;
 }
 
-#define TEXT_MAX 16384
+// The files of proc: itself (p is NULL).
+static int gen_meminfo(const struct proc *p, char *b, size_t n) {
+  uint64_t total = pages_total() * 4, free = pages_free() * 4;
+  (void)p;
+  return ksnprintf(b, n, "MemTotal:%16lu kB\nMemFree:%17lu kB\nMemAvailable:%12lu kB\n"
+                   "Buffers:%17d kB\nCached:%18d kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
+                   "Shmem:%19d kB\n", total, free, free, 0, 0, 0, 0, 0);
+}
 
-// Make the text of a text file (at offset 0, so a reader sees one consistent snapshot).
-static int make_text(struct handle *h) {
-  struct proc *p = h->pid ? target_or_zombie(h) : NULL;
-  if (h->pid && !p)
+static int gen_uptime(const struct proc *p, char *b, size_t n) {
+  uint64_t t = ticks;
+  (void)p;
+  return ksnprintf(b, n, "%lu.%02lu %lu.%02lu\n", t / HZ, t % HZ, idle_ticks / HZ, idle_ticks % HZ);
+}
+
+// What statfs(2) reports on: the three trees of the root scheme.
+static int gen_mounts(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "rootfs / rootfs ro 0 0\ntmpfs /tmp tmpfs rw 0 0\n"
+                   "proc /proc proc rw 0 0\n");
+}
+
+static int gen_loadavg(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "0.00 0.00 0.00 1/%d %d\n", count_procs(), last_pid());
+}
+
+static int gen_sysstat(const struct proc *p, char *b, size_t n) {
+  uint64_t t = ticks;
+  (void)p;
+  return ksnprintf(b, n, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\ncpu0 %lu 0 0 %lu 0 0 0 0 0 0\n"
+                   "processes %d\nprocs_running 1\nprocs_blocked 0\nbtime %lu\n",
+                   t - idle_ticks, idle_ticks, t - idle_ticks, idle_ticks, count_procs(),
+                   boot_epoch);
+}
+
+// ---- the tree ----
+// Every file but the two kinds of directory that are not found by name (proc: and
+// proc:PID), with its kind: what it is is decided here, once.
+static const struct entry root_dir = {"", Q_ROOT, Q_ROOT, K_DIR, S_IFDIR | 0555, A_ANY, NULL};
+static const struct entry pid_dir = {"", Q_PID, Q_ROOT, K_DIR, S_IFDIR | 0555, A_ANY, NULL};
+
+static const struct entry tree[] = {
+    {"self", Q_SELF, Q_ROOT, K_LINK, S_IFLNK | 0777, A_ANY, NULL},
+    {"meminfo", Q_MEMINFO, Q_ROOT, K_TEXT, S_IFREG | 0444, A_ANY, gen_meminfo},
+    {"uptime", Q_UPTIME, Q_ROOT, K_TEXT, S_IFREG | 0444, A_ANY, gen_uptime},
+    {"loadavg", Q_LOADAVG, Q_ROOT, K_TEXT, S_IFREG | 0444, A_ANY, gen_loadavg},
+    {"stat", Q_SYSSTAT, Q_ROOT, K_TEXT, S_IFREG | 0444, A_ANY, gen_sysstat},
+    {"mounts", Q_MOUNTS, Q_ROOT, K_TEXT, S_IFREG | 0444, A_ANY, gen_mounts},
+    {"cpuinfo", Q_CPUINFO, Q_ROOT, K_TEXT, S_IFREG | 0444, A_ANY, gen_cpuinfo},
+    {"status", Q_STATUS, Q_PID, K_TEXT, S_IFREG | 0444, A_ANY, gen_status},
+    {"stat", Q_STAT, Q_PID, K_TEXT, S_IFREG | 0444, A_ANY, gen_stat},
+    {"cmdline", Q_CMDLINE, Q_PID, K_TEXT, S_IFREG | 0444, A_ANY, gen_cmdline},
+    {"exe", Q_EXE, Q_PID, K_LINK, S_IFLNK | 0777, A_LOOK, NULL},
+    {"maps", Q_MAPS, Q_PID, K_TEXT, S_IFREG | 0444, A_LOOK, gen_maps},
+    {"mem", Q_MEM, Q_PID, K_MEM, S_IFREG | 0600, A_LOOK, NULL},
+    {"trace", Q_TRACE, Q_PID, K_TRACE, S_IFREG | 0600, A_TRACE, NULL},
+    {"sysfilter", Q_SYSFILTER, Q_PID, K_SYSFILTER, S_IFREG | 0200, A_TRACE, NULL},
+    {"regs", Q_REGS, Q_PID, K_DIR, S_IFDIR | 0555, A_ANY, NULL},
+    {"int", Q_REGS_INT, Q_REGS, K_REGS_INT, S_IFREG | 0600, A_LOOK, NULL},
+    {"float", Q_REGS_FLOAT, Q_REGS, K_REGS_FLOAT, S_IFREG | 0600, A_LOOK, NULL},
+    {"debug", Q_REGS_DEBUG, Q_REGS, K_REGS_DEBUG, S_IFREG | 0600, A_LOOK, NULL},
+};
+
+static const struct entry *find_entry(enum qid dir, const char *name, size_t len) {
+  for (size_t i = 0; i < ARRAY_SIZE(tree); i++)
+    if (tree[i].parent == dir && strlen(tree[i].name) == len && !memcmp(tree[i].name, name, len))
+      return &tree[i];
+  return NULL;
+}
+
+static int parse_pid(const char *s, size_t len) {
+  int v = 0;
+  if (len == 0 || len > 6)
+    return -1;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+// Resolve rest ("", "self/regs/int", "12/mem", ...) to its entry and the process it
+// is about (*t: NULL for the files of proc: itself).
+static int lookup(const char *rest, const struct entry **e, struct proc **t) {
+  const char *comp, *p = rest;
+  size_t len;
+  int pid = 0;
+  *e = &root_dir;
+  while ((p = path_next(p, &comp, &len))) {
+    int n = *e == &root_dir ? parse_pid(comp, len) : -1;
+    if (n > 0) {
+      *e = &pid_dir, pid = n;
+      continue;
+    }
+    if (*e == &root_dir && len == 4 && !memcmp(comp, "self", 4)) {
+      *e = &pid_dir, pid = myproc()->pid; // walking through the link
+      continue;
+    }
+    const struct entry *c = (*e)->kind == K_DIR ? find_entry((*e)->id, comp, len) : NULL;
+    if (!c)
+      return -ENOENT;
+    *e = c;
+  }
+  *t = pid ? proc_find(pid) : NULL;
+  return pid && !*t ? -ENOENT : 0;
+}
+
+// ---- opening ----
+static int check_open(const struct entry *e, struct proc *t, int flags) {
+  struct proc *me = myproc();
+  bool writing = (flags & O_ACCMODE) != O_RDONLY;
+  if (e->kind == K_DIR && writing)
+    return -EISDIR;
+  if (writing && !(e->mode & 0222))
+    return -EACCES;
+  if (e->access == A_ANY || !t)
+    return 0;
+  if (e->access == A_TRACE && (t == me || t == initproc))
+    return -EPERM;
+  if (e->access == A_TRACE && t->state == P_ZOMBIE)
     return -ESRCH;
-  if (!h->text && !(h->text = kmalloc(TEXT_MAX)))
-    return -ENOMEM;
-  int len;
-  switch (h->id) {
-  case Q_STATUS: len = gen_status(p, h->text, TEXT_MAX); break;
-  case Q_STAT: len = gen_stat(p, h->text, TEXT_MAX); break;
-  case Q_MAPS: len = gen_maps(p, h->text, TEXT_MAX); break;
-  case Q_CMDLINE: len = gen_cmdline(p, h->text, TEXT_MAX); break;
-  default: len = gen_system(h->id, h->text, TEXT_MAX); break;
-  }
-  h->textlen = MIN((size_t)len, TEXT_MAX);
-  return 0;
+  return may_look(me, t) ? 0 : -EACCES;
 }
 
-static bool is_text(enum qid id) {
-  return id == Q_STATUS || id == Q_STAT || id == Q_MAPS || id == Q_CMDLINE || id == Q_MEMINFO ||
-         id == Q_UPTIME || id == Q_LOADAVG || id == Q_SYSSTAT || id == Q_MOUNTS || id == Q_CPUINFO;
+// A handle on entry e of process t (NULL: a file of proc: itself).
+static struct handle handle_on(const struct entry *e, struct proc *t) {
+  return (struct handle){.e = e, .pid = t ? t->pid : 0, .slot = t ? proc_slot(t) : -1,
+                         .gen = t ? t->gen : 0, .zombie = t && t->state == P_ZOMBIE};
+}
+
+static int open_entry(struct file *f, const struct entry *e, struct proc *t, int flags) {
+  int r = check_open(e, t, flags);
+  if (r < 0)
+    return r;
+  if (e->kind == K_SYSFILTER && !is_tracer(myproc(), t))
+    return -EPERM; // only the tracer sets the filter
+  struct handle *h = kmalloc(sizeof *h);
+  if (!h)
+    return -ENOMEM;
+  *h = handle_on(e, t);
+  h->session = e->kind == K_SYSFILTER ? trace_session_id(&t->tracee) : 0;
+  f->priv = h;
+  if (e->kind == K_TRACE && (r = trace_attach(t, flags, &h->trace)) < 0) {
+    kfree(h);
+    return r;
+  }
+  return 0;
 }
 
 // ---- registers and memory ----
 // May the caller change t now? It must hold t's session, and t must be in a trace stop.
 static int may_change(struct proc *t) {
-  if (!t->trace || !holds_session(myproc(), t->trace) || t->state != P_TRACED)
+  if (!is_tracer(myproc(), t) || t->state != P_TRACED)
     return -EBUSY;
   return 0;
 }
@@ -383,29 +403,41 @@ static long copyout_bytes(const void *src, size_t size, uint64_t ubuf, size_t n,
   return copyout(ubuf, (const char *)src + off, n) < 0 ? -EFAULT : (long)n;
 }
 
-// Where register file id of t is, and its size (debug: gathered into dbg).
-static const void *regs_of(struct proc *t, enum qid id, uint64_t dbg[6], size_t *size) {
-  if (id == Q_REGS_INT) {
-    *size = sizeof *t->tf;
-    return t->tf;
+// The size of register file k: it is read and written whole.
+static size_t regs_size(enum kind k) {
+  switch (k) {
+  case K_REGS_INT: return sizeof(struct trapframe);
+  case K_REGS_DEBUG: return 6 * sizeof(uint64_t); // dr0..dr3, dr6, dr7
+  default: return sizeof ((struct proc *)0)->fpu;
   }
-  if (id == Q_REGS_DEBUG) {
+}
+
+// Where register file k of t is (debug: gathered into dbg).
+static const void *regs_of(struct proc *t, enum kind k, uint64_t dbg[6]) {
+  switch (k) {
+  case K_REGS_INT:
+    return t->tf;
+  case K_REGS_DEBUG: {
     uint64_t v[6] = {t->dr[0], t->dr[1], t->dr[2], t->dr[3], t->debug_dr6, t->dr7};
     memcpy(dbg, v, sizeof v);
-    *size = sizeof v;
     return dbg;
   }
-  fpu_flush(t);
-  *size = sizeof t->fpu;
-  return t->fpu;
+  default:
+    fpu_flush(t);
+    return t->fpu;
+  }
 }
 
 // Into the kernel (sendfile), or (direct) straight to the user.
-static long regs_read(struct proc *t, enum qid id, void *buf, size_t n, uint64_t off) {
+static long regs_read(struct proc *t, enum kind k, void *buf, size_t n, uint64_t off) {
   uint64_t dbg[6];
-  size_t size;
-  const void *src = regs_of(t, id, dbg, &size);
-  return read_bytes(src, size, buf, n, off);
+  return read_bytes(regs_of(t, k, dbg), regs_size(k), buf, n, off);
+}
+
+static __attribute__((noinline)) long regs_copyout(struct proc *t, enum kind k, uint64_t ubuf,
+                                                   size_t n, uint64_t off) {
+  uint64_t dbg[6];
+  return copyout_bytes(regs_of(t, k, dbg), regs_size(k), ubuf, n, off);
 }
 
 static __attribute__((noinline)) long regs_read_user(const struct handle *h, uint64_t ubuf, size_t n, uint64_t *off) {
@@ -413,53 +445,59 @@ static __attribute__((noinline)) long regs_read_user(const struct handle *h, uin
   if (!t)
     return -ESRCH;
   long r;
-  if (h->id == Q_REGS_INT) { // (what a debugger reads at every stop: no detour)
+  if (h->e->kind == K_REGS_INT) // (what a debugger reads at every stop: no detour)
     r = copyout_bytes(t->tf, sizeof *t->tf, ubuf, n, *off);
-  } else {
-    uint64_t dbg[6];
-    size_t size;
-    const void *src = regs_of(t, h->id, dbg, &size);
-    r = copyout_bytes(src, size, ubuf, n, *off);
-  }
+  else
+    r = regs_copyout(t, h->e->kind, ubuf, n, *off);
   if (r > 0)
     *off += r;
   return r;
 }
 
-// A whole new register set, checked as one: nothing changes unless all of it is valid.
-static long regs_write(struct proc *t, enum qid id, const void *buf, size_t n, uint64_t off) {
-  int r = may_change(t);
-  if (r < 0)
-    return r;
-  if (id == Q_REGS_INT) {
-    struct trapframe nf;
-    if (off != 0 || n != sizeof nf)
-      return -EINVAL;
-    memcpy(&nf, buf, sizeof nf);
-    if ((r = regs_check(&nf, t->tf)) < 0)
-      return r;
+// Each of these checks the whole new set: nothing changes unless all of it is valid.
+static int set_int_regs(struct proc *t, const void *buf) {
+  struct trapframe nf;
+  memcpy(&nf, buf, sizeof nf);
+  int r = regs_check(&nf, t->tf);
+  if (r == 0)
     *t->tf = nf;
-    return n;
-  }
-  if (id == Q_REGS_DEBUG) {
-    uint64_t v[6];
-    if (off != 0 || n != sizeof v)
-      return -EINVAL;
-    memcpy(v, buf, sizeof v);
-    if ((r = debugregs_check(v)) < 0)
-      return r; // the old values stay
+  return r;
+}
+
+static int set_debug_regs(struct proc *t, const void *buf) {
+  uint64_t v[6];
+  memcpy(v, buf, sizeof v);
+  int r = debugregs_check(v);
+  if (r == 0) {
     memcpy(t->dr, v, 4 * sizeof v[0]);
     t->debug_dr6 = v[4];
     t->dr7 = v[5];
-    return n;
   }
-  if (off != 0 || n != sizeof t->fpu)
-    return -EINVAL;
-  if ((r = fpu_check(buf)) < 0)
+  return r;
+}
+
+static int set_float_regs(struct proc *t, const void *buf) {
+  int r = fpu_check(buf);
+  if (r == 0) {
+    memcpy(t->fpu, buf, sizeof t->fpu);
+    fpu_dirty(t);
+  }
+  return r;
+}
+
+// A whole new register set, written at offset 0, only by the tracer, only in a stop.
+static long regs_write(struct proc *t, enum kind k, const void *buf, size_t n, uint64_t off) {
+  int r = may_change(t);
+  if (r < 0)
     return r;
-  memcpy(t->fpu, buf, n);
-  fpu_dirty(t);
-  return n;
+  if (off != 0 || n != regs_size(k))
+    return -EINVAL;
+  switch (k) {
+  case K_REGS_INT: r = set_int_regs(t, buf); break;
+  case K_REGS_DEBUG: r = set_debug_regs(t, buf); break;
+  default: r = set_float_regs(t, buf); break;
+  }
+  return r < 0 ? r : (long)n;
 }
 
 static long mem_rw(struct proc *t, void *buf, size_t n, uint64_t addr, bool write) {
@@ -476,69 +514,95 @@ static long mem_rw(struct proc *t, void *buf, size_t n, uint64_t addr, bool writ
   return done ? (long)done : -EIO;
 }
 
-// ---- the scheme's operations ----
-static bool is_regs(enum qid id) { return id == Q_REGS_INT || id == Q_REGS_FLOAT || id == Q_REGS_DEBUG; }
+#define TEXT_MIN 16384 // most text files fit: one allocation
 
+// Make the text of a text file (at offset 0, so a reader sees one consistent snapshot,
+// whole however long: a generator says how much it needed, and a text that did not fit
+// is made again in a buffer of that size).
+static int make_text(struct handle *h) {
+  struct proc *p = h->pid ? target_or_zombie(h) : NULL;
+  if (h->pid && !p)
+    return -ESRCH;
+  size_t need = MAX(h->textcap, TEXT_MIN);
+  for (;;) {
+    if (h->textcap < need) {
+      kfree(h->text);
+      h->textcap = 0;
+      if (!(h->text = kmalloc(need)))
+        return -ENOMEM;
+      h->textcap = need;
+    }
+    size_t len = h->e->gen(p, h->text, h->textcap);
+    if (len < h->textcap) { // (equal: the final NUL did not fit, the text may be cut)
+      h->textlen = len;
+      return 0;
+    }
+    need = ALIGN_UP(len + 1, PAGE_SIZE); // it did not fit: again, at the size it asked for
+  }
+}
+
+// ---- the scheme's operations ----
 // The calls a tracer makes at every stop, done directly (struct scheme): reading an
 // event, reading registers, writing flags. The rest goes through proc_read/proc_write.
 static long proc_read_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
   struct handle *h = f->priv;
-  if (h->id == Q_TRACE)
-    return trace_read(h->trace, ubuf, n, f->flags & O_NONBLOCK);
-  if (is_regs(h->id))
-    return regs_read_user(h, ubuf, n, off);
-  return bounce_io(f, ubuf, n, off, false);
+  switch (h->e->kind) {
+  case K_TRACE: return trace_read(h->trace, ubuf, n, f->flags & O_NONBLOCK);
+  case K_REGS_INT: case K_REGS_FLOAT: case K_REGS_DEBUG: return regs_read_user(h, ubuf, n, off);
+  default: return bounce_io(f, ubuf, n, off, false);
+  }
 }
 
 static long proc_write_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
   struct handle *h = f->priv;
-  return h->id == Q_TRACE ? trace_write(h->trace, ubuf, n) : bounce_io(f, ubuf, n, off, true);
+  return h->e->kind == K_TRACE ? trace_write(h->trace, ubuf, n) : bounce_io(f, ubuf, n, off, true);
+}
+
+static long text_read(struct handle *h, void *buf, size_t n, uint64_t off) {
+  if (off == 0 || !h->text) {
+    int r = make_text(h);
+    if (r < 0)
+      return r;
+  }
+  return read_bytes(h->text, h->textlen, buf, n, off);
 }
 
 // Reads and writes from inside the kernel (sendfile) and the bounce path. A session's
 // events and flags move only by read(2) and write(2) (proc_read_direct).
 static long proc_read(struct file *f, void *buf, size_t n, uint64_t off) {
   struct handle *h = f->priv;
-  if (h->id == Q_TRACE)
-    return -EINVAL;
-  if (is_text(h->id)) {
-    if (off == 0 || !h->text) {
-      int r = make_text(h);
-      if (r < 0)
-        return r;
-    }
-    return read_bytes(h->text, h->textlen, buf, n, off);
+  struct proc *t;
+  switch (h->e->kind) {
+  case K_TRACE: return -EINVAL;
+  case K_TEXT: return text_read(h, buf, n, off);
+  case K_MEM: return (t = target(h)) ? mem_rw(t, buf, n, off, false) : -ESRCH;
+  case K_REGS_INT: case K_REGS_FLOAT: case K_REGS_DEBUG:
+    return (t = target(h)) ? regs_read(t, h->e->kind, buf, n, off) : -ESRCH;
+  default: return target(h) ? -EISDIR : -ESRCH;
   }
-  struct proc *t = target(h);
-  if (!t)
-    return -ESRCH;
-  if (h->id == Q_MEM)
-    return mem_rw(t, buf, n, off, false);
-  if (is_regs(h->id))
-    return regs_read(t, h->id, buf, n, off);
-  return -EISDIR;
 }
 
 static long proc_write(struct file *f, const void *buf, size_t n, uint64_t off) {
   struct handle *h = f->priv;
-  if (h->id == Q_TRACE)
+  if (h->e->kind == K_TRACE)
     return -EINVAL;
   struct proc *t = target(h);
   if (!t)
     return -ESRCH;
-  if (h->id == Q_MEM)
-    return mem_rw(t, (void *)buf, n, off, true);
-  if (is_regs(h->id))
-    return regs_write(t, h->id, buf, n, off);
-  if (h->id == Q_SYSFILTER)
-    return t->trace ? trace_sysset_write(t->trace, buf, n) : -ESRCH;
-  return -EBADF;
+  switch (h->e->kind) {
+  case K_MEM: return mem_rw(t, (void *)buf, n, off, true);
+  case K_REGS_INT: case K_REGS_FLOAT: case K_REGS_DEBUG:
+    return regs_write(t, h->e->kind, buf, n, off);
+  case K_SYSFILTER:
+    return trace_sysset_write(&t->tracee, h->session, buf, n);
+  default: return -EBADF;
+  }
 }
 
 // Offsets are unsigned: in mem a file offset is an address, kernel half included.
 static long proc_seek(struct file *f, int64_t off, int whence) {
   struct handle *h = f->priv;
-  if (h->id == Q_TRACE)
+  if (h->e->kind == K_TRACE)
     return -ESPIPE;
   if (whence == 0)
     f->off = off;
@@ -551,7 +615,7 @@ static long proc_seek(struct file *f, int64_t off, int whence) {
 
 static void proc_close(struct file *f) {
   struct handle *h = f->priv;
-  if (h->id == Q_TRACE)
+  if (h->e->kind == K_TRACE)
     trace_detach(h->trace);
   kfree(h->text);
   kfree(h);
@@ -562,8 +626,8 @@ static int proc_stat(struct file *f, struct stat *st) {
   struct proc *t = h->pid ? target(h) : NULL;
   if (h->pid && !t)
     return -ESRCH;
-  *st = (struct stat){.st_dev = 3, .st_ino = (uint64_t)h->pid << 8 | h->id, .st_nlink = 1,
-                      .st_mode = mode_of(h->id), .st_blksize = 4096};
+  *st = (struct stat){.st_dev = 3, .st_ino = (uint64_t)h->pid << 8 | h->e->id, .st_nlink = 1,
+                      .st_mode = h->e->mode, .st_blksize = 4096};
   if (t) {
     st->st_uid = t->euid, st->st_gid = t->egid;
     st->st_mtim.tv_sec = st->st_ctim.tv_sec = boot_epoch + t->start_ticks / HZ;
@@ -576,8 +640,8 @@ static long proc_readdir(struct file *f, void *buf, size_t n) {
   size_t used = 0;
   uint64_t i = 0;
   char name[16];
-  enum qid dir = h->id;
-  if (dir != Q_ROOT && dir != Q_PID && dir != Q_REGS)
+  enum qid dir = h->e->id;
+  if (h->e->kind != K_DIR)
     return -ENOTDIR;
   // Entries: ".", "..", the table's entries under this directory, then (root) PIDs.
   for (uint64_t k = 0; k < 2 + ARRAY_SIZE(tree) + NPROC; k++) {
@@ -611,24 +675,21 @@ static long proc_readdir(struct file *f, void *buf, size_t n) {
 
 static int proc_poll(struct file *f) {
   struct handle *h = f->priv;
-  return h->id == Q_TRACE ? trace_poll(h->trace) : POLLIN | POLLOUT;
+  return h->e->kind == K_TRACE ? trace_poll(h->trace) : POLLIN | POLLOUT;
 }
 
-// proc:PID/exe and proc:self open what they point at.
-static int open_link(struct file *f, enum qid id, int pid, int flags) {
-  struct proc *t = proc_find(pid);
-  if (id == Q_EXE) {
-    if (!t || !t->exe)
-      return -ENOENT;
-    f->scheme = &ramfs_scheme;
-    return vfs_reopen(f, t->exe, flags);
-  }
-  return -ENOENT;
+// proc:PID/exe opens what it points at (proc:self is walked through by lookup).
+static int open_exe(struct file *f, struct proc *t, int flags) {
+  if (!t->exe)
+    return -ENOENT;
+  f->scheme = &ramfs_scheme;
+  return vfs_reopen(f, t->exe, flags);
 }
 
-long procfs_readlink(const char *rest, char *buf, size_t n) {
-  enum qid id;
-  int pid, r;
+static long procfs_readlink(const char *rest, char *buf, size_t n) {
+  const struct entry *e;
+  struct proc *t;
+  int r;
   const char *last = rest;
   for (const char *s = rest; *s; s++)
     if (*s == '/')
@@ -638,50 +699,53 @@ long procfs_readlink(const char *rest, char *buf, size_t n) {
     int len = ksnprintf(tmp, sizeof tmp, "%d", myproc()->pid);
     return read_bytes(tmp, len, buf, n, 0);
   }
-  if ((r = lookup(rest, &id, &pid)) < 0)
+  if ((r = lookup(rest, &e, &t)) < 0)
     return r;
-  struct proc *t = proc_find(pid);
-  if (id != Q_EXE || strcmp(last, "exe") != 0)
+  if (e->id != Q_EXE || strcmp(last, "exe") != 0)
     return -EINVAL;
-  if ((r = check_open(id, t, O_RDONLY)) < 0)
+  if ((r = check_open(e, t, O_RDONLY)) < 0)
     return r;
   return t->exe ? read_bytes(t->exe, strlen(t->exe), buf, n, 0) : -ENOENT;
 }
 
 // stat by name, without opening (opening trace would attach).
 static int proc_stat_path(const char *rest, bool follow, struct stat *st) {
-  enum qid id;
-  int pid, r = lookup(rest, &id, &pid);
+  const struct entry *e;
+  struct proc *t;
+  int r = lookup(rest, &e, &t);
   if (r < 0)
     return r;
-  if (strcmp(rest, "self") == 0 && !follow)
-    id = Q_SELF, pid = 0;
-  else if (id == Q_EXE && follow) {
-    struct proc *t = proc_find(pid);
-    if ((r = check_open(id, t, O_RDONLY)) < 0)
+  if (strcmp(rest, "self") == 0 && !follow) {
+    e = find_entry(Q_ROOT, "self", 4), t = NULL;
+  } else if (e->id == Q_EXE && follow) {
+    if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
     return t->exe ? ramfs_stat_path(t->exe, true, st) : -ENOENT;
   }
-  struct handle h = handle_on(id, pid ? proc_find(pid) : NULL);
+  struct handle h = handle_on(e, t);
   struct file f = {.priv = &h};
   return proc_stat(&f, st);
 }
 
-static int proc_open_any(struct file *f, const char *rest, int flags, int mode) {
-  enum qid id;
-  int pid, r = lookup(rest, &id, &pid);
-  if (r == 0 && id == Q_EXE && !(flags & O_NOFOLLOW)) {
-    struct proc *t = proc_find(pid);
-    if ((r = check_open(id, t, O_RDONLY)) < 0)
+static int proc_open(struct file *f, const char *rest, int flags, int mode) {
+  const struct entry *e;
+  struct proc *t;
+  int r = lookup(rest, &e, &t);
+  (void)mode;
+  if (r < 0)
+    return r;
+  if (e->id == Q_EXE && !(flags & O_NOFOLLOW)) {
+    if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
-    return open_link(f, id, pid, flags);
+    return open_exe(f, t, flags);
   }
-  return proc_open(f, rest, flags, mode);
+  return open_entry(f, e, t, flags);
 }
 
 const struct scheme proc_scheme = {
-    .name = "proc", .open = proc_open_any, .read = proc_read, .write = proc_write,
+    .name = "proc", .open = proc_open, .read = proc_read, .write = proc_write,
     .read_direct = proc_read_direct, .write_direct = proc_write_direct,
     .seek = proc_seek, .close = proc_close, .stat = proc_stat, .readdir = proc_readdir,
     .poll = proc_poll, .unsigned_offsets = true, .stat_path = proc_stat_path,
+    .readlink = procfs_readlink,
 };

@@ -12,10 +12,18 @@
 // directory has exactly one entry, so it keeps a pointer to its parent. A node lives
 // while an entry names it or an open file holds it (refs): an unlinked file stays
 // usable through its descriptors and is freed, with its data, at the last close.
-#include "proc.h"
-#include "file.h"
+#include "types.h"
+#include "console.h"
 #include "cpio.h"
+#include "cpu.h"
+#include "errno.h"
+#include "file.h"
+#include "kalloc.h"
+#include "lib.h"
 #include "path.h"
+#include "proc.h"
+#include "ramfs.h"
+#include "scheme.h"
 
 #define NS 1000000000ull
 #define NAME_MAX_K 255
@@ -835,7 +843,7 @@ int ramfs_stat_path(const char *path, bool follow, struct stat *st) {
   return r;
 }
 
-long ramfs_readlink(const char *path, char *buf, size_t len) {
+static long ramfs_readlink(const char *path, char *buf, size_t len) {
   struct rnode *n;
   int r = ramfs_resolve(path, false, &n);
   if (r < 0)
@@ -884,6 +892,7 @@ static long ramfs_readdir(struct file *f, void *buf, size_t len) {
 const struct scheme ramfs_scheme = {
     .name = "", .open = ramfs_open, .read = ramfs_read, .write = ramfs_write,
     .seek = ramfs_seek, .close = ramfs_close, .stat = ramfs_stat, .readdir = ramfs_readdir,
+    .stat_path = ramfs_stat_path, .readlink = ramfs_readlink,
 };
 
 // The program file at path, for exec: its bytes, attributes and the resolved path.

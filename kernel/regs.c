@@ -2,7 +2,11 @@
 // tracer's write to proc:PID/regs/int or regs/float, and rt_sigreturn's signal frame.
 // A frame that passes can be returned to with IRETQ and can never put the CPU in
 // kernel mode, give it I/O privilege, or fault inside the kernel on the way out.
+#include "types.h"
+#include "errno.h"
 #include "proc.h"
+#include "regs.h"
+#include "x86.h"
 
 #define CANONICAL_USER(x) ((x) < (1ull << 47))
 // The flags a program may change itself (POPF can): arithmetic, direction, trap,
@@ -103,7 +107,7 @@ int debugregs_check(const uint64_t v[6]) {
 // instruction as two #DBs, the second on the first instruction of the handler for the
 // first, on the same IST stack: it destroys the frame of the first (trap.c). Such a hit
 // is not reported anyway: the step is (trace_debug_trap).
-static uint64_t dr7_for(const struct proc *p) { return p->trace_step ? 0 : p->dr7; }
+static uint64_t dr7_for(const struct proc *p) { return trace_stepping(&p->tracee) ? 0 : p->dr7; }
 
 // Switching to p: its debug registers, or none. Kernel code never uses them, and
 // every address in them is a user address, so they cannot fire on kernel accesses.

@@ -1,29 +1,51 @@
-// The scheme registry and path dispatch, plus the two simplest schemes.
-#include "proc.h"
+// The scheme registry and path dispatch: which scheme a path goes to, and the VFS
+// calls that take a path. It knows schemes only as tables of operations (struct scheme)
+// that boot registers (main.c); the root file scheme is the one with the empty name.
+#include "types.h"
+#include "errno.h"
 #include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "panic.h"
 #include "path.h"
-#include "vcon.h"
+#include "proc.h"
+#include "scheme.h"
 
-// Every scheme, as data. The root file scheme has the empty name.
-static const struct scheme *const schemes[] = {
-    &ramfs_scheme, &null_scheme, &zero_scheme, &debug_scheme, &proc_scheme, &com2_scheme,
-    &ctty_scheme, &vcon_scheme,
-};
+#define NSCHEME 16
+static struct {
+  const struct scheme *s;
+  const char *mount; // a directory of the root tree that this scheme serves, or NULL
+} schemes[NSCHEME];
+static int nschemes;
+
+void scheme_register(const struct scheme *s, const char *mount) {
+  if (nschemes == NSCHEME || scheme_find(s->name))
+    panic("scheme_register: cannot register \"%s\"", s->name);
+  schemes[nschemes].s = s;
+  schemes[nschemes++].mount = mount;
+}
 
 const struct scheme *scheme_find(const char *name) {
-  for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
-    if (strcmp(schemes[i]->name, name) == 0)
-      return schemes[i];
+  for (int i = 0; i < nschemes; i++)
+    if (strcmp(schemes[i].s->name, name) == 0)
+      return schemes[i].s;
   return NULL;
 }
 
-// Open path (absolute, relative to the cwd, or scheme-qualified) into a new file.
-// /proc is the proc: scheme, as on Linux.
-static void proc_redirect(const struct scheme **s, const char **rest) {
+static bool is_root(const struct scheme *s) { return s->name[0] == 0; }
+
+// A clean absolute path of the root scheme that lies in a mounted scheme's directory
+// (/proc is the proc: scheme, as on Linux) goes to that scheme instead.
+static void mount_redirect(const struct scheme **s, const char **rest) {
   const char *r = *rest;
-  if (strncmp(r, "/proc", 5) == 0 && (r[5] == 0 || r[5] == '/')) {
-    *s = &proc_scheme;
-    *rest = r[5] ? r + 6 : "";
+  for (int i = 0; i < nschemes; i++) {
+    const char *m = schemes[i].mount;
+    size_t n = m ? strlen(m) : 0;
+    if (n && strncmp(r, m, n) == 0 && (r[n] == 0 || r[n] == '/')) {
+      *s = schemes[i].s;
+      *rest = r[n] ? r + n + 1 : "";
+      return;
+    }
   }
 }
 
@@ -49,7 +71,7 @@ int vfs_open(const char *path, int flags, int mode, struct file **out) {
   if (!s)
     return -ENOENT;
   char *clean = NULL;
-  if (s == &ramfs_scheme) { // the root scheme takes clean absolute paths
+  if (is_root(s)) { // the root scheme takes clean absolute paths
     clean = kmalloc(PATH_MAX_K);
     if (!clean)
       return -ENOMEM;
@@ -57,7 +79,7 @@ int vfs_open(const char *path, int flags, int mode, struct file **out) {
     if (r < 0)
       goto out;
     rest = clean;
-    proc_redirect(&s, &rest);
+    mount_redirect(&s, &rest);
   }
   struct file *f = kmalloc(sizeof *f);
   r = -ENOMEM;
@@ -74,50 +96,6 @@ out:
   return r < 0 ? r : 0;
 }
 
-// ---- null: reads end at once, writes vanish ----
-static int null_open(struct file *f, const char *rest, int flags, int mode) {
-  (void)f, (void)flags, (void)mode;
-  return rest[0] ? -ENOENT : 0;
-}
-static long null_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)f, (void)buf, (void)n, (void)off;
-  return 0;
-}
-static long null_write(struct file *f, const void *buf, size_t n, uint64_t off) {
-  (void)f, (void)buf, (void)off;
-  return n;
-}
-static long dev_seek(struct file *f, int64_t off, int whence) {
-  (void)off, (void)whence;
-  f->off = 0; // like Linux's /dev/null and /dev/zero: seeking always succeeds, to 0
-  return 0;
-}
-static int chardev_stat(struct file *f, struct stat *st, uint64_t rdev) {
-  (void)f;
-  *st = (struct stat){.st_mode = S_IFCHR | 0666, .st_nlink = 1, .st_rdev = rdev,
-                      .st_blksize = 4096, .st_ino = rdev};
-  return 0;
-}
-static int null_stat(struct file *f, struct stat *st) { return chardev_stat(f, st, 0x103); }
-static int zero_stat(struct file *f, struct stat *st) { return chardev_stat(f, st, 0x105); }
-
-const struct scheme null_scheme = {
-    .name = "null", .open = null_open, .read = null_read, .write = null_write,
-    .seek = dev_seek, .stat = null_stat,
-};
-
-// ---- zero: endless zero bytes ----
-static long zero_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)f, (void)off;
-  memset(buf, 0, n);
-  return n;
-}
-
-const struct scheme zero_scheme = {
-    .name = "zero", .open = null_open, .read = zero_read, .write = null_write,
-    .seek = dev_seek, .stat = zero_stat,
-};
-
 // The scheme and the rest of a path; for the root scheme, rest is made clean and
 // absolute in buf (PATH_MAX_K bytes).
 static int split(const char *path, char *buf, const struct scheme **s, const char **rest) {
@@ -127,11 +105,11 @@ static int split(const char *path, char *buf, const struct scheme **s, const cha
     return r;
   if (!(*s = scheme_find(name)))
     return -ENOENT;
-  if (*s != &ramfs_scheme)
+  if (!is_root(*s))
     return 0;
   r = path_clean(myproc() ? myproc()->cwd : "/", path, buf, PATH_MAX_K);
   *rest = buf;
-  proc_redirect(s, rest);
+  mount_redirect(s, rest);
   return r < 0 ? r : 0;
 }
 
@@ -146,9 +124,7 @@ int vfs_stat(const char *path, bool follow, struct stat *st) {
   const struct scheme *s;
   const char *rest;
   int r = split_new(path, &buf, &s, &rest);
-  if (r == 0 && s == &ramfs_scheme) {
-    r = ramfs_stat_path(rest, follow, st);
-  } else if (r == 0 && s->stat_path) {
+  if (r == 0 && s->stat_path) {
     r = s->stat_path(rest, follow, st);
   } else if (r == 0) { // other schemes: stat through an open file
     struct file *f;
@@ -168,8 +144,7 @@ long vfs_readlink(const char *path, char *out, size_t n) {
   const char *rest;
   long r = split_new(path, &buf, &s, &rest);
   if (r == 0)
-    r = s == &ramfs_scheme ? ramfs_readlink(rest, out, n)
-        : s == &proc_scheme ? procfs_readlink(rest, out, n) : -EINVAL;
+    r = s->readlink ? s->readlink(rest, out, n) : -EINVAL;
   kfree(buf);
   return r;
 }

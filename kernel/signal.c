@@ -1,9 +1,17 @@
 // Signals as Linux does them: generation (signal_send), delivery on the way back to
 // user mode (signal_deliver), the x86-64 signal frame, rt_sigreturn, job-control stops.
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
+#include "kalloc.h"
+#include "lib.h"
 #include "proc.h"
-#include "file.h"
+#include "regs.h"
+#include "signal.h"
 #include "trace.h"
-#include "siginfo.h"
+#include "vm.h"
+#include "x86.h"
+#include <vitrine/siginfo.h>
 
 // ---- generation ----
 static bool default_ignore(int sig) {
@@ -22,11 +30,6 @@ static bool ignored(const struct proc *p, int sig) {
   return h == SIG_IGN || (h == SIG_DFL && default_ignore(sig));
 }
 
-static void wake_for_signal(struct proc *p) {
-  if (!p->sleep_nosig || p->killed)
-    proc_wake(p, -ERESTARTSYS);
-}
-
 // The parent hears of a child's stop, continue or exit: SIGCHLD and a wakeup of wait4.
 void signal_notify_parent(struct proc *p, int code, int status) {
   struct proc *parent = p->parent;
@@ -43,6 +46,7 @@ void signal_notify_parent(struct proc *p, int code, int status) {
 
 static void do_continue(struct proc *p) {
   p->pending &= ~(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU));
+  trace_job_continued(&p->tracee);
   if (p->state == P_STOPPED) {
     p->state = P_RUNNABLE;
     p->stop_report = false;
@@ -78,7 +82,7 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
     p->rtqueued[sig - SIGRTMIN]++; // real-time signals queue: each one is delivered
   p->pending |= SIGBIT(sig);
   if (!(p->blocked & SIGBIT(sig)) || sig == SIGKILL || (p->sigwait & SIGBIT(sig)))
-    wake_for_signal(p);
+    proc_interrupt(p);
 }
 
 // A fault: cannot be blocked or ignored. If it is, the default action (death) applies.
@@ -179,7 +183,7 @@ static bool setup_frame(struct proc *p, int sig, const struct sigaction_k *sa, u
                               .ss_flags = p->altstack_size ? (on_altstack(p, tf->rsp) ? 1 : 0) : 2,
                               .sigmask = oldmask};
   to_sigcontext(tf, &f->uc.mc);
-  if (p->trace_step) // the kernel's TF (a single step) is not the program's to restore
+  if (trace_stepping(&p->tracee)) // the kernel's TF (a single step) is not the program's to restore
     f->uc.mc.eflags &= ~FL_TF;
   f->uc.mc.fpstate = fpstate;
   f->uc.mc.oldmask = oldmask;
@@ -202,7 +206,7 @@ static bool setup_frame(struct proc *p, int sig, const struct sigaction_k *sa, u
 
 // rt_sigreturn: back to the registers saved in the frame, after the same checks a
 // tracer's register write gets. A frame that fails them kills the process.
-long sys_rt_sigreturn(struct trapframe *tf) {
+long signal_return(struct trapframe *tf) {
   struct proc *p = myproc();
   struct ucontext_k uc;
   uint8_t *fx = kmalloc(512);
@@ -244,12 +248,31 @@ static bool restartable(uint64_t nr) {
 }
 
 static bool interrupted_syscall(const struct trapframe *tf) {
-  return (int64_t)tf->orig_rax >= 0 && (int64_t)tf->rax == -ERESTARTSYS;
+  return (int64_t)tf->orig_rax >= 0 &&
+         ((int64_t)tf->rax == -ERESTARTSYS || (int64_t)tf->rax == -ERESTART_RESTARTBLOCK);
 }
 
+#define NR_RESTART_SYSCALL 219
+
 static void restart_syscall(struct trapframe *tf) {
-  tf->rax = tf->orig_rax;
+  // A timed call goes on with restart_syscall(2) and its restart block; others run again.
+  tf->rax = (int64_t)tf->rax == -ERESTART_RESTARTBLOCK ? NR_RESTART_SYSCALL : tf->orig_rax;
   tf->rip -= 2; // the syscall instruction is two bytes: run it again
+}
+
+long restart_later(long (*fn)(const struct restart_block *), uint64_t a0, uint64_t a1,
+                   uint64_t a2, uint64_t a3) {
+  myproc()->restart = (struct restart_block){fn, {a0, a1, a2, a3}};
+  return -ERESTART_RESTARTBLOCK;
+}
+
+// restart_syscall(2): once only; called again (by hand, or after a handler ran) it is
+// EINTR, as Linux's.
+long restart_now(void) {
+  struct proc *p = myproc();
+  struct restart_block rb = p->restart;
+  p->restart.fn = NULL;
+  return rb.fn ? rb.fn(&rb) : -EINTR;
 }
 
 // Job-control stop: sleep until SIGCONT or SIGKILL.
@@ -304,10 +327,12 @@ static bool deliver_one(struct proc *p, int sig) {
     return false;
   struct trapframe *tf = p->tf;
   if (interrupted_syscall(tf)) {
-    if ((sa.flags & SA_RESTART) && restartable(tf->orig_rax))
+    if ((sa.flags & SA_RESTART) && restartable(tf->orig_rax) &&
+        (int64_t)tf->rax == -ERESTARTSYS)
       restart_syscall(tf);
     else
       tf->rax = -EINTR; // the handler runs, and the call fails with EINTR
+    p->restart.fn = NULL; // (a restart block is for a restart that did not come)
     tf->orig_rax = -1;
   }
   uint64_t oldmask = p->restore_mask ? p->saved_mask : p->blocked;
@@ -344,35 +369,23 @@ void signal_deliver(void) {
     proc_exit(SIGKILL);
 }
 
-// rt_sigtimedwait: take a signal from set without running its handler.
-long sys_rt_sigtimedwait(struct trapframe *tf) {
+// rt_sigtimedwait: take a signal from set (unblockable ones already removed) without
+// running its handler, waiting until deadline (in ticks; 0: no limit). Returns the
+// signal with *info filled, -EAGAIN at the deadline, or -ERESTARTSYS (another signal).
+int signal_wait(uint64_t set, uint64_t deadline, struct linux_siginfo *info) {
   struct proc *p = myproc();
-  uint64_t set;
-  struct timespec_k ts;
-  if (tf->r10 != 8)
-    return -EINVAL;
-  if (copyin(&set, tf->rdi, 8) < 0 || (tf->rdx && copyin(&ts, tf->rdx, sizeof ts) < 0))
-    return -EFAULT;
-  if (tf->rdx && (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000))
-    return -EINVAL;
-  set &= ~UNBLOCKABLE;
-  // +1: the current tick is partly over, and the wait must not be shorter than asked.
-  uint64_t deadline = tf->rdx ? ticks + ts.tv_sec * HZ + (ts.tv_nsec * HZ + 999999999) / 1000000000 + 1 : 0;
   for (;;) {
     uint64_t ready = p->pending & set;
     if (ready) {
       int sig = __builtin_ctzll(ready) + 1;
-      struct linux_siginfo u;
-      fill_info(&u, &p->siginfo[sig - 1]);
+      fill_info(info, &p->siginfo[sig - 1]);
       dequeue(p, sig);
-      if (tf->rsi && copyout(tf->rsi, &u, sizeof u) < 0)
-        return -EFAULT;
       return sig;
     }
-    if (tf->rdx && ticks >= deadline)
+    if (deadline && ticks >= deadline)
       return -EAGAIN;
     p->sigwait = set;
-    int r = sleep_until(&p->sigwait, deadline ? deadline : 0);
+    int r = sleep_until(&p->sigwait, deadline);
     p->sigwait = 0;
     if (r < 0 && !(p->pending & set))
       return r; // another signal, with a handler or a default action

@@ -1,74 +1,28 @@
-// File system calls. Data moves between the user's buffer and the scheme through a
-// kernel bounce buffer, so schemes never see user pointers; the exception is a
-// scheme's direct transfer (struct scheme), which touches them only through
-// copyin/copyout.
-#include "syscall.h"
+// File system calls: descriptors, paths, reads and writes (which file_io() in file.c
+// moves).
+#include "types.h"
+#include "errno.h"
 #include "file.h"
+#include "kalloc.h"
+#include "lib.h"
 #include "path.h"
+#include "proc.h"
+#include "ramfs.h"
+#include "regs.h"
+#include "scheme.h"
+#include "syscall.h"
+#include "vm.h"
+#include "x86.h"
 
-#define BOUNCE 16384
 #define IOV_MAX 1024
 
 // ---- reading and writing ----
-// The bounce buffer: on the stack for the small transfers that dominate (a pipe byte, a
-// register set, an event), from the heap for large ones.
-#define SMALL_IO 512
-static char *bounce_get(size_t n, char *small) { return n <= SMALL_IO ? small : kmalloc(MIN(n, BOUNCE)); }
-static void bounce_put(char *buf, char *small) {
-  if (buf != small)
-    kfree(buf);
-}
-
-// Move up to n bytes between the user's buffer and the file, through a bounce buffer.
-// The caller has checked the file's mode and the buffer's range (do_io).
-long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
-  if (write && (f->flags & O_APPEND) && f->scheme->seek && off == &f->off)
-    f->scheme->seek(f, 0, 2); // appending writes start at the end, and leave the offset there
-  char small[SMALL_IO], *kbuf = bounce_get(n, small);
-  size_t cap = n <= SMALL_IO ? SMALL_IO : BOUNCE, done = 0;
-  long r = 0;
-  if (!kbuf)
-    return -ENOMEM;
-  while (done < n) {
-    size_t chunk = MIN(n - done, cap);
-    if (write && copyin(kbuf, ubuf + done, chunk) < 0) {
-      r = -EFAULT;
-      break;
-    }
-    r = write ? f->scheme->write(f, kbuf, chunk, *off) : f->scheme->read(f, kbuf, chunk, *off);
-    if (r <= 0)
-      break;
-    if (!write && copyout(ubuf + done, kbuf, r) < 0) {
-      r = -EFAULT;
-      break;
-    }
-    done += r, *off += r;
-    // A short transfer, or a read from a stream: return what we have rather than block.
-    if ((size_t)r < chunk || (!write && !f->scheme->seek))
-      break;
-  }
-  bounce_put(kbuf, small);
-  return done ? (long)done : r;
-}
-
-// Every read and write: the checks, then the scheme's direct transfer if it has one
-// (struct scheme), else the bounce buffer.
-static long do_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
-  if (write ? !file_writable(f) || !f->scheme->write : !file_readable(f) || !f->scheme->read)
-    return -EBADF;
-  if (!user_range_ok(ubuf, n))
-    return -EFAULT;
-  long (*direct)(struct file *, uint64_t, size_t, uint64_t *) =
-      write ? f->scheme->write_direct : f->scheme->read_direct;
-  return direct ? direct(f, ubuf, n, off) : bounce_io(f, ubuf, n, off, write);
-}
-
 static long do_read(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
-  return do_io(f, ubuf, n, off, false);
+  return file_io(f, ubuf, n, off, false);
 }
 
 static long do_write(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
-  return do_io(f, ubuf, n, off, true);
+  return file_io(f, ubuf, n, off, true);
 }
 
 long sys_read(struct trapframe *tf) {
@@ -185,13 +139,15 @@ static long open_at(int dirfd, uint64_t upath, int flags, int mode) {
   if (!path)
     return -ENOMEM;
   struct file *f;
-  long r = user_path_at(dirfd, upath, path, false);
+  int fd = fd_reserve(0); // first: a full table refuses the open before it has any effect
+  long r = fd < 0 ? fd : user_path_at(dirfd, upath, path, false);
   if (r >= 0)
     r = vfs_open(path, flags & ~O_CLOEXEC, mode, &f);
   if (r >= 0) {
-    r = fd_install(f, 0, flags & O_CLOEXEC);
-    if (r < 0)
-      file_put(f);
+    fd_install_at(fd, f, flags & O_CLOEXEC);
+    r = fd;
+  } else if (fd >= 0) {
+    fd_unreserve(fd);
   }
   kfree(path);
   return r;

@@ -3,9 +3,17 @@
 // paths of the root file scheme and leave the work to ramfs.c: no other scheme has
 // names that can change, so a path into one is read-only (EROFS), or another file
 // system for rename and link (EXDEV).
-#include "syscall.h"
+#include "types.h"
+#include "errno.h"
 #include "file.h"
+#include "kalloc.h"
+#include "lib.h"
 #include "path.h"
+#include "proc.h"
+#include "ramfs.h"
+#include "regs.h"
+#include "syscall.h"
+#include "vm.h"
 
 // What cleaning a path erases but these calls must still see.
 #define TAIL_SLASH 1  // it ends in '/': it must name a directory

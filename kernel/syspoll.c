@@ -1,8 +1,15 @@
 // pipe(2), and waiting for descriptors: poll, ppoll, select, pselect6.
-#include "syscall.h"
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
 #include "file.h"
-
-char poll_chan;
+#include "kalloc.h"
+#include "pipe.h"
+#include "proc.h"
+#include "regs.h"
+#include "signal.h"
+#include "syscall.h"
+#include "vm.h"
 
 static long make_pipe(uint64_t ufds, int flags) {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK))
@@ -34,35 +41,6 @@ static long make_pipe(uint64_t ufds, int flags) {
 long sys_pipe(struct trapframe *tf) { return make_pipe(ARG0, 0); }
 long sys_pipe2(struct trapframe *tf) { return make_pipe(ARG0, ARG1); }
 
-struct pollfd_k {
-  int32_t fd;
-  int16_t events, revents;
-};
-
-static int poll_one(struct pollfd_k *p) {
-  if (p->fd < 0)
-    return p->revents = 0;
-  struct file *f = file_get(p->fd);
-  if (!f)
-    return p->revents = POLLNVAL;
-  int ready = f->scheme->poll ? f->scheme->poll(f) : POLLIN | POLLOUT;
-  return p->revents = ready & (p->events | POLLERR | POLLHUP);
-}
-
-// Wait until one of fds is ready or the deadline (in ticks; 0 = none, -1 = now) passes.
-static long do_poll(struct pollfd_k *fds, size_t n, int64_t deadline) {
-  for (;;) {
-    long count = 0;
-    for (size_t i = 0; i < n; i++)
-      count += poll_one(&fds[i]) != 0;
-    if (count || deadline < 0 || (deadline && (uint64_t)deadline <= ticks))
-      return count;
-    int r = sleep_until(&poll_chan, deadline);
-    if (r < 0)
-      return r;
-  }
-}
-
 static int64_t deadline_ms(int64_t ms) {
   if (ms < 0)
     return 0;
@@ -79,14 +57,37 @@ static long poll_common(uint64_t ufds, uint64_t n, int64_t deadline) {
     return -ENOMEM;
   long r = copyin(fds, ufds, n * sizeof *fds);
   if (r == 0)
-    r = do_poll(fds, n, deadline);
+    r = poll_wait(fds, n, deadline);
   if (r >= 0 && copyout(ufds, fds, n * sizeof *fds) < 0)
     r = -EFAULT;
   kfree(fds);
   return r;
 }
 
-long sys_poll(struct trapframe *tf) { return poll_common(ARG0, ARG1, deadline_ms((int)ARG2)); }
+// poll's timeout is an interval: an interrupted poll goes on to the same deadline
+// (restart_block: arg 0 the fds, 1 their count, 2 the deadline in ticks).
+static long poll_until(uint64_t ufds, uint64_t n, int64_t deadline);
+
+static long poll_restart(const struct restart_block *rb) {
+  return poll_until(rb->arg[0], rb->arg[1], rb->arg[2]);
+}
+
+static long poll_until(uint64_t ufds, uint64_t n, int64_t deadline) {
+  long r = poll_common(ufds, n, deadline);
+  return r == -ERESTARTSYS && deadline > 0 ? restart_later(poll_restart, ufds, n, deadline, 0) : r;
+}
+
+long sys_poll(struct trapframe *tf) { return poll_until(ARG0, ARG1, deadline_ms((int)ARG2)); }
+
+// ppoll, select and pselect6 restart as they are, after writing the time left into the
+// caller's timeout (as Linux does), so the restart waits only for what remains.
+static void put_left(uint64_t utime, int64_t deadline, long unit) {
+  if (!utime || deadline <= 0)
+    return;
+  uint64_t left = (uint64_t)deadline > ticks ? deadline - ticks : 0;
+  int64_t t[2] = {left / HZ, left % HZ * (unit / HZ)};
+  copyout(utime, t, sizeof t); // (a bad address: the restart reads it and fails then)
+}
 
 // A timespec timeout as a deadline in ticks; -EINVAL if malformed.
 static int64_t deadline_ts(uint64_t uts, int *err) {
@@ -138,6 +139,8 @@ long sys_ppoll(struct trapframe *tf) {
     return err;
   long r = poll_common(ARG0, ARG1, deadline);
   unswap_mask(ARG3, r);
+  if (r == -ERESTARTSYS)
+    put_left(ARG2, deadline, 1000000000);
   return r;
 }
 
@@ -162,7 +165,7 @@ static long select_common(int n, uint64_t urd, uint64_t uwr, uint64_t uex, int64
     if (ev)
       fds[k++] = (struct pollfd_k){.fd = fd, .events = ev};
   }
-  long r = do_poll(fds, k, deadline), count = 0;
+  long r = poll_wait(fds, k, deadline), count = 0;
   for (size_t i = 0; r >= 0 && i < k; i++) {
     int fd = fds[i].fd, re = fds[i].revents;
     if (re & POLLNVAL) {
@@ -191,7 +194,10 @@ long sys_select(struct trapframe *tf) {
       return -EINVAL;
     deadline = tv[0] == 0 && tv[1] == 0 ? -1 : (int64_t)ticks + MIN(tv[0], 1000000000) * HZ + (tv[1] * HZ + 999999) / 1000000 + 1;
   }
-  return select_common(ARG0, ARG1, ARG2, ARG3, deadline);
+  long r = select_common(ARG0, ARG1, ARG2, ARG3, deadline);
+  if (r == -ERESTARTSYS)
+    put_left(ARG4, deadline, 1000000);
+  return r;
 }
 
 long sys_pselect6(struct trapframe *tf) {
@@ -206,5 +212,7 @@ long sys_pselect6(struct trapframe *tf) {
     return err;
   long r = select_common(ARG0, ARG1, ARG2, ARG3, deadline);
   unswap_mask(sm.set, r);
+  if (r == -ERESTARTSYS)
+    put_left(ARG4, deadline, 1000000000);
   return r;
 }

@@ -1,8 +1,14 @@
-// Process system calls: identity, fork/clone, exec, exit, wait, signals (first stage).
-#include "syscall.h"
-#include "file.h"
+// Process system calls: identity, fork/clone, exec, exit, wait. The work is in proc.c
+// and exec.c; these unpack the arguments.
+#include "types.h"
+#include "errno.h"
+#include "exec.h"
+#include "kalloc.h"
+#include "proc.h"
+#include "regs.h"
 #include "signal.h"
-#include "trace.h"
+#include "syscall.h"
+#include "vm.h"
 
 long sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
 long sys_gettid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
@@ -22,97 +28,11 @@ long sys_sched_yield(struct trapframe *tf) {
 }
 
 // ---- fork and clone ----
-#define CSIGNAL 0x000000ff
-#define CLONE_VM 0x00000100
-#define CLONE_VFORK 0x00004000
-#define CLONE_PARENT_SETTID 0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_CHILD_SETTID 0x01000000
-// Threads (CLONE_THREAD) and shared descriptor or signal tables are not supported.
-// CLONE_VM gives a process that shares the parent's address space (counted references
-// in struct vm); with CLONE_VFORK the parent waits until the child execs or exits.
-#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
-                         CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
-
-// A copy of p. share_vm: the child borrows p's address space (vfork) instead of a copy.
-static struct proc *fork_proc(struct proc *p, bool share_vm) {
-  if (p->ruid != 0 && user_proc_count(p->ruid) >= MAX_USER_PROCS)
-    return NULL;
-  struct proc *c = proc_alloc();
-  if (!c)
-    return NULL;
-  if (share_vm)
-    p->vm->refs++;
-  c->vm = share_vm ? p->vm : vm_clone(p->vm);
-  c->cwd = kstrdup(p->cwd);
-  c->exe = kstrdup(p->exe ? p->exe : "");
-  if (!c->vm || !c->cwd || !c->exe) {
-    proc_free(c);
-    return NULL;
-  }
-  *c->tf = *p->tf;
-  c->tf->rax = 0;
-  if (p->trace_step) // the parent is being single-stepped: that TF is not the child's
-    c->tf->rflags &= ~FL_TF;
-  if (cpu.fpu_owner == p) // the child starts with the parent's live FPU registers
-    __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
-  memcpy(c->fpu, p->fpu, sizeof c->fpu);
-  fd_clone(c, p);
-  memcpy(c->name, p->name, sizeof c->name);
-  c->parent = p;
-  c->ruid = p->ruid, c->euid = p->euid, c->suid = p->suid;
-  c->rgid = p->rgid, c->egid = p->egid, c->sgid = p->sgid;
-  c->umask = p->umask;
-  memcpy(c->groups, p->groups, sizeof c->groups);
-  c->ngroups = p->ngroups;
-  memcpy(c->sigact, p->sigact, sizeof c->sigact);
-  c->blocked = p->blocked;
-  c->altstack_sp = p->altstack_sp, c->altstack_size = p->altstack_size;
-  c->pgid = p->pgid, c->sid = p->sid;
-  c->dumpable = p->dumpable;
-  c->arg_start = p->arg_start, c->arg_end = p->arg_end;
-  return c;
-}
-
-static long do_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid) {
-  if (flags & ~CLONE_SUPPORTED)
-    return -EINVAL;
-  struct proc *p = myproc(), *c = fork_proc(p, flags & CLONE_VM);
-  if (!c)
-    return -EAGAIN;
-  if (newsp)
-    c->tf->rsp = newsp;
-  uint32_t pid = c->pid;
-  if (flags & CLONE_CHILD_SETTID)
-    vm_copy(c->vm, ctid, &pid, sizeof pid, true, false);
-  if (flags & CLONE_PARENT_SETTID)
-    copyout(ptid, &pid, sizeof pid);
-  if (flags & CLONE_CHILD_CLEARTID)
-    c->clear_child_tid = ctid;
-  c->vfork_pending = flags & CLONE_VFORK;
-  trace_clone(c);
-  c->state = c->trace_frozen ? P_TRACED : P_RUNNABLE;
-  // The child runs on our memory: we may not run again until it has its own (exec)
-  // or is gone. Only SIGKILL ends the wait, and then we die before user mode.
-  while (c->vfork_pending && proc_find(pid) == c && c->state != P_ZOMBIE)
-    if (sleep_nosig(c) < 0)
-      break;
-  return pid;
-}
-
-long sys_clone(struct trapframe *tf) { return do_clone(ARG0, ARG1, ARG2, ARG3); }
-long sys_fork(struct trapframe *tf) { (void)tf; return do_clone(SIGCHLD, 0, 0, 0); }
+long sys_clone(struct trapframe *tf) { return proc_clone(ARG0, ARG1, ARG2, ARG3); }
+long sys_fork(struct trapframe *tf) { (void)tf; return proc_clone(SIGCHLD, 0, 0, 0); }
 long sys_vfork(struct trapframe *tf) {
   (void)tf;
-  return do_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0);
-}
-
-// The vfork parent may run again once the child has its own program (or is gone).
-void vfork_release(struct proc *p) {
-  if (p->vfork_pending) {
-    p->vfork_pending = false;
-    wakeup(p);
-  }
+  return proc_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0);
 }
 
 // ---- exec ----
@@ -201,8 +121,6 @@ long sys_execve(struct trapframe *tf) {
     r = copy_strings(ARG2, &envp, &total);
   if (r >= 0)
     r = execve_path(path, argv, envp);
-  if (r == 0)
-    vfork_release(myproc());
   free_strings(argv);
   free_strings(envp);
   return r;
@@ -212,70 +130,18 @@ long sys_execve(struct trapframe *tf) {
 long sys_exit(struct trapframe *tf) { proc_exit((ARG0 & 0xff) << 8); }
 long sys_exit_group(struct trapframe *tf) { proc_exit((ARG0 & 0xff) << 8); }
 
-#define WNOHANG 1
-#define WUNTRACED 2
-#define WCONTINUED 8
-#define __WALL 0x40000000
-#define __WCLONE 0x80000000
-
-static bool wait_matches(const struct proc *c, int pid, int my_pgid) {
-  return pid == -1 || (pid > 0 ? c->pid == pid : c->pgid == (pid == 0 ? my_pgid : -pid));
-}
-
-// What wait4 reports about child c now, if anything: 1 with *status, or 0.
-static int wait_event(struct proc *c, int options, int *status, bool *reap) {
-  *reap = false;
-  if (c->state == P_ZOMBIE) {
-    *status = c->exit_status;
-    *reap = true;
-    return 1;
-  }
-  if ((options & WUNTRACED) && c->state == P_STOPPED && c->stop_report) {
-    *status = c->stop_sig << 8 | 0x7f;
-    c->stop_report = false;
-    return 1;
-  }
-  if ((options & WCONTINUED) && c->cont_report) {
-    *status = 0xffff;
-    c->cont_report = false;
-    return 1;
-  }
-  return 0;
-}
-
 long sys_wait4(struct trapframe *tf) {
-  int pid = ARG0, options = ARG2;
-  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE))
-    return -EINVAL;
-  struct proc *p = myproc();
-  for (;;) {
-    bool have = false;
-    for (int i = 0; i < NPROC; i++) {
-      struct proc *c = proctab[i];
-      if (!c || c->parent != p || !wait_matches(c, pid, p->pgid))
-        continue;
-      have = true;
-      int status, cpid = c->pid;
-      bool reap;
-      if (!wait_event(c, options, &status, &reap))
-        continue;
-      if (reap)
-        proc_free(c); // as Linux: reaped even if the status cannot be stored
-      if (ARG1 && copyout(ARG1, &status, sizeof status) < 0)
-        return -EFAULT;
-      if (ARG3) {
-        uint8_t ru[144] = {0};
-        if (copyout(ARG3, ru, sizeof ru) < 0)
-          return -EFAULT;
-      }
-      return cpid;
-    }
-    if (!have)
-      return -ECHILD;
-    if (options & WNOHANG)
-      return 0;
-    int r = sleep_on(p);
-    if (r < 0)
-      return r;
+  int status;
+  long pid = proc_wait(ARG0, ARG2, &status);
+  if (pid <= 0)
+    return pid;
+  // As Linux: the child is reaped even if the status cannot be stored.
+  if (ARG1 && copyout(ARG1, &status, sizeof status) < 0)
+    return -EFAULT;
+  if (ARG3) {
+    uint8_t ru[144] = {0};
+    if (copyout(ARG3, ru, sizeof ru) < 0)
+      return -EFAULT;
   }
+  return pid;
 }

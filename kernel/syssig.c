@@ -1,5 +1,14 @@
 // Signal system calls, process groups and sessions.
+#include "types.h"
+#include "cpu.h"
+#include "errno.h"
+#include "file.h"
+#include "proc.h"
+#include "regs.h"
+#include "signal.h"
 #include "syscall.h"
+#include "vm.h"
+#include <vitrine/siginfo.h>
 
 long sys_rt_sigaction(struct trapframe *tf) {
   int sig = ARG0;
@@ -75,14 +84,14 @@ long sys_rt_sigsuspend(struct trapframe *tf) {
   p->blocked = mask & ~UNBLOCKABLE;
   while (sleep_on(&p->pending) == 0)
     ;
-  return -EINTR;
+  return -ERESTARTSYS; // EINTR once a handler ran; else (a stop, a tracer) it waits on
 }
 
 long sys_pause(struct trapframe *tf) {
   (void)tf;
   while (sleep_on(&myproc()->pending) == 0)
     ;
-  return -EINTR;
+  return -ERESTARTSYS; // EINTR once a handler ran; else (a stop, a tracer) it waits on
 }
 
 #define SS_ONSTACK 1
@@ -221,4 +230,43 @@ long sys_setsid(struct trapframe *tf) {
 long sys_getsid(struct trapframe *tf) {
   struct proc *t = ARG0 ? proc_find(ARG0) : myproc();
   return t ? t->sid : -ESRCH;
+}
+
+long sys_rt_sigreturn(struct trapframe *tf) { return signal_return(tf); }
+
+// Wait until the deadline (ticks, 0: none); an interrupted wait goes on to the same
+// deadline (restart_block).
+static long sigtimedwait_until(uint64_t set, uint64_t deadline, uint64_t uinfo);
+
+static long sigtimedwait_restart(const struct restart_block *rb) {
+  return sigtimedwait_until(rb->arg[0], rb->arg[1], rb->arg[2]);
+}
+
+static long sigtimedwait_until(uint64_t set, uint64_t deadline, uint64_t uinfo) {
+  struct linux_siginfo info;
+  int sig = signal_wait(set, deadline, &info);
+  if (sig == -ERESTARTSYS && deadline)
+    return restart_later(sigtimedwait_restart, set, deadline, uinfo, 0);
+  if (sig > 0 && uinfo && copyout(uinfo, &info, sizeof info) < 0)
+    return -EFAULT;
+  return sig;
+}
+
+long sys_restart_syscall(struct trapframe *tf) {
+  (void)tf;
+  return restart_now();
+}
+
+long sys_rt_sigtimedwait(struct trapframe *tf) {
+  uint64_t set;
+  struct timespec_k ts;
+  if (ARG3 != 8)
+    return -EINVAL;
+  if (copyin(&set, ARG0, 8) < 0 || (ARG2 && copyin(&ts, ARG2, sizeof ts) < 0))
+    return -EFAULT;
+  if (ARG2 && (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000))
+    return -EINVAL;
+  // +1: the current tick is partly over, and the wait must not be shorter than asked.
+  uint64_t deadline = ARG2 ? ticks + ts.tv_sec * HZ + (ts.tv_nsec * HZ + 999999999) / 1000000000 + 1 : 0;
+  return sigtimedwait_until(set & ~UNBLOCKABLE, deadline, ARG1);
 }

@@ -1,24 +1,50 @@
-// The trace engine: a tracing session (proc:PID/trace) and the safe points where a
-// traced process stops. See docs/proc.md.
+// The trace engine: a tracing session (proc:PID/trace, private to trace.c), the traced
+// side of a process (struct tracee), and the safe points where a traced process stops.
+// See docs/proc.md.
 #pragma once
-#include "proc.h"
-#include "procabi.h"
+#include "types.h"
+#include <vitrine/procabi.h>
 
-#define TRACE_QUEUE 64 // a power of two: the ring's indices wrap with a mask
-_Static_assert((TRACE_QUEUE & (TRACE_QUEUE - 1)) == 0, "TRACE_QUEUE is a power of two");
+struct proc;
+struct trapframe;
+struct siginfo_k;
+struct trace;
 
-struct trace {
-  struct proc *target;      // NULL once the target has exited
-  uint64_t flags;           // the stops asked for (PROC_STOP_*, PROC_EVENT_CLONE)
-  bool kill_on_close;       // opened with O_EXCL
-  bool exit_read;           // the PROC_EVENT_EXITED record has been read: ESRCH now
-  struct proc_event q[TRACE_QUEUE]; // events not yet read, oldest first
-  unsigned qhead, qlen;
-  uint64_t sysset[8];       // syscall numbers that stop (bit set); all by default
-  int nfrozen;              // children this session may hold (EVENT_CLONE); 0: none
-  struct proc *reader;      // the tracer while it sleeps in trace_read, else NULL
-  bool polled;              // someone has polled the session: events wake the pollers
+// The traced side of a process: what the trace engine keeps about it between two
+// stops. Its registers are not here: they are in its trapframe. It is embedded in struct
+// proc and will be per thread: each thread stops, steps and resumes on its own. Only
+// trace.c and the inlines below touch it; the rest of the kernel asks through them.
+// Locking: as for struct proc: one CPU, and kernel code runs until it sleeps. The tracee
+// changes these fields at its safe points; its tracer (trace.c's tracer side) only while
+// the tracee is not running (stopped, asleep, or waiting for the CPU). So the tracee
+// reads them again after anything that may sleep: trace_syscall_done asks the stops
+// again after the call. Invariant: with no session, stops, step, interrupt, exec_stop and job_stop
+// are clear.
+struct tracee {
+  struct trace *session;     // the session tracing it, or NULL: traced or not is this
+  uint64_t stops;            // the stops asked for (PROC_STOP_*, PROC_EVENT_CLONE)
+  uint64_t sysset[8];        // syscall numbers that stop (bit set); all when attached
+  uint64_t cause;            // why it is in P_TRACED (PROC_STOP_*), else 0
+  uint64_t resume;           // what the tracer wrote when it last resumed it
+  struct trace *frozen;      // a followed child, held until its tracer is ready
+  bool step;                 // TF in the frame is the kernel's, for a single step
+  bool interrupt;            // the tracer asked for a stop (O_TRUNC): stop when it can
+  bool exec_stop;            // an exec just succeeded: PROC_STOP_EXEC at the call's exit
+  bool job_stop;             // the trace stop began as a job stop (SIGSTOP) that no
+                             // SIGCONT or resume has ended: detaching keeps it stopped
 };
+
+static inline bool trace_attached(const struct tracee *t) { return t->session != NULL; }
+static inline struct trace *trace_session(const struct tracee *t) { return t->session; }
+// TF in the frame was set by the kernel: it is not the program's (fork, signal frames,
+// debug registers: regs.c).
+static inline bool trace_stepping(const struct tracee *t) { return t->step; }
+// A stop asked for with O_TRUNC or PROC_STOP_INTERRUPT waits for the return to user mode.
+static inline bool trace_interrupt_pending(const struct tracee *t) { return t->interrupt; }
+// Why the process is in P_TRACED (proc:PID/status), 0 if it is not.
+static inline uint64_t trace_stop_cause(const struct tracee *t) { return t->cause; }
+// An exec succeeded: a traced process stops for it at the system call's exit.
+static inline void trace_exec(struct tracee *t) { t->exec_stop = t->session != NULL; }
 
 // The tracer's side: a session is made by opening proc:PID/trace (procfs.c).
 int trace_attach(struct proc *target, int flags, struct trace **out);
@@ -26,26 +52,48 @@ long trace_read(struct trace *t, uint64_t ubuf, size_t n, bool nonblock); // use
 long trace_write(struct trace *t, uint64_t ubuf, size_t n);
 void trace_detach(struct trace *t);
 int trace_poll(struct trace *t);
-long trace_sysset_write(struct trace *t, const void *buf, size_t n);
+long trace_sysset_write(struct tracee *t, uint64_t id, const void *buf, size_t n); // sysfilter
+uint64_t trace_session_id(const struct tracee *t); // 0: none; never the same twice
+void trace_job_continued(struct tracee *t);         // SIGCONT
 
-// Which of the syscall stops (PROC_STOP_PRE_SYSCALL, PROC_STOP_POST_SYSCALL) p's session
-// asks for at system call nr. Inline: it is asked on every system call of a traced
-// process, and a call outside sysfilter must cost nearly nothing.
-static inline uint64_t trace_syscall_stops(const struct proc *p, uint64_t nr) {
-  const struct trace *t = p->trace;
-  uint64_t want = t ? t->flags & (PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL) : 0;
+// The safe points (the syscall stops through trace_syscall, below).
+bool trace_syscall_enter(struct trapframe *tf, uint64_t *nr); // true: skip the call
+void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops);
+bool trace_signal(int sig, uint64_t handler, const struct siginfo_k *info); // true: drop it
+void trace_exit(int status);
+bool trace_clone(struct proc *child);             // true: the child starts held
+bool trace_debug_trap(struct trapframe *tf, uint64_t dr6); // #DB: true if consumed
+bool trace_breakpoint(struct trapframe *tf);      // #BP: true if consumed
+void trace_return_to_user(void);
+void trace_signal_delivered(void);
+void trace_step_cancel(struct tracee *t, struct trapframe *tf); // TF goes with the step
+
+// Which of the syscall stops (PROC_STOP_PRE_SYSCALL, PROC_STOP_POST_SYSCALL) t asks for at
+// system call nr (0 with no session: then stops is 0).
+static inline uint64_t trace_syscall_stops(const struct tracee *t, uint64_t nr) {
+  uint64_t want = t->stops & (PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL);
   if (want && nr < 512 && !(t->sysset[nr / 64] >> (nr % 64) & 1))
     return 0;
   return want;
 }
 
-// The safe points.
-bool trace_syscall_enter(struct trapframe *tf);   // true: skip the call
-void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops);
-bool trace_signal(int sig, uint64_t handler, const struct siginfo_k *info); // true: drop it
-void trace_exit(int status);
-void trace_clone(struct proc *child);
-bool trace_debug_trap(struct trapframe *tf, uint64_t dr6); // #DB: true if consumed
-bool trace_breakpoint(struct trapframe *tf);      // #BP: true if consumed
-void trace_return_to_user(void);
-void trace_signal_delivered(void);
+// After system call nr of a traced process: its exit stop, the end of a step over the
+// syscall instruction, or the exec stop, if one is due. The tracer can have changed the
+// stops while the call blocked (or attached then, as on Linux): they are asked again.
+static inline void trace_syscall_done(struct tracee *t, struct trapframe *tf, uint64_t nr) {
+  uint64_t stops = trace_syscall_stops(t, nr);
+  if (stops || t->step || t->exec_stop)
+    trace_syscall_exit(tf, nr, stops);
+}
+
+// System call nr of a traced process, with the stops its tracer asked for around it;
+// run(tf, nr) runs a call (syscall.c). Inline: under a filter (strace -e) most calls
+// stop nowhere, and such a call must cost nearly nothing more than an untraced one.
+static inline void trace_syscall(struct tracee *t, struct trapframe *tf, uint64_t nr,
+                                 void (*run)(struct trapframe *tf, uint64_t nr)) {
+  // At an entry stop the tracer may change the call (nr), or skip it: then rax stays
+  // as the tracer left it.
+  if (!(trace_syscall_stops(t, nr) & PROC_STOP_PRE_SYSCALL) || !trace_syscall_enter(tf, &nr))
+    run(tf, nr);
+  trace_syscall_done(t, tf, nr);
+}

@@ -1,9 +1,20 @@
 // Interrupts and exceptions: the IDT, and trap(), which every stub in entry.S calls
 // with the saved frame.
+#include "types.h"
+#include "com2.h"
+#include "console.h"
+#include "cpu.h"
+#include "errno.h"
+#include "panic.h"
+#include "pci.h"
 #include "proc.h"
+#include "regs.h"
 #include "signal.h"
 #include "trace.h"
-#include "pci.h"
+#include "trap.h"
+#include "tty.h"
+#include "vm.h"
+#include "x86.h"
 
 struct idt_gate {
   uint16_t off_lo, sel;
@@ -13,13 +24,10 @@ struct idt_gate {
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout is fixed by the CPU");
 
-extern char vectors[]; // 256 stubs, 16 bytes apart (entry.S)
-extern char syscall_entry[];
-void debug_abandon(void) __attribute__((noreturn)); // entry.S
-bool on_debug_stack(uint64_t sp);                   // cpu.c
-void debugregs_sync(struct proc *p);                // regs.c
 static struct idt_gate idt[256];
-bool need_resched;     // set by the timer (IRQ): the running process used its slice
+// Set by the timer (IRQ): the running process used its slice; or by a driver whose
+// interrupt woke someone who should run soon (trap_resched).
+static bool need_resched;
 
 static void set_gate(int v, int dpl, int ist) {
   uint64_t off = (uint64_t)vectors + 16 * v;
@@ -69,6 +77,8 @@ static void irq(int n) {
   }
   pic_eoi(n);
 }
+
+void trap_resched(void) { need_resched = true; }
 
 static void user_exception(uint64_t vec, struct trapframe *tf) {
   struct proc *p = myproc();
@@ -139,9 +149,11 @@ void usertrapret(void) {
     need_resched = false;
     yield();
   }
-  // The common case, kept cheap: nothing to deliver, no interrupted call to restart.
-  if (p->killed || (p->pending & ~p->blocked) || p->restore_mask || p->trace_interrupt ||
-      (int64_t)p->tf->rax == -ERESTARTSYS) {
+  // The common case, kept cheap: nothing to deliver, no interrupted call to restart
+  // (rax from -ERESTART_RESTARTBLOCK to -ERESTARTSYS: one unsigned compare).
+  if (p->killed || (p->pending & ~p->blocked) || p->restore_mask ||
+      trace_interrupt_pending(&p->tracee) ||
+      (uint64_t)p->tf->rax + ERESTART_RESTARTBLOCK <= ERESTART_RESTARTBLOCK - ERESTARTSYS) {
     signal_deliver();
     trace_return_to_user();
   }
@@ -151,7 +163,6 @@ void usertrapret(void) {
 
 // The #DB whose frame was lost (trap()): we are on the process's kernel stack now
 // (debug_abandon, entry.S), with nothing to return to.
-void debug_lost(void) __attribute__((noreturn));
 void debug_lost(void) {
   struct proc *p = myproc();
   if (!p)
@@ -159,7 +170,7 @@ void debug_lost(void) {
   struct trapframe *tf = p->tf;
   *tf = (struct trapframe){.cs = USER_CS, .ss = USER_DS, .rflags = FL_IF | FL_FIXED,
                            .orig_rax = -1, .fs_base = tf->fs_base, .gs_base = tf->gs_base};
-  p->trace_step = false;
+  trace_step_cancel(&p->tracee, tf);
   p->killed = true;
   proc_exit(SIGKILL);
 }

@@ -13,17 +13,29 @@
 // a file opened while nobody is connected blocks in read and write until somebody is.
 //
 // Receiving: NRX page-sized buffers per port stay posted; a reader copies out of the
-// buffers the device has filled, in order, and posts each again once it is empty (so a
-// slow reader holds the data back in QEMU, nothing is lost). Transmitting: NTX buffers
-// per port; a write copies into free ones and kicks the device, which in QEMU sends
-// the bytes on at once. Interrupts: the control and receive queues interrupt; transmit
-// queues only while a writer waits for a free buffer.
+// buffers the device has filled, in order, consuming only what reached it (vcon_take),
+// and posts each again once it is empty (so a slow reader holds the data back in QEMU,
+// nothing is lost). Transmitting: NTX buffers per port; a write copies into free ones
+// and kicks the device, which in QEMU sends the bytes on at once. Interrupts: the
+// control and receive queues interrupt; transmit queues only while a writer waits for
+// a free buffer.
 //
 // Locking: none needed. The kernel runs with interrupts off and one CPU, so the
 // interrupt handler (vcon_intr) never runs in the middle of the code below.
+#include "types.h"
+#include "console.h"
+#include "errno.h"
+#include "file.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "pci.h"
 #include "proc.h"
-#include "virtio.h"
+#include "ramfs.h"
+#include "scheme.h"
+#include "trap.h"
 #include "vcon.h"
+#include "virtio.h"
+#include "vm.h"
 
 #define F_MULTIPORT (1u << 1)
 #define CONFIG_MAX_NR_PORTS 4 // (offset in the device's config: cols, rows, max_nr_ports)
@@ -78,8 +90,6 @@ struct vfile {
   struct port *p;
   uint32_t session;
 };
-
-extern bool need_resched; // trap.c: switch before returning to user mode
 
 // ---- control messages to the device ----
 static void ctrl_send(uint32_t id, uint16_t event, uint16_t value) {
@@ -198,7 +208,7 @@ static void wake_port(struct port *p) {
     return;
   if (p->reader && p->reader->state == P_RUNNABLE)
     cpu.handoff = p->reader;
-  need_resched = true;
+  trap_resched();
 }
 
 static void host_open(struct port *p, bool open) {
@@ -407,20 +417,28 @@ static int wait_data(struct file *f, struct vfile *v) {
   return r < 0 ? r : readable(v);
 }
 
-static long vcon_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)off;
+// Read through take (struct scheme), straight from the filled receive buffers to dst:
+// a piece that cannot be copied ends the read with the bytes before it taken and the
+// rest left in the buffer, so a read into a bad buffer loses nothing.
+static long vcon_take(struct file *f, uint64_t dst, size_t n, bool user) {
   struct vfile *v = f->priv;
   if (!v)
     return -EISDIR;
   struct port *p = v->p;
-  int r = wait_data(f, v);
+  int r = n ? wait_data(f, v) : 0;
   if (r <= 0)
-    return r; // (0: the session is over, end-of-file)
+    return r; // (0: the session is over, end-of-file; or nothing asked for)
   size_t got = 0;
-  bool recycled = false;
+  bool recycled = false, fault = false;
   while (got < n && rx_next(p)) {
     size_t k = MIN(n - got, (size_t)(p->cur_len - p->cur_off));
-    memcpy((char *)buf + got, p->rxbuf[p->cur_id] + p->cur_off, k);
+    const uint8_t *src = p->rxbuf[p->cur_id] + p->cur_off;
+    if (!user)
+      memcpy((uint8_t *)dst + got, src, k);
+    else if (copyout(dst + got, src, k) < 0) {
+      fault = true;
+      break;
+    }
     got += k, p->cur_off += k;
     if (p->cur_off == p->cur_len) {
       p->has_cur = false;
@@ -430,7 +448,7 @@ static long vcon_read(struct file *f, void *buf, size_t n, uint64_t off) {
   }
   if (recycled)
     virtq_kick(&p->rx);
-  return got;
+  return got || !fault ? (long)got : -EFAULT;
 }
 
 // A free transmit buffer, waiting for one if need be; -1 with *err set if none comes.
@@ -536,7 +554,7 @@ static long vcon_readdir(struct file *f, void *buf, size_t n) {
 }
 
 const struct scheme vcon_scheme = {
-    .name = "vcon", .open = vcon_open, .read = vcon_read, .write = vcon_write,
+    .name = "vcon", .open = vcon_open, .take = vcon_take, .write = vcon_write,
     .close = vcon_close, .stat = vcon_stat, .readdir = vcon_readdir, .poll = vcon_poll,
     .stat_path = vcon_stat_path,
 };

@@ -2,6 +2,9 @@
 // vcon:NAME is the port QEMU calls NAME (-device virtserialport,name=NAME), and
 // `vcon:` lists them. docs/virtio.md.
 #pragma once
-#include "file.h"
+
+struct scheme;
+struct pci_dev;
 
 extern const struct scheme vcon_scheme;
+void vcon_probe(const struct pci_dev *d); // the console device's driver (pci.c, per device)

@@ -1,5 +1,9 @@
 // The legacy virtio PCI transport and split virtqueues (virtio.h, docs/virtio.md).
+#include "types.h"
+#include "errno.h"
+#include "kalloc.h"
 #include "virtio.h"
+#include "x86.h"
 
 // Registers in BAR 0 (legacy interface, no MSI-X: the device's config follows at 20).
 #define REG_HOST_FEATURES 0

@@ -2,6 +2,7 @@
 // registers are in its I/O BAR 0, and each virtqueue is one physically contiguous
 // area whose page number the driver writes to the device. Why legacy: docs/virtio.md.
 #pragma once
+#include "types.h"
 #include "pci.h"
 
 #define VIRTIO_VENDOR 0x1af4
@@ -69,6 +70,3 @@ bool virtq_has_used(const struct virtq *q);
 // Interrupts for this queue's used buffers on or off. Turning them on returns whether
 // used buffers are there already (so a waiter does not sleep through one).
 bool virtq_intr(struct virtq *q, bool on);
-
-// vcon.c: the console device's driver (pci.c calls it for each one found).
-void vcon_probe(const struct pci_dev *d);

@@ -7,10 +7,16 @@
 //
 // The kernel never dereferences a user pointer: copyin/copyout translate each page
 // through the page tables, so a bad pointer is an -EFAULT, never a kernel fault.
-#include "proc.h"
+#include "types.h"
+#include "cpu.h"
 #include "elf.h"
+#include "errno.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "proc.h"
+#include "vm.h"
+#include "x86.h"
 
-extern uint64_t boot_pml4[];
 uint64_t *kernel_pml4 = boot_pml4;
 #define PTE_ADDR 0x000ffffffffff000ull
 // A software bit on user leaf entries: "this entry owns a frame". It stays when

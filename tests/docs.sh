@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/docs.sh: the documentation names what the kernel has. Every system call in
-# kernel/syscalls.def must be listed in docs/syscalls.md, and every proc: file in the
+# include/vitrine/syscalls.def must be listed in docs/syscalls.md, and every proc: file in the
 # table of kernel/procfs.c must be described in docs/proc.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ check() {
     fail=$((fail + 1)); echo "FAIL $what: missing from $doc: ${missing[*]:-(no names found)}"
   fi
 }
-mapfile -t calls < <(sed -n 's/^SYSCALL([0-9]*, \([a-z0-9_]*\))$/\1/p' kernel/syscalls.def)
+mapfile -t calls < <(sed -n 's/^SYSCALL([0-9]*, \([a-z0-9_]*\))$/\1/p' include/vitrine/syscalls.def)
 mapfile -t files < <(sed -n 's/^    {"\([a-z]*\)", Q_.*/\1/p' kernel/procfs.c)
 check "every system call is in docs/syscalls.md" docs/syscalls.md '`%s`' "${calls[@]}"
 check "every proc: file is in docs/proc.md" docs/proc.md '%s' "${files[@]}"

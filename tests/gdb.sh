@@ -7,7 +7,7 @@
 # guest run `/bin/gdbserver vcon:gdb PROGRAM ARGS`; gdb -batch then runs a list of
 # commands, one -ex each (an error in one does not skip the rest), with "echo ==NAME=="
 # between them so every check looks only at the output of its own commands. The
-# program is user/gdbtarget.c; the lines it stops at carry "MARK:" comments.
+# program is tests/guest/helpers/gdbtarget.c; the lines it stops at carry "MARK:" comments.
 #
 #   checks     break by name and file:line, bt, registers, xmm0, locals, globals, a
 #              struct, finish, next/step over system calls, until, watch, rwatch,
@@ -59,11 +59,11 @@ if ! tools/vrun --help 2>/dev/null | grep -q -- '--gdb PORT'; then
   finish
 fi
 command -v gdb >/dev/null || { fail "gdb" "no gdb on the host (tools/deps.sh installs it)"; finish; }
-make -s build/user/gdbtarget >/dev/null 2>&1 || { fail "build" "cannot build gdbtarget"; finish; }
-prog=build/user/gdbtarget
+make -s build/guest/gdbtarget >/dev/null 2>&1 || { fail "build" "cannot build gdbtarget"; finish; }
+prog=build/guest/gdbtarget
 
 # The line number of a "MARK: NAME" comment in gdbtarget.c.
-mark() { grep -n "MARK: $1\$" user/gdbtarget.c | cut -d: -f1; }
+mark() { grep -n "MARK: $1\$" tests/guest/helpers/gdbtarget.c | cut -d: -f1; }
 
 # A TCP port nobody listens on.
 free_port() {
@@ -152,7 +152,7 @@ expect_rc() { # NAME TEST STATUS: vrun's (the program's) exit status
 watchpoint() { printf '%s\n' "echo ==$1==\\n" "$1 $2" continue 'delete $bpnum'; }
 
 session_checks() {
-  boot checks /bin/gdbtarget || return
+  boot checks /tests/gdbtarget || return
   gdb_session checks "target remote" <<EOF
 echo ==start==\n
 info registers rip
@@ -251,7 +251,7 @@ EOF
 }
 
 session_detach() {
-  boot detach /bin/gdbtarget exit 7 || return
+  boot detach /tests/gdbtarget exit 7 || return
   gdb_session detach "target remote" <<EOF
 break main
 hbreak atoi
@@ -268,7 +268,7 @@ EOF
 }
 
 session_kill() {
-  boot kill /bin/gdbtarget || return
+  boot kill /tests/gdbtarget || return
   gdb_session kill "target remote" <<EOF
 hbreak middle
 break leaf
@@ -294,7 +294,7 @@ EOF
 session_multi() {
   boot multi --multi || return
   gdb_session multi "target extended-remote" <<'EOF'
-set remote exec-file /bin/gdbtarget
+set remote exec-file /tests/gdbtarget
 break spinning
 echo ==run==\n
 run spin
@@ -321,7 +321,7 @@ continue
 echo ==norun==\n
 set remote exec-file /bin/no-such-program
 run
-set remote exec-file /bin/gdbtarget
+set remote exec-file /tests/gdbtarget
 echo ==run3==\n
 run exit 3
 echo ==run4==\n
@@ -386,7 +386,7 @@ ask() {
 }
 
 session_raw() {
-  boot raw /bin/gdbtarget exit 5 || return
+  boot raw /tests/gdbtarget exit 5 || return
   if ! exec 3<>"/dev/tcp/127.0.0.1/$port"; then
     fail "raw connect" "cannot connect"
     halt raw
@@ -438,7 +438,7 @@ session_raw() {
   ask "raw: unknown packet" 'qNoSuchThing' ''
   ask "raw: still serving after the errors" 'qAttached' '0'
   ask "raw: current thread" 'qC' 'QC[0-9a-f]+'
-  ask "raw: exec-file" 'qXfer:exec-file:read::0,100' 'l/bin/gdbtarget'
+  ask "raw: exec-file" 'qXfer:exec-file:read::0,100' 'l/tests/gdbtarget'
   send g && get && printf '+' >&3
   if [ ${#data} = 1120 ]; then pass "raw: g is 560 bytes"; else fail "raw: g is 560 bytes" "${#data} digits"; fi
   ask "raw: G writes back what g read" "G$data" 'OK'
@@ -485,7 +485,7 @@ raw_breakpoints() {
 session_eof() {
   local out=$tmp/eof.log
   tools/vrun --timeout 120 -- /bin/sh -c \
-    "(printf '+\$?#3f'; sleep 1) | /bin/gdbserver - /bin/gdbtarget exit 9 >/tmp/o; echo rc=\$?; cat /tmp/o; echo" \
+    "(printf '+\$?#3f'; sleep 1) | /bin/gdbserver - /tests/gdbtarget exit 9 >/tmp/o; echo rc=\$?; cat /tmp/o; echo" \
     >"$out" 2>&1
   if grep -q 'rc=9' "$out" && grep -q 'detached' "$out"; then
     pass "EOF on COMM: detach, the program ends"
@@ -496,7 +496,7 @@ session_eof() {
 
 # A gdb that dies mid-session (SIGKILL: no detach, no kill); the next one takes over.
 session_reconnect() {
-  boot reconnect /bin/gdbtarget || return
+  boot reconnect /tests/gdbtarget || return
   local gpid i
   : >"$tmp/reconnect-first.out"
   gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break leaf' -ex continue \
@@ -531,7 +531,7 @@ session_attach_pipe() {
   addr=$(nm "$prog" | awk '$3 == "spin_go" { sub(/^0+/, "", $1); print $1 }')
   pkt="M$addr,4:01000000"
   tools/vrun --timeout 120 -- /bin/sh -c \
-    "/bin/gdbtarget spin & sleep 1; (printf '+\$?#3f\$$pkt#$(csum "$pkt")'; sleep 1) | /bin/gdbserver --attach - \$! >/tmp/o; echo rc=\$?; wait; cat /tmp/o; echo" \
+    "/tests/gdbtarget spin & sleep 1; (printf '+\$?#3f\$$pkt#$(csum "$pkt")'; sleep 1) | /bin/gdbserver --attach - \$! >/tmp/o; echo rc=\$?; wait; cat /tmp/o; echo" \
     >"$out" 2>&1
   if grep -q 'attached to process' "$out" && grep -q '^spin released' "$out" &&
     grep -q 'rc=0' "$out" && grep -q '\$OK#9a' "$out"; then
@@ -544,7 +544,7 @@ session_attach_pipe() {
 # A gdb killed while the program runs (no detach, no kill): the hang-up reaches
 # gdbserver while it waits for the program, which it stops for the next gdb.
 session_hangup() {
-  boot hangup /bin/gdbtarget spin || return
+  boot hangup /tests/gdbtarget spin || return
   local gpid i
   gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex continue "$prog" \
     >"$tmp/hangup-first.out" 2>&1 &
@@ -571,7 +571,7 @@ EOF
 
 # The host side comes and goes: gdbserver serves each new connection from scratch.
 session_relink() {
-  boot relink /bin/gdbtarget exit 6 || return
+  boot relink /tests/gdbtarget exit 6 || return
   local i ok=0
   for ((i = 0; i < 20; i++)); do
     exec 3<>"/dev/tcp/127.0.0.1/$port" || break
@@ -597,7 +597,7 @@ EOF
 
 # Noise on the line while the program runs, then Ctrl-C: a clear answer, nothing wedged.
 session_flood() {
-  boot flood /bin/gdbtarget spin || return
+  boot flood /tests/gdbtarget spin || return
   if ! exec 3<>"/dev/tcp/127.0.0.1/$port"; then
     fail "flood connect" "cannot connect"
     halt flood
@@ -629,7 +629,7 @@ session_flood() {
 # COM2, the link without virtio: a smaller set.
 session_com2() {
   link=--gdb-com2
-  boot com2 /bin/gdbtarget || { link=--gdb; return; }
+  boot com2 /tests/gdbtarget || { link=--gdb; return; }
   link=--gdb
   gdb_session com2 "target remote" <<EOF
 break leaf

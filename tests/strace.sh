@@ -18,8 +18,8 @@ if [ "$status" != 0 ] && [ "$failed" = 0 ]; then
   failed=$((failed + 1))
 fi
 
-# Every SYSCALL(nr, name) of kernel/syscalls.def has a line {"name", ...} in decoders[].
-missing=$(sed -n 's/^SYSCALL([0-9]*, *\([a-z_0-9]*\))$/\1/p' kernel/syscalls.def | while read -r name; do
+# Every SYSCALL(nr, name) of include/vitrine/syscalls.def has a line {"name", ...} in decoders[].
+missing=$(sed -n 's/^SYSCALL([0-9]*, *\([a-z_0-9]*\))$/\1/p' include/vitrine/syscalls.def | while read -r name; do
   grep -q "^    {\"$name\", R_" user/strace.c || printf '%s ' "$name"
 done)
 if [ -z "$missing" ]; then

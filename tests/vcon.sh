@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/vcon.sh: the vcon: scheme (docs/virtio.md) against a host peer. The guest runs
-# /bin/vcontest with a virtio console port "test" whose host end is a TCP server; this
+# /tests/vcontest with a virtio console port "test" whose host end is a TCP server; this
 # script is the host: it connects when vcontest says READY, sends "hello", expects
 # "ack", hangs up; connects again at AGAIN and sends "again". vcontest prints the
 # checks; this script adds its own and the total.
@@ -22,7 +22,7 @@ tools/vrun --timeout 120 \
   --qemu-arg -device --qemu-arg virtio-serial-pci,disable-modern=on,id=vser0 \
   --qemu-arg -chardev --qemu-arg "socket,id=t,host=127.0.0.1,port=$port,server=on,wait=off" \
   --qemu-arg -device --qemu-arg virtserialport,bus=vser0.0,chardev=t,name=test \
-  -- /bin/vcontest >"$tmp/out" 2>&1 &
+  -- /tests/vcontest >"$tmp/out" 2>&1 &
 vpid=$!
 
 # wait_for WORD: until the guest printed it (or vrun ended).

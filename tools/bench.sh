@@ -11,7 +11,7 @@
 # Boot time is measured on the host: date +%s%N before tools/vrun, and again when the
 # first byte of the guest program's output arrives; nothing is subtracted. The floor
 # row is QEMU itself with a kernel that prints one byte at once (tools/bench-floor.S).
-# The benchmark programs are user/bench.c (its header lists the subcommands).
+# The benchmark programs are tests/bench/bench.c (its header lists the subcommands).
 #
 # A figure that cannot be measured (a failing call, a stop that never comes, a run that
 # timed out) is printed as "n/a" with the reason, never as a number.
@@ -44,9 +44,9 @@ done
 # `make bench` has just built everything: runs skip vrun's own `make all` (which would
 # be counted in the boot time), and a half-edited source elsewhere cannot stop us.
 export VRUN_KERNEL=$build/vitrine.elf
-[ -x "$build/user/bench" ] || die "build/user/bench is missing (run make)"
-grep -q ' /bin/bench ' "$build/root.manifest" 2>/dev/null ||
-  die "build/root.manifest has no /bin/bench (run make)"
+[ -x "$build/guest/bench" ] || die "build/guest/bench is missing (run make)"
+grep -q ' /tests/bench ' "$build/root.manifest" 2>/dev/null ||
+  die "build/root.manifest has no /tests/bench (run make)"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -78,7 +78,7 @@ floor_qemu=(timeout 30 qemu-system-x86_64 -cpu qemu64 -m 128 -kernel "$tmp/floor
 # how the boot time divides between vrun, QEMU and Vitrine.
 direct_initrd() {
   cp "$build/root.manifest" "$tmp/manifest" &&
-    printf '%s\0' /bin/bench hello >"$tmp/argv" &&
+    printf '%s\0' /tests/bench hello >"$tmp/argv" &&
     echo "file /vrun/argv $tmp/argv 644 0 0" >>"$tmp/manifest" &&
     (cd "$repo" && "$build/tools/mkcpio" "$tmp/initrd.cpio" <"$tmp/manifest")
 }
@@ -91,7 +91,7 @@ direct_qemu=(timeout 30 qemu-system-x86_64 -cpu qemu64 -m 128 -kernel "$VRUN_KER
 boot_rows() {
   local i ms
   for ((i = 0; i < boots; i++)); do
-    first_byte_ms "$repo/tools/vrun" --timeout 30 -- /bin/bench hello
+    first_byte_ms "$repo/tools/vrun" --timeout 30 -- /tests/bench hello
   done | median >"$tmp/boot"
   if direct_initrd >/dev/null 2>&1; then
     for ((i = 0; i < boots; i++)); do first_byte_ms "${direct_qemu[@]}" </dev/null; done |
@@ -117,7 +117,7 @@ run_guest() {
   fi
 }
 
-# strace_rows: user/getpid_loop untraced, under strace, and under strace with a kernel
+# strace_rows: tests/bench/getpid_loop.c untraced, under strace, and under strace with a kernel
 # filter that stops on write only; each result is renamed and added to the two runs.
 strace_rows() {
   local mode name n f
@@ -126,9 +126,9 @@ strace_rows() {
     [ "$mode" = wall ] || f=(--icount)
     for name in sc_plain sc_all sc_write; do
       case $name in
-        sc_plain) n=100000; set -- /bin/getpid_loop "$n" ;;
-        sc_all) n=5000; set -- /bin/strace -o /dev/null /bin/getpid_loop "$n" ;;
-        sc_write) n=100000; set -- /bin/strace -e trace=write -o /dev/null /bin/getpid_loop "$n" ;;
+        sc_plain) n=100000; set -- /tests/getpid_loop "$n" ;;
+        sc_all) n=5000; set -- /bin/strace -o /dev/null /tests/getpid_loop "$n" ;;
+        sc_write) n=100000; set -- /bin/strace -e trace=write -o /dev/null /tests/getpid_loop "$n" ;;
       esac
       run_guest "$tmp/sc" "${f[@]}" --timeout 150 -- "$@"
       sed "s/^RESULT getpid_loop /RESULT $name /; s/^NA getpid_loop /NA $name /" "$tmp/sc" >>"$tmp/$mode"
@@ -151,14 +151,14 @@ gdb_run() {
   local vpid i reads_cmd=() out=$tmp/gdbout.$1 words=1024
   [ "$link" != com2 ] || { n=8 reads=1 words=128 dump=262144; } # (45 s for 1,024 words)
   case $link in
-    vcon) "$repo/tools/vrun" --gdb "$port" --timeout 240 -- /bin/gdbtarget loop "$n" >"$log" 2>&1 & ;;
-    com2) "$repo/tools/vrun" --gdb-com2 "$port" --timeout 240 -- /bin/gdbtarget loop "$n" >"$log" 2>&1 & ;;
+    vcon) "$repo/tools/vrun" --gdb "$port" --timeout 240 -- /tests/gdbtarget loop "$n" >"$log" 2>&1 & ;;
+    com2) "$repo/tools/vrun" --gdb-com2 "$port" --timeout 240 -- /tests/gdbtarget loop "$n" >"$log" 2>&1 & ;;
     native)
       if ! command -v gdbserver >/dev/null; then
         echo "no gdbserver on the host (apt-get install gdbserver)" >"$tmp/gdb.$link.err"
         return
       fi
-      gdbserver "127.0.0.1:$port" "$build/user/gdbtarget" loop "$n" >"$log" 2>&1 & ;;
+      gdbserver "127.0.0.1:$port" "$build/guest/gdbtarget" loop "$n" >"$log" 2>&1 & ;;
   esac
   vpid=$!
   for ((i = 0; i < 100; i++)); do grep -qi "listening" "$log" && break; sleep 0.1; done
@@ -167,7 +167,7 @@ gdb_run() {
     -ex 'continue' -ex "ignore 1 $((n - 2))" -ex 'shell date +T0=%s%N' -ex 'continue' \
     -ex 'shell date +T1=%s%N' "${reads_cmd[@]}" -ex 'shell date +T2=%s%N' \
     -ex "dump binary memory $tmp/dump.bin (char*)&bigbuf (char*)&bigbuf+$dump" \
-    -ex 'shell date +T3=%s%N' -ex 'delete' -ex 'continue' "$build/user/gdbtarget" >"$out" 2>&1
+    -ex 'shell date +T3=%s%N' -ex 'delete' -ex 'continue' "$build/guest/gdbtarget" >"$out" 2>&1
   wait "$vpid"
   local t0 t1 t2 t3 size
   t0=$(sed -n 's/^T0=//p' "$out"); t1=$(sed -n 's/^T1=//p' "$out")
@@ -197,8 +197,8 @@ gdb_rows() {
 
 echo "Running the benchmarks (about a minute)..." >&2
 boot_rows
-run_guest "$tmp/icount" --icount --timeout 150 -- /bin/bench all 1
-run_guest "$tmp/wall" --timeout 100 -- /bin/bench all "$rounds"
+run_guest "$tmp/icount" --icount --timeout 150 -- /tests/bench all 1
+run_guest "$tmp/wall" --timeout 100 -- /tests/bench all "$rounds"
 strace_rows
 gdb_rows
 
@@ -207,7 +207,7 @@ gdb_rows
 awk -v gdbv="$(cat "$tmp/gdb.vcon" 2>/dev/null)" -v gdbverr="$(cat "$tmp/gdb.vcon.err" 2>/dev/null)" \
   -v gdbn="$(cat "$tmp/gdb.native" 2>/dev/null)" -v gdbnerr="$(cat "$tmp/gdb.native.err" 2>/dev/null)" \
   -v gdbc="$(cat "$tmp/gdb.com2" 2>/dev/null)" -v gdbcerr="$(cat "$tmp/gdb.com2.err" 2>/dev/null)" -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/dev/null)" -v floor="$(cat "$tmp/floor" 2>/dev/null)" \
-  -v boots="$boots" -v rounds="$rounds" -v benchkb="$(($(stat -c %s "$build/user/bench") / 1024))" -v flerr="$(head -c 200 "$tmp/floor.err" 2>/dev/null)" '
+  -v boots="$boots" -v rounds="$rounds" -v benchkb="$(($(stat -c %s "$build/guest/bench") / 1024))" -v flerr="$(head -c 200 "$tmp/floor.err" 2>/dev/null)" '
   function commas(n,   s) { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
   function wallfmt(ns) {
     if (ns >= 1e6) return sprintf("%.2f ms", ns / 1e6)
@@ -243,7 +243,7 @@ awk -v gdbv="$(cat "$tmp/gdb.vcon" 2>/dev/null)" -v gdbverr="$(cat "$tmp/gdb.vco
     printf "CLOCK_MONOTONIC delta / N, median of %d rounds. Linux figures: Linux 6.1 in the same QEMU.\n\n", rounds
     row("benchmark", "instr/op", "wall/op", "comparison / goal")
     if (boot != "") row("boot to the first output line (vrun)", "-", boot " ms", "goal < 300 ms; Linux 6.1: 5 to 6.7 s (median of " boots " boots)")
-    else { row("boot to the first output line (vrun)", "n/a", "n/a", "n/a: no output from tools/vrun -- /bin/bench hello"); bad = 1 }
+    else { row("boot to the first output line (vrun)", "n/a", "n/a", "n/a: no output from tools/vrun -- /tests/bench hello"); bad = 1 }
     if (direct != "") row("  QEMU + Vitrine, without the vrun script", "-", direct " ms", "the rest is the vrun script (manifest, mkcpio)")
     else row("  QEMU + Vitrine, without the vrun script", "n/a", "n/a", "n/a: could not make the initramfs or no output")
     if (floor != "") row("  QEMU start-up floor (1-byte kernel)", "-", floor " ms", "QEMU alone: a multiboot kernel that prints at once")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tools/deps.sh: make sure the host has what the build and the tests need.
-# Runs on every `make`, so when everything is present it only does a few lookups.
+# `make` runs it once (the stamp build/deps.ok), again when this file changes, and on
+# `make deps`; every compiler the build runs waits for it.
 # Missing packages are installed with apt-get when running as root (log in
 # build/apt.log); otherwise the apt-get line to run is printed and the exit status is 1.
 set -euo pipefail

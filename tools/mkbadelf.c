@@ -3,7 +3,7 @@
 // Every file starts from one minimal, valid static x86-64 executable built here in
 // memory (one PT_LOAD, code `mov $60,%eax; xor %edi,%edi; syscall`), then breaks one
 // thing. OUTDIR/badelf-valid is that program unchanged: the control, which must run
-// and exit 0. The other files must make execve fail; user/usertests.c holds the errno
+// and exit 0. The other files must make execve fail; tests/guest/usertests.c holds the errno
 // Vitrine returns for each (ENOEXEC for format errors, EINVAL for impossible segments).
 //
 // Several cases are shaped so that Linux, which checks less before mapping, still fails

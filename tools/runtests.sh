@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # tools/runtests.sh HOSTTEST...: run every test program and add up the results.
 #
-# Runs, in order: each host test binary given; the in-guest suites (the table below),
-# each in a fresh guest with 32 MiB of RAM (so every run also proves the suites fit in
-# 32 MiB); each executable tests/*.sh on the host.
+# Runs, in order: each host test binary given; the in-guest suites, each in a fresh
+# guest with 32 MiB of RAM (so every run also proves the suites fit in 32 MiB); each
+# executable tests/*.sh on the host.
+#
+# The in-guest suites are found by name: a program tests/guest/NAMEtests.c or a
+# directory tests/guest/NAMEtests/ runs as /tests/NAMEtests, a script
+# tests/guest/NAMEtests.sh as `/bin/sh /tests/NAMEtests.sh`. A new suite needs no line
+# here; other files in tests/guest (helpers, check.sh, strace.sh) are not suites.
 # Every program prints "PASS name" / "FAIL name: detail" lines and ends with
 # "N passed, N failed". Its last such line is its count; a program that exits non-zero
 # without one, exits 0 without one, or exits non-zero while reporting 0 failed, counts
@@ -47,14 +52,17 @@ run_one() {
 }
 
 # The in-guest suites: a name and the command the guest runs.
-guest_suites=(
-  "usertests|/bin/usertests"
-  "posixtests|/bin/posixtests"
-  "fstests|/bin/fstests"
-  "proctests|/bin/proctests"
-  "shell.sh|/bin/sh /tests/shell.sh"
-  "fuzz|/bin/fuzz 1 8 12 15"
-)
+guest_suites=()
+for f in tests/guest/*tests.c tests/guest/*tests/ tests/guest/*tests.sh; do
+  [ -e "$f" ] || continue
+  name=${f%/}
+  name=${name##*/}
+  case $name in
+    *.c) guest_suites+=("${name%.c}|/tests/${name%.c}") ;;
+    *.sh) guest_suites+=("$name|/bin/sh /tests/$name") ;;
+    *) guest_suites+=("$name|/tests/$name") ;;
+  esac
+done
 
 for t in "$@"; do
   run_one "$(basename -- "$t")" "$t"

@@ -28,10 +28,7 @@
 #include <unistd.h>
 
 #include "gdbproto.h"
-#include "procabi.h"
-
-_Static_assert(sizeof(struct user_regs_struct) == 216, "proc:PID/regs/int");
-_Static_assert(sizeof(struct user_fpregs_struct) == 512, "proc:PID/regs/float");
+#include "proc.h"
 
 // ---- signals: GDB numbers its signals its own way ----
 // Linux signal n (1..31) is GDB signal linux_to_gdb[n]; 0 where GDB has no name.
@@ -204,9 +201,7 @@ struct hwslot { // one debug register (DR0..DR3)
 static struct target {
   int pid;   // 0: no process
   bool ours; // we started it: we reap it, and qAttached says 0
-  int tracefd, regsfd, fpfd, dbgfd, memfd;
-  struct proc_event q[8]; // events read ahead
-  int qn, qi;
+  struct proc_session s; // proc:PID/trace, the register files and mem
   bool running;
   struct proc_event stop; // the stop it is in, when not running
   struct user_regs_struct regs;
@@ -216,58 +211,40 @@ static struct target {
   struct hwslot hw[4];
   bool interrupt_req; // we asked the session to stop it (GDB's Ctrl-C)
   int inject_sig;    // a signal GDB asked us to deliver, sent with kill(), on its way
-} T = {.tracefd = -1, .regsfd = -1, .fpfd = -1, .dbgfd = -1, .memfd = -1};
-
-static int proc_open(int pid, const char *file, int flags) {
-  char path[64];
-  snprintf(path, sizeof path, "proc:%d/%s", pid, file);
-  return open(path, flags | O_CLOEXEC);
-}
-
-static void close_fd(int *fd) {
-  if (*fd >= 0)
-    close(*fd);
-  *fd = -1;
-}
+} T = {.s = PROC_SESSION_INIT};
 
 // The register and memory files. An exec makes old handles fail with ESRCH, so they
 // are opened again after every exec stop.
 static int open_files(void) {
-  close_fd(&T.regsfd), close_fd(&T.fpfd), close_fd(&T.dbgfd), close_fd(&T.memfd);
-  T.regsfd = proc_open(T.pid, "regs/int", O_RDWR);
-  T.fpfd = proc_open(T.pid, "regs/float", O_RDWR);
-  T.dbgfd = proc_open(T.pid, "regs/debug", O_RDWR);
-  T.memfd = proc_open(T.pid, "mem", O_RDWR);
+  proc_drop_files(&T.s);
   T.regs_ok = T.fp_ok = false;
-  return T.regsfd < 0 || T.fpfd < 0 || T.memfd < 0 ? -1 : 0; // (debug: optional)
+  bool ok = proc_file(&T.s, PROC_REGS_INT) >= 0 && proc_file(&T.s, PROC_REGS_FLOAT) >= 0 &&
+            proc_file(&T.s, PROC_MEM) >= 0;
+  return ok ? 0 : -1; // (regs/debug: optional)
 }
 
-static void close_files(void) {
-  close_fd(&T.regsfd), close_fd(&T.fpfd), close_fd(&T.dbgfd), close_fd(&T.memfd);
-  close_fd(&T.tracefd);
-  T.qn = T.qi = 0;
-}
+static bool have_debug_regs(void) { return proc_file(&T.s, PROC_REGS_DEBUG) >= 0; }
 
 static int regs_get(void) {
   if (!T.regs_ok)
-    T.regs_ok = pread(T.regsfd, &T.regs, sizeof T.regs, 0) == sizeof T.regs;
+    T.regs_ok = proc_get_regs(&T.s, &T.regs) == 0;
   return T.regs_ok ? 0 : -1;
 }
 
 static int fp_get(void) {
   if (!T.fp_ok)
-    T.fp_ok = pread(T.fpfd, &T.fp, sizeof T.fp, 0) == sizeof T.fp;
+    T.fp_ok = proc_get_fpregs(&T.s, &T.fp) == 0;
   return T.fp_ok ? 0 : -1;
 }
 
 // Write our copy back. If the kernel refuses it, the copy is stale: read it again.
 static int regs_put(void) {
-  T.regs_ok = pwrite(T.regsfd, &T.regs, sizeof T.regs, 0) == sizeof T.regs;
+  T.regs_ok = proc_set_regs(&T.s, &T.regs) == 0;
   return T.regs_ok ? 0 : -1;
 }
 
 static int fp_put(void) {
-  T.fp_ok = pwrite(T.fpfd, &T.fp, sizeof T.fp, 0) == sizeof T.fp;
+  T.fp_ok = proc_set_fpregs(&T.s, &T.fp) == 0;
   return T.fp_ok ? 0 : -1;
 }
 
@@ -288,7 +265,7 @@ static void bp_hide(uint64_t addr, uint8_t *buf, size_t n) {
 
 // Returns the bytes read (fewer if the range runs into unmapped memory), or -1.
 static long mem_read(uint64_t addr, void *buf, size_t n) {
-  ssize_t got = pread(T.memfd, buf, n, (off_t)addr); // (kernel addresses: EIO)
+  ssize_t got = proc_peek(&T.s, addr, buf, n); // (kernel addresses: EIO)
   if (got > 0)
     bp_hide(addr, buf, (size_t)got);
   return got;
@@ -303,7 +280,7 @@ static long mem_write(uint64_t addr, const void *src, size_t n) {
   for (int i = 0; i < NBREAK; i++)
     if (T.bp[i].refs && T.bp[i].addr - addr < n)
       buf[T.bp[i].addr - addr] = 0xcc;
-  ssize_t put = pwrite(T.memfd, buf, n, (off_t)addr);
+  ssize_t put = proc_poke(&T.s, addr, buf, n);
   for (int i = 0; put > 0 && i < NBREAK; i++)
     if (T.bp[i].refs && T.bp[i].addr - addr < (size_t)put)
       T.bp[i].saved = ((const uint8_t *)src)[T.bp[i].addr - addr];
@@ -320,8 +297,7 @@ static int bp_insert(uint64_t addr) {
     if (!T.bp[i].refs)
       free_bp = &T.bp[i];
   uint8_t saved, cc = 0xcc;
-  if (!free_bp || pread(T.memfd, &saved, 1, (off_t)addr) != 1 ||
-      pwrite(T.memfd, &cc, 1, (off_t)addr) != 1)
+  if (!free_bp || proc_peek(&T.s, addr, &saved, 1) != 1 || proc_poke(&T.s, addr, &cc, 1) != 1)
     return -1; // no room, or unmapped or kernel memory
   *free_bp = (struct swbreak){addr, saved, 1};
   return 0;
@@ -331,7 +307,7 @@ static int bp_remove(uint64_t addr) {
   struct swbreak *b = bp_find(addr);
   if (!b || --b->refs > 0)
     return 0; // (removing one that is not there is no error: GDB may repeat itself)
-  return pwrite(T.memfd, &b->saved, 1, (off_t)b->addr) == 1 ? 0 : -1;
+  return proc_poke(&T.s, b->addr, &b->saved, 1) == 1 ? 0 : -1;
 }
 
 // Put the program's own bytes back (detach), or forget them (the program exec'd).
@@ -339,7 +315,7 @@ static void bp_clear(bool restore) {
   for (int i = 0; i < NBREAK; i++)
     if (T.bp[i].refs) {
       if (restore)
-        pwrite(T.memfd, &T.bp[i].saved, 1, (off_t)T.bp[i].addr);
+        proc_poke(&T.s, T.bp[i].addr, &T.bp[i].saved, 1);
       T.bp[i].refs = 0;
     }
 }
@@ -363,7 +339,7 @@ static int hw_write(void) {
     dr[5] |= 1ull << (2 * n) | (uint64_t)z_rw[h->type] << (16 + 4 * n) |
              (uint64_t)dr7_len(h->len) << (18 + 4 * n);
   }
-  return pwrite(T.dbgfd, dr, sizeof dr, 0) == sizeof dr ? 0 : -1;
+  return proc_set_debug(&T.s, dr);
 }
 
 // The largest naturally aligned piece (8, 4, 2 or 1 bytes) at addr, at most n bytes.
@@ -376,7 +352,7 @@ static unsigned piece(uint64_t addr, uint64_t n) {
 
 // A watched range need not be aligned: it takes as many slots as aligned pieces.
 static int hw_insert(int type, uint64_t addr, uint64_t len) {
-  if (T.dbgfd < 0 || len == 0 || len > 32 || (type == 1 && len != 1))
+  if (!have_debug_regs() || len == 0 || len > 32 || (type == 1 && len != 1))
     return -1;
   struct hwslot old[4];
   memcpy(old, T.hw, sizeof old);
@@ -396,7 +372,7 @@ static int hw_insert(int type, uint64_t addr, uint64_t len) {
 }
 
 static int hw_remove(int type, uint64_t addr, uint64_t len) {
-  if (T.dbgfd < 0)
+  if (!have_debug_regs())
     return -1;
   for (int n = 0; n < 4; n++)
     if (T.hw[n].type == type && T.hw[n].want_addr == addr && T.hw[n].want_len == len)
@@ -416,23 +392,11 @@ static int write_flags(uint64_t f) {
   resume_flags = f & ~(uint64_t)PROC_FLAG_IGNORE;
   T.regs_ok = T.fp_ok = false;
   T.running = true;
-  return write(T.tracefd, &f, sizeof f) == sizeof f ? 0 : -1;
+  return proc_resume(&T.s, f);
 }
 
 // Blocks for the next event. -1 when the session has nothing more to say.
-static int ev_read(struct proc_event *ev) {
-  while (T.qi == T.qn) {
-    ssize_t n = read(T.tracefd, T.q, sizeof T.q);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < (ssize_t)sizeof *ev)
-      return -1;
-    T.qn = (int)(n / (ssize_t)sizeof *ev);
-    T.qi = 0;
-  }
-  *ev = T.q[T.qi++];
-  return 0;
-}
+static int ev_read(struct proc_event *ev) { return proc_next_event(&T.s, ev); }
 
 // GDB's Ctrl-C: ask the session to stop the program now (PROC_STOP_INTERRUPT; the
 // kernel interrupts a blocking call, which restarts later). No signal is involved, so
@@ -442,7 +406,7 @@ static void request_interrupt(void) {
     return;
   T.interrupt_req = true;
   uint64_t f = resume_flags | PROC_STOP_INTERRUPT;
-  if (write(T.tracefd, &f, sizeof f) != sizeof f)
+  if (proc_resume(&T.s, f) < 0)
     T.interrupt_req = false;
 }
 
@@ -512,10 +476,10 @@ static void comm_input(bool may_read) {
 // The next event from the process, watching GDB's side meanwhile.
 static int wait_event(struct proc_event *ev) {
   for (;;) {
-    if (T.qi < T.qn)
+    if (proc_event_queued(&T.s))
       return ev_read(ev);
     comm_input(false); // (bytes already buffered: a Ctrl-C that came with a packet)
-    struct pollfd p[2] = {{T.tracefd, POLLIN, 0}, {S.rfd, POLLIN, 0}};
+    struct pollfd p[2] = {{T.s.trace, POLLIN, 0}, {S.rfd, POLLIN, 0}};
     int n = poll(p, S.pending || S.gone ? 1 : 2, -1);
     if (n < 0 && errno != EINTR)
       return -1;
@@ -530,18 +494,16 @@ static int wait_event(struct proc_event *ev) {
 // it gets the program's bytes back before it runs (it is held until its session opens).
 static void release_child(int pid) {
   struct proc_event ev;
-  int tfd = proc_open(pid, "trace", O_RDWR);
-  if (tfd < 0) { // (not ours to trace): any write to the parent's session frees it
-    write(T.tracefd, &resume_flags, sizeof resume_flags);
+  struct proc_session c;
+  if (proc_attach(&c, pid, 0) < 0) { // (not ours to trace): any write to the
+    proc_resume(&T.s, resume_flags);      // parent's session frees it
     return;
   }
-  int mfd = read(tfd, &ev, sizeof ev) == sizeof ev ? proc_open(pid, "mem", O_RDWR) : -1;
-  for (int i = 0; mfd >= 0 && i < NBREAK; i++)
+  bool held = proc_next_event(&c, &ev) == 0;
+  for (int i = 0; held && i < NBREAK; i++)
     if (T.bp[i].refs)
-      pwrite(mfd, &T.bp[i].saved, 1, (off_t)T.bp[i].addr);
-  if (mfd >= 0)
-    close(mfd);
-  close(tfd); // the child goes on, untraced
+      proc_poke(&c, T.bp[i].addr, &T.bp[i].saved, 1);
+  proc_close(&c); // the child goes on, untraced
 }
 
 // The next stop GDB should hear of. A signal GDB asked us to deliver (sent with kill)
@@ -569,7 +531,7 @@ static int next_stop(void) {
 
 // ---- stops, as GDB hears of them ----
 static void forget_target(void) {
-  close_files();
+  proc_close(&T.s);
   for (int i = 0; i < NBREAK; i++)
     T.bp[i].refs = 0;
   memset(T.hw, 0, sizeof T.hw);
@@ -661,10 +623,10 @@ static int resume_over(bool step, int sig) {
     return next_stop();
   }
   uint8_t cc = 0xcc;
-  pwrite(T.memfd, &b->saved, 1, (off_t)b->addr);
+  proc_poke(&T.s, b->addr, &b->saved, 1);
   int r = step_once(sig);
   if (r == 0 && T.stop.cause != PROC_EVENT_EXITED)
-    pwrite(T.memfd, &cc, 1, (off_t)b->addr);
+    proc_poke(&T.s, b->addr, &cc, 1);
   if (r < 0 || step || T.stop.cause != PROC_STOP_SINGLESTEP)
     return r;
   resume(false, 0);
@@ -722,47 +684,30 @@ static int first_stop(uint64_t want) {
   return -1;
 }
 
-// The child waits on `go` until we hold its trace session, so PROC_STOP_EXEC catches
-// the program's first instruction. Its stdin and stdout must not be the line to GDB.
-static void child(int go, char **argv) {
-  char c;
+// The program's stdin and stdout must not be the line to GDB.
+static void child_stdio(void *arg) {
+  (void)arg;
   if (S.rfd == 0)
     dup2(open("/dev/null", O_RDONLY), 0);
   if (S.wfd == 1)
     dup2(2, 1);
-  if (read(go, &c, 1) != 1)
-    _exit(127);
-  execvp(argv[0], argv);
-  fprintf(stderr, "gdbserver: cannot run %s: %s\n", argv[0], strerror(errno));
-  _exit(127);
 }
 
+// The session exists before the program runs, so PROC_STOP_EXEC catches its first
+// instruction.
 static int launch(char **argv) {
-  int go[2];
-  if (pipe2(go, O_CLOEXEC) < 0)
-    return -1;
-  pid_t pid = fork();
-  if (pid == 0)
-    child(go[0], argv);
-  close(go[0]);
-  if (pid < 0) {
-    close(go[1]);
-    return -1;
-  }
-  T.pid = pid;
-  T.ours = true;
-  S.attached = false;
-  T.tracefd = proc_open(pid, "trace", O_RDWR);
-  if (T.tracefd < 0 || write_flags(PROC_STOP_EXEC) < 0) {
-    kill(pid, SIGKILL); // (it never ran anything: it is still waiting on the pipe)
-    waitpid(pid, NULL, 0);
-    close(go[1]);
+  const struct proc_launch how = {.argv = argv, .stops = PROC_STOP_EXEC, .setup = child_stdio};
+  if (proc_launch(&T.s, &how) < 0) {
     forget_target();
     return -1;
   }
-  ssize_t w = write(go[1], "x", 1);
-  close(go[1]);
-  if (w != 1 || first_stop(PROC_STOP_EXEC) < 0)
+  int pid = (int)T.s.pid;
+  T.pid = pid;
+  T.ours = true;
+  S.attached = false;
+  resume_flags = PROC_STOP_EXEC;
+  T.running = true;
+  if (first_stop(PROC_STOP_EXEC) < 0)
     return -1;
   note_stop();
   fprintf(stderr, "gdbserver: process %s created; pid = %d\n", argv[0], pid);
@@ -775,8 +720,7 @@ static int attach(int pid) {
   T.pid = pid;
   T.ours = false;
   S.attached = true;
-  T.tracefd = proc_open(pid, "trace", O_RDWR | O_TRUNC); // O_TRUNC: stop it now
-  if (T.tracefd < 0) {
+  if (proc_attach(&T.s, pid, O_TRUNC) < 0) { // O_TRUNC: stopped now
     fprintf(stderr, "gdbserver: cannot attach to %d: %s\n", pid, strerror(errno));
     forget_target();
     return -1;
@@ -795,7 +739,7 @@ static void detach(void) {
     return;
   bp_clear(true);
   memset(T.hw, 0, sizeof T.hw);
-  if (T.dbgfd >= 0)
+  if (have_debug_regs())
     hw_write();
   int pid = T.pid;
   bool ours = T.ours;
@@ -864,7 +808,7 @@ static int h_supported(char *a, size_t n) {
   if (T.pid && !T.running) { // breakpoints of a GDB that left without removing them
     bp_clear(true);
     memset(T.hw, 0, sizeof T.hw);
-    if (T.dbgfd >= 0)
+    if (have_debug_regs())
       hw_write();
   }
   return reply("PacketSize=%x;qXfer:features:read+;qXfer:exec-file:read+;swbreak+;"
@@ -1219,7 +1163,7 @@ static int h_exec_file(char *a, size_t n) {
     return reply_err(EINVAL);
   if (!pid || pid != (uint64_t)T.pid)
     return reply_err(ESRCH);
-  snprintf(link, sizeof link, "proc:%d/exe", T.pid);
+  proc_path(link, sizeof link, T.pid, "exe");
   ssize_t len = readlink(link, path, sizeof path - 1);
   if (len <= 0 && T.ours && S.argv)
     len = snprintf(path, sizeof path, "%s", S.argv[0]);

@@ -1,8 +1,9 @@
 // /init, PID 1. With "run=FILE" on the kernel command line (tools/vrun writes FILE: the
 // program and its arguments, each ending in a NUL byte), or with the program's words
-// themselves, it runs that program, reaps everything, and powers off handing the
-// program's exit status to the host. Otherwise it runs an interactive login shell on
-// the console and starts a new one whenever it exits.
+// themselves, it runs that program (a name without '/' found on PATH, as a shell
+// would), reaps everything, and powers off handing the program's exit status to the
+// host. Otherwise it runs an interactive login shell on the console and starts a new
+// one whenever it exits.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -39,10 +40,11 @@ static int read_argv(const char *file, char **argv) {
   return argc;
 }
 
+// PROGRAM as a shell runs it: a name without a '/' is looked up on PATH.
 static pid_t spawn(char **argv) {
   pid_t pid = fork();
   if (pid == 0) {
-    execve(argv[0], argv, environ);
+    execvp(argv[0], argv);
     fprintf(stderr, "init: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
   }

@@ -2,6 +2,7 @@
 // regs/float with -f). The seed of Vitrine: a process blocked in read() shows read's
 // number in orig_rax, and regs names the call.
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,18 +11,17 @@
 #include <sys/user.h>
 #include <unistd.h>
 
-_Static_assert(sizeof(struct user_regs_struct) == 216, "proc:PID/regs/int");
-_Static_assert(sizeof(struct user_fpregs_struct) == 512, "proc:PID/regs/float");
+#include "proc.h"
 
 static const char *syscall_names[512] = {
 #define SYSCALL(nr, name) [nr] = #name,
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL
 };
 
-static int read_file(const char *pid, const char *file, void *buf, size_t n) {
+static int read_file(long pid, const char *file, void *buf, size_t n) {
   char path[64];
-  snprintf(path, sizeof path, "proc:%s/%s", pid, file);
+  proc_path(path, sizeof path, pid, file);
   int fd = open(path, O_RDONLY);
   if (fd < 0) {
     fprintf(stderr, "regs: %s: %s\n", path, strerror(errno));
@@ -53,11 +53,10 @@ static void row(const char *name, unsigned long v) {
 }
 
 // When the process is in a system call, name it with its arguments.
-static void print_syscall(const char *pid, const struct user_regs_struct *r) {
+static void print_syscall(long pid, const struct user_regs_struct *r) {
   char state = '?', buf[512];
   int fd;
-  snprintf(buf, sizeof buf, "proc:%s/stat", pid);
-  if ((fd = open(buf, O_RDONLY)) >= 0) {
+  if ((fd = proc_open(pid, "stat", O_RDONLY)) >= 0) {
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     char *p = n > 0 ? strrchr((buf[n] = 0, buf), ')') : NULL;
@@ -73,7 +72,7 @@ static void print_syscall(const char *pid, const struct user_regs_struct *r) {
          r->rdx, r->r10, r->r8, r->r9);
 }
 
-static int print_int(const char *pid) {
+static int print_int(long pid) {
   struct user_regs_struct r;
   if (read_file(pid, "regs/int", &r, sizeof r) < 0)
     return 1;
@@ -92,7 +91,7 @@ static int print_int(const char *pid) {
   return 0;
 }
 
-static int print_float(const char *pid) {
+static int print_float(long pid) {
   struct user_fpregs_struct f;
   if (read_file(pid, "regs/float", &f, sizeof f) < 0)
     return 1;
@@ -119,10 +118,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: regs [-f] PID\n");
     return 2;
   }
-  const char *pid = argv[1 + fp];
-  if (strspn(pid, "0123456789") != strlen(pid) && strcmp(pid, "self") != 0) {
-    fprintf(stderr, "regs: not a process id: %s\n", pid);
+  const char *arg = argv[1 + fp];
+  bool self = strcmp(arg, "self") == 0;
+  if (!self && (!*arg || strlen(arg) > 10 || strspn(arg, "0123456789") != strlen(arg))) {
+    fprintf(stderr, "regs: not a process id: %s\n", arg);
     return 2;
   }
+  long pid = self ? getpid() : strtol(arg, NULL, 10);
   return fp ? print_float(pid) : print_int(pid);
 }

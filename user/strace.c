@@ -19,7 +19,7 @@
 //
 // Each system call's arguments are described as data (the decoders[] table: a name and
 // one kind per argument); each kind has one small formatter (kinds[]). The names come
-// from the kernel's own table, kernel/syscalls.def.
+// from the kernel's own table, include/vitrine/syscalls.def.
 //
 // -e trace=SET is done by the kernel: the set is written to proc:PID/sysfilter, so other
 // calls run with no stop at all.
@@ -48,8 +48,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "procabi.h"
-#include "siginfo.h"
+#include <vitrine/procabi.h>
+#include <vitrine/siginfo.h>
+
+#include "proc.h"
 
 #define NSYS 512           // sysfilter covers numbers 0..511
 #define MAXPATH 4096       // paths are not cut at -s, as in strace
@@ -62,7 +64,7 @@
 
 static const char *const sys_names[NSYS] = {
 #define SYSCALL(nr, name) [nr] = #name,
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL
 };
 
@@ -359,6 +361,7 @@ static const struct decoder decoders[] = {
     {"rt_sigpending", R_DEC, C_SIG, 2, {K_SIGSET_OUT, K_ULONG}},
     {"rt_sigtimedwait", R_SIG, C_SIG, 4, {K_SIGSET_IN, K_SIGINFO_OUT, K_TIMESPEC_IN, K_ULONG}},
     {"rt_sigsuspend", R_DEC, C_SIG, 2, {K_SIGSET_IN, K_ULONG}},
+    {"restart_syscall", R_DEC, 0, 0, {0}},
     {"sigaltstack", R_DEC, C_SIG, 2, {K_STACK_IN, K_STACK_OUT}},
     {"utime", R_DEC, C_FILE, 2, {K_PATH, K_UTIMBUF}},
     {"prctl", R_DEC, 0, 1, {K_PRCTL}},
@@ -426,7 +429,7 @@ struct call {
 };
 
 struct tracee {
-  int pid, fd, memfd, regsfd;
+  struct proc_session s; // proc:PID/trace; mem and regs/int, opened when first needed
   bool launched;  // the program strace started (its status is strace's)
   bool started;   // past its first exec (the launched program), or attached
   bool announced; // counted in nprinted: its first stop has been seen
@@ -591,22 +594,12 @@ static void put_ptr(uint64_t v) {
 }
 
 // ---- the tracee's memory --------------------------------------------------------------
-// Handles to proc:PID/mem and regs/int are opened when first needed, and dropped at exec
-// (the kernel fails old handles with ESRCH once the program changed).
-
-static int proc_file(struct tracee *t, int *fd, const char *name) {
-  if (*fd < 0) {
-    char path[48];
-    snprintf(path, sizeof path, "proc:%d/%s", t->pid, name);
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
-  }
-  return *fd;
-}
+// The session's handles to proc:PID/mem and regs/int are dropped at exec (the kernel
+// fails old handles with ESRCH once the program changed).
 
 // Up to n bytes at addr; fewer where the mapping ends. -1 if none can be read.
 static ssize_t peek_some(uint64_t addr, void *buf, size_t n) {
-  int fd = proc_file(cur, &cur->memfd, "mem");
-  return fd < 0 ? -1 : pread(fd, buf, n, (off_t)addr);
+  return proc_peek(&cur->s, addr, buf, n);
 }
 
 static bool peek(uint64_t addr, void *buf, size_t n) {
@@ -622,8 +615,7 @@ static bool peek_or_ptr(uint64_t addr, void *buf, size_t n) {
 }
 
 static bool peek_regs(struct tracee *t, struct user_regs_struct *r) {
-  int fd = proc_file(t, &t->regsfd, "regs/int");
-  return fd >= 0 && pread(fd, r, sizeof *r, 0) == (ssize_t)sizeof *r;
+  return proc_get_regs(&t->s, r) == 0;
 }
 
 // ---- strings ----------------------------------------------------------------------------
@@ -1434,9 +1426,9 @@ static void leader(const struct tracee *t) {
     line_owner = NULL;
   }
   if (opt.follow && opt.outname)
-    put("%-5d ", t->pid);
+    put("%-5ld ", t->s.pid);
   else if (nannounced > 1)
-    put("[pid %5d] ", t->pid);
+    put("[pid %5ld] ", t->s.pid);
   if (opt.tstamps)
     put_timestamp();
 }
@@ -1664,38 +1656,26 @@ static void print_summary(void) {
 
 // ---- sessions ---------------------------------------------------------------------------
 
-static struct tracee *add_tracee(int pid, int fd) {
-  struct tracee *t = ntracees < MAXTRACEES ? calloc(1, sizeof *t) : NULL;
-  if (!t)
-    return NULL;
-  t->pid = pid, t->fd = fd, t->memfd = t->regsfd = -1;
+// A tracee with no session yet (NULL if there are too many).
+static struct tracee *new_tracee(void) {
+  return ntracees < MAXTRACEES ? calloc(1, sizeof(struct tracee)) : NULL;
+}
+
+// t's session is open: it counts from now on.
+static struct tracee *add_tracee(struct tracee *t) {
   tracees[ntracees++] = t;
   return t;
 }
 
-static void drop_handles(struct tracee *t) {
-  if (t->memfd >= 0)
-    close(t->memfd);
-  if (t->regsfd >= 0)
-    close(t->regsfd);
-  t->memfd = t->regsfd = -1;
-}
-
 // Resume t from its stop; the flags also say where it stops next.
 static void resume(struct tracee *t, uint64_t extra) {
-  uint64_t f = stop_flags | extra;
-  if (write(t->fd, &f, sizeof f) < 0 && errno != ESRCH)
-    fprintf(stderr, "strace: resuming %d: %s\n", t->pid, err_msg(errno));
+  if (proc_resume(&t->s, stop_flags | extra) < 0 && errno != ESRCH)
+    fprintf(stderr, "strace: resuming %ld: %s\n", t->s.pid, err_msg(errno));
 }
 
 static void write_filter(struct tracee *t, const uint8_t *bits) {
-  char path[48];
-  snprintf(path, sizeof path, "proc:%d/sysfilter", t->pid);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write(fd, bits, NSYS / 8) != NSYS / 8)
-    fprintf(stderr, "strace: %s: %s\n", path, err_msg(errno));
-  if (fd >= 0)
-    close(fd);
+  if (proc_set_sysfilter(&t->s, bits, NSYS / 8) < 0)
+    fprintf(stderr, "strace: proc:%ld/sysfilter: %s\n", t->s.pid, err_msg(errno));
 }
 
 static bool wanted(uint64_t nr) {
@@ -1713,7 +1693,7 @@ static void announce(struct tracee *t, bool say) {
   if (say) {
     emit();
     fflush(opt.out);
-    fprintf(stderr, "strace: Process %d attached\n", t->pid);
+    fprintf(stderr, "strace: Process %ld attached\n", t->s.pid);
     if (opt.out == stderr)
       column = 0;
   }
@@ -1760,7 +1740,7 @@ static void on_exit_stop(struct tracee *t, const struct proc_event *ev) {
 // gets the user's filter now that the exec that matters has happened.
 static void on_exec(struct tracee *t) {
   static const uint8_t all[NSYS / 8] = {[0 ... NSYS / 8 - 1] = 0xff};
-  drop_handles(t);
+  proc_drop_files(&t->s);
   if (t->in_call && t->c.nr == NR_EXECVE) {
     t->c.ret = 0;
     finish_call(t);
@@ -1798,16 +1778,18 @@ static void on_step(struct tracee *t) {
 
 // -f: the new process is held stopped until its own session is opened.
 static void on_clone(int pid) {
-  char path[48];
-  snprintf(path, sizeof path, "proc:%d/trace", pid);
-  int fd = open(path, O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return; // gone already
-  struct tracee *t = add_tracee(pid, fd);
-  if (!t) {
-    close(fd); // too many: closing the session lets it run untraced
+  struct tracee *t = new_tracee();
+  struct proc_session s;
+  if (!t) { // too many: a session opened and closed lets it run untraced
+    if (proc_attach(&s, pid, 0) == 0)
+      proc_close(&s);
     return;
   }
+  if (proc_attach(&t->s, pid, 0) < 0) {
+    free(t);
+    return; // gone already
+  }
+  add_tracee(t);
   t->started = true;
   if (opt.filtered)
     write_filter(t, opt.filter);
@@ -1860,11 +1842,11 @@ static void service(struct tracee *t, bool blocking) {
   waiting = blocking;
   if (fatal_sig) // (checked after `waiting` is set: a signal now cannot be missed)
     return;
-  ssize_t n = read(t->fd, ev, sizeof ev);
+  ssize_t n = proc_read_events(&t->s, ev, sizeof ev / sizeof ev[0]);
   waiting = 0;
   if (n < 0 && errno != EINTR)
     t->gone = true; // ESRCH: the session is over
-  for (ssize_t k = 0; k < n / (ssize_t)sizeof ev[0] && !t->gone; k++)
+  for (ssize_t k = 0; k < n && !t->gone; k++)
     on_event(t, &ev[k]);
 }
 
@@ -1879,8 +1861,7 @@ static void reap(void) {
     if (line_owner == t)
       line_owner = NULL;
     nannounced -= t->announced;
-    close(t->fd);
-    drop_handles(t);
+    proc_close(&t->s);
     free(t);
   }
   ntracees = kept;
@@ -1901,7 +1882,7 @@ static void trace_loop(void) {
       continue;
     }
     for (int k = 0; k < n; k++)
-      pfd[k] = (struct pollfd){tracees[k]->fd, POLLIN, 0};
+      pfd[k] = (struct pollfd){tracees[k]->s.trace, POLLIN, 0};
     waiting = 1;
     int r = fatal_sig ? -1 : poll(pfd, n, -1);
     waiting = 0;
@@ -1922,12 +1903,12 @@ static void detach_all(void) {
       emit();
       line_owner = NULL;
     }
+    long pid = t->s.pid;
     if (t->launched)
-      kill(t->pid, fatal_sig);
-    close(t->fd);
-    t->fd = -1;
+      kill(pid, fatal_sig);
+    proc_close(&t->s);
     if (!t->launched)
-      fprintf(stderr, "strace: Process %d detached\n", t->pid);
+      fprintf(stderr, "strace: Process %ld detached\n", pid);
     t->gone = true;
   }
 }
@@ -1950,68 +1931,45 @@ static void setup_signals(bool launching) {
   }
 }
 
-// The child: wait until the parent's session exists, then become the program.
-static void child(int p[2], const char *path, char **argv) {
-  char ch;
+// The child, before it waits for the session: ^C and ^\ are the program's again.
+static void child_signals(void *arg) {
+  (void)arg;
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGQUIT, &old_quit, NULL);
-  close(p[1]);
-  if (read(p[0], &ch, 1) != 1)
-    _exit(1); // the parent could not trace us
-  execv(path, argv);
-  fprintf(stderr, "strace: exec: %s\n", err_msg(errno));
-  _exit(1);
 }
 
+// Start the program held until its session exists, with a sysfilter of only execve:
+// nothing it does before the exec stops.
 static void launch(const char *path, char **argv) {
   static const uint8_t only_execve[NSYS / 8] = {[NR_EXECVE / 8] = 1 << (NR_EXECVE % 8)};
-  char tpath[48];
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0) {
-    fprintf(stderr, "strace: pipe: %s\n", err_msg(errno));
+  struct tracee *t = new_tracee();
+  const struct proc_launch how = {.path = path, .argv = argv, .stops = stop_flags,
+                                  .sysfilter = only_execve, .sysfilter_len = sizeof only_execve,
+                                  .setup = child_signals};
+  if (!t || proc_launch(&t->s, &how) < 0) {
+    fprintf(stderr, "strace: cannot start %s: %s\n", path, err_msg(t ? errno : ENOMEM));
     exit(1);
   }
-  pid_t pid = fork();
-  if (pid < 0) {
-    fprintf(stderr, "strace: fork: %s\n", err_msg(errno));
-    exit(1);
-  }
-  if (pid == 0)
-    child(p, path, argv);
-  close(p[0]);
-  snprintf(tpath, sizeof tpath, "proc:%d/trace", pid);
-  int fd = open(tpath, O_RDWR | O_CLOEXEC);
-  struct tracee *t = fd >= 0 ? add_tracee(pid, fd) : NULL;
-  if (!t) {
-    fprintf(stderr, "strace: %s: %s\n", tpath, err_msg(errno));
-    kill(pid, SIGKILL);
-    exit(1);
-  }
+  add_tracee(t);
   t->launched = true;
   announce(t, false);
-  write_filter(t, only_execve);
-  resume(t, 0); // not stopped yet: this only sets where it will stop
-  if (write(p[1], "", 1) != 1)
-    fprintf(stderr, "strace: pipe: %s\n", err_msg(errno));
-  close(p[1]);
 }
 
 static void attach(const char *arg) {
-  char *end, path[48];
+  char *end;
   long pid = strtol(arg, &end, 10);
   if (*arg == 0 || *end || pid <= 0 || pid > 0x7fffffff) {
     fprintf(stderr, "strace: Invalid process id: '%s'\n", arg);
     exit(1);
   }
-  snprintf(path, sizeof path, "proc:%ld/trace", pid);
-  // O_TRUNC: stop it at once (even blocked in a call); the first event is the interrupt.
-  int fd = open(path, O_RDWR | O_TRUNC | O_CLOEXEC);
-  struct tracee *t = fd >= 0 ? add_tracee(pid, fd) : NULL;
-  if (!t) {
-    fprintf(stderr, "strace: attach: open(%s): %s\n", path,
-            err_msg(errno == ENOENT ? ESRCH : errno));
+  // Stopped at once (even blocked in a call); the first event is the interrupt.
+  struct tracee *t = new_tracee();
+  if (!t || proc_attach(&t->s, pid, O_TRUNC) < 0) {
+    fprintf(stderr, "strace: attach: open(proc:%ld/trace): %s\n", pid,
+            err_msg(!t ? ENOMEM : errno == ENOENT ? ESRCH : errno));
     exit(1);
   }
+  add_tracee(t);
   t->started = t->attached = true;
   if (opt.filtered)
     write_filter(t, opt.filter);
@@ -2188,7 +2146,7 @@ int main(int argc, char **argv) {
   pid_t launched = 0;
   if (path) {
     launch(path, argv + optind);
-    launched = tracees[0]->pid;
+    launched = tracees[0]->s.pid;
   }
   if (pid)
     attach(pid);

@@ -1,4 +1,4 @@
-# check.sh: what the guest's shell tests share (shell.sh and strace.sh source it).
+# check.sh: what the guest's shell tests share (shelltests.sh and strace.sh source it).
 #
 # Each check prints "PASS name" or "FAIL name: reason"; finish prints "N passed,
 # N failed" last (tools/runtests.sh reads it) and returns 1 if anything failed.

@@ -15,6 +15,8 @@
 # without starting a process (so the pids of the tracees are what they were).
 case $0 in */*) . "${0%/*}/check.sh" ;; *) . ./check.sh ;; esac
 T=/tmp/stracetests.$$
+# The test programs (stracee) are in /tests, not /bin: strace finds them on PATH.
+PATH=/tests:$PATH
 
 # joined FILE: an `strace -f` trace with each call that other processes' lines cut in
 # two ("NAME(args <unfinished ...>" ... "<... NAME resumed>rest") put back on one line,
@@ -55,7 +57,7 @@ strace -o trace stracee > out
 check stracee_status 3 $?
 check stracee_stdout "hi${NL}handler$(printf '\n\0\1\t"\\x')${NL}0123456789abcdefghijklmnopqrstuvwxyzABCD" "$(cat out)"
 cat > want <<'EOF'
-execve("/bin/stracee", ["stracee"], ADDR /* N vars */) = 0
+execve("/tests/stracee", ["stracee"], ADDR /* N vars */) = 0
 arch_prctl(ARCH_SET_FS, ADDR) = 0
 set_tid_address(ADDR) = PID
 openat(AT_FDCWD, "/tmp/stracee.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3
@@ -93,7 +95,7 @@ cp want want.full
 strace -s 5 -o trace stracee > /dev/null
 check_grep s_cut '^write\(3, "root:"\.\.\., 30\) += 30$' trace
 check_grep s_path_whole '^openat\(AT_FDCWD, "/tmp/stracee.txt", O_RDONLY\|O_CLOEXEC\) = 3$' trace
-check_grep s_argv '^execve\("/bin/stracee", \["strac"\.\.\.\], ' trace
+check_grep s_argv '^execve\("/tests/stracee", \["strac"\.\.\.\], ' trace
 
 # -tt and -T: the time of day before, the time spent after.
 strace -tt -T -o trace stracee > /dev/null

@@ -3,7 +3,7 @@
 // a good packet and '-' for a bad one, and resends its own packets when the peer
 // answers '-', until QStartNoAckMode turns acknowledgements off.
 #include "gdbproto.h"
-#include "hex.h"
+#include <vitrine/hex.h>
 
 #include <string.h>
 

@@ -1,7 +1,9 @@
 // CPU set-up: the TSS (kernel stack for entries from user mode, IST stacks for the
 // faults that must never run on a bad stack), SYSCALL MSRs, the 8259 interrupt
 // controllers, the PIT timer and the CMOS clock.
-#include "defs.h"
+#include "types.h"
+#include "cpu.h"
+#include "x86.h"
 
 struct tss {
   uint32_t reserved0;
@@ -13,8 +15,6 @@ struct tss {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "TSS layout is fixed by the CPU");
 
-extern uint64_t gdt[];
-extern void syscall_entry(void);
 static struct tss tss;
 static uint8_t ist_stacks[4][8192] __attribute__((aligned(16)));
 volatile uint64_t ticks;

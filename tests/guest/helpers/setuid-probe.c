@@ -1,4 +1,4 @@
-// Installed set-user-ID root (/bin/setuid-probe, mode 4755): prints its real and
+// Installed set-user-ID root (/tests/setuid-probe, mode 4755): prints its real and
 // effective uid, so tests can see what a set-user-ID exec grants, and when it must not
 // (under a tracer).
 #include <stdio.h>

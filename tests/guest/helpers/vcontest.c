@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,11 +59,16 @@ int main(void) {
         "/dev/virtio-ports/test is the same port: EBUSY", "open");
   printf("READY\n"); // tests/vcon.sh connects now
   char line[64];
+  // A read into a buffer it cannot write fails and leaves the bytes for the next read.
+  struct pollfd p = {fd, POLLIN, 0};
+  char *bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  check(poll(&p, 1, 20000) == 1 && bad != MAP_FAILED && read(fd, bad, 64) < 0 &&
+            errno == EFAULT, "a read into a bad buffer: EFAULT", "read");
   check(read_line(fd, line, sizeof line) > 0 && strcmp(line, "hello\n") == 0,
-        "read what the host sent", line);
+        "read what the host sent (the failed read lost nothing)", line);
   check(write(fd, "ack\n", 4) == 4, "write to the host", "write");
   // The host hangs up after reading our ack.
-  struct pollfd p = {fd, POLLIN, 0};
+  p = (struct pollfd){fd, POLLIN, 0};
   int n = poll(&p, 1, 20000);
   check(n == 1 && (p.revents & POLLHUP), "hang-up: poll reports POLLHUP", "no POLLHUP");
   check(read(fd, line, sizeof line) == 0, "hang-up: read returns end-of-file", "read");

@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "procabi.h"
+#include "proc.h"
 #include "readfile.h"
 
 #define MIB (1024 * 1024)
@@ -205,12 +205,6 @@ static int bench_spawn(const char *name, char *const argv[], long n) {
   return 0;
 }
 
-static int open_proc(pid_t pid, const char *file, int flags) {
-  char path[64];
-  snprintf(path, sizeof path, "proc:%d/%s", (int)pid, file);
-  return open(path, flags);
-}
-
 // A stop that never comes (a kernel bug) must end a tracing benchmark with an "NA" line,
 // not hang `make bench`. The tracer counts its loops in a shared page; a watchdog
 // process looks every 100 ms and, after WATCHDOG_MS without progress, kills the tracee,
@@ -250,9 +244,7 @@ static int write_flags(int tfd, uint64_t flags) {
   return write(tfd, &flags, sizeof flags) == sizeof flags ? 0 : -1;
 }
 
-static void getppid_child(int go, long n) {
-  char c;
-  read(go, &c, 1);
+static void getppid_child(long n) {
   for (long i = 0; i < n; i++)
     raw_getppid();
   _exit(0);
@@ -293,30 +285,27 @@ static int trace_loop(int tfd, int rfd, uint64_t flags, long n) {
 
 static int bench_trace(long n) {
   const uint64_t flags = PROC_STOP_PRE_SYSCALL | PROC_STOP_POST_SYSCALL;
-  int go[2];
-  if (pipe(go) < 0)
-    return not_available("trace", "pipe");
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(go[1]);
-    getppid_child(go[0], n);
-  }
-  close(go[0]);
-  int tfd = open_proc(pid, "trace", O_RDWR);
-  int rfd = open_proc(pid, "regs/int", O_RDONLY);
+  struct proc_hold hold; // the child starts only once the session is set up
+  pid_t pid = proc_fork_held(&hold, NULL, NULL);
+  if (pid < 0)
+    return not_available("trace", "fork");
+  if (pid == 0)
+    getppid_child(n);
+  struct proc_session s;
   int r;
-  if (tfd < 0 || rfd < 0 || write_flags(tfd, flags) < 0) {
+  if (proc_attach(&s, pid, 0) < 0 || proc_file(&s, PROC_REGS_INT) < 0 ||
+      write_flags(s.trace, flags) < 0) {
     r = not_available("trace", "open/write of proc:PID/trace or regs/int");
+    proc_abandon(&hold);
     kill(pid, SIGKILL);
   } else {
     pid_t dog = watchdog_start(pid);
-    write(go[1], "g", 1); // release the child only once the session is set up
-    r = trace_loop(tfd, rfd, flags, n);
+    proc_release(&hold);
+    r = trace_loop(s.trace, proc_file(&s, PROC_REGS_INT), flags, n);
     watchdog_stop(dog);
   }
-  close(go[1]);
   waitpid(pid, NULL, 0);
-  close(tfd), close(rfd);
+  proc_close(&s);
   return r;
 }
 
@@ -339,7 +328,7 @@ static int bench_memread(long n) {
   memset(dst, 0, MIB);
   int fds[2];
   pid_t pid = sleeper(fds);
-  int fd = pid < 0 ? -1 : open_proc(pid, "mem", O_RDONLY);
+  int fd = pid < 0 ? -1 : proc_open(pid, "mem", O_RDONLY);
   int r = fd < 0 ? not_available("memread", "open of proc:PID/mem")
                  : timed_preads("memread", fd, dst, MIB, (off_t)(uintptr_t)src, n);
   if (r == 0 && dst[MIB - 1] != 0x5a)
@@ -384,17 +373,17 @@ static int bench_step(long n) {
   if (pid == 0)
     spin_child();
   struct proc_event ev;
+  struct proc_session s;
   pid_t dog = watchdog_start(pid);
-  int tfd = open_proc(pid, "trace", O_RDWR | O_TRUNC | O_EXCL);
   int r;
   errno = 0;
-  if (tfd < 0 || read_event(tfd, &ev) < 0 || ev.cause != PROC_STOP_INTERRUPT)
+  if (proc_attach(&s, pid, O_TRUNC | O_EXCL) < 0 || read_event(s.trace, &ev) < 0 ||
+      ev.cause != PROC_STOP_INTERRUPT)
     r = not_available("step", "no PROC_STOP_INTERRUPT after opening proc:PID/trace with O_TRUNC");
   else
-    r = step_loop(tfd, n);
+    r = step_loop(s.trace, n);
   watchdog_stop(dog);
-  if (tfd >= 0)
-    close(tfd);
+  proc_close(&s);
   kill(pid, SIGKILL); // in case the session never opened
   waitpid(pid, NULL, 0);
   return r;
@@ -404,7 +393,7 @@ static int bench_regs(long n) {
   int fds[2];
   struct user_regs_struct regs;
   pid_t pid = sleeper(fds);
-  int fd = pid < 0 ? -1 : open_proc(pid, "regs/int", O_RDONLY);
+  int fd = pid < 0 ? -1 : proc_open(pid, "regs/int", O_RDONLY);
   int r = fd < 0 ? not_available("regs", "open of proc:PID/regs/int")
                  : timed_preads("regs", fd, &regs, sizeof regs, 0, n);
   if (fd >= 0)
@@ -457,7 +446,7 @@ static int bench_procmem(long n) {
   }
   long with = kib_field("proc:meminfo", "MemFree");
   char status[64];
-  snprintf(status, sizeof status, "proc:%d/status", made ? (int)pids[0] : 0);
+  proc_path(status, sizeof status, made ? pids[0] : 0, "status");
   long rss = made ? kib_field(status, "VmRSS") : -1;
   close(fds[1]), close(fds[0]);
   for (long i = 0; i < made; i++)
@@ -515,9 +504,9 @@ int main(int argc, char **argv) {
     perror("bench: mmap MAP_SHARED");
     return 1;
   }
-  self_path = strchr(argv[0], '/') ? argv[0] : "/bin/bench"; // found via PATH
+  self_path = strchr(argv[0], '/') ? argv[0] : "/tests/bench"; // found via PATH
   if (argc < 2) {
-    fprintf(stderr, "usage: bench SUBCOMMAND [N] (see user/bench.c)\n");
+    fprintf(stderr, "usage: bench SUBCOMMAND [N] (see tests/bench/bench.c)\n");
     return 2;
   }
   if (strcmp(argv[1], "exit") == 0)

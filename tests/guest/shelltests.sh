@@ -1,11 +1,11 @@
-# shell.sh: busybox sh and its applets on Vitrine, checked by exact output.
+# shelltests.sh: busybox sh and its applets on Vitrine, checked by exact output.
 #
-# Run in the guest as `/bin/sh /tests/shell.sh` (busybox sh). It prints "PASS name" or
+# Run in the guest as `/bin/sh /tests/shelltests.sh` (busybox sh). It prints "PASS name" or
 # "FAIL name: reason" per check and "N passed, N failed" last, and exits 1 if anything
 # failed: the same format as usertests and posixtests. Every check compares what a
 # command printed (and often its exit status) with the exact expected text.
 #
-# It also runs on the host with `busybox sh tests/guest/shell.sh`, which is how it is
+# It also runs on the host with `busybox sh tests/guest/shelltests.sh`, which is how it is
 # validated. It must stay fast on a slow emulated CPU: no sleeps that are waited out,
 # and a few hundred processes in all.
 #

@@ -1,5 +1,5 @@
 // fuzz: hostile input for the kernel, from a fixed seed. Every system call in the
-// kernel's table (kernel/syscalls.def) and numbers outside it, with random and edge
+// kernel's table (include/vitrine/syscalls.def) and numbers outside it, with random and edge
 // arguments (NULL, -1, kernel-half and non-canonical addresses, unmapped, read-only and
 // misaligned pointers, huge lengths); and reads, writes, seeks of every proc: file of a
 // traced child, while it is stopped and while it runs. After every batch the kernel
@@ -18,10 +18,10 @@
 //   -t MS      time budget of a batch (default 1200)
 //   -o BATCH   run only that batch of each seed, and -r only steps FROM..TO of it:
 //              to find the step that does it (bisect), then -vv shows what it does
-// Run one: tools/vrun --memory 64 --timeout 120 -- /bin/fuzz -v SEED
-// make test runs seeds 1 8 12 15 (tools/runtests.sh), in 32 MiB: on the kernel before its
-// fixes all four overflowed the kernel stack (ramfs's node_path), and 8, 12 and 15 sent
-// #DB round forever (a watched access by a single-stepped instruction).
+// Run one: tools/vrun --memory 64 --timeout 120 -- /tests/fuzz -v SEED
+// make test runs seeds 1 8 12 15 (tests/guest/fuzztests.sh), in 32 MiB: on the kernel
+// before its fixes all four overflowed the kernel stack (ramfs's node_path), and 8, 12
+// and 15 sent #DB round forever (a watched access by a single-stepped instruction).
 //
 // A batch is run by a worker process, forked from this one and made of numbered steps:
 // the arguments of step i come from (seed, batch, i) alone, so a run is repeatable. A
@@ -80,7 +80,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "procabi.h"
+#include <vitrine/procabi.h>
 
 #define PAGE 4096UL
 #define USER_TOP 0x00007ffffffff000UL
@@ -97,7 +97,7 @@ static int only_batch = -1;           // -o: run only this batch (for finding a 
 static uint64_t step_lo, step_hi = -1ULL; // -r LO:HI: only these steps
 static bool known;        // -k
 static int main_pid, main_pgid;
-static const char *self_exe = "/bin/fuzz";
+static const char *self_exe = "/tests/fuzz";
 
 // ---- the kernel's table ----
 struct sysent {
@@ -106,7 +106,7 @@ struct sysent {
 };
 static const struct sysent systab[] = {
 #define SYSCALL(nr, name) {nr, #name},
-#include "syscalls.def"
+#include <vitrine/syscalls.def>
 #undef SYSCALL
 };
 #define NSYSTAB (sizeof systab / sizeof systab[0])

@@ -967,7 +967,7 @@ static int probe_users(void) {
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--selfdel") == 0)
     return selfdel(argv[2]);
-  ut_setup(argv[0], "/bin/fstests");
+  ut_setup(argv[0], "/tests/fstests");
   g_base = getenv("FSTESTS_DIR") ? getenv("FSTESTS_DIR") : "/tmp";
   g_have_users = getuid() == 0 && probe_users();
   static const struct ut_suite suite = {.tests = tests,

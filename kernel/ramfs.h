@@ -1,0 +1,42 @@
+// The root file scheme (ramfs.c): the initramfs's tree in memory, writable under /tmp.
+#pragma once
+#include "types.h"
+#include "file.h"
+
+extern const struct scheme ramfs_scheme;
+void ramfs_init(const void *cpio, size_t size);
+
+// What exec and proc: need from the root file scheme.
+struct rnode;
+int ramfs_resolve(const char *path, bool follow, struct rnode **out);
+int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint32_t *mode,
+                     uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz, bool *stable);
+int ramfs_stat_path(const char *path, bool follow, struct stat *st);
+int ramfs_file_path(struct file *f, char *out, size_t n);
+// A device node made at run time (vcon.c): path relative to the root, target a scheme path.
+int ramfs_add_device(const char *path, const char *target);
+
+// Changing the tree (sysfs.c). Paths are clean and absolute, of the root file
+// scheme. FS_SLASH in flags: the user's path ended in '/' (which cleaning removed), so
+// it must name a directory.
+#define FS_SLASH 0x40000000
+#define S_ISUID 04000
+#define S_ISGID 02000
+#define S_ISVTX 01000
+#define S_IXGRP 00010
+#define FS_NOCHANGE 0xffffffffu // chown: keep this id
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+int ramfs_mkdir(const char *path, uint32_t mode);
+int ramfs_unlink(const char *path, int flags); // flags: AT_REMOVEDIR, FS_SLASH
+int ramfs_symlink(const char *target, const char *path, int flags);
+int ramfs_link(struct rnode *n, const char *path, int flags);
+int ramfs_rename(const char *from, const char *to, int flags);
+int ramfs_lookup(const char *path, bool follow, bool must_dir, struct rnode **out);
+struct rnode *ramfs_file_node(struct file *f); // NULL: not a file of this scheme
+int ramfs_chmod(struct rnode *n, uint32_t mode);
+int ramfs_chown(struct rnode *n, uint32_t uid, uint32_t gid);
+int ramfs_utimens(struct rnode *n, const struct timespec_k *ts);
+int ramfs_truncate(struct rnode *n, uint64_t len, bool check_write);

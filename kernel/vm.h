@@ -1,0 +1,55 @@
+// Address spaces (vm.c): areas, page tables, faults, and copying to and from user memory.
+#pragma once
+#include "types.h"
+#include "x86.h"
+
+struct vma {
+  uint64_t start, end;  // page-aligned [start, end)
+  int prot;             // PROT_* the process asked for
+  int kind;             // VMA_*
+  // File-backed contents: bytes [file_start, file_end) come from file_data, the rest
+  // of the area reads as zero. The data is the initramfs's, which is never freed.
+  uint64_t file_start, file_end;
+  const uint8_t *file_data;
+  struct vma *next;     // sorted by start
+};
+enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_SHARED };
+
+// Bytes shared by address spaces and freed with the last one (a copied program image).
+struct blob {
+  int refs;
+  uint8_t data[];
+};
+
+struct vm {
+  int refs;             // processes using it: 2 while a vfork child borrows it
+  struct blob *image;   // the program's bytes, if copied at exec (VMA_FILE areas use them)
+  uint64_t *pml4;       // kernel-virtual; entries 256..511 are the shared kernel half
+  struct vma *vmas;
+  uint64_t brk_start, brk; // program break: [brk_start, brk) is the heap
+  uint64_t mmap_top;    // anonymous mmaps without a hint go below this, downwards
+};
+
+struct vm *vm_create(void);
+void vm_free(struct vm *vm);
+struct vm *vm_clone(struct vm *src);
+void vm_activate(const struct vm *vm);
+int vm_map_area(struct vm *vm, uint64_t start, uint64_t len, int prot, int kind,
+                const uint8_t *file_data, uint64_t file_start, uint64_t file_end);
+int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
+int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot);
+int vm_fault(struct vm *vm, uint64_t va, bool write);
+int vm_fault_force(struct vm *vm, uint64_t va);
+uint64_t vm_find_free(struct vm *vm, uint64_t len);
+bool vm_range_free(const struct vm *vm, uint64_t start, uint64_t len);
+int copyin(void *dst, uint64_t usrc, size_t n);
+int copyout(uint64_t udst, const void *src, size_t n);
+long copyinstr(char *dst, uint64_t usrc, size_t max);
+size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, bool force);
+// Does [addr, addr+len) lie in the user half? (Inline: every transfer asks.)
+static inline bool user_range_ok(uint64_t addr, uint64_t len) {
+  return addr < USER_TOP && len <= USER_TOP - addr;
+}
+uint64_t vm_resident_pages(const struct vm *vm);
+int vm_prot_at(const struct vm *vm, uint64_t va);
+extern uint64_t *kernel_pml4;
