@@ -263,6 +263,22 @@ static void t_errors_stopped(void) {
   kill_reap(pid);
 }
 
+// A tracee that has exited and is not yet waited for: requests that need a stop fail
+// with ESRCH, and the exit is still reported.
+static void t_requests_on_zombie(void) {
+  long pid = traced_child(NULL);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  sleep_ms(200); // it exits
+  struct user_regs_struct r;
+  uint64_t w;
+  EXPECT_ERR(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r), ESRCH);
+  EXPECT_ERR(pt(PTRACE_PEEKDATA, pid, (uint64_t)&r, (uint64_t)&w), ESRCH);
+  EXPECT_ERR(pt(PTRACE_CONT, pid, 0, 0), ESRCH);
+  EXPECT_ERR(pt(PTRACE_DETACH, pid, 0, 0), ESRCH);
+  EXPECT_EXIT(wait_st(pid), 0);
+  EXPECT_ERR(pt(PTRACE_KILL, pid, 0, 0), ESRCH); // reaped: gone
+}
+
 static void t_traceme_twice(void) {
   long pid = xfork();
   if (pid == 0) {
@@ -832,6 +848,7 @@ static const struct ut_test tests[] = {
     UT(tracerpid_in_status),
     UT(errors_no_tracee),
     UT(errors_stopped),
+    UT(requests_on_zombie),
     UT(traceme_twice),
     UT(seize_bad_args),
     UT(peek_poke_data),
