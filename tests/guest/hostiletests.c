@@ -457,6 +457,25 @@ static void t_pipe_read_efault_keeps_bytes(void) {
   CHECK(memcmp(b, "abcd", 4) == 0);
 }
 
+// sendfile from a pipe: Linux refuses a stream as input (EINVAL; ESPIPE with an offset).
+// Taking the bytes and then failing to write them (a pipe nobody reads: EPIPE) lost them.
+static void t_sendfile_from_pipe_keeps_bytes(void) {
+  signal(SIGPIPE, SIG_IGN);
+  int in[2], out[2];
+  OK(pipe2(in, O_NONBLOCK));
+  OK(pipe(out));
+  close(out[0]); // nobody reads: a write gives EPIPE
+  CHECK_EQ(write(in[1], "abcd", 4), 4);
+  CHECK(syscall(SYS_sendfile, out[1], in[0], NULL, 4) < 0); // (Linux: EPIPE first)
+  int null = OK(open("/dev/null", O_WRONLY));
+  EXPECT_ERR(syscall(SYS_sendfile, null, in[0], NULL, 4), EINVAL);
+  long long off = 0;
+  EXPECT_ERR(syscall(SYS_sendfile, null, in[0], &off, 4), ESPIPE);
+  char b[8] = {0};
+  CHECK_EQ(read(in[0], b, sizeof b), 4);
+  CHECK(memcmp(b, "abcd", 4) == 0);
+}
+
 // ---- 11. text files read whole, however long ----
 
 static void t_maps_long_reads_whole(void) {
@@ -593,6 +612,7 @@ static const struct ut_test tests[] = {
     UT(nanosleep_interrupts_do_not_extend),
     UT(poll_interrupts_do_not_extend),
     UT(pipe_read_efault_keeps_bytes),
+    UT(sendfile_from_pipe_keeps_bytes),
     UT(maps_long_reads_whole),
     UT(setgid_exec_chain_stays_private),
     UT(setgid_exec_own_group_lookable),
