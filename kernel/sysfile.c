@@ -82,6 +82,10 @@ static long vectored(struct trapframe *tf, bool write) {
     done += r;
     if ((uint64_t)r < iov[i].len)
       break;
+    // As Linux, a vectored read is one read: once it has bytes it never waits for more
+    // (a pipe holding just what the first buffers took).
+    if (!write && f->scheme->poll && !(f->scheme->poll(f) & (POLLIN | POLLHUP)))
+      break;
   }
   r = done ? done : r;
 out:

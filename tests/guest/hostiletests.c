@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -457,6 +458,21 @@ static void t_pipe_read_efault_keeps_bytes(void) {
   CHECK(memcmp(b, "abcd", 4) == 0);
 }
 
+// readv from a pipe that holds just what the first buffer takes: Linux returns those
+// bytes; waiting on for the second buffer held the reader (here, for ever).
+static void t_readv_pipe_returns_what_it_has(void) {
+  int p[2];
+  OK(pipe(p));
+  CHECK_EQ(write(p[1], "abcd", 4), 4);
+  char a[4], b[4];
+  struct iovec v[2] = {{a, 4}, {b, 4}};
+  CHECK_EQ(readv(p[0], v, 2), 4);
+  CHECK(memcmp(a, "abcd", 4) == 0);
+  CHECK_EQ(write(p[1], "efgh", 4), 4);
+  CHECK_EQ(readv(p[0], v, 2), 4);
+  CHECK(memcmp(a, "efgh", 4) == 0);
+}
+
 // sendfile from a pipe: Linux refuses a stream as input (EINVAL; ESPIPE with an offset).
 // Taking the bytes and then failing to write them (a pipe nobody reads: EPIPE) lost them.
 static void t_sendfile_from_pipe_keeps_bytes(void) {
@@ -613,6 +629,7 @@ static const struct ut_test tests[] = {
     UT(poll_interrupts_do_not_extend),
     UT(pipe_read_efault_keeps_bytes),
     UT(sendfile_from_pipe_keeps_bytes),
+    UT(readv_pipe_returns_what_it_has),
     UT(maps_long_reads_whole),
     UT(setgid_exec_chain_stays_private),
     UT(setgid_exec_own_group_lookable),
