@@ -11,6 +11,7 @@
 // A hang of the whole machine shows as the guest's timeout (vrun exits 124), which
 // tools/runtests.sh counts as a failure: the suite itself never needs to detect it.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -217,6 +218,57 @@ static void t_queue_full_close_releases(void) {
   // It runs: its getppid loop makes progress, seen as it reaching a SIGTERM at once.
   OK(kill(t, SIGTERM));
   EXPECT_KILLED(wait_for(t), SIGTERM);
+}
+
+// A tracee killed while its clone event waits for room: the tracer never hears of that
+// child, so it must not be held (it was: stopped for good while the session stayed open).
+static bool listed(const long *pids, int n, long pid) {
+  for (int i = 0; i < n; i++)
+    if (pids[i] == pid)
+      return true;
+  return false;
+}
+
+static void t_queue_full_clone_killed_holds_no_child(void) {
+  become(USER);
+  int go[2];
+  OK(pipe(go));
+  long t = xfork();
+  if (t == 0) {
+    char c;
+    close(go[1]);
+    CHECK_EQ(read(go[0], &c, 1), 1);
+    forker();
+  }
+  close(go[0]);
+  int tfd = OK(open(ppath(t, "trace"), O_RDWR | O_NONBLOCK));
+  tset(tfd, PROC_EVENT_CLONE);
+  CHECK_EQ(write(go[1], "g", 1), 1);
+  wait_state(t, 'S'); // its 65th fork waits for room
+  OK(kill(t, SIGKILL));
+  EXPECT_KILLED(wait_for(t), SIGKILL);
+  long told[QUEUE + 1];
+  int n = 0;
+  struct proc_event ev;
+  while (read(tfd, &ev, sizeof ev) == sizeof ev)
+    if (ev.cause == PROC_EVENT_CLONE && n <= QUEUE)
+      told[n++] = ev.a;
+  CHECK_EQ(n, QUEUE);
+  sleep_ms(SETTLE_MS);
+  // Every process stopped for a tracer is one the tracer was told of.
+  DIR *d = opendir("/proc");
+  CHECK(d != NULL);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    long pid = atol(e->d_name);
+    if (pid > 0 && pid != getpid() && state_of(pid) == 't') {
+      ctx("[pid %ld held in a trace stop, no clone event for it]", pid);
+      CHECK(listed(told, n, pid));
+      ctx("%s", "");
+    }
+  }
+  closedir(d);
+  close(tfd); // releases the children it was told of
 }
 
 // ---- 3. a trace interrupt must not end a vfork parent's wait ----
@@ -618,6 +670,7 @@ static const struct ut_test tests[] = {
     UT(queue_full_clone_events_then_signal),
     UT(queue_full_sigkill_once),
     UT(queue_full_close_releases),
+    UT(queue_full_clone_killed_holds_no_child),
     UT(vfork_parent_attach_trunc),
     UT(vfork_parent_interrupt),
     UT(trace_open_emfile_keeps_target),
