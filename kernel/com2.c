@@ -59,16 +59,6 @@ static long com2_take(struct file *f, uint64_t dst, size_t n, bool user) {
   return ring_take(&ring, dst, n, user);
 }
 
-static long com2_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)off;
-  return com2_take(f, (uint64_t)buf, n, false);
-}
-
-static long com2_read_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
-  (void)off;
-  return com2_take(f, ubuf, n, true);
-}
-
 static long com2_write(struct file *f, const void *buf, size_t n, uint64_t off) {
   (void)f, (void)off;
   for (size_t i = 0; i < n; i++) {
@@ -92,7 +82,6 @@ static int com2_stat(struct file *f, struct stat *st) {
 }
 
 const struct scheme com2_scheme = {
-    .name = "com2", .open = com2_open, .read = com2_read, .read_direct = com2_read_direct,
-    .write = com2_write,
+    .name = "com2", .open = com2_open, .take = com2_take, .write = com2_write,
     .stat = com2_stat, .poll = com2_poll,
 };

@@ -119,6 +119,15 @@ static void bounce_put(char *buf, char *small) {
     kfree(buf);
 }
 
+bool file_can_read(const struct file *f) {
+  return file_readable(f) && (f->scheme->read || f->scheme->take);
+}
+
+// A read into a kernel buffer (the bounce buffer, sendfile).
+long file_read(struct file *f, void *buf, size_t n, uint64_t off) {
+  return f->scheme->take ? f->scheme->take(f, (uint64_t)buf, n, false) : f->scheme->read(f, buf, n, off);
+}
+
 // Move up to n bytes between the user's buffer and the file, through a bounce buffer.
 // The caller has checked the file's mode and the buffer's range (file_io).
 long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
@@ -135,7 +144,7 @@ long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool writ
       r = -EFAULT;
       break;
     }
-    r = write ? f->scheme->write(f, kbuf, chunk, *off) : f->scheme->read(f, kbuf, chunk, *off);
+    r = write ? f->scheme->write(f, kbuf, chunk, *off) : file_read(f, kbuf, chunk, *off);
     if (r <= 0)
       break;
     if (!write && copyout(ubuf + done, kbuf, r) < 0) {
@@ -154,10 +163,12 @@ long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool writ
 // Every read and write: the checks, then the scheme's direct transfer if it has one
 // (struct scheme), else the bounce buffer.
 long file_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
-  if (write ? !file_writable(f) || !f->scheme->write : !file_readable(f) || !f->scheme->read)
+  if (write ? !file_writable(f) || !f->scheme->write : !file_can_read(f))
     return -EBADF;
   if (!user_range_ok(ubuf, n))
     return -EFAULT;
+  if (!write && f->scheme->take)
+    return f->scheme->take(f, ubuf, n, true);
   long (*direct)(struct file *, uint64_t, size_t, uint64_t *) =
       write ? f->scheme->write_direct : f->scheme->read_direct;
   return direct ? direct(f, ubuf, n, off) : bounce_io(f, ubuf, n, off, write);

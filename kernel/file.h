@@ -86,6 +86,8 @@ void fd_set_cloexec(int fd, bool on);
 #define BOUNCE 16384
 long file_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write);
 long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write);
+bool file_can_read(const struct file *f); // open for reading, by a scheme that reads
+long file_read(struct file *f, void *buf, size_t n, uint64_t off); // into a kernel buffer
 
 // Waiting for files (poll, select). Anything that can make a file ready calls
 // poll_notify(), which wakes every poller.

@@ -40,16 +40,6 @@ static long pipe_take(struct file *f, uint64_t dst, size_t n, bool user) {
   return got;
 }
 
-static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)off;
-  return pipe_take(f, (uint64_t)buf, n, false);
-}
-
-static long pipe_read_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
-  (void)off;
-  return pipe_take(f, ubuf, n, true);
-}
-
 static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) {
   (void)off;
   struct pipe *p = f->priv;
@@ -111,8 +101,8 @@ static int pipe_open(struct file *f, const char *rest, int flags, int mode) {
 }
 
 static const struct scheme pipe_scheme = {
-    .name = "pipe", .open = pipe_open, .read = pipe_read, .write = pipe_write,
-    .read_direct = pipe_read_direct, .close = pipe_close, .stat = pipe_stat, .poll = pipe_poll,
+    .name = "pipe", .open = pipe_open, .take = pipe_take, .write = pipe_write,
+    .close = pipe_close, .stat = pipe_stat, .poll = pipe_poll,
 };
 
 int pipe_create(struct file **rd, struct file **wr) {

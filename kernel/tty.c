@@ -158,16 +158,6 @@ static long tty_take(struct file *f, uint64_t dst, size_t n, bool user) {
   return ring_take(&ready, dst, n, user);
 }
 
-static long tty_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)off;
-  return tty_take(f, (uint64_t)buf, n, false);
-}
-
-static long tty_read_direct(struct file *f, uint64_t ubuf, size_t n, uint64_t *off) {
-  (void)off;
-  return tty_take(f, ubuf, n, true);
-}
-
 static long tty_write(struct file *f, const void *buf, size_t n, uint64_t off) {
   (void)f, (void)off;
   for (size_t i = 0; i < n; i++)
@@ -271,8 +261,7 @@ static int tty_poll(struct file *f) {
 }
 
 const struct scheme debug_scheme = {
-    .name = "debug", .open = tty_open, .read = tty_read, .read_direct = tty_read_direct,
-    .write = tty_write,
+    .name = "debug", .open = tty_open, .take = tty_take, .write = tty_write,
     .stat = tty_stat, .ioctl = tty_ioctl, .poll = tty_poll,
 };
 

@@ -125,6 +125,35 @@ static long start_spinner(void) {
   return pid;
 }
 
+// As uid 1000: a child that runs body(fd), fd the write end of a pipe whose read end goes
+// to *rd; the child's pid.
+static long user_child(int *rd, void (*body)(int fd)) {
+  become(USER);
+  int p[2];
+  OK(pipe(p));
+  long t = xfork();
+  if (t == 0) {
+    close(p[0]);
+    body(p[1]);
+    _exit(0);
+  }
+  close(p[1]);
+  *rd = p[0];
+  return t;
+}
+
+// As uid 1000: a spinner, and a session on it opened with flags; the session's fd.
+static int traced_spinner(long *t, int flags) {
+  become(USER);
+  *t = start_spinner();
+  return OK(open(ppath(*t, "trace"), O_RDWR | flags));
+}
+
+static void kill_and_reap(long t) {
+  OK(kill(t, SIGKILL));
+  EXPECT_KILLED(wait_for(t), SIGKILL);
+}
+
 // Resume a syscall-stopping tracee again and again without reading a single event, until
 // its queue is full and it sleeps waiting for room (the spinner sleeps nowhere else).
 static void fill_queue(long t, int tfd) {
@@ -148,9 +177,8 @@ static void system_alive(void) {
 // ---- 1. a full event queue and a signal: the machine must not hang ----
 
 static void t_queue_full_then_signal(void) {
-  become(USER);
-  long t = start_spinner();
-  int tfd = OK(open(ppath(t, "trace"), O_RDWR));
+  long t;
+  int tfd = traced_spinner(&t, 0);
   fill_queue(t, tfd);
   OK(kill(t, SIGTERM)); // the tracee waits for room with a signal pending
   sleep_ms(SETTLE_MS);
@@ -174,19 +202,13 @@ static void forker(void) {
 
 static void t_queue_full_clone_events_then_signal(void) {
   become(USER);
-  int go[2];
-  OK(pipe(go));
-  long t = xfork();
-  if (t == 0) {
-    char c;
-    close(go[1]);
-    CHECK_EQ(read(go[0], &c, 1), 1);
+  struct proc_hold hold;
+  long t = OK(proc_fork_held(&hold, NULL, NULL));
+  if (t == 0)
     forker();
-  }
-  close(go[0]);
   int tfd = OK(open(ppath(t, "trace"), O_RDWR));
   tset(tfd, PROC_EVENT_CLONE);
-  CHECK_EQ(write(go[1], "g", 1), 1);
+  OK(proc_release(&hold));
   sleep_ms(4 * SETTLE_MS);
   OK(kill(t, SIGUSR1));
   sleep_ms(SETTLE_MS);
@@ -198,9 +220,8 @@ static void t_queue_full_clone_events_then_signal(void) {
 // ---- 4. a stop that cannot queue its event must not stop ----
 
 static void t_queue_full_sigkill_once(void) {
-  become(USER);
-  long t = start_spinner();
-  int tfd = OK(open(ppath(t, "trace"), O_RDWR));
+  long t;
+  int tfd = traced_spinner(&t, 0);
   fill_queue(t, tfd);
   OK(kill(t, SIGKILL)); // one SIGKILL ends it, queue full or not
   EXPECT_KILLED(wait_for(t), SIGKILL);
@@ -208,9 +229,8 @@ static void t_queue_full_sigkill_once(void) {
 }
 
 static void t_queue_full_close_releases(void) {
-  become(USER);
-  long t = start_spinner();
-  int tfd = OK(open(ppath(t, "trace"), O_RDWR));
+  long t;
+  int tfd = traced_spinner(&t, 0);
   fill_queue(t, tfd);
   close(tfd); // the tracee must run on, with nobody tracing it
   sleep_ms(SETTLE_MS);
@@ -329,17 +349,15 @@ static void t_trace_open_emfile_keeps_target(void) {
   // And no session was left behind: a new one opens.
   int tfd = OK(open(ppath(t, "trace"), O_RDWR | O_TRUNC));
   ev_expect(tfd, PROC_STOP_INTERRUPT);
-  OK(kill(t, SIGKILL));
-  EXPECT_KILLED(wait_for(t), SIGKILL);
+  kill_and_reap(t);
   close(tfd);
 }
 
 // ---- 6. a stale sysfilter descriptor belongs to no session ----
 
 static void t_stale_sysfilter_refused(void) {
-  become(USER);
-  long t = start_spinner();
-  int tfd = OK(open(ppath(t, "trace"), O_RDWR));
+  long t;
+  int tfd = traced_spinner(&t, 0);
   int sf = OK(open(ppath(t, "sysfilter"), O_WRONLY));
   close(tfd);
   int tfd2 = OK(open(ppath(t, "trace"), O_RDWR));
@@ -349,8 +367,7 @@ static void t_stale_sysfilter_refused(void) {
   tset(tfd2, PROC_STOP_PRE_SYSCALL);
   struct proc_event ev = ev_expect(tfd2, PROC_STOP_PRE_SYSCALL);
   CHECK_EQ(ev.a, SYS_getppid);
-  OK(kill(t, SIGKILL));
-  EXPECT_KILLED(wait_for(t), SIGKILL);
+  kill_and_reap(t);
   close(sf);
   close(tfd2);
 }
@@ -369,8 +386,7 @@ static void t_attach_close_keeps_job_stop(void) {
   wait_state(t, 'T'); // as Linux: still stopped until SIGCONT
   OK(kill(t, SIGCONT));
   wait_state(t, 'R');
-  OK(kill(t, SIGKILL));
-  EXPECT_KILLED(wait_for(t), SIGKILL);
+  kill_and_reap(t);
 }
 
 // ---- 8. pause and sigsuspend do not return for a trace attach or interrupt ----
@@ -389,16 +405,13 @@ static void waiter(int out, bool suspend) {
   _exit(0);
 }
 
+static bool g_suspend;                 // waiter(): sigsuspend, not pause
+static void waiter_body(int out) { waiter(out, g_suspend); }
+
 static void interrupt_waiter(bool suspend) {
-  become(USER);
-  int p[2];
-  OK(pipe(p));
-  long t = xfork();
-  if (t == 0) {
-    close(p[0]);
-    waiter(p[1], suspend);
-  }
-  close(p[1]);
+  int rd;
+  g_suspend = suspend;
+  long t = user_child(&rd, waiter_body);
   sleep_ms(SETTLE_MS);
   int tfd = OK(open(ppath(t, "trace"), O_RDWR | O_TRUNC));
   ev_expect(tfd, PROC_STOP_INTERRUPT);
@@ -409,11 +422,11 @@ static void interrupt_waiter(bool suspend) {
   ev_expect(tfd, PROC_STOP_INTERRUPT);
   tset(tfd, 0);
   sleep_ms(SETTLE_MS);
-  struct pollfd pf = {p[0], POLLIN, 0};
+  struct pollfd pf = {rd, POLLIN, 0};
   CHECK_EQ(poll(&pf, 1, 0), 0); // still waiting: no signal came
   OK(kill(t, SIGUSR1));         // now a real signal ends the wait, with EINTR
   char b[32] = {0};
-  CHECK(read(p[0], b, sizeof b - 1) > 0);
+  CHECK(read(rd, b, sizeof b - 1) > 0);
   ctx("[the wait returned '%s']", b);
   char want[32];
   snprintf(want, sizeof want, "-1 %d", EINTR);
@@ -443,57 +456,44 @@ static void interrupt_5_times(int tfd) {
   }
 }
 
-static void t_nanosleep_interrupts_do_not_extend(void) {
-  become(USER);
-  int p[2];
-  OK(pipe(p));
-  long t = xfork();
-  if (t == 0) {
-    close(p[0]);
-    long t0 = now_ms();
-    struct timespec ts = {1, 0};
-    long r = syscall(SYS_nanosleep, &ts, NULL);
-    long took = now_ms() - t0;
-    CHECK_EQ(write(p[1], &took, sizeof took), sizeof took);
-    _exit(r == 0 ? 0 : 2);
-  }
-  close(p[1]);
+// A tracee waits 1,000 ms in wait() while its tracer interrupts it five times: the wait
+// must end at its first deadline. Restarting from the beginning each time would take at
+// least 1,000 ms after the last of the five interrupts (at ~750 ms): 1,750 ms or more.
+static long (*g_wait)(void); // what timed_body() waits in
+
+// Wait in g_wait and write how long it took to out.
+static void timed_body(int out) {
+  long t0 = now_ms(), r = g_wait(), took = now_ms() - t0;
+  CHECK_EQ(write(out, &took, sizeof took), sizeof took);
+  _exit(r == 0 ? 0 : 2);
+}
+
+static void interrupted_wait_keeps_deadline(long (*wait)(void), const char *what) {
+  int rd;
+  g_wait = wait;
+  long t = user_child(&rd, timed_body);
   int tfd = OK(open(ppath(t, "trace"), O_RDWR));
   interrupt_5_times(tfd);
   long took = 0;
-  CHECK_EQ(read(p[0], &took, sizeof took), sizeof took);
-  // Restarting from the beginning each time would take at least 1,000 ms after the last
-  // of the five interrupts (at ~750 ms): 1,750 ms or more.
-  ctx("[the 1,000 ms sleep took %ld ms]", took);
+  CHECK_EQ(read(rd, &took, sizeof took), sizeof took);
+  ctx("[the 1,000 ms %s took %ld ms]", what, took);
   CHECK(took >= 1000 && took < 1500);
   EXPECT_EXIT(wait_for(t), 0);
   close(tfd);
 }
 
-// poll's timeout the same way.
-static void t_poll_interrupts_do_not_extend(void) {
-  become(USER);
-  int p[2];
-  OK(pipe(p));
-  long t = xfork();
-  if (t == 0) {
-    close(p[0]);
-    long t0 = now_ms();
-    long r = syscall(SYS_poll, NULL, 0, 1000);
-    long took = now_ms() - t0;
-    CHECK_EQ(write(p[1], &took, sizeof took), sizeof took);
-    _exit(r == 0 ? 0 : 2);
-  }
-  close(p[1]);
-  int tfd = OK(open(ppath(t, "trace"), O_RDWR));
-  interrupt_5_times(tfd);
-  long took = 0;
-  CHECK_EQ(read(p[0], &took, sizeof took), sizeof took);
-  ctx("[the 1,000 ms poll took %ld ms]", took);
-  CHECK(took >= 1000 && took < 1500);
-  EXPECT_EXIT(wait_for(t), 0);
-  close(tfd);
+static long nanosleep_1s(void) {
+  struct timespec ts = {1, 0};
+  return syscall(SYS_nanosleep, &ts, NULL);
 }
+
+static long poll_1s(void) { return syscall(SYS_poll, NULL, 0, 1000); }
+
+static void t_nanosleep_interrupts_do_not_extend(void) {
+  interrupted_wait_keeps_deadline(nanosleep_1s, "nanosleep");
+}
+
+static void t_poll_interrupts_do_not_extend(void) { interrupted_wait_keeps_deadline(poll_1s, "poll"); }
 
 // ---- 10. nothing leaves a pipe unless it reached the reader ----
 
@@ -589,8 +589,11 @@ static void install_copy(const char *path, unsigned gid, unsigned mode) {
   OK(chmod(path, mode));
 }
 
-static void t_setgid_exec_chain_stays_private(void) {
-  install_copy(SGID_COPY, SECRET_GID, 02755);
+// As uid 1000: start a child that runs a set-group-ID gid copy of this program, which
+// execs this program again ("--hold"), an ordinary one that keeps the egid it was given.
+// The parent may look into it only if that egid is one it has itself.
+static void setgid_chain(unsigned gid, bool lookable) {
+  install_copy(SGID_COPY, gid, 02755);
   long u = xfork();
   if (u == 0) {
     become(USER);
@@ -598,21 +601,24 @@ static void t_setgid_exec_chain_stays_private(void) {
     OK(pipe(out));
     long t = xfork();
     if (t == 0) {
-      // set-group-ID 42 copy of us, which execs us again ("--hold"): an ordinary program
-      // that keeps egid 42.
       dup2(out[1], 1);
       char *argv[] = {"hostile", "--exec-hold", (char *)g_self, NULL};
       execv(SGID_COPY, argv);
       _exit(98);
     }
     close(out[1]);
-    char b[64] = {0};
-    CHECK(read(out[0], b, sizeof b - 1) > 0); // "held egid=42"
+    char b[64] = {0}, want[32];
+    CHECK(read(out[0], b, sizeof b - 1) > 0);
+    snprintf(want, sizeof want, "held egid=%u\n", gid);
     ctx("[the target says '%s']", b);
-    CHECK(strstr(b, "held egid=42") != NULL);
-    EXPECT_ERR(open(ppath(t, "mem"), O_RDONLY), EACCES);
-    EXPECT_ERR(open(ppath(t, "trace"), O_RDWR), EACCES);
-    EXPECT_ERR(open(ppath(t, "regs/int"), O_RDONLY), EACCES);
+    CHECK(strcmp(b, want) == 0);
+    if (lookable) {
+      close(OK(open(ppath(t, "mem"), O_RDONLY)));
+    } else {
+      EXPECT_ERR(open(ppath(t, "mem"), O_RDONLY), EACCES);
+      EXPECT_ERR(open(ppath(t, "trace"), O_RDWR), EACCES);
+      EXPECT_ERR(open(ppath(t, "regs/int"), O_RDONLY), EACCES);
+    }
     OK(kill(t, SIGKILL));
     EXPECT_KILLED(wait_for(t), SIGKILL);
     _exit(0);
@@ -621,35 +627,10 @@ static void t_setgid_exec_chain_stays_private(void) {
   unlink(SGID_COPY);
 }
 
-// The same chain through a set-group-ID exec of an ordinary group the user is in
-// already is no gain: the parent may look.
-static void t_setgid_exec_own_group_lookable(void) {
-  install_copy(SGID_COPY, USER, 02755);
-  long u = xfork();
-  if (u == 0) {
-    become(USER);
-    int out[2];
-    OK(pipe(out));
-    long t = xfork();
-    if (t == 0) {
-      dup2(out[1], 1);
-      char *argv[] = {"hostile", "--exec-hold", (char *)g_self, NULL};
-      execv(SGID_COPY, argv);
-      _exit(98);
-    }
-    close(out[1]);
-    char b[64] = {0};
-    CHECK(read(out[0], b, sizeof b - 1) > 0);
-    ctx("[the target says '%s']", b);
-    CHECK(strstr(b, "held egid=1000") != NULL);
-    close(OK(open(ppath(t, "mem"), O_RDONLY)));
-    OK(kill(t, SIGKILL));
-    EXPECT_KILLED(wait_for(t), SIGKILL);
-    _exit(0);
-  }
-  EXPECT_EXIT(wait_for(u), 0);
-  unlink(SGID_COPY);
-}
+static void t_setgid_exec_chain_stays_private(void) { setgid_chain(SECRET_GID, false); }
+
+// Through a set-group-ID exec of a group the user has already: no gain, the parent may look.
+static void t_setgid_exec_own_group_lookable(void) { setgid_chain(USER, true); }
 
 // --exec-hold PATH: exec PATH (this program, installed as an ordinary one) with "--hold".
 // --hold: say our egid, then wait to be killed.
