@@ -35,8 +35,11 @@
 //   syscalls  again, as uid 1000
 //   proc      again, the worker itself uid 1000 (a hostile user tracing its own children:
 //             signals, exec, exit, vfork, closes and second tracers racing its stops)
-// After a batch: every process but init and us is killed (one that survives SIGKILL is
-// a failure), /tmp gets back to what it was, and the sanity checks run: fork+exec+wait,
+// When a proc worker ends (killed at a stall or at the end of its batch), it and all it
+// forked go first, but not its traced child's tree: with every session closed, none of
+// those may stay in a trace stop (check_released). After a batch: every process but
+// init and us is killed (one that survives SIGKILL is a failure), /tmp gets back to
+// what it was, and the sanity checks run: fork+exec+wait,
 // a pipe round trip, tracing a child, /proc/self/status, and MemFree, which must come
 // back to within MEM_SLACK of what it was when the seed started; 4 MiB of memory and a
 // fork hold a pattern; and /bin/true still reads the same.
@@ -213,6 +216,7 @@ struct shared {
   volatile uint64_t pst[10]; // proc writes that worked: int, float, debug, mem, trace,
                              // sysfilter; events; (7: other); floods, full queues met
   volatile uint64_t res[8]; // results: ok, EFAULT, EINVAL, EBADF, ENOENT, ENOSYS, EPERM/EACCES, other
+  volatile long t_pid;      // a proc worker's traced child (0: none now)
 };
 static struct shared *sh;
 static uint64_t g_seed, g_batch;
@@ -1191,7 +1195,7 @@ static void start_target(void) {
     target_loop(1);
   }
   if (c > 0) {
-    t_pid = c;
+    t_pid = sh->t_pid = c;
     nt_pids = 0;
     t_pids[nt_pids++] = c;
   }
@@ -1599,7 +1603,7 @@ static void p_step(uint64_t step) {
   long r;
   while ((r = waitpid(-1, &st, WNOHANG)) > 0)
     if (r == t_pid)
-      t_pid = 0;
+      t_pid = sh->t_pid = 0;
   if (!t_pid || chance(300)) {
     if (t_pid)
       kill(t_pid, SIGKILL);
@@ -1657,7 +1661,7 @@ static void p_step(uint64_t step) {
     if (pid) {
       r = waitpid(pid, &st, WNOHANG | (below(2) ? WUNTRACED : 0) | (below(2) ? WCONTINUED : 0));
       if (r == t_pid && (WIFEXITED(st) || WIFSIGNALED(st)))
-        t_pid = 0;
+        t_pid = sh->t_pid = 0;
     }
     break;
   }
@@ -2274,6 +2278,77 @@ static void own_pages(void) {
   prefault();
 }
 
+// pid's state letter and parent, from /proc/PID/stat ("pid (name) S ppid ..."); 0 if gone.
+static char stat_of(long pid, long *ppid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  int fd = open(path, O_RDONLY);
+  long n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+  if (fd >= 0)
+    close(fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = 0;
+  char *e = strrchr(buf, ')'), st = 0;
+  if (!e || sscanf(e + 1, " %c %ld", &st, ppid) != 2)
+    return 0;
+  return st;
+}
+
+static bool in_subtree(long pid, long root) {
+  for (int depth = 0; root > 0 && pid > 1 && depth < 64; depth++) {
+    if (pid == root)
+      return true;
+    long pp = 0;
+    if (!stat_of(pid, &pp))
+      return false;
+    pid = pp;
+  }
+  return false;
+}
+
+// The end of a proc worker: it and whatever else it forked go, but not its traced child
+// and that child's descendants. With every session closed, none of those may stay in a
+// trace stop: nobody could ever resume it (issue 15: a full queue, or a close racing a
+// stop, left tracees stopped for good).
+static int check_released(long w, char *why, size_t wn) {
+  long root = sh->t_pid;
+  int pids[256], n = list_pids(pids, 256), kept = 0, stopped = 0;
+  for (int i = 0; i < n; i++) {
+    long pp;
+    if (pids[i] == 1 || pids[i] == main_pid)
+      continue;
+    if (!in_subtree(pids[i], root))
+      kill(pids[i], SIGKILL);
+    else
+      kept++, stopped += stat_of(pids[i], &pp) == 't';
+  }
+  kill(w, SIGKILL);
+  if (!reap(w, KILL_WAIT_MS))
+    return 0; // (run_batch reports it)
+  long held = 0;
+  char st[64] = "";
+  for (int t = 0; t < 1000; t += 10) {
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+      ;
+    n = list_pids(pids, 256), held = 0;
+    for (int i = 0; i < n && !held; i++) {
+      long pp;
+      if (pids[i] != 1 && pids[i] != main_pid && stat_of(pids[i], &pp) == 't')
+        held = pids[i];
+    }
+    if (!held) {
+      if (verbose >= 2)
+        printf("# tracers gone: %d processes of the traced tree (%d in a trace stop) run on\n",
+               kept, stopped);
+      return 0;
+    }
+    sleep_ms(10);
+  }
+  proc_state(held, st, sizeof st);
+  return pfail(why, wn, "pid %ld stays in a trace stop with every tracer gone (%s)", held, st);
+}
+
 static const char *const kind_names[] = {"syscalls", "proc", "syscalls-uid1000", "proc-uid1000"};
 // The kind of each batch, in turn (the first six as they were when seeds 1 8 12 15 were
 // chosen).
@@ -2310,6 +2385,8 @@ static int run_batch(int kind, int budget_ms, char *why, size_t wn, uint64_t *st
     for (;;) {
       int wst;
       long r = waitpid(w, &wst, WNOHANG);
+      if (r == w && (kind == 1 || kind == 3) && check_released(w, why, wn) < 0)
+        return -1;
       if (r == w) {
         if (verbose >= 1)
           printf("# worker ended at step %lu (status 0x%x): %s(%lu) %lx %lx %lx\n", sh->next, wst,
@@ -2324,6 +2401,8 @@ static int run_batch(int kind, int budget_ms, char *why, size_t wn, uint64_t *st
         if (verbose >= 1 && t <= t_end)
           printf("# stall at step %lu: %s(%lu) %lx %lx %lx\n", sh->next, sys_name(sh->cur_nr), sh->cur_nr,
                  sh->cur_a[0], sh->cur_a[1], sh->cur_a[2]);
+        if ((kind == 1 || kind == 3) && check_released(w, why, wn) < 0)
+          return -1;
         kill(-w, SIGKILL);
         kill(w, SIGKILL);
         if (!reap(w, KILL_WAIT_MS)) {
