@@ -200,15 +200,23 @@ static void forker(void) {
     pause();
 }
 
-static void t_queue_full_clone_events_then_signal(void) {
+// As uid 1000: a forker, traced (session opened with flags, into *tfd) for clone events
+// from its first fork on.
+static long traced_forker(int *tfd, int flags) {
   become(USER);
   struct proc_hold hold;
   long t = OK(proc_fork_held(&hold, NULL, NULL));
   if (t == 0)
     forker();
-  int tfd = OK(open(ppath(t, "trace"), O_RDWR));
-  tset(tfd, PROC_EVENT_CLONE);
+  *tfd = OK(open(ppath(t, "trace"), O_RDWR | flags));
+  tset(*tfd, PROC_EVENT_CLONE);
   OK(proc_release(&hold));
+  return t;
+}
+
+static void t_queue_full_clone_events_then_signal(void) {
+  int tfd;
+  long t = traced_forker(&tfd, 0);
   sleep_ms(4 * SETTLE_MS);
   OK(kill(t, SIGUSR1));
   sleep_ms(SETTLE_MS);
@@ -250,20 +258,8 @@ static bool listed(const long *pids, int n, long pid) {
 }
 
 static void t_queue_full_clone_killed_holds_no_child(void) {
-  become(USER);
-  int go[2];
-  OK(pipe(go));
-  long t = xfork();
-  if (t == 0) {
-    char c;
-    close(go[1]);
-    CHECK_EQ(read(go[0], &c, 1), 1);
-    forker();
-  }
-  close(go[0]);
-  int tfd = OK(open(ppath(t, "trace"), O_RDWR | O_NONBLOCK));
-  tset(tfd, PROC_EVENT_CLONE);
-  CHECK_EQ(write(go[1], "g", 1), 1);
+  int tfd;
+  long t = traced_forker(&tfd, O_NONBLOCK);
   wait_state(t, 'S'); // its 65th fork waits for room
   OK(kill(t, SIGKILL));
   EXPECT_KILLED(wait_for(t), SIGKILL);
