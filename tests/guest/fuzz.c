@@ -20,6 +20,7 @@
 // make test runs seeds 1 8 12 15 (tests/guest/fuzztests.sh), in 32 MiB: on the kernel
 // before its fixes all four overflowed the kernel stack (ramfs's node_path), and 8, 12
 // and 15 sent #DB round forever (a watched access by a single-stepped instruction).
+// Seeds 1..60 passed on the kernel with issue 15's fixes (eight batches each).
 //
 // A batch is run by a worker process, forked from this one and made of numbered steps:
 // the arguments of step i come from (seed, batch, i) alone, so a run is repeatable. A
