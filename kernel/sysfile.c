@@ -139,6 +139,8 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
 }
 
 static long open_at(int dirfd, uint64_t upath, int flags, int mode) {
+  if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+    return -EINVAL; // as Linux: never a file made by an open that then fails (ENOTDIR)
   char *path = kmalloc(PATH_MAX_K);
   if (!path)
     return -ENOMEM;
