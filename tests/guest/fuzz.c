@@ -32,7 +32,8 @@
 //             run, or harm this process, are tamed: see tame())
 //   proc      a worker traces a child (uid 1000) and throws reads, writes, seeks and
 //             flags at every proc: file of it, of its children, of itself, of us; and
-//             fills its event queue on purpose, then races the wait for room (p_flood)
+//             fills its event queue on purpose, then races the wait for room (p_flood);
+//             and opens with its descriptor table full (EMFILE, no effect: p_full_table)
 //   syscalls  again, as uid 1000
 //   proc      again, the worker itself uid 1000 (a hostile user tracing its own children:
 //             signals, exec, exit, vfork, closes and second tracers racing its stops)
@@ -1574,6 +1575,39 @@ static void p_flood(void) {
   }
 }
 
+static char stat_of(long pid, long *ppid);
+
+// Opens with the descriptor table full: each must fail whole with EMFILE, before it has
+// any effect (issue 15: a failed O_EXCL open of trace attached, then killed its target).
+static void p_full_table(void) {
+  static int dups[1024];
+  int n = 0, fd;
+  long pp, pid = t_pid;
+  char before = pid ? stat_of(pid, &pp) : 0; // stopped: it cannot die of anything else
+  while (n < 1024 && (fd = dup(0)) >= 0)
+    dups[n++] = fd, sh->beat++;
+  vlog("full table (%d dups), target %ld state %c\n", n, pid, before ? before : '-');
+  for (int i = below(4); i >= 0 && pid; i--) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/%s", pid, PICK(pfiles));
+    int flags = O_RDWR | (below(2) ? O_EXCL : 0) | (below(2) ? O_TRUNC : 0);
+    uint64_t a[6] = {(uint64_t)path, flags};
+    long r = open(path, flags);
+    if (r >= 0)
+      close(r), report_bad(SYS_open, a, r, sh->next, "opened with the table full");
+    else if (errno != EMFILE)
+      report_bad(SYS_open, a, -errno, sh->next, "not EMFILE with the table full");
+  }
+  int p[2];
+  if (pipe(p) == 0)
+    report_bad(SYS_pipe, (const uint64_t[6]){0}, 0, sh->next, "a pipe with the table full");
+  while (n > 0)
+    close(dups[--n]);
+  char after = pid ? stat_of(pid, &pp) : 0;
+  if ((before == 't' || before == 'T') && (after == 'Z' || after == 0))
+    report_bad(SYS_open, (const uint64_t[6]){0}, 0, sh->next, "a failed open ended its target");
+}
+
 // A stop cycle: resume the child with some stops asked for, wait a little for one, and
 // change it there.
 static void p_cycle(void) {
@@ -1614,6 +1648,10 @@ static void p_step(uint64_t step) {
   }
   if (chance(50)) {
     p_flood();
+    return;
+  }
+  if (chance(100)) {
+    p_full_table();
     return;
   }
   if (below(5) < 2) {
