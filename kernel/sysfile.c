@@ -54,6 +54,23 @@ struct iovec_k {
   uint64_t base, len;
 };
 
+// A vectored write of at most PIPE_BUF bytes is one write, as Linux's: gathered first,
+// so a pipe takes all of it or none, and no other writer's bytes come between its
+// pieces. (Not for schemes that take user buffers themselves: a trace session's write
+// is one value.)
+static long gathered_write(struct file *f, const struct iovec_k *iov, int cnt, size_t total) {
+  char *kbuf = kmalloc(total + 1);
+  if (!kbuf)
+    return -ENOMEM;
+  long r = 0;
+  for (size_t i = 0, at = 0; i < (size_t)cnt && r == 0; at += iov[i++].len)
+    r = copyin(kbuf + at, iov[i].base, iov[i].len);
+  if (r == 0)
+    r = file_write(f, kbuf, total, &f->off);
+  kfree(kbuf);
+  return r;
+}
+
 static long vectored(struct trapframe *tf, bool write) {
   struct file *f = file_get(ARG0);
   int cnt = ARG2;
@@ -73,6 +90,10 @@ static long vectored(struct trapframe *tf, bool write) {
       r = -EINVAL;
       goto out;
     }
+  if (write && cnt > 1 && total && total <= PIPE_BUF && !f->scheme->write_direct) {
+    r = gathered_write(f, iov, cnt, total);
+    goto out;
+  }
   for (int i = 0; i < cnt; i++) {
     if (!iov[i].len)
       continue;

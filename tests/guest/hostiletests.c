@@ -521,6 +521,26 @@ static void t_readv_pipe_returns_what_it_has(void) {
   CHECK(memcmp(a, "efgh", 4) == 0);
 }
 
+// A vectored write of at most PIPE_BUF bytes is atomic, as a write is: a pipe with room
+// for part of it takes none of it (EAGAIN), so no reader finds half of it (it took the
+// first piece and returned 2000).
+static void t_writev_pipe_atomic(void) {
+  int p[2];
+  OK(pipe2(p, O_NONBLOCK));
+  static char fill[65536 - 3000], a[2000], b[2000], sink[4096];
+  CHECK_EQ(write(p[1], fill, sizeof fill), (long)sizeof fill);
+  struct iovec v[2] = {{a, sizeof a}, {b, sizeof b}};
+  EXPECT_ERR(writev(p[1], v, 2), EAGAIN);
+  long n, got = 0;
+  while ((n = read(p[0], sink, sizeof sink)) > 0)
+    got += n;
+  CHECK_EQ(got, (long)sizeof fill);
+  memset(a, 'a', sizeof a), memset(b, 'b', sizeof b);
+  CHECK_EQ(writev(p[1], v, 2), 4000); // with room: whole, in order
+  CHECK_EQ(read(p[0], sink, sizeof sink), 4000);
+  CHECK(sink[0] == 'a' && sink[1999] == 'a' && sink[2000] == 'b' && sink[3999] == 'b');
+}
+
 // sendfile from a pipe: Linux refuses a stream as input (EINVAL; ESPIPE with an offset).
 // Taking the bytes and then failing to write them (a pipe nobody reads: EPIPE) lost them.
 static void t_sendfile_from_pipe_keeps_bytes(void) {
@@ -659,6 +679,7 @@ static const struct ut_test tests[] = {
     UT(poll_interrupts_do_not_extend),
     UT(pipe_read_efault_keeps_bytes),
     UT(sendfile_from_pipe_keeps_bytes),
+    UT(writev_pipe_atomic),
     UT(readv_pipe_returns_what_it_has),
     UT(maps_long_reads_whole),
     UT(setgid_exec_chain_stays_private),
