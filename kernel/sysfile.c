@@ -59,6 +59,8 @@ struct iovec_k {
 // pieces. (Not for schemes that take user buffers themselves: a trace session's write
 // is one value.)
 static long gathered_write(struct file *f, const struct iovec_k *iov, int cnt, size_t total) {
+  if (!file_writable(f) || !f->scheme->write)
+    return -EBADF; // (before the buffers are looked at, as Linux)
   char *kbuf = kmalloc(total + 1);
   if (!kbuf)
     return -ENOMEM;
