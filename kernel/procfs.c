@@ -31,6 +31,7 @@ enum qid {
   Q_FD, Q_FDINFO, Q_FDLINK, Q_FDINFO_N, // proc:PID/fd/N, proc:PID/fdinfo/N
   Q_VERSION, Q_SYSDIR, Q_KERNDIR, Q_PIDMAX, Q_TAINTED, Q_COREPAT, Q_OSTYPE, Q_OSRELEASE,
   Q_KVERSION, Q_HOSTNAME, // proc:sys/kernel/
+  Q_COMM,
 };
 // What sort of file an entry is: the one thing every operation switches on.
 enum kind {
@@ -241,6 +242,10 @@ static int gen_maps(const struct proc *p, char *b, size_t n) {
   return len;
 }
 
+static int gen_comm(const struct proc *p, char *b, size_t n) {
+  return ksnprintf(b, n, "%s\n", p->name);
+}
+
 static int gen_cmdline(const struct proc *p, char *b, size_t n) {
   size_t len = MIN(p->arg_end - p->arg_start, n);
   if (!p->vm || p->arg_end <= p->arg_start)
@@ -417,6 +422,7 @@ static const struct entry tree[] = {
     {"osrelease", Q_OSRELEASE, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_osrelease},
     {"version", Q_KVERSION, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_kversion},
     {"hostname", Q_HOSTNAME, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_hostname},
+    {"comm", Q_COMM, Q_PID, K_TEXT, S_IFREG | 0444, A_ANY, gen_comm},
 };
 // The entries of proc:PID/fd and fdinfo, found by number (lookup), not in the table.
 static const struct entry fd_link = {"", Q_FDLINK, Q_FD, K_LINK, S_IFLNK | 0700, A_LOOK, NULL};

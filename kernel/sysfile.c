@@ -117,7 +117,9 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
     return n;
   if (n == 0)
     return empty_ok ? 0 : -ENOENT;
-  if (out[0] == '/' || dirfd == AT_FDCWD || strchr(out, ':'))
+  char scheme[SCHEME_NAME_MAX];
+  const char *rest;
+  if (out[0] == '/' || dirfd == AT_FDCWD || (vfs_scheme(out, scheme, &rest) == 0 && scheme[0]))
     return 0;
   struct file *d = file_get(dirfd);
   if (!d)

@@ -265,6 +265,50 @@ static void t_maps_shared(void) {
   CHECK(strstr(b, want));
 }
 
+// comm: the command name, the basename of the path exec was given (links not followed).
+static void t_comm(void) {
+  char b[64];
+  slurp("/proc/self/comm", b, sizeof b);
+  const char *base = strrchr(g_self, '/') ? strrchr(g_self, '/') + 1 : g_self;
+  char want[32];
+  snprintf(want, sizeof want, "%.15s\n", base);
+  ctx("[%s]", b);
+  CHECK(strcmp(b, want) == 0);
+  int p[2];
+  OK(pipe(p));
+  long pid = xfork();
+  if (pid == 0) { // /bin/cat is a link to busybox on Vitrine, coreutils' on the host
+    dup2(p[1], 1);
+    execl("/bin/cat", "cat", "/proc/self/comm", (char *)NULL);
+    _exit(127);
+  }
+  close(p[1]);
+  long n = OK(read(p[0], b, sizeof b - 1));
+  b[n] = 0;
+  EXPECT_EXIT(wait_for(pid), 0);
+  CHECK(strcmp(b, "cat\n") == 0);
+}
+
+// exec of /proc/self/exe runs the program itself (busybox's shell runs its applets so).
+static void t_exec_proc_self_exe(void) {
+  int p[2];
+  OK(pipe(p));
+  long pid = xfork();
+  if (pid == 0) {
+    dup2(p[1], 1);
+    execl("/proc/self/exe", "linuxtests", "-l", (char *)NULL);
+    _exit(127);
+  }
+  close(p[1]);
+  char b[4096];
+  long n = 0, r;
+  while (n < (long)sizeof b - 1 && (r = read(p[0], b + n, sizeof b - 1 - n)) > 0)
+    n += r;
+  b[n] = 0;
+  EXPECT_EXIT(wait_for(pid), 0);
+  CHECK(strstr(b, "exec_proc_self_exe")); // it listed its own tests
+}
+
 // ---- /dev/shm: POSIX shared memory objects and named semaphores ----
 static void t_shm_open(void) {
   char name[64], b[8];
@@ -322,6 +366,27 @@ static void t_sem_open(void) {
   EXPECT_ERR(sem_unlink(name), ENOENT);
 }
 
+// ---- names ----
+// A colon in a file name is an ordinary character (Vitrine: where no scheme is called
+// what comes before it).
+static void t_colon_names(void) {
+  OK(chdir("/tmp"));
+  int f = OK(open("lt-a:b", O_CREAT | O_TRUNC | O_WRONLY, 0600));
+  EXPECT_EQ(write(f, "x", 1), 1);
+  close(f);
+  struct stat st;
+  OK(stat("/tmp/lt-a:b", &st));
+  CHECK_EQ(st.st_size, 1);
+  int d = OK(open("/tmp", O_RDONLY | O_DIRECTORY));
+  OK(fstatat(d, "lt-a:b", &st, 0));
+  OK(mkdirat(d, "lt-c:d", 0700));
+  OK(rename("lt-a:b", "lt-c:d/e:f"));
+  OK(stat("/tmp/lt-c:d/e:f", &st));
+  OK(unlinkat(d, "lt-c:d/e:f", 0));
+  OK(unlinkat(d, "lt-c:d", AT_REMOVEDIR));
+  EXPECT_ERR(stat("lt-a:b", &st), ENOENT);
+}
+
 // ---- statfs ----
 // Block counts that add up: what /tmp holds grows its used blocks; free never exceeds
 // the total; / reports its size.
@@ -351,7 +416,8 @@ static void t_statfs_counts(void) {
 static const struct ut_test tests[] = {
     UT(fd_links), UT(fd_dir), UT(fd_reopen), UT(fdinfo), UT(fd_other_user),
     UT(sys_kernel), UT(uname_linux), UT(status_fields), UT(maps_shared),
-    UT(shm_open), UT(sem_open), UT(statfs_counts),
+    UT(shm_open), UT(sem_open), UT(statfs_counts), UT(colon_names), UT(comm),
+    UT(exec_proc_self_exe),
 };
 
 int main(int argc, char **argv) {
