@@ -38,8 +38,12 @@ static bool is_root(const struct scheme *s) { return s->name[0] == 0; }
 // other such path is a file name of the root scheme ("a:b", as Linux programs make).
 int vfs_scheme(const char *path, char *scheme, const char **rest) {
   int r = path_scheme(path, scheme, rest);
-  if (r == 0 && scheme[0] && !scheme_find(scheme) && strncmp(path, "/scheme/", 8) != 0)
+  if (strncmp(path, "/scheme/", 8) == 0) // (a missing scheme there is ENOENT)
+    return r;
+  if (r == -ENAMETOOLONG || (r == 0 && scheme[0] && !scheme_find(scheme))) {
     scheme[0] = 0, *rest = path;
+    return 0;
+  }
   return r;
 }
 

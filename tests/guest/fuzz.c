@@ -530,7 +530,7 @@ static const struct sig sigs[] = {
     {"rt_sigaction", "gkkS"}, {"rt_sigprocmask", "izzS"}, {"rt_sigreturn", ""},
     {"ioctl", "fIb"}, {"pread64", "fbni"}, {"pwrite64", "fbni"}, {"readv", "fvn"},
     {"writev", "fvn"}, {"access", "si"}, {"pipe", "b"}, {"select", "nbbbt"},
-    {"sched_yield", ""}, {"dup", "f"}, {"dup2", "ff"}, {"pause", ""}, {"nanosleep", "tb"},
+    {"sched_yield", ""}, {"sched_setaffinity", "Pnb"}, {"sched_getaffinity", "Pnb"}, {"dup", "f"}, {"dup2", "ff"}, {"pause", ""}, {"nanosleep", "tb"},
     {"getpid", ""}, {"sendfile", "ffbn"}, {"clone", "Cabbb"}, {"fork", ""}, {"vfork", ""},
     {"execve", "Xee"}, {"exit", "i"}, {"wait4", "Pbib"}, {"kill", "Pg"}, {"uname", "b"},
     {"fcntl", "fii"}, {"fsync", "f"}, {"fdatasync", "f"}, {"truncate", "si"},
