@@ -19,6 +19,8 @@ int ramfs_name(struct file *f, char *out, size_t n);
 int ramfs_device_name(const char *scheme, char *out, size_t n);
 uint64_t ramfs_bytes(uint64_t dev);
 int ramfs_reopen(struct file *f, struct file *of, int flags); // of: a file of this scheme
+// A device node made at run time (vcon.c): path relative to the root, target a scheme path.
+int ramfs_add_device(const char *path, const char *target);
 
 // Changing the tree (sysfs.c). Paths are clean and absolute, of the root file
 // scheme. FS_SLASH in flags: the user's path ended in '/' (which cleaning removed), so
@@ -44,3 +46,10 @@ int ramfs_chmod(struct rnode *n, uint32_t mode);
 int ramfs_chown(struct rnode *n, uint32_t uid, uint32_t gid);
 int ramfs_utimens(struct rnode *n, const struct timespec_k *ts);
 int ramfs_truncate(struct rnode *n, uint64_t len, bool check_write);
+
+// Socket nodes (unix.c): bind makes one pointing at its socket (EADDRINUSE if the name
+// exists); connect finds the socket (-ECONNREFUSED: not a socket, or no longer bound);
+// the socket unbinds when it closes, and the node goes once unlinked too.
+int ramfs_mksock(const char *path, uint32_t mode, void *sock, struct rnode **out);
+int ramfs_sock_find(const char *path, void **sock);
+void ramfs_sock_unbind(struct rnode *n);
