@@ -171,6 +171,13 @@ static void t_fd_other_user(void) {
     EXPECT_ERR(readlink(p, b, sizeof b), EACCES);
     snprintf(p, sizeof p, "/proc/%ld/fd", pid);
     EXPECT_ERR(open(p, O_RDONLY | O_DIRECTORY), EACCES);
+    struct stat st; // whether a descriptor is open is not told either
+    snprintf(p, sizeof p, "/proc/%ld/fd/0", pid);
+    EXPECT_ERR(lstat(p, &st), EACCES);
+    snprintf(p, sizeof p, "/proc/%ld/fd/200", pid);
+    EXPECT_ERR(lstat(p, &st), EACCES);
+    snprintf(p, sizeof p, "/proc/%ld/fdinfo/200", pid);
+    EXPECT_ERR(open(p, O_RDONLY), EACCES);
     _exit(0);
   }
   int st = wait_for(c);
