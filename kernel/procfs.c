@@ -494,7 +494,7 @@ static int lookup(const char *rest, const struct entry **e, struct proc **t, int
     *e = c;
   }
   *t = pid ? proc_find(pid) : NULL;
-  if (*fd >= 0 && *t && !may_look(myproc(), *t))
+  if (*fd >= 0 && *t && !procfs_may_look(myproc(), *t))
     return -EACCES; // (fd/ and fdinfo/ are not searchable: which are open is not told)
   if (*fd >= 0 && *t && !(*t)->files[*fd])
     return -ENOENT; // not open
