@@ -36,10 +36,13 @@ struct trace;
 #define CLONE_CHILD_SETTID 0x01000000
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
                          CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
-// wait4(2) options, Linux's values.
+// wait4(2) and waitid(2) options, Linux's values (WSTOPPED is WUNTRACED).
 #define WNOHANG 1
 #define WUNTRACED 2
+#define WSTOPPED 2
+#define WEXITED 4
 #define WCONTINUED 8
+#define WNOWAIT 0x01000000
 #define __WALL 0x40000000
 #define __WCLONE 0x80000000
 
@@ -145,7 +148,20 @@ void proc_exit(int status) __attribute__((noreturn));
 void proc_kill(struct proc *p);
 void vfork_release(struct proc *p);
 long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid);
+// waitid(2)'s selectors.
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+// What a wait found: the child, its wait status (wait4's encoding) and the same as
+// waitid's siginfo tells it (si_code CLD_*, si_status).
+struct waitres {
+  int pid;
+  uint32_t uid;
+  int status;
+  int code, si_status;
+};
 long proc_wait(int pid, int options, int *status);
+long proc_waitid(int idtype, int id, int options, struct waitres *res);
 int user_proc_count(uint32_t ruid);
 extern struct proc *initproc;
 extern uint64_t idle_ticks;

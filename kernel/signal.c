@@ -17,6 +17,13 @@
 static bool default_ignore(int sig) {
   return sig == SIGCHLD || sig == SIGCONT || sig == 23 /* URG */ || sig == 28 /* WINCH */;
 }
+// Signals whose default action is a core dump: Linux sets the wait status's 0x80 bit.
+// Vitrine writes no core file but reports the same status.
+static bool default_core(int sig) {
+  return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT || sig == SIGBUS ||
+         sig == SIGFPE || sig == SIGSEGV || sig == 24 /* XCPU */ || sig == 25 /* XFSZ */ ||
+         sig == 31 /* SYS */;
+}
 static bool default_stop(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
@@ -306,7 +313,8 @@ static bool deliver_one(struct proc *p, int sig) {
       job_stop(p, sig);
       return false;
     }
-    proc_exit(sig); // terminate: the wait status's low 7 bits hold the signal
+    // terminate: the wait status's low 7 bits hold the signal, 0x80 the core dump
+    proc_exit(sig | (default_core(sig) ? 0x80 : 0));
   }
   if (sa.handler == SIG_IGN)
     return false;
@@ -323,7 +331,7 @@ static bool deliver_one(struct proc *p, int sig) {
   if (!setup_frame(p, sig, &sa, oldmask)) {
     sa.handler = SIG_DFL;
     p->sigact[SIGSEGV - 1].handler = SIG_DFL;
-    proc_exit(SIGSEGV);
+    proc_exit(SIGSEGV | 0x80);
   }
   p->blocked |= sa.mask & ~UNBLOCKABLE;
   if (!(sa.flags & SA_NODEFER))

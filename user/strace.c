@@ -135,6 +135,8 @@ static const struct xlat x_clock[] = {
     {3, "CLOCK_THREAD_CPUTIME_ID"}, {4, "CLOCK_MONOTONIC_RAW"}, {5, "CLOCK_REALTIME_COARSE"},
     {6, "CLOCK_MONOTONIC_COARSE"}, {7, "CLOCK_BOOTTIME"}, {0, NULL}};
 static const struct xlat x_timer[] = {{1, "TIMER_ABSTIME"}, {0, NULL}};
+static const struct xlat x_idtype[] = {{0, "P_ALL"}, {1, "P_PID"}, {2, "P_PGID"},
+                                       {3, "P_PIDFD"}, {0, NULL}};
 static const struct xlat x_rlimit[] = {
     {0, "RLIMIT_CPU"}, {1, "RLIMIT_FSIZE"}, {2, "RLIMIT_DATA"}, {3, "RLIMIT_STACK"},
     {4, "RLIMIT_CORE"}, {5, "RLIMIT_RSS"}, {6, "RLIMIT_NPROC"}, {7, "RLIMIT_NOFILE"},
@@ -259,7 +261,7 @@ enum kind {
   K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT, K_SYSINFO, K_IOV_IN, K_IOV_OUT, K_POLLFDS, K_FDSET,
   K_PSEL_MASK, K_DIRENTS, K_ARCH_CODE, K_CLOCKID, K_TIMER_FLAGS, K_PRCTL, K_REBOOT_MAGIC,
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
-  K_GRND_FLAGS, K_STATFS_OUT, NKINDS
+  K_GRND_FLAGS, K_STATFS_OUT, K_IDTYPE, NKINDS
 };
 
 // How the result is shown.
@@ -380,6 +382,7 @@ static const struct decoder decoders[] = {
     {"exit_group", R_NONE, C_PROC, 1, {K_INT}},
     {"tgkill", R_DEC, C_SIG | C_PROC, 3, {K_INT, K_INT, K_SIGNUM}},
     {"utimes", R_DEC, C_FILE, 2, {K_PATH, K_TIMEVAL2}},
+    {"waitid", R_DEC, C_PROC, 5, {K_IDTYPE, K_INT, K_SIGINFO_OUT, K_WOPTS, K_RUSAGE}},
     {"openat", R_DEC, C_FILE | C_DESC, 4, {K_DIRFD, K_PATH, K_OFLAGS, K_OMODE}},
     {"mkdirat", R_DEC, C_FILE | C_DESC, 3, {K_DIRFD, K_PATH, K_OCT}},
     {"fchownat", R_DEC, C_FILE | C_DESC, 5, {K_DIRFD, K_PATH, K_ID, K_ID, K_ATFLAGS}},
@@ -1374,7 +1377,7 @@ static const struct kind_info {
     [K_GROUPS_IN] = {f_groups}, [K_GROUPS_OUT] = {f_groups, true},
     [K_IDPTR_OUT] = {f_numptr, true}, [K_OFFPTR] = {f_numptr},
     [K_RENAME_FLAGS] = {f_flags, false, x_rename, "0"}, [K_GRND_FLAGS] = {f_flags, false, x_grnd, "0"},
-    [K_STATFS_OUT] = {f_statfs, true},
+    [K_STATFS_OUT] = {f_statfs, true}, [K_IDTYPE] = {f_xval, false, x_idtype},
 };
 
 static void f_xval(const struct call *c, int i) {

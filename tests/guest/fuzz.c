@@ -546,7 +546,7 @@ static const struct sig sigs[] = {
     {"prctl", "ibiii"}, {"arch_prctl", "Ab"}, {"setrlimit", "ib"}, {"reboot", "iiib"},
     {"tkill", "Pg"}, {"time", "b"}, {"getdents64", "fbn"}, {"set_tid_address", "b"},
     {"clock_gettime", "cb"}, {"clock_getres", "cb"}, {"clock_nanosleep", "citb"},
-    {"exit_group", "i"}, {"tgkill", "PPg"}, {"utimes", "sb"}, {"openat", "FsOm"},
+    {"exit_group", "i"}, {"tgkill", "PPg"}, {"utimes", "sb"}, {"waitid", "iPbib"}, {"openat", "FsOm"},
     {"mkdirat", "Fsm"}, {"fchownat", "Fsuui"}, {"futimesat", "Fsb"},
     {"newfstatat", "Fsbi"}, {"unlinkat", "Fsi"}, {"renameat", "FsFs"},
     {"linkat", "FsFsi"}, {"symlinkat", "sFs"}, {"readlinkat", "Fsbn"},
