@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "regs.h"
 #include "signal.h"
+#include "timer.h"
 #include "trace.h"
 #include "vm.h"
 #include "x86.h"
@@ -111,6 +112,7 @@ void proc_free(struct proc *p) {
     cpu.handoff = NULL;
   if (p->vm)
     vm_free(p->vm);
+  timers_exit(p);
   fd_close_all(p);
   kfree(p->cwd);
   kfree(p->exe);
@@ -376,6 +378,7 @@ void proc_exit(int status) {
     copyout(p->clear_child_tid, &zero, sizeof zero);
   }
   vfork_release(p);
+  timers_exit(p);
   fd_close_all(p);
   vm_activate(NULL);
   vm_free(p->vm);

@@ -89,6 +89,7 @@ struct proc {
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)
+  struct ptimers *timers;    // its interval and POSIX timers (timer.c), or NULL (IRQ)
   struct tracee tracee;      // its traced side: only through trace.h
   uint64_t debug_dr6;        // DR6 at the last debug trap
   uint64_t dr[4], dr7;       // debug registers (proc:PID/regs/debug), loaded at switch

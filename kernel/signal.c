@@ -165,8 +165,12 @@ static void fill_info(struct linux_siginfo *u, const struct siginfo_k *k) {
   if (k->signo == SIGSEGV || k->signo == SIGBUS || k->signo == SIGILL || k->signo == SIGFPE ||
       (k->signo == SIGTRAP && k->code != SI_USER))
     u->addr = k->addr;
-  else
+  else if (k->code == SI_TIMER)
+    u->c.pid = k->timerid, u->c.uid = k->overrun, u->c.value = k->value;
+  else if (k->signo == SIGCHLD && k->code > 0)
     u->c.pid = k->pid, u->c.uid = k->uid, u->c.status = k->status;
+  else
+    u->c.pid = k->pid, u->c.uid = k->uid, u->c.value = k->value;
 }
 
 static bool on_altstack(const struct proc *p, uint64_t sp) {

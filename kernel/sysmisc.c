@@ -9,112 +9,13 @@
 #include "proc.h"
 #include "regs.h"
 #include "syscall.h"
+#include "timer.h"
 #include "vm.h"
 #include "x86.h"
 
 long sys_uname(struct trapframe *tf) {
   char u[6][65] = {"Vitrine", "vitrine", "0.1.0", "#1 " __DATE__, "x86_64", "(none)"};
   return copyout(ARG0, u, sizeof u);
-}
-
-// ---- clocks and sleeping ----
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
-#define TIMER_ABSTIME 1
-#define NS 1000000000ull
-
-static int clock_now(int clk, uint64_t *ns) {
-  switch (clk) {
-  case CLOCK_REALTIME:
-  case CLOCK_REALTIME_COARSE:
-    *ns = boot_epoch * NS + time_ns();
-    return 0;
-  case CLOCK_MONOTONIC:
-  case CLOCK_MONOTONIC_RAW:
-  case CLOCK_MONOTONIC_COARSE:
-  case CLOCK_BOOTTIME:
-  case CLOCK_PROCESS_CPUTIME_ID: // no per-process accounting yet: time since boot
-  case CLOCK_THREAD_CPUTIME_ID:
-    *ns = time_ns();
-    return 0;
-  }
-  return -EINVAL;
-}
-
-static int put_timespec(uint64_t uts, uint64_t ns) {
-  struct timespec_k ts = {ns / NS, ns % NS};
-  return copyout(uts, &ts, sizeof ts);
-}
-
-long sys_clock_gettime(struct trapframe *tf) {
-  uint64_t ns;
-  int r = clock_now(ARG0, &ns);
-  return r < 0 ? r : put_timespec(ARG1, ns);
-}
-
-long sys_clock_getres(struct trapframe *tf) {
-  uint64_t ns;
-  int r = clock_now(ARG0, &ns);
-  if (r < 0 || !ARG1)
-    return r;
-  return put_timespec(ARG1, 1);
-}
-
-long sys_gettimeofday(struct trapframe *tf) {
-  uint64_t ns = boot_epoch * NS + time_ns();
-  int64_t tv[2] = {ns / NS, ns % NS / 1000};
-  return ARG0 ? copyout(ARG0, tv, sizeof tv) : 0;
-}
-
-long sys_time(struct trapframe *tf) {
-  int64_t t = boot_epoch + time_ns() / NS;
-  if (ARG0 && copyout(ARG0, &t, sizeof t) < 0)
-    return -EFAULT;
-  return t;
-}
-
-// Sleep until the clock clk reads deadline (ns). On a signal: -ERESTARTSYS, and the time
-// left in *left.
-static int sleep_ns(int clk, uint64_t deadline, uint64_t *left) {
-  uint64_t now;
-  while (clock_now(clk, &now) == 0 && now < deadline) {
-    uint64_t wait_ticks = (deadline - now + NS / HZ - 1) / (NS / HZ);
-    if (sleep_until((void *)&ticks, ticks + wait_ticks) < 0) {
-      clock_now(clk, &now);
-      *left = deadline > now ? deadline - now : 0;
-      return -ERESTARTSYS;
-    }
-  }
-  return 0;
-}
-
-static long do_nanosleep(int clk, int flags, uint64_t ureq, uint64_t urem) {
-  struct timespec_k ts;
-  uint64_t now, left = 0;
-  if (clock_now(clk, &now) < 0 || clk == CLOCK_THREAD_CPUTIME_ID)
-    return -EINVAL;
-  if (copyin(&ts, ureq, sizeof ts) < 0)
-    return -EFAULT;
-  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NS)
-    return -EINVAL;
-  uint64_t req = (uint64_t)ts.tv_sec > UINT64_MAX / NS / 2 ? UINT64_MAX / 2 : ts.tv_sec * NS + ts.tv_nsec;
-  uint64_t deadline = flags & TIMER_ABSTIME ? req : now + req;
-  int r = sleep_ns(clk, deadline, &left);
-  if (r == -ERESTARTSYS && urem && !(flags & TIMER_ABSTIME))
-    put_timespec(urem, left);
-  return r;
-}
-
-long sys_nanosleep(struct trapframe *tf) { return do_nanosleep(CLOCK_MONOTONIC, 0, ARG0, ARG1); }
-long sys_clock_nanosleep(struct trapframe *tf) {
-  long r = do_nanosleep(ARG0, ARG1, ARG2, ARG3);
-  return r; // clock_nanosleep returns the error number; musl negates it back
 }
 
 // ---- per-process settings ----

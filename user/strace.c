@@ -135,6 +135,8 @@ static const struct xlat x_clock[] = {
     {3, "CLOCK_THREAD_CPUTIME_ID"}, {4, "CLOCK_MONOTONIC_RAW"}, {5, "CLOCK_REALTIME_COARSE"},
     {6, "CLOCK_MONOTONIC_COARSE"}, {7, "CLOCK_BOOTTIME"}, {0, NULL}};
 static const struct xlat x_timer[] = {{1, "TIMER_ABSTIME"}, {0, NULL}};
+static const struct xlat x_itimer[] = {{0, "ITIMER_REAL"}, {1, "ITIMER_VIRTUAL"},
+                                       {2, "ITIMER_PROF"}, {0, NULL}};
 static const struct xlat x_idtype[] = {{0, "P_ALL"}, {1, "P_PID"}, {2, "P_PGID"},
                                        {3, "P_PIDFD"}, {0, NULL}};
 static const struct xlat x_rlimit[] = {
@@ -261,7 +263,7 @@ enum kind {
   K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT, K_SYSINFO, K_IOV_IN, K_IOV_OUT, K_POLLFDS, K_FDSET,
   K_PSEL_MASK, K_DIRENTS, K_ARCH_CODE, K_CLOCKID, K_TIMER_FLAGS, K_PRCTL, K_REBOOT_MAGIC,
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
-  K_GRND_FLAGS, K_STATFS_OUT, K_IDTYPE, NKINDS
+  K_GRND_FLAGS, K_STATFS_OUT, K_IDTYPE, K_ITIMER, NKINDS
 };
 
 // How the result is shown.
@@ -306,6 +308,9 @@ static const struct decoder decoders[] = {
     {"dup2", R_DEC, C_DESC, 2, {K_INT, K_INT}},
     {"pause", R_DEC, C_SIG, 0, {0}},
     {"nanosleep", R_DEC, 0, 2, {K_TIMESPEC_IN, K_TIMESPEC_REM}},
+    {"getitimer", R_DEC, 0, 2, {K_ITIMER, K_PTR}},
+    {"alarm", R_DEC, 0, 1, {K_UINT}},
+    {"setitimer", R_DEC, 0, 3, {K_ITIMER, K_PTR, K_PTR}},
     {"getpid", R_DEC, 0, 0, {0}},
     {"sendfile", R_DEC, C_DESC, 4, {K_INT, K_INT, K_OFFPTR, K_ULONG}},
     {"clone", R_DEC, C_PROC, 1, {K_CLONE}},
@@ -368,6 +373,7 @@ static const struct decoder decoders[] = {
     {"prctl", R_DEC, 0, 1, {K_PRCTL}},
     {"arch_prctl", R_DEC, C_PROC, 2, {K_ARCH_CODE, K_PTR}},
     {"setrlimit", R_DEC, 0, 2, {K_RLIM_RES, K_RLIMIT_IN}},
+    {"settimeofday", R_DEC, 0, 2, {K_TIMEVAL_IN, K_PTR}},
     {"statfs", R_DEC, C_FILE, 2, {K_PATH, K_STATFS_OUT}},
     {"fstatfs", R_DEC, C_DESC, 2, {K_INT, K_STATFS_OUT}},
     {"reboot", R_DEC, 0, 3, {K_REBOOT_MAGIC, K_REBOOT_MAGIC, K_REBOOT_CMD}},
@@ -376,6 +382,12 @@ static const struct decoder decoders[] = {
     {"time", R_DEC, 0, 1, {K_TIME_OUT}},
     {"getdents64", R_DEC, C_DESC, 3, {K_INT, K_DIRENTS, K_ULONG}},
     {"set_tid_address", R_DEC, 0, 1, {K_PTR}},
+    {"timer_create", R_DEC, 0, 3, {K_CLOCKID, K_PTR, K_PTR}},
+    {"timer_settime", R_DEC, 0, 4, {K_INT, K_TIMER_FLAGS, K_PTR, K_PTR}},
+    {"timer_gettime", R_DEC, 0, 2, {K_INT, K_PTR}},
+    {"timer_getoverrun", R_DEC, 0, 1, {K_INT}},
+    {"timer_delete", R_DEC, 0, 1, {K_INT}},
+    {"clock_settime", R_DEC, 0, 2, {K_CLOCKID, K_TIMESPEC_IN}},
     {"clock_gettime", R_DEC, 0, 2, {K_CLOCKID, K_TIMESPEC_OUT}},
     {"clock_getres", R_DEC, 0, 2, {K_CLOCKID, K_TIMESPEC_OUT}},
     {"clock_nanosleep", R_DEC, 0, 4, {K_CLOCKID, K_TIMER_FLAGS, K_TIMESPEC_IN, K_TIMESPEC_REM}},
@@ -1378,6 +1390,7 @@ static const struct kind_info {
     [K_IDPTR_OUT] = {f_numptr, true}, [K_OFFPTR] = {f_numptr},
     [K_RENAME_FLAGS] = {f_flags, false, x_rename, "0"}, [K_GRND_FLAGS] = {f_flags, false, x_grnd, "0"},
     [K_STATFS_OUT] = {f_statfs, true}, [K_IDTYPE] = {f_xval, false, x_idtype},
+    [K_ITIMER] = {f_xval, false, x_itimer},
 };
 
 static void f_xval(const struct call *c, int i) {

@@ -18,10 +18,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -251,11 +254,393 @@ static void t_wait4_int_min(void) {
 }
 
 // ---------------------------------------------------------------------------------
+// Clocks (clock_gettime(2), clock_getres, clock_settime, clock_nanosleep)
+
+static long clock_ns(int clk) {
+  struct timespec ts;
+  OK(sc(SYS_clock_gettime, clk, &ts));
+  return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static uint64_t rdtsc(void) {
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (uint64_t)hi << 32 | lo;
+}
+
+// CLOCK_MONOTONIC keeps time while the kernel is busy in a long system call (it used
+// to count timer ticks, which are lost then). The TSC read in user mode is the
+// reference: its rate against the clock over a sleep must hold across the long call.
+static void t_clock_runs_in_kernel(void) {
+  long n0 = clock_ns(CLOCK_MONOTONIC);
+  uint64_t t0 = rdtsc();
+  sleep_ms(200);
+  double rate = (double)(rdtsc() - t0) / (clock_ns(CLOCK_MONOTONIC) - n0);
+  size_t len = 16UL << 30; // unmapping an untouched 16 GiB: long on a page-by-page kernel
+  void *m = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  CHECK(m != MAP_FAILED);
+  n0 = clock_ns(CLOCK_MONOTONIC);
+  t0 = rdtsc();
+  OK(munmap(m, len));
+  for (int i = 0; i < 3; i++) { // and a few more, so that there is something to measure
+    m = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    CHECK(m != MAP_FAILED);
+    OK(munmap(m, len));
+  }
+  double want = (rdtsc() - t0) / rate, got = clock_ns(CLOCK_MONOTONIC) - n0;
+  ctx("clock %.0f ns, TSC says %.0f ns", got, want);
+  CHECK(got > want * 0.8 - 20e6 && got < want * 1.25 + 20e6);
+}
+
+static void t_clock_getres(void) {
+  static const int clocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
+                               CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME};
+  for (size_t i = 0; i < sizeof clocks / sizeof clocks[0]; i++) {
+    struct timespec ts = {-1, -1};
+    ctx("clock %d", clocks[i]);
+    OK(sc(SYS_clock_getres, clocks[i], &ts));
+    CHECK(ts.tv_sec == 0 && ts.tv_nsec > 0 && ts.tv_nsec <= 10000000);
+    OK(sc(SYS_clock_getres, clocks[i], NULL));
+  }
+  struct timespec ts;
+  EXPECT_ERR(sc(SYS_clock_getres, 12345, &ts), EINVAL);
+  EXPECT_ERR(sc(SYS_clock_getres, CLOCK_MONOTONIC, (void *)8), EFAULT);
+}
+
+// Only CLOCK_REALTIME can be set, and only with privilege; bad times are EINVAL first.
+// (Setting it for real is only tried on Vitrine: not the host's clock.)
+static void t_clock_settime(void) {
+  struct timespec ts = {1000, 0}, bad = {1000, 1000000000};
+  EXPECT_ERR(sc(SYS_clock_settime, CLOCK_MONOTONIC, &ts), EINVAL);
+  EXPECT_ERR(sc(SYS_clock_settime, 12345, &ts), EINVAL);
+  EXPECT_ERR(sc(SYS_clock_settime, CLOCK_REALTIME, &bad), EINVAL);
+  EXPECT_ERR(sc(SYS_clock_settime, CLOCK_REALTIME, (void *)8), EFAULT);
+  long pid = xfork();
+  if (pid == 0) {
+    OK(sc(SYS_setuid, 65534));
+    EXPECT_ERR(sc(SYS_clock_settime, CLOCK_REALTIME, &ts), EPERM);
+    struct timeval tv = {1000, 0};
+    EXPECT_ERR(sc(SYS_settimeofday, &tv, NULL), EPERM);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  if (!g_vitrine)
+    return;
+  long before = clock_ns(CLOCK_REALTIME), mono = clock_ns(CLOCK_MONOTONIC);
+  struct timespec later = {before / 1000000000L + 100000, 0};
+  OK(sc(SYS_clock_settime, CLOCK_REALTIME, &later));
+  long now = clock_ns(CLOCK_REALTIME);
+  CHECK(now >= later.tv_sec * 1000000000L && now < later.tv_sec * 1000000000L + 2000000000L);
+  CHECK(clock_ns(CLOCK_MONOTONIC) - mono < 2000000000L); // the monotonic clock is not moved
+  CHECK(time(NULL) >= later.tv_sec);
+  struct timespec back = {before / 1000000000L + 1, 0};
+  OK(sc(SYS_clock_settime, CLOCK_REALTIME, &back));
+}
+
+// TIMER_ABSTIME sleeps until the clock reads the time, on every clock that has sleeps;
+// a time already past returns at once; the raw and coarse clocks have none.
+static void t_clock_nanosleep_abs(void) {
+  static const int clocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI};
+  for (size_t i = 0; i < sizeof clocks / sizeof clocks[0]; i++) {
+    long target = clock_ns(clocks[i]) + 60000000;
+    struct timespec ts = {target / 1000000000L, target % 1000000000L};
+    ctx("clock %d", clocks[i]);
+    EXPECT_EQ(sc(SYS_clock_nanosleep, clocks[i], TIMER_ABSTIME, &ts, NULL), 0);
+    CHECK(clock_ns(clocks[i]) >= target);
+  }
+  struct timespec past = {0, 1};
+  long t0 = clock_ns(CLOCK_MONOTONIC);
+  EXPECT_EQ(sc(SYS_clock_nanosleep, CLOCK_PROCESS_CPUTIME_ID, TIMER_ABSTIME, &past, NULL), 0);
+  EXPECT_EQ(sc(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &past, NULL), 0);
+  CHECK(clock_ns(CLOCK_MONOTONIC) - t0 < 1000000000L);
+  struct timespec rel = {0, 1000};
+  ctx("%s", "");
+  EXPECT_ERR(sc(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &rel, NULL), EOPNOTSUPP);
+  EXPECT_ERR(sc(SYS_clock_nanosleep, CLOCK_MONOTONIC_RAW, 0, &rel, NULL), EOPNOTSUPP);
+  EXPECT_ERR(sc(SYS_clock_nanosleep, CLOCK_MONOTONIC_COARSE, 0, &rel, NULL), EOPNOTSUPP);
+  EXPECT_ERR(sc(SYS_clock_nanosleep, CLOCK_REALTIME_COARSE, 0, &rel, NULL), EOPNOTSUPP);
+  EXPECT_ERR(sc(SYS_clock_nanosleep, 12345, 0, &rel, NULL), EINVAL);
+  struct timespec bad = {0, 1000000000};
+  EXPECT_ERR(sc(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &bad, NULL), EINVAL);
+}
+
+// ---------------------------------------------------------------------------------
+// Interval timers (setitimer(2), alarm(2))
+
+static volatile int g_sigs[65];
+static volatile siginfo_t g_info;
+static void h_count(int sig) { g_sigs[sig]++; }
+static void h_info(int sig, siginfo_t *si, void *uc) {
+  (void)uc;
+  g_sigs[sig]++;
+  memcpy((void *)&g_info, si, sizeof *si);
+}
+static void set_info_handler(int sig) {
+  struct sigaction sa = {0};
+  sa.sa_sigaction = h_info;
+  sa.sa_flags = SA_SIGINFO;
+  OK(sigaction(sig, &sa, NULL));
+}
+
+// Wait (in pause) until sig has arrived n times, at most ms milliseconds.
+static bool await_sig(int sig, int n, long ms) {
+  long end = now_ms() + ms;
+  while (g_sigs[sig] < n && now_ms() < end)
+    sleep_ms(5);
+  return g_sigs[sig] >= n;
+}
+
+static void t_alarm(void) {
+  set_handler(SIGALRM, h_count, 0);
+  EXPECT_EQ(alarm(5), 0);
+  EXPECT_EQ(alarm(3), 5); // rounded to the nearest second
+  EXPECT_EQ(alarm(0), 3);
+  EXPECT_EQ(alarm(0), 0);
+  long t0 = now_ms();
+  EXPECT_EQ(alarm(1), 0);
+  CHECK(await_sig(SIGALRM, 1, 5000));
+  CHECK(now_ms() - t0 >= 990);
+  EXPECT_EQ(alarm(0), 0); // it fired: nothing left
+  // The default action of SIGALRM ends the process.
+  long pid = xfork();
+  if (pid == 0) {
+    struct itimerval it = {{0, 0}, {0, 20000}};
+    signal(SIGALRM, SIG_DFL);
+    setitimer(ITIMER_REAL, &it, NULL);
+    for (;;)
+      pause();
+  }
+  EXPECT_EQ(wait_for(pid), SIGALRM);
+}
+
+static long tv_us(struct timeval tv) { return tv.tv_sec * 1000000L + tv.tv_usec; }
+
+static void t_setitimer_real(void) {
+  set_info_handler(SIGALRM);
+  struct itimerval it = {{0, 0}, {0, 300000}}, cur, old;
+  OK(setitimer(ITIMER_REAL, &it, NULL));
+  OK(getitimer(ITIMER_REAL, &cur));
+  CHECK(tv_us(cur.it_value) > 0 && tv_us(cur.it_value) <= 300000);
+  EXPECT_EQ(tv_us(cur.it_interval), 0);
+  CHECK(await_sig(SIGALRM, 1, 5000));
+  EXPECT_EQ(g_info.si_signo, SIGALRM);
+  if (g_vitrine)
+    EXPECT_EQ(g_info.si_code, SI_KERNEL);
+  OK(getitimer(ITIMER_REAL, &cur));
+  EXPECT_EQ(tv_us(cur.it_value), 0);
+  // Periodic: three signals 30 ms apart, then disarmed; old_value has the setting.
+  struct itimerval per = {{0, 30000}, {0, 30000}};
+  long t0 = now_ms();
+  OK(setitimer(ITIMER_REAL, &per, NULL));
+  CHECK(await_sig(SIGALRM, 4, 5000));
+  CHECK(now_ms() - t0 >= 85);
+  struct itimerval off = {{0, 0}, {0, 0}};
+  OK(setitimer(ITIMER_REAL, &off, &old));
+  EXPECT_EQ(tv_us(old.it_interval), 30000);
+  CHECK(tv_us(old.it_value) > 0 && tv_us(old.it_value) <= 30000);
+  int n = g_sigs[SIGALRM];
+  sleep_ms(100);
+  EXPECT_EQ(g_sigs[SIGALRM], n);
+  struct itimerval bad = {{0, 0}, {0, 1000000}};
+  EXPECT_ERR(setitimer(ITIMER_REAL, &bad, NULL), EINVAL);
+  bad.it_value.tv_usec = -1;
+  EXPECT_ERR(setitimer(ITIMER_REAL, &bad, NULL), EINVAL);
+  EXPECT_ERR(setitimer(7, &it, NULL), EINVAL);
+  EXPECT_ERR(getitimer(7, &cur), EINVAL);
+  EXPECT_ERR(sc(SYS_setitimer, ITIMER_REAL, (void *)8, NULL), EFAULT);
+  EXPECT_ERR(sc(SYS_getitimer, ITIMER_REAL, (void *)8), EFAULT);
+}
+
+// ITIMER_PROF and ITIMER_VIRTUAL count the process's CPU time: they fire during a busy
+// loop, not during a sleep.
+static void t_setitimer_cpu(void) {
+  set_handler(SIGPROF, h_count, 0);
+  set_handler(SIGVTALRM, h_count, 0);
+  struct itimerval it = {{0, 0}, {0, 50000}}, cur;
+  OK(setitimer(ITIMER_PROF, &it, NULL));
+  OK(setitimer(ITIMER_VIRTUAL, &it, NULL));
+  sleep_ms(150);
+  EXPECT_EQ(g_sigs[SIGPROF], 0);
+  OK(getitimer(ITIMER_PROF, &cur));
+  CHECK(tv_us(cur.it_value) > 0);
+  long end = now_ms() + 10000;
+  while ((!g_sigs[SIGPROF] || !g_sigs[SIGVTALRM]) && now_ms() < end)
+    ;
+  EXPECT_EQ(g_sigs[SIGPROF], 1);
+  EXPECT_EQ(g_sigs[SIGVTALRM], 1);
+  OK(getitimer(ITIMER_VIRTUAL, &cur));
+  EXPECT_EQ(tv_us(cur.it_value), 0);
+}
+
+// Timers are not inherited by fork (and alarm's is the same ITIMER_REAL).
+static void t_itimer_fork(void) {
+  struct itimerval it = {{0, 0}, {100, 0}}, cur;
+  OK(setitimer(ITIMER_REAL, &it, NULL));
+  long pid = xfork();
+  if (pid == 0) {
+    OK(getitimer(ITIMER_REAL, &cur));
+    EXPECT_EQ(tv_us(cur.it_value), 0);
+    EXPECT_EQ(alarm(0), 0);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  EXPECT_EQ(alarm(0), 100);
+}
+
+// ---------------------------------------------------------------------------------
+// POSIX timers (timer_create(2), timer_settime, timer_gettime, timer_getoverrun,
+// timer_delete), through the raw calls: the kernel's timer ids are ints.
+
+struct ksigevent {
+  uint64_t value;
+  int signo, notify;
+  int tid;
+  int pad[11];
+};
+
+static int make_timer(int clk, int notify, int signo, uint64_t value) {
+  struct ksigevent ev = {.value = value, .signo = signo, .notify = notify};
+  int id = -1;
+  OK(sc(SYS_timer_create, clk, &ev, &id));
+  CHECK(id >= 0);
+  return id;
+}
+
+static void settime(int id, int flags, long value_ns, long interval_ns) {
+  struct itimerspec its = {{interval_ns / 1000000000L, interval_ns % 1000000000L},
+                           {value_ns / 1000000000L, value_ns % 1000000000L}};
+  OK(sc(SYS_timer_settime, id, flags, &its, NULL));
+}
+
+static long ts_ns(struct timespec ts) { return ts.tv_sec * 1000000000L + ts.tv_nsec; }
+
+static void t_timer_signal(void) {
+  int sig = SIGRTMIN + 2;
+  set_info_handler(sig);
+  int id = make_timer(CLOCK_MONOTONIC, SIGEV_SIGNAL, sig, 0x1234567);
+  struct itimerspec cur;
+  OK(sc(SYS_timer_gettime, id, &cur));
+  EXPECT_EQ(ts_ns(cur.it_value), 0); // created disarmed
+  settime(id, 0, 100000000, 0);
+  OK(sc(SYS_timer_gettime, id, &cur));
+  CHECK(ts_ns(cur.it_value) > 0 && ts_ns(cur.it_value) <= 100000000);
+  CHECK(await_sig(sig, 1, 5000));
+  EXPECT_EQ(g_info.si_signo, sig);
+  EXPECT_EQ(g_info.si_code, SI_TIMER);
+  EXPECT_EQ(g_info.si_value.sival_int, 0x1234567);
+  EXPECT_EQ(g_info.si_timerid, id);
+  EXPECT_EQ(g_info.si_overrun, 0);
+  OK(sc(SYS_timer_gettime, id, &cur));
+  EXPECT_EQ(ts_ns(cur.it_value), 0); // a one-shot is disarmed once it fired
+  // Absolute, on the timer's clock (here CLOCK_REALTIME).
+  int rt = make_timer(CLOCK_REALTIME, SIGEV_SIGNAL, sig, 0);
+  long at = clock_ns(CLOCK_REALTIME) + 50000000;
+  settime(rt, TIMER_ABSTIME, at, 0);
+  CHECK(await_sig(sig, 2, 5000));
+  CHECK(clock_ns(CLOCK_REALTIME) >= at);
+  EXPECT_EQ(g_info.si_timerid, rt);
+  OK(sc(SYS_timer_delete, rt));
+  OK(sc(SYS_timer_delete, id));
+  EXPECT_ERR(sc(SYS_timer_delete, id), EINVAL);
+  EXPECT_ERR(sc(SYS_timer_gettime, id, &cur), EINVAL);
+}
+
+// Expiries while the signal is still pending are not queued again: they are counted in
+// si_overrun and timer_getoverrun.
+static void t_timer_overrun(void) {
+  int sig = SIGRTMIN + 3;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  OK(sigprocmask(SIG_BLOCK, &set, NULL));
+  int id = make_timer(CLOCK_MONOTONIC, SIGEV_SIGNAL, sig, 7);
+  settime(id, 0, 40000000, 40000000);
+  sleep_ms(450); // about 11 expiries: one signal, the rest overruns
+  siginfo_t si;
+  EXPECT_EQ(sigwaitinfo(&set, &si), sig);
+  long over = sc(SYS_timer_getoverrun, id);
+  ctx("si_overrun %d, timer_getoverrun %ld", si.si_overrun, over);
+  CHECK(si.si_overrun >= 5 && si.si_overrun <= 15);
+  EXPECT_EQ(over, si.si_overrun);
+  EXPECT_EQ(si.si_code, SI_TIMER);
+  EXPECT_EQ(si.si_value.sival_int, 7);
+  OK(sc(SYS_timer_delete, id));
+  struct timespec zero = {0, 0};
+  EXPECT_ERR(sigtimedwait(&set, &si, &zero), EAGAIN); // one signal, not eleven
+}
+
+// SIGEV_NONE: nothing is sent, but the timer runs (timer_gettime); a periodic one
+// reloads; no sigevent means SIGALRM with the id as value.
+static void t_timer_none_default(void) {
+  int id = make_timer(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0);
+  settime(id, 0, 30000000, 0);
+  sleep_ms(100);
+  struct itimerspec cur;
+  OK(sc(SYS_timer_gettime, id, &cur));
+  EXPECT_EQ(ts_ns(cur.it_value), 0);
+  settime(id, 0, 10000000000L, 5000000000L);
+  OK(sc(SYS_timer_gettime, id, &cur));
+  EXPECT_EQ(ts_ns(cur.it_interval), 5000000000L);
+  CHECK(ts_ns(cur.it_value) > 9000000000L && ts_ns(cur.it_value) <= 10000000000L);
+  struct itimerspec old, off = {{0, 0}, {0, 0}};
+  OK(sc(SYS_timer_settime, id, 0, &off, &old));
+  EXPECT_EQ(ts_ns(old.it_interval), 5000000000L);
+  set_info_handler(SIGALRM);
+  int id2 = -1;
+  OK(sc(SYS_timer_create, CLOCK_REALTIME, NULL, &id2));
+  CHECK(id2 >= 0 && id2 != id);
+  settime(id2, 0, 20000000, 0);
+  CHECK(await_sig(SIGALRM, 1, 5000));
+  EXPECT_EQ(g_info.si_code, SI_TIMER);
+  EXPECT_EQ(g_info.si_value.sival_int, id2);
+  EXPECT_EQ(g_sigs[0], 0);
+}
+
+static void t_timer_errors(void) {
+  struct ksigevent ev = {.signo = SIGUSR1, .notify = SIGEV_SIGNAL};
+  int id;
+  EXPECT_ERR(sc(SYS_timer_create, 12345, &ev, &id), EINVAL);
+  EXPECT_ERR(sc(SYS_timer_create, CLOCK_MONOTONIC, (void *)8, &id), EFAULT);
+  ev.signo = 0;
+  EXPECT_ERR(sc(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id), EINVAL);
+  ev.signo = 65;
+  EXPECT_ERR(sc(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id), EINVAL);
+  ev.signo = SIGUSR1, ev.notify = 99;
+  EXPECT_ERR(sc(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id), EINVAL);
+  ev.notify = 4, ev.tid = 1; // SIGEV_THREAD_ID naming a thread not ours
+  EXPECT_ERR(sc(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id), EINVAL);
+  ev.notify = SIGEV_SIGNAL;
+  id = make_timer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGUSR1, 0);
+  struct itimerspec bad = {{0, 0}, {0, 1000000000}}, cur;
+  EXPECT_ERR(sc(SYS_timer_settime, id, 0, &bad, NULL), EINVAL);
+  bad.it_value.tv_nsec = -1;
+  EXPECT_ERR(sc(SYS_timer_settime, id, 0, &bad, NULL), EINVAL);
+  EXPECT_ERR(sc(SYS_timer_settime, id, 0, (void *)8, NULL), EFAULT);
+  EXPECT_ERR(sc(SYS_timer_settime, id + 100, 0, &cur, NULL), EINVAL);
+  EXPECT_ERR(sc(SYS_timer_gettime, id + 100, &cur), EINVAL);
+  EXPECT_ERR(sc(SYS_timer_gettime, id, (void *)8), EFAULT);
+  EXPECT_ERR(sc(SYS_timer_getoverrun, id + 100), EINVAL);
+  EXPECT_ERR(sc(SYS_timer_delete, -1), EINVAL);
+  EXPECT_EQ(sc(SYS_timer_getoverrun, id), 0);
+  // Not inherited by a child.
+  long pid = xfork();
+  if (pid == 0) {
+    EXPECT_ERR(sc(SYS_timer_gettime, id, &cur), EINVAL);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(sc(SYS_timer_delete, id));
+}
+
+// ---------------------------------------------------------------------------------
 // The table and the runner
 
 static const struct ut_test tests[] = {
     UT(waitid_exit), UT(waitid_killed), UT(waitid_stop_cont), UT(waitid_pgid),
     UT(waitid_errors), UT(waitid_nohang_eintr), UT(wait_core_bit), UT(wait4_int_min),
+    UT(clock_runs_in_kernel), UT(clock_getres), UT(clock_settime), UT(clock_nanosleep_abs),
+    UT(alarm), UT(setitimer_real), UT(setitimer_cpu), UT(itimer_fork),
+    UT(timer_signal), UT(timer_overrun), UT(timer_none_default), UT(timer_errors),
 };
 
 // Tests assume the signal state of a fresh process (a shell may hand us ignored ones).

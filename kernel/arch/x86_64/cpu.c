@@ -19,7 +19,11 @@ static struct tss tss;
 static uint8_t ist_stacks[4][8192] __attribute__((aligned(16)));
 volatile uint64_t ticks;
 uint64_t boot_epoch;
-static uint64_t tsc_per_tick, tsc_last_tick;
+static uint64_t tsc_per_tick;
+// Time is the TSC since boot scaled to ns: (tsc - tsc_boot) * tsc_mult >> 32. It runs
+// whatever the kernel does; timer ticks, which are lost while interrupts are off for
+// long, only drive the scheduler and wake sleepers up to look at the clock again.
+static uint64_t tsc_boot, tsc_mult;
 static bool has_nx;
 
 // Where the CPU switches to on an entry from user mode, and where syscall_entry
@@ -105,9 +109,9 @@ static void rtc_init(void) {
   boot_epoch = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
 }
 
-// PIT channel 0 at HZ; the TSC, measured against one PIT period, interpolates between
-// ticks so clock_gettime has nanosecond resolution. Under -icount the TSC counts
-// instructions, so times are then only as real as the instruction count.
+// PIT channel 0 at HZ; the TSC, measured against 1 ms of PIT channel 2, is the clock
+// (time_ns). Under -icount the TSC counts instructions, so times are then only as real
+// as the instruction count.
 static void timer_init(void) {
   uint16_t div = 1193182 / HZ, cal = 1193182 / 1000; // calibrate over 1 ms: boot is faster
   outb(0x61, (inb(0x61) & ~0x02) | 0x01); // gate channel 2 on, speaker off
@@ -119,31 +123,19 @@ static void timer_init(void) {
   tsc_per_tick = (rdtsc() - t0) * (1000 / HZ);
   if (tsc_per_tick == 0)
     tsc_per_tick = 1;
+  tsc_mult = ((uint64_t)1000000000 << 32) / (tsc_per_tick * HZ);
   outb(0x43, 0x36); // channel 0, square wave
   outb(0x40, div & 0xff), outb(0x40, div >> 8);
-  tsc_last_tick = rdtsc();
+  tsc_boot = rdtsc();
 }
 
 // IRQ 0.
-void timer_tick(void) {
-  ticks++;
-  tsc_last_tick = rdtsc();
-}
+void timer_tick(void) { ticks++; }
 
 uint64_t tsc_mhz(void) { return tsc_per_tick * HZ / 1000000; }
 
-uint64_t time_ns(void) {
-  // ticks is the authority (it cannot drift); the TSC adds the fraction of a tick,
-  // capped so that time never runs backwards across the next tick.
-  static uint64_t last;
-  uint64_t base = ticks * (1000000000 / HZ);
-  uint64_t frac = (rdtsc() - tsc_last_tick) * (1000000000 / HZ) / tsc_per_tick;
-  uint64_t t = base + MIN(frac, 1000000000 / HZ - 1);
-  if (t < last)
-    t = last;
-  last = t;
-  return t;
-}
+// One CPU, whose TSC only goes forward: so does this.
+uint64_t time_ns(void) { return (unsigned __int128)(rdtsc() - tsc_boot) * tsc_mult >> 32; }
 
 void cpu_init(void) {
   tss_init();
