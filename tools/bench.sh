@@ -213,6 +213,7 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
     if (floor != "") row("  QEMU start-up floor (1-byte kernel)", "-", floor " ms", "QEMU alone: a multiboot kernel that prints at once")
     else row("  QEMU start-up floor (1-byte kernel)", "n/a", "n/a", "n/a: " (flerr != "" ? flerr : "no output"))
     rate("getppid", "system call round trip (getppid)", "goal <= 150; Linux 6.1: 337")
+    rate("clock", "clock_gettime(CLOCK_MONOTONIC), musl", "goal <= 100; a system call reading the TSC (no vDSO)")
     pp = rate("pingpong", "pipe ping-pong round trip (1 byte)", "goal <= 4,000; Linux 6.1: 12,944")
     rate("yield", "sched_yield round trip (2 processes)", "two system calls and two switches, no data")
     rate("spawn", "fork+exec+wait, our static musl prog", "fork shares the pages of the parent, copy on write; bench is " benchkb " KB, static")
