@@ -326,6 +326,7 @@ static struct proc *fork_proc(struct proc *p, bool share_vm) {
   c->altstack_sp = p->altstack_sp, c->altstack_size = p->altstack_size;
   c->pgid = p->pgid, c->sid = p->sid;
   c->dumpable = p->dumpable;
+  c->personality = p->personality;
   c->arg_start = p->arg_start, c->arg_end = p->arg_end;
   return c;
 }

@@ -86,6 +86,7 @@ struct proc {
   uint64_t gen;
   bool dumpable;             // false after a set-user-ID exec: only root may look in
   bool did_exec;             // has exec'd since fork (setpgid's EACCES)
+  uint32_t personality;      // personality(2): kept and reported, changes nothing
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)

@@ -43,6 +43,15 @@ long sys_arch_prctl(struct trapframe *tf) {
   return -EINVAL;
 }
 
+// personality(2): Vitrine runs only Linux's x86-64 ABI (PER_LINUX, 0); the value is
+// kept, inherited and reported as Linux does, but no flag changes behaviour.
+long sys_personality(struct trapframe *tf) {
+  uint32_t old = myproc()->personality;
+  if ((uint32_t)ARG0 != 0xffffffff)
+    myproc()->personality = ARG0;
+  return old;
+}
+
 long sys_set_tid_address(struct trapframe *tf) {
   myproc()->clear_child_tid = ARG0;
   return myproc()->pid;

@@ -633,6 +633,104 @@ static void t_timer_errors(void) {
 }
 
 // ---------------------------------------------------------------------------------
+// rt_sigqueueinfo(2), rt_tgsigqueueinfo, personality(2)
+
+static void t_sigqueue_self(void) {
+  int sig = SIGRTMIN + 4;
+  set_info_handler(sig);
+  union sigval v = {.sival_int = 4242};
+  OK(sigqueue(getpid(), sig, v)); // musl: rt_sigqueueinfo with SI_QUEUE, our pid and uid
+  CHECK(await_sig(sig, 1, 2000));
+  EXPECT_EQ(g_info.si_code, SI_QUEUE);
+  EXPECT_EQ(g_info.si_value.sival_int, 4242);
+  EXPECT_EQ(g_info.si_pid, getpid());
+  EXPECT_EQ(g_info.si_uid, getuid());
+  // To itself a process may claim any origin, and what it gives is what arrives.
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  si.si_code = SI_USER;
+  si.si_pid = 12345;
+  si.si_uid = 777;
+  si.si_value.sival_ptr = (void *)0x1122334455667788UL;
+  OK(sc(SYS_rt_sigqueueinfo, getpid(), sig, &si));
+  CHECK(await_sig(sig, 2, 2000));
+  EXPECT_EQ(g_info.si_signo, sig);
+  EXPECT_EQ(g_info.si_code, SI_USER);
+  EXPECT_EQ(g_info.si_pid, 12345);
+  EXPECT_EQ(g_info.si_uid, 777);
+  OK(sc(SYS_rt_tgsigqueueinfo, getpid(), getpid(), sig, &si));
+  CHECK(await_sig(sig, 3, 2000));
+  EXPECT_EQ(g_info.si_pid, 12345);
+}
+
+// To another process: si_code must be negative and not SI_TKILL (EPERM otherwise, even
+// for root); the usual kill permissions; ESRCH, EINVAL, EFAULT.
+static void t_sigqueue_other(void) {
+  int p[2];
+  xpipe(p);
+  long pid = xfork();
+  if (pid == 0) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    send_byte(p[1], 'r');
+    siginfo_t si;
+    if (sigwaitinfo(&set, &si) == SIGUSR1 && si.si_code == SI_QUEUE && si.si_value.sival_int == 99 &&
+        si.si_pid == 4321)
+      _exit(0);
+    _exit(1);
+  }
+  CHECK(recv_byte(p[0]) == 'r');
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  si.si_code = SI_USER;
+  EXPECT_ERR(sc(SYS_rt_sigqueueinfo, pid, SIGUSR1, &si), EPERM);
+  si.si_code = SI_KERNEL;
+  EXPECT_ERR(sc(SYS_rt_sigqueueinfo, pid, SIGUSR1, &si), EPERM);
+  si.si_code = SI_TKILL;
+  EXPECT_ERR(sc(SYS_rt_sigqueueinfo, pid, SIGUSR1, &si), EPERM);
+  EXPECT_ERR(sc(SYS_rt_tgsigqueueinfo, pid, pid, SIGUSR1, &si), EPERM);
+  si.si_code = SI_QUEUE;
+  EXPECT_ERR(sc(SYS_rt_sigqueueinfo, pid, 65, &si), EINVAL);
+  EXPECT_ERR(sc(SYS_rt_sigqueueinfo, pid, SIGUSR1, (void *)8), EFAULT);
+  EXPECT_ERR(sc(SYS_rt_tgsigqueueinfo, pid, pid + 1, SIGUSR1, &si), ESRCH);
+  EXPECT_ERR(sc(SYS_rt_tgsigqueueinfo, 0, pid, SIGUSR1, &si), EINVAL);
+  EXPECT_ERR(sc(SYS_rt_tgsigqueueinfo, pid, -1, SIGUSR1, &si), EINVAL);
+  OK(sc(SYS_rt_sigqueueinfo, pid, 0, &si)); // signal 0: only the checks
+  si.si_value.sival_int = 99;
+  si.si_pid = 4321;
+  OK(sc(SYS_rt_sigqueueinfo, pid, SIGUSR1, &si));
+  EXPECT_EXIT(wait_for(pid), 0);
+  long dead = xfork();
+  if (dead == 0)
+    _exit(0);
+  wait_for(dead);
+  EXPECT_ERR(sc(SYS_rt_sigqueueinfo, dead, SIGUSR1, &si), ESRCH);
+  // An unprivileged process may not signal root's.
+  long me = getpid();
+  long c = xfork();
+  if (c == 0) {
+    OK(sc(SYS_setuid, 65534));
+    EXPECT_ERR(sc(SYS_rt_sigqueueinfo, me, SIGUSR1, &si), EPERM);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(c), 0);
+}
+
+static void t_personality(void) {
+  EXPECT_EQ(sc(SYS_personality, 0xffffffff), 0); // PER_LINUX
+  EXPECT_EQ(sc(SYS_personality, 0x0040000), 0);  // ADDR_NO_RANDOMIZE
+  EXPECT_EQ(sc(SYS_personality, 0xffffffff), 0x0040000);
+  long pid = xfork();
+  if (pid == 0)
+    _exit(sc(SYS_personality, 0xffffffff) == 0x0040000 ? 0 : 1); // inherited
+  EXPECT_EXIT(wait_for(pid), 0);
+  EXPECT_EQ(sc(SYS_personality, 0), 0x0040000);
+  EXPECT_EQ(sc(SYS_personality, 0xffffffff), 0);
+}
+
+// ---------------------------------------------------------------------------------
 // The table and the runner
 
 static const struct ut_test tests[] = {
@@ -641,6 +739,7 @@ static const struct ut_test tests[] = {
     UT(clock_runs_in_kernel), UT(clock_getres), UT(clock_settime), UT(clock_nanosleep_abs),
     UT(alarm), UT(setitimer_real), UT(setitimer_cpu), UT(itimer_fork),
     UT(timer_signal), UT(timer_overrun), UT(timer_none_default), UT(timer_errors),
+    UT(sigqueue_self), UT(sigqueue_other), UT(personality),
 };
 
 // Tests assume the signal state of a fresh process (a shell may hand us ignored ones).

@@ -544,7 +544,8 @@ static const struct sig sigs[] = {
     {"setgid", "u"}, {"setpgid", "PP"}, {"setreuid", "uu"}, {"setregid", "uu"},
     {"getgroups", "nb"}, {"setgroups", "nb"}, {"setresuid", "uuu"}, {"getresuid", "bbb"},
     {"setresgid", "uuu"}, {"getresgid", "bbb"}, {"getpgid", "P"}, {"getsid", "P"},
-    {"rt_sigpending", "bS"}, {"rt_sigtimedwait", "zbtS"}, {"rt_sigsuspend", "zS"},
+    {"rt_sigpending", "bS"}, {"rt_sigtimedwait", "zbtS"}, {"rt_sigsuspend", "zS"}, {"rt_sigqueueinfo", "Pgb"},
+    {"rt_tgsigqueueinfo", "PPgb"}, {"personality", "i"},
     {"sigaltstack", "bb"}, {"utime", "sb"}, {"statfs", "sb"}, {"fstatfs", "fb"},
     {"prctl", "ibiii"}, {"arch_prctl", "Ab"}, {"setrlimit", "ib"}, {"reboot", "iiib"},
     {"tkill", "Pg"}, {"time", "b"}, {"getdents64", "fbn"}, {"set_tid_address", "b"},
@@ -644,6 +645,14 @@ static bool tame(uint64_t nr, uint64_t *a) {
       a[0] = my_pid;
     return true;
   }
+  case SYS_rt_sigqueueinfo:
+    if ((int)a[0] == main_pid)
+      a[0] = my_pid;
+    return true;
+  case SYS_rt_tgsigqueueinfo:
+    if ((int)a[0] == main_pid || (int)a[1] == main_pid)
+      a[0] = a[1] = my_pid;
+    return true;
   case SYS_tgkill:
     if ((int)a[0] == main_pid || (int)a[1] == main_pid || (int)a[1] == main_pgid)
       a[0] = a[1] = my_pid;
