@@ -1,4 +1,6 @@
-// Pipes: a ring buffer shared by a read end and a write end.
+// Pipes: a ring buffer shared by a read end and a write end. A FIFO (a named pipe, a
+// node of the file tree: ramfs.c) is the same pipe, found through its node, with
+// fifo(7)'s rules for opening it.
 #include "types.h"
 #include "errno.h"
 #include "file.h"
@@ -15,9 +17,18 @@ struct pipe {
   uint8_t *buf;
   uint64_t head, tail; // bytes written and read so far; head - tail are buffered
   int readers, writers;
+  // FIFOs only: where the node keeps the pipe (NULL once the node is gone), the opens
+  // for reading and for writing so far (an open that waits for the other side waits
+  // for these to move), and the node's stat for fstat.
+  struct pipe **slot;
+  uint64_t r_opens, w_opens;
+  struct stat st;
 };
 
-static bool is_reader(const struct file *f) { return (f->flags & O_ACCMODE) == O_RDONLY; }
+// A FIFO opened O_RDWR is both a reader and a writer (pipe(2)'s ends are one or the
+// other).
+static bool is_reader(const struct file *f) { return file_readable(f); }
+static bool is_writer(const struct file *f) { return file_writable(f); }
 
 static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off) {
   (void)off;
@@ -67,25 +78,38 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
   return done;
 }
 
+// The pipe goes with its last reader and writer (a FIFO's data with them: fifo(7)).
+static void pipe_release(struct pipe *p) {
+  if (p->readers || p->writers)
+    return;
+  if (p->slot)
+    *p->slot = NULL;
+  kfree(p->buf);
+  kfree(p);
+}
+
 static void pipe_close(struct file *f) {
   struct pipe *p = f->priv;
   if (is_reader(f))
     p->readers--;
-  else
+  if (is_writer(f))
     p->writers--;
   wakeup(p);
   poll_notify();
-  if (!p->readers && !p->writers) {
-    kfree(p->buf);
-    kfree(p);
-  }
+  pipe_release(p);
 }
 
+// A FIFO's reader sees POLLHUP only once a writer has come and gone since it opened
+// (f->off keeps w_opens at its open), as Linux: not while it waits for the first one.
 static int pipe_poll(struct file *f) {
   struct pipe *p = f->priv;
+  int m = 0;
   if (is_reader(f))
-    return (p->head != p->tail ? POLLIN : 0) | (!p->writers ? POLLHUP : 0);
-  return (!p->readers ? POLLERR : 0) | (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0);
+    m |= (p->head != p->tail ? POLLIN : 0) |
+         (!p->writers && (!p->slot || f->off != p->w_opens) ? POLLHUP : 0);
+  if (is_writer(f))
+    m |= (!p->readers ? POLLERR : 0) | (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0);
+  return m;
 }
 
 static int pipe_stat(struct file *f, struct stat *st) {
@@ -100,20 +124,97 @@ static int pipe_open(struct file *f, const char *rest, int flags, int mode) {
   return -ENOENT; // pipes come only from pipe(2)
 }
 
+static int fifo_stat(struct file *f, struct stat *st) {
+  struct pipe *p = f->priv;
+  *st = p->st;
+  return 0;
+}
+
 static const struct scheme pipe_scheme = {
     .name = "pipe", .open = pipe_open, .read = pipe_read, .write = pipe_write,
     .close = pipe_close, .stat = pipe_stat, .poll = pipe_poll,
 };
+// A FIFO's open file: a pipe's, but fstat shows the node.
+static const struct scheme fifo_scheme = {
+    .name = "pipe", .open = pipe_open, .read = pipe_read, .write = pipe_write,
+    .close = pipe_close, .stat = fifo_stat, .poll = pipe_poll,
+};
+
+static struct pipe *pipe_new(void) {
+  struct pipe *p = kmalloc(sizeof *p);
+  uint8_t *buf = kmalloc(PIPE_SIZE);
+  if (!p || !buf) {
+    kfree(p), kfree(buf);
+    return NULL;
+  }
+  *p = (struct pipe){.buf = buf};
+  return p;
+}
+
+// Wait until *opens moves past seen: the other side of a FIFO has opened.
+static int await_open(uint64_t *opens, uint64_t seen) {
+  while (*opens == seen) {
+    int r = sleep_on(opens);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+// Open the FIFO whose node keeps its pipe in *slot (NULL: none yet), with fifo(7)'s
+// rules: O_RDONLY waits for a writer and O_WRONLY for a reader unless one is there;
+// O_NONBLOCK readers open at once, O_NONBLOCK writers with no reader fail with ENXIO;
+// O_RDWR never waits. st: the node's stat, for fstat. A signal ends a wait
+// (-ERESTARTSYS) and the open leaves no trace.
+int pipe_fifo_open(struct pipe **slot, struct file *f, int flags, const struct stat *st) {
+  struct pipe *p = *slot;
+  int acc = flags & O_ACCMODE, r = 0;
+  if (!p && acc == O_WRONLY && (flags & O_NONBLOCK))
+    return -ENXIO;
+  if (!p && !(p = pipe_new()))
+    return -ENOMEM;
+  if (!*slot)
+    *slot = p, p->slot = slot;
+  p->st = *st;
+  f->scheme = &fifo_scheme;
+  f->priv = p;
+  if (acc == O_WRONLY && !p->readers && (flags & O_NONBLOCK))
+    return -ENXIO; // (p has a reader or a writer already: it stays)
+  if (acc != O_WRONLY)
+    p->readers++, p->r_opens++, wakeup(&p->r_opens);
+  if (acc != O_RDONLY)
+    p->writers++, p->w_opens++, wakeup(&p->w_opens);
+  f->off = p->w_opens;
+  if (acc == O_RDONLY && !p->writers && !(flags & O_NONBLOCK))
+    r = await_open(&p->w_opens, p->w_opens);
+  else if (acc == O_WRONLY && !p->readers)
+    r = await_open(&p->r_opens, p->r_opens);
+  if (r < 0) {
+    if (acc == O_RDONLY)
+      p->readers--;
+    else
+      p->writers--;
+    wakeup(p);
+    pipe_release(p);
+    return r;
+  }
+  poll_notify();
+  return 0;
+}
+
+// The FIFO's node is gone: its open files keep the pipe, no one else finds it.
+void pipe_fifo_detach(struct pipe *p) { p->slot = NULL; }
 
 int pipe_create(struct file **rd, struct file **wr) {
-  struct pipe *p = kmalloc(sizeof *p);
+  struct pipe *p = pipe_new();
   struct file *r = kmalloc(sizeof *r), *w = kmalloc(sizeof *w);
-  uint8_t *buf = kmalloc(PIPE_SIZE);
-  if (!p || !r || !w || !buf) {
-    kfree(p), kfree(r), kfree(w), kfree(buf);
+  if (!p || !r || !w) {
+    if (p)
+      kfree(p->buf);
+    kfree(p), kfree(r), kfree(w);
     return -ENOMEM;
   }
-  *p = (struct pipe){.buf = buf, .readers = 1, .writers = 1};
+  p->readers = 1, p->writers = 1;
   *r = (struct file){.scheme = &pipe_scheme, .refs = 1, .flags = O_RDONLY, .priv = p};
   *w = (struct file){.scheme = &pipe_scheme, .refs = 1, .flags = O_WRONLY, .priv = p};
   *rd = r, *wr = w;

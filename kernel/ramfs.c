@@ -21,6 +21,7 @@
 #include "kalloc.h"
 #include "lib.h"
 #include "path.h"
+#include "pipe.h"
 #include "proc.h"
 #include "ramfs.h"
 #include "scheme.h"
@@ -40,6 +41,8 @@ struct rnode {
   bool rw;                  // inside /tmp: may change
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
+  uint64_t rdev;            // a device node made by mknod: its number (opens: ENXIO)
+  struct pipe *fifo;        // a FIFO: its pipe while open (pipe.c), else NULL
   struct timespec_k atime, mtime, ctime;
   // Directories only:
   struct rnode *parent;     // NULL for the root and once removed
@@ -92,6 +95,8 @@ static struct rnode *node_alloc(uint32_t mode, bool rw) {
 static void node_put(struct rnode *n) {
   if (n->nlink > 0 || n->refs > 0 || n == &root)
     return;
+  if (n->fifo)
+    pipe_fifo_detach(n->fifo);
   if (n->cap)
     kfree(n->data);
   kfree(n);
@@ -401,6 +406,25 @@ static void remove_entry(const struct loc *l) {
   if (S_ISDIR(n->mode))
     n->nlink = 0; // its "." and its name are gone at once
   node_put(n);
+}
+
+// mknod: a FIFO, a regular file (type 0 or S_IFREG), a socket node, or (root only, as
+// Linux's CAP_MKNOD) a character or block device node, which has no driver here: opening
+// it gives ENXIO. A directory is EPERM, another type EINVAL (sysfs.c checks the type).
+int ramfs_mknod(const char *path, uint32_t mode, uint64_t dev) {
+  struct loc l;
+  struct rnode *n;
+  uint32_t type = mode & S_IFMT ? mode & S_IFMT : S_IFREG;
+  int r = locate(path, &l);
+  if (r == 0)
+    r = may_create(&l, 0);
+  if (r == 0 && (type == S_IFCHR || type == S_IFBLK) && myproc()->euid != 0)
+    r = -EPERM;
+  if (r == 0)
+    r = make_node(&l, type | (mode & 07777 & ~myproc()->umask), &n);
+  if (r == 0 && (type == S_IFCHR || type == S_IFBLK))
+    n->rdev = dev;
+  return r;
 }
 
 int ramfs_mkdir(const char *path, uint32_t mode) {
@@ -728,6 +752,8 @@ int ramfs_truncate(struct rnode *n, uint64_t len, bool check_write) {
 }
 
 // ---- the scheme ----
+static void fill_stat(const struct rnode *n, struct stat *st);
+
 static int open_checks(struct rnode *n, int flags) {
   int acc = flags & O_ACCMODE;
   if ((flags & O_DIRECTORY) && !S_ISDIR(n->mode))
@@ -775,6 +801,14 @@ static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
   if (n->dev) { // a device node: hand the file to the scheme it names
     f->scheme = scheme_find(n->dev);
     return f->scheme ? f->scheme->open(f, "", flags, mode) : -ENXIO;
+  }
+  uint32_t type = n->mode & S_IFMT;
+  if (type == S_IFCHR || type == S_IFBLK || type == S_IFSOCK)
+    return -ENXIO; // a node mknod made: no driver, no socket behind it
+  if (type == S_IFIFO) {
+    struct stat st;
+    fill_stat(n, &st);
+    return pipe_fifo_open(&n->fifo, f, flags, &st);
   }
   if ((flags & O_TRUNC) && S_ISREG(n->mode) && r == 0) {
     if ((r = truncate_node(n, 0)) < 0)
@@ -824,7 +858,7 @@ static void fill_stat(const struct rnode *n, struct stat *st) {
   // whether rename can work.
   *st = (struct stat){.st_dev = n->rw ? 2 : 1, .st_ino = n->ino, .st_nlink = n->nlink, .st_mode = n->mode,
                       .st_uid = n->uid, .st_gid = n->gid, .st_size = n->size,
-                      .st_blksize = 4096, .st_blocks = (n->size + 511) / 512,
+                      .st_blksize = 4096, .st_blocks = (n->size + 511) / 512, .st_rdev = n->rdev,
                       .st_atim = n->atime, .st_mtim = n->mtime, .st_ctim = n->ctime};
 }
 

@@ -80,6 +80,30 @@ static long mkdir_at(int dirfd, uint64_t upath, uint32_t mode) {
   return r == -EXDEV ? -EROFS : r;
 }
 
+// mknod(2): Linux's type checks come before the path is looked at.
+static long mknod_at(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev) {
+  switch (mode & S_IFMT) {
+  case 0: case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+    break;
+  case S_IFDIR:
+    return -EPERM;
+  default:
+    return -EINVAL;
+  }
+  char *p;
+  int tail = 0;
+  long r = path_arg(dirfd, upath, false, &p, &tail);
+  if (r == 0 && (tail & TAIL_DOTS))
+    r = dots_error(p, -EEXIST);
+  else if (r == 0)
+    r = ramfs_mknod(p, mode, dev);
+  kfree(p);
+  return r == -EXDEV ? -EROFS : r;
+}
+
+long sys_mknod(struct trapframe *tf) { return mknod_at(AT_FDCWD, ARG0, ARG1, ARG2); }
+long sys_mknodat(struct trapframe *tf) { return mknod_at(ARG0, ARG1, ARG2, ARG3); }
+
 long sys_mkdir(struct trapframe *tf) { return mkdir_at(AT_FDCWD, ARG0, ARG1); }
 long sys_mkdirat(struct trapframe *tf) { return mkdir_at(ARG0, ARG1, ARG2); }
 

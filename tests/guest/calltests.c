@@ -17,15 +17,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -731,6 +734,215 @@ static void t_personality(void) {
 }
 
 // ---------------------------------------------------------------------------------
+// FIFOs (mknod(2), fifo(7), pipe(7))
+
+// A fresh path in /tmp for this test (removed first, in case a run left it).
+static const char *tmp_path(const char *what) {
+  static char buf[16][96];
+  static int n;
+  char *b = buf[n++ % 16];
+  snprintf(b, 96, "/tmp/calltests-%s-%ld", what, (long)getpid());
+  unlink(b);
+  return b;
+}
+
+static void t_mknod(void) {
+  const char *f = tmp_path("fifo"), *r = tmp_path("reg"), *c = tmp_path("chr");
+  umask(022);
+  OK(mknod(f, S_IFIFO | 0666, 0));
+  struct stat st;
+  OK(stat(f, &st));
+  CHECK(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0644); // the umask applies
+  EXPECT_ERR(mknod(f, S_IFIFO | 0600, 0), EEXIST);
+  EXPECT_ERR(mkfifo(f, 0600), EEXIST);
+  OK(mknodat(AT_FDCWD, r, 0600, 0)); // type 0: a regular file
+  OK(stat(r, &st));
+  CHECK(S_ISREG(st.st_mode) && st.st_size == 0);
+  EXPECT_ERR(mknod(tmp_path("dir"), S_IFDIR | 0700, 0), EPERM);
+  EXPECT_ERR(mknod(tmp_path("bad"), 0170000 | 0600, 0), EINVAL);
+  EXPECT_ERR(mknod("/nonexistent-dir/x", S_IFIFO | 0600, 0), ENOENT);
+  EXPECT_ERR(sc(SYS_mknod, (void *)8, S_IFIFO | 0600, 0), EFAULT);
+  long pid = xfork();
+  if (pid == 0) { // devices need privilege
+    OK(sc(SYS_setuid, 65534));
+    EXPECT_ERR(mknod(c, S_IFCHR | 0600, makedev(1, 3)), EPERM);
+    EXPECT_ERR(mknod(c, S_IFBLK | 0600, makedev(7, 0)), EPERM);
+    const char *f2 = tmp_path("userfifo");
+    OK(mkfifo(f2, 0600)); // a FIFO does not
+    OK(unlink(f2));
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(mknod(c, S_IFCHR | 0600, makedev(1, 3)));
+  OK(stat(c, &st));
+  CHECK(S_ISCHR(st.st_mode));
+  EXPECT_EQ(st.st_rdev, makedev(1, 3));
+  OK(unlink(c));
+  OK(unlink(r));
+  OK(unlink(f));
+}
+
+// fifo(7): a non-blocking reader opens at once, a non-blocking writer without a reader
+// gets ENXIO, O_RDWR opens at once; fstat shows the node.
+static void t_fifo_open_nonblock(void) {
+  const char *f = tmp_path("nb");
+  OK(mkfifo(f, 0600));
+  EXPECT_ERR(open(f, O_WRONLY | O_NONBLOCK), ENXIO);
+  int r = OK(open(f, O_RDONLY | O_NONBLOCK));
+  char c;
+  EXPECT_EQ(read(r, &c, 1), 0); // no writer: end of file, not EAGAIN
+  int w = OK(open(f, O_WRONLY | O_NONBLOCK));
+  EXPECT_ERR(read(r, &c, 1), EAGAIN); // a writer, no data
+  EXPECT_EQ(write(w, "xy", 2), 2);
+  EXPECT_EQ(read(r, &c, 1), 1);
+  EXPECT_EQ(c, 'x');
+  struct stat a, b;
+  OK(fstat(r, &a));
+  OK(stat(f, &b));
+  CHECK(S_ISFIFO(a.st_mode));
+  EXPECT_EQ(a.st_ino, b.st_ino);
+  EXPECT_ERR(lseek(r, 0, SEEK_SET), ESPIPE);
+  close(w);
+  EXPECT_EQ(read(r, &c, 1), 1); // what was written stays after the writer closed
+  EXPECT_EQ(c, 'y');
+  EXPECT_EQ(read(r, &c, 1), 0);
+  close(r);
+  int rw = OK(open(f, O_RDWR)); // never waits
+  EXPECT_EQ(write(rw, "z", 1), 1);
+  EXPECT_EQ(read(rw, &c, 1), 1);
+  close(rw);
+  // The data goes with the last open file.
+  rw = OK(open(f, O_RDWR));
+  EXPECT_EQ(write(rw, "q", 1), 1);
+  close(rw);
+  rw = OK(open(f, O_RDWR | O_NONBLOCK));
+  EXPECT_ERR(read(rw, &c, 1), EAGAIN);
+  close(rw);
+  OK(unlink(f));
+}
+
+// A blocking O_WRONLY waits for a reader, a blocking O_RDONLY for a writer.
+static void t_fifo_open_blocks(void) {
+  const char *f = tmp_path("blk");
+  OK(mkfifo(f, 0600));
+  int rep[2];
+  xpipe(rep);
+  long pid = xfork();
+  if (pid == 0) {
+    int w = OK(open(f, O_WRONLY));
+    send_byte(rep[1], 'o');
+    CHECK(write(w, "hello", 5) == 5);
+    _exit(0);
+  }
+  sleep_ms(150);
+  struct pollfd pfd = {rep[0], POLLIN, 0};
+  EXPECT_EQ(poll(&pfd, 1, 0), 0); // still waiting in open
+  int r = OK(open(f, O_RDONLY));
+  CHECK(recv_byte(rep[0]) == 'o');
+  char buf[8] = {0};
+  long n = 0, got;
+  while (n < 5 && (got = read(r, buf + n, sizeof buf - n)) > 0)
+    n += got;
+  EXPECT_EQ(n, 5);
+  CHECK(memcmp(buf, "hello", 5) == 0);
+  EXPECT_EXIT(wait_for(pid), 0);
+  EXPECT_EQ(read(r, buf, 1), 0); // the writer is gone: EOF
+  close(r);
+  pid = xfork();
+  if (pid == 0) {
+    int rd = OK(open(f, O_RDONLY));
+    send_byte(rep[1], 'r');
+    char c;
+    _exit(read(rd, &c, 1) == 1 && c == '!' ? 0 : 1);
+  }
+  sleep_ms(150);
+  EXPECT_EQ(poll(&pfd, 1, 0), 0);
+  int w = OK(open(f, O_WRONLY));
+  CHECK(recv_byte(rep[0]) == 'r');
+  EXPECT_EQ(write(w, "!", 1), 1);
+  EXPECT_EXIT(wait_for(pid), 0);
+  close(w);
+  OK(unlink(f));
+}
+
+// A signal ends a blocked open with EINTR (no SA_RESTART), leaving no half-open end:
+// a non-blocking writer still finds no reader.
+static void t_fifo_open_eintr(void) {
+  const char *f = tmp_path("intr");
+  OK(mkfifo(f, 0600));
+  set_handler(SIGUSR1, h_noop, 0);
+  long me = getpid();
+  long k = xfork();
+  if (k == 0) {
+    sleep_ms(100);
+    sc(SYS_kill, me, SIGUSR1);
+    _exit(0);
+  }
+  EXPECT_ERR(open(f, O_RDONLY), EINTR);
+  wait_for(k);
+  EXPECT_ERR(open(f, O_WRONLY | O_NONBLOCK), ENXIO);
+  OK(unlink(f));
+}
+
+// Writing with no reader left: SIGPIPE, and EPIPE if it is ignored; poll shows a
+// reader POLLHUP only once a writer has come and gone.
+static void t_fifo_epipe_pollhup(void) {
+  const char *f = tmp_path("pipe");
+  OK(mkfifo(f, 0600));
+  int r = OK(open(f, O_RDONLY | O_NONBLOCK));
+  struct pollfd pfd = {r, POLLIN, 0};
+  EXPECT_EQ(poll(&pfd, 1, 0), 0); // no writer yet: nothing, not even POLLHUP
+  int w = OK(open(f, O_WRONLY));
+  pfd.revents = 0;
+  EXPECT_EQ(poll(&pfd, 1, 0), 0);
+  close(w);
+  EXPECT_EQ(poll(&pfd, 1, 0), 1);
+  CHECK(pfd.revents & POLLHUP);
+  w = OK(open(f, O_WRONLY));
+  close(r);
+  signal(SIGPIPE, SIG_IGN);
+  EXPECT_ERR(write(w, "x", 1), EPIPE);
+  signal(SIGPIPE, SIG_DFL);
+  long pid = xfork();
+  if (pid == 0) {
+    write(w, "x", 1);
+    _exit(0);
+  }
+  EXPECT_EQ(wait_for(pid), SIGPIPE);
+  close(w);
+  OK(unlink(f));
+}
+
+// An unlinked FIFO stays usable through its open files.
+static void t_fifo_unlinked(void) {
+  const char *f = tmp_path("unl");
+  OK(mkfifo(f, 0600));
+  int rw = OK(open(f, O_RDWR));
+  OK(unlink(f));
+  EXPECT_EQ(write(rw, "abc", 3), 3);
+  char buf[4];
+  EXPECT_EQ(read(rw, buf, sizeof buf), 3);
+  close(rw);
+}
+
+// busybox's (and coreutils') mkfifo.
+static void t_fifo_mkfifo_cmd(void) {
+  const char *f = tmp_path("cmd");
+  long pid = xfork();
+  if (pid == 0) {
+    execl("/usr/bin/mkfifo", "mkfifo", "-m", "0640", f, (char *)NULL);
+    _exit(127);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  struct stat st;
+  OK(stat(f, &st));
+  CHECK(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0640);
+  OK(unlink(f));
+}
+
+// ---------------------------------------------------------------------------------
 // The table and the runner
 
 static const struct ut_test tests[] = {
@@ -740,6 +952,8 @@ static const struct ut_test tests[] = {
     UT(alarm), UT(setitimer_real), UT(setitimer_cpu), UT(itimer_fork),
     UT(timer_signal), UT(timer_overrun), UT(timer_none_default), UT(timer_errors),
     UT(sigqueue_self), UT(sigqueue_other), UT(personality),
+    UT(mknod), UT(fifo_open_nonblock), UT(fifo_open_blocks), UT(fifo_open_eintr),
+    UT(fifo_epipe_pollhup), UT(fifo_unlinked), UT_IF(fifo_mkfifo_cmd, "/usr/bin/mkfifo"),
 };
 
 // Tests assume the signal state of a fresh process (a shell may hand us ignored ones).
