@@ -6,6 +6,7 @@
 #include "file.h"
 #include "kalloc.h"
 #include "lib.h"
+#include "lock.h"
 #include "proc.h"
 #include "scheme.h"
 #include "vm.h"
@@ -46,6 +47,7 @@ struct file *file_dup(struct file *f) {
 void file_put(struct file *f) {
   if (--f->refs > 0)
     return;
+  lock_file_gone(f);
   if (f->scheme->close)
     f->scheme->close(f);
   kfree(f);
@@ -56,6 +58,7 @@ int fd_close(int fd) {
   if (!f)
     return -EBADF;
   myproc()->files[fd] = NULL;
+  lock_close(myproc(), f);
   file_put(f);
   return 0;
 }
@@ -63,6 +66,7 @@ int fd_close(int fd) {
 void fd_close_all(struct proc *p) {
   for (int fd = 0; fd < NOFILE; fd++)
     if (p->files[fd]) {
+      lock_close(p, p->files[fd]);
       file_put(p->files[fd]);
       p->files[fd] = NULL;
     }
@@ -71,6 +75,7 @@ void fd_close_all(struct proc *p) {
 void fd_close_on_exec(struct proc *p) {
   for (int fd = 0; fd < NOFILE; fd++)
     if (p->files[fd] && (p->cloexec[fd / 64] >> (fd % 64) & 1)) {
+      lock_close(p, p->files[fd]);
       file_put(p->files[fd]);
       p->files[fd] = NULL;
       set_cloexec(p, fd, false);

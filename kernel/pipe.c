@@ -10,13 +10,18 @@
 #include "scheme.h"
 #include "signal.h"
 
-#define PIPE_SIZE 65536 // as Linux's default capacity
-#define PIPE_BUF 4096   // writes up to this size are atomic
+#define PIPE_SIZE 65536    // as Linux's default capacity
+#define PIPE_BUF 4096      // writes up to this size are atomic; a packet's most
+#define PIPE_MAX (1 << 20) // F_SETPIPE_SZ's limit without privilege (pipe-max-size)
+#define PIPE_ROOT_MAX (16 << 20)
+#define PKT_HDR 2          // a packet (O_DIRECT) is its length, then its bytes
 
 struct pipe {
   uint8_t *buf;
+  size_t size;         // capacity, a power of two (F_SETPIPE_SZ)
   uint64_t head, tail; // bytes written and read so far; head - tail are buffered
   int readers, writers;
+  bool packet;         // pipe2(O_DIRECT): each write of up to PIPE_BUF is one packet
   // FIFOs only: where the node keeps the pipe (NULL once the node is gone), the opens
   // for reading and for writing so far (an open that waits for the other side waits
   // for these to move), and the node's stat for fstat.
@@ -29,6 +34,22 @@ struct pipe {
 // other).
 static bool is_reader(const struct file *f) { return file_readable(f); }
 static bool is_writer(const struct file *f) { return file_writable(f); }
+
+static uint8_t ring_get(struct pipe *p) { return p->buf[p->tail++ & (p->size - 1)]; }
+static void ring_put(struct pipe *p, uint8_t c) { p->buf[p->head++ & (p->size - 1)] = c; }
+
+// One packet: as much as fits in n, the rest of it discarded (pipe(2), O_DIRECT).
+static size_t read_packet(struct pipe *p, uint8_t *buf, size_t n) {
+  size_t len = ring_get(p);
+  len |= (size_t)ring_get(p) << 8;
+  size_t got = 0;
+  for (; got < len; got++) {
+    uint8_t c = ring_get(p);
+    if (got < n)
+      buf[got] = c;
+  }
+  return MIN(got, n);
+}
 
 static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off) {
   (void)off;
@@ -43,12 +64,18 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off) {
       return r;
   }
   size_t got = 0;
-  while (got < n && p->tail != p->head)
-    ((uint8_t *)buf)[got++] = p->buf[p->tail++ % PIPE_SIZE];
+  if (p->packet)
+    got = read_packet(p, buf, n);
+  else
+    while (got < n && p->tail != p->head)
+      ((uint8_t *)buf)[got++] = ring_get(p);
   wakeup(p);
   poll_notify();
   return got;
 }
+
+// Bytes of room a piece of want bytes needs, in the pipe's mode.
+static size_t need(const struct pipe *p, size_t want) { return p->packet ? want + PKT_HDR : want; }
 
 static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) {
   (void)off;
@@ -60,9 +87,11 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
       signal_send(myproc(), &info);
       return done ? (long)done : -EPIPE;
     }
-    size_t room = PIPE_SIZE - (p->head - p->tail);
-    // Small writes go in whole or not at all, so they never interleave with others.
-    if (room == 0 || (n - done <= PIPE_BUF && room < n - done)) {
+    size_t room = p->size - (p->head - p->tail);
+    size_t piece = p->packet ? MIN(n - done, PIPE_BUF) : n - done;
+    // Small writes (and every packet) go in whole or not at all, so they never
+    // interleave with others.
+    if (room < need(p, 1) || ((piece <= PIPE_BUF || p->packet) && room < need(p, piece))) {
       if (f->flags & O_NONBLOCK)
         return done ? (long)done : -EAGAIN;
       int r = sleep_on(p);
@@ -70,8 +99,15 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
         return done ? (long)done : r;
       continue;
     }
-    while (done < n && p->head - p->tail < PIPE_SIZE)
-      p->buf[p->head++ % PIPE_SIZE] = ((const uint8_t *)buf)[done++];
+    if (p->packet) {
+      ring_put(p, piece & 0xff);
+      ring_put(p, piece >> 8);
+      for (size_t i = 0; i < piece; i++)
+        ring_put(p, ((const uint8_t *)buf)[done++]);
+    } else {
+      while (done < n && p->head - p->tail < p->size)
+        ring_put(p, ((const uint8_t *)buf)[done++]);
+    }
     wakeup(p);
     poll_notify();
   }
@@ -108,7 +144,7 @@ static int pipe_poll(struct file *f) {
     m |= (p->head != p->tail ? POLLIN : 0) |
          (!p->writers && (!p->slot || f->off != p->w_opens) ? POLLHUP : 0);
   if (is_writer(f))
-    m |= (!p->readers ? POLLERR : 0) | (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0);
+    m |= (!p->readers ? POLLERR : 0) | (p->size - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0);
   return m;
 }
 
@@ -147,8 +183,48 @@ static struct pipe *pipe_new(void) {
     kfree(p), kfree(buf);
     return NULL;
   }
-  *p = (struct pipe){.buf = buf};
+  *p = (struct pipe){.buf = buf, .size = PIPE_SIZE};
   return p;
+}
+
+static bool is_pipe(const struct file *f) {
+  return f->scheme == &pipe_scheme || f->scheme == &fifo_scheme;
+}
+
+// F_GETPIPE_SZ: the capacity, or -EBADF for a file that is no pipe.
+long pipe_get_size(struct file *f) {
+  return is_pipe(f) ? (long)((struct pipe *)f->priv)->size : -EBADF;
+}
+
+// F_SETPIPE_SZ: at least n bytes, rounded up to a power of two (one page at least).
+// Returns the new capacity, or -EBADF, -EINVAL (too large to round), -EPERM (above
+// 1 MiB without privilege), -EBUSY (less than what is buffered), -ENOMEM.
+long pipe_set_size(struct file *f, uint64_t n) {
+  if (!is_pipe(f))
+    return -EBADF;
+  struct pipe *p = f->priv;
+  if (n > (1ull << 31))
+    return -EINVAL;
+  size_t size = 4096;
+  while (size < n)
+    size <<= 1;
+  if (size > PIPE_MAX && myproc()->euid != 0)
+    return -EPERM;
+  if (size > PIPE_ROOT_MAX)
+    return -ENOMEM;
+  if (size < p->head - p->tail)
+    return -EBUSY;
+  uint8_t *nb = kmalloc(size);
+  if (!nb)
+    return -ENOMEM;
+  for (uint64_t i = p->tail; i != p->head; i++) // the same counters, the new ring
+    nb[i & (size - 1)] = p->buf[i & (p->size - 1)];
+  kfree(p->buf);
+  p->buf = nb;
+  p->size = size;
+  wakeup(p);
+  poll_notify();
+  return size;
 }
 
 // Wait until *opens moves past seen: the other side of a FIFO has opened.
@@ -205,7 +281,7 @@ int pipe_fifo_open(struct pipe **slot, struct file *f, int flags, const struct s
 // The FIFO's node is gone: its open files keep the pipe, no one else finds it.
 void pipe_fifo_detach(struct pipe *p) { p->slot = NULL; }
 
-int pipe_create(struct file **rd, struct file **wr) {
+int pipe_create(struct file **rd, struct file **wr, bool packet) {
   struct pipe *p = pipe_new();
   struct file *r = kmalloc(sizeof *r), *w = kmalloc(sizeof *w);
   if (!p || !r || !w) {
@@ -215,6 +291,7 @@ int pipe_create(struct file **rd, struct file **wr) {
     return -ENOMEM;
   }
   p->readers = 1, p->writers = 1;
+  p->packet = packet;
   *r = (struct file){.scheme = &pipe_scheme, .refs = 1, .flags = O_RDONLY, .priv = p};
   *w = (struct file){.scheme = &pipe_scheme, .refs = 1, .flags = O_WRONLY, .priv = p};
   *rd = r, *wr = w;

@@ -43,6 +43,7 @@ struct rnode {
   const char *dev;          // a device node opens this scheme path instead
   uint64_t rdev;            // a device node made by mknod: its number (opens: ENXIO)
   struct pipe *fifo;        // a FIFO: its pipe while open (pipe.c), else NULL
+  bool linkable;            // an O_TMPFILE file (without O_EXCL): linkat may name it
   struct timespec_k atime, mtime, ctime;
   // Directories only:
   struct rnode *parent;     // NULL for the root and once removed
@@ -501,8 +502,9 @@ int ramfs_link(struct rnode *n, const char *path, int flags) {
     return -EXDEV;
   if (S_ISDIR(n->mode) || !may_hardlink(n))
     return -EPERM;
-  if (n->nlink == 0) // unlinked but open: it has no name left to link to
+  if (n->nlink == 0 && !n->linkable) // unlinked but open: no name left to link to
     return -ENOENT;
+  n->linkable = false;
   if (n->nlink >= LINK_MAX_K)
     return -EMLINK;
   struct rdirent *e = ent_new(l.name, l.len, n);
@@ -791,8 +793,33 @@ static int open_node(const char *path, int flags, int mode, struct rnode **n) {
   return r;
 }
 
+// O_TMPFILE: a new regular file with no name, in the directory path (open_at has
+// checked the flags); linkat can give it one unless O_EXCL said no.
+static int open_tmpfile(struct file *f, const char *path, int flags, int mode) {
+  struct rnode *dir, *n;
+  int r = ramfs_resolve(path, true, &dir);
+  if (r < 0)
+    return r;
+  if (!S_ISDIR(dir->mode))
+    return -ENOTDIR;
+  if (!dir->rw)
+    return -EROFS;
+  if (!perm_ok(dir, 3))
+    return -EACCES;
+  if (!(n = node_alloc(S_IFREG | (mode & 07777 & ~myproc()->umask), true)))
+    return -ENOMEM;
+  if (dir->mode & S_ISGID)
+    n->gid = dir->gid;
+  n->linkable = !(flags & O_EXCL);
+  f->priv = n;
+  n->refs++;
+  return 0;
+}
+
 static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
   struct rnode *n;
+  if (flags & O_TMPFILE_BIT)
+    return open_tmpfile(f, path, flags, mode);
   int r = open_node(path, flags, mode, &n);
   if (r == 0)
     r = open_checks(n, flags);
@@ -887,8 +914,15 @@ static long ramfs_readlink(const char *path, char *buf, size_t len) {
   return len;
 }
 
+// SEEK_DATA and SEEK_HOLE as lseek(2) allows a file system without holes to: all of
+// the file is data, and its end is the only hole.
 static long ramfs_seek(struct file *f, int64_t off, int whence) {
   struct rnode *n = f->priv;
+  if ((whence == SEEK_DATA || whence == SEEK_HOLE) && S_ISREG(n->mode)) {
+    if ((uint64_t)off >= n->size)
+      return -ENXIO;
+    return f->off = whence == SEEK_DATA ? (uint64_t)off : n->size;
+  }
   return seek_generic(f, off, whence, n->size);
 }
 

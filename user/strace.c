@@ -121,7 +121,8 @@ static const struct xlat x_wait[] = {
 static const struct xlat x_fcntl[] = {
     {0, "F_DUPFD"}, {1, "F_GETFD"}, {2, "F_SETFD"}, {3, "F_GETFL"}, {4, "F_SETFL"},
     {5, "F_GETLK"}, {6, "F_SETLK"}, {7, "F_SETLKW"}, {8, "F_SETOWN"}, {9, "F_GETOWN"},
-    {10, "F_SETSIG"}, {11, "F_GETSIG"}, {1030, "F_DUPFD_CLOEXEC"}, {1031, "F_SETPIPE_SZ"},
+    {10, "F_SETSIG"}, {11, "F_GETSIG"}, {36, "F_OFD_GETLK"}, {37, "F_OFD_SETLK"}, {38, "F_OFD_SETLKW"},
+    {1030, "F_DUPFD_CLOEXEC"}, {1031, "F_SETPIPE_SZ"},
     {1032, "F_GETPIPE_SZ"}, {0, NULL}};
 static const struct xlat x_ioctl[] = {
     {0x5401, "TCGETS"}, {0x5402, "TCSETS"}, {0x5403, "TCSETSW"}, {0x5404, "TCSETSF"},
@@ -137,6 +138,8 @@ static const struct xlat x_clock[] = {
 static const struct xlat x_timer[] = {{1, "TIMER_ABSTIME"}, {0, NULL}};
 static const struct xlat x_itimer[] = {{0, "ITIMER_REAL"}, {1, "ITIMER_VIRTUAL"},
                                        {2, "ITIMER_PROF"}, {0, NULL}};
+static const struct xlat x_flock[] = {{1, "LOCK_SH"}, {2, "LOCK_EX"}, {4, "LOCK_NB"},
+                                      {8, "LOCK_UN"}, {0, NULL}};
 static const struct xlat x_idtype[] = {{0, "P_ALL"}, {1, "P_PID"}, {2, "P_PGID"},
                                        {3, "P_PIDFD"}, {0, NULL}};
 static const struct xlat x_rlimit[] = {
@@ -263,7 +266,7 @@ enum kind {
   K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT, K_SYSINFO, K_IOV_IN, K_IOV_OUT, K_POLLFDS, K_FDSET,
   K_PSEL_MASK, K_DIRENTS, K_ARCH_CODE, K_CLOCKID, K_TIMER_FLAGS, K_PRCTL, K_REBOOT_MAGIC,
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
-  K_GRND_FLAGS, K_STATFS_OUT, K_IDTYPE, K_ITIMER, NKINDS
+  K_GRND_FLAGS, K_STATFS_OUT, K_IDTYPE, K_ITIMER, K_FLOCK_OP, NKINDS
 };
 
 // How the result is shown.
@@ -322,6 +325,7 @@ static const struct decoder decoders[] = {
     {"kill", R_DEC, C_SIG | C_PROC, 2, {K_INT, K_SIGNUM}},
     {"uname", R_DEC, 0, 1, {K_UNAME}},
     {"fcntl", R_FCNTL, C_DESC, 3, {K_INT, K_FCNTL_CMD, K_FCNTL_ARG}},
+    {"flock", R_DEC, C_DESC, 2, {K_INT, K_FLOCK_OP}},
     {"fsync", R_DEC, C_DESC, 1, {K_INT}},
     {"fdatasync", R_DEC, C_DESC, 1, {K_INT}},
     {"truncate", R_DEC, C_FILE, 2, {K_PATH, K_LONG}},
@@ -1395,7 +1399,7 @@ static const struct kind_info {
     [K_IDPTR_OUT] = {f_numptr, true}, [K_OFFPTR] = {f_numptr},
     [K_RENAME_FLAGS] = {f_flags, false, x_rename, "0"}, [K_GRND_FLAGS] = {f_flags, false, x_grnd, "0"},
     [K_STATFS_OUT] = {f_statfs, true}, [K_IDTYPE] = {f_xval, false, x_idtype},
-    [K_ITIMER] = {f_xval, false, x_itimer},
+    [K_ITIMER] = {f_xval, false, x_itimer}, [K_FLOCK_OP] = {f_flags, false, x_flock, "0"},
 };
 
 static void f_xval(const struct call *c, int i) {

@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/param.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/syscall.h>
@@ -943,6 +945,289 @@ static void t_fifo_mkfifo_cmd(void) {
 }
 
 // ---------------------------------------------------------------------------------
+// File locks (flock(2), fcntl(2) record locks and open file description locks)
+
+static int make_file(const char *path, int size) {
+  int fd = OK(open(path, O_RDWR | O_CREAT | O_TRUNC, 0644));
+  char buf[256] = {0};
+  for (int n = 0; n < size; n += (int)sizeof buf)
+    CHECK(write(fd, buf, MIN((int)sizeof buf, size - n)) > 0);
+  return fd;
+}
+
+static int lk(int fd, int cmd, int type, long start, long len) {
+  struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
+  return fcntl(fd, cmd, &fl);
+}
+
+static void t_flock(void) {
+  const char *path = tmp_path("flock");
+  int a = make_file(path, 10), b = OK(open(path, O_RDONLY)); // two open files
+  OK(flock(a, LOCK_EX));
+  EXPECT_ERR(flock(b, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+  EXPECT_ERR(flock(b, LOCK_SH | LOCK_NB), EWOULDBLOCK);
+  int d = OK(dup(a)); // the same open file: the same lock
+  OK(flock(d, LOCK_EX | LOCK_NB));
+  EXPECT_EQ(lk(b, F_SETLK, F_RDLCK, 0, 0), 0); // flock and fcntl locks do not meet
+  OK(flock(a, LOCK_SH)); // converting
+  OK(flock(b, LOCK_SH | LOCK_NB));
+  EXPECT_ERR(flock(a, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+  OK(flock(b, LOCK_UN));
+  OK(flock(a, LOCK_EX | LOCK_NB));
+  long pid = xfork();
+  if (pid == 0) { // inherited descriptors share the open file, and its lock
+    OK(flock(a, LOCK_EX | LOCK_NB));
+    int c = OK(open(path, O_RDONLY));
+    EXPECT_ERR(flock(c, LOCK_SH | LOCK_NB), EWOULDBLOCK);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  // A blocked LOCK_EX goes on when the holder's last descriptor closes.
+  int rep[2];
+  xpipe(rep);
+  pid = xfork();
+  if (pid == 0) {
+    close(a), close(d); // (its copies would keep the lock's open file)
+    OK(flock(b, LOCK_EX)); // waits for a and d
+    send_byte(rep[1], 'l');
+    _exit(0);
+  }
+  sleep_ms(100);
+  struct pollfd pfd = {rep[0], POLLIN, 0};
+  EXPECT_EQ(poll(&pfd, 1, 0), 0);
+  close(a);
+  sleep_ms(50);
+  EXPECT_EQ(poll(&pfd, 1, 0), 0); // d still holds it
+  close(d);
+  CHECK(recv_byte(rep[0]) == 'l');
+  EXPECT_EXIT(wait_for(pid), 0);
+  EXPECT_ERR(flock(b, 0), EINVAL);
+  EXPECT_ERR(flock(b, LOCK_SH | LOCK_EX), EINVAL);
+  EXPECT_ERR(flock(-1, LOCK_SH), EBADF);
+  close(b);
+  OK(unlink(path));
+}
+
+// Process-owned record locks: conflicts between processes, F_GETLK's answer, splitting
+// on unlock, read locks shared, and the release rules (any close of the file by the
+// owner, exit; not inherited).
+static void t_fcntl_setlk(void) {
+  const char *path = tmp_path("setlk");
+  int fd = make_file(path, 100);
+  OK(lk(fd, F_SETLK, F_WRLCK, 0, 10));
+  OK(lk(fd, F_SETLK, F_WRLCK, 20, 80)); // 20..99
+  OK(lk(fd, F_SETLK, F_UNLCK, 40, 20)); // leaves 0..9, 20..39, 60..99
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  OK(fcntl(fd, F_GETLK, &fl)); // our own locks are no conflict
+  EXPECT_EQ(fl.l_type, F_UNLCK);
+  long me = getpid();
+  long pid = xfork();
+  if (pid == 0) {
+    int c = OK(open(path, O_RDWR));
+    EXPECT_ERR(lk(c, F_SETLK, F_WRLCK, 5, 10), EAGAIN);
+    struct flock q = {.l_type = F_RDLCK, .l_whence = SEEK_CUR, .l_start = 25, .l_len = 2};
+    OK(fcntl(c, F_GETLK, &q));
+    EXPECT_EQ(q.l_type, F_WRLCK);
+    EXPECT_EQ(q.l_whence, SEEK_SET);
+    EXPECT_EQ(q.l_start, 20);
+    EXPECT_EQ(q.l_len, 20);
+    EXPECT_EQ(q.l_pid, me);
+    OK(lk(c, F_SETLK, F_WRLCK, 45, 10)); // in the hole
+    OK(lk(c, F_SETLK, F_WRLCK, 10, 10)); // 10..19 was never locked
+    EXPECT_ERR(lk(c, F_SETLK, F_WRLCK, 60, 1), EAGAIN);
+    struct flock e = {.l_type = F_WRLCK, .l_whence = SEEK_END, .l_start = -1, .l_len = 1};
+    EXPECT_ERR(fcntl(c, F_SETLK, &e), EAGAIN); // byte 99
+    _exit(0); // its locks go with it
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(lk(fd, F_SETLK, F_WRLCK, 10, 10)); // the child's lock went at its exit
+  // Read locks share; a write lock meets them.
+  OK(lk(fd, F_SETLK, F_RDLCK, 0, 100));
+  pid = xfork();
+  if (pid == 0) {
+    int c = OK(open(path, O_RDWR));
+    OK(lk(c, F_SETLK, F_RDLCK, 0, 50));
+    EXPECT_ERR(lk(c, F_SETLK, F_WRLCK, 50, 1), EAGAIN);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  // Closing any descriptor of the file drops all our locks on it.
+  int other = OK(open(path, O_RDONLY));
+  close(other);
+  pid = xfork();
+  if (pid == 0) {
+    int c = OK(open(path, O_RDWR));
+    OK(lk(c, F_SETLK, F_WRLCK, 0, 0));
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  // Errors.
+  int ro = OK(open(path, O_RDONLY)), wo = OK(open(path, O_WRONLY));
+  EXPECT_ERR(lk(ro, F_SETLK, F_WRLCK, 0, 1), EBADF);
+  EXPECT_ERR(lk(wo, F_SETLK, F_RDLCK, 0, 1), EBADF);
+  EXPECT_ERR(lk(fd, F_SETLK, 7, 0, 1), EINVAL);
+  EXPECT_ERR(lk(fd, F_SETLK, F_WRLCK, -5, 1), EINVAL);
+  EXPECT_ERR(lk(fd, F_GETLK, F_UNLCK, 0, 1), EINVAL);
+  struct flock w = {.l_type = F_WRLCK, .l_whence = 9};
+  EXPECT_ERR(fcntl(fd, F_SETLK, &w), EINVAL);
+  EXPECT_ERR(fcntl(fd, F_SETLK, (void *)8), EFAULT);
+  close(ro), close(wo), close(fd);
+  OK(unlink(path));
+}
+
+// F_SETLKW waits for the lock, and refuses with EDEADLK a wait that would close a cycle.
+static void t_fcntl_setlkw_deadlock(void) {
+  const char *path = tmp_path("dead");
+  int fd = make_file(path, 10);
+  OK(lk(fd, F_SETLK, F_WRLCK, 0, 1)); // A
+  int rep[2];
+  xpipe(rep);
+  long pid = xfork();
+  if (pid == 0) {
+    int c = OK(open(path, O_RDWR));
+    OK(lk(c, F_SETLK, F_WRLCK, 1, 1)); // B
+    send_byte(rep[1], 'b');
+    OK(lk(c, F_SETLKW, F_WRLCK, 0, 1)); // waits for A
+    send_byte(rep[1], 'a');
+    _exit(0);
+  }
+  CHECK(recv_byte(rep[0]) == 'b');
+  sleep_ms(150); // the child now waits for A
+  EXPECT_ERR(lk(fd, F_SETLKW, F_WRLCK, 1, 1), EDEADLK);
+  EXPECT_ERR(lk(fd, F_SETLK, F_WRLCK, 1, 1), EAGAIN);
+  OK(lk(fd, F_SETLK, F_UNLCK, 0, 1));
+  CHECK(recv_byte(rep[0]) == 'a');
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(lk(fd, F_SETLKW, F_WRLCK, 0, 2)); // both free again
+  close(fd);
+  OK(unlink(path));
+}
+
+// Open file description locks: owned by the open file, so two opens in one process
+// conflict; they meet process locks; l_pid is -1; closing another descriptor of the
+// file does not drop them.
+static void t_ofd_locks(void) {
+  const char *path = tmp_path("ofd");
+  int a = make_file(path, 10), b = OK(open(path, O_RDWR));
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 5};
+  OK(fcntl(a, F_OFD_SETLK, &fl));
+  EXPECT_ERR(fcntl(b, F_OFD_SETLK, &fl), EAGAIN);
+  EXPECT_ERR(lk(b, F_SETLK, F_RDLCK, 2, 1), EAGAIN); // a process lock meets it too
+  struct flock q = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 4, .l_len = 10};
+  OK(fcntl(b, F_OFD_GETLK, &q));
+  EXPECT_EQ(q.l_type, F_WRLCK);
+  EXPECT_EQ(q.l_pid, -1);
+  EXPECT_EQ(q.l_start, 0);
+  EXPECT_EQ(q.l_len, 5);
+  close(b); // not the locking open file: the lock stays
+  b = OK(open(path, O_RDWR));
+  EXPECT_ERR(fcntl(b, F_OFD_SETLK, &fl), EAGAIN);
+  struct flock bad = fl;
+  bad.l_pid = 1;
+  EXPECT_ERR(fcntl(b, F_OFD_SETLK, &bad), EINVAL);
+  EXPECT_ERR(fcntl(b, F_OFD_GETLK, &bad), EINVAL);
+  close(a); // its last descriptor: the lock goes
+  OK(fcntl(b, F_OFD_SETLK, &fl));
+  close(b);
+  OK(unlink(path));
+}
+
+// ---------------------------------------------------------------------------------
+// Pipes: F_GETPIPE_SZ / F_SETPIPE_SZ, pipe2(O_DIRECT)
+
+static void t_pipe_size(void) {
+  int p[2];
+  OK(pipe2(p, O_NONBLOCK));
+  EXPECT_EQ(fcntl(p[0], F_GETPIPE_SZ), 65536);
+  EXPECT_EQ(write(p[1], "abc", 3), 3);
+  EXPECT_EQ(fcntl(p[1], F_SETPIPE_SZ, 5000), 8192); // two pages
+  EXPECT_EQ(fcntl(p[0], F_GETPIPE_SZ), 8192);
+  char buf[4096] = {0};
+  EXPECT_EQ(read(p[0], buf, sizeof buf), 3); // the data survives the change
+  CHECK(memcmp(buf, "abc", 3) == 0);
+  EXPECT_EQ(write(p[1], buf, 4096), 4096);
+  EXPECT_EQ(write(p[1], buf, 4096), 4096);
+  EXPECT_ERR(write(p[1], buf, 4096), EAGAIN); // full at 8192
+  EXPECT_ERR(fcntl(p[1], F_SETPIPE_SZ, 4096), EBUSY);
+  EXPECT_EQ(fcntl(p[1], F_SETPIPE_SZ, 1 << 20), 1 << 20);
+  EXPECT_EQ(write(p[1], buf, 4096), 4096);
+  EXPECT_ERR(fcntl(p[1], F_SETPIPE_SZ, -1), EINVAL);
+  int f = OK(open("/tmp", O_RDONLY | O_DIRECTORY));
+  EXPECT_ERR(fcntl(f, F_GETPIPE_SZ), EBADF);
+  EXPECT_ERR(fcntl(f, F_SETPIPE_SZ, 4096), EBADF);
+  long pid = xfork();
+  if (pid == 0) {
+    OK(sc(SYS_setuid, 65534));
+    EXPECT_ERR(fcntl(p[1], F_SETPIPE_SZ, 2 << 20), EPERM); // above pipe-max-size
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+}
+
+static void t_pipe_packet(void) {
+  int p[2];
+  OK(pipe2(p, O_DIRECT | O_NONBLOCK));
+  CHECK(fcntl(p[1], F_GETFL) & O_DIRECT); // (the write end's flag, as Linux)
+  CHECK(!(fcntl(p[0], F_GETFL) & O_DIRECT));
+  EXPECT_EQ(write(p[1], "abc", 3), 3);
+  EXPECT_EQ(write(p[1], "defgh", 5), 5);
+  char buf[8192];
+  EXPECT_EQ(read(p[0], buf, sizeof buf), 3); // one packet per read
+  CHECK(memcmp(buf, "abc", 3) == 0);
+  EXPECT_EQ(read(p[0], buf, 2), 2); // the rest of the packet is discarded
+  CHECK(memcmp(buf, "de", 2) == 0);
+  EXPECT_ERR(read(p[0], buf, sizeof buf), EAGAIN);
+  memset(buf, 'x', sizeof buf);
+  EXPECT_EQ(write(p[1], buf, 5000), 5000); // more than PIPE_BUF: packets of 4096
+  EXPECT_EQ(read(p[0], buf, sizeof buf), 4096);
+  EXPECT_EQ(read(p[0], buf, sizeof buf), 904);
+  EXPECT_ERR(pipe2(p, 0x10), EINVAL);
+}
+
+// ---------------------------------------------------------------------------------
+// O_TMPFILE, SEEK_DATA / SEEK_HOLE
+
+static void t_o_tmpfile(void) {
+  int fd = OK(open("/tmp", O_TMPFILE | O_RDWR, 0600));
+  struct stat st;
+  OK(fstat(fd, &st));
+  CHECK(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_nlink, 0);
+  EXPECT_EQ(write(fd, "tmp", 3), 3);
+  const char *name = tmp_path("named");
+  OK(linkat(fd, "", AT_FDCWD, name, AT_EMPTY_PATH));
+  OK(stat(name, &st));
+  EXPECT_EQ(st.st_nlink, 1);
+  EXPECT_EQ(st.st_size, 3);
+  close(fd);
+  OK(unlink(name));
+  int ex = OK(open("/tmp", O_TMPFILE | O_WRONLY | O_EXCL, 0600));
+  EXPECT_ERR(linkat(ex, "", AT_FDCWD, name, AT_EMPTY_PATH), ENOENT);
+  close(ex);
+  EXPECT_ERR(open("/tmp", O_TMPFILE | O_RDONLY, 0600), EINVAL);
+  EXPECT_ERR(open("/tmp", O_TMPFILE | O_RDWR | O_CREAT, 0600), EINVAL);
+  EXPECT_ERR(open("/nonexistent-dir", O_TMPFILE | O_RDWR, 0600), ENOENT);
+  const char *reg = tmp_path("reg");
+  close(OK(open(reg, O_CREAT | O_WRONLY, 0600)));
+  EXPECT_ERR(open(reg, O_TMPFILE | O_RDWR, 0600), ENOTDIR);
+  OK(unlink(reg));
+}
+
+static void t_seek_data_hole(void) {
+  const char *path = tmp_path("seek");
+  int fd = make_file(path, 100);
+  EXPECT_EQ(lseek(fd, 0, SEEK_DATA), 0);
+  EXPECT_EQ(lseek(fd, 50, SEEK_DATA), 50);
+  EXPECT_EQ(lseek(fd, 0, SEEK_HOLE), 100);
+  EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 100);
+  EXPECT_ERR(lseek(fd, 100, SEEK_DATA), ENXIO);
+  EXPECT_ERR(lseek(fd, 100, SEEK_HOLE), ENXIO);
+  EXPECT_ERR(lseek(fd, 1000, SEEK_DATA), ENXIO);
+  close(fd);
+  OK(unlink(path));
+}
+
+// ---------------------------------------------------------------------------------
 // The table and the runner
 
 static const struct ut_test tests[] = {
@@ -954,6 +1239,8 @@ static const struct ut_test tests[] = {
     UT(sigqueue_self), UT(sigqueue_other), UT(personality),
     UT(mknod), UT(fifo_open_nonblock), UT(fifo_open_blocks), UT(fifo_open_eintr),
     UT(fifo_epipe_pollhup), UT(fifo_unlinked), UT_IF(fifo_mkfifo_cmd, "/usr/bin/mkfifo"),
+    UT(flock), UT(fcntl_setlk), UT(fcntl_setlkw_deadlock), UT(ofd_locks),
+    UT(pipe_size), UT(pipe_packet), UT(o_tmpfile), UT(seek_data_hole),
 };
 
 // Tests assume the signal state of a fresh process (a shell may hand us ignored ones).

@@ -535,7 +535,7 @@ static const struct sig sigs[] = {
     {"timer_delete", "i"}, {"clock_settime", "cb"},
     {"getpid", ""}, {"sendfile", "ffbn"}, {"clone", "Cabbb"}, {"fork", ""}, {"vfork", ""},
     {"execve", "Xee"}, {"exit", "i"}, {"wait4", "Pbib"}, {"kill", "Pg"}, {"uname", "b"},
-    {"fcntl", "fii"}, {"fsync", "f"}, {"fdatasync", "f"}, {"truncate", "si"},
+    {"fcntl", "fii"}, {"flock", "fi"}, {"fsync", "f"}, {"fdatasync", "f"}, {"truncate", "si"},
     {"ftruncate", "fi"}, {"getcwd", "bn"}, {"chdir", "s"}, {"fchdir", "f"},
     {"rename", "ss"}, {"mkdir", "sm"}, {"rmdir", "s"}, {"link", "ss"}, {"unlink", "s"},
     {"symlink", "ss"}, {"readlink", "sbn"}, {"chmod", "sm"}, {"fchmod", "fm"},
