@@ -30,7 +30,8 @@ void fd_set_cloexec(int fd, bool on) { set_cloexec(myproc(), fd, on); }
 // Lowest free descriptor >= min for f (whose reference it takes over), or -EMFILE.
 int fd_install(struct file *f, int min, bool cloexec) {
   struct proc *p = myproc();
-  for (int fd = min; fd < NOFILE; fd++)
+  int lim = MIN(NOFILE, p->rlim[RLIMIT_NOFILE][0]);
+  for (int fd = min; fd < lim; fd++)
     if (!p->files[fd]) {
       p->files[fd] = f;
       set_cloexec(p, fd, cloexec);

@@ -85,6 +85,11 @@ struct proc *proc_alloc(void) {
   }
   p->pid = pid;
   p->gen = proc_new_gen();
+  for (int i = 0; i < NRLIMIT; i++) // Linux's defaults (fork copies the parent's)
+    p->rlim[i][0] = p->rlim[i][1] = RLIM_INFINITY;
+  p->rlim[RLIMIT_STACK][0] = 8 << 20;
+  p->rlim[RLIMIT_NOFILE][0] = p->rlim[RLIMIT_NOFILE][1] = NOFILE;
+  p->rlim[RLIMIT_NPROC][0] = p->rlim[RLIMIT_NPROC][1] = MAX_USER_PROCS;
   p->dumpable = true;
   p->start_ticks = ticks;
   p->tf = (struct trapframe *)(p->kstack + KSTACK_SIZE) - 1;
@@ -327,6 +332,7 @@ static struct proc *fork_proc(struct proc *p, bool share_vm) {
   c->pgid = p->pgid, c->sid = p->sid;
   c->dumpable = p->dumpable;
   c->personality = p->personality;
+  memcpy(c->rlim, p->rlim, sizeof c->rlim);
   c->arg_start = p->arg_start, c->arg_end = p->arg_end;
   return c;
 }

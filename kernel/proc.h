@@ -23,6 +23,11 @@ struct trace;
 #define NPROC 128     // process table size
 #define NGROUPS 32    // supplementary groups per process
 #define MAX_USER_PROCS 96 // per real uid (not root): fork bombs fail with EAGAIN
+#define NRLIMIT 16        // Linux's RLIMIT_* count
+#define RLIMIT_STACK 3
+#define RLIMIT_NPROC 6
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY UINT64_MAX
 
 // clone(2) flags (Linux's values) that proc_clone() honours. Threads (CLONE_THREAD) and
 // shared descriptor or signal tables are not supported. CLONE_VM gives a process that
@@ -87,6 +92,7 @@ struct proc {
   bool dumpable;             // false after a set-user-ID exec: only root may look in
   bool did_exec;             // has exec'd since fork (setpgid's EACCES)
   uint32_t personality;      // personality(2): kept and reported, changes nothing
+  uint64_t rlim[NRLIMIT][2]; // resource limits, soft and hard; only RLIMIT_NOFILE acts
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)

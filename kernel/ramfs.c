@@ -772,6 +772,23 @@ static int open_checks(struct rnode *n, int flags) {
     if (!perm_ok(n, 2))
       return -EACCES;
   }
+  if ((flags & O_NOATIME) && !owner_or_root(n))
+    return -EPERM; // (after the access checks, as Linux)
+  return 0;
+}
+
+// O_PATH: the node itself, whatever it is (a link too, with O_NOFOLLOW), with no access
+// check but the directories' search permission the walk made; nothing is opened.
+static int open_path_only(struct file *f, const char *path, int flags) {
+  struct rnode *n;
+  int r = ramfs_resolve(path, !(flags & O_NOFOLLOW), &n);
+  if (r < 0)
+    return r;
+  if ((flags & O_DIRECTORY) && !S_ISDIR(n->mode))
+    return -ENOTDIR;
+  f->flags = flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  f->priv = n;
+  n->refs++;
   return 0;
 }
 
@@ -818,6 +835,8 @@ static int open_tmpfile(struct file *f, const char *path, int flags, int mode) {
 
 static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
   struct rnode *n;
+  if (flags & O_PATH)
+    return open_path_only(f, path, flags);
   if (flags & O_TMPFILE_BIT)
     return open_tmpfile(f, path, flags, mode);
   int r = open_node(path, flags, mode, &n);

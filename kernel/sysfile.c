@@ -267,7 +267,7 @@ long sys_dup(struct trapframe *tf) {
 
 static long dup_to(int oldfd, int newfd, int flags) {
   struct file *f = file_get(oldfd);
-  if (!f || newfd < 0 || newfd >= NOFILE)
+  if (!f || newfd < 0 || (uint64_t)newfd >= MIN(NOFILE, myproc()->rlim[RLIMIT_NOFILE][0]))
     return -EBADF;
   if (flags & ~O_CLOEXEC)
     return -EINVAL;
@@ -285,6 +285,8 @@ long sys_dup2(struct trapframe *tf) {
 }
 
 long sys_dup3(struct trapframe *tf) {
+  if (ARG2 & ~O_CLOEXEC) // bad flags before a bad descriptor, as Linux
+    return -EINVAL;
   if (ARG0 == ARG1)
     return -EINVAL;
   return dup_to(ARG0, ARG1, ARG2);
@@ -398,7 +400,7 @@ long sys_fcntl(struct trapframe *tf) {
     return pipe_set_size(f, ARG2);
   case F_DUPFD:
   case F_DUPFD_CLOEXEC: {
-    if ((int64_t)ARG2 < 0 || ARG2 >= NOFILE)
+    if ((int64_t)ARG2 < 0 || ARG2 >= MIN(NOFILE, myproc()->rlim[RLIMIT_NOFILE][0]))
       return -EINVAL;
     int r = fd_install(file_dup(f), ARG2, ARG1 == F_DUPFD_CLOEXEC);
     if (r < 0)

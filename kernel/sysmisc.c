@@ -61,29 +61,32 @@ long sys_set_robust_list(struct trapframe *tf) {
   return ARG1 == 24 ? 0 : -EINVAL; // one thread per process: nothing to clean up
 }
 
-// Limits: reported as Linux's defaults; only the descriptor limit is real.
+// Limits: kept per process and inherited; only RLIMIT_NOFILE is enforced (below the
+// table's NOFILE). As Linux: anyone may lower a limit or move the soft one up to the
+// hard one; raising the hard one takes root (EPERM); RLIMIT_NOFILE cannot go above
+// what the kernel has (Linux's nr_open: EPERM).
 static long rlimit(int pid, int res, uint64_t unew, uint64_t uold) {
-  if (pid != 0 && pid != myproc()->pid)
+  struct proc *p = myproc();
+  if (pid != 0 && pid != p->pid)
     return proc_find(pid) ? -EPERM : -ESRCH;
-  if (res < 0 || res >= 16)
+  if (res < 0 || res >= NRLIMIT)
     return -EINVAL;
-  uint64_t inf = UINT64_MAX, lim[2] = {inf, inf};
-  if (res == 3) // RLIMIT_STACK
-    lim[0] = 8 << 20;
-  if (res == 7) // RLIMIT_NOFILE
-    lim[0] = lim[1] = NOFILE;
-  if (res == 6) // RLIMIT_NPROC
-    lim[0] = lim[1] = MAX_USER_PROCS;
-  if (unew) { // setting: this kernel cannot raise or enforce them, so refuse
-    uint64_t want[2];
+  uint64_t old[2] = {p->rlim[res][0], p->rlim[res][1]}, want[2];
+  if (unew) {
     if (copyin(want, unew, sizeof want) < 0)
       return -EFAULT;
     if (want[0] > want[1])
       return -EINVAL;
-    if (want[0] != lim[0] || want[1] != lim[1])
+    if (want[1] > old[1] && p->euid != 0)
+      return -EPERM;
+    if (res == RLIMIT_NOFILE && want[1] > NOFILE)
       return -EPERM;
   }
-  return uold ? copyout(uold, lim, sizeof lim) : 0;
+  if (uold && copyout(uold, old, sizeof old) < 0)
+    return -EFAULT;
+  if (unew)
+    p->rlim[res][0] = want[0], p->rlim[res][1] = want[1];
+  return 0;
 }
 
 long sys_prlimit64(struct trapframe *tf) { return rlimit(ARG0, ARG1, ARG2, ARG3); }

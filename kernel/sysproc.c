@@ -118,6 +118,14 @@ long sys_execve(struct trapframe *tf) {
     r = -ENOENT;
   if (r >= 0)
     r = copy_strings(ARG1, &argv, &total);
+  if (r == 0) { // an empty argv gets {""}, as Linux 5.18 does for programs that assume argc >= 1
+    kfree(argv);
+    argv = kmalloc(2 * sizeof(char *));
+    r = argv && (argv[0] = kstrdup("")) ? 1 : -ENOMEM;
+    if (argv)
+      argv[1] = NULL;
+    total += 1;
+  }
   if (r >= 0)
     r = copy_strings(ARG2, &envp, &total);
   if (r >= 0)

@@ -27,6 +27,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/param.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/syscall.h>
@@ -1228,6 +1229,126 @@ static void t_seek_data_hole(void) {
 }
 
 // ---------------------------------------------------------------------------------
+// Errors and behaviour that must be Linux's
+
+static void t_dup3_order(void) {
+  EXPECT_ERR(sc(SYS_dup3, -1, 5, 0x1234), EINVAL); // bad flags before a bad descriptor
+  EXPECT_ERR(sc(SYS_dup3, 1000, 5, 0x1234), EINVAL);
+  EXPECT_ERR(sc(SYS_dup3, 0, 0, 0x1234), EINVAL);
+  EXPECT_ERR(sc(SYS_dup3, 1000, 5, O_CLOEXEC), EBADF);
+  EXPECT_ERR(sc(SYS_dup3, 1, 1, O_CLOEXEC), EINVAL);
+}
+
+// Lowering a limit is always allowed; the soft one may go up to the hard one; raising
+// the hard one needs privilege. RLIMIT_NOFILE bounds new descriptors.
+static void t_rlimit_lower(void) {
+  struct rlimit r, orig;
+  OK(getrlimit(RLIMIT_NOFILE, &orig));
+  r.rlim_cur = 10, r.rlim_max = orig.rlim_max;
+  OK(setrlimit(RLIMIT_NOFILE, &r));
+  int fds[16], n = 0, fd;
+  while ((fd = open("/dev/null", O_RDONLY)) >= 0 && n < 16)
+    fds[n++] = fd;
+  int err = errno;
+  EXPECT_EQ(err, EMFILE);
+  CHECK(n < 10);
+  EXPECT_ERR(dup2(0, 12), EBADF);
+  EXPECT_ERR(fcntl(0, F_DUPFD, 12), EINVAL);
+  while (n)
+    close(fds[--n]);
+  long pid = xfork();
+  if (pid == 0) { // inherited
+    struct rlimit c;
+    OK(getrlimit(RLIMIT_NOFILE, &c));
+    _exit(c.rlim_cur == 10 ? 0 : 1);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(setrlimit(RLIMIT_NOFILE, &orig)); // back up to the hard limit
+  OK(getrlimit(RLIMIT_NOFILE, &r));
+  EXPECT_EQ(r.rlim_cur, orig.rlim_cur);
+  struct rlimit core = {0, 0};
+  OK(setrlimit(RLIMIT_CORE, &core)); // any limit may be lowered
+  pid = xfork();
+  if (pid == 0) {
+    OK(sc(SYS_setuid, 65534));
+    struct rlimit low = {64, 128}, high = {64, 256}, bad = {200, 100};
+    OK(setrlimit(RLIMIT_NOFILE, &low));
+    EXPECT_ERR(setrlimit(RLIMIT_NOFILE, &high), EPERM); // the hard limit back up: no
+    EXPECT_ERR(setrlimit(RLIMIT_NOFILE, &bad), EINVAL);
+    struct rlimit up = {128, 128};
+    OK(setrlimit(RLIMIT_NOFILE, &up)); // the soft one up to the hard one: yes
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+}
+
+// execve with an empty argv runs the program with argv {""} (Linux 5.18+): see main.
+static void t_execve_empty_argv(void) {
+  long pid = xfork();
+  if (pid == 0) {
+    char *none[] = {NULL};
+    sc(SYS_execve, g_self, none, none);
+    _exit(1);
+  }
+  EXPECT_EXIT(wait_for(pid), 42);
+}
+
+// O_NOATIME is for the file's owner (or privilege): EPERM for others.
+static void t_o_noatime(void) {
+  const char *path = tmp_path("noatime");
+  close(OK(open(path, O_CREAT | O_WRONLY, 0644)));
+  close(OK(open(path, O_RDONLY | O_NOATIME))); // root
+  long pid = xfork();
+  if (pid == 0) {
+    OK(sc(SYS_setuid, 65534));
+    EXPECT_ERR(open(path, O_RDONLY | O_NOATIME), EPERM);
+    close(OK(open(path, O_RDONLY)));
+    const char *mine = tmp_path("noatime-own");
+    close(OK(open(mine, O_CREAT | O_WRONLY, 0644)));
+    close(OK(open(mine, O_RDONLY | O_NOATIME)));
+    OK(unlink(mine));
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(unlink(path));
+}
+
+// O_PATH names a file without opening it: no access needed, no reading; with
+// O_NOFOLLOW a symbolic link itself.
+static void t_o_path(void) {
+  const char *target = tmp_path("opath-t"), *link = tmp_path("opath-l");
+  int t = OK(open(target, O_CREAT | O_WRONLY, 0600));
+  EXPECT_EQ(write(t, "abc", 3), 3);
+  close(t);
+  OK(symlink(target, link));
+  int fd = OK(open(link, O_PATH | O_NOFOLLOW));
+  struct stat st;
+  OK(fstat(fd, &st));
+  CHECK(S_ISLNK(st.st_mode));
+  char c;
+  EXPECT_ERR(read(fd, &c, 1), EBADF);
+  close(fd);
+  fd = OK(open(link, O_PATH)); // followed
+  OK(fstat(fd, &st));
+  CHECK(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_size, 3);
+  EXPECT_ERR(read(fd, &c, 1), EBADF);
+  EXPECT_ERR(write(fd, "x", 1), EBADF);
+  close(fd);
+  EXPECT_ERR(open(link, O_RDONLY | O_NOFOLLOW), ELOOP); // without O_PATH: refused
+  long pid = xfork();
+  if (pid == 0) { // no read permission needed
+    OK(sc(SYS_setuid, 65534));
+    EXPECT_ERR(open(target, O_RDONLY), EACCES);
+    close(OK(open(target, O_PATH)));
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(unlink(link));
+  OK(unlink(target));
+}
+
+// ---------------------------------------------------------------------------------
 // The table and the runner
 
 static const struct ut_test tests[] = {
@@ -1241,6 +1362,7 @@ static const struct ut_test tests[] = {
     UT(fifo_epipe_pollhup), UT(fifo_unlinked), UT_IF(fifo_mkfifo_cmd, "/usr/bin/mkfifo"),
     UT(flock), UT(fcntl_setlk), UT(fcntl_setlkw_deadlock), UT(ofd_locks),
     UT(pipe_size), UT(pipe_packet), UT(o_tmpfile), UT(seek_data_hole),
+    UT(dup3_order), UT(rlimit_lower), UT(execve_empty_argv), UT(o_noatime), UT(o_path),
 };
 
 // Tests assume the signal state of a fresh process (a shell may hand us ignored ones).
@@ -1254,6 +1376,8 @@ static void reset_signals(void) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 1 && argv[0] && !argv[0][0])
+    return 42; // t_execve_empty_argv's child: run with argv {""}
   reset_signals();
   ut_setup(argv[0], "/tests/calltests");
   static const struct ut_suite suite = {
