@@ -51,18 +51,21 @@ static size_t read_packet(struct pipe *p, uint8_t *buf, size_t n) {
   return MIN(got, n);
 }
 
+// Wait until there is something to read: 1, or 0 at end of file (no writer left), or
+// -EAGAIN (O_NONBLOCK), -ERESTARTSYS.
+static int await_data(struct file *f, struct pipe *p) {
+  int r = 1;
+  while (r > 0 && p->head == p->tail)
+    r = !p->writers ? 0 : (f->flags & O_NONBLOCK) ? -EAGAIN : sleep_on(p) < 0 ? -ERESTARTSYS : 1;
+  return r;
+}
+
 static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off) {
   (void)off;
   struct pipe *p = f->priv;
-  while (p->head == p->tail) {
-    if (!p->writers)
-      return 0;
-    if (f->flags & O_NONBLOCK)
-      return -EAGAIN;
-    int r = sleep_on(p);
-    if (r < 0)
-      return r;
-  }
+  int r = await_data(f, p);
+  if (r <= 0)
+    return r;
   size_t got = 0;
   if (p->packet)
     got = read_packet(p, buf, n);

@@ -59,7 +59,7 @@ struct ktimer {
   uint64_t expires;           // the clock's reading at the next expiry
   uint64_t interval;          // ns; 0: fires once
   int overrun;                // expirations merged into its last signal
-  struct ktimer *prev, *next; // the armed list
+  struct ktimer *next;        // the armed list
 };
 
 // A process's timers, allocated at its first setitimer/alarm/timer_create.
@@ -72,17 +72,13 @@ struct ptimers {
 // Every armed ktimer, whoever owns it: the tick checks this list only.
 static struct ktimer *armed;
 
+// (The list is as long as the timers armed: walking it to unlink one is cheap.)
 static void disarm(struct ktimer *t) {
-  if (!t->armed)
-    return;
-  if (t->prev)
-    t->prev->next = t->next;
-  else
-    armed = t->next;
-  if (t->next)
-    t->next->prev = t->prev;
-  t->prev = t->next = NULL;
-  t->armed = false;
+  for (struct ktimer **pp = &armed; t->armed && *pp; pp = &(*pp)->next)
+    if (*pp == t) {
+      *pp = t->next;
+      t->armed = false;
+    }
 }
 
 static void arm(struct ktimer *t, uint64_t expires, uint64_t interval) {
@@ -90,10 +86,8 @@ static void arm(struct ktimer *t, uint64_t expires, uint64_t interval) {
   t->expires = expires;
   t->interval = interval;
   t->next = armed;
-  if (armed)
-    armed->prev = t;
-  armed = t;
   t->armed = true;
+  armed = t;
 }
 
 static struct ptimers *timers_of(struct proc *p) {

@@ -70,6 +70,15 @@ static void kill_and_reap(long pid) {
   wait_for(pid);
 }
 
+// A child that sends us sig after ms milliseconds, then exits (the caller reaps it).
+static long signal_me_later(int sig, long ms) {
+  long parent = sc(SYS_getpid), pid = xfork();
+  if (pid != 0)
+    return pid;
+  sleep_ms(ms);
+  _exit(sc(SYS_kill, parent, sig) == 0 ? 0 : 1);
+}
+
 // A handler through libc's sigaction (which supplies the restorer).
 static void set_handler(int sig, void (*fn)(int), int flags) {
   struct sigaction sa = {0};
@@ -157,12 +166,11 @@ static void t_waitid_pgid(void) {
   int go[2];
   xpipe(go);
   long c = xfork();
-  if (c == 0) {
+  if (c == 0) { // a group of its own, then exit 7 when told
     OK(sc(SYS_setpgid, 0, 0));
-    recv_byte(go[0]);
-    _exit(7);
+    _exit(recv_byte(go[0]) == 'g' ? 7 : 1);
   }
-  OK(sc(SYS_setpgid, c, c));
+  OK(sc(SYS_setpgid, c, c)); // (both set it: no race)
   siginfo_t si;
   EXPECT_ERR(sc(SYS_waitid, P_PGID, 0, &si, WEXITED | WNOHANG, NULL), ECHILD);
   EXPECT_EQ(sc(SYS_waitid, P_PGID, c, &si, WEXITED | WNOHANG, NULL), 0);
@@ -215,13 +223,7 @@ static void t_waitid_nohang_eintr(void) {
   EXPECT_EQ(si.si_code, 0);
   EXPECT_EQ(si.si_status, 0);
   set_handler(SIGUSR1, h_noop, 0);
-  long me = sc(SYS_getpid);
-  long k = xfork();
-  if (k == 0) {
-    sleep_ms(50);
-    sc(SYS_kill, me, SIGUSR1);
-    _exit(0);
-  }
+  long k = signal_me_later(SIGUSR1, 50);
   EXPECT_ERR(sc(SYS_waitid, P_PID, pid, &si, WEXITED, NULL), EINTR);
   wait_for(k);
   kill_and_reap(pid);
@@ -875,13 +877,7 @@ static void t_fifo_open_eintr(void) {
   const char *f = tmp_path("intr");
   OK(mkfifo(f, 0600));
   set_handler(SIGUSR1, h_noop, 0);
-  long me = getpid();
-  long k = xfork();
-  if (k == 0) {
-    sleep_ms(100);
-    sc(SYS_kill, me, SIGUSR1);
-    _exit(0);
-  }
+  long k = signal_me_later(SIGUSR1, 100);
   EXPECT_ERR(open(f, O_RDONLY), EINTR);
   wait_for(k);
   EXPECT_ERR(open(f, O_WRONLY | O_NONBLOCK), ENXIO);
