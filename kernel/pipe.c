@@ -7,6 +7,7 @@
 #include "kalloc.h"
 #include "pipe.h"
 #include "proc.h"
+#include "ring.h"
 #include "scheme.h"
 #include "signal.h"
 
@@ -17,9 +18,7 @@
 #define PKT_HDR 2          // a packet (O_DIRECT) is its length, then its bytes
 
 struct pipe {
-  uint8_t *buf;
-  size_t size;         // capacity, a power of two (F_SETPIPE_SZ)
-  uint64_t head, tail; // bytes written and read so far; head - tail are buffered
+  struct ring ring;    // the buffered bytes; its size (a power of two) is F_SETPIPE_SZ's
   int readers, writers;
   bool packet;         // pipe2(O_DIRECT): each write of up to PIPE_BUF is one packet
   // FIFOs only: where the node keeps the pipe (NULL once the node is gone), the opens
@@ -35,45 +34,43 @@ struct pipe {
 static bool is_reader(const struct file *f) { return file_readable(f); }
 static bool is_writer(const struct file *f) { return file_writable(f); }
 
-static uint8_t ring_get(struct pipe *p) { return p->buf[p->tail++ & (p->size - 1)]; }
-static void ring_put(struct pipe *p, uint8_t c) { p->buf[p->head++ & (p->size - 1)] = c; }
-
-// One packet: as much as fits in n, the rest of it discarded (pipe(2), O_DIRECT).
-static size_t read_packet(struct pipe *p, uint8_t *buf, size_t n) {
-  size_t len = ring_get(p);
-  len |= (size_t)ring_get(p) << 8;
-  size_t got = 0;
-  for (; got < len; got++) {
-    uint8_t c = ring_get(p);
-    if (got < n)
-      buf[got] = c;
-  }
-  return MIN(got, n);
-}
-
 // Wait until there is something to read: 1, or 0 at end of file (no writer left), or
 // -EAGAIN (O_NONBLOCK), -ERESTARTSYS.
 static int await_data(struct file *f, struct pipe *p) {
   int r = 1;
-  while (r > 0 && p->head == p->tail)
+  while (r > 0 && !ring_used(&p->ring))
     r = !p->writers ? 0 : (f->flags & O_NONBLOCK) ? -EAGAIN : sleep_on(p) < 0 ? -ERESTARTSYS : 1;
   return r;
 }
 
-static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)off;
+// One packet to dst: as much of it as fits in n, the rest discarded (pipe(2), O_DIRECT).
+// If nothing could be copied (EFAULT) the packet stays.
+static long take_packet(struct pipe *p, uint64_t dst, size_t n, bool user) {
+  struct ring *rg = &p->ring;
+  uint64_t mask = rg->size - 1;
+  size_t len = rg->buf[rg->tail & mask] | (size_t)rg->buf[(rg->tail + 1) & mask] << 8;
+  rg->tail += PKT_HDR;
+  long got = n ? ring_take(rg, dst, MIN(n, len), user) : 0;
+  if (got < 0) {
+    rg->tail -= PKT_HDR;
+    return got;
+  }
+  rg->tail += len - got;
+  return got;
+}
+
+// Wait for bytes, then move them to dst (user: a user address): a read that fails
+// with EFAULT leaves every byte in the pipe.
+static long pipe_take(struct file *f, uint64_t dst, size_t n, bool user) {
   struct pipe *p = f->priv;
   int r = await_data(f, p);
   if (r <= 0)
     return r;
-  size_t got = 0;
-  if (p->packet)
-    got = read_packet(p, buf, n);
-  else
-    while (got < n && p->tail != p->head)
-      ((uint8_t *)buf)[got++] = ring_get(p);
-  wakeup(p);
-  poll_notify();
+  long got = p->packet ? take_packet(p, dst, n, user) : ring_take(&p->ring, dst, n, user);
+  if (got >= 0) {
+    wakeup(p);
+    poll_notify();
+  }
   return got;
 }
 
@@ -90,7 +87,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
       signal_send(myproc(), &info);
       return done ? (long)done : -EPIPE;
     }
-    size_t room = p->size - (p->head - p->tail);
+    size_t room = ring_room(&p->ring);
     size_t piece = p->packet ? MIN(n - done, PIPE_BUF) : n - done;
     // Small writes (and every packet) go in whole or not at all, so they never
     // interleave with others.
@@ -103,14 +100,10 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
       continue;
     }
     if (p->packet) {
-      ring_put(p, piece & 0xff);
-      ring_put(p, piece >> 8);
-      for (size_t i = 0; i < piece; i++)
-        ring_put(p, ((const uint8_t *)buf)[done++]);
-    } else {
-      while (done < n && p->head - p->tail < p->size)
-        ring_put(p, ((const uint8_t *)buf)[done++]);
+      uint8_t hdr[PKT_HDR] = {piece & 0xff, piece >> 8};
+      ring_put(&p->ring, hdr, sizeof hdr);
     }
+    done += ring_put(&p->ring, (const uint8_t *)buf + done, piece);
     wakeup(p);
     poll_notify();
   }
@@ -123,7 +116,7 @@ static void pipe_release(struct pipe *p) {
     return;
   if (p->slot)
     *p->slot = NULL;
-  kfree(p->buf);
+  kfree(p->ring.buf);
   kfree(p);
 }
 
@@ -144,10 +137,10 @@ static int pipe_poll(struct file *f) {
   struct pipe *p = f->priv;
   int m = 0;
   if (is_reader(f))
-    m |= (p->head != p->tail ? POLLIN : 0) |
+    m |= (ring_used(&p->ring) ? POLLIN : 0) |
          (!p->writers && (!p->slot || f->off != p->w_opens) ? POLLHUP : 0);
   if (is_writer(f))
-    m |= (!p->readers ? POLLERR : 0) | (p->size - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0);
+    m |= (!p->readers ? POLLERR : 0) | (ring_room(&p->ring) >= PIPE_BUF ? POLLOUT : 0);
   return m;
 }
 
@@ -170,12 +163,12 @@ static int fifo_stat(struct file *f, struct stat *st) {
 }
 
 static const struct scheme pipe_scheme = {
-    .name = "pipe", .open = pipe_open, .read = pipe_read, .write = pipe_write,
+    .name = "pipe", .open = pipe_open, .take = pipe_take, .write = pipe_write,
     .close = pipe_close, .stat = pipe_stat, .poll = pipe_poll,
 };
 // A FIFO's open file: a pipe's, but fstat shows the node.
 static const struct scheme fifo_scheme = {
-    .name = "pipe", .open = pipe_open, .read = pipe_read, .write = pipe_write,
+    .name = "pipe", .open = pipe_open, .take = pipe_take, .write = pipe_write,
     .close = pipe_close, .stat = fifo_stat, .poll = pipe_poll,
 };
 
@@ -186,7 +179,7 @@ static struct pipe *pipe_new(void) {
     kfree(p), kfree(buf);
     return NULL;
   }
-  *p = (struct pipe){.buf = buf, .size = PIPE_SIZE};
+  *p = (struct pipe){.ring = {.buf = buf, .size = PIPE_SIZE}};
   return p;
 }
 
@@ -196,7 +189,7 @@ static bool is_pipe(const struct file *f) {
 
 // F_GETPIPE_SZ: the capacity, or -EBADF for a file that is no pipe.
 long pipe_get_size(struct file *f) {
-  return is_pipe(f) ? (long)((struct pipe *)f->priv)->size : -EBADF;
+  return is_pipe(f) ? (long)((struct pipe *)f->priv)->ring.size : -EBADF;
 }
 
 // F_SETPIPE_SZ: at least n bytes, rounded up to a power of two (one page at least).
@@ -215,16 +208,17 @@ long pipe_set_size(struct file *f, uint64_t n) {
     return -EPERM;
   if (size > PIPE_ROOT_MAX)
     return -ENOMEM;
-  if (size < p->head - p->tail)
+  struct ring *rg = &p->ring;
+  if (size < ring_used(rg))
     return -EBUSY;
   uint8_t *nb = kmalloc(size);
   if (!nb)
     return -ENOMEM;
-  for (uint64_t i = p->tail; i != p->head; i++) // the same counters, the new ring
-    nb[i & (size - 1)] = p->buf[i & (p->size - 1)];
-  kfree(p->buf);
-  p->buf = nb;
-  p->size = size;
+  for (uint64_t i = rg->tail; i != rg->head; i++) // the same counters, the new ring
+    nb[i & (size - 1)] = rg->buf[i & (rg->size - 1)];
+  kfree(rg->buf);
+  rg->buf = nb;
+  rg->size = size;
   wakeup(p);
   poll_notify();
   return size;
@@ -289,7 +283,7 @@ int pipe_create(struct file **rd, struct file **wr, bool packet) {
   struct file *r = kmalloc(sizeof *r), *w = kmalloc(sizeof *w);
   if (!p || !r || !w) {
     if (p)
-      kfree(p->buf);
+      kfree(p->ring.buf);
     kfree(p), kfree(r), kfree(w);
     return -ENOMEM;
   }

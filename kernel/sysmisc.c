@@ -8,6 +8,7 @@
 #include "panic.h"
 #include "proc.h"
 #include "regs.h"
+#include "signal.h"
 #include "syscall.h"
 #include "timer.h"
 #include "vm.h"

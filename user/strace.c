@@ -373,6 +373,7 @@ static const struct decoder decoders[] = {
     {"rt_sigtimedwait", R_SIG, C_SIG, 4, {K_SIGSET_IN, K_SIGINFO_OUT, K_TIMESPEC_IN, K_ULONG}},
     {"rt_sigqueueinfo", R_DEC, C_SIG | C_PROC, 3, {K_INT, K_SIGNUM, K_PTR}},
     {"rt_sigsuspend", R_DEC, C_SIG, 2, {K_SIGSET_IN, K_ULONG}},
+    {"restart_syscall", R_DEC, 0, 0, {0}},
     {"sigaltstack", R_DEC, C_SIG, 2, {K_STACK_IN, K_STACK_OUT}},
     {"utime", R_DEC, C_FILE, 2, {K_PATH, K_UTIMBUF}},
     {"mknod", R_DEC, C_FILE, 3, {K_PATH, K_OCT, K_HEX}},
