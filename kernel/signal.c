@@ -251,7 +251,8 @@ long signal_return(struct trapframe *tf) {
 // System calls a handler with SA_RESTART restarts after -EINTR. Calls that wait for
 // time (nanosleep, poll, sigsuspend...) are not restarted after a handler ran.
 static bool restartable(uint64_t nr) {
-  static const uint16_t calls[] = {0, 1, 16, 17, 18, 19, 20, 2, 257, 61, 40, 56, 57, 58};
+  static const uint16_t calls[] = {0, 1, 16, 17, 18, 19, 20, 2, 257, 61, 40, 56, 57, 58,
+                                   247 /* waitid */, 72 /* fcntl F_SETLKW */, 73 /* flock */};
   for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
     if (calls[i] == nr)
       return true;

@@ -1129,6 +1129,53 @@ static void t_ofd_locks(void) {
   OK(unlink(path));
 }
 
+// With SA_RESTART, a handler does not end a wait for a lock or a child (Linux restarts
+// F_SETLKW, flock and waitid); without it they fail with EINTR.
+static void t_restart_waits(void) {
+  const char *path = tmp_path("restart");
+  int fd = make_file(path, 10);
+  OK(lk(fd, F_SETLK, F_WRLCK, 0, 1));
+  int rep[2];
+  xpipe(rep);
+  long pid = xfork();
+  if (pid == 0) {
+    set_handler(SIGUSR1, h_noop, SA_RESTART);
+    int c = OK(open(path, O_RDWR));
+    send_byte(rep[1], 'r');
+    OK(lk(c, F_SETLKW, F_WRLCK, 0, 1)); // a signal comes, then the lock
+    set_handler(SIGUSR1, h_noop, 0);
+    send_byte(rep[1], 'e');
+    EXPECT_ERR(lk(c, F_SETLKW, F_WRLCK, 5, 1), EINTR);
+    _exit(0);
+  }
+  CHECK(recv_byte(rep[0]) == 'r');
+  sleep_ms(100);
+  OK(sc(SYS_kill, pid, SIGUSR1));
+  sleep_ms(100);
+  OK(lk(fd, F_SETLK, F_WRLCK, 5, 1)); // for the second wait
+  OK(lk(fd, F_SETLK, F_UNLCK, 0, 1));
+  CHECK(recv_byte(rep[0]) == 'e');
+  sleep_ms(100);
+  OK(sc(SYS_kill, pid, SIGUSR1));
+  EXPECT_EXIT(wait_for(pid), 0);
+  long idle = idle_child();
+  set_handler(SIGUSR1, h_noop, SA_RESTART);
+  long k = signal_me_later(SIGUSR1, 50);
+  long killer = xfork();
+  if (killer == 0) {
+    sleep_ms(200);
+    sc(SYS_kill, idle, SIGKILL);
+    _exit(0);
+  }
+  siginfo_t si;
+  EXPECT_EQ(sc(SYS_waitid, P_PID, idle, &si, WEXITED, NULL), 0); // through the signal
+  EXPECT_EQ(si.si_status, SIGKILL);
+  wait_for(k);
+  wait_for(killer);
+  close(fd);
+  OK(unlink(path));
+}
+
 // ---------------------------------------------------------------------------------
 // Pipes: F_GETPIPE_SZ / F_SETPIPE_SZ, pipe2(O_DIRECT)
 
@@ -1356,7 +1403,7 @@ static const struct ut_test tests[] = {
     UT(sigqueue_self), UT(sigqueue_other), UT(personality),
     UT(mknod), UT(fifo_open_nonblock), UT(fifo_open_blocks), UT(fifo_open_eintr),
     UT(fifo_epipe_pollhup), UT(fifo_unlinked), UT_IF(fifo_mkfifo_cmd, "/usr/bin/mkfifo"),
-    UT(flock), UT(fcntl_setlk), UT(fcntl_setlkw_deadlock), UT(ofd_locks),
+    UT(flock), UT(fcntl_setlk), UT(fcntl_setlkw_deadlock), UT(ofd_locks), UT(restart_waits),
     UT(pipe_size), UT(pipe_packet), UT(o_tmpfile), UT(seek_data_hole),
     UT(dup3_order), UT(rlimit_lower), UT(execve_empty_argv), UT(o_noatime), UT(o_path),
 };
