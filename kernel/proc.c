@@ -7,6 +7,7 @@
 #include "kalloc.h"
 #include "lib.h"
 #include "panic.h"
+#include "ipc.h"
 #include "proc.h"
 #include "regs.h"
 #include "signal.h"
@@ -394,6 +395,7 @@ void proc_exit(int status) {
   }
   vfork_release(p);
   timers_exit(p);
+  ipc_exit(p);
   fd_close_all(p);
   vm_activate(NULL);
   vm_free(p->vm);

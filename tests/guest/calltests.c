@@ -59,9 +59,8 @@ static char recv_byte(int fd) {
 // A child that waits in pause() until killed.
 static long idle_child(void) {
   long pid = xfork();
-  if (pid == 0)
-    for (;;)
-      sc(SYS_pause);
+  while (pid == 0) // the child: nothing but waiting to be killed
+    sc(SYS_pause);
   return pid;
 }
 
@@ -1132,11 +1131,11 @@ static void t_ofd_locks(void) {
 // With SA_RESTART, a handler does not end a wait for a lock or a child (Linux restarts
 // F_SETLKW, flock and waitid); without it they fail with EINTR.
 static void t_restart_waits(void) {
+  int rep[2];
+  xpipe(rep);
   const char *path = tmp_path("restart");
   int fd = make_file(path, 10);
   OK(lk(fd, F_SETLK, F_WRLCK, 0, 1));
-  int rep[2];
-  xpipe(rep);
   long pid = xfork();
   if (pid == 0) {
     set_handler(SIGUSR1, h_noop, SA_RESTART);
