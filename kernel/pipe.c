@@ -11,8 +11,7 @@
 #include "scheme.h"
 #include "signal.h"
 
-#define PIPE_SIZE 65536    // as Linux's default capacity
-#define PIPE_BUF 4096      // writes up to this size are atomic; a packet's most
+#define PIPE_SIZE 65536    // as Linux's default capacity (PIPE_BUF, file.h: a packet's most)
 #define PIPE_MAX (1 << 20) // F_SETPIPE_SZ's limit without privilege (pipe-max-size)
 #define PIPE_ROOT_MAX (16 << 20)
 #define PKT_HDR 2          // a packet (O_DIRECT) is its length, then its bytes

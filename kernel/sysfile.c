@@ -56,6 +56,25 @@ struct iovec_k {
   uint64_t base, len;
 };
 
+// A vectored write of at most PIPE_BUF bytes is one write, as Linux's: gathered first,
+// so a pipe takes all of it or none, and no other writer's bytes come between its
+// pieces. (Not for schemes that take user buffers themselves: a trace session's write
+// is one value.)
+static long gathered_write(struct file *f, const struct iovec_k *iov, int cnt, size_t total) {
+  if (!file_writable(f) || !f->scheme->write)
+    return -EBADF; // (before the buffers are looked at, as Linux)
+  char *kbuf = kmalloc(total + 1);
+  if (!kbuf)
+    return -ENOMEM;
+  long r = 0;
+  for (size_t i = 0, at = 0; i < (size_t)cnt && r == 0; at += iov[i++].len)
+    r = copyin(kbuf + at, iov[i].base, iov[i].len);
+  if (r == 0)
+    r = file_write(f, kbuf, total, &f->off);
+  kfree(kbuf);
+  return r;
+}
+
 static long vectored(struct trapframe *tf, bool write) {
   struct file *f = file_get(ARG0);
   int cnt = ARG2;
@@ -75,6 +94,10 @@ static long vectored(struct trapframe *tf, bool write) {
       r = -EINVAL;
       goto out;
     }
+  if (write && cnt > 1 && total && total <= PIPE_BUF && !f->scheme->write_direct) {
+    r = gathered_write(f, iov, cnt, total);
+    goto out;
+  }
   for (int i = 0; i < cnt; i++) {
     if (!iov[i].len)
       continue;
@@ -83,6 +106,10 @@ static long vectored(struct trapframe *tf, bool write) {
       break;
     done += r;
     if ((uint64_t)r < iov[i].len)
+      break;
+    // As Linux, a vectored read is one read: once it has bytes it never waits for more
+    // (a pipe holding just what the first buffers took).
+    if (!write && f->scheme->poll && !(f->scheme->poll(f) & (POLLIN | POLLHUP)))
       break;
   }
   r = done ? done : r;
@@ -119,7 +146,9 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
     return n;
   if (n == 0)
     return empty_ok ? 0 : -ENOENT;
-  if (out[0] == '/' || dirfd == AT_FDCWD || strchr(out, ':'))
+  char scheme[SCHEME_NAME_MAX];
+  const char *rest;
+  if (out[0] == '/' || dirfd == AT_FDCWD || (vfs_scheme(out, scheme, &rest) == 0 && scheme[0]))
     return 0;
   struct file *d = file_get(dirfd);
   if (!d)
@@ -141,6 +170,8 @@ static long open_at(int dirfd, uint64_t upath, int flags, int mode) {
   if ((flags & O_TMPFILE_BIT) &&
       ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || !(flags & (O_WRONLY | O_RDWR))))
     return -EINVAL;
+  if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+    return -EINVAL; // as Linux: never a file made by an open that then fails (ENOTDIR)
   char *path = kmalloc(PATH_MAX_K);
   if (!path)
     return -ENOMEM;
@@ -476,8 +507,8 @@ long sys_fchdir(struct trapframe *tf) {
 }
 
 // ---- statfs ----
-// What a file lives on, from its st_dev: the archive tree (read-only), /tmp, proc:,
-// and everything else (devices, pipes).
+// What a file lives on, from its st_dev: the archive tree (read-only), the tmpfs of
+// /tmp and of /dev/shm, proc:, and everything else (devices, pipes).
 struct statfs_k {
   int64_t f_type, f_bsize;
   uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
@@ -485,20 +516,28 @@ struct statfs_k {
   int64_t f_namelen, f_frsize, f_flags, f_spare[4];
 };
 _Static_assert(sizeof(struct statfs_k) == 120, "Linux's struct statfs");
+#define ST_RDONLY 1
+#define ST_VALID 0x20 // f_flags is filled in (Linux sets it always)
 
 static long put_statfs(const struct stat *st, uint64_t ubuf) {
   static const struct { uint64_t dev; int64_t magic, flags; } fs[] = {
-      {1, 0x858458f6, 1 /* ST_RDONLY */}, // ramfs
-      {2, 0x01021994, 0},                 // tmpfs
-      {3, 0x9fa0, 0},                     // proc
+      {1, 0x858458f6, ST_RDONLY}, // ramfs: the archive's tree
+      {2, 0x01021994, 0},         // tmpfs: /tmp
+      {4, 0x01021994, 0},         // tmpfs: /dev/shm
+      {3, 0x9fa0, 0},             // proc
   };
   struct statfs_k s = {.f_type = 0x01021994, .f_bsize = PAGE_SIZE, .f_frsize = PAGE_SIZE,
-                       .f_namelen = 255, .f_fsid = {(int32_t)st->st_dev, 0}};
+                       .f_namelen = 255, .f_fsid = {(int32_t)st->st_dev, 0}, .f_flags = ST_VALID};
   for (size_t i = 0; i < ARRAY_SIZE(fs); i++)
     if (fs[i].dev == st->st_dev)
-      s.f_type = fs[i].magic, s.f_flags = fs[i].flags;
-  if (st->st_dev == 2) { // /tmp holds what memory is free
-    s.f_blocks = pages_total(), s.f_bfree = s.f_bavail = pages_free();
+      s.f_type = fs[i].magic, s.f_flags |= fs[i].flags;
+  // Blocks: what the tree's files hold; a tmpfs can grow into all free memory, the
+  // read-only tree not at all.
+  uint64_t used = (ramfs_bytes(st->st_dev) + PAGE_SIZE - 1) / PAGE_SIZE;
+  if (st->st_dev == 1)
+    s.f_blocks = used;
+  if (st->st_dev == 2 || st->st_dev == 4) {
+    s.f_blocks = used + pages_free(), s.f_bfree = s.f_bavail = pages_free();
     s.f_files = 65536, s.f_ffree = 65536;
   }
   return copyout(ubuf, &s, sizeof s);
