@@ -516,24 +516,39 @@ static int wait_status(const struct trace_report *r) {
   return (sig | event << 8) << 8 | 0x7f;
 }
 
-struct wait_match { int pid, pgid; };
+struct wait_match { int idtype, id; };
 
 static bool matches(int pid, const struct proc *t, void *arg) {
   const struct wait_match *m = arg;
-  if (m->pid == -1 || m->pid == pid)
+  if (m->idtype == P_ALL)
     return true;
-  if (m->pid > 0 || !t)
-    return false;
-  return t->pgid == (m->pid == 0 ? m->pgid : -m->pid);
+  if (m->idtype == P_PID)
+    return pid == m->id;
+  return t && t->pgid == m->id;
 }
 
-int ptrace_wait(struct proc *tracer, int pid, int *status, bool *have) {
-  struct wait_match m = {pid, tracer->pgid};
+// waitid's side of ptrace: the next event of a tracee selected by (idtype, id), as
+// waitid reports it (CLD_TRAPPED and the stop's status for a stop; an exit only under
+// WEXITED). 1 with *res filled (the event consumed unless WNOWAIT), or 0; *have is set
+// if some tracee matches.
+int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct waitres *res,
+                bool *have) {
+  struct wait_match m = {idtype, id};
   struct trace_report r;
-  if (!tracer->ptraced || !trace_owned_event(tracer, matches, &m, &r, have))
+  if (!tracer->ptraced ||
+      !trace_owned_event(tracer, matches, &m, !(options & WNOWAIT), options & WEXITED, &r, have))
     return 0;
-  *status = wait_status(&r);
-  return r.pid;
+  int st = wait_status(&r);
+  res->pid = r.pid;
+  res->uid = r.uid;
+  if (r.ev.cause == PROC_EVENT_EXITED) {
+    waitres_exit(res, st);
+  } else {
+    res->status = st;
+    res->code = CLD_TRAPPED;
+    res->si_status = st >> 8 & 0xffff; // the signal, and the event above it (as Linux)
+  }
+  return 1;
 }
 
 // ---- process_vm_readv, process_vm_writev ----

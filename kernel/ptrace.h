@@ -68,7 +68,9 @@ long ptrace_request(long req, int pid, uint64_t addr, uint64_t data);
 // wait4's side: a stop or exit of one of tracer's tracees matching pid (as wait4's pid).
 // Returns the tracee's pid with *status, 0 if nothing is reportable now (*have: some
 // tracee matched), never blocks.
-int ptrace_wait(struct proc *tracer, int pid, int *status, bool *have);
+struct waitres;
+int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct waitres *res,
+                bool *have);
 // process_vm_readv/writev: pid's memory through the one memory path (vm_copy).
 long ptrace_vm_rw(int pid, uint64_t liov, unsigned long lcnt, uint64_t riov, unsigned long rcnt,
                   uint64_t flags, bool write);

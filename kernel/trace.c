@@ -590,27 +590,36 @@ void trace_owner_exit(struct proc *owner) {
 }
 
 // The next event of owner's sessions whose target matches (match(pid, target or NULL)),
-// taken off its queue. Returns the target's pid and sets *ev, or 0 (*have: some session
-// matched). A session whose exit event this takes is over: it is freed.
+// taken off its queue unless !consume (WNOWAIT). Returns the target's pid and sets *r, or
+// 0 (*have: some session matched). !exits (a waitid without WEXITED) leaves exit events
+// queued. A session whose exit event this takes is over: it is freed.
 // A stop is reportable while the target is in it: one that SIGKILL ended is not.
 static bool stale(const struct trace *t, const struct proc_event *ev) {
   return ev->cause != PROC_EVENT_EXITED && (!t->target || t->target->state != P_TRACED);
 }
 
 int trace_owned_event(struct proc *owner, bool (*match)(int pid, const struct proc *t, void *arg),
-                      void *arg, struct trace_report *r, bool *have) {
+                      void *arg, bool consume, bool exits, struct trace_report *r, bool *have) {
   for (struct trace *t = owner->ptraced; t; t = t->owned_next) {
     if (!match(t->pid, t->target, arg))
       continue;
     *have = true;
     while (t->qlen) {
       r->ev = t->q[t->qhead];
+      bool drop = stale(t, &r->ev);
+      if (!drop && !exits && r->ev.cause == PROC_EVENT_EXITED)
+        break; // an exit this wait does not ask for: it stays queued
+      if (!drop) {
+        r->pid = t->pid, r->options = t->options, r->seized = t->seized;
+        r->uid = t->target ? t->target->ruid : 0;
+        if (!consume)
+          return r->pid;
+      }
       t->qhead = (t->qhead + 1) & (TRACE_QUEUE - 1);
       if (t->qlen-- == TRACE_QUEUE)
         wakeup(&t->qlen); // a tracee may be waiting for room (queue_slot)
-      if (stale(t, &r->ev))
+      if (drop)
         continue;
-      r->pid = t->pid, r->options = t->options, r->seized = t->seized;
       if (r->ev.cause == PROC_EVENT_EXITED) {
         disown(t);
         kfree(t);

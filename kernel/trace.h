@@ -77,12 +77,13 @@ struct proc *trace_owned_target(const struct proc *owner, int pid);
 // One event of a session owned by a process, as its owner's wait4 reports it.
 struct trace_report {
   int pid;             // the target's
+  uint32_t uid;        // the target's real uid (0 once it is gone)
   uint32_t options;    // the session's (ptrace options)
   bool seized;
   struct proc_event ev;
 };
 int trace_owned_event(struct proc *owner, bool (*match)(int pid, const struct proc *t, void *arg),
-                      void *arg, struct trace_report *r, bool *have);
+                      void *arg, bool consume, bool exits, struct trace_report *r, bool *have);
 void trace_signal_sent(struct proc *p);
 
 // The safe points (the syscall stops through trace_syscall, below).

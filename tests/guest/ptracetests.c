@@ -590,6 +590,34 @@ static void t_signal_stop_drop(void) { signal_stop_resumed_with(0, 0); }
 static void t_signal_stop_replace(void) { signal_stop_resumed_with(SIGUSR2, SIGUSR2); }
 static void t_signal_stop_keep(void) { signal_stop_resumed_with(SIGUSR1, SIGUSR1); }
 
+// waitid reports a tracee's ptrace stop as Linux: CLD_TRAPPED with the stop's signal,
+// even to a waitid asking only for exits; WNOWAIT leaves it for the next wait.
+static void t_waitid_trapped(void) {
+  long pid = traced_child(raise_usr1);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  CHECK_EQ(sc(SYS_waitid, P_PID, pid, &si, WEXITED | WNOWAIT, 0), 0);
+  CHECK_EQ(si.si_signo, SIGCHLD);
+  CHECK_EQ(si.si_code, CLD_TRAPPED);
+  CHECK_EQ(si.si_pid, pid);
+  CHECK_EQ(si.si_status, SIGUSR1);
+  memset(&si, 0, sizeof si);
+  CHECK_EQ(sc(SYS_waitid, P_ALL, 0, &si, WEXITED, 0), 0); // now taken
+  CHECK_EQ(si.si_code, CLD_TRAPPED);
+  CHECK_EQ(si.si_pid, pid);
+  memset(&si, 0xff, sizeof si);
+  CHECK_EQ(sc(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, 0), 0);
+  CHECK_EQ(si.si_pid, 0); // nothing more until it is resumed
+  OK(pt(PTRACE_CONT, pid, 0, SIGUSR1));
+  memset(&si, 0, sizeof si);
+  CHECK_EQ(sc(SYS_waitid, P_PID, pid, &si, WEXITED, 0), 0);
+  CHECK_EQ(si.si_code, CLD_EXITED);
+  CHECK_EQ(si.si_status, SIGUSR1);
+  CHECK_EQ(sc(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, 0), -1);
+  CHECK_EQ(errno, ECHILD);
+}
+
 static void t_setsiginfo(void) {
   siginfo_t si;
   long pid = next_stop(raise_usr1, PTRACE_CONT, SIGUSR1, &si);
@@ -886,6 +914,7 @@ static const struct ut_test tests[] = {
     UT(signal_stop_drop),
     UT(signal_stop_replace),
     UT(signal_stop_keep),
+    UT(waitid_trapped),
     UT(setsiginfo),
     UT(sigmask),
     UT(peeksiginfo),
