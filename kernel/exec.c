@@ -215,7 +215,7 @@ int execve_depth(const char *path, char *const *argv, char *const *envp, int dep
   int r = -ENOMEM;
   if (!real || !clean)
     goto out;
-  r = path_clean(myproc()->cwd, path, clean, PATH_MAX_K);
+  r = path_clean(myproc()->fs->cwd, path, clean, PATH_MAX_K);
   if (r >= 0)
     r = ramfs_exec_image(clean, &data, &size, &mode, &uid, &gid, real, PATH_MAX_K, &stable);
   if (r >= 0 && size >= 2 && data[0] == '#' && data[1] == '!')
@@ -286,6 +286,10 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, bool sta
     r = -ENOMEM;
     goto fail;
   }
+  // The other threads end, and a descriptor table or handlers shared with another
+  // process become this one's own (Linux's de_thread and unshare_files).
+  if ((r = proc_exec_alone()) < 0 || (r = fdt_unshare(p)) < 0 || (r = signal_unshare(p)) < 0)
+    goto fail;
   // Past this point exec cannot fail.
   if (trace_attached(&p->tracee)) // a traced exec gains no privileges (the tracer could abuse them)
     setuid = setgid = false;

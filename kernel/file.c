@@ -13,25 +13,25 @@
 struct file *file_get(int fd) {
   if (fd < 0 || fd >= NOFILE)
     return NULL;
-  return myproc()->files[fd];
+  return myproc()->fdt->files[fd];
 }
 
 static void set_cloexec(struct proc *p, int fd, bool on) {
   if (on)
-    p->cloexec[fd / 64] |= 1ull << (fd % 64);
+    p->fdt->cloexec[fd / 64] |= 1ull << (fd % 64);
   else
-    p->cloexec[fd / 64] &= ~(1ull << (fd % 64));
+    p->fdt->cloexec[fd / 64] &= ~(1ull << (fd % 64));
 }
 
-bool fd_cloexec(int fd) { return myproc()->cloexec[fd / 64] >> (fd % 64) & 1; }
+bool fd_cloexec(int fd) { return myproc()->fdt->cloexec[fd / 64] >> (fd % 64) & 1; }
 void fd_set_cloexec(int fd, bool on) { set_cloexec(myproc(), fd, on); }
 
 // Lowest free descriptor >= min for f (whose reference it takes over), or -EMFILE.
 int fd_install(struct file *f, int min, bool cloexec) {
   struct proc *p = myproc();
   for (int fd = min; fd < NOFILE; fd++)
-    if (!p->files[fd]) {
-      p->files[fd] = f;
+    if (!p->fdt->files[fd]) {
+      p->fdt->files[fd] = f;
       set_cloexec(p, fd, cloexec);
       return fd;
     }
@@ -55,35 +55,62 @@ int fd_close(int fd) {
   struct file *f = file_get(fd);
   if (!f)
     return -EBADF;
-  myproc()->files[fd] = NULL;
+  myproc()->fdt->files[fd] = NULL;
   file_put(f);
   return 0;
 }
 
-void fd_close_all(struct proc *p) {
-  for (int fd = 0; fd < NOFILE; fd++)
-    if (p->files[fd]) {
-      file_put(p->files[fd]);
-      p->files[fd] = NULL;
-    }
-}
-
 void fd_close_on_exec(struct proc *p) {
   for (int fd = 0; fd < NOFILE; fd++)
-    if (p->files[fd] && (p->cloexec[fd / 64] >> (fd % 64) & 1)) {
-      file_put(p->files[fd]);
-      p->files[fd] = NULL;
+    if (p->fdt->files[fd] && (p->fdt->cloexec[fd / 64] >> (fd % 64) & 1)) {
+      file_put(p->fdt->files[fd]);
+      p->fdt->files[fd] = NULL;
       set_cloexec(p, fd, false);
     }
 }
 
-void fd_clone(struct proc *dst, struct proc *src) {
-  for (int fd = 0; fd < NOFILE; fd++)
-    if (src->files[fd])
-      dst->files[fd] = file_dup(src->files[fd]);
-  memcpy(dst->cloexec, src->cloexec, sizeof dst->cloexec);
+// A descriptor table for a new thread or process: t itself (share, CLONE_FILES), or a
+// copy of t (NULL: an empty one). NULL if out of memory.
+struct fdtable *fdt_get(struct fdtable *t, bool share) {
+  if (share) {
+    t->refs++;
+    return t;
+  }
+  struct fdtable *n = kmalloc(sizeof *n);
+  if (!n)
+    return NULL;
+  memset(n, 0, sizeof *n);
+  n->refs = 1;
+  if (t) {
+    for (int fd = 0; fd < NOFILE; fd++)
+      if (t->files[fd])
+        n->files[fd] = file_dup(t->files[fd]);
+    memcpy(n->cloexec, t->cloexec, sizeof n->cloexec);
+  }
+  return n;
 }
 
+// Drop a reference to a descriptor table; the last one closes its files.
+void fdt_put(struct fdtable *t) {
+  if (!t || --t->refs > 0)
+    return;
+  for (int fd = 0; fd < NOFILE; fd++)
+    if (t->files[fd])
+      file_put(t->files[fd]);
+  kfree(t);
+}
+
+// exec: a table shared with other processes (CLONE_FILES) becomes this one's own copy.
+int fdt_unshare(struct proc *p) {
+  if (p->fdt->refs == 1)
+    return 0;
+  struct fdtable *n = fdt_get(p->fdt, false);
+  if (!n)
+    return -ENOMEM;
+  fdt_put(p->fdt);
+  p->fdt = n;
+  return 0;
+}
 
 // ---- reading and writing ----
 // Data moves between the user's buffer and the scheme through a kernel bounce buffer,

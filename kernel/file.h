@@ -65,16 +65,18 @@ struct file {
 static inline bool file_readable(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
 static inline bool file_writable(const struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
 
-// Descriptors of the current process (fd_close_all, fd_close_on_exec, fd_clone: of p).
+// Descriptors of the current thread (fd_close_on_exec: of p; fdt_*: the tables).
 struct proc;
 struct file *file_get(int fd);            // NULL: not open
 int fd_install(struct file *f, int min, bool cloexec);
 void file_put(struct file *f);
 struct file *file_dup(struct file *f);
-void fd_close_all(struct proc *p);
 void fd_close_on_exec(struct proc *p);
+struct fdtable;
+struct fdtable *fdt_get(struct fdtable *t, bool share);
+void fdt_put(struct fdtable *t);
+int fdt_unshare(struct proc *p);
 int fd_close(int fd);
-void fd_clone(struct proc *dst, struct proc *src);
 bool fd_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);
 

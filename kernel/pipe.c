@@ -46,7 +46,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
   while (done < n) {
     if (!p->readers) {
       struct siginfo_k info = {.signo = SIGPIPE, .code = SI_USER, .pid = myproc()->pid};
-      signal_send(myproc(), &info);
+      signal_send_thread(myproc(), &info);
       return done ? (long)done : -EPIPE;
     }
     size_t room = PIPE_SIZE - (p->head - p->tail);

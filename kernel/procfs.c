@@ -66,7 +66,7 @@ struct handle {
 static bool is_tracer(const struct proc *me, const struct proc *t) {
   const struct trace *s = trace_session(&t->tracee);
   for (int fd = 0; s && fd < NOFILE; fd++) {
-    struct file *f = me->files[fd];
+    struct file *f = me->fdt->files[fd];
     if (f && f->scheme == &proc_scheme && ((struct handle *)f->priv)->trace == s)
       return true;
   }
@@ -149,7 +149,7 @@ static uint64_t vm_kib(const struct proc *p, bool resident) {
 static uint64_t sigmask_of(const struct proc *p, uint64_t handler_kind) {
   uint64_t m = 0;
   for (int s = 1; s <= NSIG; s++) {
-    uint64_t h = p->sigact[s - 1].handler;
+    uint64_t h = p->sighand->act[s - 1].handler;
     if (handler_kind == SIG_IGN ? h == SIG_IGN : h > SIG_IGN)
       m |= SIGBIT(s);
   }
@@ -162,7 +162,7 @@ static int gen_status(const struct proc *p, char *b, size_t n) {
       "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nVmSize:\t%lu kB\nVmRSS:\t%lu kB\n"
       "Threads:\t1\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
       "TraceStop:\t%s\n",
-      p->name, p->umask, state_letter(p), p->pid, p->pid, p->parent ? p->parent->pid : 0,
+      p->name, p->fs->umask, state_letter(p), p->pid, p->pid, p->parent ? p->parent->pid : 0,
       tracer_pid(p), p->ruid, p->euid, p->suid, p->euid, p->rgid, p->egid, p->sgid, p->egid,
       NOFILE, vm_kib(p, false), vm_kib(p, true), p->pending, p->blocked, sigmask_of(p, SIG_IGN),
       sigmask_of(p, 2), stop_name(p->state == P_TRACED ? trace_stop_cause(&p->tracee) : 0));

@@ -410,7 +410,7 @@ int ramfs_mkdir(const char *path, uint32_t mode) {
   if (r == 0)
     r = may_create(&l, 0);
   if (r == 0)
-    r = make_node(&l, S_IFDIR | (mode & 01777 & ~myproc()->umask), &n);
+    r = make_node(&l, S_IFDIR | (mode & 01777 & ~myproc()->fs->umask), &n);
   return r;
 }
 
@@ -760,7 +760,7 @@ static int open_node(const char *path, int flags, int mode, struct rnode **n) {
   if (r == 0 && excl)
     r = -EEXIST;
   else if (r == -ENOENT && creat && miss.dir && (r = may_create(&miss, 0)) == 0)
-    r = make_node(&miss, S_IFREG | (mode & 07777 & ~myproc()->umask), n) < 0 ? -ENOMEM : 1;
+    r = make_node(&miss, S_IFREG | (mode & 07777 & ~myproc()->fs->umask), n) < 0 ? -ENOMEM : 1;
   kfree(buf);
   return r;
 }

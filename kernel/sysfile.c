@@ -323,7 +323,7 @@ long sys_fcntl(struct trapframe *tf) {
 
 // ---- working directory ----
 long sys_getcwd(struct trapframe *tf) {
-  const char *cwd = myproc()->cwd;
+  const char *cwd = myproc()->fs->cwd;
   size_t n = strlen(cwd) + 1;
   if (ARG1 < n)
     return -ERANGE;
@@ -335,8 +335,8 @@ static int set_cwd(const char *path) {
   char *d = kstrdup(path);
   if (!d)
     return -ENOMEM;
-  kfree(myproc()->cwd);
-  myproc()->cwd = d;
+  kfree(myproc()->fs->cwd);
+  myproc()->fs->cwd = d;
   return 0;
 }
 
@@ -347,7 +347,7 @@ long sys_chdir(struct trapframe *tf) {
   if (path && clean)
     r = user_path_at(AT_FDCWD, ARG0, path, false);
   if (r >= 0)
-    r = path_clean(myproc()->cwd, path, clean, PATH_MAX_K);
+    r = path_clean(myproc()->fs->cwd, path, clean, PATH_MAX_K);
   if (r >= 0)
     r = vfs_stat(clean, true, &st);
   if (r >= 0 && !S_ISDIR(st.st_mode))

@@ -15,7 +15,7 @@ long sys_rt_sigaction(struct trapframe *tf) {
   if (sig < 1 || sig > NSIG || ARG3 != 8)
     return -EINVAL;
   struct proc *p = myproc();
-  struct sigaction_k sa, old = p->sigact[sig - 1];
+  struct sigaction_k sa, old = p->sighand->act[sig - 1];
   if (ARG1) {
     if (sig == SIGKILL || sig == SIGSTOP)
       return -EINVAL;
@@ -26,7 +26,7 @@ long sys_rt_sigaction(struct trapframe *tf) {
     return -EFAULT;
   if (ARG1) {
     sa.mask &= ~UNBLOCKABLE;
-    p->sigact[sig - 1] = sa;
+    p->sighand->act[sig - 1] = sa;
     // POSIX: setting a pending signal to be ignored discards it.
     if (sa.handler == SIG_IGN || (sa.handler == SIG_DFL && (sig == SIGCHLD || sig == 23 || sig == 28)))
       p->pending &= ~SIGBIT(sig);
@@ -132,12 +132,15 @@ static bool may_signal(const struct proc *me, const struct proc *t, int sig) {
          me->euid == t->suid;
 }
 
+// code SI_TKILL: to thread t alone; SI_USER: to t's process.
 static int send_to(struct proc *t, int sig, int code) {
   struct proc *me = myproc();
   if (!may_signal(me, t, sig))
     return -EPERM;
-  struct siginfo_k info = {.signo = sig, .code = code, .pid = me->pid, .uid = me->ruid};
-  if (sig)
+  struct siginfo_k info = {.signo = sig, .code = code, .pid = me->tgid, .uid = me->ruid};
+  if (sig && code == SI_TKILL)
+    signal_send_thread(t, &info);
+  else if (sig)
     signal_send(t, &info);
   return 0;
 }
@@ -154,9 +157,9 @@ long sys_kill(struct trapframe *tf) {
   int pgid = pid == 0 ? me->pgid : -pid, found = 0, err = -EPERM, ok = 0;
   for (int i = 0; i < NPROC; i++) {
     struct proc *t = proctab[i];
-    if (!t || t->state == P_ZOMBIE)
-      continue;
-    if (pid == -1 ? (t == initproc || t == me) : t->pgid != pgid)
+    if (!t || t->state == P_ZOMBIE || t->state == P_DEAD || t->leader != t)
+      continue; // (a process is its leader; one that has exited but has threads is a zombie)
+    if (pid == -1 ? (t == initproc || t == me->leader) : t->pgid != pgid)
       continue;
     found++;
     if (send_to(t, sig, SI_USER) == 0)
@@ -178,7 +181,7 @@ long sys_tgkill(struct trapframe *tf) {
   if (sig < 0 || sig > NSIG || tid <= 0 || tgid <= 0)
     return -EINVAL;
   struct proc *t = proc_find(tid);
-  if (!t || t->state == P_ZOMBIE || tgid != tid) // one thread per process: tgid == tid
+  if (!t || t->state == P_ZOMBIE || t->tgid != tgid)
     return -ESRCH;
   return send_to(t, sig, SI_TKILL);
 }

@@ -136,8 +136,8 @@ long sys_setgroups(struct trapframe *tf) {
 
 long sys_umask(struct trapframe *tf) {
   struct proc *p = myproc();
-  uint32_t old = p->umask;
-  p->umask = ARG0 & 0777;
+  uint32_t old = p->fs->umask;
+  p->fs->umask = ARG0 & 0777;
   return old;
 }
 

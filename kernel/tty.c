@@ -87,7 +87,7 @@ static bool input_signal(char c) {
   line_len = 0;
   struct siginfo_k info = {.signo = sig, .code = SI_KERNEL};
   for (int i = 0; fg_pgrp && i < NPROC; i++)
-    if (proctab[i] && proctab[i]->pgid == fg_pgrp)
+    if (proctab[i] && proctab[i]->pgid == fg_pgrp && proctab[i]->leader == proctab[i])
       signal_send(proctab[i], &info);
   return true;
 }
