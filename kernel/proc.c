@@ -49,6 +49,16 @@ struct proc *thread_next(const struct proc *p, struct proc *after) {
   return NULL;
 }
 
+// p's credentials become those of every thread of its group.
+void proc_share_creds(struct proc *p) {
+  for_each_thread(t, p) {
+    t->ruid = p->ruid, t->euid = p->euid, t->suid = p->suid;
+    t->rgid = p->rgid, t->egid = p->egid, t->sgid = p->sgid;
+    memcpy(t->groups, p->groups, sizeof t->groups);
+    t->ngroups = p->ngroups;
+  }
+}
+
 // Free the exited threads nobody waits for, except the one whose stack we are on.
 void proc_reap_threads(void) {
   for (int i = 0; i < nslots; i++)

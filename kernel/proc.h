@@ -133,7 +133,7 @@ struct proc {
   struct fsinfo *fs;         // shared with CLONE_FS
   struct sighand *sighand;   // shared with CLONE_SIGHAND
   char *exe;                 // path of the running program
-  uint32_t ruid, euid, suid, rgid, egid, sgid;
+  uint32_t ruid, euid, suid, rgid, egid, sgid; // the same in every thread (proc_share_creds)
   uint32_t groups[NGROUPS];  // supplementary groups
   int ngroups;
   uint64_t clear_child_tid;  // set_tid_address / CLONE_CHILD_CLEARTID
@@ -191,6 +191,7 @@ void proc_exit(int status) __attribute__((noreturn));   // the whole group (exit
 void thread_exit(int status) __attribute__((noreturn)); // this thread (exit)
 int proc_exec_alone(void);
 void proc_reap_threads(void);
+void proc_share_creds(struct proc *p);
 int proc_init_shared(struct proc *p);
 struct sighand *sighand_get(struct sighand *sh, bool share);
 void sighand_put(struct sighand *sh);

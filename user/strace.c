@@ -259,7 +259,7 @@ enum kind {
   K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT, K_SYSINFO, K_IOV_IN, K_IOV_OUT, K_POLLFDS, K_FDSET,
   K_PSEL_MASK, K_DIRENTS, K_ARCH_CODE, K_CLOCKID, K_TIMER_FLAGS, K_PRCTL, K_REBOOT_MAGIC,
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
-  K_GRND_FLAGS, K_STATFS_OUT, NKINDS
+  K_GRND_FLAGS, K_STATFS_OUT, K_FUTEX, K_CLONE3, NKINDS
 };
 
 // How the result is shown.
@@ -372,6 +372,7 @@ static const struct decoder decoders[] = {
     {"gettid", R_DEC, 0, 0, {0}},
     {"tkill", R_DEC, C_SIG | C_PROC, 2, {K_INT, K_SIGNUM}},
     {"time", R_DEC, 0, 1, {K_TIME_OUT}},
+    {"futex", R_DEC, 0, 1, {K_FUTEX}},
     {"getdents64", R_DEC, C_DESC, 3, {K_INT, K_DIRENTS, K_ULONG}},
     {"set_tid_address", R_DEC, 0, 1, {K_PTR}},
     {"clock_gettime", R_DEC, 0, 2, {K_CLOCKID, K_TIMESPEC_OUT}},
@@ -395,19 +396,21 @@ static const struct decoder decoders[] = {
     {"pselect6", R_SELECT, C_DESC, 6, {K_INT, K_FDSET, K_FDSET, K_FDSET, K_TIMESPEC_IN, K_PSEL_MASK}},
     {"ppoll", R_POLL, C_DESC, 5, {K_POLLFDS, K_UINT, K_TIMESPEC_IN, K_SIGSET_IN, K_ULONG}},
     {"set_robust_list", R_DEC, 0, 2, {K_PTR, K_ULONG}},
+    {"get_robust_list", R_DEC, 0, 3, {K_INT, K_PTR, K_PTR}},
     {"utimensat", R_DEC, C_FILE | C_DESC, 4, {K_DIRFD, K_PATH, K_TIMESPEC2, K_ATFLAGS}},
     {"dup3", R_DEC, C_DESC, 3, {K_INT, K_INT, K_FDFLAGS}},
     {"pipe2", R_DEC, C_DESC, 2, {K_PIPEFDS, K_FDFLAGS}},
     {"prlimit64", R_DEC, 0, 4, {K_INT, K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT}},
     {"renameat2", R_DEC, C_FILE | C_DESC, 5, {K_DIRFD, K_PATH, K_DIRFD, K_PATH, K_RENAME_FLAGS}},
     {"getrandom", R_DEC, 0, 3, {K_BUF_HEX_OUT, K_ULONG, K_GRND_FLAGS}},
+    {"clone3", R_DEC, C_PROC, 1, {K_CLONE3}},
 };
 
 // Calls the kernel does not implement but libcs try (they get ENOSYS): named, raw args.
 static const struct { uint16_t nr; uint8_t nargs; const char *name; } absent[] = {
     {25, 5, "mremap"}, {28, 3, "madvise"}, {41, 3, "socket"}, {42, 3, "connect"},
-    {78, 3, "getdents"}, {202, 6, "futex"}, {204, 3, "sched_getaffinity"},
-    {324, 2, "membarrier"}, {332, 5, "statx"}, {334, 4, "rseq"}, {435, 2, "clone3"},
+    {78, 3, "getdents"}, {204, 3, "sched_getaffinity"},
+    {324, 2, "membarrier"}, {332, 5, "statx"}, {334, 4, "rseq"},
     {437, 4, "openat2"}, {439, 4, "faccessat2"}};
 static struct decoder absent_decoders[sizeof absent / sizeof absent[0]];
 
@@ -1078,6 +1081,35 @@ static void f_envp(const struct call *c, int i) {
   put("%#lx /* %d var%s */", (unsigned long)ARG, n, n == 1 ? "" : "s");
 }
 
+// futex(uaddr, op, val, timeout or val2, uaddr2, val3): the arguments the op uses.
+static const char *const futex_ops[] = {"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE",
+                                        "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP", "FUTEX_LOCK_PI",
+                                        "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI", "FUTEX_WAIT_BITSET",
+                                        "FUTEX_WAKE_BITSET"};
+static void f_futex(const struct call *c, int i) {
+  int op = c->a[1], cmd = op & ~(128 | 256);
+  (void)i;
+  put("%#lx, ", (unsigned long)c->a[0]);
+  if (cmd < (int)(sizeof futex_ops / sizeof futex_ops[0]))
+    put("%s%s%s", futex_ops[cmd], op & 128 ? "_PRIVATE" : "", op & 256 ? "|FUTEX_CLOCK_REALTIME" : "");
+  else
+    put("%#x", op);
+  put(", %u", (unsigned)c->a[2]);
+  if (cmd == 0 || cmd == 9) {
+    put(", ");
+    put_timespec(c->a[3], "tv_nsec");
+  } else if (cmd == 3 || cmd == 4 || cmd == 5)
+    put(", %u, %#lx", (unsigned)c->a[3], (unsigned long)c->a[4]);
+  if (cmd == 4 || cmd == 5 || cmd == 9 || cmd == 10)
+    put(", %#x", (unsigned)c->a[5]);
+}
+
+// clone3(args, size): the structure's address and size (strace decodes the fields).
+static void f_clone3(const struct call *c, int i) {
+  (void)i;
+  put("%#lx, %lu", (unsigned long)c->a[0], (unsigned long)c->a[1]);
+}
+
 // clone(flags, newsp, parent_tid, child_tid, tls), shown as strace names them.
 static void f_clone(const struct call *c, int i) {
   uint64_t flags = c->a[0];
@@ -1360,7 +1392,7 @@ static const struct kind_info {
     [K_TIMESPEC2] = {f_timespec2}, [K_TIMEVAL2] = {f_timeval2}, [K_UTIMBUF] = {f_utimbuf},
     [K_TIME_OUT] = {f_numptr, true}, [K_STAT_OUT] = {f_stat_out, true},
     [K_PIPEFDS] = {f_pipefds, true}, [K_ARGV] = {f_argv}, [K_ENVP] = {f_envp},
-    [K_CLONE] = {f_clone}, [K_WSTATUS] = {f_wstatus, true}, [K_WOPTS] = {f_flags, false, x_wait, "0"},
+    [K_CLONE] = {f_clone}, [K_FUTEX] = {f_futex}, [K_CLONE3] = {f_clone3}, [K_WSTATUS] = {f_wstatus, true}, [K_WOPTS] = {f_flags, false, x_wait, "0"},
     [K_RUSAGE] = {f_rusage, true}, [K_FCNTL_CMD] = {f_xval, false, x_fcntl},
     [K_FCNTL_ARG] = {f_fcntl_arg}, [K_IOCTL_REQ] = {f_xval, false, x_ioctl, NULL, true},
     [K_IOCTL_ARG] = {f_ioctl_arg}, [K_UNAME] = {f_uname, true},

@@ -553,7 +553,8 @@ static const struct sig sigs[] = {
     {"fchmodat", "Fsm"}, {"faccessat", "Fsi"}, {"pselect6", "nbbbtb"},
     {"ppoll", "qntzS"}, {"set_robust_list", "bn"}, {"utimensat", "Fsbi"},
     {"dup3", "ffi"}, {"pipe2", "bi"}, {"prlimit64", "Pibb"}, {"renameat2", "FsFsi"},
-    {"getrandom", "bni"},
+    {"getrandom", "bni"}, {"futex", "bitbbi"}, {"get_robust_list", "Pbb"},
+    {"clone3", "bn"},
 };
 
 static const char *args_of(const char *name) {
@@ -593,7 +594,7 @@ static uint64_t gen_arg(char kind) {
   case 'I': return chance(3) ? gen_int() : PICK(((const uint64_t[]){
                 0x5401, 0x5402, 0x5403, 0x5404, 0x5413, 0x5414, 0x540e, 0x540f, 0x5410,
                 0x541b, 0x5422, 0x5429, 0x5421, 0x80045430}));
-  case 'C': return below(4) ? (rnd() & 0x01304100) | (below(2) ? 17 : below(70)) : gen_int();
+  case 'C': return below(4) ? (rnd() & 0x013d4f00) | (below(2) ? 17 : below(70)) : gen_int();
   case 'i': return gen_int();
   default: return below(3) ? gen_int() : gen_ptr(64);
   }
@@ -686,6 +687,14 @@ static bool tame(uint64_t nr, uint64_t *a) {
     if (!chance(8))
       a[1] = 0; // a new stack pointer (the child exits at once anyway)
     return true;
+  case SYS_futex: { // a wait must end: a short timeout, or one the kernel refuses
+    static const struct timespec short_ts = {0, 2000000}, bad_ts = {0, 1000000000};
+    int cmd = a[1] & ~(128 | 256);
+    if (cmd == 0 || cmd == 9)
+      a[3] = PICK(((const uint64_t[]){(uint64_t)&short_ts, (uint64_t)&short_ts,
+                                      (uint64_t)&bad_ts, 8, 0xffff800000000000ULL}));
+    return true;
+  }
   }
   return true;
 }
@@ -694,7 +703,7 @@ static long do_call(uint64_t nr, const uint64_t *a) {
   sh->cur_nr = nr;
   for (int i = 0; i < 6; i++)
     sh->cur_a[i] = a[i];
-  if (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone)
+  if (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone || nr == SYS_clone3)
     return rawsys_fork(nr, a[0], a[1], a[2], a[3], a[4]);
   if (nr == SYS_arch_prctl) { // musl keeps errno in the thread area: put it back at once
     uint64_t fs;
@@ -744,6 +753,7 @@ static void after_call(uint64_t nr, const uint64_t *a, long r) {
   case SYS_fork:
   case SYS_vfork:
   case SYS_clone:
+  case SYS_clone3:
     add_kid(r);
     break;
   case SYS_setsid:
@@ -1379,7 +1389,7 @@ static void mutate_regs(uint64_t *r, size_t nwords) {
   if (nwords == 27 && !known) { // K1: the tracee must not be made to map huge areas
     uint64_t nr = r[15];
     if (nr == SYS_mmap || nr == SYS_brk || nr == SYS_mprotect || nr == SYS_munmap ||
-        nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone)
+        nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone || nr == SYS_clone3)
       r[15] = SYS_getpid;
   }
 }
