@@ -27,6 +27,7 @@ enum qid {
   Q_ROOT, Q_SELF, Q_MEMINFO, Q_UPTIME, Q_LOADAVG, Q_SYSSTAT, Q_MOUNTS, Q_CPUINFO, // proc:
   Q_PID, Q_STATUS, Q_STAT, Q_CMDLINE, Q_EXE, Q_MAPS, Q_MEM, Q_TRACE, // proc:PID/
   Q_SYSFILTER, Q_REGS, Q_REGS_INT, Q_REGS_FLOAT, Q_REGS_DEBUG,       // proc:PID/regs/
+  Q_TASK,                                                            // proc:PID/task/
 };
 // What sort of file an entry is: the one thing every operation switches on.
 enum kind {
@@ -89,9 +90,11 @@ static struct proc *target_or_zombie(const struct handle *h) {
   return target(h);
 }
 
+// Is p a thread of a's process, or of a process a's process started? (Parents are
+// group leaders.)
 static bool is_ancestor_or_self(const struct proc *a, const struct proc *p) {
-  for (; p; p = p->parent)
-    if (p == a)
+  for (p = p->leader; p; p = p->parent)
+    if (p == a->leader)
       return true;
   return false;
 }
@@ -160,20 +163,21 @@ static int gen_status(const struct proc *p, char *b, size_t n) {
   return ksnprintf(b, n,
       "Name:\t%s\nUmask:\t%04o\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n"
       "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nVmSize:\t%lu kB\nVmRSS:\t%lu kB\n"
-      "Threads:\t1\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
+      "Threads:\t%d\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
       "TraceStop:\t%s\n",
-      p->name, p->fs->umask, state_letter(p), p->pid, p->pid, p->parent ? p->parent->pid : 0,
+      p->name, p->fs->umask, state_letter(p), p->tgid, p->pid, p->parent ? p->parent->pid : 0,
       tracer_pid(p), p->ruid, p->euid, p->suid, p->euid, p->rgid, p->egid, p->sgid, p->egid,
-      NOFILE, vm_kib(p, false), vm_kib(p, true), p->pending, p->blocked, sigmask_of(p, SIG_IGN),
+      NOFILE, vm_kib(p, false), vm_kib(p, true), p->leader->nthreads, p->pending, p->blocked,
+      sigmask_of(p, SIG_IGN),
       sigmask_of(p, 2), stop_name(p->state == P_TRACED ? trace_stop_cause(&p->tracee) : 0));
 }
 
 static int gen_stat(const struct proc *p, char *b, size_t n) {
   return ksnprintf(b, n,
-      "%d (%s) %c %d %d %d 1280 %d 4194304 0 0 0 0 %lu 0 0 0 20 0 1 0 %lu %lu %lu "
+      "%d (%s) %c %d %d %d 1280 %d 4194304 0 0 0 0 %lu 0 0 0 20 0 %d 0 %lu %lu %lu "
       "18446744073709551615 0 0 0 0 0 %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
       p->pid, p->name, state_letter(p), p->parent ? p->parent->pid : 0, p->pgid, p->sid,
-      tty_foreground(), p->cpu_ticks, p->start_ticks, vm_kib(p, false) * 1024,
+      tty_foreground(), p->cpu_ticks, p->leader->nthreads, p->start_ticks, vm_kib(p, false) * 1024,
       vm_kib(p, true) / 4, p->pending, p->blocked, sigmask_of(p, SIG_IGN));
 }
 
@@ -279,6 +283,7 @@ static const struct entry tree[] = {
     {"trace", Q_TRACE, Q_PID, K_TRACE, S_IFREG | 0600, A_TRACE, NULL},
     {"sysfilter", Q_SYSFILTER, Q_PID, K_SYSFILTER, S_IFREG | 0200, A_TRACE, NULL},
     {"regs", Q_REGS, Q_PID, K_DIR, S_IFDIR | 0555, A_ANY, NULL},
+    {"task", Q_TASK, Q_PID, K_DIR, S_IFDIR | 0555, A_ANY, NULL},
     {"int", Q_REGS_INT, Q_REGS, K_REGS_INT, S_IFREG | 0600, A_LOOK, NULL},
     {"float", Q_REGS_FLOAT, Q_REGS, K_REGS_FLOAT, S_IFREG | 0600, A_LOOK, NULL},
     {"debug", Q_REGS_DEBUG, Q_REGS, K_REGS_DEBUG, S_IFREG | 0600, A_LOOK, NULL},
@@ -303,21 +308,27 @@ static int parse_pid(const char *s, size_t len) {
   return v;
 }
 
-// Resolve rest ("", "self/regs/int", "12/mem", ...) to its entry and the process it
-// is about (*t: NULL for the files of proc: itself).
+// Resolve rest ("", "self/regs/int", "12/mem", "12/task/13/regs/int", ...) to its entry
+// and the thread it is about (*t: NULL for the files of proc: itself). Any thread's id
+// names its directory (proc:TID/), as on Linux, where only leaders are listed.
 static int lookup(const char *rest, const struct entry **e, struct proc **t) {
   const char *comp, *p = rest;
   size_t len;
   int pid = 0;
   *e = &root_dir;
   while ((p = path_next(p, &comp, &len))) {
-    int n = *e == &root_dir ? parse_pid(comp, len) : -1;
+    bool in_task = (*e)->id == Q_TASK;
+    int n = *e == &root_dir || in_task ? parse_pid(comp, len) : -1;
     if (n > 0) {
+      // proc:PID/task/TID: a thread of PID's group only.
+      struct proc *g = in_task ? proc_find(pid) : NULL, *th = in_task ? proc_find(n) : NULL;
+      if (in_task && (!g || !th || th->tgid != g->tgid))
+        return -ENOENT;
       *e = &pid_dir, pid = n;
       continue;
     }
     if (*e == &root_dir && len == 4 && !memcmp(comp, "self", 4)) {
-      *e = &pid_dir, pid = myproc()->pid; // walking through the link
+      *e = &pid_dir, pid = myproc()->tgid; // walking through the link (the process)
       continue;
     }
     const struct entry *c = (*e)->kind == K_DIR ? find_entry((*e)->id, comp, len) : NULL;
@@ -632,9 +643,12 @@ static long proc_readdir(struct file *f, void *buf, size_t n) {
       if (e->parent != dir)
         continue;
       nm = e->name, type = (e->mode & S_IFMT) >> 12;
-    } else if (dir == Q_ROOT) {
-      struct proc *p = proctab[k - 2 - ARRAY_SIZE(tree)];
-      if (!p || p->state == P_UNUSED)
+    } else if (dir == Q_ROOT || dir == Q_TASK) {
+      // proc: lists processes (group leaders), proc:PID/task the threads of PID's.
+      struct proc *p = proctab[k - 2 - ARRAY_SIZE(tree)], *t = target_or_zombie(h);
+      if (!p || p->state == P_UNUSED || p->state == P_DEAD)
+        continue;
+      if (dir == Q_ROOT ? p->leader != p : !t || p->tgid != t->tgid)
         continue;
       ksnprintf(name, sizeof name, "%d", p->pid);
       nm = name, ino = 1000 + p->pid;
@@ -673,7 +687,7 @@ static long procfs_readlink(const char *rest, char *buf, size_t n) {
       last = s + 1;
   if (strcmp(rest, "self") == 0) { // the link itself, not walked through
     char tmp[16];
-    int len = ksnprintf(tmp, sizeof tmp, "%d", myproc()->pid);
+    int len = ksnprintf(tmp, sizeof tmp, "%d", myproc()->tgid);
     return read_bytes(tmp, len, buf, n, 0);
   }
   if ((r = lookup(rest, &e, &t)) < 0)

@@ -184,7 +184,9 @@ bool trace_clone(struct proc *child) {
   child->tracee.frozen = t;
   t->nfrozen++;
   child->tracee.cause = PROC_STOP_INTERRUPT;
-  struct proc_event ev = {PROC_EVENT_CLONE, child->pid, 0, 0, 0, 0, 0};
+  // b: PROC_CLONE_THREAD for a new thread of the tracee's process; c: its process's id.
+  uint64_t kind = child->tgid == myproc()->tgid ? PROC_CLONE_THREAD : 0;
+  struct proc_event ev = {PROC_EVENT_CLONE, child->pid, kind, child->tgid, 0, 0, 0};
   enqueue(t, &ev); // (may wait for room, while the session is closed: that releases it)
   return child->tracee.frozen != NULL;
 }
@@ -324,9 +326,15 @@ long trace_write(struct trace *t, uint64_t ubuf, size_t n) {
     return -ESRCH;
   p->tracee.stops = v & ~(uint64_t)(PROC_FLAG_IGNORE | PROC_STOP_INTERRUPT);
   release_frozen(t);
-  if (v & PROC_STOP_INTERRUPT) { // stop as soon as possible, as attach with O_TRUNC does
-    p->tracee.interrupt = true;
-    proc_wake(p, -ERESTARTSYS);
+  if (v & PROC_STOP_INTERRUPT) {
+    // A stop request never resumes: a target in a trace stop stays in it, and that stop
+    // (whose event is queued or was read) answers the request. So a debugger stopping
+    // every thread (all-stop, docs/proc.md) loses no thread's breakpoint or signal.
+    if (p->state != P_TRACED) { // stop as soon as possible, as attach with O_TRUNC does
+      p->tracee.interrupt = true;
+      proc_wake(p, -ERESTARTSYS);
+    }
+    return n;
   }
   if (p->state == P_TRACED && !p->tracee.frozen)
     resume(p, v);
