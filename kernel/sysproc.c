@@ -36,8 +36,10 @@ long sys_vfork(struct trapframe *tf) {
   return proc_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
 }
 
-// clone3(args, size): Linux's struct clone_args; fields this kernel does not have
-// (pidfd, set_tid, cgroup) must be zero.
+// clone3(args, size): Linux's struct clone_args. pidfd and cgroup are read only with
+// CLONE_PIDFD and CLONE_INTO_CGROUP, which are not supported (EINVAL), as Linux ignores
+// them otherwise (glibc leaves pidfd set); choosing the new thread's id (set_tid) is
+// not supported either (EINVAL).
 struct clone_args_k {
   uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
   uint64_t set_tid, set_tid_size, cgroup;
@@ -66,7 +68,7 @@ long sys_clone3(struct trapframe *tf) {
     return -EINVAL;
   if ((!a.stack && a.stack_size) || (a.stack && !a.stack_size))
     return -EINVAL;
-  if (a.pidfd || a.set_tid || a.set_tid_size || a.cgroup)
+  if (a.set_tid || a.set_tid_size)
     return -EINVAL;
   uint64_t sp = a.stack ? a.stack + a.stack_size : 0;
   return proc_clone((a.flags & ~(uint64_t)CSIGNAL) | a.exit_signal, sp, a.parent_tid, a.child_tid, a.tls);

@@ -241,6 +241,13 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
             sprintf("%.2fx", median("sc_write") / median("sc_plain")), "goal <= 1.2x")
     }
     rate("regs", "proc:PID/regs/int read (216 bytes)", "")
+    fw = rate("forkwait", "fork+exit+wait, no exec", "")
+    if (rate("thread", "pthread_create+join round trip", "") && fw)
+      row("  pthread_create+join / fork+exit+wait", sprintf("%.2fx", instr["thread"] / instr["forkwait"]),
+          sprintf("%.2fx", median("thread") / median("forkwait")), "goal <= 0.25x")
+    if (rate("futex", "futex wake/wait ping-pong (2 threads)", "") && pp)
+      row("  futex ping-pong / pipe ping-pong", sprintf("%.2fx", instr["futex"] / instr["pingpong"]),
+          sprintf("%.2fx", median("futex") / median("pingpong")), "goal <= 0.5x")
     if (split(gdb, g, " ") == 2) {
       row("gdb: breakpoint hit, as gdb sees it", "-", wallfmt(g[1]), "host gdb, continue in a loop (ignore count); ~2.8 KB of packets")
       row("gdb: x/1024xw (4 KiB memory read)", "-", wallfmt(g[2]), "gdb asks one word per m packet: 1,024 round trips")

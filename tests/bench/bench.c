@@ -23,6 +23,9 @@
 //   regs N       N preads of proc:CHILD/regs/int (216 bytes)
 //   memfree      MemFree from proc:meminfo
 //   procmem N    memory per extra sleeping process: MemFree before and with N children
+//   forkwait N   fork + _exit + wait4, no exec
+//   thread N     pthread_create + pthread_join of a thread that returns at once
+//   futex N      two threads pass a turn through one futex word (FUTEX_WAIT/WAKE)
 //   all [R]      every benchmark above, R rounds (default 1)
 //   hello        write one line at once (boot-time measurement); exit: exit 0 at once
 #include <errno.h>
@@ -40,6 +43,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <pthread.h>
 
 #include "proc.h"
 #include "readfile.h"
@@ -459,6 +464,73 @@ static int bench_procmem(long n) {
   return 0;
 }
 
+// ---- threads ----
+static void *nothing(void *arg) { return arg; }
+
+// pthread_create + pthread_join, against fork + _exit + wait of the same program.
+static int bench_thread(long n) {
+  struct mark a = mark_now();
+  for (long i = 0; i < n; i++) {
+    pthread_t th;
+    if (pthread_create(&th, NULL, nothing, NULL) != 0 || pthread_join(th, NULL) != 0)
+      return not_available("thread", "pthread_create/join");
+  }
+  result("thread", n, a, mark_now());
+  return 0;
+}
+
+static int bench_forkwait(long n) {
+  struct mark a = mark_now();
+  for (long i = 0; i < n; i++) {
+    pid_t pid = fork();
+    if (pid == 0)
+      _exit(0);
+    if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+      return not_available("forkwait", "fork/wait");
+  }
+  result("forkwait", n, a, mark_now());
+  return 0;
+}
+
+// Two threads hand a turn back and forth through one futex word: each waits while the
+// word is not its number, then sets the other's and wakes it.
+#define FUTEX_WAIT_PRIVATE_ 128
+#define FUTEX_WAKE_PRIVATE_ 129
+static volatile int turn;
+static long futex_rounds;
+
+static void pass_turn(int me, int other) {
+  while (turn != me)
+    syscall(SYS_futex, &turn, FUTEX_WAIT_PRIVATE_, other, NULL, NULL, 0);
+  turn = other;
+  syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE_, 1, NULL, NULL, 0);
+}
+
+static void *futex_partner(void *arg) {
+  (void)arg;
+  for (long i = 0; i < futex_rounds; i++)
+    pass_turn(1, 0);
+  return NULL;
+}
+
+static int bench_futex(long n) {
+  const long warm = 100;
+  pthread_t th;
+  turn = 0;
+  futex_rounds = n + warm;
+  if (pthread_create(&th, NULL, futex_partner, NULL) != 0)
+    return not_available("futex", "pthread_create");
+  struct mark a = {0, 0};
+  for (long i = 0; i < n + warm; i++) {
+    if (i == warm)
+      a = mark_now();
+    pass_turn(0, 1);
+  }
+  result("futex", n, a, mark_now());
+  pthread_join(th, NULL);
+  return 0;
+}
+
 static char *self_path;
 
 static int bench_spawn_self(long n) {
@@ -478,7 +550,8 @@ static const struct bench {
     {"spawn", bench_spawn_self, 200}, {"spawnbb", bench_spawn_bb, 100},
     {"trace", bench_trace, 5000},     {"memread", bench_memread, 50},
     {"step", bench_step, 5000},       {"regs", bench_regs, 20000},
-    {"procmem", bench_procmem, 50},
+    {"procmem", bench_procmem, 50},   {"forkwait", bench_forkwait, 200},
+    {"thread", bench_thread, 200},    {"futex", bench_futex, 20000},
 };
 
 static int run_one(const char *cmd, long n) {
