@@ -36,9 +36,9 @@ long futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, uint64_t deadline
   waiters = p;
   long r = 0;
   while (!p->futex.woken) {
-    uint64_t now = time_ns(), tick = 0;
+    uint64_t now, tick = 0;
     if (deadline) {
-      if (now >= deadline) {
+      if ((now = time_ns()) >= deadline) {
         r = -ETIMEDOUT;
         break;
       }
