@@ -9,6 +9,7 @@
 #include "panic.h"
 #include "proc.h"
 #include "regs.h"
+#include "signal.h"
 #include "syscall.h"
 #include "vm.h"
 #include "x86.h"
@@ -95,6 +96,18 @@ static int sleep_ns(int clk, uint64_t deadline, uint64_t *left) {
   return 0;
 }
 
+// An interrupted relative sleep goes on to the same deadline (restart_block): arg 0 the
+// clock, 1 the deadline, 2 where the time left goes.
+static long nanosleep_restart(const struct restart_block *rb) {
+  uint64_t left = 0;
+  int r = sleep_ns(rb->arg[0], rb->arg[1], &left);
+  if (r != -ERESTARTSYS)
+    return r;
+  if (rb->arg[2])
+    put_timespec(rb->arg[2], left);
+  return restart_later(nanosleep_restart, rb->arg[0], rb->arg[1], rb->arg[2], 0);
+}
+
 static long do_nanosleep(int clk, int flags, uint64_t ureq, uint64_t urem) {
   struct timespec_k ts;
   uint64_t now, left = 0;
@@ -107,9 +120,11 @@ static long do_nanosleep(int clk, int flags, uint64_t ureq, uint64_t urem) {
   uint64_t req = (uint64_t)ts.tv_sec > UINT64_MAX / NS / 2 ? UINT64_MAX / 2 : ts.tv_sec * NS + ts.tv_nsec;
   uint64_t deadline = flags & TIMER_ABSTIME ? req : now + req;
   int r = sleep_ns(clk, deadline, &left);
-  if (r == -ERESTARTSYS && urem && !(flags & TIMER_ABSTIME))
+  if (r != -ERESTARTSYS || (flags & TIMER_ABSTIME))
+    return r; // (an absolute sleep restarts as it is: its deadline does not move)
+  if (urem)
     put_timespec(urem, left);
-  return r;
+  return restart_later(nanosleep_restart, clk, deadline, urem, 0);
 }
 
 long sys_nanosleep(struct trapframe *tf) { return do_nanosleep(CLOCK_MONOTONIC, 0, ARG0, ARG1); }
@@ -191,6 +206,15 @@ static long futex_deadline(uint64_t uts, bool absolute, bool realtime, uint64_t 
   return 0;
 }
 
+// A timed wait that a stop or a tracer interrupted goes on to the same deadline (the
+// word is checked again, as Linux's futex_wait_restart does).
+static long futex_restart(const struct restart_block *rb) {
+  long r = futex_wait(rb->arg[0], rb->arg[1], rb->arg[2], rb->arg[3]);
+  if (r != -ERESTARTSYS)
+    return r;
+  return restart_later(futex_restart, rb->arg[0], rb->arg[1], rb->arg[2], rb->arg[3]);
+}
+
 long sys_futex(struct trapframe *tf) {
   uint64_t uaddr = ARG0, utime = ARG3, uaddr2 = ARG4, deadline;
   uint32_t val = ARG2, val3 = ARG5;
@@ -212,7 +236,10 @@ long sys_futex(struct trapframe *tf) {
       return -EINVAL;
     if ((r = futex_deadline(utime, cmd == FUTEX_WAIT_BITSET, realtime, &deadline)) < 0)
       return r;
-    return futex_wait(uaddr, val, val3, deadline);
+    r = futex_wait(uaddr, val, val3, deadline);
+    if (r == -ERESTARTSYS && deadline)
+      return restart_later(futex_restart, uaddr, val, val3, deadline);
+    return r;
   case FUTEX_WAKE:
   case FUTEX_WAKE_BITSET:
     if (cmd == FUTEX_WAKE)

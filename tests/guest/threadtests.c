@@ -674,6 +674,28 @@ static void t_futex_eintr(void) {
   waitpid(k, NULL, 0);
 }
 
+// A timed FUTEX_WAIT stopped and continued (no handler runs) goes on to its first
+// deadline, not a new one (Linux's restart block).
+static void t_futex_restart_deadline(void) {
+  pid_t me = getpid();
+  pid_t k = OK(fork());
+  if (k == 0) {
+    sleep_ms(100);
+    kill(me, SIGSTOP);
+    sleep_ms(300);
+    kill(me, SIGCONT);
+    _exit(0);
+  }
+  static uint32_t w;
+  struct timespec rel = {0, 600000000};
+  long t0 = now_ms();
+  EXPECT_ERR(futex(&w, FUTEX_WAIT, 0, &rel, NULL, 0), ETIMEDOUT);
+  long took = now_ms() - t0;
+  ctx("took %ld ms", took);
+  CHECK(took >= 600 && took < 900); // a fresh timeout after the stop would end past 1000
+  waitpid(k, NULL, 0);
+}
+
 // CLONE_CHILD_CLEARTID: the exiting thread's tid word becomes 0 and a waiter wakes.
 static void t_cleartid_wake(void) {
   pthread_t th;
@@ -748,7 +770,7 @@ static const struct ut_test tests[] = {
     UT(execve_from_thread), UT(fork_from_thread), UT(thread_bomb), UT(wait_sees_group),
     UT(clone_bad_flags), UT(clone3_fork), UT(clone_bad_stack),
     UT(futex_errors), UT(futex_timeouts), UT(futex_wait_wake), UT(futex_bitset),
-    UT(futex_requeue), UT(futex_wake_op), UT(futex_eintr), UT(cleartid_wake),
+    UT(futex_requeue), UT(futex_wake_op), UT(futex_eintr), UT(futex_restart_deadline), UT(cleartid_wake),
     UT(robust_mutex), UT(robust_list),
 };
 
