@@ -30,6 +30,7 @@
 // signals without a handler only si_signo is known (the engine should report the
 // siginfo in the signal event).
 #define _GNU_SOURCE // memrchr, pipe2
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1987,16 +1988,16 @@ static void launch(const char *path, char **argv) {
   announce(t, false);
 }
 
-static void attach(const char *arg) {
-  char *end;
-  long pid = strtol(arg, &end, 10);
-  if (*arg == 0 || *end || pid <= 0 || pid > 0x7fffffff) {
-    fprintf(stderr, "strace: Invalid process id: '%s'\n", arg);
-    exit(1);
-  }
-  // Stopped at once (even blocked in a call); the first event is the interrupt.
+// Attach to one thread, stopped at once (even blocked in a call); the first event is
+// the interrupt. must: a failure ends strace (the thread named by -p; the others may
+// have exited meanwhile).
+static void attach_one(long pid, bool must) {
   struct tracee *t = new_tracee();
   if (!t || proc_attach(&t->s, pid, O_TRUNC) < 0) {
+    if (!must) {
+      free(t);
+      return;
+    }
     fprintf(stderr, "strace: attach: open(proc:%ld/trace): %s\n", pid,
             err_msg(!t ? ENOMEM : errno == ENOENT ? ESRCH : errno));
     exit(1);
@@ -2006,6 +2007,26 @@ static void attach(const char *arg) {
   if (opt.filtered)
     write_filter(t, opt.filter);
   announce(t, true);
+}
+
+// -p PID: every thread of PID's process (proc:PID/task/), as Linux's strace.
+static void attach(const char *arg) {
+  char *end, path[64];
+  long pid = strtol(arg, &end, 10);
+  if (*arg == 0 || *end || pid <= 0 || pid > 0x7fffffff) {
+    fprintf(stderr, "strace: Invalid process id: '%s'\n", arg);
+    exit(1);
+  }
+  attach_one(pid, true);
+  proc_path(path, sizeof path, pid, "task");
+  DIR *d = opendir(path);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    long tid = strtol(e->d_name, &end, 10);
+    if (tid > 0 && !*end && tid != pid)
+      attach_one(tid, false);
+  }
+  if (d)
+    closedir(d);
 }
 
 // PROGRAM as strace finds it: a path with a '/', else the first match on $PATH.
@@ -2050,7 +2071,7 @@ static void usage(void) {
          "  -e trace=SET  trace only SET: names, %%file, %%process, %%signal, %%desc,\n"
          "            %%memory, all, none, separated by commas; a leading ! negates\n"
          "  -o FILE   write the trace to FILE instead of stderr\n"
-         "  -p PID    attach to process PID; SIGINT or SIGTERM detaches\n"
+         "  -p PID    attach to process PID (every thread); SIGINT or SIGTERM detaches\n"
          "  -s SIZE   show at most SIZE bytes of strings (default 32)\n"
          "  -t -tt -ttt  prefix lines with the time of day, with microseconds, or epoch\n"
          "  -T        show the time spent in each call\n");

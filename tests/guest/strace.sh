@@ -185,6 +185,15 @@ check_grep f_pipeline_wc '^\[pid +[0-9]+\] execve\("/usr/bin/wc", \["/usr/bin/wc
 check_grep f_pipeline_attached '^strace: Process [0-9]+ attached$' trace
 check f_pipeline_exec_ok 2 "$(grep -Ec '^\[pid +[0-9]+\] (execve\(.*|<\.\.\. execve resumed>\)) += 0$' trace)"
 
+# Threads: a new thread is followed as Linux's strace does (its lines under its thread id).
+strace -f -o trace threadtests join_values > out
+check f_threads_status 0 $?
+joined trace | sed -E 's/^([0-9]+) +/\1 /; s/ +=/ =/' > trace.n
+tid=$(sed -n 's/^[0-9]* clone(child_stack=0x[0-9a-f]*, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|.*) = \([0-9]*\)$/\1/p' trace.n | head -n 1)
+check_grep f_thread_clone "^[0-9]+ clone\(child_stack=0x[0-9a-f]+, flags=CLONE_VM\|CLONE_FS\|CLONE_FILES\|CLONE_SIGHAND\|CLONE_THREAD\|" trace.n
+check_grep f_thread_exit "^${tid:-NOTID} exit\(0\) = \?$" trace.n
+check_grep f_thread_exited "^${tid:-NOTID} \+\+\+ exited with 0 \+\+\+$" trace.n
+
 # --- -p ---------------------------------------------------------------------------------
 
 sleep 2 &
@@ -201,6 +210,20 @@ check_grep p_detached_line '<detached \.\.\.>$' trace
 check p_still_running S "$(sed -n 's/^State:[[:space:]]*\([A-Za-z]\).*/\1/p' /proc/$p/status)"
 wait $p
 check p_sleep_exits_0 0 $?
+
+# -p attaches to every thread of the process (proc:PID/task/).
+threadtests --threads-sleep 3000 &
+p=$!
+sleep 0.5
+strace -p $p -o trace 2> msgs &
+s=$!
+sleep 0.5
+kill -TERM $s
+wait $s
+check p_threads_attached 3 "$(grep -c '^strace: Process [0-9]* attached$' msgs)"
+check p_threads_detached 3 "$(grep -c '^strace: Process [0-9]* detached$' msgs)"
+wait $p
+check p_threads_exit_0 0 $?
 
 # --- Bad input --------------------------------------------------------------------------
 

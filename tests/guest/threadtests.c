@@ -754,8 +754,22 @@ static void t_robust_list(void) {
 }
 
 // ---- the table and the runner ----
+static void *nap(void *arg) {
+  sleep_ms((long)(intptr_t)arg);
+  return NULL;
+}
+
 static int helper_mode(int argc, char **argv) {
   g_argv = argv;
+  if (argc == 3 && strcmp(argv[1], "--threads-sleep") == 0) { // (tests/guest/strace.sh)
+    pthread_t a, b;
+    intptr_t ms = atol(argv[2]);
+    pthread_create(&a, NULL, nap, (void *)ms);
+    pthread_create(&b, NULL, nap, (void *)ms);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    return 0;
+  }
   if (argc == 2 && strcmp(argv[1], "--report-pid") == 0) {
     printf("%ld %ld\n", (long)getpid(), sc(SYS_gettid));
     return 0;
