@@ -96,9 +96,9 @@ endef
 $(foreach d,$(TDIRS),$(eval $(call guest_dir_prog,$(d))))
 
 define guest_glibc_prog
-$(B)/guest/$(1): $(wildcard tests/guest/$(1)/*.c) | $(DEPS_OK)
+$(B)/guest/$(1): $(wildcard tests/guest/$(1)/*.c) $(wildcard tests/guest/*.h) | $(DEPS_OK)
 	@mkdir -p $$(dir $$@)
-	gcc -std=gnu11 -O2 -g -static -pthread -Wall -Wextra -Werror -o $$@ $$^
+	gcc -std=gnu11 -O2 -g -static -pthread -Wall -Wextra -Werror -o $$@ $$(filter %.c,$$^)
 endef
 $(foreach d,$(GDIRS),$(eval $(call guest_glibc_prog,$(d))))
 

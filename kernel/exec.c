@@ -288,7 +288,7 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, bool sta
   }
   // The other threads end, and a descriptor table or handlers shared with another
   // process become this one's own (Linux's de_thread and unshare_files).
-  if ((r = proc_exec_alone()) < 0 || (r = fdt_unshare(p)) < 0 || (r = signal_unshare(p)) < 0)
+  if ((r = proc_exec_alone()) < 0 || (r = proc_unshare_for_exec(p)) < 0)
     goto fail;
   // Past this point exec cannot fail.
   if (trace_attached(&p->tracee)) // a traced exec gains no privileges (the tracer could abuse them)

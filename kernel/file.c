@@ -121,17 +121,6 @@ void fdt_put(struct fdtable *t) {
   kfree(t);
 }
 
-// exec: a table shared with other processes (CLONE_FILES) becomes this one's own copy.
-int fdt_unshare(struct proc *p) {
-  if (p->fdt->refs == 1)
-    return 0;
-  struct fdtable *n = fdt_get(p->fdt, false);
-  if (!n)
-    return -ENOMEM;
-  fdt_put(p->fdt);
-  p->fdt = n;
-  return 0;
-}
 
 // ---- reading and writing ----
 // Data moves between the user's buffer and the scheme through a kernel bounce buffer,

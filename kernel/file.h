@@ -78,7 +78,6 @@ void fd_close_on_exec(struct proc *p);
 struct fdtable;
 struct fdtable *fdt_get(struct fdtable *t, bool share);
 void fdt_put(struct fdtable *t);
-int fdt_unshare(struct proc *p);
 int fd_close(int fd);
 bool fd_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);

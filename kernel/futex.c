@@ -124,9 +124,6 @@ long futex_wake_op(uint64_t uaddr, uint64_t uaddr2, int nwake, int nwake2, uint3
 }
 
 // ---- robust futexes: locks a dying thread holds are marked FUTEX_OWNER_DIED ----
-#define FUTEX_WAITERS 0x80000000u
-#define FUTEX_OWNER_DIED 0x40000000u
-#define FUTEX_TID_MASK 0x3fffffffu
 #define ROBUST_LIST_LIMIT 2048 // a cycle in the user's list must not hang the kernel
 
 // The lock word at entry + offset: if p holds it, mark it and wake a waiter.

@@ -6,16 +6,7 @@
 struct vm;
 struct proc;
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
-#define FUTEX_BITSET_ANY 0xffffffffu
+#include <vitrine/futex.h>
 
 // Waits and wakes are keyed by (address space, address): a word in memory shared
 // between processes (MAP_SHARED) is not matched across them (docs/threads.md).

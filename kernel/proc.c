@@ -112,6 +112,27 @@ void sighand_put(struct sighand *sh) {
     kfree(sh);
 }
 
+// exec: a descriptor table or handlers still shared with another process (CLONE_FILES,
+// CLONE_SIGHAND without CLONE_THREAD) become this one's own copies, as on Linux.
+int proc_unshare_for_exec(struct proc *p) {
+  struct fdtable *fdt = p->fdt->refs > 1 ? fdt_get(p->fdt, false) : NULL;
+  struct sighand *sh = p->sighand->refs > 1 ? sighand_get(p->sighand, false) : NULL;
+  if ((p->fdt->refs > 1 && !fdt) || (p->sighand->refs > 1 && !sh)) {
+    fdt_put(fdt);
+    sighand_put(sh);
+    return -ENOMEM;
+  }
+  if (fdt) {
+    fdt_put(p->fdt);
+    p->fdt = fdt;
+  }
+  if (sh) {
+    sighand_put(p->sighand);
+    p->sighand = sh;
+  }
+  return 0;
+}
+
 // The first process's shared parts: cwd "/", umask 022, default handlers, no files.
 int proc_init_shared(struct proc *p) {
   p->fs = fs_get(NULL, false);

@@ -196,6 +196,7 @@ int proc_exec_alone(void);
 void proc_reap_threads(void);
 void proc_share_creds(struct proc *p);
 int proc_init_shared(struct proc *p);
+int proc_unshare_for_exec(struct proc *p);
 struct sighand *sighand_get(struct sighand *sh, bool share);
 void sighand_put(struct sighand *sh);
 // The threads of p's group, for (struct proc *t = ...): each live one (not exited).

@@ -127,17 +127,6 @@ void signal_force(struct proc *p, const struct siginfo_k *info) {
   p->pending |= SIGBIT(sig);
 }
 
-// exec: handlers shared with another process (CLONE_SIGHAND) become this one's own.
-int signal_unshare(struct proc *p) {
-  if (p->sighand->refs == 1)
-    return 0;
-  struct sighand *n = sighand_get(p->sighand, false);
-  if (!n)
-    return -ENOMEM;
-  sighand_put(p->sighand);
-  p->sighand = n;
-  return 0;
-}
 
 // exec: handlers point into the old program, so they return to the default; ignored
 // signals stay ignored, the mask and pending signals stay (POSIX).

@@ -77,7 +77,6 @@ struct sigaction_k {
 void signal_force(struct proc *p, const struct siginfo_k *info);
 void signal_send(struct proc *p, const struct siginfo_k *info);        // to p's process
 void signal_send_thread(struct proc *p, const struct siginfo_k *info); // to p alone
-int signal_unshare(struct proc *p);
 void signal_deliver(void);
 void signal_exec_reset(struct proc *p);
 void signal_notify_parent(struct proc *p, int code, int status);

@@ -227,13 +227,13 @@ long sys_futex(struct trapframe *tf) {
   if (uaddr >= USER_TOP)
     return -EFAULT;
   long r;
+  if (cmd == FUTEX_WAIT || cmd == FUTEX_WAKE)
+    val3 = FUTEX_BITSET_ANY; // (the bitset ops take theirs from val3, and not 0)
+  else if ((cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) && !val3)
+    return -EINVAL;
   switch (cmd) {
   case FUTEX_WAIT:
   case FUTEX_WAIT_BITSET:
-    if (cmd == FUTEX_WAIT)
-      val3 = FUTEX_BITSET_ANY;
-    if (!val3)
-      return -EINVAL;
     if ((r = futex_deadline(utime, cmd == FUTEX_WAIT_BITSET, realtime, &deadline)) < 0)
       return r;
     r = futex_wait(uaddr, val, val3, deadline);
@@ -242,10 +242,6 @@ long sys_futex(struct trapframe *tf) {
     return r;
   case FUTEX_WAKE:
   case FUTEX_WAKE_BITSET:
-    if (cmd == FUTEX_WAKE)
-      val3 = FUTEX_BITSET_ANY;
-    if (!val3)
-      return -EINVAL;
     return futex_wake(myproc()->vm, uaddr, (int)val < 1 ? 1 : (int)val, val3); // 0 wakes one, as Linux
   case FUTEX_REQUEUE:
   case FUTEX_CMP_REQUEUE:

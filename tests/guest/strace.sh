@@ -196,14 +196,20 @@ check_grep f_thread_exited "^${tid:-NOTID} \+\+\+ exited with 0 \+\+\+$" trace.n
 
 # --- -p ---------------------------------------------------------------------------------
 
+# attach_for_a_while PID: strace -p PID -o trace for half a second (messages in msgs),
+# then SIGTERM; its exit status.
+attach_for_a_while() {
+  strace -p "$1" -o trace 2> msgs &
+  s=$!
+  sleep 0.5
+  kill -TERM $s
+  wait $s
+}
+
 sleep 2 &
 p=$!
 sleep 0.2
-strace -p $p -o trace 2> msgs &
-s=$!
-sleep 0.5
-kill -TERM $s
-wait $s
+attach_for_a_while $p
 check p_strace_status 143 $?
 check p_messages "strace: Process $p attached${NL}strace: Process $p detached" "$(cat msgs)"
 check_grep p_detached_line '<detached \.\.\.>$' trace
@@ -215,11 +221,7 @@ check p_sleep_exits_0 0 $?
 threadtests --threads-sleep 3000 &
 p=$!
 sleep 0.5
-strace -p $p -o trace 2> msgs &
-s=$!
-sleep 0.5
-kill -TERM $s
-wait $s
+attach_for_a_while $p
 check p_threads_attached 3 "$(grep -c '^strace: Process [0-9]* attached$' msgs)"
 check p_threads_detached 3 "$(grep -c '^strace: Process [0-9]* detached$' msgs)"
 wait $p

@@ -25,117 +25,24 @@
 #include <unistd.h>
 
 #include "utest.h"
+#include <vitrine/futex.h>
+#include "pthreadcases.h"
 
-// Linux's futex ABI (musl's headers do not carry it).
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
 #define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
-#define FUTEX_WAITERS 0x80000000u
-#define FUTEX_OWNER_DIED 0x40000000u
 #ifndef SYS_clone3
 #define SYS_clone3 435
 #endif
 
 #define SURVIVED 55 // exit code of a process that outlived what should have ended it
 
-// ---- pthreads ----
-static void *ret_arg_plus_one(void *arg) { return (void *)((intptr_t)arg + 1); }
-
-static void t_join_values(void) {
-  pthread_t th[8];
-  for (intptr_t i = 0; i < 8; i++)
-    CHECK_EQ(pthread_create(&th[i], NULL, ret_arg_plus_one, (void *)(i * 10)), 0);
-  for (intptr_t i = 0; i < 8; i++) {
-    void *r;
-    CHECK_EQ(pthread_join(th[i], &r), 0);
-    CHECK_EQ((intptr_t)r, i * 10 + 1);
-  }
-}
-
-static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
-static long counter;
-
-static void *count_up(void *arg) {
-  (void)arg;
-  for (int i = 0; i < 2000; i++) {
-    pthread_mutex_lock(&counter_lock);
-    long v = counter;
-    if (i % 100 == 0)
-      sched_yield(); // let another thread find the lock taken
-    counter = v + 1;
-    pthread_mutex_unlock(&counter_lock);
-  }
-  return NULL;
-}
-
-static void t_mutex_counter(void) {
-  pthread_t th[6];
-  for (int i = 0; i < 6; i++)
-    CHECK_EQ(pthread_create(&th[i], NULL, count_up, NULL), 0);
-  for (int i = 0; i < 6; i++)
-    CHECK_EQ(pthread_join(th[i], NULL), 0);
-  CHECK_EQ(counter, 6 * 2000);
-}
-
-static pthread_mutex_t pp_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pp_cond = PTHREAD_COND_INITIALIZER;
-static int pp_turn, pp_rounds;
-
-static void *pong(void *arg) {
-  int me = (intptr_t)arg;
-  pthread_mutex_lock(&pp_lock);
-  while (pp_rounds < 200) {
-    while (pp_turn != me && pp_rounds < 200)
-      pthread_cond_wait(&pp_cond, &pp_lock);
-    if (pp_rounds >= 200)
-      break;
-    pp_rounds++;
-    pp_turn = !me;
-    pthread_cond_broadcast(&pp_cond);
-  }
-  pthread_mutex_unlock(&pp_lock);
-  return NULL;
-}
-
-static void t_condvar_pingpong(void) {
-  pthread_t a, b;
-  CHECK_EQ(pthread_create(&a, NULL, pong, (void *)0), 0);
-  CHECK_EQ(pthread_create(&b, NULL, pong, (void *)1), 0);
-  CHECK_EQ(pthread_join(a, NULL), 0);
-  CHECK_EQ(pthread_join(b, NULL), 0);
-  CHECK_EQ(pp_rounds, 200);
-}
-
-static __thread long tls_value = 7;
-
-static void *tls_set(void *arg) {
-  CHECK_EQ(tls_value, 7); // each thread starts with the initial image
-  tls_value = (intptr_t)arg;
-  sched_yield();
-  sleep_ms(5);
-  return (void *)tls_value;
-}
-
-static void t_tls(void) {
-  pthread_t th[4];
-  for (intptr_t i = 0; i < 4; i++)
-    CHECK_EQ(pthread_create(&th[i], NULL, tls_set, (void *)(100 + i)), 0);
-  tls_value = 1;
-  for (intptr_t i = 0; i < 4; i++) {
-    void *r;
-    CHECK_EQ(pthread_join(th[i], &r), 0);
-    CHECK_EQ((intptr_t)r, 100 + i);
-  }
-  CHECK_EQ(tls_value, 1);
-}
+// ---- pthreads (the cases glibcthreadtests runs too) ----
+static void t_join_values(void) { pc_join_values(); }
+static void t_mutex_counter(void) { pc_mutex_counter(); }
+static void t_condvar_pingpong(void) { pc_condvar_pingpong(); }
+static void t_tls(void) { pc_tls_values(); }
+static void t_cancel(void) { pc_cancel(); }
+static void t_robust_mutex(void) { pc_robust_mutex(); }
 
 static long ids[3];
 static void *get_ids(void *arg) {
@@ -207,24 +114,6 @@ static void t_shared_creds(void) {
   CHECK_EQ(geteuid(), 1000);
 }
 
-static void *wait_cancel(void *arg) {
-  (void)arg;
-  struct timespec ts = {0, 10000000};
-  for (;;)
-    nanosleep(&ts, NULL); // musl's nanosleep is a cancellation point
-  return NULL;
-}
-
-static void t_cancel(void) {
-  pthread_t th;
-  void *r;
-  CHECK_EQ(pthread_create(&th, NULL, wait_cancel, NULL), 0);
-  sleep_ms(20);
-  CHECK_EQ(pthread_cancel(th), 0);
-  CHECK_EQ(pthread_join(th, &r), 0);
-  CHECK(r == PTHREAD_CANCELED);
-}
-
 // ---- signals ----
 static _Atomic long handled_by;
 static void note_tid(int sig) {
@@ -291,18 +180,7 @@ static void *crash(void *arg) {
   return NULL;
 }
 
-static void t_fatal_signal_ends_group(void) {
-  pid_t pid = OK(fork());
-  if (pid == 0) {
-    pthread_t th;
-    pthread_create(&th, NULL, crash, NULL);
-    for (;;)
-      pause();
-  }
-  int st;
-  CHECK_EQ(waitpid(pid, &st, 0), pid);
-  EXPECT_KILLED(st, SIGSEGV);
-}
+static void t_fatal_signal_ends_group(void) { EXPECT_KILLED(pc_status_of_group(crash), SIGSEGV); }
 
 static void *do_exit_group(void *arg) {
   (void)arg;
@@ -310,18 +188,7 @@ static void *do_exit_group(void *arg) {
   exit(42); // exit_group
 }
 
-static void t_exit_group_from_thread(void) {
-  pid_t pid = OK(fork());
-  if (pid == 0) {
-    pthread_t th;
-    pthread_create(&th, NULL, do_exit_group, NULL);
-    for (;;)
-      pause();
-  }
-  int st;
-  CHECK_EQ(waitpid(pid, &st, 0), pid);
-  EXPECT_EXIT(st, 42);
-}
+static void t_exit_group_from_thread(void) { EXPECT_EXIT(pc_status_of_group(do_exit_group), 42); }
 
 // The main thread exits (SYS_exit, only itself): the process lives on in the other
 // thread until it ends, and wait4 reports the process once, after both, with the status
@@ -396,17 +263,10 @@ static void *do_fork(void *arg) {
   return (void *)(intptr_t)(WIFEXITED(st) ? WEXITSTATUS(st) : 3);
 }
 
-static void *spin_forever(void *arg) {
-  (void)arg;
-  for (;;)
-    sleep_ms(50);
-  return NULL;
-}
-
 static void t_fork_from_thread(void) {
   pthread_t th, spinner;
   void *r;
-  CHECK_EQ(pthread_create(&spinner, NULL, spin_forever, NULL), 0);
+  CHECK_EQ(pthread_create(&spinner, NULL, pc_sleep_forever, NULL), 0);
   CHECK_EQ(pthread_create(&th, NULL, do_fork, NULL), 0);
   CHECK_EQ(pthread_join(th, &r), 0);
   CHECK_EQ((intptr_t)r, 0);
@@ -447,7 +307,7 @@ static void t_thread_bomb(void) {
 // wait4 sees the process, not its threads.
 static void t_wait_sees_group(void) {
   pthread_t th;
-  CHECK_EQ(pthread_create(&th, NULL, ret_arg_plus_one, NULL), 0);
+  CHECK_EQ(pthread_create(&th, NULL, pc_plus_one, NULL), 0);
   CHECK_EQ(pthread_join(th, NULL), 0);
   EXPECT_ERR(waitpid(-1, NULL, WNOHANG), ECHILD);
   EXPECT_ERR(waitpid(-1, NULL, WNOHANG | __WALL), ECHILD);
@@ -590,20 +450,29 @@ static int count_woken(int n) {
   return k;
 }
 
+static void start_waiters(struct waitspec *w, pthread_t *th, int n) {
+  for (int i = 0; i < n; i++)
+    th[i] = start_waiter(&w[i]);
+}
+
+// Join the n waiters: all were woken.
+static void join_woken(pthread_t *th, int n) {
+  for (int i = 0; i < n; i++)
+    pthread_join(th[i], NULL);
+  CHECK_EQ(count_woken(n), n);
+}
+
 static void t_futex_wait_wake(void) {
   struct waitspec w[3] = {{&fw1, FUTEX_WAIT, 0, 0}, {&fw1, FUTEX_WAIT_PRIVATE, 0, 1},
                           {&fw1, FUTEX_WAIT, 0, 2}};
   pthread_t th[3];
-  for (int i = 0; i < 3; i++)
-    th[i] = start_waiter(&w[i]);
+  start_waiters(w, th, 3);
   CHECK_EQ(count_woken(3), 0);
   EXPECT_EQ(futex(&fw1, FUTEX_WAKE, 2, NULL, NULL, 0), 2);
   sleep_ms(10);
   CHECK_EQ(count_woken(3), 2);
   EXPECT_EQ(futex(&fw1, FUTEX_WAKE_PRIVATE, 10, NULL, NULL, 0), 1);
-  for (int i = 0; i < 3; i++)
-    pthread_join(th[i], NULL);
-  CHECK_EQ(count_woken(3), 3);
+  join_woken(th, 3);
 }
 
 static void t_futex_bitset(void) {
@@ -622,8 +491,7 @@ static void t_futex_requeue(void) {
   struct waitspec w[3] = {{&fw1, FUTEX_WAIT, 0, 0}, {&fw1, FUTEX_WAIT, 0, 1},
                           {&fw1, FUTEX_WAIT, 0, 2}};
   pthread_t th[3];
-  for (int i = 0; i < 3; i++)
-    th[i] = start_waiter(&w[i]);
+  start_waiters(w, th, 3);
   // Wake one, move one to fw2: the third stays on fw1. (Linux counts both.)
   EXPECT_EQ(futex(&fw1, FUTEX_REQUEUE, 1, (void *)1, &fw2, 0), 2);
   sleep_ms(10);
@@ -635,9 +503,7 @@ static void t_futex_requeue(void) {
   EXPECT_EQ(futex(&fw1, FUTEX_CMP_REQUEUE, 0, (void *)5, &fw2, 0), 1);
   EXPECT_EQ(futex(&fw1, FUTEX_WAKE, 10, NULL, NULL, 0), 0);
   EXPECT_EQ(futex(&fw2, FUTEX_WAKE, 10, NULL, NULL, 0), 1);
-  for (int i = 0; i < 3; i++)
-    pthread_join(th[i], NULL);
-  CHECK_EQ(count_woken(3), 3);
+  join_woken(th, 3);
 }
 
 static void t_futex_wake_op(void) {
@@ -658,17 +524,26 @@ static void t_futex_wake_op(void) {
 
 static void on_usr2(int sig) { (void)sig; }
 
+// A child that sends this process sig after ms, then (if sig2) sig2 after ms2 more.
+static pid_t signal_me_later(long ms, int sig, long ms2, int sig2) {
+  pid_t me = getpid(), k = OK(fork());
+  if (k == 0) {
+    sleep_ms(ms);
+    kill(me, sig);
+    if (sig2) {
+      sleep_ms(ms2);
+      kill(me, sig2);
+    }
+    _exit(0);
+  }
+  return k;
+}
+
 // A signal with a handler interrupts FUTEX_WAIT with EINTR.
 static void t_futex_eintr(void) {
   struct sigaction sa = {.sa_handler = on_usr2};
   sigaction(SIGUSR2, &sa, NULL);
-  pid_t me = getpid();
-  pid_t k = OK(fork());
-  if (k == 0) {
-    sleep_ms(30);
-    kill(me, SIGUSR2);
-    _exit(0);
-  }
+  pid_t k = signal_me_later(30, SIGUSR2, 0, 0);
   static uint32_t w;
   EXPECT_ERR(futex(&w, FUTEX_WAIT, 0, NULL, NULL, 0), EINTR);
   waitpid(k, NULL, 0);
@@ -677,15 +552,7 @@ static void t_futex_eintr(void) {
 // A timed FUTEX_WAIT stopped and continued (no handler runs) goes on to its first
 // deadline, not a new one (Linux's restart block).
 static void t_futex_restart_deadline(void) {
-  pid_t me = getpid();
-  pid_t k = OK(fork());
-  if (k == 0) {
-    sleep_ms(100);
-    kill(me, SIGSTOP);
-    sleep_ms(300);
-    kill(me, SIGCONT);
-    _exit(0);
-  }
+  pid_t k = signal_me_later(100, SIGSTOP, 300, SIGCONT);
   static uint32_t w;
   struct timespec rel = {0, 600000000};
   long t0 = now_ms();
@@ -699,29 +566,8 @@ static void t_futex_restart_deadline(void) {
 // CLONE_CHILD_CLEARTID: the exiting thread's tid word becomes 0 and a waiter wakes.
 static void t_cleartid_wake(void) {
   pthread_t th;
-  CHECK_EQ(pthread_create(&th, NULL, ret_arg_plus_one, NULL), 0);
+  CHECK_EQ(pthread_create(&th, NULL, pc_plus_one, NULL), 0);
   CHECK_EQ(pthread_join(th, NULL), 0); // musl's join waits on exactly that word
-}
-
-// Robust mutexes: a thread that dies holding one leaves it EOWNERDEAD.
-static pthread_mutex_t robust;
-static void *lock_and_die(void *arg) {
-  (void)arg;
-  pthread_mutex_lock(&robust);
-  return NULL; // ends holding it
-}
-
-static void t_robust_mutex(void) {
-  pthread_mutexattr_t a;
-  pthread_mutexattr_init(&a);
-  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-  pthread_mutex_init(&robust, &a);
-  pthread_t th;
-  CHECK_EQ(pthread_create(&th, NULL, lock_and_die, NULL), 0);
-  CHECK_EQ(pthread_join(th, NULL), 0);
-  CHECK_EQ(pthread_mutex_lock(&robust), EOWNERDEAD);
-  CHECK_EQ(pthread_mutex_consistent(&robust), 0);
-  CHECK_EQ(pthread_mutex_unlock(&robust), 0);
 }
 
 // The kernel's side alone: a list with one held lock, walked at thread death.
