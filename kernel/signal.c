@@ -307,12 +307,30 @@ long restart_now(void) {
 }
 
 // Job-control stop: sleep until SIGCONT or SIGKILL.
+// A group stop (Linux's): the first thread to stop makes the others follow (a SIGSTOP
+// each, acted on at their next return to user mode) and tells the parent, once, about
+// the process; wait4 reports the leader once it too has stopped.
 static void job_stop(struct proc *p, int sig) {
-  p->stop_sig = sig;
+  bool first = true;
+  for_each_thread(t, p)
+    first &= t == p || t->state != P_STOPPED;
+  if (first) {
+    p->stop_sig = sig;
+    for_each_thread(t, p)
+      if (t != p) {
+        t->stop_sig = sig; // (what the group stopped for, not the SIGSTOP it is sent)
+        t->siginfo[SIGSTOP - 1] = (struct siginfo_k){.signo = SIGSTOP, .code = SI_KERNEL};
+        t->pending |= SIGBIT(SIGSTOP);
+        proc_interrupt(t);
+      }
+  }
   p->stop_report = true;
   p->cont_report = false;
   p->state = P_STOPPED;
-  signal_notify_parent(p, CLD_STOPPED, sig);
+  if (first)
+    signal_notify_parent(p->leader, CLD_STOPPED, sig);
+  else
+    wakeup(p->parent); // a parent in wait4 looks again (the leader may be the last)
   sched();
 }
 

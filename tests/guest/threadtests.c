@@ -7,6 +7,7 @@
 //
 // Every test passes on Linux too: the binary (musl-gcc -static) runs on the host.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -171,6 +172,69 @@ static void t_pthread_kill_target(void) {
   EXPECT_ERR(sc(SYS_tgkill, getpid(), 0, SIGUSR1), EINVAL);
   stop_waiting = 1;
   CHECK_EQ(pthread_join(th, NULL), 0);
+}
+
+// SIGSTOP stops every thread of the process (a group stop), wait4 reports it once, and
+// SIGCONT continues them all.
+static _Atomic long spins[2];
+static void *spin_count(void *arg) {
+  for (;;)
+    spins[(intptr_t)arg]++;
+  return NULL;
+}
+
+static char thread_state(pid_t pid, long tid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/task/%ld/stat", pid, tid);
+  int fd = open(path, O_RDONLY);
+  long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  close(fd);
+  buf[n > 0 ? n : 0] = 0;
+  char *p = strrchr(buf, ')');
+  return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static void t_group_stop(void) {
+  int p[2];
+  OK(pipe(p));
+  pid_t pid = OK(fork());
+  if (pid == 0) {
+    pthread_t a, b;
+    pthread_create(&a, NULL, spin_count, (void *)0);
+    pthread_create(&b, NULL, spin_count, (void *)1);
+    long tids[2] = {0, 0};
+    while (!spins[0] || !spins[1])
+      sched_yield();
+    DIR *d = opendir("/proc/self/task"); // (the two threads: not the main one)
+    for (struct dirent *e; d && (e = readdir(d));)
+      if (atol(e->d_name) > 0 && atol(e->d_name) != getpid())
+        tids[tids[0] ? 1 : 0] = atol(e->d_name);
+    write(p[1], tids, sizeof tids);
+    for (;;)
+      pause();
+  }
+  long tids[2];
+  CHECK_EQ(read(p[0], tids, sizeof tids), sizeof tids);
+  OK(kill(pid, SIGSTOP));
+  int st;
+  CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid);
+  CHECK(WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP);
+  for (int i = 0; i < 2; i++) {
+    for (int k = 0; k < 100 && thread_state(pid, tids[i]) != 'T'; k++)
+      sleep_ms(5);
+    ctx("thread %ld", tids[i]);
+    CHECK_EQ(thread_state(pid, tids[i]), 'T');
+  }
+  CHECK_EQ(waitpid(pid, &st, WUNTRACED | WNOHANG), 0); // reported once
+  OK(kill(pid, SIGCONT));
+  for (int i = 0; i < 2; i++) {
+    for (int k = 0; k < 100 && thread_state(pid, tids[i]) == 'T'; k++)
+      sleep_ms(5);
+    CHECK(thread_state(pid, tids[i]) != 'T');
+  }
+  OK(kill(pid, SIGKILL));
+  CHECK_EQ(waitpid(pid, &st, 0), pid);
+  EXPECT_KILLED(st, SIGKILL);
 }
 
 static void *crash(void *arg) {
@@ -626,7 +690,7 @@ static int helper_mode(int argc, char **argv) {
 static const struct ut_test tests[] = {
     UT(join_values), UT(mutex_counter), UT(condvar_pingpong), UT(tls), UT(ids),
     UT(shared_state), UT(shared_creds), UT(cancel), UT(kill_unblocked_thread), UT(pthread_kill_target),
-    UT(fatal_signal_ends_group), UT(exit_group_from_thread), UT(leader_exits_first),
+    UT(group_stop), UT(fatal_signal_ends_group), UT(exit_group_from_thread), UT(leader_exits_first),
     UT(execve_from_thread), UT(fork_from_thread), UT(thread_bomb), UT(wait_sees_group),
     UT(clone_bad_flags), UT(clone3_fork), UT(clone_bad_stack),
     UT(futex_errors), UT(futex_timeouts), UT(futex_wait_wake), UT(futex_bitset),
