@@ -46,7 +46,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
   size_t done = 0;
   while (done < n) {
     if (!p->readers) {
-      struct siginfo_k info = {.signo = SIGPIPE, .code = SI_USER, .pid = myproc()->pid};
+      struct siginfo_k info = {.signo = SIGPIPE, .code = SI_USER, .pid = myproc()->tgid};
       signal_send_thread(myproc(), &info);
       return done ? (long)done : -EPIPE;
     }

@@ -8,6 +8,7 @@
 #include "kalloc.h"
 #include "lib.h"
 #include "panic.h"
+#include "ipc.h"
 #include "proc.h"
 #include "regs.h"
 #include "signal.h"
@@ -47,6 +48,13 @@ struct proc *thread_next(const struct proc *p, struct proc *after) {
       return t;
   }
   return NULL;
+}
+
+// Process group and session are the process's: every thread of p's group moves.
+void proc_set_pgrp(struct proc *p, int pgid, int sid) {
+  for_each_thread(t, p)
+    t->pgid = pgid, t->sid = sid;
+  p->pgid = pgid, p->sid = sid; // (p itself also when it is an exited leader)
 }
 
 // p's credentials become those of every thread of its group.
@@ -537,6 +545,7 @@ static void kill_others(struct proc *p) {
 static void group_end(struct proc *leader) {
   if (leader == initproc)
     panic("init exited with status 0x%x", leader->exit_status);
+  ipc_exit(leader); // its semaphore adjustments (SEM_UNDO) are the process's
   for (int i = 0; i < NPROC; i++) // orphans go to init, which reaps them
     if (proctab[i] && proctab[i]->parent == leader) {
       proctab[i]->parent = initproc;

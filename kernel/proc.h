@@ -195,6 +195,7 @@ void thread_exit(int status) __attribute__((noreturn)); // this thread (exit)
 int proc_exec_alone(void);
 void proc_reap_threads(void);
 void proc_share_creds(struct proc *p);
+void proc_set_pgrp(struct proc *p, int pgid, int sid);
 int proc_init_shared(struct proc *p);
 int proc_unshare_for_exec(struct proc *p);
 struct sighand *sighand_get(struct sighand *sh, bool share);

@@ -40,6 +40,7 @@ struct rnode {
   bool rw;                  // inside /tmp: may change
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
+  void *sock;               // a socket node: the socket bound to it (unix.c), or NULL
   struct timespec_k atime, mtime, ctime;
   // Directories only:
   struct rnode *parent;     // NULL for the root and once removed
@@ -583,6 +584,46 @@ int ramfs_rename(const char *from, const char *to, int flags) {
   return r < 0 ? r : 0;
 }
 
+// ---- socket nodes ----
+// bind(2) names a socket with a new node that points at it and that it holds (refs), so
+// an unlinked name stays valid memory until the socket lets go of it.
+int ramfs_mksock(const char *path, uint32_t mode, void *sock, struct rnode **out) {
+  struct loc l;
+  int r = locate(path, &l);
+  if (r == 0)
+    r = may_create(&l, 0);
+  if (r == -EEXIST)
+    return -EADDRINUSE;
+  if (r == 0)
+    r = make_node(&l, S_IFSOCK | (mode & 0777 & ~myproc()->fs->umask), out);
+  if (r == 0) {
+    (*out)->sock = sock;
+    (*out)->refs++;
+  }
+  return r;
+}
+
+// The socket bound at path. connect(2) and sendto(2) need write permission on the node;
+// a name that is no socket, or one whose socket is gone, refuses.
+int ramfs_sock_find(const char *path, void **sock) {
+  struct rnode *n;
+  int r = ramfs_resolve(path, true, &n);
+  if (r < 0)
+    return r;
+  if (!perm_ok(n, 2))
+    return -EACCES;
+  if ((n->mode & S_IFMT) != S_IFSOCK || !n->sock)
+    return -ECONNREFUSED;
+  *sock = n->sock;
+  return 0;
+}
+
+void ramfs_sock_unbind(struct rnode *n) {
+  n->sock = NULL;
+  n->refs--;
+  node_put(n);
+}
+
 // ---- attributes ----
 struct rnode *ramfs_file_node(struct file *f) {
   return f->scheme == &ramfs_scheme ? f->priv : NULL;
@@ -736,6 +777,8 @@ static int open_checks(struct rnode *n, int flags) {
     return -EISDIR;
   if (S_ISLNK(n->mode))
     return -ELOOP; // O_NOFOLLOW on a link
+  if ((n->mode & S_IFMT) == S_IFSOCK)
+    return -ENXIO; // sockets are reached with connect(2), never opened
   if (acc != O_WRONLY && !perm_ok(n, 4))
     return -EACCES;
   if (acc != O_RDONLY || (flags & O_TRUNC)) {

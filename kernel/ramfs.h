@@ -38,3 +38,10 @@ int ramfs_chmod(struct rnode *n, uint32_t mode);
 int ramfs_chown(struct rnode *n, uint32_t uid, uint32_t gid);
 int ramfs_utimens(struct rnode *n, const struct timespec_k *ts);
 int ramfs_truncate(struct rnode *n, uint64_t len, bool check_write);
+
+// Socket nodes (unix.c): bind makes one pointing at its socket (EADDRINUSE if the name
+// exists); connect finds the socket (-ECONNREFUSED: not a socket, or no longer bound);
+// the socket unbinds when it closes, and the node goes once unlinked too.
+int ramfs_mksock(const char *path, uint32_t mode, void *sock, struct rnode **out);
+int ramfs_sock_find(const char *path, void **sock);
+void ramfs_sock_unbind(struct rnode *n);

@@ -37,7 +37,7 @@ void signal_notify_parent(struct proc *p, int code, int status) {
     return;
   bool nocldstop = parent->sighand->act[SIGCHLD - 1].flags & SA_NOCLDSTOP;
   if (!(nocldstop && (code == CLD_STOPPED || code == CLD_CONTINUED))) {
-    struct siginfo_k info = {.signo = SIGCHLD, .code = code, .pid = p->pid, .uid = p->ruid,
+    struct siginfo_k info = {.signo = SIGCHLD, .code = code, .pid = p->tgid, .uid = p->ruid,
                              .status = status};
     signal_send(parent, &info);
   }

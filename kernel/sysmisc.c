@@ -259,7 +259,7 @@ long sys_futex(struct trapframe *tf) {
 
 // Limits: reported as Linux's defaults; only the descriptor limit is real.
 static long rlimit(int pid, int res, uint64_t unew, uint64_t uold) {
-  if (pid != 0 && pid != myproc()->pid)
+  if (pid != 0 && pid != myproc()->tgid && pid != myproc()->pid)
     return proc_find(pid) ? -EPERM : -ESRCH;
   if (res < 0 || res >= 16)
     return -EINVAL;

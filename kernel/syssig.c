@@ -199,17 +199,19 @@ long sys_setpgid(struct trapframe *tf) {
   int pgid = ARG1;
   if (pgid < 0)
     return -EINVAL;
-  if (!t || (t != me && t->parent != me))
+  if (t)
+    t = t->leader; // (the process: a thread's id names its process here, as on Linux)
+  if (!t || (t != me->leader && t->parent != me->leader))
     return -ESRCH;
-  if (t->sid != me->sid || t->pid == t->sid)
+  if (t->sid != me->sid || t->tgid == t->sid)
     return -EPERM; // another session's process, or a session leader
-  if (t != me && t->did_exec)
+  if (t != me->leader && t->did_exec)
     return -EACCES; // a child that has exec'd is its own program now
   if (pgid == 0)
-    pgid = t->pid;
-  if (pgid != t->pid && !pgrp_in_session(pgid, me->sid))
+    pgid = t->tgid;
+  if (pgid != t->tgid && !pgrp_in_session(pgid, me->sid))
     return -EPERM;
-  t->pgid = pgid;
+  proc_set_pgrp(t, pgid, t->sid);
   return 0;
 }
 
@@ -224,9 +226,9 @@ long sys_setsid(struct trapframe *tf) {
   (void)tf;
   struct proc *me = myproc();
   for (int i = 0; i < NPROC; i++)
-    if (proctab[i] && proctab[i]->pgid == me->pid)
+    if (proctab[i] && proctab[i]->pgid == me->tgid)
       return -EPERM; // already a group leader (or the id is in use as a group)
-  me->sid = me->pgid = me->pid;
+  proc_set_pgrp(me, me->tgid, me->tgid);
   return me->sid;
 }
 

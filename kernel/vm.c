@@ -109,6 +109,8 @@ void vm_free(struct vm *vm) {
   page_free(vm->pml4, 1);
   for (struct vma *a = vm->vmas, *next; a; a = next) {
     next = a->next;
+    if (a->ops)
+      a->ops->close(a->priv);
     kfree(a);
   }
   kfree(vm);
@@ -162,6 +164,8 @@ struct vm *vm_clone(struct vm *src) {
       goto fail;
     *n = *a;
     vma_insert(vm, n);
+    if (n->ops)
+      n->ops->open(n->priv);
     for (uint64_t va = a->start, end; va < a->end; va = end) {
       uint64_t *table = leaf_table(src->pml4, va, &end);
       end = MIN(end, a->end);
@@ -225,6 +229,28 @@ int vm_map_area(struct vm *vm, uint64_t start, uint64_t len, int prot, int kind,
   return 0;
 }
 
+int vm_map_frames(struct vm *vm, uint64_t start, void *const *frames, size_t n, int prot,
+                  const struct vma_ops *ops, void *priv) {
+  int r = vm_map_area(vm, start, n * PAGE_SIZE, prot, VMA_SHARED, NULL, 0, 0);
+  if (r < 0)
+    return r;
+  struct vma *a = vma_find(vm, start);
+  a->ops = ops, a->priv = priv;
+  ops->open(priv);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t *pte = walk(vm->pml4, start + i * PAGE_SIZE, true);
+    if (!pte) {
+      vm_unmap(vm, start, n * PAGE_SIZE);
+      return -ENOMEM;
+    }
+    page_share(frames[i]);
+    *pte = V2P(frames[i]) | PTE_FRAME | (prot ? pte_flags(prot) : 0);
+  }
+  return 0;
+}
+
+const struct vma *vm_area_at(const struct vm *vm, uint64_t va) { return vma_find(vm, va); }
+
 // Split area a at va (start < va < end), so that a ends at va.
 static int vma_split(struct vma *a, uint64_t va) {
   struct vma *b = kmalloc(sizeof *b);
@@ -234,6 +260,8 @@ static int vma_split(struct vma *a, uint64_t va) {
   b->start = va;
   a->end = va;
   a->next = b;
+  if (b->ops)
+    b->ops->open(b->priv);
   return 0;
 }
 
@@ -273,6 +301,8 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len) {
     if (a->start >= start && a->end <= end) {
       unmap_pages(vm, a->start, a->end);
       *pp = a->next;
+      if (a->ops)
+        a->ops->close(a->priv);
       kfree(a);
     } else {
       pp = &a->next;

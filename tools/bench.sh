@@ -214,6 +214,9 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
     else row("  QEMU start-up floor (1-byte kernel)", "n/a", "n/a", "n/a: " (flerr != "" ? flerr : "no output"))
     rate("getppid", "system call round trip (getppid)", "goal <= 150; Linux 6.1: 337")
     pp = rate("pingpong", "pipe ping-pong round trip (1 byte)", "goal <= 4,000; Linux 6.1: 12,944")
+    if (rate("unixpp", "AF_UNIX socketpair ping-pong (1 byte)", "") && pp)
+      row("  socketpair / pipe ping-pong", sprintf("%.2fx", instr["unixpp"] / instr["pingpong"]),
+          sprintf("%.2fx", median("unixpp") / median("pingpong")), "goal <= 1.2x")
     rate("yield", "sched_yield round trip (2 processes)", "two system calls and two switches, no data")
     rate("spawn", "fork+exec+wait, our static musl prog", "fork shares the pages of the parent, copy on write; bench is " benchkb " KB, static")
     rate("spawnbb", "fork+exec+wait, busybox /bin/true", "")
