@@ -188,7 +188,9 @@ struct proc *proc_alloc(void) {
   struct proc *p = kmalloc(sizeof *p);
   if (!p)
     return NULL;
-  p->kstack = page_alloc(KSTACK_SIZE / PAGE_SIZE);
+  // Not zeroed: the stack is written before it is read, and the trapframe at its top is
+  // set whole by whoever makes the process runnable (fork copies it, exec sets it).
+  p->kstack = page_alloc_raw(KSTACK_SIZE / PAGE_SIZE);
   int pid = alloc_pid();
   if (!p->kstack || pid < 0) {
     if (p->kstack)
