@@ -815,6 +815,8 @@ static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
     r = open_checks(n, flags);
   if (r < 0)
     return r;
+  if (n->dev && strchr(n->dev, ':')) // a device node naming a scheme path: open that
+    return vfs_reopen(f, n->dev, flags);
   if (n->dev) { // a device node: hand the file to the scheme it names
     f->scheme = scheme_find(n->dev);
     return f->scheme ? f->scheme->open(f, "", flags, mode) : -ENXIO;
@@ -1002,6 +1004,22 @@ static void add_device(const char *name, const char *scheme) {
   struct rnode *n = mkpath(name, strlen(name), S_IFCHR | 0666);
   if (n)
     n->dev = scheme, n->mode = S_IFCHR | 0666;
+}
+
+// A device node made at run time, for a device a driver found (vcon.c): path is
+// relative to the root ("dev/virtio-ports/gdb"), target a scheme path ("vcon:gdb").
+int ramfs_add_device(const char *path, const char *target) {
+  struct rnode *n = mkpath(path, strlen(path), S_IFCHR | 0600);
+  if (!n || (n->mode & S_IFMT) != S_IFCHR)
+    return -EEXIST;
+  if (n->dev && strcmp(n->dev, target) == 0)
+    return 0;
+  char *t = kstrdup(target); // (a node never goes away, nor does what it names)
+  if (!t)
+    return -ENOMEM;
+  n->dev = t;
+  n->mode = S_IFCHR | 0600;
+  return 0;
 }
 
 void ramfs_init(const void *archive, size_t size) {

@@ -13,6 +13,8 @@ int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint3
                      uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz, bool *stable);
 int ramfs_stat_path(const char *path, bool follow, struct stat *st);
 int ramfs_file_path(struct file *f, char *out, size_t n);
+// A device node made at run time (vcon.c): path relative to the root, target a scheme path.
+int ramfs_add_device(const char *path, const char *target);
 
 // Changing the tree (sysfs.c). Paths are clean and absolute, of the root file
 // scheme. FS_SLASH in flags: the user's path ended in '/' (which cleaning removed), so
