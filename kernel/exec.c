@@ -12,6 +12,7 @@
 #include "proc.h"
 #include "ramfs.h"
 #include "regs.h"
+#include "scheme.h"
 #include "signal.h"
 #include "vm.h"
 #include "x86.h"
@@ -206,6 +207,21 @@ static int exec_script(const char *path, const uint8_t *data, size_t size, char 
   return r;
 }
 
+// A link of /proc runs what it points at (busybox runs itself as /proc/self/exe; musl's
+// fexecve runs /proc/self/fd/N): clean (PATH_MAX_K bytes) becomes the target; tmp is
+// scratch of the same size.
+static void set_name(struct proc *p, const char *path);
+
+static void proc_link_target(char *clean, char *tmp) {
+  if (strncmp(clean, "/proc/", 6) != 0)
+    return;
+  long n = vfs_readlink(clean, tmp, PATH_MAX_K - 1);
+  if (n > 0 && tmp[0] == '/') {
+    tmp[n] = 0;
+    memcpy(clean, tmp, n + 1);
+  }
+}
+
 int execve_depth(const char *path, char *const *argv, char *const *envp, int depth) {
   bool stable = true;
   const uint8_t *data;
@@ -217,11 +233,15 @@ int execve_depth(const char *path, char *const *argv, char *const *envp, int dep
     goto out;
   r = path_clean(myproc()->fs->cwd, path, clean, PATH_MAX_K);
   if (r >= 0)
+    proc_link_target(clean, real);
+  if (r >= 0)
     r = ramfs_exec_image(clean, &data, &size, &mode, &uid, &gid, real, PATH_MAX_K, &stable);
   if (r >= 0 && size >= 2 && data[0] == '#' && data[1] == '!')
     r = exec_script(clean, data, size, argv, envp, depth);
   else if (r >= 0)
     r = exec_elf(real, data, size, stable, argv, envp, mode, uid, gid);
+  if (r >= 0) // named as Linux names it: by the path the caller gave, links not followed
+    set_name(myproc(), path);
 out:
   kfree(real);
   kfree(clean);
