@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "regs.h"
 #include "signal.h"
+#include "timer.h"
 #include "trace.h"
 #include "trap.h"
 #include "tty.h"
@@ -62,11 +63,13 @@ static const uint8_t exception_signal[32] = {
 static void irq(int n) {
   if (n == 0) {
     timer_tick();
-    if (myproc())
+    if (myproc()) {
       myproc()->cpu_ticks++;
-    else
+      myproc()->leader->group_ticks++;
+    } else
       idle_ticks++;
     wake_timers();
+    timers_tick();
     need_resched = true;
   } else if (n == 4) {
     tty_intr();

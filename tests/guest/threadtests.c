@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -172,6 +174,33 @@ static void t_pthread_kill_target(void) {
   EXPECT_ERR(sc(SYS_tgkill, getpid(), 0, SIGUSR1), EINVAL);
   stop_waiting = 1;
   CHECK_EQ(pthread_join(th, NULL), 0);
+}
+
+// A POSIX timer's SIGEV_THREAD_ID may name any thread of the process: its signal goes
+// to that thread, though the main thread (the timer's creator) does not block it.
+static void t_timer_thread_id(void) {
+  struct {
+    uint64_t value;
+    int signo, notify;
+    int tid;
+    int pad[11];
+  } ev = {.signo = SIGUSR1, .notify = 4 /* SIGEV_THREAD_ID */};
+  int id = -1;
+  struct itimerspec soon = {{0, 0}, {0, 10000000}};
+  signal(SIGUSR1, note_tid);
+  pthread_t th;
+  CHECK_EQ(pthread_create(&th, NULL, unblocked_worker, NULL), 0);
+  while (!worker_tid)
+    sleep_ms(1);
+  ev.tid = worker_tid;
+  OK(sc(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id));
+  OK(sc(SYS_timer_settime, id, 0, &soon, NULL));
+  for (int i = 0; i < 500 && !handled_by; i++)
+    sleep_ms(2);
+  stop_waiting = 1;
+  CHECK_EQ(pthread_join(th, NULL), 0);
+  CHECK_EQ(handled_by, worker_tid);
+  OK(sc(SYS_timer_delete, id));
 }
 
 // SIGSTOP stops every thread of the process (a group stop), wait4 reports it once, and
@@ -375,6 +404,102 @@ static void t_wait_sees_group(void) {
   CHECK_EQ(pthread_join(th, NULL), 0);
   EXPECT_ERR(waitpid(-1, NULL, WNOHANG), ECHILD);
   EXPECT_ERR(waitpid(-1, NULL, WNOHANG | __WALL), ECHILD);
+}
+
+// waitid, like wait4, sees the process, not its threads.
+static void t_waitid_sees_group(void) {
+  pthread_t th;
+  siginfo_t si;
+  CHECK_EQ(pthread_create(&th, NULL, pc_plus_one, NULL), 0);
+  CHECK_EQ(pthread_join(th, NULL), 0);
+  EXPECT_ERR(waitid(P_ALL, 0, &si, WEXITED | WNOHANG), ECHILD);
+  EXPECT_ERR(waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | __WALL), ECHILD);
+}
+
+// Resource limits, the personality and the interval timers are the process's: set in
+// one thread, they hold in all (raw calls: no libc broadcast).
+static void *set_process_things(void *arg) {
+  (void)arg;
+  struct rlimit lim = {8, 8};
+  struct itimerval it = {{0, 0}, {30, 0}};
+  sc(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&lim, 0);
+  sc(SYS_setitimer, ITIMER_REAL, (long)&it, 0);
+  return NULL;
+}
+
+static void t_process_wide_state(void) {
+  pthread_t th;
+  struct rlimit lim;
+  struct itimerval it;
+  CHECK_EQ(pthread_create(&th, NULL, set_process_things, NULL), 0);
+  CHECK_EQ(pthread_join(th, NULL), 0);
+  OK(getrlimit(RLIMIT_NOFILE, &lim));
+  CHECK_EQ(lim.rlim_cur, 8);
+  CHECK_EQ(lim.rlim_max, 8);
+  EXPECT_ERR(fcntl(0, F_DUPFD, 8), EINVAL); // enforced in the thread that did not set it
+  OK(getitimer(ITIMER_REAL, &it));
+  CHECK(it.it_value.tv_sec > 0 && it.it_value.tv_sec <= 30);
+  struct itimerval off = {{0, 0}, {0, 0}};
+  OK(setitimer(ITIMER_REAL, &off, NULL));
+}
+
+// Record locks belong to the process: a thread's lock does not conflict with its
+// process's, F_GETLK names the process, and a close in any thread releases them.
+static int lock_fd;
+static void *lock_in_thread(void *arg) {
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10};
+  if (arg) { // close a second descriptor for the file: the process's locks go
+    close(open("/tmp/threadlock", O_RDWR));
+    return NULL;
+  }
+  return (void *)(long)fcntl(lock_fd, F_SETLK, &fl); // (the main thread holds [0, 10))
+}
+
+static int other_process_sees(short *type, pid_t *holder) {
+  int pipefd[2];
+  OK(pipe(pipefd));
+  pid_t pid = OK(fork());
+  if (pid == 0) {
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10};
+    fcntl(lock_fd, F_GETLK, &fl);
+    struct {
+      short type;
+      pid_t pid;
+    } r = {fl.l_type, fl.l_pid};
+    write(pipefd[1], &r, sizeof r);
+    _exit(0);
+  }
+  struct {
+    short type;
+    pid_t pid;
+  } r = {-1, -1};
+  CHECK_EQ(read(pipefd[0], &r, sizeof r), (long)sizeof r);
+  OK(waitpid(pid, NULL, 0));
+  close(pipefd[0]), close(pipefd[1]);
+  *type = r.type, *holder = r.pid;
+  return 0;
+}
+
+static void t_locks_are_the_process(void) {
+  pthread_t th;
+  void *r;
+  short type;
+  pid_t holder;
+  lock_fd = OK(open("/tmp/threadlock", O_RDWR | O_CREAT | O_TRUNC, 0600));
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10};
+  OK(fcntl(lock_fd, F_SETLK, &fl));
+  CHECK_EQ(pthread_create(&th, NULL, lock_in_thread, NULL), 0);
+  CHECK_EQ(pthread_join(th, &r), 0);
+  CHECK_EQ((long)r, 0);
+  other_process_sees(&type, &holder);
+  CHECK_EQ(type, F_WRLCK);
+  CHECK_EQ(holder, getpid());
+  CHECK_EQ(pthread_create(&th, NULL, lock_in_thread, (void *)1), 0);
+  CHECK_EQ(pthread_join(th, NULL), 0);
+  other_process_sees(&type, &holder);
+  CHECK_EQ(type, F_UNLCK);
+  close(lock_fd);
+  unlink("/tmp/threadlock");
 }
 
 // ---- clone's flags ----
@@ -692,6 +817,7 @@ static const struct ut_test tests[] = {
     UT(shared_state), UT(shared_creds), UT(cancel), UT(kill_unblocked_thread), UT(pthread_kill_target),
     UT(group_stop), UT(fatal_signal_ends_group), UT(exit_group_from_thread), UT(leader_exits_first),
     UT(execve_from_thread), UT(fork_from_thread), UT(thread_bomb), UT(wait_sees_group),
+    UT(waitid_sees_group), UT(process_wide_state), UT(locks_are_the_process), UT(timer_thread_id),
     UT(clone_bad_flags), UT(clone3_fork), UT(clone_bad_stack),
     UT(futex_errors), UT(futex_timeouts), UT(futex_wait_wake), UT(futex_bitset),
     UT(futex_requeue), UT(futex_wake_op), UT(futex_eintr), UT(futex_restart_deadline), UT(cleartid_wake),
