@@ -37,6 +37,12 @@ struct rnode {
   uint64_t ino;
   uint8_t *data;            // contents (regular file) or target (symlink)
   size_t size, cap;         // cap == 0: data is in the archive, or NULL (not ours to free)
+  // The data is whole page frames (page_alloc), because the file is or was mapped
+  // shared: the mappings point at these very frames (each holds a page_share), so
+  // writes through any of them and write(2) all change the same bytes. The frames
+  // outlive the file's hold on them while mapped (a truncate to 0 or a growth past cap
+  // gives the file new frames; pages already mapped then keep the old ones).
+  bool paged;
   bool rw;                  // inside /tmp: may change
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
@@ -88,12 +94,20 @@ static struct rnode *node_alloc(uint32_t mode, bool rw) {
   return n;
 }
 
+// Let go of n's data, if it is ours.
+static void data_free(struct rnode *n) {
+  if (n->cap && n->paged)
+    for (size_t off = 0; off < n->cap; off += PAGE_SIZE)
+      page_release(n->data + off); // a mapping may still hold the frame
+  else if (n->cap)
+    kfree(n->data);
+}
+
 // Free n once no entry names it and no open file holds it.
 static void node_put(struct rnode *n) {
   if (n->nlink > 0 || n->refs > 0 || n == &root)
     return;
-  if (n->cap)
-    kfree(n->data);
+  data_free(n);
   kfree(n);
 }
 
@@ -676,12 +690,13 @@ static int make_private(struct rnode *n, size_t need) {
   if (n->cap >= need && n->cap)
     return 0;
   size_t cap = MAX(need, n->cap ? n->cap * 2 : 64);
-  uint8_t *d = kmalloc(cap);
+  if (n->paged)
+    cap = ALIGN_UP(cap, PAGE_SIZE);
+  uint8_t *d = n->paged ? page_alloc(cap / PAGE_SIZE) : kmalloc(cap);
   if (!d)
     return -ENOMEM;
   memcpy(d, n->data, MIN(n->size, need));
-  if (n->cap)
-    kfree(n->data);
+  data_free(n);
   n->data = d;
   n->cap = cap;
   return 0;
@@ -691,8 +706,7 @@ static int truncate_node(struct rnode *n, uint64_t len) {
   if (len > FILE_MAX)
     return -EFBIG;
   if (len == 0) { // give the memory back rather than keep a big buffer
-    if (n->cap)
-      kfree(n->data);
+    data_free(n);
     n->data = NULL, n->cap = 0;
   } else {
     int r = make_private(n, len);
@@ -914,6 +928,102 @@ int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint3
   }
   kfree(buf);
   return r;
+}
+
+// ---- mappings (vm.c's file areas) ----
+void ramfs_node_hold(struct rnode *n) { n->refs++; }
+
+// The directory entry naming n, and the directory (*dir): a file has no parent
+// pointer, so the tree is searched, depth first, without recursion (see node_path).
+static const struct rdirent *entry_of(const struct rnode *n, const struct rnode **dir) {
+  const struct rnode *d = &root;
+  const struct rdirent *e = root.ents;
+  for (;;) {
+    while (e && e->node != n && !(S_ISDIR(e->node->mode) && e->node->parent == d))
+      e = e->next;
+    if (e && e->node == n) {
+      *dir = d;
+      return e;
+    }
+    if (e) { // a subdirectory: look inside, and come back to e->next afterwards
+      d = e->node;
+      e = d->ents;
+      continue;
+    }
+    while (d != &root && !(e = name_of(d)->next)) // d done: on to its next sibling
+      d = d->parent;
+    if (d == &root && !e)
+      return NULL;
+    d = d->parent;
+  }
+}
+
+// The path of a file node (for maps), or -ENOENT once no name is left.
+int ramfs_node_path(const struct rnode *n, char *out, size_t outsz) {
+  const struct rnode *dir;
+  const struct rdirent *e = S_ISDIR(n->mode) ? NULL : entry_of(n, &dir);
+  if (S_ISDIR(n->mode))
+    return node_path(n, out, outsz);
+  if (!e)
+    return -ENOENT;
+  int r = node_path(dir, out, outsz);
+  if (r < 0)
+    return r;
+  size_t len = strlen(out);
+  if (len == 1)
+    len = 0; // the root: "/" + name, not "//name"
+  if (len + 1 + e->len + 1 > outsz)
+    return -ENAMETOOLONG;
+  out[len] = '/';
+  memcpy(out + len + 1, e->name, e->len);
+  out[len + 1 + e->len] = 0;
+  return len + 1 + e->len;
+}
+
+void ramfs_node_drop(struct rnode *n) {
+  n->refs--;
+  node_put(n);
+}
+
+void ramfs_node_ids(const struct rnode *n, uint64_t *dev, uint64_t *ino) {
+  *dev = n->rw ? 2 : 1; // as fill_stat
+  *ino = n->ino;
+}
+
+// The mappable node behind f, made ready for a mapping (shared: a writable file's data
+// becomes page frames, which the mappings will share). -ENODEV for what has no pages.
+int ramfs_map_node(struct file *f, bool shared, struct rnode **out) {
+  struct rnode *n = ramfs_file_node(f);
+  if (!n || !S_ISREG(n->mode))
+    return -ENODEV;
+  if (shared && n->rw && !n->paged) {
+    size_t cap = ALIGN_UP(n->size, PAGE_SIZE);
+    uint8_t *d = cap ? page_alloc(cap / PAGE_SIZE) : NULL;
+    if (cap && !d)
+      return -ENOMEM;
+    memcpy(d, n->data, n->size);
+    data_free(n);
+    n->data = d, n->cap = cap, n->paged = true;
+  }
+  *out = n;
+  return 0;
+}
+
+// The frame for the page at file offset off (page-aligned) of a mapping: the file's
+// own frame (one more share of it) for a shared mapping of a writable file, otherwise
+// a new frame with a copy of the bytes. -ENXIO if the page lies wholly past the end.
+int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame) {
+  if (off >= ALIGN_UP(n->size, PAGE_SIZE))
+    return -ENXIO;
+  if (shared && n->paged) { // cap is whole pages and >= size, so the page is there
+    *frame = n->data + off;
+    page_share(*frame);
+    return 0;
+  }
+  if (!(*frame = page_alloc(1)))
+    return -ENOMEM;
+  memcpy(*frame, n->data + off, MIN(PAGE_SIZE, n->size - off));
+  return 0;
 }
 
 // ---- boot: build the tree from the archive ----
