@@ -192,7 +192,7 @@ static int gen_maps(const struct proc *p, char *b, size_t n) {
                       a->prot & PROT_WRITE ? 'w' : '-', a->prot & PROT_EXEC ? 'x' : '-',
                       a->kind == VMA_SHARED ? 's' : 'p', s ? a->pgoff : 0, s ? s->dev >> 8 : 0,
                       s ? s->dev & 0xff : 0, s ? s->ino : 0);
-    while (name[0] && w < 73 && w < (int)sizeof line - 2) // the name starts in column 74
+    while (name[0] && w < 72 && w < (int)sizeof line - 2) // the name starts in column 74
       line[w++] = ' ';
     if (name[0])
       line[w++] = ' ';

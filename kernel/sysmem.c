@@ -71,11 +71,11 @@ static int map_source(int fd, int prot, bool shared, uint64_t off, uint64_t len,
     return -EBADF;
   if (!file_readable(f))
     return -EACCES; // even a write-only mapping reads the file
-  if (shared && (prot & PROT_WRITE) && (!file_writable(f) || (f->flags & O_APPEND)))
+  if (shared && (prot & PROT_WRITE) && !file_writable(f))
     return -EACCES;
   if (off + len < off)
     return -EOVERFLOW;
-  *maywrite = file_writable(f) && !(f->flags & O_APPEND);
+  *maywrite = file_writable(f);
   struct rnode *n;
   int r = ramfs_map_node(f, shared, &n);
   if (r < 0)
@@ -127,11 +127,17 @@ long sys_mmap(struct trapframe *tf) {
   uint64_t addr = ARG0, len = ARG1;
   int prot = ARG2, flags = ARG3;
   struct vm *vm = myproc()->vm;
+  // MAP_SHARED_VALIDATE (both bits) is MAP_SHARED that refuses unknown flags with
+  // EOPNOTSUPP, as Linux's; the others refuse them with EINVAL here.
+  int type = flags & (MAP_SHARED | MAP_PRIVATE);
+  if (type == (MAP_SHARED | MAP_PRIVATE) && (flags & ~MAP_KNOWN))
+    return -EOPNOTSUPP;
   if (!len || (prot & ~7) || (flags & ~MAP_KNOWN) || PAGE_OFF(ARG5))
     return -EINVAL;
-  int type = flags & (MAP_SHARED | MAP_PRIVATE);
-  if (type != MAP_PRIVATE && type != MAP_SHARED)
+  if (!type)
     return -EINVAL;
+  if (type == (MAP_SHARED | MAP_PRIVATE))
+    flags &= ~MAP_PRIVATE, type = MAP_SHARED;
   if (len > USER_TOP)
     return -ENOMEM;
   len = ALIGN_UP(len, PAGE_SIZE);
