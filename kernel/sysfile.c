@@ -153,6 +153,7 @@ static long open_at(int dirfd, uint64_t upath, int flags, int mode) {
 
 long sys_open(struct trapframe *tf) { return open_at(AT_FDCWD, ARG0, ARG1, ARG2); }
 long sys_openat(struct trapframe *tf) { return open_at(ARG0, ARG1, ARG2, ARG3); }
+long sys_creat(struct trapframe *tf) { return open_at(AT_FDCWD, ARG0, O_CREAT | O_WRONLY | O_TRUNC, ARG1); }
 long sys_close(struct trapframe *tf) { return fd_close(ARG0); }
 
 static long stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags) {

@@ -326,6 +326,7 @@ static const struct decoder decoders[] = {
     {"rename", R_DEC, C_FILE, 2, {K_PATH, K_PATH}},
     {"mkdir", R_DEC, C_FILE, 2, {K_PATH, K_OCT}},
     {"rmdir", R_DEC, C_FILE, 1, {K_PATH}},
+    {"creat", R_DEC, C_FILE | C_DESC, 2, {K_PATH, K_OCT}},
     {"link", R_DEC, C_FILE, 2, {K_PATH, K_PATH}},
     {"unlink", R_DEC, C_FILE, 1, {K_PATH}},
     {"symlink", R_DEC, C_FILE, 2, {K_PATH, K_PATH}},
