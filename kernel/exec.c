@@ -251,25 +251,42 @@ static int exec_script(const char *path, const uint8_t *data, size_t size, char 
   return r;
 }
 
-int execve_depth(const char *path, char *const *argv, char *const *envp, int depth) {
-  bool stable = true;
+// A file exec may run (ramfs_exec_image): its bytes and attributes; clean is the path
+// as named, made absolute, and real the same without links (both kmalloc'd: free
+// them with execfile_free, whatever find_exec returned).
+struct execfile {
   const uint8_t *data;
   size_t size;
   uint32_t mode, uid, gid;
-  char *real = kmalloc(PATH_MAX_K), *clean = kmalloc(PATH_MAX_K);
-  int r = -ENOMEM;
-  if (!real || !clean)
-    goto out;
-  r = path_clean(myproc()->cwd, path, clean, PATH_MAX_K);
+  bool stable;
+  char *clean, *real;
+};
+
+static int find_exec(const char *path, struct execfile *f) {
+  f->clean = kmalloc(PATH_MAX_K);
+  f->real = kmalloc(PATH_MAX_K);
+  if (!f->clean || !f->real)
+    return -ENOMEM;
+  int r = path_clean(myproc()->cwd, path, f->clean, PATH_MAX_K);
   if (r >= 0)
-    r = ramfs_exec_image(clean, &data, &size, &mode, &uid, &gid, real, PATH_MAX_K, &stable);
-  if (r >= 0 && size >= 2 && data[0] == '#' && data[1] == '!')
-    r = exec_script(clean, data, size, argv, envp, depth);
+    r = ramfs_exec_image(f->clean, &f->data, &f->size, &f->mode, &f->uid, &f->gid, f->real,
+                         PATH_MAX_K, &f->stable);
+  return r;
+}
+
+static void execfile_free(struct execfile *f) {
+  kfree(f->clean);
+  kfree(f->real);
+}
+
+int execve_depth(const char *path, char *const *argv, char *const *envp, int depth) {
+  struct execfile f;
+  int r = find_exec(path, &f);
+  if (r >= 0 && f.size >= 2 && f.data[0] == '#' && f.data[1] == '!')
+    r = exec_script(f.clean, f.data, f.size, argv, envp, depth);
   else if (r >= 0)
-    r = exec_elf(real, data, size, stable, argv, envp, mode, uid, gid);
-out:
-  kfree(real);
-  kfree(clean);
+    r = exec_elf(f.real, f.data, f.size, f.stable, argv, envp, f.mode, f.uid, f.gid);
+  execfile_free(&f);
   return r;
 }
 
@@ -324,33 +341,23 @@ static bool images_overlap(const struct elf_image *a, const struct elf_image *b)
 // no return and kills the process, any fault in its headers is ELIBBAD here and the
 // old program carries on.
 static int load_interp(const struct image *prog, struct image *in) {
-  const char *name = (const char *)prog->data + prog->elf.interp_off;
-  char *clean = kmalloc(PATH_MAX_K), *real = kmalloc(PATH_MAX_K);
-  const uint8_t *data;
-  size_t size;
-  uint32_t mode, uid, gid;
-  bool stable;
-  int r = -ENOMEM;
-  if (!clean || !real)
-    goto out;
-  r = path_clean(myproc()->cwd, name, clean, PATH_MAX_K);
-  if (r >= 0)
-    r = ramfs_exec_image(clean, &data, &size, &mode, &uid, &gid, real, PATH_MAX_K, &stable);
+  struct execfile f;
+  int r = find_exec((const char *)prog->data + prog->elf.interp_off, &f);
   if (r < 0)
     goto out;
   r = -ELIBBAD;
   struct elf_image probe;
-  if (elf_parse(data, size, PIE_BASE, MMAP_TOP, &probe) < 0)
+  if (elf_parse(f.data, f.size, PIE_BASE, MMAP_TOP, &probe) < 0)
     goto out;
   // Again at its final place: the same span, ending at MMAP_TOP.
   uint64_t base = probe.base ? MMAP_TOP - (probe.hi - probe.lo) - (probe.lo - PIE_BASE) : 0;
-  if (elf_parse(data, size, base, MMAP_TOP, &in->elf) < 0 || images_overlap(&in->elf, &prog->elf))
+  if (elf_parse(f.data, f.size, base, MMAP_TOP, &in->elf) < 0 ||
+      images_overlap(&in->elf, &prog->elf))
     goto out;
-  in->data = data;
-  r = image_source(real, &in->data, size, stable, &in->src);
+  in->data = f.data;
+  r = image_source(f.real, &in->data, f.size, f.stable, &in->src);
 out:
-  kfree(clean);
-  kfree(real);
+  execfile_free(&f);
   return r;
 }
 

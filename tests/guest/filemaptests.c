@@ -235,6 +235,18 @@ static void t_errors(void) {
   OK(unlink(path));
 }
 
+// This process's maps, whole (a static buffer).
+static char *read_maps(void) {
+  static char b[65536];
+  int m = OK(open("/proc/self/maps", O_RDONLY));
+  long n = 0, k;
+  while ((k = OK(read(m, b + n, sizeof b - 1 - n))) > 0)
+    n += k;
+  b[n] = 0;
+  close(m);
+  return b;
+}
+
 // maps: a file mapping's line names the file, its offset and inode, as Linux prints.
 static void t_maps_file(void) {
   char path[64];
@@ -242,12 +254,7 @@ static void t_maps_file(void) {
   struct stat st;
   OK(fstat(fd, &st));
   char *p = xmap(2 * PAGE, PROT_READ, MAP_SHARED, fd, 2 * PAGE);
-  static char b[65536];
-  int m = OK(open("/proc/self/maps", O_RDONLY));
-  long n = 0, k;
-  while ((k = OK(read(m, b + n, sizeof b - 1 - n))) > 0)
-    n += k;
-  b[n] = 0;
+  char *b = read_maps();
   char want[64];
   snprintf(want, sizeof want, "%08lx-%08lx r--s 00002000 ", (unsigned long)p,
            (unsigned long)p + 2 * PAGE);
@@ -267,12 +274,7 @@ static void t_maps_file(void) {
 
 // maps names the program's own segments after its file.
 static void t_maps_exe(void) {
-  static char b[65536];
-  int m = OK(open("/proc/self/maps", O_RDONLY));
-  long n = 0, k;
-  while ((k = OK(read(m, b + n, sizeof b - 1 - n))) > 0)
-    n += k;
-  b[n] = 0;
+  char *b = read_maps();
   char want[80];
   snprintf(want, sizeof want, " %s\n", g_self);
   CHECK(strstr(b, "r-xp ") && strstr(b, want));
