@@ -5,14 +5,15 @@
 #include "errno.h"
 #include "file.h"
 #include "proc.h"
+#include "ring.h"
 #include "scheme.h"
 #include "x86.h"
 
 #define COM2 0x2f8
 #define RING 16384 // room for several of gdbserver's 4 KiB packets
 
-static uint8_t ring[RING];
-static uint64_t head, tail; // received bytes [tail, head) (IRQ)
+static uint8_t ring_buf[RING];
+static struct ring ring = {.buf = ring_buf, .size = RING}; // received bytes (IRQ)
 static bool present;
 
 void com2_init(void) {
@@ -33,10 +34,9 @@ void com2_init(void) {
 void com2_intr(void) {
   while (present && (inb(COM2 + 5) & 0x01)) {
     uint8_t c = inb(COM2);
-    if (head - tail < RING)
-      ring[head++ % RING] = c;
+    ring_put(&ring, &c, 1);
   }
-  wakeup(ring);
+  wakeup(&ring);
   poll_notify();
 }
 
@@ -47,19 +47,16 @@ static int com2_open(struct file *f, const char *rest, int flags, int mode) {
   return present ? 0 : -ENXIO;
 }
 
-static long com2_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)off;
-  while (head == tail) {
+// Bytes leave the ring only once they reached the reader (ring.h).
+static long com2_take(struct file *f, uint64_t dst, size_t n, bool user) {
+  while (!ring_used(&ring)) {
     if (f->flags & O_NONBLOCK)
       return -EAGAIN;
-    int r = sleep_on(ring);
+    int r = sleep_on(&ring);
     if (r < 0)
       return r;
   }
-  size_t got = 0;
-  while (got < n && tail != head)
-    ((uint8_t *)buf)[got++] = ring[tail++ % RING];
-  return got;
+  return ring_take(&ring, dst, n, user);
 }
 
 static long com2_write(struct file *f, const void *buf, size_t n, uint64_t off) {
@@ -74,7 +71,7 @@ static long com2_write(struct file *f, const void *buf, size_t n, uint64_t off) 
 
 static int com2_poll(struct file *f) {
   (void)f;
-  return POLLOUT | (head != tail ? POLLIN : 0);
+  return POLLOUT | (ring_used(&ring) ? POLLIN : 0);
 }
 
 static int com2_stat(struct file *f, struct stat *st) {
@@ -85,6 +82,6 @@ static int com2_stat(struct file *f, struct stat *st) {
 }
 
 const struct scheme com2_scheme = {
-    .name = "com2", .open = com2_open, .read = com2_read, .write = com2_write,
+    .name = "com2", .open = com2_open, .take = com2_take, .write = com2_write,
     .stat = com2_stat, .poll = com2_poll,
 };

@@ -47,3 +47,5 @@
 #define ETIMEDOUT 110
 #define ERESTARTSYS 512 /* internal: a signal interrupted the call: signal_deliver()
                            restarts it or makes it EINTR; user mode never sees it */
+#define ERESTART_RESTARTBLOCK 516 /* internal: as ERESTARTSYS, but the restart is
+                           restart_syscall(2), which goes on with myproc()->restart */

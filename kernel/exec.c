@@ -395,12 +395,15 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, bool sta
   p->gen = proc_new_gen(); // every proc: handle opened on the old program is dead now
   p->did_exec = true;
   trace_exec(&p->tracee);
-  p->dumpable = !setuid && !setgid;
   if (setuid)
     p->euid = fuid;
   if (setgid)
     p->egid = fgid;
   p->suid = p->euid, p->sgid = p->egid;
+  // As Linux: a program that runs with ids its real ones lack is not dumpable, whether
+  // this exec granted them or an earlier one did (a set-group-ID program that execs an
+  // ordinary one keeps its egid, and so its secrets).
+  p->dumpable = p->euid == p->ruid && p->egid == p->rgid;
   struct vm *old = p->vm;
   p->vm = vm;
   vm_activate(vm);

@@ -26,16 +26,37 @@ static void set_cloexec(struct proc *p, int fd, bool on) {
 bool fd_cloexec(int fd) { return myproc()->cloexec[fd / 64] >> (fd % 64) & 1; }
 void fd_set_cloexec(int fd, bool on) { set_cloexec(myproc(), fd, on); }
 
-// Lowest free descriptor >= min for f (whose reference it takes over), or -EMFILE.
-int fd_install(struct file *f, int min, bool cloexec) {
+static bool reserved(const struct proc *p, int fd) { return p->fd_reserved[fd / 64] >> (fd % 64) & 1; }
+
+// Set aside the lowest free descriptor >= min, or -EMFILE. An open takes its descriptor
+// first, as Linux does, so that a full table refuses it before anything has happened
+// (an open can have effects: proc:PID/trace attaches, O_EXCL kills at close).
+int fd_reserve(int min) {
   struct proc *p = myproc();
   for (int fd = min; fd < NOFILE; fd++)
-    if (!p->files[fd]) {
-      p->files[fd] = f;
-      set_cloexec(p, fd, cloexec);
+    if (!p->files[fd] && !reserved(p, fd)) {
+      p->fd_reserved[fd / 64] |= 1ull << (fd % 64);
       return fd;
     }
   return -EMFILE;
+}
+
+void fd_unreserve(int fd) { myproc()->fd_reserved[fd / 64] &= ~(1ull << (fd % 64)); }
+
+// Put f (whose reference it takes over) at descriptor fd, which fd_reserve() gave.
+void fd_install_at(int fd, struct file *f, bool cloexec) {
+  struct proc *p = myproc();
+  fd_unreserve(fd);
+  p->files[fd] = f;
+  set_cloexec(p, fd, cloexec);
+}
+
+// Lowest free descriptor >= min for f (whose reference it takes over), or -EMFILE.
+int fd_install(struct file *f, int min, bool cloexec) {
+  int fd = fd_reserve(min);
+  if (fd >= 0)
+    fd_install_at(fd, f, cloexec);
+  return fd;
 }
 
 struct file *file_dup(struct file *f) {
@@ -98,6 +119,15 @@ static void bounce_put(char *buf, char *small) {
     kfree(buf);
 }
 
+bool file_can_read(const struct file *f) {
+  return file_readable(f) && (f->scheme->read || f->scheme->take);
+}
+
+// A read into a kernel buffer (the bounce buffer, sendfile).
+long file_read(struct file *f, void *buf, size_t n, uint64_t off) {
+  return f->scheme->take ? f->scheme->take(f, (uint64_t)buf, n, false) : f->scheme->read(f, buf, n, off);
+}
+
 // Move up to n bytes between the user's buffer and the file, through a bounce buffer.
 // The caller has checked the file's mode and the buffer's range (file_io).
 long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
@@ -114,7 +144,7 @@ long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool writ
       r = -EFAULT;
       break;
     }
-    r = write ? f->scheme->write(f, kbuf, chunk, *off) : f->scheme->read(f, kbuf, chunk, *off);
+    r = write ? f->scheme->write(f, kbuf, chunk, *off) : file_read(f, kbuf, chunk, *off);
     if (r <= 0)
       break;
     if (!write && copyout(ubuf + done, kbuf, r) < 0) {
@@ -133,10 +163,12 @@ long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool writ
 // Every read and write: the checks, then the scheme's direct transfer if it has one
 // (struct scheme), else the bounce buffer.
 long file_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {
-  if (write ? !file_writable(f) || !f->scheme->write : !file_readable(f) || !f->scheme->read)
+  if (write ? !file_writable(f) || !f->scheme->write : !file_can_read(f))
     return -EBADF;
   if (!user_range_ok(ubuf, n))
     return -EFAULT;
+  if (!write && f->scheme->take)
+    return f->scheme->take(f, ubuf, n, true);
   long (*direct)(struct file *, uint64_t, size_t, uint64_t *) =
       write ? f->scheme->write_direct : f->scheme->read_direct;
   return direct ? direct(f, ubuf, n, off) : bounce_io(f, ubuf, n, off, write);

@@ -70,6 +70,9 @@ static inline bool file_writable(const struct file *f) { return (f->flags & O_AC
 struct proc;
 struct file *file_get(int fd);            // NULL: not open
 int fd_install(struct file *f, int min, bool cloexec);
+int fd_reserve(int min);                      // a descriptor set aside, or -EMFILE
+void fd_unreserve(int fd);
+void fd_install_at(int fd, struct file *f, bool cloexec); // at a reserved descriptor
 void file_put(struct file *f);
 struct file *file_dup(struct file *f);
 void fd_close_all(struct proc *p);
@@ -84,6 +87,8 @@ void fd_set_cloexec(int fd, bool on);
 #define BOUNCE 16384
 long file_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write);
 long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write);
+bool file_can_read(const struct file *f); // open for reading, by a scheme that reads
+long file_read(struct file *f, void *buf, size_t n, uint64_t off); // into a kernel buffer
 
 // Waiting for files (poll, select). Anything that can make a file ready calls
 // poll_notify(), which wakes every poller.

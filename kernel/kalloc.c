@@ -188,10 +188,13 @@ static struct slab *slab_new(int c) {
   return s;
 }
 
+#define KMALLOC_MAX (65535UL * PAGE_SIZE) // page_npages holds a 16-bit page count
 void *kmalloc(size_t n) {
   if (n > 2048) {
+    if (n > KMALLOC_MAX) // (also before rounding: n near SIZE_MAX would round to 0)
+      return NULL;
     size_t np = ALIGN_UP(n, PAGE_SIZE) / PAGE_SIZE;
-    void *p = np < 65536 ? page_alloc(np) : NULL;
+    void *p = page_alloc(np);
     if (p)
       page_npages[V2P(p) / PAGE_SIZE] = np;
     return p;

@@ -5,6 +5,7 @@
 #include "kalloc.h"
 #include "pipe.h"
 #include "proc.h"
+#include "ring.h"
 #include "scheme.h"
 #include "signal.h"
 
@@ -12,17 +13,17 @@
 #define PIPE_BUF 4096   // writes up to this size are atomic
 
 struct pipe {
-  uint8_t *buf;
-  uint64_t head, tail; // bytes written and read so far; head - tail are buffered
+  struct ring ring; // the buffered bytes
   int readers, writers;
 };
 
 static bool is_reader(const struct file *f) { return (f->flags & O_ACCMODE) == O_RDONLY; }
 
-static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)off;
+// Wait for bytes, then move them to dst (user: a user address): a read that fails
+// with EFAULT leaves every byte in the pipe.
+static long pipe_take(struct file *f, uint64_t dst, size_t n, bool user) {
   struct pipe *p = f->priv;
-  while (p->head == p->tail) {
+  while (!ring_used(&p->ring)) {
     if (!p->writers)
       return 0;
     if (f->flags & O_NONBLOCK)
@@ -31,11 +32,11 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t off) {
     if (r < 0)
       return r;
   }
-  size_t got = 0;
-  while (got < n && p->tail != p->head)
-    ((uint8_t *)buf)[got++] = p->buf[p->tail++ % PIPE_SIZE];
-  wakeup(p);
-  poll_notify();
+  long got = ring_take(&p->ring, dst, n, user);
+  if (got > 0) {
+    wakeup(p);
+    poll_notify();
+  }
   return got;
 }
 
@@ -49,7 +50,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
       signal_send(myproc(), &info);
       return done ? (long)done : -EPIPE;
     }
-    size_t room = PIPE_SIZE - (p->head - p->tail);
+    size_t room = ring_room(&p->ring);
     // Small writes go in whole or not at all, so they never interleave with others.
     if (room == 0 || (n - done <= PIPE_BUF && room < n - done)) {
       if (f->flags & O_NONBLOCK)
@@ -59,8 +60,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
         return done ? (long)done : r;
       continue;
     }
-    while (done < n && p->head - p->tail < PIPE_SIZE)
-      p->buf[p->head++ % PIPE_SIZE] = ((const uint8_t *)buf)[done++];
+    done += ring_put(&p->ring, (const uint8_t *)buf + done, n - done);
     wakeup(p);
     poll_notify();
   }
@@ -76,7 +76,7 @@ static void pipe_close(struct file *f) {
   wakeup(p);
   poll_notify();
   if (!p->readers && !p->writers) {
-    kfree(p->buf);
+    kfree(p->ring.buf);
     kfree(p);
   }
 }
@@ -84,8 +84,8 @@ static void pipe_close(struct file *f) {
 static int pipe_poll(struct file *f) {
   struct pipe *p = f->priv;
   if (is_reader(f))
-    return (p->head != p->tail ? POLLIN : 0) | (!p->writers ? POLLHUP : 0);
-  return (!p->readers ? POLLERR : 0) | (PIPE_SIZE - (p->head - p->tail) >= PIPE_BUF ? POLLOUT : 0);
+    return (ring_used(&p->ring) ? POLLIN : 0) | (!p->writers ? POLLHUP : 0);
+  return (!p->readers ? POLLERR : 0) | (ring_room(&p->ring) >= PIPE_BUF ? POLLOUT : 0);
 }
 
 static int pipe_stat(struct file *f, struct stat *st) {
@@ -101,7 +101,7 @@ static int pipe_open(struct file *f, const char *rest, int flags, int mode) {
 }
 
 static const struct scheme pipe_scheme = {
-    .name = "pipe", .open = pipe_open, .read = pipe_read, .write = pipe_write,
+    .name = "pipe", .open = pipe_open, .take = pipe_take, .write = pipe_write,
     .close = pipe_close, .stat = pipe_stat, .poll = pipe_poll,
 };
 
@@ -113,7 +113,7 @@ int pipe_create(struct file **rd, struct file **wr) {
     kfree(p), kfree(r), kfree(w), kfree(buf);
     return -ENOMEM;
   }
-  *p = (struct pipe){.buf = buf, .readers = 1, .writers = 1};
+  *p = (struct pipe){.ring = {.buf = buf, .size = PIPE_SIZE}, .readers = 1, .writers = 1};
   *r = (struct file){.scheme = &pipe_scheme, .refs = 1, .flags = O_RDONLY, .priv = p};
   *w = (struct file){.scheme = &pipe_scheme, .refs = 1, .flags = O_WRONLY, .priv = p};
   *rd = r, *wr = w;

@@ -232,6 +232,14 @@ void proc_wake(struct proc *p, int reason) {
   p->state = P_RUNNABLE;
 }
 
+// Interrupt p's sleep, as a signal or a tracer's stop request does: the call it sleeps in
+// returns -ERESTARTSYS. A sleep that only SIGKILL may end (sleep_nosig: a vfork parent, a
+// tracee waiting for room in its event queue) goes on, unless p is being killed.
+void proc_interrupt(struct proc *p) {
+  if (!p->sleep_nosig || p->killed)
+    proc_wake(p, -ERESTARTSYS);
+}
+
 // Sleep until wakeup(chan). Returns 0, or -ERESTARTSYS if a signal interrupted the
 // sleep (or was already pending, so the caller never blocks with a signal waiting).
 // System calls pass -ERESTARTSYS up; signal_deliver() turns it into a restart or

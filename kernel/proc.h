@@ -71,6 +71,7 @@ struct proc {
   struct siginfo_k siginfo[NSIG]; // why each pending signal was sent
   uint16_t rtqueued[NSIG - SIGRTMIN + 1]; // how many of each real-time signal wait
   uint64_t sigwait;          // rt_sigtimedwait: the signals being waited for
+  struct restart_block restart; // how an interrupted timed call goes on
   uint64_t altstack_sp, altstack_size;
   int altstack_flags;
   // Job control: a stopped process sleeps in P_STOPPED until SIGCONT or SIGKILL.
@@ -81,7 +82,7 @@ struct proc {
   // proc: handles check (pid, gen): a new gen at fork and at every exec, so a handle
   // never outlives the program it was opened on.
   uint64_t gen;
-  bool dumpable;             // false after a set-user-ID exec: only root may look in
+  bool dumpable;             // false if the last exec left euid != ruid or egid != rgid
   bool did_exec;             // has exec'd since fork (setpgid's EACCES)
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
@@ -92,6 +93,7 @@ struct proc {
   int exit_status;           // wait status (Linux encoding) once a zombie
   struct file *files[NOFILE];
   uint64_t cloexec[NOFILE / 64];
+  uint64_t fd_reserved[NOFILE / 64]; // set aside by an open in progress (file.c)
   char *cwd;                 // absolute, clean path
   char *exe;                 // path of the running program
   uint32_t ruid, euid, suid, rgid, egid, sgid;
@@ -140,6 +142,7 @@ int sleep_until(void *chan, uint64_t tick);
 void wakeup(void *chan);
 int sleep_nosig(void *chan);
 void proc_wake(struct proc *p, int reason);
+void proc_interrupt(struct proc *p);      // as a signal does; never a sleep_nosig()
 void wake_timers(void);
 void proc_exit(int status) __attribute__((noreturn));
 void proc_kill(struct proc *p);

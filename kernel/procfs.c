@@ -56,8 +56,9 @@ struct handle {
   int slot;      // the target's slot in proctab (-1: none), to find it in one step
   uint64_t gen;  // the target's gen at open
   char *text;    // text files: the contents, made at offset 0
-  size_t textlen;
+  size_t textlen, textcap;
   struct trace *trace; // Q_TRACE: the session
+  uint64_t session;    // Q_SYSFILTER: the session it was opened under (trace_session_id)
   bool zombie;   // the target had exited when the handle was opened
 };
 
@@ -97,12 +98,20 @@ static bool is_ancestor_or_self(const struct proc *a, const struct proc *p) {
   return false;
 }
 
-// Linux's ptrace access rule, made strict: root, or same real and effective uid as
-// the target, which did not gain privileges by exec, and which we started.
+// The same real, effective and saved uids and gids: the looker could become the
+// target by set*id calls alone, so looking grants it nothing.
+static bool same_ids(const struct proc *me, const struct proc *t) {
+  return me->ruid == t->ruid && me->euid == t->euid && me->suid == t->suid &&
+         me->rgid == t->rgid && me->egid == t->egid && me->sgid == t->sgid;
+}
+
+// Linux's ptrace access rule, made strict: root, or a process with the target's ids
+// (same_ids), which started the target, and whose target holds no privilege its real
+// ids lack (dumpable, decided at exec).
 static bool may_look(const struct proc *me, const struct proc *t) {
   if (me->euid == 0)
     return true;
-  return t->dumpable && me->ruid == t->ruid && me->euid == t->euid && is_ancestor_or_self(me, t);
+  return t->dumpable && same_ids(me, t) && is_ancestor_or_self(me, t);
 }
 
 // ---- text files ----
@@ -385,6 +394,7 @@ static int open_entry(struct file *f, const struct entry *e, struct proc *t, int
   if (!h)
     return -ENOMEM;
   *h = handle_on(e, t);
+  h->session = e->kind == K_SYSFILTER ? trace_session_id(&t->tracee) : 0;
   f->priv = h;
   if (e->kind == K_TRACE && (r = trace_attach(t, flags, &h->trace)) < 0) {
     kfree(h);
@@ -527,18 +537,31 @@ static long mem_rw(struct proc *t, void *buf, size_t n, uint64_t addr, bool writ
   return done ? (long)done : -EIO;
 }
 
-#define TEXT_MAX 16384
+#define TEXT_MIN 16384 // most text files fit: one allocation
 
-// Make the text of a text file (at offset 0, so a reader sees one consistent snapshot).
+// Make the text of a text file (at offset 0, so a reader sees one consistent snapshot,
+// whole however long: a generator says how much it needed, and a text that did not fit
+// is made again in a buffer of that size).
 static int make_text(struct handle *h) {
   struct proc *p = h->pid ? target_or_zombie(h) : NULL;
   if (h->pid && !p)
     return -ESRCH;
-  if (!h->text && !(h->text = kmalloc(TEXT_MAX)))
-    return -ENOMEM;
-  int len = h->e->gen(p, h->text, TEXT_MAX);
-  h->textlen = MIN((size_t)len, TEXT_MAX);
-  return 0;
+  size_t need = MAX(h->textcap, TEXT_MIN);
+  for (;;) {
+    if (h->textcap < need) {
+      kfree(h->text);
+      h->textcap = 0;
+      if (!(h->text = kmalloc(need)))
+        return -ENOMEM;
+      h->textcap = need;
+    }
+    size_t len = h->e->gen(p, h->text, h->textcap);
+    if (len < h->textcap) { // (equal: the final NUL did not fit, the text may be cut)
+      h->textlen = len;
+      return 0;
+    }
+    need = ALIGN_UP(len + 1, PAGE_SIZE); // it did not fit: again, at the size it asked for
+  }
 }
 
 // ---- the scheme's operations ----
@@ -594,7 +617,7 @@ static long proc_write(struct file *f, const void *buf, size_t n, uint64_t off) 
   case K_REGS_INT: case K_REGS_FLOAT: case K_REGS_DEBUG:
     return regs_write(t, h->e->kind, buf, n, off);
   case K_SYSFILTER:
-    return trace_sysset_write(&t->tracee, buf, n);
+    return trace_sysset_write(&t->tracee, h->session, buf, n);
   default: return -EBADF;
   }
 }

@@ -22,6 +22,10 @@ struct scheme {
   // bounce_io(). A failure changes nothing.
   long (*read_direct)(struct file *f, uint64_t ubuf, size_t n, uint64_t *off);
   long (*write_direct)(struct file *f, uint64_t ubuf, size_t n, uint64_t *off);
+  // Instead of read and read_direct, for a stream (a pipe, the console, com2): take up to
+  // n buffered bytes to dst, a user address if user, else a kernel pointer, consuming
+  // only what reached it (ring.h): a read into a bad buffer loses nothing.
+  long (*take)(struct file *f, uint64_t dst, size_t n, bool user);
   // NULL: the file is not seekable (ESPIPE).
   long (*seek)(struct file *f, int64_t off, int whence);
   void (*close)(struct file *f);

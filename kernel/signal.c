@@ -30,11 +30,6 @@ static bool ignored(const struct proc *p, int sig) {
   return h == SIG_IGN || (h == SIG_DFL && default_ignore(sig));
 }
 
-static void wake_for_signal(struct proc *p) {
-  if (!p->sleep_nosig || p->killed)
-    proc_wake(p, -ERESTARTSYS);
-}
-
 // The parent hears of a child's stop, continue or exit: SIGCHLD and a wakeup of wait4.
 void signal_notify_parent(struct proc *p, int code, int status) {
   struct proc *parent = p->parent;
@@ -51,6 +46,7 @@ void signal_notify_parent(struct proc *p, int code, int status) {
 
 static void do_continue(struct proc *p) {
   p->pending &= ~(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU));
+  trace_job_continued(&p->tracee);
   if (p->state == P_STOPPED) {
     p->state = P_RUNNABLE;
     p->stop_report = false;
@@ -86,7 +82,7 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
     p->rtqueued[sig - SIGRTMIN]++; // real-time signals queue: each one is delivered
   p->pending |= SIGBIT(sig);
   if (!(p->blocked & SIGBIT(sig)) || sig == SIGKILL || (p->sigwait & SIGBIT(sig)))
-    wake_for_signal(p);
+    proc_interrupt(p);
 }
 
 // A fault: cannot be blocked or ignored. If it is, the default action (death) applies.
@@ -252,12 +248,31 @@ static bool restartable(uint64_t nr) {
 }
 
 static bool interrupted_syscall(const struct trapframe *tf) {
-  return (int64_t)tf->orig_rax >= 0 && (int64_t)tf->rax == -ERESTARTSYS;
+  return (int64_t)tf->orig_rax >= 0 &&
+         ((int64_t)tf->rax == -ERESTARTSYS || (int64_t)tf->rax == -ERESTART_RESTARTBLOCK);
 }
 
+#define NR_RESTART_SYSCALL 219
+
 static void restart_syscall(struct trapframe *tf) {
-  tf->rax = tf->orig_rax;
+  // A timed call goes on with restart_syscall(2) and its restart block; others run again.
+  tf->rax = (int64_t)tf->rax == -ERESTART_RESTARTBLOCK ? NR_RESTART_SYSCALL : tf->orig_rax;
   tf->rip -= 2; // the syscall instruction is two bytes: run it again
+}
+
+long restart_later(long (*fn)(const struct restart_block *), uint64_t a0, uint64_t a1,
+                   uint64_t a2, uint64_t a3) {
+  myproc()->restart = (struct restart_block){fn, {a0, a1, a2, a3}};
+  return -ERESTART_RESTARTBLOCK;
+}
+
+// restart_syscall(2): once only; called again (by hand, or after a handler ran) it is
+// EINTR, as Linux's.
+long restart_now(void) {
+  struct proc *p = myproc();
+  struct restart_block rb = p->restart;
+  p->restart.fn = NULL;
+  return rb.fn ? rb.fn(&rb) : -EINTR;
 }
 
 // Job-control stop: sleep until SIGCONT or SIGKILL.
@@ -312,10 +327,12 @@ static bool deliver_one(struct proc *p, int sig) {
     return false;
   struct trapframe *tf = p->tf;
   if (interrupted_syscall(tf)) {
-    if ((sa.flags & SA_RESTART) && restartable(tf->orig_rax))
+    if ((sa.flags & SA_RESTART) && restartable(tf->orig_rax) &&
+        (int64_t)tf->rax == -ERESTARTSYS)
       restart_syscall(tf);
     else
       tf->rax = -EINTR; // the handler runs, and the call fails with EINTR
+    p->restart.fn = NULL; // (a restart block is for a restart that did not come)
     tf->orig_rax = -1;
   }
   uint64_t oldmask = p->restore_mask ? p->saved_mask : p->blocked;

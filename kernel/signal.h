@@ -60,6 +60,16 @@ struct siginfo_k {
   int status;         // SIGCHLD: exit code or signal
 };
 
+// How an interrupted timed call goes on (Linux's restart_block): the call filled this in
+// and returned -ERESTART_RESTARTBLOCK; if no handler runs, the kernel makes the restart
+// restart_syscall(2), which calls fn to wait on until the same deadline. A call that
+// restarted from the beginning would start its timeout again: a tracer interrupting a
+// sleep every so often could postpone it for ever.
+struct restart_block {
+  long (*fn)(const struct restart_block *rb);
+  uint64_t arg[4];
+};
+
 // The kernel's struct sigaction (rt_sigaction's layout).
 struct sigaction_k {
   uint64_t handler, flags, restorer, mask;
@@ -74,3 +84,8 @@ struct trapframe;
 struct linux_siginfo;
 long signal_return(struct trapframe *tf);  // rt_sigreturn
 int signal_wait(uint64_t set, uint64_t deadline, struct linux_siginfo *info);
+// Record how the current call goes on (struct restart_block); returns
+// -ERESTART_RESTARTBLOCK, for the call to return.
+long restart_later(long (*fn)(const struct restart_block *), uint64_t a0, uint64_t a1,
+                   uint64_t a2, uint64_t a3);
+long restart_now(void); // restart_syscall(2)

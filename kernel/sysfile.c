@@ -139,13 +139,15 @@ static long open_at(int dirfd, uint64_t upath, int flags, int mode) {
   if (!path)
     return -ENOMEM;
   struct file *f;
-  long r = user_path_at(dirfd, upath, path, false);
+  int fd = fd_reserve(0); // first: a full table refuses the open before it has any effect
+  long r = fd < 0 ? fd : user_path_at(dirfd, upath, path, false);
   if (r >= 0)
     r = vfs_open(path, flags & ~O_CLOEXEC, mode, &f);
   if (r >= 0) {
-    r = fd_install(f, 0, flags & O_CLOEXEC);
-    if (r < 0)
-      file_put(f);
+    fd_install_at(fd, f, flags & O_CLOEXEC);
+    r = fd;
+  } else if (fd >= 0) {
+    fd_unreserve(fd);
   }
   kfree(path);
   return r;

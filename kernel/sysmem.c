@@ -155,7 +155,8 @@ long sys_mmap(struct trapframe *tf) {
 
 long sys_munmap(struct trapframe *tf) {
   uint64_t addr = ARG0, len = ARG1;
-  if (PAGE_OFF(addr) || !len || !user_range_ok(addr, ALIGN_UP(len, PAGE_SIZE)))
+  // len is checked before it is rounded up: SIZE_MAX would round to 0.
+  if (PAGE_OFF(addr) || !len || len > USER_TOP || !user_range_ok(addr, ALIGN_UP(len, PAGE_SIZE)))
     return -EINVAL;
   return vm_unmap(myproc()->vm, addr, ALIGN_UP(len, PAGE_SIZE));
 }
@@ -163,11 +164,12 @@ long sys_munmap(struct trapframe *tf) {
 long sys_mprotect(struct trapframe *tf) {
   uint64_t addr = ARG0, len = ALIGN_UP(ARG1, PAGE_SIZE);
   int prot = ARG2;
-  if (PAGE_OFF(addr) || (prot & ~7) || ARG1 > USER_TOP)
+  if (PAGE_OFF(addr) || (prot & ~7))
     return -EINVAL;
-  if (!len)
+  if (!ARG1)
     return 0;
-  if (!user_range_ok(addr, len))
+  // As Linux: a length past the user half (or one that rounds up to 0) is ENOMEM.
+  if (ARG1 > USER_TOP || !user_range_ok(addr, len))
     return -ENOMEM;
   return vm_protect(myproc()->vm, addr, len, prot);
 }

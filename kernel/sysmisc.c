@@ -8,6 +8,7 @@
 #include "panic.h"
 #include "proc.h"
 #include "regs.h"
+#include "signal.h"
 #include "syscall.h"
 #include "vm.h"
 #include "x86.h"
@@ -94,6 +95,18 @@ static int sleep_ns(int clk, uint64_t deadline, uint64_t *left) {
   return 0;
 }
 
+// An interrupted relative sleep goes on to the same deadline (restart_block): arg 0 the
+// clock, 1 the deadline, 2 where the time left goes.
+static long nanosleep_restart(const struct restart_block *rb) {
+  uint64_t left = 0;
+  int r = sleep_ns(rb->arg[0], rb->arg[1], &left);
+  if (r != -ERESTARTSYS)
+    return r;
+  if (rb->arg[2])
+    put_timespec(rb->arg[2], left);
+  return restart_later(nanosleep_restart, rb->arg[0], rb->arg[1], rb->arg[2], 0);
+}
+
 static long do_nanosleep(int clk, int flags, uint64_t ureq, uint64_t urem) {
   struct timespec_k ts;
   uint64_t now, left = 0;
@@ -106,9 +119,11 @@ static long do_nanosleep(int clk, int flags, uint64_t ureq, uint64_t urem) {
   uint64_t req = (uint64_t)ts.tv_sec > UINT64_MAX / NS / 2 ? UINT64_MAX / 2 : ts.tv_sec * NS + ts.tv_nsec;
   uint64_t deadline = flags & TIMER_ABSTIME ? req : now + req;
   int r = sleep_ns(clk, deadline, &left);
-  if (r == -ERESTARTSYS && urem && !(flags & TIMER_ABSTIME))
+  if (r != -ERESTARTSYS || (flags & TIMER_ABSTIME))
+    return r; // (an absolute sleep restarts as it is: its deadline does not move)
+  if (urem)
     put_timespec(urem, left);
-  return r;
+  return restart_later(nanosleep_restart, clk, deadline, urem, 0);
 }
 
 long sys_nanosleep(struct trapframe *tf) { return do_nanosleep(CLOCK_MONOTONIC, 0, ARG0, ARG1); }

@@ -64,7 +64,30 @@ static long poll_common(uint64_t ufds, uint64_t n, int64_t deadline) {
   return r;
 }
 
-long sys_poll(struct trapframe *tf) { return poll_common(ARG0, ARG1, deadline_ms((int)ARG2)); }
+// poll's timeout is an interval: an interrupted poll goes on to the same deadline
+// (restart_block: arg 0 the fds, 1 their count, 2 the deadline in ticks).
+static long poll_until(uint64_t ufds, uint64_t n, int64_t deadline);
+
+static long poll_restart(const struct restart_block *rb) {
+  return poll_until(rb->arg[0], rb->arg[1], rb->arg[2]);
+}
+
+static long poll_until(uint64_t ufds, uint64_t n, int64_t deadline) {
+  long r = poll_common(ufds, n, deadline);
+  return r == -ERESTARTSYS && deadline > 0 ? restart_later(poll_restart, ufds, n, deadline, 0) : r;
+}
+
+long sys_poll(struct trapframe *tf) { return poll_until(ARG0, ARG1, deadline_ms((int)ARG2)); }
+
+// ppoll, select and pselect6 restart as they are, after writing the time left into the
+// caller's timeout (as Linux does), so the restart waits only for what remains.
+static void put_left(uint64_t utime, int64_t deadline, long unit) {
+  if (!utime || deadline <= 0)
+    return;
+  uint64_t left = (uint64_t)deadline > ticks ? deadline - ticks : 0;
+  int64_t t[2] = {left / HZ, left % HZ * (unit / HZ)};
+  copyout(utime, t, sizeof t); // (a bad address: the restart reads it and fails then)
+}
 
 // A timespec timeout as a deadline in ticks; -EINVAL if malformed.
 static int64_t deadline_ts(uint64_t uts, int *err) {
@@ -116,6 +139,8 @@ long sys_ppoll(struct trapframe *tf) {
     return err;
   long r = poll_common(ARG0, ARG1, deadline);
   unswap_mask(ARG3, r);
+  if (r == -ERESTARTSYS)
+    put_left(ARG2, deadline, 1000000000);
   return r;
 }
 
@@ -169,7 +194,10 @@ long sys_select(struct trapframe *tf) {
       return -EINVAL;
     deadline = tv[0] == 0 && tv[1] == 0 ? -1 : (int64_t)ticks + MIN(tv[0], 1000000000) * HZ + (tv[1] * HZ + 999999) / 1000000 + 1;
   }
-  return select_common(ARG0, ARG1, ARG2, ARG3, deadline);
+  long r = select_common(ARG0, ARG1, ARG2, ARG3, deadline);
+  if (r == -ERESTARTSYS)
+    put_left(ARG4, deadline, 1000000);
+  return r;
 }
 
 long sys_pselect6(struct trapframe *tf) {
@@ -184,5 +212,7 @@ long sys_pselect6(struct trapframe *tf) {
     return err;
   long r = select_common(ARG0, ARG1, ARG2, ARG3, deadline);
   unswap_mask(sm.set, r);
+  if (r == -ERESTARTSYS)
+    put_left(ARG4, deadline, 1000000000);
   return r;
 }

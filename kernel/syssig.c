@@ -84,14 +84,14 @@ long sys_rt_sigsuspend(struct trapframe *tf) {
   p->blocked = mask & ~UNBLOCKABLE;
   while (sleep_on(&p->pending) == 0)
     ;
-  return -EINTR;
+  return -ERESTARTSYS; // EINTR once a handler ran; else (a stop, a tracer) it waits on
 }
 
 long sys_pause(struct trapframe *tf) {
   (void)tf;
   while (sleep_on(&myproc()->pending) == 0)
     ;
-  return -EINTR;
+  return -ERESTARTSYS; // EINTR once a handler ran; else (a stop, a tracer) it waits on
 }
 
 #define SS_ONSTACK 1
@@ -234,6 +234,29 @@ long sys_getsid(struct trapframe *tf) {
 
 long sys_rt_sigreturn(struct trapframe *tf) { return signal_return(tf); }
 
+// Wait until the deadline (ticks, 0: none); an interrupted wait goes on to the same
+// deadline (restart_block).
+static long sigtimedwait_until(uint64_t set, uint64_t deadline, uint64_t uinfo);
+
+static long sigtimedwait_restart(const struct restart_block *rb) {
+  return sigtimedwait_until(rb->arg[0], rb->arg[1], rb->arg[2]);
+}
+
+static long sigtimedwait_until(uint64_t set, uint64_t deadline, uint64_t uinfo) {
+  struct linux_siginfo info;
+  int sig = signal_wait(set, deadline, &info);
+  if (sig == -ERESTARTSYS && deadline)
+    return restart_later(sigtimedwait_restart, set, deadline, uinfo, 0);
+  if (sig > 0 && uinfo && copyout(uinfo, &info, sizeof info) < 0)
+    return -EFAULT;
+  return sig;
+}
+
+long sys_restart_syscall(struct trapframe *tf) {
+  (void)tf;
+  return restart_now();
+}
+
 long sys_rt_sigtimedwait(struct trapframe *tf) {
   uint64_t set;
   struct timespec_k ts;
@@ -245,9 +268,5 @@ long sys_rt_sigtimedwait(struct trapframe *tf) {
     return -EINVAL;
   // +1: the current tick is partly over, and the wait must not be shorter than asked.
   uint64_t deadline = ARG2 ? ticks + ts.tv_sec * HZ + (ts.tv_nsec * HZ + 999999999) / 1000000000 + 1 : 0;
-  struct linux_siginfo info;
-  int sig = signal_wait(set & ~UNBLOCKABLE, deadline, &info);
-  if (sig > 0 && ARG1 && copyout(ARG1, &info, sizeof info) < 0)
-    return -EFAULT;
-  return sig;
+  return sigtimedwait_until(set & ~UNBLOCKABLE, deadline, ARG1);
 }

@@ -176,8 +176,7 @@ long sys_prctl(struct trapframe *tf) {
 
 long sys_sendfile(struct trapframe *tf) {
   struct file *out = file_get(ARG0), *in = file_get(ARG1);
-  if (!out || !in || !file_readable(in) || !file_writable(out) || !in->scheme->read ||
-      !out->scheme->write)
+  if (!out || !in || !file_can_read(in) || !file_writable(out) || !out->scheme->write)
     return -EBADF;
   int64_t off = 0;
   if (ARG2) {
@@ -193,7 +192,7 @@ long sys_sendfile(struct trapframe *tf) {
     return -ENOMEM;
   long r = 0;
   while (done < n) {
-    r = in->scheme->read(in, buf, MIN(n - done, PAGE_SIZE), pos);
+    r = file_read(in, buf, MIN(n - done, PAGE_SIZE), pos);
     if (r <= 0)
       break;
     long w = out->scheme->write(out, buf, r, out->off);

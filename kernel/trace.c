@@ -21,6 +21,7 @@ _Static_assert((TRACE_QUEUE & (TRACE_QUEUE - 1)) == 0, "TRACE_QUEUE is a power o
 // A tracing session: the tracer's end, one per open proc:PID/trace. What the target
 // stops on is its own (struct tracee): the session carries the events and the handle.
 struct trace {
+  uint64_t id;              // this session's number: no two sessions share one
   struct proc *target;      // NULL once the target has exited
   bool kill_on_close;       // opened with O_EXCL
   struct proc_event q[TRACE_QUEUE]; // events not yet read, oldest first
@@ -36,9 +37,11 @@ struct trace {
 static inline struct proc_event *queue_slot(struct trace *t) {
   struct proc *p = myproc();
   // A full queue waits for the tracer rather than lose an event. While we sleep the
-  // session may be closed and freed: then our tracee no longer points at it.
+  // session may be closed and freed: then our tracee no longer points at it. Only
+  // SIGKILL ends the wait: another signal cannot be acted on before the event is queued,
+  // and a sleep that a pending signal ends at once would spin here for ever.
   while (p->tracee.session == t && t->qlen == TRACE_QUEUE && !p->killed)
-    sleep_on(&t->qlen);
+    sleep_nosig(&t->qlen);
   if (p->tracee.session != t || t->qlen == TRACE_QUEUE)
     return NULL;
   return &t->q[(t->qhead + t->qlen++) & (TRACE_QUEUE - 1)];
@@ -60,7 +63,8 @@ static void enqueue(struct trace *t, const struct proc_event *ev) {
 }
 
 // The one place a process stops for its tracer. Returns the flags the tracer wrote to
-// resume it (0 if the process is not stopped after all: no session, or being killed).
+// resume it (0 if the process is not stopped after all: no session, being killed, or
+// the event could not be queued: a stop its tracer will never hear of is no stop).
 static uint64_t trace_stop(uint64_t cause, uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                            uint64_t e, uint64_t f) {
   struct proc *p = myproc();
@@ -69,10 +73,10 @@ static uint64_t trace_stop(uint64_t cause, uint64_t a, uint64_t b, uint64_t c, u
   if (!t || p->killed)
     return 0;
   struct proc_event *ev = queue_slot(t); // (filled in place: this runs at every stop)
-  if (ev) {
-    *ev = (struct proc_event){cause, a, b, c, d, e, f};
-    queued(t);
-  }
+  if (!ev)
+    return 0;
+  *ev = (struct proc_event){cause, a, b, c, d, e, f};
+  queued(t);
   te->interrupt = false; // any stop answers a "stop now" request
   te->resume = 0;
   te->cause = cause;
@@ -159,7 +163,12 @@ static void untrace(struct proc *p) {
   te->stops = 0; // (the sysset is set again at the next attach)
   te->interrupt = false;
   te->exec_stop = false; // (an exec stop for this session only)
+  te->job_stop = false;
 }
+
+// SIGCONT came: a job stop that the tracer took over (attach with O_TRUNC) is over, and
+// closing the session lets the process run.
+void trace_job_continued(struct tracee *te) { te->job_stop = false; }
 
 void trace_exit(int status) {
   struct proc *p = myproc();
@@ -227,6 +236,7 @@ void trace_return_to_user(void) {
 // ---- the tracer's side ----
 static void resume(struct proc *p, uint64_t written) {
   p->tracee.resume = written;
+  p->tracee.job_stop = false; // the tracer chose to let it run
   if (written & PROC_STOP_SINGLESTEP && !(p->tf->rflags & FL_TF)) {
     p->tf->rflags |= FL_TF;
     p->tracee.step = true;
@@ -255,9 +265,11 @@ int trace_attach(struct proc *p, int flags, struct trace **out) {
   struct tracee *te = &p->tracee;
   if (te->session)
     return -EBUSY;
+  static uint64_t last_id;
   struct trace *t = kmalloc(sizeof *t);
   if (!t)
     return -ENOMEM;
+  t->id = ++last_id;
   t->target = p;
   t->kill_on_close = flags & O_EXCL;
   memset(te->sysset, 0xff, sizeof te->sysset);
@@ -272,11 +284,12 @@ int trace_attach(struct proc *p, int flags, struct trace **out) {
     // will not end it; the tracer's write does).
     p->state = P_TRACED;
     te->cause = PROC_STOP_INTERRUPT;
+    te->job_stop = true; // closing the session without a resume leaves it stopped
     struct proc_event ev = {PROC_STOP_INTERRUPT, p->pid, 0, 0, 0, 0, 0};
     t->q[t->qlen++] = ev;
   } else if (flags & O_TRUNC) {
     te->interrupt = true;
-    proc_wake(p, -ERESTARTSYS); // interrupt a blocking call; it restarts on resume
+    proc_interrupt(p); // interrupt a blocking call; it restarts on resume
   }
   return 0;
 }
@@ -326,7 +339,7 @@ long trace_write(struct trace *t, uint64_t ubuf, size_t n) {
   release_frozen(t);
   if (v & PROC_STOP_INTERRUPT) { // stop as soon as possible, as attach with O_TRUNC does
     p->tracee.interrupt = true;
-    proc_wake(p, -ERESTARTSYS);
+    proc_interrupt(p);
   }
   if (p->state == P_TRACED && !p->tracee.frozen)
     resume(p, v);
@@ -337,9 +350,11 @@ void trace_detach(struct trace *t) {
   struct proc *p = t->target;
   release_frozen(t);
   if (p) {
+    bool job_stop = p->tracee.job_stop;
+    p->tracee.job_stop = false;
     untrace(p);
-    if (p->state == P_TRACED)
-      p->state = P_RUNNABLE; // continue exactly where it was
+    if (p->state == P_TRACED) // continue exactly where it was: running, or job-stopped
+      p->state = job_stop ? P_STOPPED : P_RUNNABLE;
     if (t->kill_on_close)
       proc_kill(p);
   }
@@ -352,11 +367,14 @@ int trace_poll(struct trace *t) {
   return POLLOUT | (t->qlen ? POLLIN : 0) | (!t->target ? POLLHUP : 0);
 }
 
+uint64_t trace_session_id(const struct tracee *te) { return te->session ? te->session->id : 0; }
+
 // proc:PID/sysfilter: the set of syscall numbers that stop (a 512-bit bitmap, 64 bytes).
-// A session is needed: it is the session's filter (a new one starts with every bit set).
-long trace_sysset_write(struct tracee *te, const void *buf, size_t n) {
-  if (!te->session)
-    return -ESRCH;
+// It belongs to session id (trace_session_id when the file was opened): a descriptor
+// kept from an earlier session has no say over a later one's filter.
+long trace_sysset_write(struct tracee *te, uint64_t id, const void *buf, size_t n) {
+  if (!te->session || te->session->id != id)
+    return -EPERM;
   if (n != sizeof te->sysset)
     return -EINVAL;
   memcpy(te->sysset, buf, n);

@@ -18,7 +18,7 @@ struct trace;
 // changes these fields at its safe points; its tracer (trace.c's tracer side) only while
 // the tracee is not running (stopped, asleep, or waiting for the CPU). So the tracee
 // reads them again after anything that may sleep: trace_syscall_done asks the stops
-// again after the call. Invariant: with no session, stops, step, interrupt and exec_stop
+// again after the call. Invariant: with no session, stops, step, interrupt, exec_stop and job_stop
 // are clear.
 struct tracee {
   struct trace *session;     // the session tracing it, or NULL: traced or not is this
@@ -30,6 +30,8 @@ struct tracee {
   bool step;                 // TF in the frame is the kernel's, for a single step
   bool interrupt;            // the tracer asked for a stop (O_TRUNC): stop when it can
   bool exec_stop;            // an exec just succeeded: PROC_STOP_EXEC at the call's exit
+  bool job_stop;             // the trace stop began as a job stop (SIGSTOP) that no
+                             // SIGCONT or resume has ended: detaching keeps it stopped
 };
 
 static inline bool trace_attached(const struct tracee *t) { return t->session != NULL; }
@@ -50,7 +52,9 @@ long trace_read(struct trace *t, uint64_t ubuf, size_t n, bool nonblock); // use
 long trace_write(struct trace *t, uint64_t ubuf, size_t n);
 void trace_detach(struct trace *t);
 int trace_poll(struct trace *t);
-long trace_sysset_write(struct tracee *t, const void *buf, size_t n); // proc:PID/sysfilter
+long trace_sysset_write(struct tracee *t, uint64_t id, const void *buf, size_t n); // sysfilter
+uint64_t trace_session_id(const struct tracee *t); // 0: none; never the same twice
+void trace_job_continued(struct tracee *t);         // SIGCONT
 
 // The safe points (the syscall stops through trace_syscall, below).
 bool trace_syscall_enter(struct trapframe *tf, uint64_t *nr); // true: skip the call

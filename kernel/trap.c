@@ -145,9 +145,11 @@ void usertrapret(void) {
     need_resched = false;
     yield();
   }
-  // The common case, kept cheap: nothing to deliver, no interrupted call to restart.
+  // The common case, kept cheap: nothing to deliver, no interrupted call to restart
+  // (rax from -ERESTART_RESTARTBLOCK to -ERESTARTSYS: one unsigned compare).
   if (p->killed || (p->pending & ~p->blocked) || p->restore_mask ||
-      trace_interrupt_pending(&p->tracee) || (int64_t)p->tf->rax == -ERESTARTSYS) {
+      trace_interrupt_pending(&p->tracee) ||
+      (uint64_t)p->tf->rax + ERESTART_RESTARTBLOCK <= ERESTART_RESTARTBLOCK - ERESTARTSYS) {
     signal_deliver();
     trace_return_to_user();
   }

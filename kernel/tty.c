@@ -6,6 +6,7 @@
 #include "errno.h"
 #include "file.h"
 #include "proc.h"
+#include "ring.h"
 #include "scheme.h"
 #include "signal.h"
 #include "tty.h"
@@ -59,8 +60,8 @@ static struct { uint16_t rows, cols, x, y; } winsize = {24, 80, 0, 0};
 #define TTYBUF 1024
 static char line[TTYBUF];     // the line being edited (canonical mode)
 static size_t line_len;
-static char ready[TTYBUF];    // bytes a read() may return (IRQ)
-static size_t r_head, r_tail; // ring: [r_tail, r_head)
+static uint8_t ready_buf[TTYBUF];
+static struct ring ready = {.buf = ready_buf, .size = TTYBUF}; // what read() may take (IRQ)
 static int eof_pending;       // ^D on an empty line: the next read returns 0
 
 static void out_byte(char c) {
@@ -70,8 +71,7 @@ static void out_byte(char c) {
 }
 
 static void deliver(const char *s, size_t n) {
-  for (size_t i = 0; i < n && r_head - r_tail < TTYBUF; i++)
-    ready[r_head++ % TTYBUF] = s[i];
+  ring_put(&ready, s, n);
   wakeup(&ready);
   poll_notify();
 }
@@ -140,27 +140,22 @@ static int tty_open(struct file *f, const char *rest, int flags, int mode) {
   return rest[0] ? -ENOENT : 0;
 }
 
-static long tty_read(struct file *f, void *buf, size_t n, uint64_t off) {
-  (void)off;
-  while (r_head == r_tail && !eof_pending) {
+// Bytes leave the input ring only once they reached the reader (ring.h).
+static long tty_take(struct file *f, uint64_t dst, size_t n, bool user) {
+  while (!ring_used(&ready) && !eof_pending) {
     if (f->flags & O_NONBLOCK)
       return -EAGAIN;
     int r = sleep_on(&ready);
     if (r < 0)
       return r;
   }
-  size_t got = 0;
-  if (r_head == r_tail) { // only an end-of-file mark
+  if (!ring_used(&ready)) { // only an end-of-file mark
     eof_pending--;
     return 0;
   }
-  while (got < n && r_tail != r_head) {
-    char c = ready[r_tail++ % TTYBUF];
-    ((char *)buf)[got++] = c;
-    if (c == '\n' && (termios.c_lflag & ICANON))
-      break; // canonical reads return one line at most
-  }
-  return got;
+  if (termios.c_lflag & ICANON)
+    n = ring_span(&ready, '\n', n); // canonical reads return one line at most
+  return ring_take(&ready, dst, n, user);
 }
 
 static long tty_write(struct file *f, const void *buf, size_t n, uint64_t off) {
@@ -246,7 +241,7 @@ static long tty_ioctl(struct file *f, uint64_t req, uint64_t arg) {
   case TIOCGSID:
     return tty_sid ? copyout(arg, &tty_sid, sizeof tty_sid) : -ENOTTY;
   case FIONREAD: {
-    int n = r_head - r_tail;
+    int n = ring_used(&ready);
     return copyout(arg, &n, sizeof n);
   }
   case TIOCSWINSZ: {
@@ -262,11 +257,11 @@ static long tty_ioctl(struct file *f, uint64_t req, uint64_t arg) {
 
 static int tty_poll(struct file *f) {
   (void)f;
-  return POLLOUT | (r_head != r_tail || eof_pending ? POLLIN : 0);
+  return POLLOUT | (ring_used(&ready) || eof_pending ? POLLIN : 0);
 }
 
 const struct scheme debug_scheme = {
-    .name = "debug", .open = tty_open, .read = tty_read, .write = tty_write,
+    .name = "debug", .open = tty_open, .take = tty_take, .write = tty_write,
     .stat = tty_stat, .ioctl = tty_ioctl, .poll = tty_poll,
 };
 

@@ -363,6 +363,7 @@ static const struct decoder decoders[] = {
     {"rt_sigpending", R_DEC, C_SIG, 2, {K_SIGSET_OUT, K_ULONG}},
     {"rt_sigtimedwait", R_SIG, C_SIG, 4, {K_SIGSET_IN, K_SIGINFO_OUT, K_TIMESPEC_IN, K_ULONG}},
     {"rt_sigsuspend", R_DEC, C_SIG, 2, {K_SIGSET_IN, K_ULONG}},
+    {"restart_syscall", R_DEC, 0, 0, {0}},
     {"sigaltstack", R_DEC, C_SIG, 2, {K_STACK_IN, K_STACK_OUT}},
     {"utime", R_DEC, C_FILE, 2, {K_PATH, K_UTIMBUF}},
     {"prctl", R_DEC, 0, 1, {K_PRCTL}},

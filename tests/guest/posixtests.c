@@ -1229,6 +1229,35 @@ static void t_sigsuspend(void) {
   EXPECT_ERR(sc(SYS_rt_sigsuspend, &none, 4), EINVAL);
 }
 
+// A stop and continue in the middle of a sleep is invisible, and the sleep still ends
+// at its first deadline (Linux's restart block): restarting it from the beginning would
+// add the time it had already slept.
+static void t_nanosleep_stop_cont_keeps_deadline(void) {
+  int p[2];
+  xpipe(p);
+  long c = xfork();
+  if (c == 0) {
+    long t0 = now_ms();
+    struct timespec ts = {0, 600 * 1000000L}, rem = {0, 0};
+    long r = sc(SYS_nanosleep, &ts, &rem);
+    long took = now_ms() - t0;
+    CHECK_EQ(sc(SYS_write, p[1], &took, sizeof took), sizeof took);
+    _exit(r == 0 ? 0 : 2);
+  }
+  sleep_ms(300);
+  OK(sc(SYS_kill, c, SIGSTOP));
+  sleep_ms(100);
+  OK(sc(SYS_kill, c, SIGCONT));
+  EXPECT_EXIT(wait_for(c), 0);
+  long took = 0;
+  CHECK_EQ(sc(SYS_read, p[0], &took, sizeof took), sizeof took);
+  ctx("[the 600 ms sleep took %ld ms]", took);
+  CHECK(took >= 600 && took < 850); // from the beginning again: 900 ms or more
+}
+
+// restart_syscall with nothing to restart fails with EINTR, as on Linux.
+static void t_restart_syscall_alone(void) { EXPECT_ERR(sc(SYS_restart_syscall), EINTR); }
+
 // rt_sigtimedwait takes a blocked pending signal without running its handler.
 static void t_sigtimedwait(void) {
   set_action(SIGUSR1, h_count, 0, 0);
@@ -2466,7 +2495,7 @@ static const struct ut_test tests[] = {
     UT(kill_self_handler), UT(siginfo_self), UT(siginfo_other), UT(kill_errors),
     UT(kill_eperm),
     UT(signal_regs_syscall), UT(signal_regs_df), UT(signal_regs_async),
-    UT(sigprocmask), UT(rt_signal_queue), UT(signal_order), UT(sigsuspend),
+    UT(sigprocmask), UT(rt_signal_queue), UT(signal_order), UT(sigsuspend), UT(nanosleep_stop_cont_keeps_deadline), UT(restart_syscall_alone),
     UT(sigtimedwait),
     UT(sa_resethand), UT(sa_nodefer), UT(sa_mask), UT(sa_restart), UT(read_eintr),
     UT(sigaltstack), UT(sigaltstack_errors), UT(sigaltstack_overflow),

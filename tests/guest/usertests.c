@@ -573,6 +573,8 @@ static void t_munmap_errors(void) {
   EXPECT_ERR(sc(SYS_munmap, p, 0), EINVAL);
   EXPECT_ERR(sc(SYS_munmap, 0xffff800000000000UL, PAGE), EINVAL);
   EXPECT_ERR(sc(SYS_munmap, 0x00007ffffffff000UL, 2 * PAGE), EINVAL);
+  EXPECT_ERR(sc(SYS_munmap, p, -1L), EINVAL); // SIZE_MAX: rounded up it would be 0
+  EXPECT_ERR(sc(SYS_munmap, p, -PAGE), EINVAL);
   p[0] = 1; // still mapped
   OK(sc(SYS_munmap, p, PAGE));
   OK(sc(SYS_munmap, p, PAGE)); // unmapping nothing is not an error
@@ -614,8 +616,11 @@ static void t_mprotect_errors(void) {
   EXPECT_ERR(sc(SYS_mprotect, p + 1, PAGE, PROT_READ), EINVAL);
   EXPECT_ERR(sc(SYS_mprotect, p, PAGE, 0x80), EINVAL); // unknown protection bit
   CHECK(sc(SYS_mprotect, p, 0, PROT_READ) == 0);
+  EXPECT_ERR(sc(SYS_mprotect, p, -1L, PROT_READ), ENOMEM); // SIZE_MAX (Linux: ENOMEM)
+  p[0] = 1; // still writable: the refusal changed nothing
   OK(sc(SYS_munmap, p, PAGE));
   EXPECT_ERR(sc(SYS_mprotect, p, PAGE, PROT_READ), ENOMEM); // nothing mapped
+  EXPECT_ERR(sc(SYS_mprotect, p, 1UL << 47, PROT_READ), ENOMEM); // past the user half
   EXPECT_ERR(sc(SYS_mprotect, 0xffff800000000000UL, PAGE, PROT_READ), ENOMEM);
   still_alive();
 }
