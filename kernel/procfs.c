@@ -216,9 +216,9 @@ static int gen_maps(const struct proc *p, char *b, size_t n) {
 static int gen_auxv(const struct proc *p, char *b, size_t n) {
   if (!p->vm)
     return 0;
-  size_t len = MIN(n, p->vm->auxv_words * sizeof(uint64_t));
-  memcpy(b, p->vm->auxv, len);
-  return len;
+  size_t len = p->vm->auxv_words * sizeof(uint64_t);
+  memcpy(b, p->vm->auxv, MIN(n, len));
+  return len; // (as the other gens: the whole length, even if n is less)
 }
 
 static int gen_cmdline(const struct proc *p, char *b, size_t n) {
