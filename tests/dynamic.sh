@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/dynamic.sh: dynamically linked programs run unmodified in the guest (docs/dynamic.md).
+# tests/dynamic.sh: dynamically linked programs run unmodified in the guest (docs/dynamic.md):
+# hello worlds, coreutils, findutils, bash, tar, gzip, python3.
 #
 # Programs built here with the host's gcc (dynamic glibc, PIE) and musl-gcc (dynamic,
 # no -static), and Debian's own binaries from the host, go into the guest with
@@ -111,6 +112,24 @@ same debian_tar_gzip 0 "cd $work && tar cf - d 2>&1 | tar tvf - | grep -v '^d' |
 same debian_date_stat 0 "date -u -d @86400 '+%F %T %Z'; stat -c '%s %a %F' $work/d/fruit.txt $work/d/link; stat -L -c '%s %F %Y' $work/d/link" -- \
   --file /usr/bin/date --file /usr/bin/stat "${tree[@]}" -- \
   /bin/sh -c '/usr/bin/date -u -d @86400 "+%F %T %Z"; /usr/bin/stat -c "%s %a %F" /d/fruit.txt /d/link; /usr/bin/stat -L -c "%s %F %Y" /d/link'
+
+# Debian's python3 with its standard library (brought with --tree): json, re, hashlib,
+# and subprocess running /bin/busybox (the host has it too: tools/deps.sh).
+cat >"$work/py.py" <<'EOF'
+import json, re, hashlib, subprocess
+d = {"b": [1, 2, 3], "a": "x"}
+s = json.dumps(d, sort_keys=True)
+h = hashlib.sha256(s.encode()).hexdigest()
+out = subprocess.run(["/bin/busybox", "echo", "from", "busybox"], capture_output=True, text=True)
+print(s, re.findall(r"\d", s), h, out.stdout.strip(), out.returncode, json.loads(s)["b"][2])
+EOF
+python=$(readlink -f /usr/bin/python3 2>/dev/null)
+if [ -x "$python" ] && [ -d "/usr/lib/${python##*/}" ]; then
+  same debian_python3 0 "python3 py.py" -- --memory 256 --file "$python:/usr/bin/python3" \
+    --tree "/usr/lib/${python##*/}" --file "$work/py.py:/tmp/py.py" -- /usr/bin/python3 /tmp/py.py
+else
+  fail debian_python3 "no python3 with its library on the host (tools/deps.sh installs it)"
+fi
 
 # The loader's work as strace shows it: the library opened, read and mapped from fd 3.
 same strace_loader 0 "echo found" -- --file "$work/hello-glibc:/bin/hello" -- \
