@@ -435,6 +435,14 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
   return 0;
 }
 
+// A tracer's write (force) goes through the program's own rights, except into a file's
+// shared pages that the program could never write: those are the file itself, which
+// the tracer may have no right to change (Linux refuses too).
+static bool forced_write_ok(struct vm *vm, uint64_t va) {
+  struct vma *a = vma_find(vm, va);
+  return !a || !(a->kind == VMA_SHARED && a->mapped && !a->maywrite);
+}
+
 // Copy between buf and the user range at uaddr in vm, page by page. force: the caller
 // (a tracer) may write where the program itself may not (breakpoints in text); pages
 // are private to the process, so this changes no one else's copy. Returns the number
@@ -444,6 +452,8 @@ size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, b
   while (done < n) {
     uint64_t va = uaddr + done;
     if (!user_range_ok(va, 1))
+      break;
+    if (write && force && !forced_write_ok(vm, va))
       break;
     uint64_t *pte = walk(vm->pml4, va, false);
     bool ok = pte && (*pte & PTE_P) && (!write || force || (*pte & PTE_W));
