@@ -43,6 +43,11 @@ struct rnode {
   // outlive the file's hold on them while mapped (a truncate to 0 or a growth past cap
   // gives the file new frames; pages already mapped then keep the old ones).
   bool paged;
+  // A file of the read-only archive tree: its pages as mappings see them, each filled
+  // on first touch and then mapped by every process that maps it (copy on write), so
+  // a library's pages are in memory once however many programs use them. NULL until
+  // first mapped; the cache holds one reference to each frame (page_alloc's).
+  uint8_t **cache;
   bool rw;                  // inside /tmp: may change
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
@@ -94,8 +99,13 @@ static struct rnode *node_alloc(uint32_t mode, bool rw) {
   return n;
 }
 
-// Let go of n's data, if it is ours.
+// Let go of n's data, if it is ours, and of its page cache.
 static void data_free(struct rnode *n) {
+  for (size_t i = 0; n->cache && i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE; i++)
+    if (n->cache[i])
+      page_release(n->cache[i]);
+  kfree(n->cache);
+  n->cache = NULL;
   if (n->cap && n->paged)
     for (size_t off = 0; off < n->cap; off += PAGE_SIZE)
       page_release(n->data + off); // a mapping may still hold the frame
@@ -1009,16 +1019,39 @@ int ramfs_map_node(struct file *f, bool shared, struct rnode **out) {
   return 0;
 }
 
+// The cached frame of the page at off of an archive file, filled on first use, with
+// one more share of it for the caller's mapping.
+static int cached_page(struct rnode *n, uint64_t off, uint8_t **frame) {
+  size_t i = off / PAGE_SIZE;
+  if (!n->cache && !(n->cache = kmalloc(ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE * sizeof *n->cache)))
+    return -ENOMEM;
+  if (!n->cache[i]) {
+    if (!(n->cache[i] = page_alloc(1)))
+      return -ENOMEM;
+    memcpy(n->cache[i], n->data + off, MIN(PAGE_SIZE, n->size - off));
+  }
+  *frame = n->cache[i];
+  page_share(*frame);
+  return 0;
+}
+
 // The frame for the page at file offset off (page-aligned) of a mapping: the file's
-// own frame (one more share of it) for a shared mapping of a writable file, otherwise
-// a new frame with a copy of the bytes. -ENXIO if the page lies wholly past the end.
-int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame) {
+// own frame (one more share of it) for a shared mapping of a writable file; the page
+// cache's for a file of the read-only archive (*cow: the mapping must copy it before
+// a write); otherwise a new frame with a copy of the bytes. -ENXIO if the page lies
+// wholly past the end.
+int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, bool *cow) {
+  *cow = false;
   if (off >= ALIGN_UP(n->size, PAGE_SIZE))
     return -ENXIO;
   if (shared && n->paged) { // cap is whole pages and >= size, so the page is there
     *frame = n->data + off;
     page_share(*frame);
     return 0;
+  }
+  if (!n->rw && !n->cap) {
+    *cow = true;
+    return cached_page(n, off, frame);
   }
   if (!(*frame = page_alloc(1)))
     return -ENOMEM;

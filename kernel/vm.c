@@ -416,16 +416,21 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
     return -ENOMEM;
   if (*pte & PTE_FRAME)
     return 0; // already there (a kernel access, or a fault on a page another path filled)
-  if (a->mapped) {
-    uint8_t *frame;
-    int r = ramfs_map_page(a->src->node, a->pgoff + (page - a->start), a->kind == VMA_SHARED, &frame);
-    if (r < 0)
-      return r;
-    *pte = V2P(frame) | PTE_FRAME | (a->prot ? pte_flags(a->prot) : 0);
-    return 0;
-  }
   uint64_t lo = MAX(page, a->file_start), hi = MIN(page + PAGE_SIZE, a->file_end);
   bool whole = a->file_data && lo == page && hi == page + PAGE_SIZE; // all from the file
+  // A page of a mapped file, or a whole page of an exec'd program that was not copied:
+  // the file's (ramfs_map_page: maybe one every process shares, copied on write).
+  if (a->mapped || (whole && a->src && !a->src->copy)) {
+    uint8_t *frame;
+    bool cow;
+    int r = ramfs_map_page(a->src->node, a->pgoff + (page - a->start), a->kind == VMA_SHARED,
+                           &frame, &cow);
+    if (r < 0)
+      return r;
+    uint64_t flags = a->prot ? pte_flags(a->prot) : 0;
+    *pte = V2P(frame) | PTE_FRAME | (cow ? PTE_COW | (flags & ~PTE_W) : flags);
+    return 0;
+  }
   uint8_t *frame = whole ? page_alloc_raw(1) : page_alloc(1);
   if (!frame)
     return -ENOMEM;
