@@ -1019,10 +1019,13 @@ int ramfs_map_node(struct file *f, bool shared, struct rnode **out) {
   return 0;
 }
 
-// The cached frame of the page at off of an archive file, filled on first use, with
-// one more share of it for the caller's mapping.
-static int cached_page(struct rnode *n, uint64_t off, uint8_t **frame) {
+// The cached frame of the page at off (page-aligned, inside the file) of a file of the
+// read-only archive, filled on first use, with one more share of it for the caller's
+// mapping (which must copy it before a write). -ENOENT: n is not such a file.
+int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame) {
   size_t i = off / PAGE_SIZE;
+  if (n->rw || n->cap || !S_ISREG(n->mode) || off >= n->size)
+    return -ENOENT;
   if (!n->cache && !(n->cache = kmalloc(ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE * sizeof *n->cache)))
     return -ENOMEM;
   if (!n->cache[i]) {
@@ -1051,7 +1054,7 @@ int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, 
   }
   if (!n->rw && !n->cap) {
     *cow = true;
-    return cached_page(n, off, frame);
+    return ramfs_cached_page(n, off, frame);
   }
   if (!(*frame = page_alloc(1)))
     return -ENOMEM;

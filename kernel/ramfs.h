@@ -17,6 +17,7 @@ int ramfs_file_path(struct file *f, char *out, size_t n);
 // Mapping files (vm.c, sysmem.c): a mapping holds its node as an open file does.
 int ramfs_map_node(struct file *f, bool shared, struct rnode **out);
 int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, bool *cow);
+int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame);
 void ramfs_node_hold(struct rnode *n);
 int ramfs_node_path(const struct rnode *n, char *out, size_t outsz);
 void ramfs_node_drop(struct rnode *n);

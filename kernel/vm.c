@@ -409,6 +409,18 @@ int vm_fault_force(struct vm *vm, uint64_t va) {
   return a ? fill_page(vm, a, va) : -EFAULT;
 }
 
+// The file's frame for the page at page of area a: a mapped file's comes from the file
+// (ramfs_map_page); a whole page of an exec'd program from the archive's page cache,
+// which every process shares. -ENOENT: none (the page is filled from file_data).
+static int file_frame(const struct vma *a, uint64_t page, bool whole, uint8_t **frame,
+                      bool *cow) {
+  uint64_t off = a->pgoff + (page - a->start);
+  if (a->mapped)
+    return ramfs_map_page(a->src->node, off, a->kind == VMA_SHARED, frame, cow);
+  return whole && a->src && !a->src->copy ? ramfs_cached_page(a->src->node, off, frame)
+                                          : -ENOENT;
+}
+
 static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
   uint64_t page = ALIGN_DOWN(va, PAGE_SIZE);
   uint64_t *pte = walk(vm->pml4, page, true);
@@ -418,20 +430,17 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
     return 0; // already there (a kernel access, or a fault on a page another path filled)
   uint64_t lo = MAX(page, a->file_start), hi = MIN(page + PAGE_SIZE, a->file_end);
   bool whole = a->file_data && lo == page && hi == page + PAGE_SIZE; // all from the file
-  // A page of a mapped file, or a whole page of an exec'd program that was not copied:
-  // the file's (ramfs_map_page: maybe one every process shares, copied on write).
-  if (a->mapped || (whole && a->src && !a->src->copy)) {
-    uint8_t *frame;
-    bool cow;
-    int r = ramfs_map_page(a->src->node, a->pgoff + (page - a->start), a->kind == VMA_SHARED,
-                           &frame, &cow);
-    if (r < 0)
-      return r;
+  uint8_t *frame;
+  bool cow = true;
+  int r = file_frame(a, page, whole, &frame, &cow);
+  if (r == 0) {
     uint64_t flags = a->prot ? pte_flags(a->prot) : 0;
     *pte = V2P(frame) | PTE_FRAME | (cow ? PTE_COW | (flags & ~PTE_W) : flags);
     return 0;
   }
-  uint8_t *frame = whole ? page_alloc_raw(1) : page_alloc(1);
+  if (a->mapped || r != -ENOENT)
+    return r;
+  frame = whole ? page_alloc_raw(1) : page_alloc(1);
   if (!frame)
     return -ENOMEM;
   if (a->file_data && lo < hi)
