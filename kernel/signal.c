@@ -314,6 +314,8 @@ static bool deliver_one(struct proc *p, int sig) {
   struct sigaction_k sa = p->sigact[sig - 1];
   if (trace_signal(sig, sa.handler, &p->siginfo[sig - 1]))
     return false; // the tracer dropped it
+  if (p->killed) // SIGKILL came during the signal stop: it, not sig, ends the process
+    proc_exit(SIGKILL);
   if (sig == SIGKILL || sa.handler == SIG_DFL) {
     if (sig != SIGKILL && default_ignore(sig))
       return false;

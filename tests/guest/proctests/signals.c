@@ -49,6 +49,19 @@ static void t_signal_dropped(void) {
 
 static void t_signal_delivered(void) { usr1_resume(PROC_STOP_SIGNAL, 1); }
 
+// A SIGKILL that comes while the target is stopped for a signal whose default action
+// ends it ends it with SIGKILL, not with the signal it was stopped for (Linux).
+static void t_sigkill_at_signal_stop(void) {
+  struct kid k;
+  kid_start(&k, kid_spin);
+  int tfd = TRACE(k.pid, 0);
+  TSET(tfd, PROC_STOP_SIGNAL);
+  OK(kill(k.pid, SIGUSR1)); // no handler: its default action is to terminate
+  CHECK_EQ(EV_EXPECT(tfd, PROC_STOP_SIGNAL).a, SIGUSR1);
+  OK(kill(k.pid, SIGKILL));
+  KID_END(&k, tfd, SIGKILL);
+}
+
 // SIGKILL is never reported as a signal stop, and ends the target from any stop.
 static void t_sigkill_not_stopped(void) {
   struct kid k;
@@ -213,7 +226,7 @@ static void t_attach_job_stopped(void) {
 }
 
 const struct ut_test signals_tests[] = {
-    UT(signal_dropped), UT(signal_delivered), UT(sigkill_not_stopped),
+    UT(signal_dropped), UT(signal_delivered), UT(sigkill_at_signal_stop), UT(sigkill_not_stopped),
     UT(sigkill_at_syscall_entry), UT(sigkill_other_stops), UT(sigkill_races_writes),
     UT(job_control_traced), UT(sigcont_keeps_trace_stop), UT(attach_job_stopped)
 };
