@@ -259,7 +259,7 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
           "MemFree drop per child: kernel side and the pages it wrote; its VmRSS, " value["procmem_user"] " kB, counts pages still shared")
     else { row("memory per sleeping process", "n/a", "n/a", "n/a: " na("procmem")); bad = 1 }
     if ("dynmem_first" in value) {
-      row("memory of a dynamic program (sleeping)", "-", value["dynmem_first"] " kB", "MemFree drop for /tests/dyntrue: the musl loader and libc")
+      row("memory of a dynamic program (sleeping)", "-", value["dynmem_first"] " kB", "MemFree drop for /tests/dyntrue, page cache cold: the musl loader and libc")
       row("  a second instance of it", "-", value["dynmem_second"] " kB",
           sprintf("%.2f of the first; goal <= 0.25 (library pages shared)", value["dynmem_second"] / (value["dynmem_first"] ? value["dynmem_first"] : 1)))
     } else { row("memory of a dynamic program (sleeping)", "n/a", "n/a", "n/a: " na("dynmem")); bad = 1 }

@@ -559,8 +559,8 @@ static const struct bench {
     {"memfree", bench_memfree_n, 1},  {"getppid", bench_getppid, 200000},
     {"pingpong", bench_pingpong, 20000}, {"yield", bench_yield, 20000},
     {"spawn", bench_spawn_self, 200}, {"spawnbb", bench_spawn_bb, 100},
+    {"dynmem", bench_dynmem, 1}, // (before spawndyn: the first instance fills the page cache)
     {"spawndyn", bench_spawn_dyn, 50}, {"filefault", bench_filefault, 2000},
-    {"dynmem", bench_dynmem, 1},
     {"trace", bench_trace, 5000},     {"memread", bench_memread, 50},
     {"step", bench_step, 5000},       {"regs", bench_regs, 20000},
     {"procmem", bench_procmem, 50},
