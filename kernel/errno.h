@@ -39,12 +39,27 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define ENOMSG 42
+#define EIDRM 43
 #define ENODATA 61
 #define EOVERFLOW 75
 #define ELIBBAD 80
 #define ENOTSOCK 88
+#define EDESTADDRREQ 89
+#define EMSGSIZE 90
+#define EPROTOTYPE 91
+#define ENOPROTOOPT 92
+#define EPROTONOSUPPORT 93
+#define ESOCKTNOSUPPORT 94
 #define EOPNOTSUPP 95
+#define EAFNOSUPPORT 97
+#define EADDRINUSE 98
+#define ECONNRESET 104
+#define ENOBUFS 105
+#define EISCONN 106
+#define ENOTCONN 107
 #define ETIMEDOUT 110
+#define ECONNREFUSED 111
 #define ERESTARTSYS 512 /* internal: a signal interrupted the call: signal_deliver()
                            restarts it or makes it EINTR; user mode never sees it */
 #define ERESTART_RESTARTBLOCK 516 /* internal: as ERESTARTSYS, but the restart is

@@ -9,6 +9,7 @@
 #include "kalloc.h"
 #include "lib.h"
 #include "panic.h"
+#include "pci.h"
 #include "proc.h"
 #include "procfs.h"
 #include "ramfs.h"
@@ -16,6 +17,7 @@
 #include "scheme.h"
 #include "trap.h"
 #include "tty.h"
+#include "vcon.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -112,6 +114,7 @@ static void register_schemes(void) {
   scheme_register(&proc_scheme, "/proc"); // as on Linux
   scheme_register(&com2_scheme, NULL);
   scheme_register(&ctty_scheme, NULL);
+  scheme_register(&vcon_scheme, NULL);
 }
 
 void kmain(uint32_t magic, uint32_t mb_phys) {
@@ -153,6 +156,7 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   register_schemes();
   for (int i = 0; i < nmods; i++)
     ramfs_init(P2V(mods[i].start), mods[i].end - mods[i].start);
+  pci_init(); // (after the root file system: drivers add device nodes to /dev)
   user_init(kernel_cmdline);
   scheduler();
 }

@@ -7,6 +7,7 @@
 #include "kalloc.h"
 #include "lib.h"
 #include "panic.h"
+#include "ipc.h"
 #include "proc.h"
 #include "regs.h"
 #include "signal.h"
@@ -384,6 +385,7 @@ void proc_exit(int status) {
     copyout(p->clear_child_tid, &zero, sizeof zero);
   }
   vfork_release(p);
+  ipc_exit(p);
   fd_close_all(p);
   vm_activate(NULL);
   vm_free(p->vm);

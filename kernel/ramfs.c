@@ -51,6 +51,7 @@ struct rnode {
   bool rw;                  // inside /tmp: may change
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
+  void *sock;               // a socket node: the socket bound to it (unix.c), or NULL
   struct timespec_k atime, mtime, ctime;
   // Directories only:
   struct rnode *parent;     // NULL for the root and once removed
@@ -607,6 +608,46 @@ int ramfs_rename(const char *from, const char *to, int flags) {
   return r < 0 ? r : 0;
 }
 
+// ---- socket nodes ----
+// bind(2) names a socket with a new node that points at it and that it holds (refs), so
+// an unlinked name stays valid memory until the socket lets go of it.
+int ramfs_mksock(const char *path, uint32_t mode, void *sock, struct rnode **out) {
+  struct loc l;
+  int r = locate(path, &l);
+  if (r == 0)
+    r = may_create(&l, 0);
+  if (r == -EEXIST)
+    return -EADDRINUSE;
+  if (r == 0)
+    r = make_node(&l, S_IFSOCK | (mode & 0777 & ~myproc()->umask), out);
+  if (r == 0) {
+    (*out)->sock = sock;
+    (*out)->refs++;
+  }
+  return r;
+}
+
+// The socket bound at path. connect(2) and sendto(2) need write permission on the node;
+// a name that is no socket, or one whose socket is gone, refuses.
+int ramfs_sock_find(const char *path, void **sock) {
+  struct rnode *n;
+  int r = ramfs_resolve(path, true, &n);
+  if (r < 0)
+    return r;
+  if (!perm_ok(n, 2))
+    return -EACCES;
+  if ((n->mode & S_IFMT) != S_IFSOCK || !n->sock)
+    return -ECONNREFUSED;
+  *sock = n->sock;
+  return 0;
+}
+
+void ramfs_sock_unbind(struct rnode *n) {
+  n->sock = NULL;
+  n->refs--;
+  node_put(n);
+}
+
 // ---- attributes ----
 struct rnode *ramfs_file_node(struct file *f) {
   return f->scheme == &ramfs_scheme ? f->priv : NULL;
@@ -760,6 +801,8 @@ static int open_checks(struct rnode *n, int flags) {
     return -EISDIR;
   if (S_ISLNK(n->mode))
     return -ELOOP; // O_NOFOLLOW on a link
+  if ((n->mode & S_IFMT) == S_IFSOCK)
+    return -ENXIO; // sockets are reached with connect(2), never opened
   if (acc != O_WRONLY && !perm_ok(n, 4))
     return -EACCES;
   if (acc != O_RDONLY || (flags & O_TRUNC)) {
@@ -796,6 +839,8 @@ static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
     r = open_checks(n, flags);
   if (r < 0)
     return r;
+  if (n->dev && strchr(n->dev, ':')) // a device node naming a scheme path: open that
+    return vfs_reopen(f, n->dev, flags);
   if (n->dev) { // a device node: hand the file to the scheme it names
     f->scheme = scheme_find(n->dev);
     return f->scheme ? f->scheme->open(f, "", flags, mode) : -ENXIO;
@@ -1105,6 +1150,22 @@ static void add_device(const char *name, const char *scheme) {
   struct rnode *n = mkpath(name, strlen(name), S_IFCHR | 0666);
   if (n)
     n->dev = scheme, n->mode = S_IFCHR | 0666;
+}
+
+// A device node made at run time, for a device a driver found (vcon.c): path is
+// relative to the root ("dev/virtio-ports/gdb"), target a scheme path ("vcon:gdb").
+int ramfs_add_device(const char *path, const char *target) {
+  struct rnode *n = mkpath(path, strlen(path), S_IFCHR | 0600);
+  if (!n || (n->mode & S_IFMT) != S_IFCHR)
+    return -EEXIST;
+  if (n->dev && strcmp(n->dev, target) == 0)
+    return 0;
+  char *t = kstrdup(target); // (a node never goes away, nor does what it names)
+  if (!t)
+    return -ENOMEM;
+  n->dev = t;
+  n->mode = S_IFCHR | 0600;
+  return 0;
 }
 
 void ramfs_init(const void *archive, size_t size) {

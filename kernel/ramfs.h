@@ -13,6 +13,8 @@ int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint3
                      uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz, bool *stable);
 int ramfs_stat_path(const char *path, bool follow, struct stat *st);
 int ramfs_file_path(struct file *f, char *out, size_t n);
+// A device node made at run time (vcon.c): path relative to the root, target a scheme path.
+int ramfs_add_device(const char *path, const char *target);
 
 // Mapping files (vm.c, sysmem.c): a mapping holds its node as an open file does.
 int ramfs_map_node(struct file *f, bool shared, struct rnode **out);
@@ -47,3 +49,10 @@ int ramfs_chmod(struct rnode *n, uint32_t mode);
 int ramfs_chown(struct rnode *n, uint32_t uid, uint32_t gid);
 int ramfs_utimens(struct rnode *n, const struct timespec_k *ts);
 int ramfs_truncate(struct rnode *n, uint64_t len, bool check_write);
+
+// Socket nodes (unix.c): bind makes one pointing at its socket (EADDRINUSE if the name
+// exists); connect finds the socket (-ECONNREFUSED: not a socket, or no longer bound);
+// the socket unbinds when it closes, and the node goes once unlinked too.
+int ramfs_mksock(const char *path, uint32_t mode, void *sock, struct rnode **out);
+int ramfs_sock_find(const char *path, void **sock);
+void ramfs_sock_unbind(struct rnode *n);

@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "errno.h"
 #include "panic.h"
+#include "pci.h"
 #include "proc.h"
 #include "regs.h"
 #include "signal.h"
@@ -24,7 +25,9 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout is fixed by the CPU");
 
 static struct idt_gate idt[256];
-static bool need_resched;     // set by the timer (IRQ): the running process used its slice
+// Set by the timer (IRQ): the running process used its slice; or by a driver whose
+// interrupt woke someone who should run soon (trap_resched).
+static bool need_resched;
 
 static void set_gate(int v, int dpl, int ist) {
   uint64_t off = (uint64_t)vectors + 16 * v;
@@ -69,9 +72,13 @@ static void irq(int n) {
     tty_intr();
   } else if (n == 3) {
     com2_intr();
+  } else {
+    pci_intr(n);
   }
   pic_eoi(n);
 }
+
+void trap_resched(void) { need_resched = true; }
 
 static void user_exception(uint64_t vec, struct trapframe *tf) {
   struct proc *p = myproc();

@@ -122,6 +122,8 @@ void vsrc_put(struct vsrc *s) {
 }
 
 static void vma_free(struct vma *a) {
+  if (a->ops)
+    a->ops->close(a->priv);
   vsrc_put(a->src);
   kfree(a);
 }
@@ -189,6 +191,8 @@ struct vm *vm_clone(struct vm *src) {
     if (n->src)
       n->src->refs++; // the child's areas read from the same file
     vma_insert(vm, n);
+    if (n->ops)
+      n->ops->open(n->priv);
     for (uint64_t va = a->start, end; va < a->end; va = end) {
       uint64_t *table = leaf_table(src->pml4, va, &end);
       end = MIN(end, a->end);
@@ -280,6 +284,28 @@ bool vm_range_mapped(const struct vm *vm, uint64_t start, uint64_t len) {
   return true;
 }
 
+int vm_map_frames(struct vm *vm, uint64_t start, void *const *frames, size_t n, int prot,
+                  const struct vma_ops *ops, void *priv) {
+  int r = vm_map_area(vm, start, n * PAGE_SIZE, prot, VMA_SHARED, NULL, 0, 0);
+  if (r < 0)
+    return r;
+  struct vma *a = vma_find(vm, start);
+  a->ops = ops, a->priv = priv;
+  ops->open(priv);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t *pte = walk(vm->pml4, start + i * PAGE_SIZE, true);
+    if (!pte) {
+      vm_unmap(vm, start, n * PAGE_SIZE);
+      return -ENOMEM;
+    }
+    page_share(frames[i]);
+    *pte = V2P(frames[i]) | PTE_FRAME | (prot ? pte_flags(prot) : 0);
+  }
+  return 0;
+}
+
+const struct vma *vm_area_at(const struct vm *vm, uint64_t va) { return vma_find(vm, va); }
+
 // Split area a at va (start < va < end), so that a ends at va.
 static int vma_split(struct vma *a, uint64_t va) {
   struct vma *b = kmalloc(sizeof *b);
@@ -292,6 +318,8 @@ static int vma_split(struct vma *a, uint64_t va) {
     b->src->refs++;
   a->end = va;
   a->next = b;
+  if (b->ops)
+    b->ops->open(b->priv);
   return 0;
 }
 

@@ -19,7 +19,16 @@ struct vma {
   uint64_t pgoff;
   bool mapped;
   bool maywrite;        // VMA_SHARED of a file: the descriptor was open for writing
+  // An area whose frames belong to something else (a SysV shared memory segment,
+  // ipc.c): ops->open(priv) when a copy of the area appears (fork, a split), and
+  // ops->close(priv) when one goes (munmap, exit, exec). NULL for the others.
+  const struct vma_ops *ops;
+  void *priv;
   struct vma *next;     // sorted by start
+};
+struct vma_ops {
+  void (*open)(void *priv);
+  void (*close)(void *priv);
 };
 enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_SHARED };
 
@@ -58,6 +67,10 @@ int vm_map_file(struct vm *vm, uint64_t start, uint64_t len, int prot, bool shar
 struct vma *vm_area(const struct vm *vm, uint64_t va);
 bool vm_range_mapped(const struct vm *vm, uint64_t start, uint64_t len);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
+// Map n given frames (each gains a reference) at start as one shared area with ops.
+int vm_map_frames(struct vm *vm, uint64_t start, void *const *frames, size_t n, int prot,
+                  const struct vma_ops *ops, void *priv);
+const struct vma *vm_area_at(const struct vm *vm, uint64_t va); // NULL: unmapped
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot);
 int vm_fault(struct vm *vm, uint64_t va, bool write);
 int vm_fault_force(struct vm *vm, uint64_t va);

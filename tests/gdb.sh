@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # tests/gdb.sh: the host's real gdb debugs programs in the guest through /bin/gdbserver
-# on the second serial port (tools/vrun --gdb PORT bridges it to a TCP port).
+# on the virtio console (tools/vrun --gdb PORT bridges its port "gdb" to a TCP port),
+# and, in the com2 session, on the second serial port (vrun --gdb-com2).
 #
 # Each session boots the guest once: `tools/vrun --gdb PORT -- PROGRAM ARGS` makes the
-# guest run `/bin/gdbserver com2: PROGRAM ARGS`; gdb -batch then runs a list of
+# guest run `/bin/gdbserver vcon:gdb PROGRAM ARGS`; gdb -batch then runs a list of
 # commands, one -ex each (an error in one does not skip the rest), with "echo ==NAME=="
 # between them so every check looks only at the output of its own commands. The
 # program is tests/guest/helpers/gdbtarget.c; the lines it stops at carry "MARK:" comments.
@@ -23,6 +24,13 @@
 #   dynamic    a dynamically linked PIE from the host's gcc (glibc), brought with
 #              vrun --file: break main, info sharedlibrary, a breakpoint in libc
 #              (puts), a backtrace through it, finish, a watchpoint, the exit status
+#   hangup     a gdb killed while the program runs: gdbserver stops it and waits; the
+#              next gdb finds it stopped and lets it finish
+#   relink     the host side connecting and disconnecting 20 times (silent, mid-packet,
+#              without reading the reply), then a gdb that runs the program to its end
+#   flood      bad input while the program runs: 1 MB of noise, 2,000 bad packets,
+#              then Ctrl-C stops it and gdbserver still answers
+#   com2       the fallback link: break, bt, continue, kill over the serial port
 #
 # Prints "PASS name" / "FAIL name: detail"; the last line is "N passed, N failed".
 # GDBTEST_KEEP=1 keeps every session's gdb and guest output (the path goes to stderr).
@@ -71,12 +79,14 @@ free_port() {
 }
 
 # boot NAME VRUN-ARGS...: start the guest; wait until gdbserver listens (or vrun ends).
+# The link is the virtio console unless link=--gdb-com2.
+link=--gdb
 boot() {
   local name=$1 i
   shift
   port=$(free_port)
   : >"$tmp/$name.log" # (before the first look at it)
-  tools/vrun --timeout 300 "${vrun_extra[@]}" --gdb "$port" -- "$@" >"$tmp/$name.log" 2>&1 &
+  tools/vrun --timeout 300 "${vrun_extra[@]}" "$link" "$port" -- "$@" >"$tmp/$name.log" 2>&1 &
   vpid=$!
   for ((i = 0; i < 600; i++)); do
     grep -q "gdbserver: listening on" "$tmp/$name.log" && return 0
@@ -387,7 +397,7 @@ session_raw() {
     halt raw
     return
   fi
-  ask "raw: qSupported" "qSupported:swbreak+" '.*PacketSize=1000.*qXfer:features:read\+.*'
+  ask "raw: qSupported" "qSupported:swbreak+" '.*PacketSize=4000.*qXfer:features:read\+.*'
   printf '$g#00$?#3f' >&3 # a bad checksum, then a good packet
   get
   printf '+' >&3
@@ -405,10 +415,16 @@ session_raw() {
   else
     fail "raw: a NAKed reply is sent again" "'$first' then '$acks' '$data'"
   fi
+  printf 'noise\x80\xff\x7f#' >&3 # bytes outside a packet are skipped
+  ask "raw: noise before a packet" 'qC' 'QC[0-9a-f]+'
+  printf '$m40' >&3 # a '$' starts over: the half packet is dropped
+  ask "raw: a half packet, then a whole one" '?' 'T05.*'
   ask "raw: run-length packet" 'm40* 0,4' '7f454c46'
+  ask "raw: binary read (x)" 'x400000,4' 'b.ELF'
+  ask "raw: binary read of unmapped memory" 'x0,4' 'E..'
   ask "raw: bad run-length code" '*!m400000,4' 'E..'
   local big
-  big=$(printf 'm%05000d' 0)
+  big=$(printf 'm%017000d' 0)
   ask "raw: oversized packet" "$big" 'E..'
   ask "raw: bad hex" 'mzz,4' 'E..'
   ask "raw: bad hex in M" 'M400000,2:zz00' 'E..'
@@ -446,6 +462,8 @@ le64() {
 }
 
 # Our own breakpoints: hidden from memory reads, stepped over when resuming on one.
+# Stop replies carry rbp, rsp and rip (registers 6, 7, 0x10), 8 bytes each.
+expedited='06:[0-9a-f]{16};07:[0-9a-f]{16};10:[0-9a-f]{16};'
 raw_breakpoints() {
   local rip byte rip2
   send p10 && get && printf '+' >&3
@@ -454,13 +472,13 @@ raw_breakpoints() {
   byte=$data
   ask "raw: breakpoint at rip" "Z0,$rip,1" 'OK'
   ask "raw: memory reads do not show it" "m$rip,1" "$byte"
-  ask "raw: a step from it" 's' 'T05thread:[0-9a-f]+;'
+  ask "raw: a step from it" 's' "T05thread:[0-9a-f]+;$expedited"
   send p10 && get && printf '+' >&3
   rip2=$(le64 "$data")
   if [ "$rip2" != "$rip" ]; then pass "raw: the step moved past it"; else
     fail "raw: the step moved past it" "rip is still $rip"
   fi
-  ask "raw: range step" "vCont;r$rip2,$(printf '%x' $((16#$rip2 + 1)))" 'T05thread:[0-9a-f]+;'
+  ask "raw: range step" "vCont;r$rip2,$(printf '%x' $((16#$rip2 + 1)))" "T05thread:[0-9a-f]+;$expedited"
   ask "raw: breakpoint removed" "z0,$rip,1" 'OK'
   send p10 && get && printf '+' >&3
   rip=$(le64 "$data")
@@ -556,18 +574,17 @@ EOF
   prog=$tmp/dyn
   gdb_session dynamic "target remote" <<EOF
 break main
+break puts
 echo ==main==\n
 continue
-echo ==libs==\n
+print counter
 info sharedlibrary
-break puts
 echo ==puts==\n
 continue
-echo ==bt==\n
 bt
 echo ==finish==\n
 finish
-echo ==watch==\n
+print counter
 watch counter
 continue
 echo ==end==\n
@@ -576,15 +593,123 @@ continue
 EOF
   prog=$saved
   halt dynamic
-  expect dynamic main "dynamic: break main (PIE relocated)" '^Breakpoint 1, main \(argc=1' 'dyn\.c:7'
-  expect dynamic libs "dynamic: info sharedlibrary" \
+  expect dynamic main "dynamic: break main (PIE relocated)" '^Breakpoint 1, main \(argc=1' 'dyn\.c:7' '^\$1 = 0$'
+  expect dynamic main "dynamic: info sharedlibrary" \
     '^0x0*7[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/ld-linux-x86-64\.so\.2$' '^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/libc\.so\.6$'
   expect dynamic puts "dynamic: breakpoint in libc (puts)" '^Breakpoint 2, .*puts \(str=0x[0-9a-f]+ "dynamic target"\)'
-  expect dynamic bt "dynamic: backtrace through libc" '^#0 .*puts' '^#1 +0x0*5555[0-9a-f]+ in main \(argc=1'
-  expect dynamic finish "dynamic: finish out of puts" '^main \(argc=1' 'dyn\.c:9' '^Value returned is \$1 = 15$'
-  expect dynamic watch "dynamic: watchpoint" '^Old value = 2$' '^New value = 6$'
+  expect dynamic puts "dynamic: backtrace through libc" '^#0 .*puts' '^#1 +0x0*5555[0-9a-f]+ in main \(argc=1'
+  expect dynamic finish "dynamic: finish out of puts" '^main \(argc=1' 'dyn\.c:9' '^Value returned is \$2 = 15$' '^\$3 = 2$'
+  expect dynamic finish "dynamic: watchpoint" '^Old value = 2$' '^New value = 6$'
   expect dynamic end "dynamic: exit status" 'exited with code 06'
   expect_rc dynamic "dynamic: the program's status" 6
+}
+
+# A gdb killed while the program runs (no detach, no kill): the hang-up reaches
+# gdbserver while it waits for the program, which it stops for the next gdb.
+session_hangup() {
+  boot hangup /tests/gdbtarget spin || return
+  local gpid i
+  gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex continue "$prog" \
+    >"$tmp/hangup-first.out" 2>&1 &
+  gpid=$!
+  for ((i = 0; i < 300; i++)); do grep -q 'spinning as' "$tmp/hangup.log" && break; sleep 0.1; done
+  sleep 1 # (it prints, then spins: gdb has sent its continue)
+  kill -KILL "$gpid"
+  wait "$gpid" 2>/dev/null
+  gdb_session hangup "target remote" <<EOF
+echo ==stopped==\n
+print spin_go
+bt
+echo ==finish==\n
+set var spin_go = 1
+continue
+EOF
+  halt hangup
+  expect hangup stopped "after a hang-up while running, the next gdb finds it stopped" '^\$1 = 0$' \
+    'nanosleep' # (stopped in its sleep, not where it started)
+  expect hangup finish "and can let it finish" 'exited normally'
+  expect_log hangup "gdbserver saw the hang-up" 'gdb went away; waiting for the next one'
+  expect_rc hangup "hang-up: gdbserver exits with the program's status" 0
+}
+
+# The host side comes and goes: gdbserver serves each new connection from scratch.
+session_relink() {
+  boot relink /tests/gdbtarget exit 6 || return
+  local i ok=0
+  for ((i = 0; i < 20; i++)); do
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || break
+    case $((i % 4)) in
+      0) ;;                                   # connect, say nothing
+      1) printf '$m40' >&3 ;;                 # half a packet
+      2) send '?' ;;                          # a packet, never read the reply
+      3) send '?'; get && [[ $data == T05* ]] && ok=$((ok + 1)) ;;
+    esac
+    exec 3>&-
+  done
+  if [ "$i" = 20 ] && [ "$ok" = 5 ]; then pass "relink: 20 connections come and go"; else
+    fail "relink: 20 connections come and go" "$i connections, $ok of 5 answered"
+  fi
+  gdb_session relink "target remote" <<EOF
+echo ==end==\n
+continue
+EOF
+  halt relink
+  expect relink end "relink: then a gdb runs it to the end" 'exited with code 06'
+  expect_rc relink "relink: gdbserver exits with the program's status" 6
+}
+
+# Noise on the line while the program runs, then Ctrl-C: a clear answer, nothing wedged.
+session_flood() {
+  boot flood /tests/gdbtarget spin || return
+  if ! exec 3<>"/dev/tcp/127.0.0.1/$port"; then
+    fail "flood connect" "cannot connect"
+    halt flood
+    return
+  fi
+  ask "flood: qSupported" "qSupported" '.*PacketSize=4000.*'
+  send 'vCont;c'
+  head -c 1000000 /dev/urandom | tr -d '$\003' >&3 # outside a packet: skipped
+  local i bad=""
+  for ((i = 0; i < 2000; i++)); do bad+='$zz#00'; done
+  printf '%s' "$bad" >&3 # bad checksums: each NAKed
+  printf '\003' >&3
+  get
+  printf '+' >&3
+  if [[ $data == T02* ]] && [[ $acks == *-* ]]; then pass "flood: NAKs, then Ctrl-C stops it"; else
+    fail "flood: NAKs, then Ctrl-C stops it" "acks '${acks:0:20}...' reply '${data:0:60}'"
+  fi
+  ask "flood: still serving" 'qC' 'QC[0-9a-f]+'
+  local addr
+  addr=$(nm "$prog" | awk '$3 == "spin_go" { sub(/^0+/, "", $1); print $1 }')
+  ask "flood: release the program" "M$addr,4:01000000" 'OK'
+  ask "flood: it runs to its end" 'c' 'W00'
+  exec 3>&-
+  halt flood
+  expect_log flood "flood: the program ended normally" '^spin released$'
+  expect_rc flood "flood: gdbserver exits with the program's status" 0
+}
+
+# COM2, the link without virtio: a smaller set.
+session_com2() {
+  link=--gdb-com2
+  boot com2 /tests/gdbtarget || { link=--gdb; return; }
+  link=--gdb
+  gdb_session com2 "target remote" <<EOF
+break leaf
+echo ==leaf==\n
+continue
+bt
+break seven
+echo ==on==\n
+continue
+echo ==kill==\n
+kill
+EOF
+  halt com2
+  expect com2 leaf "com2: break and bt" 'Breakpoint 1, leaf ' '^#2 .* in top '
+  expect com2 on "com2: continue to the next breakpoint" 'Breakpoint 2, seven '
+  expect_rc com2 "com2: killed by SIGKILL" 137
+  expect_log com2 "com2: gdbserver used the serial port" 'listening on com2:'
 }
 
 session_checks
@@ -596,4 +721,8 @@ session_raw
 session_eof
 session_attach_pipe
 session_reconnect
+session_hangup
+session_relink
+session_flood
+session_com2
 finish

@@ -136,29 +136,63 @@ strace_rows() {
   done
 }
 
-# gdb_rows: the host's gdb against gdbserver in the guest (vrun --gdb): a breakpoint hit
-# N times (gdb's ignore count: each hit is a full stop, report and resume round trip),
-# then reads of 1024 words (x/1024xw). Wall times on the host, in $tmp/gdb.
-gdb_rows() {
-  local port=$((20000 + $$ % 20000)) n=20 reads=5 log=$tmp/gdbvrun
-  "$repo/tools/vrun" --gdb "$port" --timeout 120 -- /tests/gdbtarget loop "$n" >"$log" 2>&1 &
-  local vpid=$! i
-  for ((i = 0; i < 100; i++)); do grep -q "listening" "$log" && break; sleep 0.1; done
-  local reads_cmd=()
-  for ((i = 0; i < reads; i++)); do reads_cmd+=(-ex 'x/1024xw $sp'); done
-  timeout 120 gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break leaf' \
+# gdb_run LINK: the host's gdb against a gdbserver: a breakpoint hit N times (gdb's
+# ignore count: each hit is a full stop, report and resume round trip, 4 packets), then
+# reads of 1024 words (x/1024xw of bigbuf: the stack above $sp is shorter than 4 KiB,
+# so x/1024xw $sp stopped at its end), then `dump memory` of bigbuf. LINK: vcon
+# (gdbserver in the guest on the virtio console, vrun --gdb), com2 (vrun --gdb-com2;
+# fewer rounds, 128 words and a smaller dump: each round trip waits on the UART),
+# native (Debian's gdbserver running the same static program on the host, over a
+# localhost socket). Wall times on the host, in
+# $tmp/gdb.LINK as "NS-PER-HIT NS-PER-READ BYTES-PER-SECOND", or a reason in
+# $tmp/gdb.LINK.err.
+gdb_run() {
+  local link=$1 port=$((20000 + ($$ + ${#1}) % 20000)) n=20 reads=5 dump=1048576 log=$tmp/gdbvrun.$1
+  local vpid i reads_cmd=() out=$tmp/gdbout.$1 words=1024
+  [ "$link" != com2 ] || { n=8 reads=1 words=128 dump=262144; } # (45 s for 1,024 words)
+  case $link in
+    vcon) "$repo/tools/vrun" --gdb "$port" --timeout 240 -- /tests/gdbtarget loop "$n" >"$log" 2>&1 & ;;
+    com2) "$repo/tools/vrun" --gdb-com2 "$port" --timeout 240 -- /tests/gdbtarget loop "$n" >"$log" 2>&1 & ;;
+    native)
+      if ! command -v gdbserver >/dev/null; then
+        echo "no gdbserver on the host (apt-get install gdbserver)" >"$tmp/gdb.$link.err"
+        return
+      fi
+      gdbserver "127.0.0.1:$port" "$build/guest/gdbtarget" loop "$n" >"$log" 2>&1 & ;;
+  esac
+  vpid=$!
+  for ((i = 0; i < 100; i++)); do grep -qi "listening" "$log" && break; sleep 0.1; done
+  for ((i = 0; i < reads; i++)); do reads_cmd+=(-ex "x/${words}xw &bigbuf"); done
+  timeout 200 gdb -batch -nx -ex "target remote 127.0.0.1:$port" -ex 'break leaf' \
     -ex 'continue' -ex "ignore 1 $((n - 2))" -ex 'shell date +T0=%s%N' -ex 'continue' \
-    -ex 'shell date +T1=%s%N' "${reads_cmd[@]}" -ex 'shell date +T2=%s%N' -ex 'delete' \
-    -ex 'continue' "$build/guest/gdbtarget" >"$tmp/gdbout" 2>&1
+    -ex 'shell date +T1=%s%N' "${reads_cmd[@]}" -ex 'shell date +T2=%s%N' \
+    -ex "dump binary memory $tmp/dump.bin (char*)&bigbuf (char*)&bigbuf+$dump" \
+    -ex 'shell date +T3=%s%N' -ex 'delete' -ex 'continue' "$build/guest/gdbtarget" >"$out" 2>&1
   wait "$vpid"
-  local t0 t1 t2
-  t0=$(sed -n 's/^T0=//p' "$tmp/gdbout"); t1=$(sed -n 's/^T1=//p' "$tmp/gdbout")
-  t2=$(sed -n 's/^T2=//p' "$tmp/gdbout")
-  if [ -n "$t0" ] && [ -n "$t1" ] && [ -n "$t2" ] && grep -q "exited normally" "$tmp/gdbout"; then
-    echo "$(((t1 - t0) / (n - 1))) $(((t2 - t1) / reads))" >"$tmp/gdb"
+  local t0 t1 t2 t3 size
+  t0=$(sed -n 's/^T0=//p' "$out"); t1=$(sed -n 's/^T1=//p' "$out")
+  t2=$(sed -n 's/^T2=//p' "$out"); t3=$(sed -n 's/^T3=//p' "$out")
+  size=$(stat -c %s "$tmp/dump.bin" 2>/dev/null)
+  rm -f "$tmp/dump.bin"
+  if [ -n "$t0" ] && [ -n "$t1" ] && [ -n "$t2" ] && [ -n "$t3" ] && [ "$size" = "$dump" ] &&
+    grep -q "exited normally" "$out"; then
+    echo "$(((t1 - t0) / (n - 1))) $(((t2 - t1) / reads)) $((dump * 1000000000 / (t3 - t2)))" >"$tmp/gdb.$link"
   else
-    tail -n 3 "$tmp/gdbout" | tr '\n' ' ' | head -c 200 >"$tmp/gdb.err"
+    tail -n 3 "$out" | tr '\n' ' ' | head -c 200 >"$tmp/gdb.$link.err"
   fi
+}
+
+# Debian's gdbserver, for the comparison (installed when missing, as root).
+native_gdbserver() {
+  command -v gdbserver >/dev/null && return
+  [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y gdbserver >"$tmp/apt.log" 2>&1
+}
+
+gdb_rows() {
+  native_gdbserver
+  gdb_run vcon
+  gdb_run native
+  gdb_run com2
 }
 
 echo "Running the benchmarks (about a minute)..." >&2
@@ -170,7 +204,9 @@ gdb_rows
 
 # The table. awk reads both runs and the boot figures; each row names its benchmark,
 # how to show it, and its comparison.
-awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/dev/null)" -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/dev/null)" -v floor="$(cat "$tmp/floor" 2>/dev/null)" \
+awk -v gdbv="$(cat "$tmp/gdb.vcon" 2>/dev/null)" -v gdbverr="$(cat "$tmp/gdb.vcon.err" 2>/dev/null)" \
+  -v gdbn="$(cat "$tmp/gdb.native" 2>/dev/null)" -v gdbnerr="$(cat "$tmp/gdb.native.err" 2>/dev/null)" \
+  -v gdbc="$(cat "$tmp/gdb.com2" 2>/dev/null)" -v gdbcerr="$(cat "$tmp/gdb.com2.err" 2>/dev/null)" -v boot="$(cat "$tmp/boot" 2>/dev/null)" -v direct="$(cat "$tmp/direct" 2>/dev/null)" -v floor="$(cat "$tmp/floor" 2>/dev/null)" \
   -v boots="$boots" -v rounds="$rounds" -v benchkb="$(($(stat -c %s "$build/guest/bench") / 1024))" -v flerr="$(head -c 200 "$tmp/floor.err" 2>/dev/null)" '
   function commas(n,   s) { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
   function wallfmt(ns) {
@@ -214,6 +250,9 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
     else row("  QEMU start-up floor (1-byte kernel)", "n/a", "n/a", "n/a: " (flerr != "" ? flerr : "no output"))
     rate("getppid", "system call round trip (getppid)", "goal <= 150; Linux 6.1: 337")
     pp = rate("pingpong", "pipe ping-pong round trip (1 byte)", "goal <= 4,000; Linux 6.1: 12,944")
+    if (rate("unixpp", "AF_UNIX socketpair ping-pong (1 byte)", "") && pp)
+      row("  socketpair / pipe ping-pong", sprintf("%.2fx", instr["unixpp"] / instr["pingpong"]),
+          sprintf("%.2fx", median("unixpp") / median("pingpong")), "goal <= 1.2x")
     rate("yield", "sched_yield round trip (2 processes)", "two system calls and two switches, no data")
     rate("spawn", "fork+exec+wait, our static musl prog", "fork shares the pages of the parent, copy on write; bench is " benchkb " KB, static")
     rate("spawnbb", "fork+exec+wait, busybox /bin/true", "")
@@ -245,12 +284,28 @@ awk -v gdb="$(cat "$tmp/gdb" 2>/dev/null)" -v gdberr="$(cat "$tmp/gdb.err" 2>/de
             sprintf("%.2fx", median("sc_write") / median("sc_plain")), "goal <= 1.2x")
     }
     rate("regs", "proc:PID/regs/int read (216 bytes)", "")
-    if (split(gdb, g, " ") == 2) {
-      row("gdb: breakpoint hit, as gdb sees it", "-", wallfmt(g[1]), "host gdb, continue in a loop (ignore count); ~2.8 KB of packets")
-      row("gdb: x/1024xw (4 KiB memory read)", "-", wallfmt(g[2]), "gdb asks one word per m packet: 1,024 round trips")
-      row("  (both ride COM2)", "-", "-", "an emulated 115,200-baud line: 11.5 KB/s")
+    # gdb: ours over the virtio console beside the Debian gdbserver on the host; COM2.
+    nv = split(gdbv, v, " "); nn = split(gdbn, nat, " "); nc = split(gdbc, c, " ")
+    if (nv == 3) {
+      c1 = c2 = c3 = "native: n/a: " (gdbnerr != "" ? gdbnerr : "no result")
+      if (nn == 3) {
+        c1 = sprintf("native gdbserver %s: %.2fx (goal <= 2x); 4 round trips", wallfmt(nat[1]), v[1] / nat[1])
+        c2 = sprintf("native gdbserver %s: %.2fx (goal <= 2x)", wallfmt(nat[2]), v[2] / nat[2])
+        c3 = sprintf("native gdbserver %.1f MB/s: %.2fx as fast", nat[3] / 1e6, v[3] / nat[3])
+      }
+      row("gdb: breakpoint hit, as gdb sees it", "-", wallfmt(v[1]), c1)
+      row("gdb: x/1024xw (4 KiB, word by word)", "-", wallfmt(v[2]), c2)
+      row("gdb: dump memory, 1 MiB", "-", sprintf("%.1f MB/s", v[3] / 1e6), c3)
+      row("  (the three ride the virtio console)", "-", "-", "a virtserialport whose chardev is a localhost TCP server")
     } else {
-      row("gdb: breakpoint hit, as gdb sees it", "n/a", "n/a", "n/a: " (gdberr != "" ? gdberr : "no result")); bad = 1
+      row("gdb: breakpoint hit, as gdb sees it", "n/a", "n/a", "n/a: " (gdbverr != "" ? gdbverr : "no result")); bad = 1
+    }
+    if (nc == 3) {
+      row("gdb over COM2: breakpoint hit", "-", wallfmt(c[1]), "the fallback link: the emulated 16550 UART at 115,200 baud")
+      row("gdb over COM2: x/128xw", "-", wallfmt(c[2]), "128 round trips")
+      row("gdb over COM2: dump memory, 256 KiB", "-", sprintf("%.1f KB/s", c[3] / 1e3), "hex, two characters a byte")
+    } else {
+      row("gdb over COM2: breakpoint hit", "n/a", "n/a", "n/a: " (gdbcerr != "" ? gdbcerr : "no result")); bad = 1
     }
     if ("memfree" in value) row("free memory after boot", "-", commas(value["memfree"]) " kB", "MemFree, 128 MiB guest")
     else { row("free memory after boot", "n/a", "n/a", "n/a: " na("memfree")); bad = 1 }

@@ -155,6 +155,28 @@ static const struct xlat x_reboot_cmd[] = {
     {0, NULL}};
 static const struct xlat x_rename[] = {{1, "RENAME_NOREPLACE"}, {2, "RENAME_EXCHANGE"},
                                        {4, "RENAME_WHITEOUT"}, {0, NULL}};
+static const struct xlat x_af[] = {{0, "AF_UNSPEC"}, {1, "AF_UNIX"}, {2, "AF_INET"},
+                                  {10, "AF_INET6"}, {16, "AF_NETLINK"}, {17, "AF_PACKET"},
+                                  {0, NULL}};
+static const struct xlat x_socktype[] = {{1, "SOCK_STREAM"}, {2, "SOCK_DGRAM"}, {3, "SOCK_RAW"},
+                                        {5, "SOCK_SEQPACKET"}, {0, NULL}};
+static const struct xlat x_sockflags[] = {{04000, "SOCK_NONBLOCK"}, {02000000, "SOCK_CLOEXEC"},
+                                         {0, NULL}};
+static const struct xlat x_msg[] = {
+    {1, "MSG_OOB"}, {2, "MSG_PEEK"}, {8, "MSG_CTRUNC"}, {0x20, "MSG_TRUNC"},
+    {0x40, "MSG_DONTWAIT"}, {0x80, "MSG_EOR"}, {0x100, "MSG_WAITALL"},
+    {0x4000, "MSG_NOSIGNAL"}, {0x40000000, "MSG_CMSG_CLOEXEC"}, {0, NULL}};
+static const struct xlat x_shut[] = {{0, "SHUT_RD"}, {1, "SHUT_WR"}, {2, "SHUT_RDWR"}, {0, NULL}};
+static const struct xlat x_soclevel[] = {{1, "SOL_SOCKET"}, {0, NULL}};
+static const struct xlat x_ipcflags[] = {
+    {01000, "IPC_CREAT"}, {02000, "IPC_EXCL"}, {04000, "IPC_NOWAIT"}, {010000, "MSG_NOERROR"},
+    {020000, "MSG_EXCEPT"}, {0x1000, "SEM_UNDO"}, {0, NULL}};
+static const struct xlat x_shmat[] = {{010000, "SHM_RDONLY"}, {020000, "SHM_RND"},
+                                     {040000, "SHM_REMAP"}, {0100000, "SHM_EXEC"}, {0, NULL}};
+static const struct xlat x_ipccmd[] = {
+    {0, "IPC_RMID"}, {1, "IPC_SET"}, {2, "IPC_STAT"}, {3, "IPC_INFO"}, {11, "GETPID"},
+    {12, "GETVAL"}, {13, "GETALL"}, {14, "GETNCNT"}, {15, "GETZCNT"}, {16, "SETVAL"},
+    {17, "SETALL"}, {0, NULL}};
 static const struct xlat x_grnd[] = {{1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"},
                                      {4, "GRND_INSECURE"}, {0, NULL}};
 static const struct xlat x_poll[] = {
@@ -259,14 +281,15 @@ enum kind {
   K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT, K_SYSINFO, K_IOV_IN, K_IOV_OUT, K_POLLFDS, K_FDSET,
   K_PSEL_MASK, K_DIRENTS, K_ARCH_CODE, K_CLOCKID, K_TIMER_FLAGS, K_PRCTL, K_REBOOT_MAGIC,
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
-  K_GRND_FLAGS, K_STATFS_OUT, NKINDS
+  K_GRND_FLAGS, K_STATFS_OUT, K_SOCKDOM, K_SOCKTYPE, K_MSGFLAGS, K_SHUTHOW, K_SOCKLEVEL,
+  K_IPCKEY, K_IPCFLAGS, K_IPCCMD, K_SHMATFLAGS, NKINDS
 };
 
 // How the result is shown.
 enum ret_kind { R_DEC, R_HEX, R_OCT, R_NONE, R_FCNTL, R_POLL, R_SELECT, R_SIG };
 
 // -e trace=%CLASS sets, as strace groups the calls.
-enum { C_FILE = 1, C_PROC = 2, C_SIG = 4, C_DESC = 8, C_MEM = 16 };
+enum { C_FILE = 1, C_PROC = 2, C_SIG = 4, C_DESC = 8, C_MEM = 16, C_IPC = 32, C_NET = 64 };
 
 struct decoder {
   const char *name;
@@ -410,11 +433,39 @@ static const struct decoder decoders[] = {
     {"prlimit64", R_DEC, 0, 4, {K_INT, K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT}},
     {"renameat2", R_DEC, C_FILE | C_DESC, 5, {K_DIRFD, K_PATH, K_DIRFD, K_PATH, K_RENAME_FLAGS}},
     {"getrandom", R_DEC, 0, 3, {K_BUF_HEX_OUT, K_ULONG, K_GRND_FLAGS}},
+    {"socket", R_DEC, C_NET | C_DESC, 3, {K_SOCKDOM, K_SOCKTYPE, K_INT}},
+    {"connect", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_UINT}},
+    {"accept", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_PTR}},
+    {"sendto", R_DEC, C_NET | C_DESC, 6, {K_INT, K_BUF_IN, K_ULONG, K_MSGFLAGS, K_PTR, K_UINT}},
+    {"recvfrom", R_DEC, C_NET | C_DESC, 6, {K_INT, K_BUF_OUT, K_ULONG, K_MSGFLAGS, K_PTR, K_PTR}},
+    {"sendmsg", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_MSGFLAGS}},
+    {"recvmsg", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_MSGFLAGS}},
+    {"shutdown", R_DEC, C_NET | C_DESC, 2, {K_INT, K_SHUTHOW}},
+    {"bind", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_UINT}},
+    {"listen", R_DEC, C_NET | C_DESC, 2, {K_INT, K_INT}},
+    {"getsockname", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_PTR}},
+    {"getpeername", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_PTR}},
+    {"socketpair", R_DEC, C_NET | C_DESC, 4, {K_SOCKDOM, K_SOCKTYPE, K_INT, K_PIPEFDS}},
+    {"setsockopt", R_DEC, C_NET | C_DESC, 5, {K_INT, K_SOCKLEVEL, K_INT, K_PTR, K_UINT}},
+    {"getsockopt", R_DEC, C_NET | C_DESC, 5, {K_INT, K_SOCKLEVEL, K_INT, K_PTR, K_PTR}},
+    {"accept4", R_DEC, C_NET | C_DESC, 4, {K_INT, K_PTR, K_PTR, K_SOCKTYPE}},
+    {"shmget", R_DEC, C_IPC, 3, {K_IPCKEY, K_ULONG, K_IPCFLAGS}},
+    {"shmat", R_HEX, C_IPC | C_MEM, 3, {K_INT, K_PTR, K_SHMATFLAGS}},
+    {"shmctl", R_DEC, C_IPC, 3, {K_INT, K_IPCCMD, K_PTR}},
+    {"shmdt", R_DEC, C_IPC | C_MEM, 1, {K_PTR}},
+    {"semget", R_DEC, C_IPC, 3, {K_IPCKEY, K_INT, K_IPCFLAGS}},
+    {"semop", R_DEC, C_IPC, 3, {K_INT, K_PTR, K_UINT}},
+    {"semtimedop", R_DEC, C_IPC, 4, {K_INT, K_PTR, K_UINT, K_TIMESPEC_IN}},
+    {"semctl", R_DEC, C_IPC, 4, {K_INT, K_INT, K_IPCCMD, K_HEX}},
+    {"msgget", R_DEC, C_IPC, 2, {K_IPCKEY, K_IPCFLAGS}},
+    {"msgsnd", R_DEC, C_IPC, 4, {K_INT, K_PTR, K_ULONG, K_IPCFLAGS}},
+    {"msgrcv", R_DEC, C_IPC, 5, {K_INT, K_PTR, K_ULONG, K_LONG, K_IPCFLAGS}},
+    {"msgctl", R_DEC, C_IPC, 3, {K_INT, K_IPCCMD, K_PTR}},
 };
 
 // Calls the kernel does not implement but libcs try (they get ENOSYS): named, raw args.
 static const struct { uint16_t nr; uint8_t nargs; const char *name; } absent[] = {
-    {25, 5, "mremap"}, {28, 3, "madvise"}, {41, 3, "socket"}, {42, 3, "connect"},
+    {25, 5, "mremap"}, {28, 3, "madvise"}, 
     {78, 3, "getdents"}, {202, 6, "futex"}, {204, 3, "sched_getaffinity"},
     {324, 2, "membarrier"}, {332, 5, "statx"}, {334, 4, "rseq"}, {435, 2, "clone3"},
     {437, 4, "openat2"}, {439, 4, "faccessat2"}};
@@ -967,6 +1018,34 @@ static void f_oflags(const struct call *c, int i) { put_open_flags(ARG); }
 static void f_xval(const struct call *c, int i);
 static void f_flags(const struct call *c, int i);
 
+// socket(2)'s type: the kind, then SOCK_NONBLOCK|SOCK_CLOEXEC (accept4: the flags alone).
+static void f_socktype(const struct call *c, int i) {
+  if (ARG & 0xf)
+    put_xval(x_socktype, ARG & 0xf, true);
+  put_flags(x_sockflags, ARG & ~0xfUL, ARG & 0xf ? "" : "0", ARG & 0xf);
+}
+
+// An IPC key: IPC_PRIVATE or hex, as strace.
+static void f_ipckey(const struct call *c, int i) {
+  if ((int)ARG == 0)
+    put("IPC_PRIVATE");
+  else
+    put("%#x", (unsigned)ARG);
+}
+
+// *get and msg flags: the named bits, then the permission bits in octal.
+static void f_ipcflags(const struct call *c, int i) {
+  uint64_t perm = ARG & 0777;
+  bool any = false;
+  for (const struct xlat *x = x_ipcflags; x->name; x++)
+    if (ARG & x->val) {
+      put("%s%s", any ? "|" : "", x->name);
+      any = true;
+    }
+  if (perm || !any)
+    put("%s%#lo", any ? "|" : "", (unsigned long)perm);
+}
+
 static void f_mapflags(const struct call *c, int i) {
   put_xval(x_maptype, ARG & 0xf, true);
   put_flags(x_map, ARG & ~0xfUL, "", true);
@@ -1383,6 +1462,11 @@ static const struct kind_info {
     [K_GROUPS_IN] = {f_groups}, [K_GROUPS_OUT] = {f_groups, true},
     [K_IDPTR_OUT] = {f_numptr, true}, [K_OFFPTR] = {f_numptr},
     [K_RENAME_FLAGS] = {f_flags, false, x_rename, "0"}, [K_GRND_FLAGS] = {f_flags, false, x_grnd, "0"},
+    [K_SOCKDOM] = {f_xval, false, x_af}, [K_SOCKTYPE] = {f_socktype},
+    [K_MSGFLAGS] = {f_flags, false, x_msg, "0"}, [K_SHUTHOW] = {f_xval, false, x_shut},
+    [K_SOCKLEVEL] = {f_xval, false, x_soclevel},
+    [K_IPCKEY] = {f_ipckey}, [K_IPCFLAGS] = {f_ipcflags},
+    [K_IPCCMD] = {f_xval, false, x_ipccmd}, [K_SHMATFLAGS] = {f_flags, false, x_shmat, "0"},
     [K_STATFS_OUT] = {f_statfs, true},
 };
 
@@ -2034,7 +2118,8 @@ static void usage(void) {
 }
 
 static const struct { const char *name; int cls; } classes[] = {
-    {"file", C_FILE}, {"process", C_PROC}, {"signal", C_SIG}, {"desc", C_DESC}, {"memory", C_MEM}};
+    {"file", C_FILE}, {"process", C_PROC}, {"signal", C_SIG}, {"desc", C_DESC}, {"memory", C_MEM},
+    {"ipc", C_IPC}, {"network", C_NET}};
 
 // One element of a trace set: a name, a %class, "all" or "none".
 static bool add_to_set(const char *word) {

@@ -12,6 +12,7 @@
 // Subcommands (N: operations; each has a default):
 //   getppid N    raw `syscall` instruction in a loop: the system-call round trip
 //   pingpong N   one byte each way between two processes through two pipes
+//   unixpp N     the same through one AF_UNIX stream socketpair
 //   yield N      two processes take turns with sched_yield: two system calls and two
 //                switches a round, no data (with getppid, the floor of a tracer's loop)
 //   spawn N      fork + execve(this program, "exit") + wait4: a small musl program
@@ -41,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -131,14 +133,13 @@ static void echo_child(int in, int out, long n) {
   _exit(0);
 }
 
-static int bench_pingpong(long n) {
+// One byte to an echoing child and back, n times: the parent writes to[1] and reads
+// from[0]; the child reads to[0] and writes from[1].
+static int pingpong(const char *name, long n, const int to[2], const int from[2]) {
   const long warm = 100;
-  int to[2], from[2];
-  if (pipe(to) < 0 || pipe(from) < 0)
-    return not_available("pingpong", "pipe");
   pid_t pid = fork();
   if (pid < 0)
-    return not_available("pingpong", "fork");
+    return not_available(name, "fork");
   if (pid == 0)
     echo_child(to[0], from[1], n + warm);
   char c = 'x';
@@ -147,12 +148,30 @@ static int bench_pingpong(long n) {
     if (i == warm)
       a = mark_now();
     if (write(to[1], &c, 1) != 1 || read(from[0], &c, 1) != 1)
-      return not_available("pingpong", "pipe transfer");
+      return not_available(name, "transfer");
   }
-  result("pingpong", n, a, mark_now());
+  result(name, n, a, mark_now());
   waitpid(pid, NULL, 0);
-  close(to[0]), close(to[1]), close(from[0]), close(from[1]);
   return 0;
+}
+
+static int bench_pingpong(long n) {
+  int to[2], from[2];
+  if (pipe(to) < 0 || pipe(from) < 0)
+    return not_available("pingpong", "pipe");
+  int r = pingpong("pingpong", n, to, from);
+  close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+  return r;
+}
+
+// The parent's end is sv[0], the child's sv[1], both ways.
+static int bench_unixpp(long n) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+    return not_available("unixpp", "socketpair");
+  int r = pingpong("unixpp", n, (int[]){sv[1], sv[0]}, (int[]){sv[0], sv[1]});
+  close(sv[0]), close(sv[1]);
+  return r;
 }
 
 static int bench_yield(long n) {
@@ -557,7 +576,8 @@ static const struct bench {
   long n;
 } benches[] = {
     {"memfree", bench_memfree_n, 1},  {"getppid", bench_getppid, 200000},
-    {"pingpong", bench_pingpong, 20000}, {"yield", bench_yield, 20000},
+    {"pingpong", bench_pingpong, 20000}, {"unixpp", bench_unixpp, 20000},
+    {"yield", bench_yield, 20000},
     {"spawn", bench_spawn_self, 200}, {"spawnbb", bench_spawn_bb, 100},
     {"dynmem", bench_dynmem, 1}, // (before spawndyn: the first instance fills the page cache)
     {"spawndyn", bench_spawn_dyn, 50}, {"filefault", bench_filefault, 2000},

@@ -309,8 +309,9 @@ static const struct ut_test tests[] = {
     UT(maps_exe), UT(auxv),
 };
 
+static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};
+
 int main(int argc, char **argv) {
   ut_setup(argv[0], "/tests/filemaptests");
-  static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};
   return ut_main(&suite, argc, argv);
 }

@@ -462,6 +462,59 @@ static uint64_t gen_iov(void) {
   return (uint64_t)v;
 }
 
+// A sockaddr_un: a path like gen_path's, an abstract name, or the bare family.
+static uint64_t gen_sockaddr(void) {
+  if (chance(8))
+    return gen_ptr(16);
+  uint8_t *a = scratch(112);
+  memset(a, 0, 112);
+  a[0] = chance(10) ? below(50) : 1;
+  switch (below(3)) {
+  case 0: snprintf((char *)a + 2, 108, "%s", (const char *)gen_path()); break;
+  case 1: snprintf((char *)a + 3, 107, "fz%d", (int)below(4)); break;
+  default: break;
+  }
+  return (uint64_t)a;
+}
+
+// A msghdr for sendmsg/recvmsg: iovecs, maybe an address, maybe control messages that
+// pass descriptors (SCM_RIGHTS) or credentials, well formed or not.
+static uint64_t gen_msghdr(void) {
+  if (chance(8))
+    return gen_ptr(56);
+  uint64_t *m = (uint64_t *)((uint64_t)scratch(64) & ~7UL);
+  memset(m, 0, 56);
+  if (chance(3)) {
+    m[0] = gen_sockaddr();
+    m[1] = below(4) ? 110 : gen_int() & 0xffffffff;
+  }
+  m[2] = gen_iov();
+  m[3] = below(4) ? 1 + below(8) : gen_len();
+  if (chance(2)) {
+    uint8_t *c = (uint8_t *)((uint64_t)scratch(128) & ~7UL);
+    uint64_t len = 16;
+    int32_t level = chance(8) ? (int32_t)gen_int() : 1, type = 1 + below(3);
+    if (type == 1) {
+      int n = below(6);
+      for (int i = 0; i < n; i++) {
+        int fd = nfds && below(4) ? fds[below(nfds)] : (int)gen_int();
+        memcpy(c + 16 + 4 * i, &fd, 4);
+      }
+      len += 4 * n;
+    } else if (type == 2) {
+      int32_t cr[3] = {below(2) ? my_pid : (int32_t)gen_int(), (int32_t)below(2), (int32_t)below(2)};
+      memcpy(c + 16, cr, sizeof cr);
+      len += sizeof cr;
+    }
+    if (chance(8))
+      len = gen_len();
+    memcpy(c, &len, 8), memcpy(c + 8, &level, 4), memcpy(c + 12, &type, 4);
+    m[4] = (uint64_t)c;
+    m[5] = below(4) ? (len + 7) & ~7UL : gen_len();
+  }
+  return (uint64_t)m;
+}
+
 static void nop_handler(int sig) { (void)sig; }
 
 static uint64_t gen_sigaction(void) {
@@ -548,7 +601,7 @@ struct sig {
 static const struct sig sigs[] = {
     {"read", "fbn"}, {"write", "fbn"}, {"open", "sOm"}, {"close", "f"}, {"stat", "sb"},
     {"fstat", "fb"}, {"lstat", "sb"}, {"poll", "qni"}, {"lseek", "fiw"},
-    {"mmap", "aNpMfo"}, {"msync", "aNi"}, {"creat", "sm"}, {"getxattr", "ssbn"},
+    {"mmap", "aNpWfo"}, {"msync", "aNi"}, {"creat", "sm"}, {"getxattr", "ssbn"},
     {"lgetxattr", "ssbn"}, {"fgetxattr", "fsbn"}, {"listxattr", "sbn"},
     {"llistxattr", "sbn"}, {"flistxattr", "fbn"}, {"mprotect", "aNi"}, {"munmap", "aN"}, {"brk", "B"},
     {"rt_sigaction", "gkkS"}, {"rt_sigprocmask", "izzS"}, {"rt_sigreturn", ""},
@@ -579,6 +632,16 @@ static const struct sig sigs[] = {
     {"ppoll", "qntzS"}, {"set_robust_list", "bn"}, {"utimensat", "Fsbi"},
     {"dup3", "ffi"}, {"pipe2", "bi"}, {"prlimit64", "Pibb"}, {"renameat2", "FsFsi"},
     {"getrandom", "bni"},
+    // sockets: D a domain, T a type, Y a sockaddr, L its length, H a msghdr, M msg flags
+    {"socket", "DTi"}, {"socketpair", "DTib"}, {"bind", "fYL"}, {"connect", "fYL"},
+    {"listen", "fi"}, {"accept", "fbb"}, {"accept4", "fbbT"}, {"sendto", "fbnMYL"},
+    {"recvfrom", "fbnMbb"}, {"sendmsg", "fHM"}, {"recvmsg", "fHM"}, {"shutdown", "fw"},
+    {"getsockname", "fbb"}, {"getpeername", "fbb"}, {"setsockopt", "fiibn"},
+    {"getsockopt", "fiibb"},
+    // System V IPC: K a key, J get/op flags, R an id, G a ctl command
+    {"shmget", "KNJ"}, {"shmat", "Rai"}, {"shmdt", "a"}, {"shmctl", "RGb"},
+    {"semget", "KiJ"}, {"semop", "Rbn"}, {"semtimedop", "Rbnt"}, {"semctl", "RiGi"},
+    {"msgget", "KJ"}, {"msgsnd", "RbnJ"}, {"msgrcv", "RbniJ"}, {"msgctl", "RGb"},
 };
 
 static const char *args_of(const char *name) {
@@ -620,8 +683,21 @@ static uint64_t gen_arg(char kind) {
                 0x541b, 0x5422, 0x5429, 0x5421, 0x80045430}));
   case 'C': return below(4) ? (rnd() & 0x01304100) | (below(2) ? 17 : below(70)) : gen_int();
   case 'p': return below(4) ? below(8) : gen_int();  // mmap's protection
-  case 'M': return gen_mapflags();
+  case 'W': return gen_mapflags();
   case 'o': return gen_mapoff();
+  case 'D': return below(4) ? 1 : gen_int();
+  case 'T': return PICK(((const uint64_t[]){1, 2, 5, 3, 1, 2})) | (chance(3) ? 04000 : 0) |
+                   (chance(3) ? 02000000 : 0) | (chance(10) ? rnd() : 0);
+  case 'Y': return gen_sockaddr();
+  case 'L': return PICK(((const uint64_t[]){110, 110, 2, 0, 1, 3, 16, 111, -1ULL}));
+  case 'H': return gen_msghdr();
+  case 'M': return chance(3) ? 0 : PICK(((const uint64_t[]){0x40, 0x2, 0x4000, 0x100, 0x20,
+                   0x40000000, 0x1, 0x42})) | (chance(10) ? rnd() : 0);
+  case 'K': return below(3) ? 0 : below(2) ? 0x5f000000 + below(4) : gen_int(); // IPC key
+  case 'J': return (below(4) ? 01000 : 0) | (chance(4) ? 02000 : 0) | (chance(4) ? 04000 : 0) |
+                   below(01000) | (chance(8) ? rnd() : 0);
+  case 'R': return below(4) ? below(4) + 128 * below(3) : gen_int(); // an IPC id, maybe live
+  case 'G': return below(4) ? below(18) : gen_int(); // an IPC command
   case 'i': return gen_int();
   default: return below(3) ? gen_int() : gen_ptr(64);
   }
@@ -708,6 +784,14 @@ static bool tame(uint64_t nr, uint64_t *a) {
         a[0] = cur + a[0] % MAX_MAP;
     }
     return true;
+  case SYS_shmat: // mostly into our own sacrificial pages, as mmap
+    if (a[1] && (a[1] < (uint64_t)sac || a[1] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
+      a[1] = (uint64_t)sac + (a[1] % (NSAC * PAGE));
+    return true;
+  case SYS_shmget:
+    if (a[1] > 64 * PAGE && !chance(20))
+      a[1] %= 64 * PAGE; // segments take their memory at once
+    return true;
   case SYS_getrandom:
     if (a[1] > (1 << 20) && !chance(20))
       a[1] &= (1 << 20) - 1; // up to 32 MiB works, and takes long
@@ -770,6 +854,17 @@ static void after_call(uint64_t nr, const uint64_t *a, long r) {
       add_fd(((int *)a[0])[0]);
       add_fd(((int *)a[0])[1]);
     }
+    break;
+  case SYS_socketpair:
+    if ((uint64_t)a[3] >= (uint64_t)rw && (uint64_t)a[3] < (uint64_t)rw + NRW * PAGE - 8) {
+      add_fd(((int *)a[3])[0]);
+      add_fd(((int *)a[3])[1]);
+    }
+    break;
+  case SYS_socket:
+  case SYS_accept:
+  case SYS_accept4:
+    add_fd(r);
     break;
   case SYS_fork:
   case SYS_vfork:
@@ -2230,6 +2325,26 @@ static struct termios tty_saved;
 static struct winsize ws_saved;
 static bool tty_ok;
 
+// Remove every System V IPC object (found by index, as ipcs does): what the calls made
+// must not count as lost memory. A segment still attached here goes when unmapped.
+static void ipc_remove_all(void) {
+  uint8_t ds[256];
+  for (int kind = 0; kind < 3; kind++)
+    for (int i = 0; i < 1024; i++) {
+      long id = kind == 0 ? rawsys(SYS_shmctl, i, 13, (uint64_t)ds, 0, 0, 0)     // SHM_STAT
+                : kind == 1 ? rawsys(SYS_semctl, i, 0, 18, (uint64_t)ds, 0, 0) // SEM_STAT
+                            : rawsys(SYS_msgctl, i, 11, (uint64_t)ds, 0, 0, 0);  // MSG_STAT
+      if (id < 0)
+        continue;
+      if (kind == 0)
+        rawsys(SYS_shmctl, id, 0, 0, 0, 0, 0);
+      else if (kind == 1)
+        rawsys(SYS_semctl, id, 0, 0, 0, 0, 0);
+      else
+        rawsys(SYS_msgctl, id, 0, 0, 0, 0, 0);
+    }
+}
+
 // Everything a batch may have changed, back; then the kernel must still work.
 static int settle_and_check(long mem_base, char *why, size_t wn) {
   if (kill_all(why, wn) < 0)
@@ -2239,6 +2354,7 @@ static int settle_and_check(long mem_base, char *why, size_t wn) {
     ioctl(STDOUT_FILENO, TIOCSWINSZ, &ws_saved);
   }
   tmp_restore();
+  ipc_remove_all();
   if (check_exec(why, wn) < 0 || check_pipe(why, wn) < 0 || check_trace(why, wn) < 0 ||
       check_status(why, wn) < 0 || check_memory(why, wn) < 0 || check_cow(why, wn) < 0 ||
       kill_all(why, wn) < 0)

@@ -9,8 +9,9 @@
 #include <sys/types.h>
 
 // The PacketSize we announce in qSupported: the most packet data (between '$' and '#')
-// we accept, also after run-length expansion.
-#define GDB_PKTMAX 4096
+// we accept, also after run-length expansion. 16 KiB: a 4 KiB memory read (8 KiB of
+// hex) is one round trip, and gdb's bulk reads take 8 KiB at a time.
+#define GDB_PKTMAX 16384
 
 // ---- the receiver: one byte at a time ----
 enum gdb_rx_event {
@@ -53,7 +54,7 @@ struct gdb_conn {
   int retries;       // the most times a NAKed packet is sent again
   struct gdb_rx rx;
   int stashed;       // a packet that came while we waited for an acknowledgement
-  uint8_t in[256];   // bytes read but not yet fed to rx
+  uint8_t in[4096];  // bytes read but not yet fed to rx
   size_t inpos, inlen;
   char out[GDB_PKTMAX + 5]; // the frame being sent ("$" data "#cc" NUL), for resending
 };

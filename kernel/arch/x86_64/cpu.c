@@ -78,6 +78,16 @@ static void pic_init(void) {
   outb(0xa1, 0xff);
 }
 
+// Let a device's line through (pci.c). A PCI line is shared and level-triggered: its
+// bit in the PIIX's edge/level control register (ELCR, 0x4d0/0x4d1) says so.
+void pic_unmask(int irq, bool level) {
+  uint16_t mask_port = irq < 8 ? 0x21 : 0xa1, elcr = irq < 8 ? 0x4d0 : 0x4d1;
+  uint8_t bit = 1 << (irq & 7);
+  if (level)
+    outb(elcr, inb(elcr) | bit);
+  outb(mask_port, inb(mask_port) & ~bit);
+}
+
 void pic_eoi(int irq) {
   if (irq >= 8)
     outb(0xa0, 0x20);

@@ -8,6 +8,7 @@ void cpu_init(void);
 void cpu_set_kstack(uint64_t tf_top);
 bool on_debug_stack(uint64_t sp);         // is sp on the #DB handler's own stack?
 void pic_eoi(int irq);
+void pic_unmask(int irq, bool level); // let line irq through (level: a shared PCI line)
 void timer_tick(void);
 extern volatile uint64_t ticks;           // timer ticks since boot (IRQ)
 #define HZ 100

@@ -9,6 +9,7 @@
 //                        with SIGINT ignored, so gdbserver must stop it another way)
 //   gdbtarget fork       a child calls top(1), then the parent calls top(2)
 //   gdbtarget exit N     exit with status N at once
+//   gdbtarget loop N     N calls of leaf(), with bigbuf filled (make bench)
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ struct point origin = {3, 4, "origin"}; // printed as a struct
 int status;                             // the exit status; gdb changes it (set var)
 volatile int spin_go;                   // ends the spin mode; gdb sets it
 int mypid;
+char bigbuf[1 << 20]; // loop mode fills it: make bench times gdb's `dump memory` of it
 
 __attribute__((noinline)) int leaf(int a, int b) {
   int sum = a + b; // MARK: leaf-body
@@ -116,6 +118,7 @@ int main(int argc, char **argv) {
     return atoi(argv[2]);
   if (argc > 2 && strcmp(argv[1], "loop") == 0) { // for make bench: N calls of leaf()
     int n = atoi(argv[2]), sum = 0;
+    memset(bigbuf, 0x5a, sizeof bigbuf);
     for (int i = 0; i < n; i++)
       sum += leaf(i, 1);
     return sum == n * (n + 1) ? 0 : 1; // leaf(i, 1) = 2 * (i + 1)

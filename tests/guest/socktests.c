@@ -1,0 +1,709 @@
+// socktests: AF_UNIX sockets (unix(7), socket(2), socketpair(2), bind(2), listen(2),
+// accept(2), connect(2), send(2), recv(2), shutdown(2), getsockopt(2), cmsg(3)).
+//
+// Each test runs in its own child (user/lib/utest.h); names are made under /tmp with
+// the test's pid, so runs never collide. The expectations are Linux's: the binary
+// passes natively on a Linux host. The one Vitrine rule Linux does not share (every
+// family but AF_UNIX is EAFNOSUPPORT) is checked only on Vitrine.
+//
+//   socktests            run every test
+//   socktests NAME...    run the named tests
+//   socktests -l         list them
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "utest.h"
+
+// A socket path under /tmp unique to this process and tag.
+static struct sockaddr_un path_addr(const char *tag, socklen_t *len) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  snprintf(a.sun_path, sizeof a.sun_path, "/tmp/sockt.%d.%s", getpid(), tag);
+  unlink(a.sun_path);
+  *len = offsetof(struct sockaddr_un, sun_path) + strlen(a.sun_path) + 1;
+  return a;
+}
+
+static int listener(struct sockaddr_un *a, socklen_t len, int type) {
+  int s = OK(socket(AF_UNIX, type, 0));
+  OK(bind(s, (struct sockaddr *)a, len));
+  OK(listen(s, 5));
+  return s;
+}
+
+static void pair(int type, int sv[2]) { OK(socketpair(AF_UNIX, type, 0, sv)); }
+
+static void send_str(int fd, const char *s) { EXPECT_EQ(write(fd, s, strlen(s)), (long)strlen(s)); }
+
+static void expect_read(int fd, const char *want) {
+  char buf[256] = {0};
+  size_t n = strlen(want);
+  EXPECT_EQ(read(fd, buf, sizeof buf), (long)n);
+  CHECK(memcmp(buf, want, n) == 0);
+}
+
+static short revents(int fd, short events) {
+  struct pollfd p = {.fd = fd, .events = events};
+  OK(poll(&p, 1, 0));
+  return p.revents;
+}
+
+// ---- creating ----
+static void t_create_errors(void) {
+  int sv[2], p[2];
+  EXPECT_ERR(socket(12345, SOCK_STREAM, 0), EAFNOSUPPORT);
+  EXPECT_ERR(socket(AF_UNIX, SOCK_STREAM | 0x100, 0), EINVAL);
+  EXPECT_ERR(socket(AF_UNIX, SOCK_STREAM, 7), EPROTONOSUPPORT);
+  EXPECT_ERR(socket(AF_UNIX, 7, 0), ESOCKTNOSUPPORT);
+  EXPECT_ERR(socketpair(12345, SOCK_STREAM, 0, sv), EAFNOSUPPORT);
+  EXPECT_ERR(sc(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, 8), EFAULT);
+  OK(pipe(p));
+  EXPECT_ERR(listen(p[0], 1), ENOTSOCK);
+  EXPECT_ERR(shutdown(p[0], SHUT_RD), ENOTSOCK);
+  EXPECT_ERR(listen(999, 1), EBADF);
+  if (g_vitrine) { // Vitrine has AF_UNIX only: a libc's nscd lookup then finds nothing
+    EXPECT_ERR(socket(AF_INET, SOCK_STREAM, 0), EAFNOSUPPORT);
+    EXPECT_ERR(socket(AF_INET6, SOCK_DGRAM, 0), EAFNOSUPPORT);
+    EXPECT_ERR(socket(AF_NETLINK, SOCK_RAW, 0), EAFNOSUPPORT);
+  }
+}
+
+static void t_pair_stream(void) {
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  send_str(sv[0], "ping");
+  expect_read(sv[1], "ping");
+  send_str(sv[1], "pong!");
+  expect_read(sv[0], "pong!");
+  struct stat st;
+  OK(fstat(sv[0], &st));
+  CHECK(S_ISSOCK(st.st_mode));
+  int v;
+  socklen_t l = sizeof v;
+  OK(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &l));
+  CHECK(v == SOCK_STREAM && l == sizeof v);
+  struct sockaddr_un a;
+  l = sizeof a;
+  OK(getsockname(sv[0], (struct sockaddr *)&a, &l));
+  CHECK(l == sizeof(sa_family_t) && a.sun_family == AF_UNIX);
+  l = sizeof a;
+  OK(getpeername(sv[0], (struct sockaddr *)&a, &l));
+  CHECK(l == sizeof(sa_family_t));
+  struct ucred c;
+  l = sizeof c;
+  OK(getsockopt(sv[1], SOL_SOCKET, SO_PEERCRED, &c, &l));
+  CHECK(l == sizeof c && c.pid == getpid() && c.uid == geteuid() && c.gid == getegid());
+  // lseek is not for sockets
+  EXPECT_ERR(lseek(sv[0], 0, SEEK_SET), ESPIPE);
+}
+
+static void t_flags(void) {
+  int sv[2];
+  OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv));
+  CHECK(fcntl(sv[0], F_GETFL) & O_NONBLOCK);
+  CHECK(fcntl(sv[1], F_GETFD) & FD_CLOEXEC);
+  char c;
+  EXPECT_ERR(read(sv[0], &c, 1), EAGAIN);
+  EXPECT_ERR(recv(sv[0], &c, 1, 0), EAGAIN);
+  int s = OK(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  CHECK(fcntl(s, F_GETFD) & FD_CLOEXEC);
+  CHECK(!(fcntl(s, F_GETFL) & O_NONBLOCK));
+  int b[2];
+  pair(SOCK_STREAM, b);
+  EXPECT_ERR(recv(b[0], &c, 1, MSG_DONTWAIT), EAGAIN);
+  OK(fcntl(b[0], F_SETFL, O_NONBLOCK));
+  EXPECT_ERR(read(b[0], &c, 1), EAGAIN);
+}
+
+// ---- names and connections ----
+static void t_bind_path(void) {
+  socklen_t len;
+  struct sockaddr_un a = path_addr("bind", &len);
+  int s = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  OK(bind(s, (struct sockaddr *)&a, len));
+  struct stat st;
+  OK(stat(a.sun_path, &st));
+  CHECK(S_ISSOCK(st.st_mode));
+  EXPECT_ERR(open(a.sun_path, O_RDWR), ENXIO);
+  int t = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  EXPECT_ERR(bind(t, (struct sockaddr *)&a, len), EADDRINUSE);
+  struct sockaddr_un b;
+  socklen_t blen;
+  b = path_addr("bind2", &blen);
+  EXPECT_ERR(bind(s, (struct sockaddr *)&b, blen), EINVAL); // already bound
+  struct sockaddr_un got;
+  socklen_t gl = sizeof got;
+  OK(getsockname(s, (struct sockaddr *)&got, &gl));
+  CHECK(gl == len && strcmp(got.sun_path, a.sun_path) == 0);
+  // A short buffer gets what fits, and the full length.
+  gl = 4;
+  memset(&got, 0, sizeof got);
+  OK(getsockname(s, (struct sockaddr *)&got, &gl));
+  CHECK(gl == len && got.sun_path[0] == '/' && got.sun_path[1] == 't' && got.sun_path[2] == 0);
+  OK(close(s));
+  OK(stat(a.sun_path, &st)); // the name outlives the socket, as Linux
+  OK(unlink(a.sun_path));
+  b.sun_family = AF_INET;
+  EXPECT_ERR(bind(t, (struct sockaddr *)&b, blen), EINVAL);
+  b.sun_family = AF_UNIX;
+  EXPECT_ERR(bind(t, (struct sockaddr *)&b, 1), EINVAL);
+  EXPECT_ERR(bind(t, (struct sockaddr *)&b, sizeof b + 1), EINVAL);
+  struct sockaddr_un nodir = {.sun_family = AF_UNIX, .sun_path = "/tmp/no/such/dir/s"};
+  EXPECT_ERR(bind(t, (struct sockaddr *)&nodir, sizeof nodir), ENOENT);
+}
+
+static void t_connect_accept(void) {
+  socklen_t len;
+  struct sockaddr_un a = path_addr("acc", &len);
+  int l = listener(&a, len, SOCK_STREAM);
+  int v;
+  socklen_t vl = sizeof v;
+  OK(getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl));
+  CHECK(v == 1);
+  CHECK(revents(l, POLLIN) == 0);
+  int c = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  OK(connect(c, (struct sockaddr *)&a, len));
+  CHECK(revents(l, POLLIN) == POLLIN);
+  EXPECT_ERR(connect(c, (struct sockaddr *)&a, len), EISCONN);
+  struct sockaddr_un peer;
+  socklen_t pl = sizeof peer;
+  int s = OK(accept(l, (struct sockaddr *)&peer, &pl));
+  CHECK(pl == sizeof(sa_family_t)); // the client is not bound
+  struct sockaddr_un got;
+  socklen_t gl = sizeof got;
+  OK(getsockname(s, (struct sockaddr *)&got, &gl));
+  CHECK(gl == len && strcmp(got.sun_path, a.sun_path) == 0);
+  gl = sizeof got;
+  OK(getpeername(c, (struct sockaddr *)&got, &gl));
+  CHECK(gl == len && strcmp(got.sun_path, a.sun_path) == 0);
+  send_str(c, "hello");
+  expect_read(s, "hello");
+  send_str(s, "world");
+  expect_read(c, "world");
+  // Unlinking the name stops new connections only.
+  OK(unlink(a.sun_path));
+  int d = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  EXPECT_ERR(connect(d, (struct sockaddr *)&a, len), ENOENT);
+  send_str(c, "still");
+  expect_read(s, "still");
+  EXPECT_ERR(listen(c, 1), EINVAL);
+  // accept4 flags.
+  a = path_addr("acc4", &len);
+  int l2 = listener(&a, len, SOCK_STREAM);
+  OK(fcntl(l2, F_SETFL, O_NONBLOCK));
+  EXPECT_ERR(accept(l2, NULL, NULL), EAGAIN);
+  OK(connect(d, (struct sockaddr *)&a, len));
+  EXPECT_ERR(sc(SYS_accept4, l2, 0, 0, 0x100), EINVAL);
+  int s2 = OK(accept4(l2, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  CHECK(fcntl(s2, F_GETFL) & O_NONBLOCK);
+  CHECK(fcntl(s2, F_GETFD) & FD_CLOEXEC);
+  struct ucred cr;
+  socklen_t cl = sizeof cr;
+  OK(getsockopt(s2, SOL_SOCKET, SO_PEERCRED, &cr, &cl));
+  CHECK(cr.pid == getpid());
+  unlink(a.sun_path);
+}
+
+static void t_connect_errors(void) {
+  socklen_t len;
+  struct sockaddr_un a = path_addr("cerr", &len);
+  int c = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  EXPECT_ERR(connect(c, (struct sockaddr *)&a, len), ENOENT);
+  int f = OK(open(a.sun_path, O_CREAT | O_WRONLY, 0600));
+  OK(close(f));
+  EXPECT_ERR(connect(c, (struct sockaddr *)&a, len), ECONNREFUSED); // not a socket
+  OK(unlink(a.sun_path));
+  int b = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  OK(bind(b, (struct sockaddr *)&a, len));
+  EXPECT_ERR(connect(c, (struct sockaddr *)&a, len), ECONNREFUSED); // not listening
+  OK(listen(b, 1));
+  int dg = OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+  EXPECT_ERR(connect(dg, (struct sockaddr *)&a, len), EPROTOTYPE);
+  OK(close(b));
+  EXPECT_ERR(connect(c, (struct sockaddr *)&a, len), ECONNREFUSED); // stale name
+  unlink(a.sun_path);
+  char ch;
+  EXPECT_ERR(read(c, &ch, 1), EINVAL); // a stream never connected
+  EXPECT_ERR(write(c, "x", 1), ENOTCONN);
+  EXPECT_ERR(listen(c, 1), EINVAL);   // unbound
+  EXPECT_ERR(accept(c, NULL, NULL), EINVAL);
+  EXPECT_ERR(accept(dg, NULL, NULL), EOPNOTSUPP);
+  EXPECT_ERR(listen(dg, 1), EOPNOTSUPP);
+  EXPECT_ERR(getpeername(c, (struct sockaddr *)&a, &len), ENOTCONN);
+  OK(shutdown(c, SHUT_WR)); // allowed unconnected, as Linux
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  EXPECT_ERR(shutdown(sv[0], 7), EINVAL);
+}
+
+// The backlog bounds the connections waiting; a non-blocking connect past it: EAGAIN.
+static void t_backlog(void) {
+  socklen_t len;
+  struct sockaddr_un a = path_addr("blog", &len);
+  int l = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  OK(bind(l, (struct sockaddr *)&a, len));
+  OK(listen(l, 1));
+  int n = 0;
+  for (int i = 0; i < 10; i++) {
+    int c = OK(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0));
+    if (connect(c, (struct sockaddr *)&a, len) < 0) {
+      CHECK(errno == EAGAIN);
+      break;
+    }
+    n++;
+  }
+  CHECK(n >= 1 && n < 10);
+  unlink(a.sun_path);
+}
+
+// A blocked accept wakes when a child connects.
+static void t_accept_blocks(void) {
+  socklen_t len;
+  struct sockaddr_un a = path_addr("ablk", &len);
+  int l = listener(&a, len, SOCK_STREAM);
+  long pid = xfork();
+  if (pid == 0) {
+    sleep_ms(50);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, len) < 0 || write(c, "kid", 3) != 3)
+      _exit(1);
+    _exit(0);
+  }
+  int s = OK(accept(l, NULL, NULL));
+  expect_read(s, "kid");
+  EXPECT_EXIT(wait_for(pid), 0);
+  unlink(a.sun_path);
+}
+
+static void t_abstract(void) {
+  int s = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  OK(bind(s, (struct sockaddr *)&a, sizeof(sa_family_t))); // autobind
+  struct sockaddr_un got;
+  socklen_t gl = sizeof got;
+  OK(getsockname(s, (struct sockaddr *)&got, &gl));
+  CHECK(gl == sizeof(sa_family_t) + 6 && got.sun_path[0] == 0);
+  OK(listen(s, 2));
+  int c = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  OK(connect(c, (struct sockaddr *)&got, gl));
+  int t = OK(accept(s, NULL, NULL));
+  send_str(c, "abs");
+  expect_read(t, "abs");
+  struct sockaddr_un n = {.sun_family = AF_UNIX};
+  int nl = snprintf(n.sun_path + 1, sizeof n.sun_path - 1, "sockt-%d", getpid()) + 1 +
+           (int)sizeof(sa_family_t);
+  int u = OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+  OK(bind(u, (struct sockaddr *)&n, nl));
+  int v = OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+  EXPECT_ERR(bind(v, (struct sockaddr *)&n, nl), EADDRINUSE);
+  EXPECT_EQ(sendto(v, "dg", 2, 0, (struct sockaddr *)&n, nl), 2);
+  char b[8];
+  EXPECT_EQ(recv(u, b, sizeof b, 0), 2);
+  OK(close(u));
+  EXPECT_ERR(sendto(v, "dg", 2, 0, (struct sockaddr *)&n, nl), ECONNREFUSED);
+  int w = OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+  OK(bind(w, (struct sockaddr *)&n, nl)); // free again
+}
+
+// ---- data ----
+static void t_dgram(void) {
+  socklen_t la, lb;
+  struct sockaddr_un a = path_addr("dga", &la), b = path_addr("dgb", &lb);
+  int x = OK(socket(AF_UNIX, SOCK_DGRAM, 0)), y = OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+  OK(bind(x, (struct sockaddr *)&a, la));
+  OK(bind(y, (struct sockaddr *)&b, lb));
+  EXPECT_ERR(send(x, "z", 1, 0), ENOTCONN);
+  EXPECT_EQ(sendto(x, "one", 3, 0, (struct sockaddr *)&b, lb), 3);
+  EXPECT_EQ(sendto(x, "second", 6, 0, (struct sockaddr *)&b, lb), 6);
+  EXPECT_EQ(sendto(x, "", 0, 0, (struct sockaddr *)&b, lb), 0);
+  char buf[16] = {0};
+  struct sockaddr_un from;
+  socklen_t fl = sizeof from;
+  EXPECT_EQ(recvfrom(y, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl), 3);
+  CHECK(memcmp(buf, "one", 3) == 0 && fl == la && strcmp(from.sun_path, a.sun_path) == 0);
+  int avail = 0;
+  OK(ioctl(y, FIONREAD, &avail));
+  CHECK(avail == 6);
+  // Too small a buffer: the rest of the datagram is lost; MSG_TRUNC gives its size.
+  EXPECT_EQ(recv(y, buf, 2, MSG_PEEK), 2);
+  EXPECT_EQ(recv(y, buf, 2, MSG_TRUNC), 6);
+  CHECK(memcmp(buf, "se", 2) == 0);
+  EXPECT_EQ(recv(y, buf, sizeof buf, 0), 0); // the empty datagram
+  EXPECT_ERR(recv(y, buf, sizeof buf, MSG_DONTWAIT), EAGAIN);
+  // connect: the default destination; and y takes datagrams only from its peer.
+  OK(connect(x, (struct sockaddr *)&b, lb));
+  OK(connect(y, (struct sockaddr *)&a, la));
+  EXPECT_EQ(send(x, "c", 1, 0), 1);
+  EXPECT_EQ(recv(y, buf, sizeof buf, 0), 1);
+  int z = OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+  EXPECT_ERR(sendto(z, "no", 2, 0, (struct sockaddr *)&b, lb), EPERM);
+  struct sockaddr_un got;
+  socklen_t gl = sizeof got;
+  OK(getpeername(x, (struct sockaddr *)&got, &gl));
+  CHECK(gl == lb && strcmp(got.sun_path, b.sun_path) == 0);
+  // A datagram bigger than the send buffer.
+  int sz = 4096;
+  OK(setsockopt(z, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz));
+  static char big[65536];
+  EXPECT_ERR(sendto(z, big, sizeof big, 0, (struct sockaddr *)&a, la), EMSGSIZE);
+  unlink(a.sun_path), unlink(b.sun_path);
+}
+
+static void t_seqpacket(void) {
+  int sv[2];
+  pair(SOCK_SEQPACKET, sv);
+  EXPECT_EQ(send(sv[0], "abc", 3, 0), 3);
+  EXPECT_EQ(send(sv[0], "defgh", 5, 0), 5);
+  char buf[16];
+  EXPECT_EQ(recv(sv[1], buf, sizeof buf, 0), 3);
+  struct iovec iov = {buf, 2};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+  EXPECT_EQ(recvmsg(sv[1], &m, 0), 2);
+  CHECK(m.msg_flags & MSG_TRUNC);
+  CHECK(memcmp(buf, "de", 2) == 0);
+  OK(close(sv[0]));
+  EXPECT_EQ(recv(sv[1], buf, sizeof buf, 0), 0);
+  int s = OK(socket(AF_UNIX, SOCK_SEQPACKET, 0));
+  EXPECT_ERR(recv(s, buf, 1, 0), ENOTCONN);
+}
+
+// Streams have no boundaries: writes come back joined, reads split them.
+static void t_stream_bytes(void) {
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  send_str(sv[0], "ab");
+  send_str(sv[0], "cde");
+  char buf[8] = {0};
+  EXPECT_EQ(recv(sv[1], buf, 4, MSG_PEEK), 4);
+  CHECK(memcmp(buf, "abcd", 4) == 0);
+  EXPECT_EQ(read(sv[1], buf, 1), 1);
+  EXPECT_EQ(read(sv[1], buf, sizeof buf), 4);
+  CHECK(memcmp(buf, "bcde", 4) == 0);
+  struct iovec iov[3] = {{"x", 1}, {"", 0}, {"yz", 2}};
+  EXPECT_EQ(writev(sv[0], iov, 3), 3);
+  char p[2], q[2];
+  struct iovec in[2] = {{p, 2}, {q, 2}};
+  struct msghdr m = {.msg_iov = in, .msg_iovlen = 2};
+  EXPECT_EQ(recvmsg(sv[1], &m, 0), 3);
+  CHECK(p[0] == 'x' && p[1] == 'y' && q[0] == 'z');
+  EXPECT_ERR(send(sv[0], (void *)8, 1, 0), EFAULT);
+}
+
+// Much more than the buffer holds, through a child and back: flow control and order.
+static void t_stream_bulk(void) {
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  enum { TOTAL = 1 << 20 };
+  long pid = xfork();
+  if (pid == 0) {
+    close(sv[0]);
+    static unsigned char b[7000];
+    long sent = 0;
+    while (sent < TOTAL) {
+      size_t n = TOTAL - sent < (long)sizeof b ? (size_t)(TOTAL - sent) : sizeof b;
+      for (size_t i = 0; i < n; i++)
+        b[i] = (unsigned char)((sent + i) * 7);
+      long w = write(sv[1], b, n);
+      if (w <= 0)
+        _exit(1);
+      sent += w;
+    }
+    _exit(0);
+  }
+  close(sv[1]);
+  static unsigned char b[5000];
+  long got = 0;
+  for (;;) {
+    long r = OK(read(sv[0], b, sizeof b));
+    if (r == 0)
+      break;
+    for (long i = 0; i < r; i++)
+      if (b[i] != (unsigned char)((got + i) * 7))
+        fail_at(__LINE__, "byte %ld is wrong", got + i);
+    got += r;
+  }
+  CHECK(got == TOTAL);
+  EXPECT_EXIT(wait_for(pid), 0);
+}
+
+// MSG_WAITALL waits for the whole buffer.
+static void t_waitall(void) {
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  long pid = xfork();
+  if (pid == 0) {
+    for (int i = 0; i < 4; i++) {
+      sleep_ms(10);
+      if (write(sv[1], "ab", 2) != 2)
+        _exit(1);
+    }
+    _exit(0);
+  }
+  char buf[8];
+  EXPECT_EQ(recv(sv[0], buf, 8, MSG_WAITALL), 8);
+  CHECK(memcmp(buf, "abababab", 8) == 0);
+  EXPECT_EXIT(wait_for(pid), 0);
+}
+
+// ---- ending ----
+static void t_shutdown(void) {
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  send_str(sv[0], "last");
+  OK(shutdown(sv[0], SHUT_WR));
+  expect_read(sv[1], "last");
+  char c;
+  EXPECT_EQ(read(sv[1], &c, 1), 0);
+  CHECK(revents(sv[1], POLLIN) & POLLIN);
+  signal(SIGPIPE, SIG_IGN);
+  EXPECT_ERR(write(sv[0], "x", 1), EPIPE);
+  send_str(sv[1], "back"); // the other way still flows
+  expect_read(sv[0], "back");
+  OK(shutdown(sv[1], SHUT_WR));
+  CHECK(revents(sv[0], POLLIN) & POLLHUP); // both ways shut
+  int t[2];
+  pair(SOCK_STREAM, t);
+  OK(shutdown(t[0], SHUT_RD));
+  EXPECT_EQ(read(t[0], &c, 1), 0);
+  EXPECT_ERR(write(t[1], "x", 1), EPIPE);
+}
+
+// Writing to a closed peer: SIGPIPE (default: death), or EPIPE with MSG_NOSIGNAL.
+static void sigpipe_child(void) {
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  close(sv[1]);
+  write(sv[0], "x", 1);
+  _exit(0);
+}
+
+static void t_epipe(void) {
+  EXPECT_KILLED(child_status(sigpipe_child), SIGPIPE);
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  OK(close(sv[1]));
+  EXPECT_ERR(send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
+  char c;
+  EXPECT_EQ(read(sv[0], &c, 1), 0);
+  CHECK(revents(sv[0], POLLIN | POLLOUT) & POLLHUP);
+}
+
+// Closing with data unread resets the connection: the peer's next read fails once.
+static void t_reset(void) {
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  send_str(sv[0], "unread");
+  OK(close(sv[1]));
+  char c;
+  EXPECT_ERR(read(sv[0], &c, 1), ECONNRESET);
+  EXPECT_EQ(read(sv[0], &c, 1), 0);
+}
+
+static void t_poll(void) {
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  CHECK(revents(sv[0], POLLIN | POLLOUT) == POLLOUT);
+  send_str(sv[1], "x");
+  CHECK(revents(sv[0], POLLIN | POLLOUT) == (POLLIN | POLLOUT));
+  // A blocked poll wakes when a child writes.
+  long pid = xfork();
+  if (pid == 0) {
+    sleep_ms(30);
+    _exit(write(sv[0], "y", 1) == 1 ? 0 : 1);
+  }
+  char c;
+  EXPECT_EQ(read(sv[0], &c, 1), 1);
+  struct pollfd p = {.fd = sv[1], .events = POLLIN};
+  EXPECT_EQ(poll(&p, 1, 5000), 1);
+  CHECK(p.revents == POLLIN);
+  EXPECT_EXIT(wait_for(pid), 0);
+  // Fill the buffer: no longer writable.
+  OK(fcntl(sv[0], F_SETFL, O_NONBLOCK));
+  static char big[4096];
+  long total = 0;
+  while (write(sv[0], big, sizeof big) > 0)
+    total += sizeof big;
+  CHECK(errno == EAGAIN && total > 0);
+  CHECK(!(revents(sv[0], POLLOUT) & POLLOUT));
+}
+
+// ---- ancillary data ----
+static int send_fds(int sock, const int *fds, int n, const char *data) {
+  char cbuf[CMSG_SPACE(sizeof(int) * 8)] = {0};
+  struct iovec iov = {(void *)data, strlen(data)};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                     .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+  memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+  return sendmsg(sock, &m, 0);
+}
+
+static void t_scm_rights(void) {
+  int sv[2], p[2];
+  pair(SOCK_STREAM, sv);
+  OK(pipe(p));
+  EXPECT_EQ(send_fds(sv[0], &p[0], 1, "fd"), 2);
+  OK(close(p[0])); // the descriptor in flight keeps the pipe's read end open
+  char data[4], cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {data, sizeof data};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                     .msg_controllen = sizeof cbuf};
+  EXPECT_EQ(recvmsg(sv[1], &m, MSG_CMSG_CLOEXEC), 2);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  CHECK(c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS);
+  CHECK(c->cmsg_len == CMSG_LEN(sizeof(int)));
+  int got;
+  memcpy(&got, CMSG_DATA(c), sizeof got);
+  CHECK(fcntl(got, F_GETFD) & FD_CLOEXEC);
+  send_str(p[1], "through");
+  expect_read(got, "through");
+  // Bad descriptors: EBADF, nothing sent.
+  int bad = 999;
+  EXPECT_ERR(send_fds(sv[0], &bad, 1, "x"), EBADF);
+  CHECK(revents(sv[1], POLLIN) == 0);
+  // Too small a control buffer: the descriptors are closed, MSG_CTRUNC.
+  int two[2] = {p[1], p[1]};
+  EXPECT_EQ(send_fds(sv[0], two, 2, "yy"), 2);
+  m.msg_controllen = CMSG_SPACE(0);
+  m.msg_flags = 0;
+  EXPECT_EQ(recvmsg(sv[1], &m, 0), 2);
+  CHECK(m.msg_flags & MSG_CTRUNC);
+  // A read without a control buffer closes them too: the writer's end is gone after.
+  EXPECT_EQ(send_fds(sv[0], &p[1], 1, "z"), 1);
+  OK(close(p[1]));
+  char z;
+  EXPECT_EQ(read(sv[1], &z, 1), 1);
+  EXPECT_EQ(read(got, &z, 1), 0); // EOF: no writer left anywhere
+}
+
+// A child passes its descriptor to its parent.
+static void t_scm_rights_fork(void) {
+  int sv[2];
+  pair(SOCK_DGRAM, sv);
+  long pid = xfork();
+  if (pid == 0) {
+    int p[2];
+    if (pipe(p) < 0 || write(p[1], "from kid", 8) != 8 || send_fds(sv[1], &p[0], 1, "k") != 1)
+      _exit(1);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  char data[4], cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {data, sizeof data};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                     .msg_controllen = sizeof cbuf};
+  EXPECT_EQ(recvmsg(sv[0], &m, 0), 1);
+  int got;
+  memcpy(&got, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof got);
+  expect_read(got, "from kid");
+}
+
+static void t_scm_credentials(void) {
+  int sv[2];
+  pair(SOCK_DGRAM, sv);
+  int on = 1;
+  OK(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
+  int v;
+  socklen_t vl = sizeof v;
+  OK(getsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &v, &vl));
+  CHECK(v == 1);
+  EXPECT_EQ(send(sv[0], "a", 1, 0), 1);
+  char data[4], cbuf[CMSG_SPACE(sizeof(struct ucred))];
+  struct iovec iov = {data, sizeof data};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                     .msg_controllen = sizeof cbuf};
+  EXPECT_EQ(recvmsg(sv[1], &m, 0), 1);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  CHECK(c && c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len == CMSG_LEN(sizeof(struct ucred)));
+  struct ucred cr;
+  memcpy(&cr, CMSG_DATA(c), sizeof cr);
+  CHECK(cr.pid == getpid() && cr.uid == getuid() && cr.gid == getgid());
+  // Explicit credentials: the sender's own are accepted.
+  char sbuf[CMSG_SPACE(sizeof(struct ucred))] = {0};
+  struct iovec siov = {"b", 1};
+  struct msghdr sm = {.msg_iov = &siov, .msg_iovlen = 1, .msg_control = sbuf,
+                      .msg_controllen = sizeof sbuf};
+  c = CMSG_FIRSTHDR(&sm);
+  c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_CREDENTIALS;
+  c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+  struct ucred mine = {getpid(), getuid(), getgid()};
+  memcpy(CMSG_DATA(c), &mine, sizeof mine);
+  EXPECT_EQ(sendmsg(sv[0], &sm, 0), 1);
+  m.msg_controllen = sizeof cbuf;
+  EXPECT_EQ(recvmsg(sv[1], &m, 0), 1);
+  memcpy(&cr, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof cr);
+  CHECK(cr.pid == getpid());
+  // A bad cmsg length is EINVAL.
+  c->cmsg_len = 3;
+  EXPECT_ERR(sendmsg(sv[0], &sm, 0), EINVAL);
+  // An unprivileged sender cannot claim another uid.
+  if (getuid() == 0) {
+    long pid = xfork();
+    if (pid == 0) {
+      if (setgid(1000) < 0 || setuid(1000) < 0)
+        _exit(2);
+      struct ucred other = {getpid(), 0, 1000};
+      c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+      memcpy(CMSG_DATA(c), &other, sizeof other);
+      _exit(sendmsg(sv[0], &sm, 0) == -1 && errno == EPERM ? 0 : 1);
+    }
+    EXPECT_EXIT(wait_for(pid), 0);
+  }
+}
+
+// ---- options ----
+static void t_sockopts(void) {
+  int s = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+  int v = 10000;
+  socklen_t l = sizeof v;
+  OK(setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof v));
+  OK(getsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, &l));
+  CHECK(v == 20000); // Linux doubles it
+  v = 1;
+  OK(setsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, sizeof v));
+  l = sizeof v;
+  OK(getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, &l));
+  CHECK(v == 2304); // the floor
+  l = sizeof v;
+  OK(getsockopt(s, SOL_SOCKET, SO_ERROR, &v, &l));
+  CHECK(v == 0);
+  l = sizeof v;
+  OK(getsockopt(s, SOL_SOCKET, SO_DOMAIN, &v, &l));
+  CHECK(v == AF_UNIX);
+  EXPECT_ERR(setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, 2), EINVAL);
+  l = sizeof v;
+  EXPECT_ERR(getsockopt(s, SOL_SOCKET, 9999, &v, &l), ENOPROTOOPT);
+  l = (socklen_t)-1;
+  EXPECT_ERR(getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &l), EINVAL);
+  l = sizeof v;
+  EXPECT_ERR(getsockopt(s, SOL_SOCKET, SO_TYPE, (void *)8, &l), EFAULT);
+}
+
+static const struct ut_test tests[] = {
+    UT(create_errors), UT(pair_stream), UT(flags), UT(bind_path), UT(connect_accept),
+    UT(connect_errors), UT(backlog), UT(accept_blocks), UT(abstract), UT(dgram),
+    UT(seqpacket), UT(stream_bytes), UT(stream_bulk), UT(waitall), UT(shutdown),
+    UT(epipe), UT(reset), UT(poll), UT(scm_rights), UT(scm_rights_fork),
+    UT(scm_credentials), UT(sockopts),
+};
+
+int main(int argc, char **argv) {
+  ut_setup(argv[0], "/tests/socktests");
+  static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};
+  return ut_main(&suite, argc, argv);
+}
