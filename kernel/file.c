@@ -167,8 +167,8 @@ long file_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write)
     return -EBADF;
   if (!user_range_ok(ubuf, n))
     return -EFAULT;
-  if (!write && f->scheme->take)
-    return f->scheme->take(f, ubuf, n, true);
+  if (!write && f->scheme->take) // (a read of 0 bytes from a stream returns 0 at once)
+    return n ? f->scheme->take(f, ubuf, n, true) : 0;
   long (*direct)(struct file *, uint64_t, size_t, uint64_t *) =
       write ? f->scheme->write_direct : f->scheme->read_direct;
   return direct ? direct(f, ubuf, n, off) : bounce_io(f, ubuf, n, off, write);

@@ -307,6 +307,8 @@ set $p = mypid
 delete
 echo ==detach==\n
 detach
+# (a second for the program to reach its sleep loop: attach must find it in a call)
+shell sleep 1
 echo ==attach==\n
 eval "attach %d", $p
 bt

@@ -1647,6 +1647,7 @@ static void t_pipe_basic(void) {
   struct stat st;
   OK(sc(SYS_fstat, p[0], &st));
   CHECK(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(sc(SYS_read, p[0], NULL, 0), 0); // empty, and a writer: 0 bytes at once
   EXPECT_EQ(sc(SYS_write, p[1], "hello", 5), 5);
   char b[16];
   EXPECT_EQ(sc(SYS_read, p[0], b, sizeof b), 5); // what is there, not what was asked
