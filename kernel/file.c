@@ -128,6 +128,18 @@ long file_read(struct file *f, void *buf, size_t n, uint64_t off) {
   return f->scheme->take ? f->scheme->take(f, (uint64_t)buf, n, false) : f->scheme->read(f, buf, n, off);
 }
 
+// A write from a kernel buffer (a gathered writev), at *off (O_APPEND: at the end).
+long file_write(struct file *f, const void *buf, size_t n, uint64_t *off) {
+  if (!file_writable(f) || !f->scheme->write)
+    return -EBADF;
+  if ((f->flags & O_APPEND) && f->scheme->seek && off == &f->off)
+    f->scheme->seek(f, 0, 2);
+  long r = f->scheme->write(f, buf, n, *off);
+  if (r > 0)
+    *off += r;
+  return r;
+}
+
 // Move up to n bytes between the user's buffer and the file, through a bounce buffer.
 // The caller has checked the file's mode and the buffer's range (file_io).
 long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write) {

@@ -89,6 +89,8 @@ long file_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write)
 long bounce_io(struct file *f, uint64_t ubuf, size_t n, uint64_t *off, bool write);
 bool file_can_read(const struct file *f); // open for reading, by a scheme that reads
 long file_read(struct file *f, void *buf, size_t n, uint64_t off); // into a kernel buffer
+long file_write(struct file *f, const void *buf, size_t n, uint64_t *off); // from one
+#define PIPE_BUF 4096 // writes up to this size are atomic (pipes; vectored writes gather)
 
 // Waiting for files (poll, select). Anything that can make a file ready calls
 // poll_notify(), which wakes every poller.

@@ -10,7 +10,6 @@
 #include "signal.h"
 
 #define PIPE_SIZE 65536 // as Linux's default capacity
-#define PIPE_BUF 4096   // writes up to this size are atomic
 
 struct pipe {
   struct ring ring; // the buffered bytes

@@ -54,6 +54,25 @@ struct iovec_k {
   uint64_t base, len;
 };
 
+// A vectored write of at most PIPE_BUF bytes is one write, as Linux's: gathered first,
+// so a pipe takes all of it or none, and no other writer's bytes come between its
+// pieces. (Not for schemes that take user buffers themselves: a trace session's write
+// is one value.)
+static long gathered_write(struct file *f, const struct iovec_k *iov, int cnt, size_t total) {
+  if (!file_writable(f) || !f->scheme->write)
+    return -EBADF; // (before the buffers are looked at, as Linux)
+  char *kbuf = kmalloc(total + 1);
+  if (!kbuf)
+    return -ENOMEM;
+  long r = 0;
+  for (size_t i = 0, at = 0; i < (size_t)cnt && r == 0; at += iov[i++].len)
+    r = copyin(kbuf + at, iov[i].base, iov[i].len);
+  if (r == 0)
+    r = file_write(f, kbuf, total, &f->off);
+  kfree(kbuf);
+  return r;
+}
+
 static long vectored(struct trapframe *tf, bool write) {
   struct file *f = file_get(ARG0);
   int cnt = ARG2;
@@ -73,6 +92,10 @@ static long vectored(struct trapframe *tf, bool write) {
       r = -EINVAL;
       goto out;
     }
+  if (write && cnt > 1 && total && total <= PIPE_BUF && !f->scheme->write_direct) {
+    r = gathered_write(f, iov, cnt, total);
+    goto out;
+  }
   for (int i = 0; i < cnt; i++) {
     if (!iov[i].len)
       continue;
@@ -81,6 +104,10 @@ static long vectored(struct trapframe *tf, bool write) {
       break;
     done += r;
     if ((uint64_t)r < iov[i].len)
+      break;
+    // As Linux, a vectored read is one read: once it has bytes it never waits for more
+    // (a pipe holding just what the first buffers took).
+    if (!write && f->scheme->poll && !(f->scheme->poll(f) & (POLLIN | POLLHUP)))
       break;
   }
   r = done ? done : r;
@@ -135,6 +162,8 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
 }
 
 static long open_at(int dirfd, uint64_t upath, int flags, int mode) {
+  if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+    return -EINVAL; // as Linux: never a file made by an open that then fails (ENOTDIR)
   char *path = kmalloc(PATH_MAX_K);
   if (!path)
     return -ENOMEM;

@@ -178,6 +178,10 @@ long sys_sendfile(struct trapframe *tf) {
   struct file *out = file_get(ARG0), *in = file_get(ARG1);
   if (!out || !in || !file_can_read(in) || !file_writable(out) || !out->scheme->write)
     return -EBADF;
+  // As Linux, input must be a file with offsets: bytes taken from a stream (a pipe, a
+  // terminal) that the output then refused would be lost.
+  if (!in->scheme->seek)
+    return ARG2 ? -ESPIPE : -EINVAL;
   int64_t off = 0;
   if (ARG2) {
     if (copyin(&off, ARG2, 8) < 0)
@@ -201,9 +205,8 @@ long sys_sendfile(struct trapframe *tf) {
       break;
     }
     out->off += w, pos += w, done += w;
-    // A short transfer, or input from a stream (tty, pipe): return what moved rather
-    // than block again, so an end-of-file typed at a terminal is not swallowed.
-    if (w < r || !in->scheme->seek || (size_t)r < MIN(n - done + r, PAGE_SIZE))
+    // A short transfer: return what moved.
+    if (w < r || (size_t)r < MIN(n - done + r, PAGE_SIZE))
       break;
   }
   kfree(buf);

@@ -193,8 +193,18 @@ bool trace_clone(struct proc *child) {
   child->tracee.frozen = t;
   t->nfrozen++;
   child->tracee.cause = PROC_STOP_INTERRUPT;
-  struct proc_event ev = {PROC_EVENT_CLONE, child->pid, 0, 0, 0, 0, 0};
-  enqueue(t, &ev); // (may wait for room, while the session is closed: that releases it)
+  // (May wait for room, while the session is closed: that releases the child.)
+  struct proc_event *ev = queue_slot(t);
+  if (!ev) { // we are being killed: a child its tracer will never hear of is not held
+    if (child->tracee.frozen == t) {
+      child->tracee.frozen = NULL;
+      child->tracee.cause = 0;
+      t->nfrozen--;
+    }
+    return false;
+  }
+  *ev = (struct proc_event){PROC_EVENT_CLONE, child->pid, 0, 0, 0, 0, 0};
+  queued(t);
   return child->tracee.frozen != NULL;
 }
 

@@ -457,6 +457,17 @@ static void t_symlink(void) {
   OK(close(dfd));
 }
 
+// O_CREAT|O_DIRECTORY is EINVAL, and nothing is made (Linux since 6.4; it used to make a
+// regular file and then fail: an open with an effect before it failed).
+static void t_open_creat_directory(void) {
+  struct stat s;
+  EXPECT_ERR(open("cd", O_CREAT | O_DIRECTORY | O_RDONLY, 0644), EINVAL);
+  EXPECT_ERR(stat("cd", &s), ENOENT);
+  OK(mkdir("d", 0755));
+  EXPECT_ERR(open("d", O_CREAT | O_DIRECTORY | O_RDONLY, 0644), EINVAL);
+  EXPECT_ERR(open("d", O_CREAT | O_EXCL | O_DIRECTORY | O_RDONLY, 0644), EINVAL);
+}
+
 // ---- sizes ----
 static void t_truncate(void) {
   put("f", "abcdef");
@@ -921,7 +932,7 @@ static const struct ut_test tests[] = {
     UT(rmdir_errors), UT(unlink), UT(unlink_errors), UT(unlink_open), UT(rmdir_open),
     UT(rename_file), UT(rename_replace), UT(rename_errors), UT(rename_subtree),
     UT(rename_open_dir), UT(renameat2), UT(link), UT(link_errors), UT(link_symlink),
-    UT(symlink), UT(truncate), UT(ftruncate), UT(chmod), UT(chown), UT(utimensat),
+    UT(symlink), UT(open_creat_directory), UT(truncate), UT(ftruncate), UT(chmod), UT(chown), UT(utimensat),
     UT(times), UT_IF(touch, NEED_BUSYBOX), UT(fsync), UT(readdir_churn),
     UT_IF(readonly, NEED_VITRINE), UT_IF(perm, NEED_USERS), UT_IF(perm_owner, NEED_USERS),
     UT(exec_deleted), UT_IF(leak, NEED_VITRINE),
