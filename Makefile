@@ -140,4 +140,4 @@ bench: all
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path $(B)/busybox-src -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -12,6 +12,7 @@
 #include "proc.h"
 #include "ramfs.h"
 #include "regs.h"
+#include "scheme.h"
 #include "signal.h"
 #include "vm.h"
 #include "x86.h"
@@ -251,6 +252,21 @@ static int exec_script(const char *path, const uint8_t *data, size_t size, char 
   return r;
 }
 
+// A link of /proc runs what it points at (busybox runs itself as /proc/self/exe; musl's
+// fexecve runs /proc/self/fd/N): clean (PATH_MAX_K bytes) becomes the target; tmp is
+// scratch of the same size.
+static void set_name(struct proc *p, const char *path);
+
+static void proc_link_target(char *clean, char *tmp) {
+  if (strncmp(clean, "/proc/", 6) != 0)
+    return;
+  long n = vfs_readlink(clean, tmp, PATH_MAX_K - 1);
+  if (n > 0 && tmp[0] == '/') {
+    tmp[n] = 0;
+    memcpy(clean, tmp, n + 1);
+  }
+}
+
 // A file exec may run (ramfs_exec_image): its bytes and attributes; clean is the path
 // as named, made absolute, and real the same without links (both kmalloc'd: free
 // them with execfile_free, whatever find_exec returned).
@@ -269,6 +285,8 @@ static int find_exec(const char *path, struct execfile *f) {
     return -ENOMEM;
   int r = path_clean(myproc()->cwd, path, f->clean, PATH_MAX_K);
   if (r >= 0)
+    proc_link_target(f->clean, f->real);
+  if (r >= 0)
     r = ramfs_exec_image(f->clean, &f->data, &f->size, &f->mode, &f->uid, &f->gid, f->real,
                          PATH_MAX_K, &f->stable);
   return r;
@@ -286,6 +304,8 @@ int execve_depth(const char *path, char *const *argv, char *const *envp, int dep
     r = exec_script(f.clean, f.data, f.size, argv, envp, depth);
   else if (r >= 0)
     r = exec_elf(f.real, f.data, f.size, f.stable, argv, envp, f.mode, f.uid, f.gid);
+  if (r >= 0) // named as Linux names it: by the path the caller gave, links not followed
+    set_name(myproc(), path);
   execfile_free(&f);
   return r;
 }

@@ -26,7 +26,6 @@ uint64_t idle_ticks; // timer ticks that found the CPU idle (IRQ)
 int last_pid(void) { return next_pid - 1; }
 
 uint64_t proc_new_gen(void) { return ++last_gen; }
-#define PID_MAX 32768
 
 
 struct proc *proc_find(int pid) {

@@ -153,3 +153,4 @@ int user_proc_count(uint32_t ruid);
 extern struct proc *initproc;
 extern uint64_t idle_ticks;
 int last_pid(void);
+#define PID_MAX 32768 // pids go 1..PID_MAX-1, then wrap (/proc/sys/kernel/pid_max)

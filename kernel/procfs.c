@@ -21,12 +21,17 @@
 #include "vm.h"
 #include "x86.h"
 #include <vitrine/procabi.h>
+#include <vitrine/uname.h>
 
 // Every file's number (its inode's low byte) and the directory it is in.
 enum qid {
   Q_ROOT, Q_SELF, Q_MEMINFO, Q_UPTIME, Q_LOADAVG, Q_SYSSTAT, Q_MOUNTS, Q_CPUINFO, // proc:
   Q_PID, Q_STATUS, Q_STAT, Q_CMDLINE, Q_EXE, Q_MAPS, Q_MEM, Q_TRACE, // proc:PID/
   Q_SYSFILTER, Q_REGS, Q_REGS_INT, Q_REGS_FLOAT, Q_REGS_DEBUG,       // proc:PID/regs/
+  Q_FD, Q_FDINFO, Q_FDLINK, Q_FDINFO_N, // proc:PID/fd/N, proc:PID/fdinfo/N
+  Q_VERSION, Q_SYSDIR, Q_KERNDIR, Q_PIDMAX, Q_TAINTED, Q_COREPAT, Q_OSTYPE, Q_OSRELEASE,
+  Q_KVERSION, Q_HOSTNAME, // proc:sys/kernel/
+  Q_COMM,
   Q_AUXV,                                                            // proc:PID/
 };
 // What sort of file an entry is: the one thing every operation switches on.
@@ -60,6 +65,7 @@ struct handle {
   struct trace *trace; // Q_TRACE: the session
   uint64_t session;    // Q_SYSFILTER: the session it was opened under (trace_session_id)
   bool zombie;   // the target had exited when the handle was opened
+  int fd;        // proc:PID/fd/N and fdinfo/N: N (else -1)
 };
 
 
@@ -166,8 +172,9 @@ static uint64_t sigmask_of(const struct proc *p, uint64_t handler_kind) {
   return m;
 }
 
+static int status_linux(const struct proc *p, char *b, size_t n);
 static int gen_status(const struct proc *p, char *b, size_t n) {
-  return ksnprintf(b, n,
+  int len = ksnprintf(b, n,
       "Name:\t%s\nUmask:\t%04o\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n"
       "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nVmSize:\t%lu kB\nVmRSS:\t%lu kB\n"
       "Threads:\t1\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
@@ -176,6 +183,42 @@ static int gen_status(const struct proc *p, char *b, size_t n) {
       tracer_pid(p), p->ruid, p->euid, p->suid, p->euid, p->rgid, p->egid, p->sgid, p->egid,
       NOFILE, vm_kib(p, false), vm_kib(p, true), p->pending, p->blocked, sigmask_of(p, SIG_IGN),
       sigmask_of(p, 2), stop_name(p->state == P_TRACED ? trace_stop_cause(&p->tracee) : 0));
+  return len + status_linux(p, b + MIN((size_t)len, n), n > (size_t)len ? n - len : 0);
+}
+
+// Sizes of p's areas of one kind (VMA_*), and of its writable private areas (-1).
+static uint64_t vm_kib_of(const struct proc *p, int kind) {
+  uint64_t kib = 0;
+  for (const struct vma *a = p->vm ? p->vm->vmas : NULL; a; a = a->next)
+    if (kind < 0 ? a->kind != VMA_SHARED && a->kind != VMA_STACK && (a->prot & PROT_WRITE)
+                 : a->kind == kind && (kind != VMA_FILE || (a->prot & PROT_EXEC)))
+      kib += (a->end - a->start) / 1024;
+  return kib;
+}
+
+// The rest of the fields Linux 6.1 (the release uname reports) has in status, after
+// Vitrine's own: programs look them up by name. Vitrine keeps no peaks (VmPeak, VmHWM
+// are the sizes now), locks no pages, has no swap, namespaces or seccomp, counts no
+// context switches, and keeps no page-table or file-page counts (docs/proc.md).
+static int status_linux(const struct proc *p, char *b, size_t n) {
+  uint64_t caps = p->euid == 0 ? 0x1ffffffffffull : 0, rss = vm_kib(p, true);
+  int len = ksnprintf(b, n, "Ngid:\t0\nGroups:\t");
+  for (int i = 0; i < p->ngroups; i++)
+    len += ksnprintf(b + MIN((size_t)len, n), n > (size_t)len ? n - len : 0, "%u ", p->groups[i]);
+  return len + ksnprintf(b + MIN((size_t)len, n), n > (size_t)len ? n - len : 0,
+      "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nVmPeak:\t%lu kB\nVmLck:\t0 kB\n"
+      "VmPin:\t0 kB\nVmHWM:\t%lu kB\nRssAnon:\t%lu kB\nRssFile:\t0 kB\nRssShmem:\t0 kB\n"
+      "VmData:\t%lu kB\nVmStk:\t%lu kB\nVmExe:\t%lu kB\nVmLib:\t0 kB\nVmPTE:\t0 kB\n"
+      "VmSwap:\t0 kB\nHugetlbPages:\t0 kB\nCoreDumping:\t0\nTHP_enabled:\t0\nSigQ:\t%d/%d\n"
+      "ShdPnd:\t0000000000000000\nCapInh:\t0000000000000000\nCapPrm:\t%016lx\nCapEff:\t%016lx\n"
+      "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
+      "Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tunknown\n"
+      "SpeculationIndirectBranch:\tunknown\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n"
+      "Mems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"
+      "nonvoluntary_ctxt_switches:\t0\n",
+      p->pid, p->pid, p->pgid, p->sid, vm_kib(p, false), rss, rss, vm_kib_of(p, -1),
+      vm_kib_of(p, VMA_STACK), vm_kib_of(p, VMA_FILE), __builtin_popcountll(p->pending), NSIG,
+      caps, caps);
 }
 
 static int gen_stat(const struct proc *p, char *b, size_t n) {
@@ -219,6 +262,10 @@ static int gen_auxv(const struct proc *p, char *b, size_t n) {
   size_t len = p->vm->auxv_words * sizeof(uint64_t);
   memcpy(b, p->vm->auxv, MIN(n, len));
   return len; // (as the other gens: the whole length, even if n is less)
+}
+
+static int gen_comm(const struct proc *p, char *b, size_t n) {
+  return ksnprintf(b, n, "%s\n", p->name);
 }
 
 static int gen_cmdline(const struct proc *p, char *b, size_t n) {
@@ -270,7 +317,7 @@ static int gen_uptime(const struct proc *p, char *b, size_t n) {
 static int gen_mounts(const struct proc *p, char *b, size_t n) {
   (void)p;
   return ksnprintf(b, n, "rootfs / rootfs ro 0 0\ntmpfs /tmp tmpfs rw 0 0\n"
-                   "proc /proc proc rw 0 0\n");
+                   "proc /proc proc rw 0 0\ntmpfs /dev/shm tmpfs rw 0 0\n");
 }
 
 static int gen_loadavg(const struct proc *p, char *b, size_t n) {
@@ -285,6 +332,78 @@ static int gen_sysstat(const struct proc *p, char *b, size_t n) {
                    "processes %d\nprocs_running 1\nprocs_blocked 0\nbtime %lu\n",
                    t - idle_ticks, idle_ticks, t - idle_ticks, idle_ticks, count_procs(),
                    boot_epoch);
+}
+
+// The system's identity (uname.h) and settings (proc:sys/kernel/), read-only.
+static int gen_version(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "%s version %s (%s) %s\n", UNAME_SYSNAME, UNAME_RELEASE, UNAME_VITRINE,
+                   UNAME_VERSION);
+}
+static int gen_pid_max(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "%d\n", PID_MAX);
+}
+static int gen_tainted(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "0\n");
+}
+static int gen_core_pattern(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "core\n"); // Linux's default; Vitrine writes no core files
+}
+static int gen_ostype(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "%s\n", UNAME_SYSNAME);
+}
+static int gen_osrelease(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "%s\n", UNAME_RELEASE);
+}
+static int gen_kversion(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "%s\n", UNAME_VERSION);
+}
+static int gen_hostname(const struct proc *p, char *b, size_t n) {
+  (void)p;
+  return ksnprintf(b, n, "vitrine\n"); // uname's nodename (sys_uname)
+}
+
+// ---- descriptors: proc:PID/fd/N (a link to what N is open on), proc:PID/fdinfo/N ----
+static int handle_name(const struct handle *h, const struct entry *e, char *b, size_t n);
+
+// The name Linux shows for an open file: its path, pipe:[INO], socket:[INO], or (a
+// file of a scheme with no device node) "name:".
+static int file_name(struct file *f, char *b, size_t n) {
+  struct stat st = {0};
+  if (f->scheme == &ramfs_scheme)
+    return ramfs_name(f, b, n);
+  if (f->scheme == &proc_scheme)
+    return handle_name(f->priv, ((struct handle *)f->priv)->e, b, n);
+  if (f->scheme->stat && f->scheme->stat(f, &st) == 0 &&
+      ((st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK))
+    return ksnprintf(b, n, "%s:[%lu]", (st.st_mode & S_IFMT) == S_IFIFO ? "pipe" : "socket", st.st_ino);
+  int r = ramfs_device_name(f->scheme->name, b, n);
+  return r >= 0 ? r : ksnprintf(b, n, "%s:", f->scheme->name);
+}
+
+// fdinfo: the offset, the flags as Linux keeps them (O_LARGEFILE on everything open(2)
+// opens, O_CLOEXEC from the descriptor, no open-time-only flags), the file system and inode.
+#define O_LARGEFILE_K 0100000
+static int gen_fdinfo(const struct proc *p, int fd, char *b, size_t n) {
+  struct file *f = p->files[fd];
+  struct stat st = {0};
+  if (!f)
+    return 0; // closed since the open
+  if (f->scheme->stat)
+    f->scheme->stat(f, &st);
+  int flags = f->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+  if ((st.st_mode & S_IFMT) != S_IFIFO && (st.st_mode & S_IFMT) != S_IFSOCK)
+    flags |= O_LARGEFILE_K;
+  if (p->cloexec[fd / 64] >> (fd % 64) & 1)
+    flags |= O_CLOEXEC;
+  return ksnprintf(b, n, "pos:\t%lu\nflags:\t0%o\nmnt_id:\t%lu\nino:\t%lu\n", f->off, flags,
+                   st.st_dev, st.st_ino);
 }
 
 // ---- the tree ----
@@ -314,7 +433,42 @@ static const struct entry tree[] = {
     {"int", Q_REGS_INT, Q_REGS, K_REGS_INT, S_IFREG | 0600, A_LOOK, NULL},
     {"float", Q_REGS_FLOAT, Q_REGS, K_REGS_FLOAT, S_IFREG | 0600, A_LOOK, NULL},
     {"debug", Q_REGS_DEBUG, Q_REGS, K_REGS_DEBUG, S_IFREG | 0600, A_LOOK, NULL},
+    {"fd", Q_FD, Q_PID, K_DIR, S_IFDIR | 0500, A_LOOK, NULL},
+    {"fdinfo", Q_FDINFO, Q_PID, K_DIR, S_IFDIR | 0500, A_LOOK, NULL},
+    {"version", Q_VERSION, Q_ROOT, K_TEXT, S_IFREG | 0444, A_ANY, gen_version},
+    {"sys", Q_SYSDIR, Q_ROOT, K_DIR, S_IFDIR | 0555, A_ANY, NULL},
+    {"kernel", Q_KERNDIR, Q_SYSDIR, K_DIR, S_IFDIR | 0555, A_ANY, NULL},
+    {"pid_max", Q_PIDMAX, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_pid_max},
+    {"tainted", Q_TAINTED, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_tainted},
+    {"core_pattern", Q_COREPAT, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_core_pattern},
+    {"ostype", Q_OSTYPE, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_ostype},
+    {"osrelease", Q_OSRELEASE, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_osrelease},
+    {"version", Q_KVERSION, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_kversion},
+    {"hostname", Q_HOSTNAME, Q_KERNDIR, K_TEXT, S_IFREG | 0444, A_ANY, gen_hostname},
+    {"comm", Q_COMM, Q_PID, K_TEXT, S_IFREG | 0444, A_ANY, gen_comm},
 };
+// The entries of proc:PID/fd and fdinfo, found by number (lookup), not in the table.
+static const struct entry fd_link = {"", Q_FDLINK, Q_FD, K_LINK, S_IFLNK | 0700, A_LOOK, NULL};
+static const struct entry fdinfo_file = {"", Q_FDINFO_N, Q_FDINFO, K_TEXT, S_IFREG | 0444,
+                                         A_LOOK, NULL}; // (made by gen_fdinfo)
+
+static const struct entry *parent_entry(const struct entry *e) {
+  for (size_t i = 0; i < ARRAY_SIZE(tree); i++)
+    if (tree[i].id == e->parent)
+      return &tree[i];
+  return e->parent == Q_PID ? &pid_dir : &root_dir;
+}
+
+// The /proc path of entry e of handle h's process (the name a descriptor shows).
+static int handle_name(const struct handle *h, const struct entry *e, char *b, size_t n) {
+  if (e->id == Q_ROOT || e->id == Q_PID)
+    return e->id == Q_ROOT ? ksnprintf(b, n, "/proc") : ksnprintf(b, n, "/proc/%d", h->pid);
+  size_t len = handle_name(h, parent_entry(e), b, n); // (at most 4 levels)
+  if (len >= n)
+    return len;
+  return len + (e->name[0] ? ksnprintf(b + len, n - len, "/%s", e->name)
+                           : ksnprintf(b + len, n - len, "/%d", h->fd));
+}
 
 static const struct entry *find_entry(enum qid dir, const char *name, size_t len) {
   for (size_t i = 0; i < ARRAY_SIZE(tree); i++)
@@ -337,11 +491,11 @@ static int parse_pid(const char *s, size_t len) {
 
 // Resolve rest ("", "self/regs/int", "12/mem", ...) to its entry and the process it
 // is about (*t: NULL for the files of proc: itself).
-static int lookup(const char *rest, const struct entry **e, struct proc **t) {
+static int lookup(const char *rest, const struct entry **e, struct proc **t, int *fd) {
   const char *comp, *p = rest;
   size_t len;
   int pid = 0;
-  *e = &root_dir;
+  *e = &root_dir, *fd = -1;
   while ((p = path_next(p, &comp, &len))) {
     int n = *e == &root_dir ? parse_pid(comp, len) : -1;
     if (n > 0) {
@@ -353,11 +507,18 @@ static int lookup(const char *rest, const struct entry **e, struct proc **t) {
       continue;
     }
     const struct entry *c = (*e)->kind == K_DIR ? find_entry((*e)->id, comp, len) : NULL;
+    if (!c && ((*e)->id == Q_FD || (*e)->id == Q_FDINFO) && (*fd = parse_pid(comp, len)) >= 0 &&
+        *fd < NOFILE)
+      c = (*e)->id == Q_FD ? &fd_link : &fdinfo_file;
     if (!c)
       return -ENOENT;
     *e = c;
   }
   *t = pid ? proc_find(pid) : NULL;
+  if (*fd >= 0 && *t && !may_look(myproc(), *t))
+    return -EACCES; // (fd/ and fdinfo/ are not searchable: which are open is not told)
+  if (*fd >= 0 && *t && !(*t)->files[*fd])
+    return -ENOENT; // not open
   return pid && !*t ? -ENOENT : 0;
 }
 
@@ -379,12 +540,12 @@ static int check_open(const struct entry *e, struct proc *t, int flags) {
 }
 
 // A handle on entry e of process t (NULL: a file of proc: itself).
-static struct handle handle_on(const struct entry *e, struct proc *t) {
+static struct handle handle_on(const struct entry *e, struct proc *t, int fd) {
   return (struct handle){.e = e, .pid = t ? t->pid : 0, .slot = t ? proc_slot(t) : -1,
-                         .gen = t ? t->gen : 0, .zombie = t && t->state == P_ZOMBIE};
+                         .gen = t ? t->gen : 0, .zombie = t && t->state == P_ZOMBIE, .fd = fd};
 }
 
-static int open_entry(struct file *f, const struct entry *e, struct proc *t, int flags) {
+static int open_entry(struct file *f, const struct entry *e, struct proc *t, int fd, int flags) {
   int r = check_open(e, t, flags);
   if (r < 0)
     return r;
@@ -393,7 +554,7 @@ static int open_entry(struct file *f, const struct entry *e, struct proc *t, int
   struct handle *h = kmalloc(sizeof *h);
   if (!h)
     return -ENOMEM;
-  *h = handle_on(e, t);
+  *h = handle_on(e, t, fd);
   h->session = e->kind == K_SYSFILTER ? trace_session_id(&t->tracee) : 0;
   f->priv = h;
   if (e->kind == K_TRACE && (r = trace_attach(t, flags, &h->trace)) < 0) {
@@ -555,7 +716,8 @@ static int make_text(struct handle *h) {
         return -ENOMEM;
       h->textcap = need;
     }
-    size_t len = h->e->gen(p, h->text, h->textcap);
+    size_t len = h->e == &fdinfo_file ? gen_fdinfo(p, h->fd, h->text, h->textcap)
+                                      : h->e->gen(p, h->text, h->textcap);
     if (len < h->textcap) { // (equal: the final NUL did not fit, the text may be cut)
       h->textlen = len;
       return 0;
@@ -651,6 +813,12 @@ static int proc_stat(struct file *f, struct stat *st) {
     return -ESRCH;
   *st = (struct stat){.st_dev = 3, .st_ino = (uint64_t)h->pid << 8 | h->e->id, .st_nlink = 1,
                       .st_mode = h->e->mode, .st_blksize = 4096};
+  if (h->fd >= 0) { // a link shows the descriptor's access, as Linux: lr-x, l-wx, lrwx
+    struct file *of = t ? t->files[h->fd] : NULL;
+    st->st_ino += (uint64_t)(h->fd + 1) << 32;
+    if (h->e->id == Q_FDLINK && of)
+      st->st_mode = S_IFLNK | 0100 | (file_readable(of) ? 0400 : 0) | (file_writable(of) ? 0200 : 0);
+  }
   if (t) {
     st->st_uid = t->euid, st->st_gid = t->egid;
     st->st_mtim.tv_sec = st->st_ctim.tv_sec = boot_epoch + t->start_ticks / HZ;
@@ -667,7 +835,8 @@ static long proc_readdir(struct file *f, void *buf, size_t n) {
   if (h->e->kind != K_DIR)
     return -ENOTDIR;
   // Entries: ".", "..", the table's entries under this directory, then (root) PIDs.
-  for (uint64_t k = 0; k < 2 + ARRAY_SIZE(tree) + NPROC; k++) {
+  struct proc *t = dir == Q_FD || dir == Q_FDINFO ? target(h) : NULL;
+  for (uint64_t k = 0; k < 2 + ARRAY_SIZE(tree) + MAX(NPROC, NOFILE); k++) {
     const char *nm = NULL;
     int type = 4;
     uint64_t ino = k;
@@ -678,7 +847,14 @@ static long proc_readdir(struct file *f, void *buf, size_t n) {
       if (e->parent != dir)
         continue;
       nm = e->name, type = (e->mode & S_IFMT) >> 12;
-    } else if (dir == Q_ROOT) {
+    } else if (t) { // fd, fdinfo: the open descriptors
+      int fd = k - 2 - ARRAY_SIZE(tree);
+      if (!t->files[fd])
+        continue;
+      ksnprintf(name, sizeof name, "%d", fd);
+      nm = name, ino = (uint64_t)(fd + 1) << 32 | (uint64_t)t->pid << 8 | dir;
+      type = dir == Q_FD ? 10 : 8;
+    } else if (dir == Q_ROOT && k - 2 - ARRAY_SIZE(tree) < NPROC) {
       struct proc *p = proctab[k - 2 - ARRAY_SIZE(tree)];
       if (!p || p->state == P_UNUSED)
         continue;
@@ -709,6 +885,30 @@ static int open_exe(struct file *f, struct proc *t, int flags) {
   return vfs_reopen(f, t->exe, flags);
 }
 
+static long fd_readlink(struct file *f, char *buf, size_t n) {
+  char *name = kmalloc(PATH_MAX_K);
+  if (!name)
+    return -ENOMEM;
+  int len = file_name(f, name, PATH_MAX_K);
+  long r = len < 0 ? len : read_bytes(name, MIN((size_t)len, PATH_MAX_K - 1), buf, n, 0);
+  kfree(name);
+  return r;
+}
+
+// Opening proc:PID/fd/N opens what N is open on anew, with its own offset: files by
+// their node, devices by their scheme. Pipes, sockets and proc: files cannot be opened
+// so (ENXIO; Linux can).
+static int open_fd(struct file *f, struct proc *t, int fd, int flags) {
+  struct file *of = t->files[fd];
+  if (of->scheme == &ramfs_scheme)
+    return ramfs_reopen(f, of, flags);
+  char name[64];
+  if (ramfs_device_name(of->scheme->name, name, sizeof name) < 0)
+    return -ENXIO;
+  f->scheme = of->scheme;
+  return f->scheme->open(f, "", flags, 0);
+}
+
 static long procfs_readlink(const char *rest, char *buf, size_t n) {
   const struct entry *e;
   struct proc *t;
@@ -722,8 +922,11 @@ static long procfs_readlink(const char *rest, char *buf, size_t n) {
     int len = ksnprintf(tmp, sizeof tmp, "%d", myproc()->pid);
     return read_bytes(tmp, len, buf, n, 0);
   }
-  if ((r = lookup(rest, &e, &t)) < 0)
+  int fd;
+  if ((r = lookup(rest, &e, &t, &fd)) < 0)
     return r;
+  if (e->id == Q_FDLINK)
+    return (r = check_open(e, t, O_RDONLY)) < 0 ? r : fd_readlink(t->files[fd], buf, n);
   if (e->id != Q_EXE || strcmp(last, "exe") != 0)
     return -EINVAL;
   if ((r = check_open(e, t, O_RDONLY)) < 0)
@@ -735,17 +938,22 @@ static long procfs_readlink(const char *rest, char *buf, size_t n) {
 static int proc_stat_path(const char *rest, bool follow, struct stat *st) {
   const struct entry *e;
   struct proc *t;
-  int r = lookup(rest, &e, &t);
+  int fd, r = lookup(rest, &e, &t, &fd);
   if (r < 0)
     return r;
   if (strcmp(rest, "self") == 0 && !follow) {
     e = find_entry(Q_ROOT, "self", 4), t = NULL;
+  } else if (e->id == Q_FDLINK && follow) { // what the descriptor is open on
+    struct file *of = t->files[fd];
+    if ((r = check_open(e, t, O_RDONLY)) < 0)
+      return r;
+    return of->scheme->stat ? of->scheme->stat(of, st) : -EACCES;
   } else if (e->id == Q_EXE && follow) {
     if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
     return t->exe ? ramfs_stat_path(t->exe, true, st) : -ENOENT;
   }
-  struct handle h = handle_on(e, t);
+  struct handle h = handle_on(e, t, fd);
   struct file f = {.priv = &h};
   return proc_stat(&f, st);
 }
@@ -753,16 +961,16 @@ static int proc_stat_path(const char *rest, bool follow, struct stat *st) {
 static int proc_open(struct file *f, const char *rest, int flags, int mode) {
   const struct entry *e;
   struct proc *t;
-  int r = lookup(rest, &e, &t);
+  int fd, r = lookup(rest, &e, &t, &fd);
   (void)mode;
   if (r < 0)
     return r;
-  if (e->id == Q_EXE && !(flags & O_NOFOLLOW)) {
+  if ((e->id == Q_EXE || e->id == Q_FDLINK) && !(flags & O_NOFOLLOW)) {
     if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
-    return open_exe(f, t, flags);
+    return e->id == Q_EXE ? open_exe(f, t, flags) : open_fd(f, t, fd, flags);
   }
-  return open_entry(f, e, t, flags);
+  return open_entry(f, e, t, fd, flags);
 }
 
 const struct scheme proc_scheme = {

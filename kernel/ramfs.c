@@ -1,8 +1,8 @@
 // The root file scheme: a tree of nodes in memory, filled at boot from the initramfs
 // (a cpio archive passed as a multiboot module). File contents stay in the archive's
 // memory until a file is written, when it gets a private copy. Everything outside
-// /tmp is read-only (EROFS); /tmp behaves like a Linux tmpfs mounted there, so nothing
-// is renamed or linked across its edge (EXDEV).
+// /tmp and /dev/shm is read-only (EROFS); each of the two behaves like a Linux tmpfs
+// mounted there, so nothing is renamed or linked across its edge (EXDEV).
 //
 // Paths arrive clean and absolute (scheme.c, sysfs.c). ".." was resolved lexically
 // there, as in Plan 9; symbolic links are followed here while walking.
@@ -31,6 +31,11 @@
 #define MAX_SYMLINKS 40
 #define FILE_MAX (1ull << 30)
 
+// The file systems of this scheme, as st_dev numbers (proc: is 3, sysfile.c's statfs).
+enum { FS_ARCHIVE = 1, FS_TMP = 2, FS_SHM = 4, FS_COUNT };
+// Bytes of file data each file system holds (the archive's: counted at boot), for statfs.
+static uint64_t fs_bytes[FS_COUNT];
+
 struct rdirent;
 struct rnode {
   uint32_t mode, uid, gid, nlink;
@@ -48,7 +53,7 @@ struct rnode {
   // a library's pages are in memory once however many programs use them. NULL until
   // first mapped; the cache holds one reference to each frame (page_alloc's).
   uint8_t **cache;
-  bool rw;                  // inside /tmp: may change
+  uint8_t rw;               // 0: read-only; else the tmpfs it is in (FS_TMP, FS_SHM)
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
   void *sock;               // a socket node: the socket bound to it (unix.c), or NULL
@@ -88,7 +93,7 @@ static struct rdirent *lookup(const struct rnode *dir, const char *name, size_t 
 }
 
 // ---- nodes and entries ----
-static struct rnode *node_alloc(uint32_t mode, bool rw) {
+static struct rnode *node_alloc(uint32_t mode, uint8_t rw) {
   struct rnode *n = kmalloc(sizeof *n);
   if (!n)
     return NULL;
@@ -107,6 +112,8 @@ static void data_free(struct rnode *n) {
       page_release(n->cache[i]);
   kfree(n->cache);
   n->cache = NULL;
+  if (n->cap)
+    fs_bytes[n->rw] -= n->cap;
   if (n->cap && n->paged)
     for (size_t off = 0; off < n->cap; off += PAGE_SIZE)
       page_release(n->data + off); // a mapping may still hold the frame
@@ -173,10 +180,25 @@ static void link_out(struct rnode *dir, struct rnode *n) {
   n->ctime = now();
 }
 
+static const struct rdirent *name_of(const struct rnode *d);
+static bool named(const char *name, size_t len, const char *want) {
+  return len == strlen(want) && memcmp(name, want, len) == 0;
+}
+
+// The tmpfs a new node called name in dir starts, if any: /tmp and /dev/shm (made at
+// boot; nobody else may create in / or /dev).
+static uint8_t mount_at(const struct rnode *dir, const char *name, size_t len) {
+  const struct rdirent *d = dir->parent == &root ? name_of(dir) : NULL;
+  if (dir == &root && named(name, len, "tmp"))
+    return FS_TMP;
+  if (d && named(d->name, d->len, "dev") && named(name, len, "shm"))
+    return FS_SHM;
+  return 0;
+}
+
 // A new node in dir called name; no checks (boot, and callers that made them).
 static struct rnode *add_child(struct rnode *dir, const char *name, size_t len, uint32_t mode) {
-  bool rw = dir->rw || (dir == &root && len == 3 && memcmp(name, "tmp", 3) == 0);
-  struct rnode *n = node_alloc(mode, rw);
+  struct rnode *n = node_alloc(mode, dir->rw ? dir->rw : mount_at(dir, name, len));
   struct rdirent *e = n ? ent_new(name, len, n) : NULL;
   if (!e) {
     kfree(n);
@@ -523,7 +545,7 @@ static bool in_subtree(const struct rnode *top, const struct rnode *d) {
 }
 
 // Which tree an entry is in: the one of its directory ("/" is in the read-only one).
-static bool loc_rw(const struct loc *l) { return l->len && l->dir->rw; }
+static uint8_t loc_rw(const struct loc *l) { return l->len ? l->dir->rw : 0; }
 
 // The checks of rename(2), in Linux's order. Returns 1 if old and new already name the
 // same node (nothing to do).
@@ -750,6 +772,7 @@ static int make_private(struct rnode *n, size_t need) {
   data_free(n);
   n->data = d;
   n->cap = cap;
+  fs_bytes[n->rw] += cap;
   return 0;
 }
 
@@ -832,6 +855,20 @@ static int open_node(const char *path, int flags, int mode, struct rnode **n) {
   return r;
 }
 
+// The open of node n (checked) into f; created: n was just made for it.
+static int open_at(struct file *f, struct rnode *n, int flags, bool created) {
+  if ((flags & O_TRUNC) && S_ISREG(n->mode) && !created) {
+    int r = truncate_node(n, 0);
+    if (r < 0)
+      return r;
+    modified(n);
+  }
+  f->scheme = &ramfs_scheme;
+  f->priv = n;
+  n->refs++;
+  return 0;
+}
+
 static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
   struct rnode *n;
   int r = open_node(path, flags, mode, &n);
@@ -845,14 +882,15 @@ static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
     f->scheme = scheme_find(n->dev);
     return f->scheme ? f->scheme->open(f, "", flags, mode) : -ENXIO;
   }
-  if ((flags & O_TRUNC) && S_ISREG(n->mode) && r == 0) {
-    if ((r = truncate_node(n, 0)) < 0)
-      return r;
-    modified(n);
-  }
-  f->priv = n;
-  n->refs++;
-  return 0;
+  return open_at(f, n, flags, r == 1);
+}
+
+// Open a file on the node of an open file of this scheme anew (/proc/PID/fd/N), with
+// its own offset, checked as an open by name is.
+int ramfs_reopen(struct file *f, struct file *of, int flags) {
+  struct rnode *n = of->priv;
+  int r = open_checks(n, flags);
+  return r < 0 ? r : open_at(f, n, flags, false);
 }
 
 static void ramfs_close(struct file *f) {
@@ -889,9 +927,9 @@ static long ramfs_write(struct file *f, const void *buf, size_t len, uint64_t of
 }
 
 static void fill_stat(const struct rnode *n, struct stat *st) {
-  // /tmp is a file system of its own, as if mounted: tools compare st_dev to know
-  // whether rename can work.
-  *st = (struct stat){.st_dev = n->rw ? 2 : 1, .st_ino = n->ino, .st_nlink = n->nlink, .st_mode = n->mode,
+  // /tmp and /dev/shm are file systems of their own, as if mounted: tools compare
+  // st_dev to know whether rename can work.
+  *st = (struct stat){.st_dev = n->rw ? n->rw : FS_ARCHIVE, .st_ino = n->ino, .st_nlink = n->nlink, .st_mode = n->mode,
                       .st_uid = n->uid, .st_gid = n->gid, .st_size = n->size,
                       .st_blksize = 4096, .st_blocks = (n->size + 511) / 512,
                       .st_atim = n->atime, .st_mtim = n->mtime, .st_ctim = n->ctime};
@@ -1041,7 +1079,7 @@ void ramfs_node_drop(struct rnode *n) {
 }
 
 void ramfs_node_ids(const struct rnode *n, uint64_t *dev, uint64_t *ino) {
-  *dev = n->rw ? 2 : 1; // as fill_stat
+  *dev = n->rw ? n->rw : FS_ARCHIVE; // as fill_stat
   *ino = n->ino;
 }
 
@@ -1059,6 +1097,7 @@ int ramfs_map_node(struct file *f, bool shared, struct rnode **out) {
     memcpy(d, n->data, n->size);
     data_free(n);
     n->data = d, n->cap = cap, n->paged = true;
+    fs_bytes[n->rw] += cap;
   }
   *out = n;
   return 0;
@@ -1143,6 +1182,7 @@ static void add_entry(const struct cpio_entry *e) {
   if (!S_ISDIR(e->mode)) {
     n->data = (uint8_t *)e->data;
     n->size = e->size;
+    fs_bytes[FS_ARCHIVE] += e->size;
   }
 }
 
@@ -1186,6 +1226,10 @@ void ramfs_init(const void *archive, size_t size) {
   add_device("dev/ttyS1", "com2");
   if (!lookup(&root, "tmp", 3))
     mkpath("tmp", 3, S_IFDIR | 01777);
+  mkpath("dev/shm", 7, S_IFDIR | 01777); // POSIX shm_open and sem_open make files here
+  struct rnode *fd = mkpath("dev/fd", 6, S_IFLNK | 0777); // as udev makes it on Linux
+  if (fd && !fd->data)
+    fd->data = (uint8_t *)"/proc/self/fd", fd->size = 13;
   klog("initramfs: %d entries, %lu bytes\n", count, size);
 }
 
@@ -1197,4 +1241,61 @@ int ramfs_file_path(struct file *f, char *out, size_t n) {
   if (!S_ISDIR(d->mode))
     return -ENOTDIR;
   return node_path(d, out, n);
+}
+
+// Bytes of file data held by the file system with st_dev dev (0 for other devices).
+uint64_t ramfs_bytes(uint64_t dev) { return dev < FS_COUNT ? fs_bytes[dev] : 0; }
+
+// The next entry after e (in directory *d) in a walk of the whole tree, depth first: a
+// loop with parent pointers, as node_path, not recursion.
+static const struct rdirent *walk_next(const struct rnode **d, const struct rdirent *e) {
+  if (S_ISDIR(e->node->mode) && e->node->ents) {
+    *d = e->node;
+    return e->node->ents;
+  }
+  while (!e->next && *d != &root) { // done with *d: on after its entry in its parent
+    e = name_of(*d);
+    *d = (*d)->parent;
+    if (!e)
+      return NULL;
+  }
+  return e->next;
+}
+
+// Path of the first entry for which match() holds, found by walking the whole tree.
+static int find_path(bool (*match)(const struct rnode *, const void *), const void *arg,
+                     char *out, size_t n) {
+  const struct rnode *d = &root;
+  for (const struct rdirent *e = root.ents; e; e = walk_next(&d, e)) {
+    if (!match(e->node, arg))
+      continue;
+    int len = d == &root ? 0 : node_path(d, out, n);
+    if (len < 0 || len + 1 + e->len + 1 > n)
+      return len < 0 ? len : -ENAMETOOLONG;
+    out[len] = '/';
+    memcpy(out + len + 1, e->name, e->len);
+    out[len + 1 + e->len] = 0;
+    return len + 1 + e->len;
+  }
+  return -ENOENT;
+}
+
+static bool is_node(const struct rnode *n, const void *arg) { return n == arg; }
+static bool is_device(const struct rnode *n, const void *arg) {
+  return n->dev && strcmp(n->dev, arg) == 0;
+}
+
+// A name of an open file of this scheme, as /proc/PID/fd shows it (Linux's " (deleted)"
+// for one that has none left: the old name is not kept).
+int ramfs_name(struct file *f, char *out, size_t n) {
+  const struct rnode *node = f->priv;
+  if (S_ISDIR(node->mode))
+    return node_path(node, out, n);
+  int r = find_path(is_node, node, out, n);
+  return r == -ENOENT ? ksnprintf(out, n, " (deleted)") : r;
+}
+
+// The device node that opens scheme (/dev/null for "null"), if there is one.
+int ramfs_device_name(const char *scheme, char *out, size_t n) {
+  return find_path(is_device, scheme, out, n);
 }

@@ -13,6 +13,12 @@ int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint3
                      uint32_t *uid, uint32_t *gid, char *realpath, size_t realsz, bool *stable);
 int ramfs_stat_path(const char *path, bool follow, struct stat *st);
 int ramfs_file_path(struct file *f, char *out, size_t n);
+// For /proc/PID/fd and statfs: the name of an open file (any kind), the device node
+// of a scheme, the bytes of file data on a file system (by st_dev).
+int ramfs_name(struct file *f, char *out, size_t n);
+int ramfs_device_name(const char *scheme, char *out, size_t n);
+uint64_t ramfs_bytes(uint64_t dev);
+int ramfs_reopen(struct file *f, struct file *of, int flags); // of: a file of this scheme
 // A device node made at run time (vcon.c): path relative to the root, target a scheme path.
 int ramfs_add_device(const char *path, const char *target);
 

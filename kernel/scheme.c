@@ -34,6 +34,19 @@ const struct scheme *scheme_find(const char *name) {
 
 static bool is_root(const struct scheme *s) { return s->name[0] == 0; }
 
+// path_scheme(), where "name:" is a scheme only if one is registered by that name: any
+// other such path is a file name of the root scheme ("a:b", as Linux programs make).
+int vfs_scheme(const char *path, char *scheme, const char **rest) {
+  int r = path_scheme(path, scheme, rest);
+  if (strncmp(path, "/scheme/", 8) == 0) // (a missing scheme there is ENOENT)
+    return r;
+  if (r == -ENAMETOOLONG || (r == 0 && scheme[0] && !scheme_find(scheme))) {
+    scheme[0] = 0, *rest = path;
+    return 0;
+  }
+  return r;
+}
+
 // A clean absolute path of the root scheme that lies in a mounted scheme's directory
 // (/proc is the proc: scheme, as on Linux) goes to that scheme instead.
 static void mount_redirect(const struct scheme **s, const char **rest) {
@@ -64,7 +77,7 @@ int vfs_reopen(struct file *f, const char *path, int flags) {
 int vfs_open(const char *path, int flags, int mode, struct file **out) {
   char scheme_name[SCHEME_NAME_MAX];
   const char *rest;
-  int r = path_scheme(path, scheme_name, &rest);
+  int r = vfs_scheme(path, scheme_name, &rest);
   if (r < 0)
     return r;
   const struct scheme *s = scheme_find(scheme_name);
@@ -100,7 +113,7 @@ out:
 // absolute in buf (PATH_MAX_K bytes).
 static int split(const char *path, char *buf, const struct scheme **s, const char **rest) {
   char name[SCHEME_NAME_MAX];
-  int r = path_scheme(path, name, rest);
+  int r = vfs_scheme(path, name, rest);
   if (r < 0)
     return r;
   if (!(*s = scheme_find(name)))

@@ -1,6 +1,7 @@
 // Schemes and the VFS (scheme.c). A path "name:rest" (or "/scheme/name/rest") goes to
-// the scheme called name; any other path to the root file scheme (ramfs.c). A scheme is
-// one table of operations; an open file points at its scheme and keeps its own state.
+// the scheme called name, if one is; any other path (a file "a:b" too) to the root
+// file scheme (ramfs.c). A scheme is one table of operations; an open file points at
+// its scheme and keeps its own state.
 // Schemes are registered at boot (main.c); the VFS names none of them.
 #pragma once
 #include "types.h"
@@ -48,7 +49,9 @@ struct scheme {
 void scheme_register(const struct scheme *s, const char *mount);
 const struct scheme *scheme_find(const char *name);
 
-// Paths: absolute, relative to the cwd, or scheme-qualified.
+// Paths: absolute, relative to the cwd, or scheme-qualified ("name:rest" of a
+// registered scheme; vfs_scheme says which).
+int vfs_scheme(const char *path, char *scheme, const char **rest);
 int vfs_open(const char *path, int flags, int mode, struct file **out);
 int vfs_reopen(struct file *f, const char *path, int flags); // into an existing file
 int vfs_stat(const char *path, bool follow, struct stat *st);

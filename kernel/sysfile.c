@@ -144,7 +144,9 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
     return n;
   if (n == 0)
     return empty_ok ? 0 : -ENOENT;
-  if (out[0] == '/' || dirfd == AT_FDCWD || strchr(out, ':'))
+  char scheme[SCHEME_NAME_MAX];
+  const char *rest;
+  if (out[0] == '/' || dirfd == AT_FDCWD || (vfs_scheme(out, scheme, &rest) == 0 && scheme[0]))
     return 0;
   struct file *d = file_get(dirfd);
   if (!d)
@@ -437,8 +439,8 @@ long sys_fchdir(struct trapframe *tf) {
 }
 
 // ---- statfs ----
-// What a file lives on, from its st_dev: the archive tree (read-only), /tmp, proc:,
-// and everything else (devices, pipes).
+// What a file lives on, from its st_dev: the archive tree (read-only), the tmpfs of
+// /tmp and of /dev/shm, proc:, and everything else (devices, pipes).
 struct statfs_k {
   int64_t f_type, f_bsize;
   uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
@@ -446,20 +448,28 @@ struct statfs_k {
   int64_t f_namelen, f_frsize, f_flags, f_spare[4];
 };
 _Static_assert(sizeof(struct statfs_k) == 120, "Linux's struct statfs");
+#define ST_RDONLY 1
+#define ST_VALID 0x20 // f_flags is filled in (Linux sets it always)
 
 static long put_statfs(const struct stat *st, uint64_t ubuf) {
   static const struct { uint64_t dev; int64_t magic, flags; } fs[] = {
-      {1, 0x858458f6, 1 /* ST_RDONLY */}, // ramfs
-      {2, 0x01021994, 0},                 // tmpfs
-      {3, 0x9fa0, 0},                     // proc
+      {1, 0x858458f6, ST_RDONLY}, // ramfs: the archive's tree
+      {2, 0x01021994, 0},         // tmpfs: /tmp
+      {4, 0x01021994, 0},         // tmpfs: /dev/shm
+      {3, 0x9fa0, 0},             // proc
   };
   struct statfs_k s = {.f_type = 0x01021994, .f_bsize = PAGE_SIZE, .f_frsize = PAGE_SIZE,
-                       .f_namelen = 255, .f_fsid = {(int32_t)st->st_dev, 0}};
+                       .f_namelen = 255, .f_fsid = {(int32_t)st->st_dev, 0}, .f_flags = ST_VALID};
   for (size_t i = 0; i < ARRAY_SIZE(fs); i++)
     if (fs[i].dev == st->st_dev)
-      s.f_type = fs[i].magic, s.f_flags = fs[i].flags;
-  if (st->st_dev == 2) { // /tmp holds what memory is free
-    s.f_blocks = pages_total(), s.f_bfree = s.f_bavail = pages_free();
+      s.f_type = fs[i].magic, s.f_flags |= fs[i].flags;
+  // Blocks: what the tree's files hold; a tmpfs can grow into all free memory, the
+  // read-only tree not at all.
+  uint64_t used = (ramfs_bytes(st->st_dev) + PAGE_SIZE - 1) / PAGE_SIZE;
+  if (st->st_dev == 1)
+    s.f_blocks = used;
+  if (st->st_dev == 2 || st->st_dev == 4) {
+    s.f_blocks = used + pages_free(), s.f_bfree = s.f_bavail = pages_free();
     s.f_files = 65536, s.f_ffree = 65536;
   }
   return copyout(ubuf, &s, sizeof s);

@@ -12,6 +12,7 @@
 #include "proc.h"
 #include "ramfs.h"
 #include "regs.h"
+#include "scheme.h"
 #include "syscall.h"
 #include "vm.h"
 
@@ -45,7 +46,7 @@ static int path_arg(int dirfd, uint64_t upath, bool empty_ok, char **buf, int *t
   if (r == 0 && !raw[0])
     r = 1;
   if (r == 0)
-    r = path_scheme(raw, scheme, &rest);
+    r = vfs_scheme(raw, scheme, &rest);
   if (r == 0 && scheme[0])
     r = -EXDEV;
   if (r == 0) {

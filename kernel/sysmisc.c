@@ -12,9 +12,12 @@
 #include "syscall.h"
 #include "vm.h"
 #include "x86.h"
+#include <vitrine/uname.h>
 
+// uname(2): Linux's system name and release, Vitrine's name in the version (uname.h).
 long sys_uname(struct trapframe *tf) {
-  char u[6][65] = {"Vitrine", "vitrine", "0.1.0", "#1 " __DATE__, "x86_64", "(none)"};
+  char u[6][65] = {UNAME_SYSNAME, "vitrine", UNAME_RELEASE, UNAME_VERSION, UNAME_MACHINE,
+                   "(none)"};
   return copyout(ARG0, u, sizeof u);
 }
 

@@ -27,6 +27,36 @@ long sys_sched_yield(struct trapframe *tf) {
   return 0;
 }
 
+// ---- CPU affinity: there is one CPU, 0 ----
+#define CPUMASK_BYTES 8 // the mask Linux copies: a long per 64 possible CPUs
+
+static struct proc *affinity_target(long pid) { return pid == 0 ? myproc() : proc_find(pid); }
+
+// sched_getaffinity(pid, len, mask): the bytes of the mask it wrote.
+long sys_sched_getaffinity(struct trapframe *tf) {
+  uint64_t len = ARG1, mask = 1;
+  if (len == 0 || len % sizeof(long))
+    return -EINVAL;
+  if (!affinity_target((int)ARG0))
+    return -ESRCH;
+  len = MIN(len, CPUMASK_BYTES);
+  return copyout(ARG2, &mask, len) < 0 ? -EFAULT : (long)len;
+}
+
+// sched_setaffinity(pid, len, mask): any mask holding CPU 0 is accepted (and changes
+// nothing); Linux's order of checks: the mask, the process, the owner, the CPUs.
+long sys_sched_setaffinity(struct trapframe *tf) {
+  uint64_t mask = 0;
+  struct proc *me = myproc(), *t;
+  if (copyin(&mask, ARG2, MIN(ARG1, CPUMASK_BYTES)) < 0)
+    return -EFAULT;
+  if (!(t = affinity_target((int)ARG0)))
+    return -ESRCH;
+  if (me->euid != 0 && me->euid != t->euid && me->euid != t->ruid)
+    return -EPERM;
+  return mask & 1 ? 0 : -EINVAL;
+}
+
 // ---- fork and clone ----
 long sys_clone(struct trapframe *tf) { return proc_clone(ARG0, ARG1, ARG2, ARG3); }
 long sys_fork(struct trapframe *tf) { (void)tf; return proc_clone(SIGCHLD, 0, 0, 0); }

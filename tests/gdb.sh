@@ -637,19 +637,22 @@ EOF
 # The host side comes and goes: gdbserver serves each new connection from scratch.
 session_relink() {
   boot relink /tests/gdbtarget exit 6 || return
-  local i ok=0
+  local i ok=0 missed=""
   for ((i = 0; i < 20; i++)); do
     exec 3<>"/dev/tcp/127.0.0.1/$port" || break
     case $((i % 4)) in
       0) ;;                                   # connect, say nothing
       1) printf '$m40' >&3 ;;                 # half a packet
       2) send '?' ;;                          # a packet, never read the reply
-      3) send '?'; get && [[ $data == T05* ]] && ok=$((ok + 1)) ;;
+      3) send '?'
+         if get && [[ $data == T05* ]]; then ok=$((ok + 1)); else
+           missed+=" [connection $i: acks '${acks:0:20}' reply '${data:0:40}']"
+         fi ;;
     esac
     exec 3>&-
   done
   if [ "$i" = 20 ] && [ "$ok" = 5 ]; then pass "relink: 20 connections come and go"; else
-    fail "relink: 20 connections come and go" "$i connections, $ok of 5 answered"
+    fail "relink: 20 connections come and go" "$i connections, $ok of 5 answered:$missed"
   fi
   gdb_session relink "target remote" <<EOF
 echo ==end==\n

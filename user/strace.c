@@ -324,6 +324,8 @@ static const struct decoder decoders[] = {
     {"select", R_SELECT, C_DESC, 5, {K_INT, K_FDSET, K_FDSET, K_FDSET, K_TIMEVAL_IN}},
     {"sched_yield", R_DEC, 0, 0, {0}},
     {"msync", R_DEC, C_MEM, 3, {K_PTR, K_ULONG, K_HEX}},
+    {"sched_setaffinity", R_DEC, C_PROC, 3, {K_INT, K_ULONG, K_PTR}},
+    {"sched_getaffinity", R_DEC, C_PROC, 3, {K_INT, K_ULONG, K_PTR}},
     {"dup", R_DEC, C_DESC, 1, {K_INT}},
     {"dup2", R_DEC, C_DESC, 2, {K_INT, K_INT}},
     {"pause", R_DEC, C_SIG, 0, {0}},

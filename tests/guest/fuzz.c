@@ -344,7 +344,8 @@ static const char *const comps[] = {
     "a", "b", "c", "x", "y", ".", "..", "", "self", "1", "2", "99999", "0", "status", "stat",
     "cmdline", "maps", "mem", "regs", "int", "float", "exe", "meminfo", "uptime", "cpuinfo",
     "loadavg", "mounts", "null", "zero", "true", "sh", "busybox", "tmp", "fz", "f", "d", "l",
-    "e", "badelf-valid", "profile", "sysfilter", "regs/debug", "deep", "scheme",
+    "e", "badelf-valid", "profile", "sysfilter", "regs/debug", "deep", "scheme", "shm",
+    "version", "fdinfo",
 };
 
 static bool path_safe(const char *p) {
@@ -608,7 +609,7 @@ static const struct sig sigs[] = {
     {"rt_sigaction", "gkkS"}, {"rt_sigprocmask", "izzS"}, {"rt_sigreturn", ""},
     {"ioctl", "fIb"}, {"pread64", "fbni"}, {"pwrite64", "fbni"}, {"readv", "fvn"},
     {"writev", "fvn"}, {"access", "si"}, {"pipe", "b"}, {"select", "nbbbt"},
-    {"sched_yield", ""}, {"dup", "f"}, {"dup2", "ff"}, {"pause", ""}, {"nanosleep", "tb"},
+    {"sched_yield", ""}, {"sched_setaffinity", "Pnb"}, {"sched_getaffinity", "Pnb"}, {"dup", "f"}, {"dup2", "ff"}, {"pause", ""}, {"nanosleep", "tb"},
     {"getpid", ""}, {"sendfile", "ffbn"}, {"clone", "Cabbb"}, {"fork", ""}, {"vfork", ""},
     {"execve", "Xee"}, {"exit", "i"}, {"wait4", "Pbib"}, {"kill", "Pg"}, {"uname", "b"},
     {"fcntl", "fii"}, {"fsync", "f"}, {"fdatasync", "f"}, {"truncate", "si"},
@@ -1285,10 +1286,14 @@ static int npfds;
 static const char *const pfiles[] = {
     "status", "stat", "cmdline", "exe", "maps", "mem", "trace", "sysfilter", "regs",
     "regs/int", "regs/float", "regs/debug", "", "nosuch", "regs/nosuch", "mem/x",
+    // (not fd/N itself: opening it reopens the file, which may be the console)
+    "fd", "fdinfo", "fdinfo/0", "fdinfo/3", "fdinfo/x", "fd/99999", "fdinfo/256",
 };
 enum { PF_MEM = 5, PF_TRACE = 6, PF_SYSFILTER = 7, PF_INT = 9, PF_FLOAT = 10, PF_DEBUG = 11 };
 static const char *const psys[] = {"meminfo", "uptime", "loadavg", "stat", "mounts",
-                                   "cpuinfo", "self", "", "nosuch"};
+                                   "cpuinfo", "self", "", "nosuch", "version", "sys",
+                                   "sys/kernel", "sys/kernel/pid_max", "sys/kernel/osrelease",
+                                   "sys/kernel/core_pattern", "sys/nosuch"};
 
 static void t_handler(int sig) { t_counter += sig; }
 
@@ -2338,7 +2343,7 @@ static int cow_test(void) {
     syscall(SYS_uname, m + 5 * PAGE);
     cow_static[5] = 9;
     if (m[0] != 1 || memcmp(m + PAGE, "abc", 3) || m[2 * PAGE] || m[2 * PAGE + 99] ||
-        m[3 * PAGE] != 2 || memcmp(m + 5 * PAGE, "Vitrine", 7) || cow_static[5] != 9)
+        m[3 * PAGE] != 2 || memcmp(m + 5 * PAGE, "Linux", 6) || cow_static[5] != 9)
       _exit(13);
     _exit(0);
   }

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <vitrine/uname.h>
 #include <time.h>
 
 const char *g_self;
@@ -138,7 +139,9 @@ void overflow_stack(void) { recurse(0); }
 void ut_setup(const char *argv0, const char *fallback) {
   static char buf[4096];
   struct utsname u;
-  g_vitrine = sc(SYS_uname, &u) == 0 && strcmp(u.sysname, "Vitrine") == 0;
+  // Vitrine says Linux in sysname (as compatibility layers do) and its own name in the
+  // version field (include/vitrine/uname.h).
+  g_vitrine = sc(SYS_uname, &u) == 0 && strstr(u.version, UNAME_VITRINE) != NULL;
   if (!strchr(argv0, '/')) {
     g_self = fallback;
   } else if (argv0[0] == '/') {
