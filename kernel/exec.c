@@ -14,6 +14,7 @@
 #include "regs.h"
 #include "scheme.h"
 #include "signal.h"
+#include "timer.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -434,6 +435,7 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, bool sta
   p->arg_start = s.arg_start, p->arg_end = s.arg_end;
   fd_close_on_exec(p);
   signal_exec_reset(p);
+  timers_exec(p);
   start_program(p, interp.src ? interp.elf.entry : prog.elf.entry, s.sp);
   kfree(s.buf);
   vsrc_put(prog.src); // the areas hold their own references

@@ -6,6 +6,7 @@
 #include "file.h"
 #include "kalloc.h"
 #include "lib.h"
+#include "lock.h"
 #include "proc.h"
 #include "scheme.h"
 #include "vm.h"
@@ -33,7 +34,8 @@ static bool reserved(const struct proc *p, int fd) { return p->fd_reserved[fd / 
 // (an open can have effects: proc:PID/trace attaches, O_EXCL kills at close).
 int fd_reserve(int min) {
   struct proc *p = myproc();
-  for (int fd = min; fd < NOFILE; fd++)
+  int lim = MIN(NOFILE, p->rlim[RLIMIT_NOFILE][0]); // (RLIMIT_NOFILE: EMFILE beyond)
+  for (int fd = min; fd < lim; fd++)
     if (!p->files[fd] && !reserved(p, fd)) {
       p->fd_reserved[fd / 64] |= 1ull << (fd % 64);
       return fd;
@@ -67,6 +69,7 @@ struct file *file_dup(struct file *f) {
 void file_put(struct file *f) {
   if (--f->refs > 0)
     return;
+  lock_file_gone(f);
   if (f->scheme->close)
     f->scheme->close(f);
   kfree(f);
@@ -77,6 +80,7 @@ int fd_close(int fd) {
   if (!f)
     return -EBADF;
   myproc()->files[fd] = NULL;
+  lock_close(myproc(), f);
   file_put(f);
   return 0;
 }
@@ -84,6 +88,7 @@ int fd_close(int fd) {
 void fd_close_all(struct proc *p) {
   for (int fd = 0; fd < NOFILE; fd++)
     if (p->files[fd]) {
+      lock_close(p, p->files[fd]);
       file_put(p->files[fd]);
       p->files[fd] = NULL;
     }
@@ -92,6 +97,7 @@ void fd_close_all(struct proc *p) {
 void fd_close_on_exec(struct proc *p) {
   for (int fd = 0; fd < NOFILE; fd++)
     if (p->files[fd] && (p->cloexec[fd / 64] >> (fd % 64) & 1)) {
+      lock_close(p, p->files[fd]);
       file_put(p->files[fd]);
       p->files[fd] = NULL;
       set_cloexec(p, fd, false);

@@ -15,10 +15,16 @@
 #define O_TRUNC 01000
 #define O_APPEND 02000
 #define O_NONBLOCK 04000
+#define O_DIRECT 040000
 #define O_DIRECTORY 0200000
+#define O_NOATIME 01000000
 #define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
 #define O_PATH 010000000
+#define O_TMPFILE_BIT 020000000 // O_TMPFILE is this with O_DIRECTORY
+#define O_TMPFILE (O_TMPFILE_BIT | O_DIRECTORY)
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
 
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
@@ -63,8 +69,13 @@ struct file {
   void *priv;       // the scheme's
 };
 
-static inline bool file_readable(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
-static inline bool file_writable(const struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
+// An O_PATH file is neither: it only names its file (fstat, *at calls, fchdir).
+static inline bool file_readable(const struct file *f) {
+  return (f->flags & O_ACCMODE) != O_WRONLY && !(f->flags & O_PATH);
+}
+static inline bool file_writable(const struct file *f) {
+  return (f->flags & O_ACCMODE) != O_RDONLY && !(f->flags & O_PATH);
+}
 
 // Descriptors of the current process (fd_close_all, fd_close_on_exec, fd_clone: of p).
 struct proc;

@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "regs.h"
 #include "signal.h"
+#include "timer.h"
 #include "trace.h"
 #include "vm.h"
 #include "x86.h"
@@ -84,6 +85,11 @@ struct proc *proc_alloc(void) {
   }
   p->pid = pid;
   p->gen = proc_new_gen();
+  for (int i = 0; i < NRLIMIT; i++) // Linux's defaults (fork copies the parent's)
+    p->rlim[i][0] = p->rlim[i][1] = RLIM_INFINITY;
+  p->rlim[RLIMIT_STACK][0] = 8 << 20;
+  p->rlim[RLIMIT_NOFILE][0] = p->rlim[RLIMIT_NOFILE][1] = NOFILE;
+  p->rlim[RLIMIT_NPROC][0] = p->rlim[RLIMIT_NPROC][1] = MAX_USER_PROCS;
   p->dumpable = true;
   p->start_ticks = ticks;
   p->tf = (struct trapframe *)(p->kstack + KSTACK_SIZE) - 1;
@@ -111,6 +117,7 @@ void proc_free(struct proc *p) {
     cpu.handoff = NULL;
   if (p->vm)
     vm_free(p->vm);
+  timers_exit(p);
   fd_close_all(p);
   kfree(p->cwd);
   kfree(p->exe);
@@ -332,6 +339,8 @@ static struct proc *fork_proc(struct proc *p, bool share_vm) {
   c->altstack_sp = p->altstack_sp, c->altstack_size = p->altstack_size;
   c->pgid = p->pgid, c->sid = p->sid;
   c->dumpable = p->dumpable;
+  c->personality = p->personality;
+  memcpy(c->rlim, p->rlim, sizeof c->rlim);
   c->arg_start = p->arg_start, c->arg_end = p->arg_end;
   return c;
 }
@@ -384,6 +393,7 @@ void proc_exit(int status) {
     copyout(p->clear_child_tid, &zero, sizeof zero);
   }
   vfork_release(p);
+  timers_exit(p);
   ipc_exit(p);
   fd_close_all(p);
   vm_activate(NULL);
@@ -408,7 +418,7 @@ void proc_exit(int status) {
     panic("zombie ran");
   }
   if (status & 0x7f)
-    signal_notify_parent(p, CLD_KILLED, status & 0x7f);
+    signal_notify_parent(p, status & 0x80 ? CLD_DUMPED : CLD_KILLED, status & 0x7f);
   else
     signal_notify_parent(p, CLD_EXITED, status >> 8);
   sched();
@@ -420,52 +430,75 @@ void proc_kill(struct proc *p) {
   signal_send(p, &info);
 }
 
-static bool wait_matches(const struct proc *c, int pid, int my_pgid) {
-  return pid == -1 || (pid > 0 ? c->pid == pid : c->pgid == (pid == 0 ? my_pgid : -pid));
+static bool wait_matches(const struct proc *c, int idtype, int id) {
+  return idtype == P_ALL || (idtype == P_PID ? c->pid == id : c->pgid == id);
 }
 
-// What wait4 reports about child c now, if anything: 1 with *status, or 0.
-static int wait_event(struct proc *c, int options, int *status, bool *reap) {
+// What a wait reports about child c now, if anything: 1 with *r filled, or 0.
+// WNOWAIT leaves the event to be reported again; otherwise a zombie is reaped by the
+// caller (*reap) and a stop or continue is reported once.
+static int wait_event(struct proc *c, int options, struct waitres *r, bool *reap) {
+  bool consume = !(options & WNOWAIT);
   *reap = false;
+  r->pid = c->pid;
+  r->uid = c->ruid;
   if (c->state == P_ZOMBIE) {
-    *status = c->exit_status;
-    *reap = true;
+    if (!(options & WEXITED))
+      return 0;
+    int st = c->exit_status;
+    r->status = st;
+    r->code = !(st & 0x7f) ? CLD_EXITED : st & 0x80 ? CLD_DUMPED : CLD_KILLED;
+    r->si_status = st & 0x7f ? st & 0x7f : st >> 8 & 0xff;
+    *reap = consume;
     return 1;
   }
-  if ((options & WUNTRACED) && c->state == P_STOPPED && c->stop_report) {
-    *status = c->stop_sig << 8 | 0x7f;
-    c->stop_report = false;
+  if ((options & WSTOPPED) && c->state == P_STOPPED && c->stop_report) {
+    r->status = c->stop_sig << 8 | 0x7f;
+    r->code = CLD_STOPPED;
+    r->si_status = c->stop_sig;
+    if (consume)
+      c->stop_report = false;
     return 1;
   }
   if ((options & WCONTINUED) && c->cont_report) {
-    *status = 0xffff;
-    c->cont_report = false;
+    r->status = 0xffff;
+    r->code = CLD_CONTINUED;
+    r->si_status = SIGCONT;
+    if (consume)
+      c->cont_report = false;
     return 1;
   }
   return 0;
 }
 
-// wait4: the first child matching pid (as wait4's: > 0 that one, -1 any, 0 our group,
-// < -1 that group) with something to report. Returns its pid with *status (a zombie is
-// reaped), 0 (WNOHANG and nothing yet), -ECHILD, -EINVAL, or -ERESTARTSYS.
-long proc_wait(int pid, int options, int *status) {
-  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE))
+// waitid: the first child selected by (idtype, id) (P_ALL, P_PID pid, P_PGID group)
+// with an event the options ask for (WEXITED, WSTOPPED, WCONTINUED). Returns its pid
+// with *res (a zombie is reaped unless WNOWAIT), 0 (WNOHANG and nothing yet),
+// -ECHILD, -EINVAL, or -ERESTARTSYS.
+long proc_waitid(int idtype, int id, int options, struct waitres *res) {
+  if (options & ~(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | __WALL | __WCLONE))
+    return -EINVAL;
+  if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+    return -EINVAL;
+  if ((idtype != P_ALL && idtype != P_PID && idtype != P_PGID) ||
+      (idtype == P_PID && id <= 0) || (idtype == P_PGID && id < 0))
     return -EINVAL;
   struct proc *p = myproc();
+  if (idtype == P_PGID && id == 0)
+    id = p->pgid; // (Linux 5.4+: the caller's group)
   for (;;) {
     bool have = false;
     for (int i = 0; i < NPROC; i++) {
       struct proc *c = proctab[i];
-      if (!c || c->parent != p || !wait_matches(c, pid, p->pgid))
+      if (!c || c->parent != p || !wait_matches(c, idtype, id))
         continue;
       have = true;
-      int cpid = c->pid;
       bool reap;
-      if (!wait_event(c, options, status, &reap))
+      if (!wait_event(c, options, res, &reap))
         continue;
       if (reap)
         proc_free(c);
-      return cpid;
+      return res->pid;
     }
     if (!have)
       return -ECHILD;
@@ -475,4 +508,20 @@ long proc_wait(int pid, int options, int *status) {
     if (r < 0)
       return r;
   }
+}
+
+// wait4: pid > 0 that child, -1 any, 0 our group, < -1 that group; exits always count.
+// Returns as proc_waitid, the wait status in *status.
+long proc_wait(int pid, int options, int *status) {
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE))
+    return -EINVAL;
+  if (pid == INT32_MIN) // no group -INT_MIN (Linux's ESRCH)
+    return -ESRCH;
+  int idtype = pid == -1 ? P_ALL : pid > 0 ? P_PID : P_PGID;
+  int id = pid > 0 ? pid : pid == 0 ? myproc()->pgid : -pid;
+  struct waitres res;
+  long r = proc_waitid(idtype, id, options | WEXITED, &res);
+  if (r > 0)
+    *status = res.status;
+  return r;
 }

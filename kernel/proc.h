@@ -23,6 +23,11 @@ struct trace;
 #define NPROC 128     // process table size
 #define NGROUPS 32    // supplementary groups per process
 #define MAX_USER_PROCS 96 // per real uid (not root): fork bombs fail with EAGAIN
+#define NRLIMIT 16        // Linux's RLIMIT_* count
+#define RLIMIT_STACK 3
+#define RLIMIT_NPROC 6
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY UINT64_MAX
 
 // clone(2) flags (Linux's values) that proc_clone() honours. Threads (CLONE_THREAD) and
 // shared descriptor or signal tables are not supported. CLONE_VM gives a process that
@@ -36,10 +41,13 @@ struct trace;
 #define CLONE_CHILD_SETTID 0x01000000
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
                          CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
-// wait4(2) options, Linux's values.
+// wait4(2) and waitid(2) options, Linux's values (WSTOPPED is WUNTRACED).
 #define WNOHANG 1
 #define WUNTRACED 2
+#define WSTOPPED 2
+#define WEXITED 4
 #define WCONTINUED 8
+#define WNOWAIT 0x01000000
 #define __WALL 0x40000000
 #define __WCLONE 0x80000000
 
@@ -84,9 +92,12 @@ struct proc {
   uint64_t gen;
   bool dumpable;             // false if the last exec left euid != ruid or egid != rgid
   bool did_exec;             // has exec'd since fork (setpgid's EACCES)
+  uint32_t personality;      // personality(2): kept and reported, changes nothing
+  uint64_t rlim[NRLIMIT][2]; // resource limits, soft and hard; only RLIMIT_NOFILE acts
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)
+  struct ptimers *timers;    // its interval and POSIX timers (timer.c), or NULL (IRQ)
   struct tracee tracee;      // its traced side: only through trace.h
   uint64_t debug_dr6;        // DR6 at the last debug trap
   uint64_t dr[4], dr7;       // debug registers (proc:PID/regs/debug), loaded at switch
@@ -148,7 +159,20 @@ void proc_exit(int status) __attribute__((noreturn));
 void proc_kill(struct proc *p);
 void vfork_release(struct proc *p);
 long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid);
+// waitid(2)'s selectors.
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+// What a wait found: the child, its wait status (wait4's encoding) and the same as
+// waitid's siginfo tells it (si_code CLD_*, si_status).
+struct waitres {
+  int pid;
+  uint32_t uid;
+  int status;
+  int code, si_status;
+};
 long proc_wait(int pid, int options, int *status);
+long proc_waitid(int idtype, int id, int options, struct waitres *res);
 int user_proc_count(uint32_t ruid);
 extern struct proc *initproc;
 extern uint64_t idle_ticks;

@@ -21,6 +21,7 @@
 #include "kalloc.h"
 #include "lib.h"
 #include "path.h"
+#include "pipe.h"
 #include "proc.h"
 #include "ramfs.h"
 #include "scheme.h"
@@ -56,6 +57,9 @@ struct rnode {
   uint8_t rw;               // 0: read-only; else the tmpfs it is in (FS_TMP, FS_SHM)
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
+  uint64_t rdev;            // a device node made by mknod: its number (opens: ENXIO)
+  struct pipe *fifo;        // a FIFO: its pipe while open (pipe.c), else NULL
+  bool linkable;            // an O_TMPFILE file (without O_EXCL): linkat may name it
   void *sock;               // a socket node: the socket bound to it (unix.c), or NULL
   struct timespec_k atime, mtime, ctime;
   // Directories only:
@@ -125,6 +129,8 @@ static void data_free(struct rnode *n) {
 static void node_put(struct rnode *n) {
   if (n->nlink > 0 || n->refs > 0 || n == &root)
     return;
+  if (n->fifo)
+    pipe_fifo_detach(n->fifo);
   data_free(n);
   kfree(n);
 }
@@ -450,6 +456,25 @@ static void remove_entry(const struct loc *l) {
   node_put(n);
 }
 
+// mknod: a FIFO, a regular file (type 0 or S_IFREG), a socket node, or (root only, as
+// Linux's CAP_MKNOD) a character or block device node, which has no driver here: opening
+// it gives ENXIO. A directory is EPERM, another type EINVAL (sysfs.c checks the type).
+int ramfs_mknod(const char *path, uint32_t mode, uint64_t dev) {
+  struct loc l;
+  struct rnode *n;
+  uint32_t type = mode & S_IFMT ? mode & S_IFMT : S_IFREG;
+  int r = locate(path, &l);
+  if (r == 0)
+    r = may_create(&l, 0);
+  if (r == 0 && (type == S_IFCHR || type == S_IFBLK) && myproc()->euid != 0)
+    r = -EPERM;
+  if (r == 0)
+    r = make_node(&l, type | (mode & 07777 & ~myproc()->umask), &n);
+  if (r == 0 && (type == S_IFCHR || type == S_IFBLK))
+    n->rdev = dev;
+  return r;
+}
+
 int ramfs_mkdir(const char *path, uint32_t mode) {
   struct loc l;
   struct rnode *n;
@@ -524,8 +549,9 @@ int ramfs_link(struct rnode *n, const char *path, int flags) {
     return -EXDEV;
   if (S_ISDIR(n->mode) || !may_hardlink(n))
     return -EPERM;
-  if (n->nlink == 0) // unlinked but open: it has no name left to link to
+  if (n->nlink == 0 && !n->linkable) // unlinked but open: no name left to link to
     return -ENOENT;
+  n->linkable = false;
   if (n->nlink >= LINK_MAX_K)
     return -EMLINK;
   struct rdirent *e = ent_new(l.name, l.len, n);
@@ -816,6 +842,8 @@ int ramfs_truncate(struct rnode *n, uint64_t len, bool check_write) {
 }
 
 // ---- the scheme ----
+static void fill_stat(const struct rnode *n, struct stat *st);
+
 static int open_checks(struct rnode *n, int flags) {
   int acc = flags & O_ACCMODE;
   if ((flags & O_DIRECTORY) && !S_ISDIR(n->mode))
@@ -834,6 +862,23 @@ static int open_checks(struct rnode *n, int flags) {
     if (!perm_ok(n, 2))
       return -EACCES;
   }
+  if ((flags & O_NOATIME) && !owner_or_root(n))
+    return -EPERM; // (after the access checks, as Linux)
+  return 0;
+}
+
+// O_PATH: the node itself, whatever it is (a link too, with O_NOFOLLOW), with no access
+// check but the directories' search permission the walk made; nothing is opened.
+static int open_path_only(struct file *f, const char *path, int flags) {
+  struct rnode *n;
+  int r = ramfs_resolve(path, !(flags & O_NOFOLLOW), &n);
+  if (r < 0)
+    return r;
+  if ((flags & O_DIRECTORY) && !S_ISDIR(n->mode))
+    return -ENOTDIR;
+  f->flags = flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  f->priv = n;
+  n->refs++;
   return 0;
 }
 
@@ -855,8 +900,40 @@ static int open_node(const char *path, int flags, int mode, struct rnode **n) {
   return r;
 }
 
-// The open of node n (checked) into f; created: n was just made for it.
+// O_TMPFILE: a new regular file with no name, in the directory path (open_at has
+// checked the flags); linkat can give it one unless O_EXCL said no.
+static int open_tmpfile(struct file *f, const char *path, int flags, int mode) {
+  struct rnode *dir, *n;
+  int r = ramfs_resolve(path, true, &dir);
+  if (r < 0)
+    return r;
+  if (!S_ISDIR(dir->mode))
+    return -ENOTDIR;
+  if (!dir->rw)
+    return -EROFS;
+  if (!perm_ok(dir, 3))
+    return -EACCES;
+  if (!(n = node_alloc(S_IFREG | (mode & 07777 & ~myproc()->umask), dir->rw)))
+    return -ENOMEM;
+  if (dir->mode & S_ISGID)
+    n->gid = dir->gid;
+  n->linkable = !(flags & O_EXCL);
+  f->priv = n;
+  n->refs++;
+  return 0;
+}
+
+// The open of node n (checked) into f; created: n was just made for it. A FIFO opens
+// its pipe (fifo(7)'s waits), a device node mknod made has no driver (ENXIO).
 static int open_at(struct file *f, struct rnode *n, int flags, bool created) {
+  uint32_t type = n->mode & S_IFMT;
+  if (type == S_IFCHR || type == S_IFBLK)
+    return -ENXIO;
+  if (type == S_IFIFO) {
+    struct stat st;
+    fill_stat(n, &st);
+    return pipe_fifo_open(&n->fifo, f, flags, &st);
+  }
   if ((flags & O_TRUNC) && S_ISREG(n->mode) && !created) {
     int r = truncate_node(n, 0);
     if (r < 0)
@@ -871,6 +948,10 @@ static int open_at(struct file *f, struct rnode *n, int flags, bool created) {
 
 static int ramfs_open(struct file *f, const char *path, int flags, int mode) {
   struct rnode *n;
+  if (flags & O_PATH)
+    return open_path_only(f, path, flags);
+  if (flags & O_TMPFILE_BIT)
+    return open_tmpfile(f, path, flags, mode);
   int r = open_node(path, flags, mode, &n);
   if (r == 0)
     r = open_checks(n, flags);
@@ -931,7 +1012,7 @@ static void fill_stat(const struct rnode *n, struct stat *st) {
   // st_dev to know whether rename can work.
   *st = (struct stat){.st_dev = n->rw ? n->rw : FS_ARCHIVE, .st_ino = n->ino, .st_nlink = n->nlink, .st_mode = n->mode,
                       .st_uid = n->uid, .st_gid = n->gid, .st_size = n->size,
-                      .st_blksize = 4096, .st_blocks = (n->size + 511) / 512,
+                      .st_blksize = 4096, .st_blocks = (n->size + 511) / 512, .st_rdev = n->rdev,
                       .st_atim = n->atime, .st_mtim = n->mtime, .st_ctim = n->ctime};
 }
 
@@ -960,8 +1041,15 @@ static long ramfs_readlink(const char *path, char *buf, size_t len) {
   return len;
 }
 
+// SEEK_DATA and SEEK_HOLE as lseek(2) allows a file system without holes to: all of
+// the file is data, and its end is the only hole.
 static long ramfs_seek(struct file *f, int64_t off, int whence) {
   struct rnode *n = f->priv;
+  if ((whence == SEEK_DATA || whence == SEEK_HOLE) && S_ISREG(n->mode)) {
+    if ((uint64_t)off >= n->size)
+      return -ENXIO;
+    return f->off = whence == SEEK_DATA ? (uint64_t)off : n->size;
+  }
   return seek_generic(f, off, whence, n->size);
 }
 

@@ -45,6 +45,7 @@ void ramfs_node_ids(const struct rnode *n, uint64_t *dev, uint64_t *ino);
 #define UTIME_NOW ((1l << 30) - 1)
 #define UTIME_OMIT ((1l << 30) - 2)
 int ramfs_mkdir(const char *path, uint32_t mode);
+int ramfs_mknod(const char *path, uint32_t mode, uint64_t dev);
 int ramfs_unlink(const char *path, int flags); // flags: AT_REMOVEDIR, FS_SLASH
 int ramfs_symlink(const char *target, const char *path, int flags);
 int ramfs_link(struct rnode *n, const char *path, int flags);

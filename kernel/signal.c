@@ -17,6 +17,13 @@
 static bool default_ignore(int sig) {
   return sig == SIGCHLD || sig == SIGCONT || sig == 23 /* URG */ || sig == 28 /* WINCH */;
 }
+// Signals whose default action is a core dump: Linux sets the wait status's 0x80 bit.
+// Vitrine writes no core file but reports the same status.
+static bool default_core(int sig) {
+  return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT || sig == SIGBUS ||
+         sig == SIGFPE || sig == SIGSEGV || sig == 24 /* XCPU */ || sig == 25 /* XFSZ */ ||
+         sig == 31 /* SYS */;
+}
 static bool default_stop(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
@@ -154,8 +161,12 @@ static void fill_info(struct linux_siginfo *u, const struct siginfo_k *k) {
   if (k->signo == SIGSEGV || k->signo == SIGBUS || k->signo == SIGILL || k->signo == SIGFPE ||
       (k->signo == SIGTRAP && k->code != SI_USER))
     u->addr = k->addr;
-  else
+  else if (k->code == SI_TIMER)
+    u->c.pid = k->timerid, u->c.uid = k->overrun, u->c.value = k->value;
+  else if (k->signo == SIGCHLD && k->code > 0)
     u->c.pid = k->pid, u->c.uid = k->uid, u->c.status = k->status;
+  else
+    u->c.pid = k->pid, u->c.uid = k->uid, u->c.value = k->value;
 }
 
 static bool on_altstack(const struct proc *p, uint64_t sp) {
@@ -240,7 +251,8 @@ long signal_return(struct trapframe *tf) {
 // System calls a handler with SA_RESTART restarts after -EINTR. Calls that wait for
 // time (nanosleep, poll, sigsuspend...) are not restarted after a handler ran.
 static bool restartable(uint64_t nr) {
-  static const uint16_t calls[] = {0, 1, 16, 17, 18, 19, 20, 2, 257, 61, 40, 56, 57, 58};
+  static const uint16_t calls[] = {0, 1, 16, 17, 18, 19, 20, 2, 257, 61, 40, 56, 57, 58,
+                                   247 /* waitid */, 72 /* fcntl F_SETLKW */, 73 /* flock */};
   for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
     if (calls[i] == nr)
       return true;
@@ -323,7 +335,8 @@ static bool deliver_one(struct proc *p, int sig) {
       job_stop(p, sig);
       return false;
     }
-    proc_exit(sig); // terminate: the wait status's low 7 bits hold the signal
+    // terminate: the wait status's low 7 bits hold the signal, 0x80 the core dump
+    proc_exit(sig | (default_core(sig) ? 0x80 : 0));
   }
   if (sa.handler == SIG_IGN)
     return false;
@@ -342,7 +355,7 @@ static bool deliver_one(struct proc *p, int sig) {
   if (!setup_frame(p, sig, &sa, oldmask)) {
     sa.handler = SIG_DFL;
     p->sigact[SIGSEGV - 1].handler = SIG_DFL;
-    proc_exit(SIGSEGV);
+    proc_exit(SIGSEGV | 0x80);
   }
   p->blocked |= sa.mask & ~UNBLOCKABLE;
   if (!(sa.flags & SA_NODEFER))

@@ -32,9 +32,12 @@
 #define BUS_ADRERR 2 // si_code of SIGBUS: no such address (a mapped file's page past its end)
 #define SEGV_ACCERR 2
 
+#define SI_QUEUE -1
+#define SI_TIMER -2
 #define SI_TKILL -6
 #define CLD_EXITED 1
 #define CLD_KILLED 2
+#define CLD_DUMPED 3
 #define CLD_STOPPED 5
 #define CLD_CONTINUED 6
 
@@ -58,6 +61,8 @@ struct siginfo_k {
   int pid;            // sender (SI_USER, SI_TKILL) or child (SIGCHLD)
   uint32_t uid;
   int status;         // SIGCHLD: exit code or signal
+  int timerid, overrun; // SI_TIMER: the POSIX timer and its overrun (timer.c)
+  uint64_t value;     // SI_TIMER, SI_QUEUE and other senders' si_value
 };
 
 // How an interrupted timed call goes on (Linux's restart_block): the call filled this in

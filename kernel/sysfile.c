@@ -5,7 +5,9 @@
 #include "file.h"
 #include "kalloc.h"
 #include "lib.h"
+#include "lock.h"
 #include "path.h"
+#include "pipe.h"
 #include "proc.h"
 #include "ramfs.h"
 #include "regs.h"
@@ -164,6 +166,10 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
 }
 
 static long open_at(int dirfd, uint64_t upath, int flags, int mode) {
+  // O_TMPFILE: with O_DIRECTORY (part of it), without O_CREAT, for writing (Linux).
+  if ((flags & O_TMPFILE_BIT) &&
+      ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || !(flags & (O_WRONLY | O_RDWR))))
+    return -EINVAL;
   if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
     return -EINVAL; // as Linux: never a file made by an open that then fails (ENOTDIR)
   char *path = kmalloc(PATH_MAX_K);
@@ -326,7 +332,7 @@ long sys_dup(struct trapframe *tf) {
 
 static long dup_to(int oldfd, int newfd, int flags) {
   struct file *f = file_get(oldfd);
-  if (!f || newfd < 0 || newfd >= NOFILE)
+  if (!f || newfd < 0 || (uint64_t)newfd >= MIN(NOFILE, myproc()->rlim[RLIMIT_NOFILE][0]))
     return -EBADF;
   if (flags & ~O_CLOEXEC)
     return -EINVAL;
@@ -344,6 +350,8 @@ long sys_dup2(struct trapframe *tf) {
 }
 
 long sys_dup3(struct trapframe *tf) {
+  if (ARG2 & ~O_CLOEXEC) // bad flags before a bad descriptor, as Linux
+    return -EINVAL;
   if (ARG0 == ARG1)
     return -EINVAL;
   return dup_to(ARG0, ARG1, ARG2);
@@ -357,15 +365,107 @@ long sys_dup3(struct trapframe *tf) {
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
 
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
+
+// Linux's struct flock.
+struct flock_k {
+  int16_t type, whence;
+  int64_t start, len;
+  int32_t pid, pad;
+};
+#define OFFSET_MAX INT64_MAX // a lock "to the end of the file", however it grows
+
+// The byte range a struct flock names, from its whence (f's offset or size).
+static int flock_range(struct file *f, const struct flock_k *fl, struct lockreq *req) {
+  int64_t base = 0;
+  struct stat st;
+  switch (fl->whence) {
+  case 0: break;
+  case 1: base = f->off; break;
+  case 2:
+    if (f->scheme->stat && f->scheme->stat(f, &st) == 0)
+      base = st.st_size;
+    break;
+  default: return -EINVAL;
+  }
+  int64_t start = base + fl->start, end = OFFSET_MAX;
+  if (start < 0)
+    return -EINVAL;
+  if (fl->len > 0) {
+    if (fl->len - 1 > OFFSET_MAX - start)
+      return -EOVERFLOW;
+    end = start + fl->len - 1;
+  } else if (fl->len < 0) {
+    end = start - 1;
+    start += fl->len;
+    if (start < 0)
+      return -EINVAL;
+  }
+  req->start = start, req->end = end;
+  return 0;
+}
+
+// F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ forms (ofd).
+static long fcntl_lock(struct file *f, int cmd, uint64_t ufl) {
+  bool ofd = cmd >= F_OFD_GETLK, get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+  struct flock_k fl;
+  struct lockreq req;
+  if (copyin(&fl, ufl, sizeof fl) < 0)
+    return -EFAULT;
+  if (ofd && fl.pid != 0)
+    return -EINVAL;
+  int r = flock_range(f, &fl, &req);
+  if (r < 0)
+    return r;
+  req.type = fl.type;
+  if (fl.type != F_RDLCK && fl.type != F_WRLCK && (get || fl.type != F_UNLCK))
+    return -EINVAL;
+  if (get) {
+    lock_get(f, ofd, &req);
+    fl.type = req.type;
+    if (req.type != F_UNLCK) {
+      fl.whence = 0, fl.start = req.start, fl.pid = req.pid;
+      fl.len = req.end == OFFSET_MAX ? 0 : req.end - req.start + 1;
+    }
+    return copyout(ufl, &fl, sizeof fl);
+  }
+  if ((fl.type == F_RDLCK && !file_readable(f)) || (fl.type == F_WRLCK && !file_writable(f)))
+    return -EBADF;
+  return lock_set(f, ofd, &req, cmd == F_SETLKW || cmd == F_OFD_SETLKW);
+}
+
+long sys_flock(struct trapframe *tf) {
+  struct file *f = file_get(ARG0);
+  return f ? lock_flock(f, ARG1) : -EBADF;
+}
+
 long sys_fcntl(struct trapframe *tf) {
   int fd = ARG0;
   struct file *f = file_get(fd);
   if (!f)
     return -EBADF;
   switch (ARG1) {
+  case F_GETLK:
+  case F_SETLK:
+  case F_SETLKW:
+  case F_OFD_GETLK:
+  case F_OFD_SETLK:
+  case F_OFD_SETLKW:
+    return fcntl_lock(f, ARG1, ARG2);
+  case F_GETPIPE_SZ:
+    return pipe_get_size(f);
+  case F_SETPIPE_SZ:
+    return pipe_set_size(f, ARG2);
   case F_DUPFD:
   case F_DUPFD_CLOEXEC: {
-    if ((int64_t)ARG2 < 0 || ARG2 >= NOFILE)
+    if ((int64_t)ARG2 < 0 || ARG2 >= MIN(NOFILE, myproc()->rlim[RLIMIT_NOFILE][0]))
       return -EINVAL;
     int r = fd_install(file_dup(f), ARG2, ARG1 == F_DUPFD_CLOEXEC);
     if (r < 0)

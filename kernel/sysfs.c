@@ -69,20 +69,35 @@ static int dots_error(const char *path, int err) {
 static int slash_flag(int tail) { return tail & TAIL_SLASH ? FS_SLASH : 0; }
 
 // ---- names ----
-static long mkdir_at(int dirfd, uint64_t upath, uint32_t mode) {
+// A new name: a directory (mode's type S_IFDIR: mkdir) or another node (mknod).
+static long make_at(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev) {
   char *p;
   int tail = 0;
   long r = path_arg(dirfd, upath, false, &p, &tail);
   if (r == 0 && (tail & TAIL_DOTS))
     r = dots_error(p, -EEXIST);
   else if (r == 0)
-    r = ramfs_mkdir(p, mode);
+    r = S_ISDIR(mode) ? ramfs_mkdir(p, mode) : ramfs_mknod(p, mode, dev);
   kfree(p);
   return r == -EXDEV ? -EROFS : r;
 }
 
-long sys_mkdir(struct trapframe *tf) { return mkdir_at(AT_FDCWD, ARG0, ARG1); }
-long sys_mkdirat(struct trapframe *tf) { return mkdir_at(ARG0, ARG1, ARG2); }
+// mknod(2): Linux's type checks come before the path is looked at.
+static long mknod_at(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev) {
+  switch (mode & S_IFMT) {
+  case 0: case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+    return make_at(dirfd, upath, mode, dev);
+  case S_IFDIR:
+    return -EPERM;
+  }
+  return -EINVAL;
+}
+
+long sys_mknod(struct trapframe *tf) { return mknod_at(AT_FDCWD, ARG0, ARG1, ARG2); }
+long sys_mknodat(struct trapframe *tf) { return mknod_at(ARG0, ARG1, ARG2, ARG3); }
+
+long sys_mkdir(struct trapframe *tf) { return make_at(AT_FDCWD, ARG0, S_IFDIR | (ARG1 & 07777), 0); }
+long sys_mkdirat(struct trapframe *tf) { return make_at(ARG0, ARG1, S_IFDIR | (ARG2 & 07777), 0); }
 
 // unlink(2), rmdir(2) (AT_REMOVEDIR) and unlinkat(2).
 static long unlink_at(int dirfd, uint64_t upath, int flags) {

@@ -12,14 +12,14 @@
 #include "vm.h"
 
 static long make_pipe(uint64_t ufds, int flags) {
-  if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+  if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
     return -EINVAL;
   struct file *r, *w;
-  int err = pipe_create(&r, &w);
+  int err = pipe_create(&r, &w, flags & O_DIRECT);
   if (err < 0)
     return err;
-  r->flags |= flags & O_NONBLOCK;
-  w->flags |= flags & O_NONBLOCK;
+  r->flags |= flags & O_NONBLOCK; // (Linux shows O_DIRECT on the write end only)
+  w->flags |= flags & (O_NONBLOCK | O_DIRECT);
   int fds[2] = {fd_install(r, 0, flags & O_CLOEXEC), -1};
   if (fds[0] >= 0)
     fds[1] = fd_install(w, 0, flags & O_CLOEXEC);

@@ -9,6 +9,7 @@
 #include "signal.h"
 #include "syscall.h"
 #include "vm.h"
+#include <vitrine/siginfo.h>
 
 long sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
 long sys_gettid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
@@ -147,6 +148,14 @@ long sys_execve(struct trapframe *tf) {
     r = -ENOENT;
   if (r >= 0)
     r = copy_strings(ARG1, &argv, &total);
+  if (r == 0) { // an empty argv gets {""}, as Linux 5.18 does for programs that assume argc >= 1
+    kfree(argv);
+    argv = kmalloc(2 * sizeof(char *));
+    r = argv && (argv[0] = kstrdup("")) ? 1 : -ENOMEM;
+    if (argv)
+      argv[1] = NULL;
+    total += 1;
+  }
   if (r >= 0)
     r = copy_strings(ARG2, &envp, &total);
   if (r >= 0)
@@ -174,4 +183,27 @@ long sys_wait4(struct trapframe *tf) {
       return -EFAULT;
   }
   return pid;
+}
+
+// waitid(idtype, id, infop, options, rusage): the siginfo Linux fills (zeroes when
+// WNOHANG found nothing); Vitrine keeps no resource usage, so rusage reads all zero.
+long sys_waitid(struct trapframe *tf) {
+  struct waitres res;
+  long r = proc_waitid(ARG0, ARG1, ARG3, &res);
+  if (r < 0)
+    return r;
+  if (r > 0 && ARG4) {
+    uint8_t ru[144] = {0};
+    if (copyout(ARG4, ru, sizeof ru) < 0)
+      return -EFAULT;
+  }
+  if (!ARG2)
+    return 0;
+  struct linux_siginfo info = {0};
+  if (r > 0) {
+    info.signo = SIGCHLD;
+    info.code = res.code;
+    info.c.pid = res.pid, info.c.uid = res.uid, info.c.status = res.si_status;
+  }
+  return copyout(ARG2, &info, sizeof info);
 }

@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "regs.h"
 #include "signal.h"
+#include "timer.h"
 #include "trace.h"
 #include "trap.h"
 #include "tty.h"
@@ -67,6 +68,7 @@ static void irq(int n) {
     else
       idle_ticks++;
     wake_timers();
+    timers_tick();
     need_resched = true;
   } else if (n == 4) {
     tty_intr();

@@ -121,7 +121,8 @@ static const struct xlat x_wait[] = {
 static const struct xlat x_fcntl[] = {
     {0, "F_DUPFD"}, {1, "F_GETFD"}, {2, "F_SETFD"}, {3, "F_GETFL"}, {4, "F_SETFL"},
     {5, "F_GETLK"}, {6, "F_SETLK"}, {7, "F_SETLKW"}, {8, "F_SETOWN"}, {9, "F_GETOWN"},
-    {10, "F_SETSIG"}, {11, "F_GETSIG"}, {1030, "F_DUPFD_CLOEXEC"}, {1031, "F_SETPIPE_SZ"},
+    {10, "F_SETSIG"}, {11, "F_GETSIG"}, {36, "F_OFD_GETLK"}, {37, "F_OFD_SETLK"}, {38, "F_OFD_SETLKW"},
+    {1030, "F_DUPFD_CLOEXEC"}, {1031, "F_SETPIPE_SZ"},
     {1032, "F_GETPIPE_SZ"}, {0, NULL}};
 static const struct xlat x_ioctl[] = {
     {0x5401, "TCGETS"}, {0x5402, "TCSETS"}, {0x5403, "TCSETSW"}, {0x5404, "TCSETSF"},
@@ -135,6 +136,12 @@ static const struct xlat x_clock[] = {
     {3, "CLOCK_THREAD_CPUTIME_ID"}, {4, "CLOCK_MONOTONIC_RAW"}, {5, "CLOCK_REALTIME_COARSE"},
     {6, "CLOCK_MONOTONIC_COARSE"}, {7, "CLOCK_BOOTTIME"}, {0, NULL}};
 static const struct xlat x_timer[] = {{1, "TIMER_ABSTIME"}, {0, NULL}};
+static const struct xlat x_itimer[] = {{0, "ITIMER_REAL"}, {1, "ITIMER_VIRTUAL"},
+                                       {2, "ITIMER_PROF"}, {0, NULL}};
+static const struct xlat x_flock[] = {{1, "LOCK_SH"}, {2, "LOCK_EX"}, {4, "LOCK_NB"},
+                                      {8, "LOCK_UN"}, {0, NULL}};
+static const struct xlat x_idtype[] = {{0, "P_ALL"}, {1, "P_PID"}, {2, "P_PGID"},
+                                       {3, "P_PIDFD"}, {0, NULL}};
 static const struct xlat x_rlimit[] = {
     {0, "RLIMIT_CPU"}, {1, "RLIMIT_FSIZE"}, {2, "RLIMIT_DATA"}, {3, "RLIMIT_STACK"},
     {4, "RLIMIT_CORE"}, {5, "RLIMIT_RSS"}, {6, "RLIMIT_NPROC"}, {7, "RLIMIT_NOFILE"},
@@ -282,7 +289,7 @@ enum kind {
   K_PSEL_MASK, K_DIRENTS, K_ARCH_CODE, K_CLOCKID, K_TIMER_FLAGS, K_PRCTL, K_REBOOT_MAGIC,
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
   K_GRND_FLAGS, K_STATFS_OUT, K_SOCKDOM, K_SOCKTYPE, K_MSGFLAGS, K_SHUTHOW, K_SOCKLEVEL,
-  K_IPCKEY, K_IPCFLAGS, K_IPCCMD, K_SHMATFLAGS, NKINDS
+  K_IPCKEY, K_IPCFLAGS, K_IPCCMD, K_SHMATFLAGS, K_IDTYPE, K_ITIMER, K_FLOCK_OP, NKINDS
 };
 
 // How the result is shown.
@@ -330,6 +337,9 @@ static const struct decoder decoders[] = {
     {"dup2", R_DEC, C_DESC, 2, {K_INT, K_INT}},
     {"pause", R_DEC, C_SIG, 0, {0}},
     {"nanosleep", R_DEC, 0, 2, {K_TIMESPEC_IN, K_TIMESPEC_REM}},
+    {"getitimer", R_DEC, 0, 2, {K_ITIMER, K_PTR}},
+    {"alarm", R_DEC, 0, 1, {K_UINT}},
+    {"setitimer", R_DEC, 0, 3, {K_ITIMER, K_PTR, K_PTR}},
     {"getpid", R_DEC, 0, 0, {0}},
     {"sendfile", R_DEC, C_DESC, 4, {K_INT, K_INT, K_OFFPTR, K_ULONG}},
     {"clone", R_DEC, C_PROC, 1, {K_CLONE}},
@@ -341,6 +351,7 @@ static const struct decoder decoders[] = {
     {"kill", R_DEC, C_SIG | C_PROC, 2, {K_INT, K_SIGNUM}},
     {"uname", R_DEC, 0, 1, {K_UNAME}},
     {"fcntl", R_FCNTL, C_DESC, 3, {K_INT, K_FCNTL_CMD, K_FCNTL_ARG}},
+    {"flock", R_DEC, C_DESC, 2, {K_INT, K_FLOCK_OP}},
     {"fsync", R_DEC, C_DESC, 1, {K_INT}},
     {"fdatasync", R_DEC, C_DESC, 1, {K_INT}},
     {"truncate", R_DEC, C_FILE, 2, {K_PATH, K_LONG}},
@@ -387,13 +398,17 @@ static const struct decoder decoders[] = {
     {"getsid", R_DEC, 0, 1, {K_INT}},
     {"rt_sigpending", R_DEC, C_SIG, 2, {K_SIGSET_OUT, K_ULONG}},
     {"rt_sigtimedwait", R_SIG, C_SIG, 4, {K_SIGSET_IN, K_SIGINFO_OUT, K_TIMESPEC_IN, K_ULONG}},
+    {"rt_sigqueueinfo", R_DEC, C_SIG | C_PROC, 3, {K_INT, K_SIGNUM, K_PTR}},
     {"rt_sigsuspend", R_DEC, C_SIG, 2, {K_SIGSET_IN, K_ULONG}},
     {"restart_syscall", R_DEC, 0, 0, {0}},
     {"sigaltstack", R_DEC, C_SIG, 2, {K_STACK_IN, K_STACK_OUT}},
     {"utime", R_DEC, C_FILE, 2, {K_PATH, K_UTIMBUF}},
+    {"mknod", R_DEC, C_FILE, 3, {K_PATH, K_OCT, K_HEX}},
+    {"personality", R_HEX, 0, 1, {K_HEX}},
     {"prctl", R_DEC, 0, 1, {K_PRCTL}},
     {"arch_prctl", R_DEC, C_PROC, 2, {K_ARCH_CODE, K_PTR}},
     {"setrlimit", R_DEC, 0, 2, {K_RLIM_RES, K_RLIMIT_IN}},
+    {"settimeofday", R_DEC, 0, 2, {K_TIMEVAL_IN, K_PTR}},
     {"statfs", R_DEC, C_FILE, 2, {K_PATH, K_STATFS_OUT}},
     {"fstatfs", R_DEC, C_DESC, 2, {K_INT, K_STATFS_OUT}},
     {"reboot", R_DEC, 0, 3, {K_REBOOT_MAGIC, K_REBOOT_MAGIC, K_REBOOT_CMD}},
@@ -408,16 +423,24 @@ static const struct decoder decoders[] = {
     {"time", R_DEC, 0, 1, {K_TIME_OUT}},
     {"getdents64", R_DEC, C_DESC, 3, {K_INT, K_DIRENTS, K_ULONG}},
     {"set_tid_address", R_DEC, 0, 1, {K_PTR}},
+    {"timer_create", R_DEC, 0, 3, {K_CLOCKID, K_PTR, K_PTR}},
+    {"timer_settime", R_DEC, 0, 4, {K_INT, K_TIMER_FLAGS, K_PTR, K_PTR}},
+    {"timer_gettime", R_DEC, 0, 2, {K_INT, K_PTR}},
+    {"timer_getoverrun", R_DEC, 0, 1, {K_INT}},
+    {"timer_delete", R_DEC, 0, 1, {K_INT}},
+    {"clock_settime", R_DEC, 0, 2, {K_CLOCKID, K_TIMESPEC_IN}},
     {"clock_gettime", R_DEC, 0, 2, {K_CLOCKID, K_TIMESPEC_OUT}},
     {"clock_getres", R_DEC, 0, 2, {K_CLOCKID, K_TIMESPEC_OUT}},
     {"clock_nanosleep", R_DEC, 0, 4, {K_CLOCKID, K_TIMER_FLAGS, K_TIMESPEC_IN, K_TIMESPEC_REM}},
     {"exit_group", R_NONE, C_PROC, 1, {K_INT}},
     {"tgkill", R_DEC, C_SIG | C_PROC, 3, {K_INT, K_INT, K_SIGNUM}},
     {"utimes", R_DEC, C_FILE, 2, {K_PATH, K_TIMEVAL2}},
+    {"waitid", R_DEC, C_PROC, 5, {K_IDTYPE, K_INT, K_SIGINFO_OUT, K_WOPTS, K_RUSAGE}},
     {"openat", R_DEC, C_FILE | C_DESC, 4, {K_DIRFD, K_PATH, K_OFLAGS, K_OMODE}},
     {"mkdirat", R_DEC, C_FILE | C_DESC, 3, {K_DIRFD, K_PATH, K_OCT}},
     {"fchownat", R_DEC, C_FILE | C_DESC, 5, {K_DIRFD, K_PATH, K_ID, K_ID, K_ATFLAGS}},
     {"futimesat", R_DEC, C_FILE | C_DESC, 3, {K_DIRFD, K_PATH, K_TIMEVAL2}},
+    {"mknodat", R_DEC, C_FILE | C_DESC, 4, {K_DIRFD, K_PATH, K_OCT, K_HEX}},
     {"newfstatat", R_DEC, C_FILE | C_DESC, 4, {K_DIRFD, K_PATH, K_STAT_OUT, K_ATFLAGS}},
     {"unlinkat", R_DEC, C_FILE | C_DESC, 3, {K_DIRFD, K_PATH, K_ATFLAGS}},
     {"renameat", R_DEC, C_FILE | C_DESC, 4, {K_DIRFD, K_PATH, K_DIRFD, K_PATH}},
@@ -432,6 +455,7 @@ static const struct decoder decoders[] = {
     {"utimensat", R_DEC, C_FILE | C_DESC, 4, {K_DIRFD, K_PATH, K_TIMESPEC2, K_ATFLAGS}},
     {"dup3", R_DEC, C_DESC, 3, {K_INT, K_INT, K_FDFLAGS}},
     {"pipe2", R_DEC, C_DESC, 2, {K_PIPEFDS, K_FDFLAGS}},
+    {"rt_tgsigqueueinfo", R_DEC, C_SIG | C_PROC, 4, {K_INT, K_INT, K_SIGNUM, K_PTR}},
     {"prlimit64", R_DEC, 0, 4, {K_INT, K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT}},
     {"renameat2", R_DEC, C_FILE | C_DESC, 5, {K_DIRFD, K_PATH, K_DIRFD, K_PATH, K_RENAME_FLAGS}},
     {"getrandom", R_DEC, 0, 3, {K_BUF_HEX_OUT, K_ULONG, K_GRND_FLAGS}},
@@ -1469,7 +1493,8 @@ static const struct kind_info {
     [K_SOCKLEVEL] = {f_xval, false, x_soclevel},
     [K_IPCKEY] = {f_ipckey}, [K_IPCFLAGS] = {f_ipcflags},
     [K_IPCCMD] = {f_xval, false, x_ipccmd}, [K_SHMATFLAGS] = {f_flags, false, x_shmat, "0"},
-    [K_STATFS_OUT] = {f_statfs, true},
+    [K_STATFS_OUT] = {f_statfs, true}, [K_IDTYPE] = {f_xval, false, x_idtype},
+    [K_ITIMER] = {f_xval, false, x_itimer}, [K_FLOCK_OP] = {f_flags, false, x_flock, "0"},
 };
 
 static void f_xval(const struct call *c, int i) {

@@ -7,10 +7,13 @@ struct linux_siginfo {
   int32_t signo, err, code, pad;
   union {
     uint64_t addr; // SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP: the faulting address
-    struct {       // kill() and friends, SIGCHLD
-      int32_t pid;
-      uint32_t uid;
-      int32_t status;
+    struct {        // kill() and friends, SIGCHLD, POSIX timers
+      int32_t pid;  // (a timer's signal: si_timerid)
+      uint32_t uid; // (a timer's signal: si_overrun)
+      union {
+        int32_t status; // SIGCHLD: the exit code or signal
+        uint64_t value; // sigqueue and timers: si_value
+      };
     } c;
   };
   uint8_t rest[128 - 32];

@@ -610,9 +610,12 @@ static const struct sig sigs[] = {
     {"ioctl", "fIb"}, {"pread64", "fbni"}, {"pwrite64", "fbni"}, {"readv", "fvn"},
     {"writev", "fvn"}, {"access", "si"}, {"pipe", "b"}, {"select", "nbbbt"},
     {"sched_yield", ""}, {"sched_setaffinity", "Pnb"}, {"sched_getaffinity", "Pnb"}, {"dup", "f"}, {"dup2", "ff"}, {"pause", ""}, {"nanosleep", "tb"},
+    {"getitimer", "wb"}, {"alarm", "i"}, {"setitimer", "wbb"}, {"settimeofday", "bb"},
+    {"timer_create", "cbb"}, {"timer_settime", "iibb"}, {"timer_gettime", "ib"},
+    {"timer_getoverrun", "i"}, {"timer_delete", "i"}, {"clock_settime", "cb"},
     {"getpid", ""}, {"sendfile", "ffbn"}, {"clone", "Cabbb"}, {"fork", ""}, {"vfork", ""},
     {"execve", "Xee"}, {"exit", "i"}, {"wait4", "Pbib"}, {"kill", "Pg"}, {"uname", "b"},
-    {"fcntl", "fii"}, {"fsync", "f"}, {"fdatasync", "f"}, {"truncate", "si"},
+    {"fcntl", "fii"}, {"flock", "fi"}, {"fsync", "f"}, {"fdatasync", "f"}, {"truncate", "si"},
     {"ftruncate", "fi"}, {"getcwd", "bn"}, {"chdir", "s"}, {"fchdir", "f"},
     {"rename", "ss"}, {"mkdir", "sm"}, {"rmdir", "s"}, {"link", "ss"}, {"unlink", "s"},
     {"symlink", "ss"}, {"readlink", "sbn"}, {"chmod", "sm"}, {"fchmod", "fm"},
@@ -621,13 +624,14 @@ static const struct sig sigs[] = {
     {"setgid", "u"}, {"setpgid", "PP"}, {"setreuid", "uu"}, {"setregid", "uu"},
     {"getgroups", "nb"}, {"setgroups", "nb"}, {"setresuid", "uuu"}, {"getresuid", "bbb"},
     {"setresgid", "uuu"}, {"getresgid", "bbb"}, {"getpgid", "P"}, {"getsid", "P"},
-    {"rt_sigpending", "bS"}, {"rt_sigtimedwait", "zbtS"}, {"rt_sigsuspend", "zS"},
-    {"sigaltstack", "bb"}, {"utime", "sb"}, {"statfs", "sb"}, {"fstatfs", "fb"},
+    {"rt_sigpending", "bS"}, {"rt_sigtimedwait", "zbtS"}, {"rt_sigsuspend", "zS"}, {"rt_sigqueueinfo", "Pgb"},
+    {"rt_tgsigqueueinfo", "PPgb"}, {"personality", "i"},
+    {"sigaltstack", "bb"}, {"utime", "sb"}, {"mknod", "smi"}, {"statfs", "sb"}, {"fstatfs", "fb"},
     {"prctl", "ibiii"}, {"arch_prctl", "Ab"}, {"setrlimit", "ib"}, {"reboot", "iiib"},
     {"tkill", "Pg"}, {"time", "b"}, {"getdents64", "fbn"}, {"set_tid_address", "b"},
     {"clock_gettime", "cb"}, {"clock_getres", "cb"}, {"clock_nanosleep", "citb"},
-    {"exit_group", "i"}, {"tgkill", "PPg"}, {"utimes", "sb"}, {"openat", "FsOm"},
-    {"mkdirat", "Fsm"}, {"fchownat", "Fsuui"}, {"futimesat", "Fsb"},
+    {"exit_group", "i"}, {"tgkill", "PPg"}, {"utimes", "sb"}, {"waitid", "iPbib"}, {"openat", "FsOm"},
+    {"mkdirat", "Fsm"}, {"mknodat", "Fsmi"}, {"fchownat", "Fsuui"}, {"futimesat", "Fsb"},
     {"newfstatat", "Fsbi"}, {"unlinkat", "Fsi"}, {"renameat", "FsFs"},
     {"linkat", "FsFsi"}, {"symlinkat", "sFs"}, {"readlinkat", "Fsbn"},
     {"fchmodat", "Fsm"}, {"faccessat", "Fsi"}, {"pselect6", "nbbbtb"},
@@ -747,6 +751,14 @@ static bool tame(uint64_t nr, uint64_t *a) {
       a[0] = my_pid;
     return true;
   }
+  case SYS_rt_sigqueueinfo:
+    if ((int)a[0] == main_pid)
+      a[0] = my_pid;
+    return true;
+  case SYS_rt_tgsigqueueinfo:
+    if ((int)a[0] == main_pid || (int)a[1] == main_pid)
+      a[0] = a[1] = my_pid;
+    return true;
   case SYS_tgkill:
     if ((int)a[0] == main_pid || (int)a[1] == main_pid || (int)a[1] == main_pgid)
       a[0] = a[1] = my_pid;
@@ -788,6 +800,14 @@ static bool tame(uint64_t nr, uint64_t *a) {
   case SYS_getrandom:
     if (a[1] > (1 << 20) && !chance(20))
       a[1] &= (1 << 20) - 1; // up to 32 MiB works, and takes long
+    return true;
+  case SYS_clock_settime: // root could set the time: the rest of the run reads it
+    if (w_root && a[0] == 0)
+      a[0] = 1; // CLOCK_MONOTONIC: EINVAL
+    return true;
+  case SYS_settimeofday:
+    if (w_root)
+      a[0] = 0; // only the time zone: nothing
     return true;
   case SYS_clone:
     if (!chance(8))

@@ -19,7 +19,11 @@ static struct tss tss;
 static uint8_t ist_stacks[4][8192] __attribute__((aligned(16)));
 volatile uint64_t ticks;
 uint64_t boot_epoch;
-static uint64_t tsc_per_tick, tsc_last_tick;
+static uint64_t tsc_per_tick;
+// Time is the TSC since boot scaled to ns: (tsc - tsc_boot) * tsc_mult >> 32. It runs
+// whatever the kernel does; timer ticks, which are lost while interrupts are off for
+// long, only drive the scheduler and wake sleepers up to look at the clock again.
+static uint64_t tsc_boot, tsc_mult;
 static bool has_nx;
 
 // Where the CPU switches to on an entry from user mode, and where syscall_entry
@@ -115,45 +119,74 @@ static void rtc_init(void) {
   boot_epoch = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
 }
 
-// PIT channel 0 at HZ; the TSC, measured against one PIT period, interpolates between
-// ticks so clock_gettime has nanosecond resolution. Under -icount the TSC counts
-// instructions, so times are then only as real as the instruction count.
+// PIT channel 2's count (it counts down at 1193182 Hz), latched between two rdtscs:
+// *tsc is their midpoint, the return value's high bits their distance. Under QEMU a
+// port access can wait for the emulator's lock, so a reading is only as good as how
+// closely the rdtscs bracket the latch.
+static uint16_t pit2_sample(uint64_t *tsc, uint64_t *width) {
+  uint64_t a = rdtsc();
+  outb(0x43, 0x80);
+  uint64_t b = rdtsc();
+  uint8_t lo = inb(0x42), hi = inb(0x42);
+  *tsc = a + (b - a) / 2;
+  *width = b - a;
+  return (uint16_t)(hi << 8 | lo);
+}
+
+// The best-bracketed of a few readings.
+static uint16_t pit2_count(uint64_t *tsc) {
+  uint64_t best = UINT64_MAX, t, w;
+  uint16_t count = 0;
+  for (int i = 0; i < 5; i++) {
+    uint16_t c = pit2_sample(&t, &w);
+    if (w < best)
+      best = w, count = c, *tsc = t;
+  }
+  return count;
+}
+
+// TSC cycles per timer tick over one window of about 2 ms: PIT counts elapsed between
+// two readings, against the TSC between them. How late the loop notices the window's
+// end does not matter (a window ended by polling the PIT's output bit measured up to
+// 6x too long on a loaded host, where QEMU's vCPU loses the CPU for milliseconds).
+static uint64_t tsc_per_pit_window(void) {
+  outb(0x43, 0xb0); // channel 2, mode 0, counting down from 0xffff (55 ms)
+  outb(0x42, 0xff), outb(0x42, 0xff);
+  uint64_t t0, t1;
+  uint16_t c0 = pit2_count(&t0), c1;
+  do
+    c1 = pit2_count(&t1);
+  while ((uint16_t)(c0 - c1) < 1193182 / 500 && c1 <= c0);
+  uint16_t n = c0 - c1;
+  return n ? (t1 - t0) * (1193182 / HZ) / n : 0;
+}
+
+// PIT channel 0 at HZ; the TSC, measured against PIT channel 2 (the median of three
+// windows), is the clock (time_ns). Under -icount the TSC counts instructions, so times
+// are then only as real as the instruction count.
 static void timer_init(void) {
-  uint16_t div = 1193182 / HZ, cal = 1193182 / 1000; // calibrate over 1 ms: boot is faster
+  uint16_t div = 1193182 / HZ;
   outb(0x61, (inb(0x61) & ~0x02) | 0x01); // gate channel 2 on, speaker off
-  outb(0x43, 0xb0);                       // channel 2, one-shot, to time the TSC
-  outb(0x42, cal & 0xff), outb(0x42, cal >> 8);
-  uint64_t t0 = rdtsc();
-  while (!(inb(0x61) & 0x20))
-    ;
-  tsc_per_tick = (rdtsc() - t0) * (1000 / HZ);
+  uint64_t w[3];
+  for (int i = 0; i < 3; i++)
+    w[i] = tsc_per_pit_window();
+  uint64_t lo = MIN(w[0], MIN(w[1], w[2])), hi = MAX(w[0], MAX(w[1], w[2]));
+  tsc_per_tick = w[0] + w[1] + w[2] - lo - hi;
   if (tsc_per_tick == 0)
     tsc_per_tick = 1;
+  tsc_mult = ((uint64_t)1000000000 << 32) / (tsc_per_tick * HZ);
   outb(0x43, 0x36); // channel 0, square wave
   outb(0x40, div & 0xff), outb(0x40, div >> 8);
-  tsc_last_tick = rdtsc();
+  tsc_boot = rdtsc();
 }
 
 // IRQ 0.
-void timer_tick(void) {
-  ticks++;
-  tsc_last_tick = rdtsc();
-}
+void timer_tick(void) { ticks++; }
 
 uint64_t tsc_mhz(void) { return tsc_per_tick * HZ / 1000000; }
 
-uint64_t time_ns(void) {
-  // ticks is the authority (it cannot drift); the TSC adds the fraction of a tick,
-  // capped so that time never runs backwards across the next tick.
-  static uint64_t last;
-  uint64_t base = ticks * (1000000000 / HZ);
-  uint64_t frac = (rdtsc() - tsc_last_tick) * (1000000000 / HZ) / tsc_per_tick;
-  uint64_t t = base + MIN(frac, 1000000000 / HZ - 1);
-  if (t < last)
-    t = last;
-  last = t;
-  return t;
-}
+// One CPU, whose TSC only goes forward: so does this.
+uint64_t time_ns(void) { return (unsigned __int128)(rdtsc() - tsc_boot) * tsc_mult >> 32; }
 
 void cpu_init(void) {
   tss_init();

@@ -204,7 +204,7 @@ static void t_debug_watch_write(void) {
 static void t_debug_watch_sigtrap(void) {
   struct kid k;
   int tfd = watch_started(&k, 0);
-  KID_END(&k, tfd, SIGTRAP);
+  KID_END(&k, tfd, SIGTRAP | CORE_BIT);
 }
 
 // An execution breakpoint stops before the instruction (b = the function's address);

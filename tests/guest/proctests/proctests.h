@@ -31,6 +31,9 @@
 #define TEST_DEADLINE_MS 15000 // a test still running after this is killed and fails
 #define EVENT_WAIT_MS 5000   // how long a tracer waits for an event before failing
 #define SETTLE_MS 40         // time given to a process to do what it must not do
+// The wait status's core-dump bit: set, as on Linux, when a signal whose default action
+// is a core dump (SIGTRAP, SIGSEGV...) ends a process, though no core file is written.
+#define CORE_BIT 0x80
 typedef struct user_regs_struct regs_t;
 typedef struct user_fpregs_struct fpregs_t;
 _Static_assert(sizeof(regs_t) == 216, "proc:PID/regs/int is 216 bytes");

@@ -289,7 +289,7 @@ static void t_regs_rip_top_of_user(void) {
       r.rcx = r.rip, r.r11 = r.eflags;
     CHECK_EQ(regs_put(k.pid, &r), sizeof r);
     TSET(tfd, 0);
-    KID_END(&k, tfd, SIGSEGV);
+    KID_END(&k, tfd, SIGSEGV | CORE_BIT);
     close(tfd);
   }
 }

@@ -227,7 +227,7 @@ static void t_int3_sigtrap(void) {
   for (;;) { // syscall stops until the end
     struct proc_event ev = EV_NEXT(tfd);
     if (ev.cause == PROC_EVENT_EXITED) {
-      CHECK_EQ(ev.a, SIGTRAP);
+      CHECK_EQ(ev.a, SIGTRAP | CORE_BIT);
       break;
     }
     CHECK(ev.cause == PROC_STOP_PRE_SYSCALL);
