@@ -85,6 +85,12 @@ $(B)/guest/%: $(1)/%.c $(ULIB) $(wildcard user/lib/*.h) | $(DEPS_OK)
 endef
 $(foreach d,$(TFILEDIRS),$(eval $(call guest_file_prog,$(d))))
 
+# The one dynamically linked test program (make bench's spawndyn and dynmem): musl's
+# loader, /lib/ld-musl-x86_64.so.1, goes into the image with it (tools/manifest.sh).
+$(B)/guest/dyntrue: tests/bench/dyntrue.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(UCC) $(filter-out -static,$(UCFLAGS)) -o $@ $<
+
 $(B)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -c -o $@ $<

@@ -58,6 +58,7 @@ _Static_assert(sizeof(struct stat) == 144, "struct stat is Linux's");
 #define AT_REMOVEDIR 0x200
 #define AT_EMPTY_PATH 0x1000
 #define AT_SYMLINK_FOLLOW 0x400
+#define AT_NO_AUTOMOUNT 0x800 // no automounts here: accepted, no effect
 
 struct scheme;
 struct file {

@@ -33,6 +33,7 @@ enum qid {
   Q_KVERSION, Q_HOSTNAME, // proc:sys/kernel/
   Q_COMM,
   Q_TASK, // proc:PID/task/
+  Q_AUXV,                                                            // proc:PID/
 };
 // What sort of file an entry is: the one thing every operation switches on.
 enum kind {
@@ -233,17 +234,38 @@ static int gen_stat(const struct proc *p, char *b, size_t n) {
       vm_kib(p, true) / 4, p->pending, p->blocked, sigmask_of(p, SIG_IGN));
 }
 
+// One line per area, as Linux: range, rights, s(hared) or p(rivate), the file offset,
+// device (major:minor, hex) and inode of the file, and its path from column 74.
 static int gen_maps(const struct proc *p, char *b, size_t n) {
   int len = 0;
   for (const struct vma *a = p->vm ? p->vm->vmas : NULL; a; a = a->next) {
-    const char *name = a->kind == VMA_FILE ? p->exe : a->kind == VMA_HEAP ? "[heap]"
+    const struct vsrc *s = a->src;
+    const char *name = s ? s->path : a->kind == VMA_HEAP ? "[heap]"
                        : a->kind == VMA_STACK ? "[stack]" : "";
-    len += ksnprintf(b + MIN((size_t)len, n), n > (size_t)len ? n - len : 0,
-                     "%08lx-%08lx %c%c%c%c 00000000 00:00 0%s%s\n", a->start, a->end,
-                     a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
-                     a->prot & PROT_EXEC ? 'x' : '-', a->kind == VMA_SHARED ? 's' : 'p', name[0] ? "                          " : "", name);
+    char line[96];
+    int w = ksnprintf(line, sizeof line, "%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu",
+                      a->start, a->end, a->prot & PROT_READ ? 'r' : '-',
+                      a->prot & PROT_WRITE ? 'w' : '-', a->prot & PROT_EXEC ? 'x' : '-',
+                      a->kind == VMA_SHARED ? 's' : 'p', s ? a->pgoff : 0, s ? s->dev >> 8 : 0,
+                      s ? s->dev & 0xff : 0, s ? s->ino : 0);
+    while (name[0] && w < 72 && w < (int)sizeof line - 2) // the name starts in column 74
+      line[w++] = ' ';
+    if (name[0])
+      line[w++] = ' ';
+    line[w] = 0;
+    len += ksnprintf(b + MIN((size_t)len, n), n > (size_t)len ? n - len : 0, "%s%s\n", line, name);
   }
   return len;
+}
+
+// The auxiliary vector exec gave the program: (key, value) pairs of 8 bytes each,
+// ending with AT_NULL, as Linux's /proc/PID/auxv.
+static int gen_auxv(const struct proc *p, char *b, size_t n) {
+  if (!p->vm)
+    return 0;
+  size_t len = p->vm->auxv_words * sizeof(uint64_t);
+  memcpy(b, p->vm->auxv, MIN(n, len));
+  return len; // (as the other gens: the whole length, even if n is less)
 }
 
 static int gen_comm(const struct proc *p, char *b, size_t n) {
@@ -407,6 +429,7 @@ static const struct entry tree[] = {
     {"cmdline", Q_CMDLINE, Q_PID, K_TEXT, S_IFREG | 0444, A_ANY, gen_cmdline},
     {"exe", Q_EXE, Q_PID, K_LINK, S_IFLNK | 0777, A_LOOK, NULL},
     {"maps", Q_MAPS, Q_PID, K_TEXT, S_IFREG | 0444, A_LOOK, gen_maps},
+    {"auxv", Q_AUXV, Q_PID, K_TEXT, S_IFREG | 0400, A_LOOK, gen_auxv},
     {"mem", Q_MEM, Q_PID, K_MEM, S_IFREG | 0600, A_LOOK, NULL},
     {"trace", Q_TRACE, Q_PID, K_TRACE, S_IFREG | 0600, A_TRACE, NULL},
     {"sysfilter", Q_SYSFILTER, Q_PID, K_SYSFILTER, S_IFREG | 0200, A_TRACE, NULL},

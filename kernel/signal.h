@@ -29,6 +29,7 @@
 #define SI_USER 0
 #define SI_KERNEL 0x80
 #define SEGV_MAPERR 1
+#define BUS_ADRERR 2 // si_code of SIGBUS: no such address (a mapped file's page past its end)
 #define SEGV_ACCERR 2
 
 #define SI_QUEUE -1

@@ -573,6 +573,29 @@ static uint64_t gen_addr(void) {
   }
 }
 
+// mmap's flags: sensible mixes of the known ones (files and anonymous, shared and
+// private, fixed or not), sometimes anything.
+static uint64_t gen_mapflags(void) {
+  static const uint64_t type[] = {MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, 0};
+  static const uint64_t extra[] = {0, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_POPULATE,
+                                   MAP_NORESERVE, MAP_DENYWRITE, 0x800000 /* unknown */};
+  if (chance(6))
+    return gen_int();
+  return PICK(type) | PICK(extra) | (below(3) ? 0 : MAP_ANONYMOUS);
+}
+
+// A file offset for mmap: page multiples (within and past a small file), unaligned,
+// and ones that wrap with the length.
+static uint64_t gen_mapoff(void) {
+  switch (below(5)) {
+  case 0: return 0;
+  case 1: return PAGE * below(8);
+  case 2: return below(3 * PAGE);
+  case 3: return -(uint64_t)PAGE * (1 + below(4));
+  default: return gen_int();
+  }
+}
+
 // Argument kinds, one letter each (see gen_arg); calls not listed get anything.
 struct sig {
   const char *name, *args;
@@ -580,7 +603,9 @@ struct sig {
 static const struct sig sigs[] = {
     {"read", "fbn"}, {"write", "fbn"}, {"open", "sOm"}, {"close", "f"}, {"stat", "sb"},
     {"fstat", "fb"}, {"lstat", "sb"}, {"poll", "qni"}, {"lseek", "fiw"},
-    {"mmap", "aNiiff"}, {"mprotect", "aNi"}, {"munmap", "aN"}, {"brk", "B"},
+    {"mmap", "aNpWfo"}, {"msync", "aNi"}, {"creat", "sm"}, {"getxattr", "ssbn"},
+    {"lgetxattr", "ssbn"}, {"fgetxattr", "fsbn"}, {"listxattr", "sbn"},
+    {"llistxattr", "sbn"}, {"flistxattr", "fbn"}, {"mprotect", "aNi"}, {"munmap", "aN"}, {"brk", "B"},
     {"rt_sigaction", "gkkS"}, {"rt_sigprocmask", "izzS"}, {"rt_sigreturn", ""},
     {"ioctl", "fIb"}, {"pread64", "fbni"}, {"pwrite64", "fbni"}, {"readv", "fvn"},
     {"writev", "fvn"}, {"access", "si"}, {"pipe", "b"}, {"select", "nbbbt"},
@@ -664,6 +689,9 @@ static uint64_t gen_arg(char kind) {
                 0x5401, 0x5402, 0x5403, 0x5404, 0x5413, 0x5414, 0x540e, 0x540f, 0x5410,
                 0x541b, 0x5422, 0x5429, 0x5421, 0x80045430}));
   case 'C': return below(4) ? (rnd() & 0x013d4f00) | (below(2) ? 17 : below(70)) : gen_int();
+  case 'p': return below(4) ? below(8) : gen_int();  // mmap's protection
+  case 'W': return gen_mapflags();
+  case 'o': return gen_mapoff();
   case 'D': return below(4) ? 1 : gen_int();
   case 'T': return PICK(((const uint64_t[]){1, 2, 5, 3, 1, 2})) | (chance(3) ? 04000 : 0) |
                    (chance(3) ? 02000000 : 0) | (chance(10) ? rnd() : 0);
@@ -744,6 +772,8 @@ static bool tame(uint64_t nr, uint64_t *a) {
     static const char *const ok[] = {"/tmp/fz/e", "/tmp/fz/s", "/tmp/fz/s2", "/bin/true",
                                      "/tests/badelf-huge-memsz", "/tests/badelf-wrap",
                                      "/tests/badelf-kernel-seg", "/tests/badelf-valid",
+                                     "/tests/badelf-interp-notelf", "/tests/badelf-interp-dynamic",
+                                     "/tests/badelf-interp-past-end", "/tests/badelf-interp-dir",
                                      "/nonexistent", "/tmp", "/dev/null", "", "/tmp/fz/f"};
     static char *const true_argv[] = {"true", NULL};
     bool listed = below(6);
