@@ -30,8 +30,11 @@ UPROGS := $(patsubst user/%.c,$(B)/user/%,$(wildcard user/*.c))
 # tests/guest/NAME/ (all its .c files linked together, e.g. proctests).
 TFILEDIRS := tests/guest tests/guest/helpers tests/bench
 TSRC := $(wildcard $(TFILEDIRS:%=%/*.c))
-TDIRS := $(patsubst tests/guest/%/,%,$(filter-out tests/guest/helpers/,$(sort $(dir $(wildcard tests/guest/*/*.c)))))
-TPROGS := $(patsubst %.c,$(B)/guest/%,$(notdir $(TSRC))) $(TDIRS:%=$(B)/guest/%)
+# tests/guest/glibc*/: built with the host's gcc and glibc, -static (glibc starts threads
+# its own way: clone3, rseq, robust lists), not with musl and libv.
+GDIRS := $(patsubst tests/guest/%/,%,$(sort $(dir $(wildcard tests/guest/glibc*/*.c))))
+TDIRS := $(filter-out $(GDIRS),$(patsubst tests/guest/%/,%,$(filter-out tests/guest/helpers/,$(sort $(dir $(wildcard tests/guest/*/*.c))))))
+TPROGS := $(patsubst %.c,$(B)/guest/%,$(notdir $(TSRC))) $(TDIRS:%=$(B)/guest/%) $(GDIRS:%=$(B)/guest/%)
 
 HOSTCC := gcc
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -iquote kernel -fsanitize=address,undefined
@@ -82,6 +85,12 @@ $(B)/guest/%: $(1)/%.c $(ULIB) $(wildcard user/lib/*.h) | $(DEPS_OK)
 endef
 $(foreach d,$(TFILEDIRS),$(eval $(call guest_file_prog,$(d))))
 
+# The one dynamically linked test program (make bench's spawndyn and dynmem): musl's
+# loader, /lib/ld-musl-x86_64.so.1, goes into the image with it (tools/manifest.sh).
+$(B)/guest/dyntrue: tests/bench/dyntrue.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(UCC) $(filter-out -static,$(UCFLAGS)) -o $@ $<
+
 $(B)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(UCC) $(UCFLAGS) -c -o $@ $<
@@ -91,6 +100,13 @@ $(B)/guest/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/guest/$(1)/*.c)) $
 	$$(UCC) $$(UCFLAGS) -o $$@ $$^
 endef
 $(foreach d,$(TDIRS),$(eval $(call guest_dir_prog,$(d))))
+
+define guest_glibc_prog
+$(B)/guest/$(1): $(wildcard tests/guest/$(1)/*.c) $(wildcard tests/guest/*.h) | $(DEPS_OK)
+	@mkdir -p $$(dir $$@)
+	gcc -std=gnu11 -O2 -g -static -pthread -Wall -Wextra -Werror -o $$@ $$(filter %.c,$$^)
+endef
+$(foreach d,$(GDIRS),$(eval $(call guest_glibc_prog,$(d))))
 
 $(B)/tools/%: tools/%.c $(wildcard tools/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)

@@ -30,7 +30,7 @@ enum {
   ET_EXEC = 2, ET_DYN = 3, EM_X86_64 = 62,
   PT_LOAD = 1, PT_INTERP = 3, PT_PHDR = 6,
   PF_X = 1, PF_W = 2, PF_R = 4,
-  MAX_PHNUM = 64,
+  MAX_PHNUM = 64, INTERP_MAX = 4096,
 };
 
 // a + b without wrapping; false if it would wrap.
@@ -91,7 +91,22 @@ static int make_seg(const struct phdr64 *ph, size_t size, uint64_t base, uint64_
   return 0;
 }
 
-// Walk the program headers: refuse PT_INTERP, collect the non-empty PT_LOADs.
+// The first PT_INTERP names the interpreter; Linux's checks and errors: a NUL-terminated
+// path of 2..4096 bytes (-ENOEXEC), inside the file (a short read: -EIO).
+static int take_interp(const struct phdr64 *ph, size_t size, struct elf_image *out) {
+  uint64_t end;
+  if (out->interp_len)
+    return 0;
+  if (ph->filesz < 2 || ph->filesz > INTERP_MAX)
+    return -ENOEXEC;
+  if (!add_ok(ph->offset, ph->filesz, &end) || end > size)
+    return -EIO;
+  out->interp_off = ph->offset;
+  out->interp_len = ph->filesz;
+  return 0;
+}
+
+// Walk the program headers: note PT_INTERP, collect the non-empty PT_LOADs.
 static int collect_segs(const void *data, size_t size, const struct ehdr64 *eh,
                         uint64_t user_top, struct elf_image *out) {
   int nload = 0;
@@ -99,14 +114,15 @@ static int collect_segs(const void *data, size_t size, const struct ehdr64 *eh,
   for (int i = 0; i < eh->phnum; i++) {
     struct phdr64 ph;
     read_phdr(data, eh, i, &ph);
-    if (ph.type == PT_INTERP)
-      return -ENOEXEC;
+    int err = ph.type == PT_INTERP ? take_interp(&ph, size, out) : 0;
+    if (err)
+      return err;
     if (ph.type != PT_LOAD || ph.memsz == 0)
       continue;
     if (nload == ELF_MAX_SEGS)
       return -EINVAL;
     struct elf_seg *s = &out->seg[nload];
-    int err = make_seg(&ph, size, out->base, user_top, prev_end, s);
+    err = make_seg(&ph, size, out->base, user_top, prev_end, s);
     if (err)
       return err;
     prev_end = s->vaddr + s->memsz;
@@ -163,6 +179,8 @@ int elf_parse(const void *data, size_t size, uint64_t pie_base, uint64_t user_to
   out->phent = eh.phentsize;
   if ((err = collect_segs(data, size, &eh, user_top, out)) != 0)
     return err;
+  if (out->interp_len && ((const char *)data)[out->interp_off + out->interp_len - 1] != 0)
+    return -ENOEXEC;
   if ((err = find_phdr(data, &eh, out)) != 0)
     return err;
   if (!add_ok(eh.entry, out->base, &out->entry) || !entry_is_exec(out))

@@ -60,8 +60,17 @@ void random_bytes(void *buf, size_t n) {
     ((uint8_t *)buf)[i] = rand64() >> 56;
 }
 
+// What exec loads: the program, and the interpreter it names (if any).
+struct image {
+  struct elf_image elf;
+  const uint8_t *data;
+  struct vsrc *src;     // the file, for the areas (NULL: none loaded)
+};
+
 static int build_stack(struct stackimg *s, char *const *argv, char *const *envp,
-                       const struct elf_image *img, const char *execfn, bool secure) {
+                       const struct image *prog, const struct image *interp,
+                       const char *execfn, bool secure, struct vm *vm) {
+  const struct elf_image *img = &prog->elf;
   int argc = 0, envc = 0;
   while (argv[argc])
     argc++;
@@ -86,10 +95,14 @@ static int build_stack(struct stackimg *s, char *const *argv, char *const *envp,
   struct proc *p = myproc();
   uint64_t auxv[][2] = {
       {AT_PHDR, img->phdr_vaddr}, {AT_PHENT, img->phent}, {AT_PHNUM, img->phnum},
-      {AT_PAGESZ, PAGE_SIZE}, {AT_BASE, 0}, {AT_FLAGS, 0}, {AT_ENTRY, img->entry},
+      {AT_PAGESZ, PAGE_SIZE}, {AT_BASE, interp->src ? interp->elf.base : 0}, {AT_FLAGS, 0},
+      {AT_ENTRY, img->entry},
       {AT_UID, p->ruid}, {AT_EUID, p->euid}, {AT_GID, p->rgid}, {AT_EGID, p->egid},
       {AT_PLATFORM, at_platform}, {AT_HWCAP, 0x078bfbff}, {AT_CLKTCK, HZ},
       {AT_SECURE, secure}, {AT_RANDOM, at_random}, {AT_EXECFN, at_execfn}, {AT_NULL, 0}};
+  _Static_assert(sizeof auxv <= sizeof vm->auxv, "vm->auxv holds the vector");
+  memcpy(vm->auxv, auxv, sizeof auxv);
+  vm->auxv_words = 2 * ARRAY_SIZE(auxv);
   size_t words = 1 + argc + 1 + envc + 1 + 2 * ARRAY_SIZE(auxv);
   s->sp = ALIGN_DOWN(s->sp - words * 8, 16) + words * 8; // argc lands 16-byte aligned
   bool ok = push_bytes(s, auxv, sizeof auxv) && push_bytes(s, ptrs + argc + 1, (envc + 1) * 8) &&
@@ -114,35 +127,67 @@ static int share_page(struct vm *vm, uint64_t lo, const struct elf_seg *sg, cons
   return r;
 }
 
-// The new address space: one area per segment, the stack, an empty heap.
-static int build_vm(struct vm *vm, const struct elf_image *img, const uint8_t *data) {
+// One segment's areas: the pages that hold file bytes, named after the file in maps,
+// and the zero-filled pages past them (bss), anonymous as on Linux.
+static int map_seg(struct vm *vm, const struct elf_seg *sg, const struct image *im,
+                   uint64_t lo, uint64_t hi) {
+  uint64_t mid = MIN(MAX(ALIGN_UP(sg->vaddr + sg->filesz, PAGE_SIZE), lo), hi);
+  const uint8_t *bytes = im->data + sg->fileoff;
+  int r = 0;
+  if (lo < mid && (r = vm_map_area(vm, lo, mid - lo, sg->prot, VMA_FILE, bytes, sg->vaddr,
+                                   sg->vaddr + sg->filesz)) == 0) {
+    struct vma *a = vm_area(vm, lo);
+    a->src = im->src;
+    im->src->refs++;
+    a->pgoff = sg->fileoff + lo - sg->vaddr; // lo is vaddr's page (or the one after)
+  }
+  if (r == 0 && mid < hi)
+    r = vm_map_area(vm, mid, hi - mid, sg->prot, VMA_ANON, NULL, 0, 0);
+  return r;
+}
+
+// One ELF file's segments.
+static int map_image(struct vm *vm, const struct image *im) {
+  const struct elf_image *img = &im->elf;
   for (int i = 0; i < img->nseg; i++) {
     const struct elf_seg *sg = &img->seg[i];
     uint64_t lo = ALIGN_DOWN(sg->vaddr, PAGE_SIZE), hi = ALIGN_UP(sg->vaddr + sg->memsz, PAGE_SIZE);
     if (!vm_range_free(vm, lo, PAGE_SIZE)) {
-      int r = share_page(vm, lo, sg, data);
+      int r = share_page(vm, lo, sg, im->data);
       if (r < 0)
         return r;
       lo += PAGE_SIZE;
     }
     if (lo >= hi)
       continue;
-    int r = vm_map_area(vm, lo, hi - lo, sg->prot, VMA_FILE, data + sg->fileoff,
-                        sg->vaddr, sg->vaddr + sg->filesz);
+    int r = map_seg(vm, sg, im, lo, hi);
     if (r < 0)
       return r;
   }
-  vm->brk_start = vm->brk = img->hi;
+  return 0;
+}
+
+// The new address space: the program's segments, the interpreter's below the mmap
+// area's top, the stack, an empty heap.
+static int build_vm(struct vm *vm, const struct image *prog, const struct image *interp) {
+  int r = map_image(vm, prog);
+  if (r == 0 && interp->src)
+    r = map_image(vm, interp);
+  if (r < 0)
+    return r;
+  vm->brk_start = vm->brk = prog->elf.hi;
   vm->mmap_top = MMAP_TOP;
+  if (interp->src && interp->elf.lo < MMAP_TOP) // mmaps go below the interpreter
+    vm->mmap_top = interp->elf.lo;
   return vm_map_area(vm, STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE,
                      VMA_STACK, NULL, 0, 0);
 }
 
 // Start the new program: fresh registers, FPU state and segment bases.
-static void start_program(struct proc *p, const struct elf_image *img, uint64_t sp) {
+static void start_program(struct proc *p, uint64_t entry, uint64_t sp) {
   struct trapframe *tf = p->tf;
   memset(tf, 0, sizeof *tf);
-  tf->rip = img->entry;
+  tf->rip = entry;
   tf->rsp = sp;
   tf->cs = USER_CS;
   tf->ss = USER_DS;
@@ -223,29 +268,46 @@ static void proc_link_target(char *clean, char *tmp) {
   }
 }
 
-int execve_depth(const char *path, char *const *argv, char *const *envp, int depth) {
-  bool stable = true;
+// A file exec may run (ramfs_exec_image): its bytes and attributes; clean is the path
+// as named, made absolute, and real the same without links (both kmalloc'd: free
+// them with execfile_free, whatever find_exec returned).
+struct execfile {
   const uint8_t *data;
   size_t size;
   uint32_t mode, uid, gid;
-  char *real = kmalloc(PATH_MAX_K), *clean = kmalloc(PATH_MAX_K);
-  int r = -ENOMEM;
-  if (!real || !clean)
-    goto out;
-  r = path_clean(myproc()->cwd, path, clean, PATH_MAX_K);
+  bool stable;
+  char *clean, *real;
+};
+
+static int find_exec(const char *path, struct execfile *f) {
+  f->clean = kmalloc(PATH_MAX_K);
+  f->real = kmalloc(PATH_MAX_K);
+  if (!f->clean || !f->real)
+    return -ENOMEM;
+  int r = path_clean(myproc()->fs->cwd, path, f->clean, PATH_MAX_K);
   if (r >= 0)
-    proc_link_target(clean, real);
+    proc_link_target(f->clean, f->real);
   if (r >= 0)
-    r = ramfs_exec_image(clean, &data, &size, &mode, &uid, &gid, real, PATH_MAX_K, &stable);
-  if (r >= 0 && size >= 2 && data[0] == '#' && data[1] == '!')
-    r = exec_script(clean, data, size, argv, envp, depth);
+    r = ramfs_exec_image(f->clean, &f->data, &f->size, &f->mode, &f->uid, &f->gid, f->real,
+                         PATH_MAX_K, &f->stable);
+  return r;
+}
+
+static void execfile_free(struct execfile *f) {
+  kfree(f->clean);
+  kfree(f->real);
+}
+
+int execve_depth(const char *path, char *const *argv, char *const *envp, int depth) {
+  struct execfile f;
+  int r = find_exec(path, &f);
+  if (r >= 0 && f.size >= 2 && f.data[0] == '#' && f.data[1] == '!')
+    r = exec_script(f.clean, f.data, f.size, argv, envp, depth);
   else if (r >= 0)
-    r = exec_elf(real, data, size, stable, argv, envp, mode, uid, gid);
+    r = exec_elf(f.real, f.data, f.size, f.stable, argv, envp, f.mode, f.uid, f.gid);
   if (r >= 0) // named as Linux names it: by the path the caller gave, links not followed
     set_name(myproc(), path);
-out:
-  kfree(real);
-  kfree(clean);
+  execfile_free(&f);
   return r;
 }
 
@@ -266,47 +328,92 @@ static void set_name(struct proc *p, const char *path) {
   p->name[n] = 0;
 }
 
-// A program from a file that may change (in /tmp) is copied, and the address space
-// keeps the copy (its areas fill pages from it on demand; fork shares it).
-static struct blob *image_copy(const uint8_t *data, size_t size) {
-  struct blob *b = kmalloc(sizeof *b + size);
-  if (b) {
-    b->refs = 1;
-    memcpy(b->data, data, size);
+// The file an ELF image comes from, for its areas. A program from a file that may
+// change (in /tmp) is copied, and the areas keep the copy (they fill pages from it on
+// demand; fork shares it); the archive's bytes never change and are used in place.
+static int image_source(const char *real, const uint8_t **data, size_t size, bool stable,
+                        struct vsrc **out) {
+  struct rnode *n;
+  int r = ramfs_resolve(real, true, &n);
+  if (r < 0)
+    return r;
+  if (!(*out = vsrc_new(n, real)))
+    return -ENOMEM;
+  if (!stable) {
+    if (!((*out)->copy = kmalloc(size ? size : 1))) {
+      vsrc_put(*out);
+      *out = NULL;
+      return -ENOMEM;
+    }
+    memcpy((*out)->copy, *data, size);
+    *data = (*out)->copy;
   }
-  return b;
+  return 0;
+}
+
+static bool images_overlap(const struct elf_image *a, const struct elf_image *b) {
+  return a->lo < b->hi && b->lo < a->hi;
+}
+
+// The interpreter the program names (PT_INTERP), parsed and placed: a position-
+// independent one (ld.so) ends just below the mmap area's top, as Linux puts it high.
+// Linux's errors: the path's own (ENOENT, EACCES...), ELIBBAD for a file that is not
+// an x86-64 ELF. Unlike Linux, which finds a broken interpreter only past the point of
+// no return and kills the process, any fault in its headers is ELIBBAD here and the
+// old program carries on.
+static int load_interp(const struct image *prog, struct image *in) {
+  struct execfile f;
+  int r = find_exec((const char *)prog->data + prog->elf.interp_off, &f);
+  if (r < 0)
+    goto out;
+  r = -ELIBBAD;
+  struct elf_image probe;
+  if (elf_parse(f.data, f.size, PIE_BASE, MMAP_TOP, &probe) < 0)
+    goto out;
+  // Again at its final place: the same span, ending at MMAP_TOP.
+  uint64_t base = probe.base ? MMAP_TOP - (probe.hi - probe.lo) - (probe.lo - PIE_BASE) : 0;
+  if (elf_parse(f.data, f.size, base, MMAP_TOP, &in->elf) < 0 ||
+      images_overlap(&in->elf, &prog->elf))
+    goto out;
+  in->data = f.data;
+  r = image_source(f.real, &in->data, f.size, f.stable, &in->src);
+out:
+  execfile_free(&f);
+  return r;
 }
 
 static int exec_elf(const char *path, const uint8_t *data, size_t size, bool stable,
                     char *const *argv, char *const *envp, uint32_t mode, uint32_t fuid,
                     uint32_t fgid) {
-  struct elf_image img;
-  int r = elf_parse(data, size, PIE_BASE, MMAP_TOP, &img);
+  struct image prog = {.data = data}, interp = {0};
+  int r = elf_parse(data, size, PIE_BASE, MMAP_TOP, &prog.elf);
   if (r < 0)
+    return r;
+  if (prog.elf.interp_len && (r = load_interp(&prog, &interp)) < 0)
     return r;
   struct proc *p = myproc();
   bool setuid = (mode & 04000) && p->euid != fuid, setgid = (mode & 02000) && p->egid != fgid;
   struct vm *vm = vm_create();
-  if (vm && !stable) {
-    if (!(vm->image = image_copy(data, size))) {
-      vm_free(vm);
-      return -ENOMEM;
-    }
-    data = vm->image->data;
-  }
   struct stackimg s = {.buf = kmalloc(ARG_MAX_K + PAGE_SIZE), .top = STACK_TOP,
                        .sp = STACK_TOP, .size = ARG_MAX_K + PAGE_SIZE};
   char *exe = kstrdup(path);
   r = -ENOMEM;
   if (!vm || !s.buf || !exe)
     goto fail;
-  if ((r = build_vm(vm, &img, data)) < 0 || (r = build_stack(&s, argv, envp, &img, path, setuid || setgid)) < 0)
+  if ((r = image_source(path, &prog.data, size, stable, &prog.src)) < 0)
+    goto fail;
+  if ((r = build_vm(vm, &prog, &interp)) < 0 ||
+      (r = build_stack(&s, argv, envp, &prog, &interp, path, setuid || setgid, vm)) < 0)
     goto fail;
   size_t used = s.top - s.sp;
   if (vm_copy(vm, s.sp, s.buf + (s.size - used), used, true, false) != used) {
     r = -ENOMEM;
     goto fail;
   }
+  // The other threads end, and a descriptor table or handlers shared with another
+  // process become this one's own (Linux's de_thread and unshare_files).
+  if ((r = proc_exec_alone()) < 0 || (r = proc_unshare_for_exec(p)) < 0)
+    goto fail;
   // Past this point exec cannot fail.
   if (trace_attached(&p->tracee)) // a traced exec gains no privileges (the tracer could abuse them)
     setuid = setgid = false;
@@ -333,11 +440,15 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, bool sta
   fd_close_on_exec(p);
   signal_exec_reset(p);
   timers_exec(p);
-  start_program(p, &img, s.sp);
+  start_program(p, interp.src ? interp.elf.entry : prog.elf.entry, s.sp);
   kfree(s.buf);
+  vsrc_put(prog.src); // the areas hold their own references
+  vsrc_put(interp.src);
   return 0;
 fail:
   vm_free(vm);
+  vsrc_put(prog.src);
+  vsrc_put(interp.src);
   kfree(s.buf);
   kfree(exe);
   return r;

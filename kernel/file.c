@@ -14,42 +14,42 @@
 struct file *file_get(int fd) {
   if (fd < 0 || fd >= NOFILE)
     return NULL;
-  return myproc()->files[fd];
+  return myproc()->fdt->files[fd];
 }
 
 static void set_cloexec(struct proc *p, int fd, bool on) {
   if (on)
-    p->cloexec[fd / 64] |= 1ull << (fd % 64);
+    p->fdt->cloexec[fd / 64] |= 1ull << (fd % 64);
   else
-    p->cloexec[fd / 64] &= ~(1ull << (fd % 64));
+    p->fdt->cloexec[fd / 64] &= ~(1ull << (fd % 64));
 }
 
-bool fd_cloexec(int fd) { return myproc()->cloexec[fd / 64] >> (fd % 64) & 1; }
+bool fd_cloexec(int fd) { return myproc()->fdt->cloexec[fd / 64] >> (fd % 64) & 1; }
 void fd_set_cloexec(int fd, bool on) { set_cloexec(myproc(), fd, on); }
 
-static bool reserved(const struct proc *p, int fd) { return p->fd_reserved[fd / 64] >> (fd % 64) & 1; }
+static bool reserved(const struct proc *p, int fd) { return p->fdt->reserved[fd / 64] >> (fd % 64) & 1; }
 
 // Set aside the lowest free descriptor >= min, or -EMFILE. An open takes its descriptor
 // first, as Linux does, so that a full table refuses it before anything has happened
 // (an open can have effects: proc:PID/trace attaches, O_EXCL kills at close).
 int fd_reserve(int min) {
   struct proc *p = myproc();
-  int lim = MIN(NOFILE, p->rlim[RLIMIT_NOFILE][0]); // (RLIMIT_NOFILE: EMFILE beyond)
+  int lim = MIN(NOFILE, p->leader->rlim[RLIMIT_NOFILE][0]); // (RLIMIT_NOFILE: EMFILE beyond)
   for (int fd = min; fd < lim; fd++)
-    if (!p->files[fd] && !reserved(p, fd)) {
-      p->fd_reserved[fd / 64] |= 1ull << (fd % 64);
+    if (!p->fdt->files[fd] && !reserved(p, fd)) {
+      p->fdt->reserved[fd / 64] |= 1ull << (fd % 64);
       return fd;
     }
   return -EMFILE;
 }
 
-void fd_unreserve(int fd) { myproc()->fd_reserved[fd / 64] &= ~(1ull << (fd % 64)); }
+void fd_unreserve(int fd) { myproc()->fdt->reserved[fd / 64] &= ~(1ull << (fd % 64)); }
 
 // Put f (whose reference it takes over) at descriptor fd, which fd_reserve() gave.
 void fd_install_at(int fd, struct file *f, bool cloexec) {
   struct proc *p = myproc();
   fd_unreserve(fd);
-  p->files[fd] = f;
+  p->fdt->files[fd] = f;
   set_cloexec(p, fd, cloexec);
 }
 
@@ -79,36 +79,53 @@ int fd_close(int fd) {
   struct file *f = file_get(fd);
   if (!f)
     return -EBADF;
-  myproc()->files[fd] = NULL;
-  lock_close(myproc(), f);
+  myproc()->fdt->files[fd] = NULL;
+  lock_close(myproc()->fdt, f);
   file_put(f);
   return 0;
 }
 
-void fd_close_all(struct proc *p) {
-  for (int fd = 0; fd < NOFILE; fd++)
-    if (p->files[fd]) {
-      lock_close(p, p->files[fd]);
-      file_put(p->files[fd]);
-      p->files[fd] = NULL;
-    }
-}
-
 void fd_close_on_exec(struct proc *p) {
   for (int fd = 0; fd < NOFILE; fd++)
-    if (p->files[fd] && (p->cloexec[fd / 64] >> (fd % 64) & 1)) {
-      lock_close(p, p->files[fd]);
-      file_put(p->files[fd]);
-      p->files[fd] = NULL;
+    if (p->fdt->files[fd] && (p->fdt->cloexec[fd / 64] >> (fd % 64) & 1)) {
+      lock_close(p->fdt, p->fdt->files[fd]);
+      file_put(p->fdt->files[fd]);
+      p->fdt->files[fd] = NULL;
       set_cloexec(p, fd, false);
     }
 }
 
-void fd_clone(struct proc *dst, struct proc *src) {
-  for (int fd = 0; fd < NOFILE; fd++)
-    if (src->files[fd])
-      dst->files[fd] = file_dup(src->files[fd]);
-  memcpy(dst->cloexec, src->cloexec, sizeof dst->cloexec);
+// A descriptor table for a new thread or process: t itself (share, CLONE_FILES), or a
+// copy of t (NULL: an empty one). NULL if out of memory.
+struct fdtable *fdt_get(struct fdtable *t, bool share) {
+  if (share) {
+    t->refs++;
+    return t;
+  }
+  struct fdtable *n = kmalloc(sizeof *n);
+  if (!n)
+    return NULL;
+  memset(n, 0, sizeof *n);
+  n->refs = 1;
+  if (t) {
+    for (int fd = 0; fd < NOFILE; fd++)
+      if (t->files[fd])
+        n->files[fd] = file_dup(t->files[fd]);
+    memcpy(n->cloexec, t->cloexec, sizeof n->cloexec);
+  }
+  return n;
+}
+
+// Drop a reference to a descriptor table; the last one closes its files.
+void fdt_put(struct fdtable *t) {
+  if (!t || --t->refs > 0)
+    return;
+  for (int fd = 0; fd < NOFILE; fd++) // the process's last reference: its locks go too
+    if (t->files[fd]) {
+      lock_close(t, t->files[fd]);
+      file_put(t->files[fd]);
+    }
+  kfree(t);
 }
 
 

@@ -58,6 +58,7 @@ _Static_assert(sizeof(struct stat) == 144, "struct stat is Linux's");
 #define AT_REMOVEDIR 0x200
 #define AT_EMPTY_PATH 0x1000
 #define AT_SYMLINK_FOLLOW 0x400
+#define AT_NO_AUTOMOUNT 0x800 // no automounts here: accepted, no effect
 
 struct scheme;
 struct file {
@@ -76,7 +77,7 @@ static inline bool file_writable(const struct file *f) {
   return (f->flags & O_ACCMODE) != O_RDONLY && !(f->flags & O_PATH);
 }
 
-// Descriptors of the current process (fd_close_all, fd_close_on_exec, fd_clone: of p).
+// Descriptors of the current thread (fd_close_on_exec: of p; fdt_*: the tables).
 struct proc;
 struct file *file_get(int fd);            // NULL: not open
 int fd_install(struct file *f, int min, bool cloexec);
@@ -85,10 +86,11 @@ void fd_unreserve(int fd);
 void fd_install_at(int fd, struct file *f, bool cloexec); // at a reserved descriptor
 void file_put(struct file *f);
 struct file *file_dup(struct file *f);
-void fd_close_all(struct proc *p);
 void fd_close_on_exec(struct proc *p);
+struct fdtable;
+struct fdtable *fdt_get(struct fdtable *t, bool share);
+void fdt_put(struct fdtable *t);
 int fd_close(int fd);
-void fd_clone(struct proc *dst, struct proc *src);
 bool fd_cloexec(int fd);
 void fd_set_cloexec(int fd, bool on);
 

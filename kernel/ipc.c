@@ -14,7 +14,7 @@
 //
 // Semaphores: semop applies all its operations or none; one that cannot proceed waits
 // on its set, counted in semncnt/semzcnt, and every change wakes the set's waiters,
-// which try again. SEM_UNDO adjustments are kept per process (by pid) and applied when
+// which try again. SEM_UNDO adjustments are kept per process (by its tgid) and applied when
 // it exits. Messages: a queue of typed messages bounded in bytes (msg_qbytes).
 //
 // Removal wakes every waiter, which finds its object gone: EIDRM. Signals end waits
@@ -288,7 +288,7 @@ static void shm_close(void *priv) {
   struct shm_seg *s = priv;
   s->ds.nattch--;
   s->ds.dtime = now();
-  s->ds.lpid = myproc() ? myproc()->pid : 0;
+  s->ds.lpid = myproc() ? myproc()->tgid : 0;
   if (!s->ds.nattch && (s->o.perm.mode & SHM_DEST)) {
     obj_remove(SHM, &s->o);
     shm_free(s);
@@ -310,7 +310,7 @@ static struct shm_seg *shm_new(uint64_t size) {
     if (!(frames[s->npages] = page_alloc(1)))
       goto fail;
   s->ds.segsz = size;
-  s->ds.cpid = myproc()->pid;
+  s->ds.cpid = myproc()->tgid;
   s->ds.ctime = now();
   return s;
 fail:
@@ -372,7 +372,7 @@ long ipc_shmat(int id, uint64_t addr, int flags) {
   if (r < 0)
     return r;
   s->ds.atime = now();
-  s->ds.lpid = myproc()->pid;
+  s->ds.lpid = myproc()->tgid;
   return addr;
 }
 
@@ -468,7 +468,7 @@ static struct undo *undo_find(int pid, int semid) {
 
 // The caller's undo record for set s, made if needed.
 static struct undo *undo_get(struct sem_set *s) {
-  int pid = myproc()->pid;
+  int pid = myproc()->tgid;
   struct undo *u = undo_find(pid, s->o.id);
   if (u)
     return u;
@@ -517,7 +517,7 @@ static int sem_blocker(const struct sem_set *s, const struct sembuf_k *ops, size
 }
 
 static int sem_apply(struct sem_set *s, const struct sembuf_k *ops, size_t n) {
-  int pid = myproc()->pid;
+  int pid = myproc()->tgid;
   for (size_t i = 0; i < n; i++) {
     if (ops[i].flg & SEM_UNDO) {
       struct undo *u = undo_get(s);
@@ -618,7 +618,7 @@ static long sem_setall(struct sem_set *s, uint64_t uarray) {
       r = -ERANGE;
   for (int i = 0; r == 0 && i < s->nsems; i++) {
     s->sems[i].val = v[i];
-    s->sems[i].pid = myproc()->pid;
+    s->sems[i].pid = myproc()->tgid;
   }
   if (r == 0) {
     undo_clear(s->o.id, 0, true);
@@ -663,7 +663,7 @@ long ipc_semctl(int id, int num, int cmd, uint64_t arg) {
     if ((int)arg < 0 || (int)arg > SEMVMX)
       return -ERANGE;
     s->sems[num].val = (int)arg;
-    s->sems[num].pid = myproc()->pid;
+    s->sems[num].pid = myproc()->tgid;
     undo_clear(id, num, false);
     s->ds.ctime = now();
     wakeup(&s->o);
@@ -692,7 +692,7 @@ long ipc_semctl(int id, int num, int cmd, uint64_t arg) {
 void ipc_exit(struct proc *p) {
   for (struct undo **pp = &undos; *pp;) {
     struct undo *u = *pp;
-    if (u->pid != p->pid) {
+    if (u->pid != p->tgid) {
       pp = &u->next;
       continue;
     }
@@ -702,7 +702,7 @@ void ipc_exit(struct proc *p) {
       if (!u->adj[i])
         continue;
       s->sems[i].val = v < 0 ? 0 : v > SEMVMX ? SEMVMX : v;
-      s->sems[i].pid = p->pid;
+      s->sems[i].pid = p->tgid;
     }
     if (s)
       wakeup(&s->o);
@@ -772,7 +772,7 @@ long ipc_msgsnd(int id, uint64_t umsg, int64_t size, int flags) {
   q->tail = m;
   q->ds.cbytes += size;
   q->ds.qnum++;
-  q->ds.lspid = myproc()->pid;
+  q->ds.lspid = myproc()->tgid;
   q->ds.stime = now();
   wakeup(&q->o);
   return 0;
@@ -823,7 +823,7 @@ long ipc_msgrcv(int id, uint64_t umsg, int64_t size, int64_t type, int flags) {
   }
   q->ds.cbytes -= m->size;
   q->ds.qnum--;
-  q->ds.lrpid = myproc()->pid;
+  q->ds.lrpid = myproc()->tgid;
   q->ds.rtime = now();
   kfree(m);
   wakeup(&q->o);

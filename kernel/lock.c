@@ -1,5 +1,7 @@
 // File locks: one list of every lock held, each on an object (a file's f->priv), owned
-// by a process (fcntl's F_SETLK) or an open file (F_OFD_SETLK, flock). Process and
+// by a process's descriptor table (fcntl's F_SETLK: Linux's owner, so a process's
+// threads share their locks, and they go when any of its descriptors for the file
+// closes, or when the table does) or an open file (F_OFD_SETLK, flock). Process and
 // open-file record locks see each other; flock locks see only flock locks (as Linux).
 // Blocked lockers sleep on the list and look again at every release.
 #include "types.h"
@@ -14,8 +16,8 @@ enum lkind { LK_POSIX, LK_OFD, LK_FLOCK };
 struct lock {
   const void *obj;     // what is locked: the file's f->priv
   enum lkind kind;
-  const void *owner;   // the struct proc (LK_POSIX) or struct file (LK_OFD, LK_FLOCK)
-  int pid;             // F_GETLK's l_pid: the owner's pid, or -1 for open-file locks
+  const void *owner;   // the struct fdtable (LK_POSIX) or struct file (LK_OFD, LK_FLOCK)
+  int pid;             // F_GETLK's l_pid: the locking process's tgid, or -1 for open-file locks
   int type;            // F_RDLCK or F_WRLCK
   uint64_t start, end; // inclusive
   struct lock *next;
@@ -25,11 +27,12 @@ static struct lock *locks;
 #define MAX_LOCKS 4096 // all together: beyond, ENOLCK
 static int nlocks;
 
-// A process blocked in F_SETLKW, and the process whose lock it waits for: the waits-for
-// graph of deadlock detection. Lives on the waiter's kernel stack while it sleeps.
+// An owner (descriptor table) blocked in F_SETLKW, and the owner whose lock it waits
+// for: the waits-for graph of deadlock detection. Lives on the waiter's kernel stack
+// while it sleeps.
 struct waiter {
-  const struct proc *p;
-  const struct proc *on;
+  const void *p;
+  const void *on;
   struct waiter *next;
 };
 static struct waiter *waiters;
@@ -120,11 +123,11 @@ static void coalesce(struct lock *l) {
 }
 
 // Would me waiting for holder close a cycle of waiting processes?
-static bool would_deadlock(const struct proc *me, const struct proc *holder) {
+static bool would_deadlock(const void *me, const void *holder) {
   for (int hops = 0; holder && hops < NPROC; hops++) {
     if (holder == me)
       return true;
-    const struct proc *next = NULL;
+    const void *next = NULL;
     for (struct waiter *w = waiters; w; w = w->next)
       if (w->p == holder)
         next = w->on;
@@ -135,7 +138,6 @@ static bool would_deadlock(const struct proc *me, const struct proc *holder) {
 
 static int set_lock(const void *obj, enum lkind kind, const void *owner, int pid, int type,
                     uint64_t start, uint64_t end, bool wait) {
-  struct proc *me = myproc();
   if (type == F_UNLCK) {
     int r = unlock_range(obj, kind, owner, start, end);
     wakeup(&locks);
@@ -145,10 +147,10 @@ static int set_lock(const void *obj, enum lkind kind, const void *owner, int pid
   while ((c = first_conflict(obj, kind, owner, type, start, end))) {
     if (!wait)
       return -EAGAIN;
-    const struct proc *on = c->kind == LK_POSIX ? c->owner : NULL;
-    if (kind == LK_POSIX && on && would_deadlock(me, on))
+    const void *on = c->kind == LK_POSIX ? c->owner : NULL;
+    if (kind == LK_POSIX && on && would_deadlock(owner, on))
       return -EDEADLK;
-    struct waiter w = {me, kind == LK_POSIX ? on : NULL, waiters};
+    struct waiter w = {owner, kind == LK_POSIX ? on : NULL, waiters};
     waiters = &w;
     int r = sleep_on(&locks);
     for (struct waiter **pp = &waiters; *pp; pp = &(*pp)->next)
@@ -179,12 +181,12 @@ static int set_lock(const void *obj, enum lkind kind, const void *owner, int pid
 
 int lock_set(struct file *f, bool ofd, const struct lockreq *req, bool wait) {
   struct proc *me = myproc();
-  return set_lock(f->priv, ofd ? LK_OFD : LK_POSIX, ofd ? (const void *)f : me, ofd ? -1 : me->pid,
+  return set_lock(f->priv, ofd ? LK_OFD : LK_POSIX, ofd ? (const void *)f : me->fdt, ofd ? -1 : me->tgid,
                   req->type, req->start, req->end, wait);
 }
 
 void lock_get(struct file *f, bool ofd, struct lockreq *req) {
-  const void *owner = ofd ? (const void *)f : myproc();
+  const void *owner = ofd ? (const void *)f : myproc()->fdt;
   struct lock *c = first_conflict(f->priv, ofd ? LK_OFD : LK_POSIX, owner, req->type, req->start,
                                   req->end);
   if (!c) {
@@ -222,7 +224,7 @@ static void drop_where(bool (*match)(const struct lock *, const void *), const v
 }
 
 struct close_arg {
-  const struct proc *p;
+  const struct fdtable *p;
   const void *obj;
 };
 static bool posix_of(const struct lock *l, const void *arg) {
@@ -233,7 +235,7 @@ static bool of_file(const struct lock *l, const void *f) {
   return l->kind != LK_POSIX && l->owner == f;
 }
 
-void lock_close(struct proc *p, struct file *f) {
+void lock_close(const struct fdtable *p, struct file *f) {
   if (!locks)
     return; // the common case: no locks anywhere
   struct close_arg a = {p, f->priv};

@@ -15,6 +15,7 @@
 
 struct file;
 struct proc;
+struct fdtable;
 
 // A byte range [start, end] (end UINT64_MAX: to the end of any file) of type F_RDLCK,
 // F_WRLCK or F_UNLCK.
@@ -24,15 +25,17 @@ struct lockreq {
   int pid; // F_GETLK's answer: the holder (-1: an open file's lock)
 };
 
-// fcntl: ofd selects F_OFD_* (owner: the open file) over F_* (owner: the process).
+// fcntl: ofd selects F_OFD_* (owner: the open file) over F_* (owner: the process's
+// descriptor table, shared by its threads).
 // wait: F_SETLKW. Returns 0, -EAGAIN (held by another), -EDEADLK (waiting would
 // deadlock: process locks only), -ENOLCK, or -ERESTARTSYS.
 int lock_set(struct file *f, bool ofd, const struct lockreq *req, bool wait);
 // F_GETLK: the first lock in the way of req, or req->type = F_UNLCK if none.
 void lock_get(struct file *f, bool ofd, struct lockreq *req);
 int lock_flock(struct file *f, int op); // flock(2)'s operation, checked
-// The process closes a descriptor of f: its process locks on f's object go (POSIX's
-// rule: any descriptor, even another than the one that locked).
-void lock_close(struct proc *p, struct file *f);
+// A descriptor of f in table t closes: t's process locks on f's object go (POSIX's
+// rule: any descriptor, even another than the one that locked; a process's threads
+// share t).
+void lock_close(const struct fdtable *t, struct file *f);
 // The last reference to f goes: its open-file and flock locks go.
 void lock_file_gone(struct file *f);

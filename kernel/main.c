@@ -71,9 +71,9 @@ static void user_init(const char *cmdline) {
   if (!p)
     panic("user_init: out of memory");
   initproc = p;
-  p->cwd = kstrdup("/");
   p->vm = vm_create();
-  p->umask = 022;
+  if (!p->vm || proc_init_shared(p) < 0)
+    panic("user_init: out of memory");
   p->pgid = p->sid = p->pid;
   strncpy_k(p->name, "init", sizeof p->name);
   char *argv[32], *words = kstrdup(cmdline);

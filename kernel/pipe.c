@@ -82,8 +82,8 @@ static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t off) 
   size_t done = 0;
   while (done < n) {
     if (!p->readers) {
-      struct siginfo_k info = {.signo = SIGPIPE, .code = SI_USER, .pid = myproc()->pid};
-      signal_send(myproc(), &info);
+      struct siginfo_k info = {.signo = SIGPIPE, .code = SI_USER, .pid = myproc()->tgid};
+      signal_send_thread(myproc(), &info);
       return done ? (long)done : -EPIPE;
     }
     size_t room = ring_room(&p->ring);

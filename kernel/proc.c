@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "errno.h"
 #include "file.h"
+#include "futex.h"
 #include "kalloc.h"
 #include "lib.h"
 #include "panic.h"
@@ -32,9 +33,121 @@ uint64_t proc_new_gen(void) { return ++last_gen; }
 
 struct proc *proc_find(int pid) {
   for (int i = 0; i < nslots; i++)
-    if (proctab[i] && proctab[i]->pid == pid && proctab[i]->state != P_UNUSED)
+    if (proctab[i] && proctab[i]->pid == pid && proctab[i]->state != P_UNUSED &&
+        proctab[i]->state != P_DEAD)
       return proctab[i];
   return NULL;
+}
+
+// The live thread of p's group after `after` in the table (NULL: the first), or NULL.
+struct proc *thread_next(const struct proc *p, struct proc *after) {
+  int i = after ? proc_slot(after) + 1 : 0;
+  for (; i < nslots; i++) {
+    struct proc *t = proctab[i];
+    if (t && t->leader == p->leader && t->state != P_ZOMBIE && t->state != P_DEAD &&
+        t->state != P_UNUSED)
+      return t;
+  }
+  return NULL;
+}
+
+// Process group and session are the process's: every thread of p's group moves.
+void proc_set_pgrp(struct proc *p, int pgid, int sid) {
+  for_each_thread(t, p)
+    t->pgid = pgid, t->sid = sid;
+  p->pgid = pgid, p->sid = sid; // (p itself also when it is an exited leader)
+}
+
+// p's credentials become those of every thread of its group.
+void proc_share_creds(struct proc *p) {
+  for_each_thread(t, p) {
+    t->ruid = p->ruid, t->euid = p->euid, t->suid = p->suid;
+    t->rgid = p->rgid, t->egid = p->egid, t->sgid = p->sgid;
+    memcpy(t->groups, p->groups, sizeof t->groups);
+    t->ngroups = p->ngroups;
+  }
+}
+
+// Free the exited threads nobody waits for, except the one whose stack we are on.
+void proc_reap_threads(void) {
+  for (int i = 0; i < nslots; i++)
+    if (proctab[i] && proctab[i]->state == P_DEAD && proctab[i] != cpu.proc)
+      proc_free(proctab[i]);
+}
+
+// ---- the shared parts: counted, and copied or shared at clone ----
+static struct fsinfo *fs_get(struct fsinfo *fs, bool share) {
+  if (share) {
+    fs->refs++;
+    return fs;
+  }
+  struct fsinfo *n = kmalloc(sizeof *n);
+  if (n && !(n->cwd = kstrdup(fs ? fs->cwd : "/"))) {
+    kfree(n);
+    n = NULL;
+  }
+  if (n) {
+    n->refs = 1;
+    n->umask = fs ? fs->umask : 022;
+  }
+  return n;
+}
+
+static void fs_put(struct fsinfo *fs) {
+  if (fs && --fs->refs == 0) {
+    kfree(fs->cwd);
+    kfree(fs);
+  }
+}
+
+struct sighand *sighand_get(struct sighand *sh, bool share) {
+  if (share) {
+    sh->refs++;
+    return sh;
+  }
+  struct sighand *n = kmalloc(sizeof *n);
+  if (n) {
+    n->refs = 1;
+    if (sh)
+      memcpy(n->act, sh->act, sizeof n->act);
+    else
+      memset(n->act, 0, sizeof n->act);
+  }
+  return n;
+}
+
+void sighand_put(struct sighand *sh) {
+  if (sh && --sh->refs == 0)
+    kfree(sh);
+}
+
+// exec: a descriptor table or handlers still shared with another process (CLONE_FILES,
+// CLONE_SIGHAND without CLONE_THREAD) become this one's own copies, as on Linux.
+int proc_unshare_for_exec(struct proc *p) {
+  struct fdtable *fdt = p->fdt->refs > 1 ? fdt_get(p->fdt, false) : NULL;
+  struct sighand *sh = p->sighand->refs > 1 ? sighand_get(p->sighand, false) : NULL;
+  if ((p->fdt->refs > 1 && !fdt) || (p->sighand->refs > 1 && !sh)) {
+    fdt_put(fdt);
+    sighand_put(sh);
+    return -ENOMEM;
+  }
+  if (fdt) {
+    fdt_put(p->fdt);
+    p->fdt = fdt;
+  }
+  if (sh) {
+    sighand_put(p->sighand);
+    p->sighand = sh;
+  }
+  return 0;
+}
+
+// The first process's shared parts: cwd "/", umask 022, default handlers, no files.
+int proc_init_shared(struct proc *p) {
+  p->fs = fs_get(NULL, false);
+  p->sighand = sighand_get(NULL, false);
+  p->fdt = fdt_get(NULL, false);
+  return p->fs && p->sighand && p->fdt ? 0 : -ENOMEM;
 }
 
 // A process's slot in proctab (proc_at() in proc.h is the way back).
@@ -76,7 +189,9 @@ struct proc *proc_alloc(void) {
   struct proc *p = kmalloc(sizeof *p);
   if (!p)
     return NULL;
-  p->kstack = page_alloc(KSTACK_SIZE / PAGE_SIZE);
+  // Not zeroed: the stack is written before it is read, and the trapframe at its top is
+  // set whole by whoever makes the process runnable (fork copies it, exec sets it).
+  p->kstack = page_alloc_raw(KSTACK_SIZE / PAGE_SIZE);
   int pid = alloc_pid();
   if (!p->kstack || pid < 0) {
     if (p->kstack)
@@ -84,7 +199,9 @@ struct proc *proc_alloc(void) {
     kfree(p);
     return NULL;
   }
-  p->pid = pid;
+  p->pid = p->tgid = pid;
+  p->leader = p;
+  p->nthreads = 1;
   p->gen = proc_new_gen();
   for (int i = 0; i < NRLIMIT; i++) // Linux's defaults (fork copies the parent's)
     p->rlim[i][0] = p->rlim[i][1] = RLIM_INFINITY;
@@ -118,9 +235,10 @@ void proc_free(struct proc *p) {
     cpu.handoff = NULL;
   if (p->vm)
     vm_free(p->vm);
-  timers_exit(p);
-  fd_close_all(p);
-  kfree(p->cwd);
+  timers_exit(p); // (a leader that never ran: a failed fork)
+  fdt_put(p->fdt);
+  fs_put(p->fs);
+  sighand_put(p->sighand);
   kfree(p->exe);
   page_free(p->kstack, KSTACK_SIZE / PAGE_SIZE);
   kfree(p);
@@ -172,6 +290,7 @@ void scheduler(void) {
   for (;;) {
     struct proc *p = pick_next();
     if (!p) {
+      proc_reap_threads();
       sti_hlt_cli();
       continue;
     }
@@ -304,19 +423,27 @@ void wake_timers(void) {
   }
 }
 
-// A copy of p. share_vm: the child borrows p's address space (vfork) instead of a copy.
-static struct proc *fork_proc(struct proc *p, bool share_vm) {
+// The new thread or process c gets p's shared parts, shared or copied as flags say.
+static int clone_shared(struct proc *c, struct proc *p, uint64_t flags) {
+  if (flags & CLONE_VM)
+    p->vm->refs++;
+  c->vm = flags & CLONE_VM ? p->vm : vm_clone(p->vm);
+  c->fs = fs_get(p->fs, flags & CLONE_FS);
+  c->sighand = sighand_get(p->sighand, flags & CLONE_SIGHAND);
+  c->fdt = fdt_get(p->fdt, flags & CLONE_FILES);
+  c->exe = kstrdup(p->exe ? p->exe : "");
+  return c->vm && c->fs && c->sighand && c->fdt && c->exe ? 0 : -ENOMEM;
+}
+
+// A copy of the current thread p: a new process, or with CLONE_THREAD a new thread of
+// p's group. Its registers are p's, returning 0.
+static struct proc *fork_proc(struct proc *p, uint64_t flags) {
   if (p->ruid != 0 && user_proc_count(p->ruid) >= MAX_USER_PROCS)
     return NULL;
   struct proc *c = proc_alloc();
   if (!c)
     return NULL;
-  if (share_vm)
-    p->vm->refs++;
-  c->vm = share_vm ? p->vm : vm_clone(p->vm);
-  c->cwd = kstrdup(p->cwd);
-  c->exe = kstrdup(p->exe ? p->exe : "");
-  if (!c->vm || !c->cwd || !c->exe) {
+  if (clone_shared(c, p, flags) < 0) {
     proc_free(c);
     return NULL;
   }
@@ -327,36 +454,65 @@ static struct proc *fork_proc(struct proc *p, bool share_vm) {
   if (cpu.fpu_owner == p) // the child starts with the parent's live FPU registers
     __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
   memcpy(c->fpu, p->fpu, sizeof c->fpu);
-  fd_clone(c, p);
   memcpy(c->name, p->name, sizeof c->name);
-  c->parent = p;
+  if (flags & CLONE_THREAD) {
+    c->tgid = p->tgid;
+    c->leader = p->leader;
+    c->leader->nthreads++;
+    c->nthreads = 0;
+  }
+  // Every thread's parent is its group's parent (getppid); a process's parent is the
+  // leader of the group that made it (any of its threads may wait for it).
+  c->parent = flags & (CLONE_THREAD | CLONE_PARENT) ? p->parent : p->leader;
   c->ruid = p->ruid, c->euid = p->euid, c->suid = p->suid;
   c->rgid = p->rgid, c->egid = p->egid, c->sgid = p->sgid;
-  c->umask = p->umask;
   memcpy(c->groups, p->groups, sizeof c->groups);
   c->ngroups = p->ngroups;
-  memcpy(c->sigact, p->sigact, sizeof c->sigact);
   c->blocked = p->blocked;
-  c->altstack_sp = p->altstack_sp, c->altstack_size = p->altstack_size;
+  if (!(flags & CLONE_VM)) // a new thread's stack is new: the old alternate stack is not its
+    c->altstack_sp = p->altstack_sp, c->altstack_size = p->altstack_size;
   c->pgid = p->pgid, c->sid = p->sid;
   c->dumpable = p->dumpable;
-  c->personality = p->personality;
-  memcpy(c->rlim, p->rlim, sizeof c->rlim);
+  c->did_exec = p->did_exec && (flags & CLONE_THREAD);
+  c->personality = p->leader->personality; // (a thread reads its leader's: see proc.h)
+  memcpy(c->rlim, p->leader->rlim, sizeof c->rlim);
   c->arg_start = p->arg_start, c->arg_end = p->arg_end;
   return c;
 }
 
-// fork, vfork and clone (flags as clone(2)'s): a child of the current process, running.
-// Returns its pid, or -EINVAL (flags it cannot honour), -EAGAIN (no memory, no slot,
-// too many processes for this user).
-long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid) {
+// Flags Linux refuses (copy_process's checks), and the ones not done here.
+static int clone_flags_check(uint64_t flags, const struct proc *p) {
   if (flags & ~CLONE_SUPPORTED)
     return -EINVAL;
-  struct proc *p = myproc(), *c = fork_proc(p, flags & CLONE_VM);
+  if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+    return -EINVAL; // a thread shares its group's handlers
+  if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+    return -EINVAL; // handlers are addresses in one address space
+  if ((flags & CLONE_PARENT) && p->leader == initproc)
+    return -EINVAL; // init's siblings would have no parent
+  return 0;
+}
+
+// fork, vfork, clone and clone3 (flags as clone(2)'s): a child of the current thread,
+// running. Returns its id, or -EINVAL (flags it cannot honour), -EPERM (a TLS base
+// outside user space), -EAGAIN (no memory, no slot, too many for this user).
+long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls) {
+  struct proc *p = myproc();
+  int r = clone_flags_check(flags, p);
+  if (r < 0)
+    return r;
+  if ((flags & CLONE_SETTLS) && tls >= USER_TOP)
+    return -EPERM; // as arch_prctl(ARCH_SET_FS)
+  if (p->leader->group_exit)
+    return -EAGAIN; // the group is ending: no new members (Linux: fatal signal pending)
+  proc_reap_threads();
+  struct proc *c = fork_proc(p, flags);
   if (!c)
     return -EAGAIN;
   if (newsp)
     c->tf->rsp = newsp;
+  if (flags & CLONE_SETTLS)
+    c->tf->fs_base = tls;
   uint32_t pid = c->pid;
   if (flags & CLONE_CHILD_SETTID)
     vm_copy(c->vm, ctid, &pid, sizeof pid, true, false);
@@ -385,48 +541,129 @@ void vfork_release(struct proc *p) {
   }
 }
 
-// End the current process with a wait status (Linux encoding). Its memory and files go
-// now; the process table slot and kernel stack stay until the parent reaps it.
-void proc_exit(int status) {
-  struct proc *p = myproc();
-  if (p == initproc)
-    panic("init exited with status 0x%x", status);
-  trace_exit(status);
-  if (p->clear_child_tid) {
-    uint32_t zero = 0;
-    copyout(p->clear_child_tid, &zero, sizeof zero);
+// Tell every other live thread of p's group to end (they exit at their next return
+// to user mode, or now if asleep or stopped).
+static void kill_others(struct proc *p) {
+  for_each_thread(t, p) {
+    if (t != p) {
+      t->killed = true;
+      if (t->state == P_STOPPED || t->state == P_TRACED)
+        t->state = P_RUNNABLE;
+      proc_interrupt(t);
+    }
   }
-  vfork_release(p);
-  timers_exit(p);
-  ipc_exit(p);
-  fd_close_all(p);
-  vm_activate(NULL);
-  vm_free(p->vm);
-  p->vm = NULL;
+}
+
+// The last thread of a group is gone: the process ends. Its process-wide state goes
+// (timers, SEM_UNDO adjustments); orphans go to init; the parent hears of it (or,
+// ignoring SIGCHLD, never sees it: init reaps it).
+static void group_end(struct proc *leader) {
+  if (leader == initproc)
+    panic("init exited with status 0x%x", leader->exit_status);
+  timers_exit(leader);
+  ipc_exit(leader); // its semaphore adjustments (SEM_UNDO) are the process's
   for (int i = 0; i < NPROC; i++) // orphans go to init, which reaps them
-    if (proctab[i] && proctab[i]->parent == p) {
+    if (proctab[i] && proctab[i]->parent == leader) {
       proctab[i]->parent = initproc;
       if (proctab[i]->state == P_ZOMBIE)
         wakeup(initproc);
     }
-  p->exit_status = status;
-  p->state = P_ZOMBIE;
+  int status = leader->exit_status;
   // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) never reaps: init does, and
   // the parent's wait4 sees no such child (Linux's automatic reaping).
-  struct sigaction_k *chld = &p->parent->sigact[SIGCHLD - 1];
+  struct sigaction_k *chld = &leader->parent->sighand->act[SIGCHLD - 1];
   if (chld->handler == SIG_IGN || (chld->flags & SA_NOCLDWAIT)) {
-    wakeup(p->parent);
-    p->parent = initproc;
+    wakeup(leader->parent);
+    leader->parent = initproc;
     wakeup(initproc);
-    sched();
-    panic("zombie ran");
-  }
-  if (status & 0x7f)
-    signal_notify_parent(p, status & 0x80 ? CLD_DUMPED : CLD_KILLED, status & 0x7f);
+  } else if (status & 0x7f)
+    signal_notify_parent(leader, status & 0x80 ? CLD_DUMPED : CLD_KILLED, status & 0x7f);
   else
-    signal_notify_parent(p, CLD_EXITED, status >> 8);
+    signal_notify_parent(leader, CLD_EXITED, status >> 8);
+}
+
+// End the current thread with a wait status (Linux encoding). Its share of memory and
+// files goes now; a leader stays a zombie until its group is gone and the parent reaps
+// it, another thread is freed once the CPU has left its stack.
+void thread_exit(int status) {
+  struct proc *p = myproc(), *leader = p->leader;
+  if (p == initproc && leader->nthreads == 1)
+    panic("init exited with status 0x%x", status);
+  trace_exit(status);
+  if (p->clear_child_tid) { // pthread_join waits on this word (CLONE_CHILD_CLEARTID)
+    uint32_t zero = 0;
+    if (copyout(p->clear_child_tid, &zero, sizeof zero) == 0)
+      futex_wake(p->vm, p->clear_child_tid, 1, FUTEX_BITSET_ANY);
+  }
+  futex_exit_robust(p);
+  vfork_release(p);
+  fdt_put(p->fdt);
+  p->fdt = NULL;
+  vm_activate(NULL);
+  vm_free(p->vm);
+  p->vm = NULL;
+  p->exit_status = status;
+  p->state = p == leader ? P_ZOMBIE : P_DEAD;
+  if (--leader->nthreads == 0) {
+    // The process ends with the group's status, or the last thread's (Linux's).
+    leader->exit_status = leader->group_exit ? leader->group_status : status;
+    group_end(leader);
+  }
+  else
+    wakeup(&leader->nthreads); // an exec waiting for the others to go
   sched();
   panic("zombie ran");
+}
+
+// End the current thread's whole group (exit_group, a fatal signal): the others end at
+// their next return to user mode, and the group's status is the first one asked for.
+void proc_exit(int status) {
+  struct proc *p = myproc(), *leader = p->leader;
+  if (!leader->group_exit) {
+    leader->group_exit = true;
+    leader->group_status = status;
+    kill_others(p);
+  }
+  thread_exit(status);
+}
+
+// p, the last thread of its group besides the exited leader, takes the leader's place:
+// its pid, parent and children (Linux's de_thread).
+static void become_leader(struct proc *p, struct proc *leader) {
+  p->pid = leader->pid;
+  p->leader = p;
+  p->nthreads = 1;
+  p->parent = leader->parent;
+  p->start_ticks = leader->start_ticks;
+  p->personality = leader->personality; // the process-wide state the leader held
+  memcpy(p->rlim, leader->rlim, sizeof p->rlim);
+  timers_move(p, leader);
+  for (int i = 0; i < nslots; i++)
+    if (proctab[i] && proctab[i]->parent == leader)
+      proctab[i]->parent = p;
+  proc_free(leader);
+}
+
+// exec from any thread of a group: the others end first, and the exec'ing thread
+// becomes the group (it takes the leader's pid, as on Linux). Returns -EINTR if this
+// thread was killed meanwhile (it then dies on the way out).
+int proc_exec_alone(void) {
+  struct proc *p = myproc(), *leader = p->leader;
+  if (leader->nthreads == 1 && p == leader)
+    return 0;
+  if (leader->group_exit)
+    return -EINTR;
+  leader->group_exit = true;
+  leader->group_status = SIGKILL;
+  kill_others(p);
+  while (leader->nthreads > 1 && !p->killed)
+    sleep_nosig(&leader->nthreads);
+  if (p->killed)
+    return -EINTR;
+  leader->group_exit = false;
+  if (p != leader)
+    become_leader(p, leader);
+  return 0;
 }
 
 void proc_kill(struct proc *p) {
@@ -453,7 +690,7 @@ static int wait_event(struct proc *c, int options, struct waitres *r, bool *reap
   *reap = false;
   r->pid = c->pid;
   r->uid = c->ruid;
-  if (c->state == P_ZOMBIE) {
+  if (c->state == P_ZOMBIE && c->nthreads == 0) {
     if (!(options & WEXITED))
       return 0;
     waitres_exit(r, c->exit_status);
@@ -502,7 +739,7 @@ long proc_waitid(int idtype, int id, int options, struct waitres *res) {
     bool reap;
     if (idtype == P_PID) { // one child: found at once (a tracer waits so at every stop)
       struct proc *c = proc_find(id);
-      if (c && c->parent == p) {
+      if (c && c->leader == c && c->parent == p->leader) {
         have = true;
         if (wait_event(c, options, res, &reap)) {
           if (reap)
@@ -513,7 +750,7 @@ long proc_waitid(int idtype, int id, int options, struct waitres *res) {
     }
     for (int i = 0; idtype != P_PID && i < NPROC; i++) {
       struct proc *c = proctab[i];
-      if (!c || c->parent != p || !wait_matches(c, idtype, id))
+      if (!c || c->parent != p->leader || c->leader != c || !wait_matches(c, idtype, id))
         continue;
       have = true;
       if (!wait_event(c, options, res, &reap))
@@ -526,7 +763,7 @@ long proc_waitid(int idtype, int id, int options, struct waitres *res) {
       return -ECHILD;
     if (options & WNOHANG)
       return 0;
-    int r = sleep_on(p);
+    int r = sleep_on(p->leader); // signal_notify_parent wakes the leader's channel
     if (r < 0)
       return r;
   }

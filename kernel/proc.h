@@ -29,18 +29,30 @@ struct trace;
 #define RLIMIT_NOFILE 7
 #define RLIM_INFINITY UINT64_MAX
 
-// clone(2) flags (Linux's values) that proc_clone() honours. Threads (CLONE_THREAD) and
-// shared descriptor or signal tables are not supported. CLONE_VM gives a process that
-// shares the parent's address space (counted references in struct vm); with
-// CLONE_VFORK the parent waits until the child execs or exits.
+// clone(2) flags (Linux's values) that proc_clone() honours. CLONE_VM shares the address
+// space (counted references in struct vm), CLONE_FILES the descriptor table, CLONE_FS
+// cwd and umask, CLONE_SIGHAND the handlers (each a counted struct below); CLONE_THREAD
+// makes a thread of the caller's group (docs/threads.md). With CLONE_VFORK the parent
+// waits until the child execs or exits. CLONE_SYSVSEM is accepted (no System V
+// semaphores here).
 #define CSIGNAL 0x000000ff
 #define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
 #define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
+#define CLONE_THREAD 0x00010000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_SETTLS 0x00080000
 #define CLONE_PARENT_SETTID 0x00100000
 #define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_DETACHED 0x00400000
 #define CLONE_CHILD_SETTID 0x01000000
-#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
-                         CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+                         CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | \
+                         CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+                         CLONE_DETACHED | CLONE_CHILD_SETTID)
 // wait4(2) and waitid(2) options, Linux's values (WSTOPPED is WUNTRACED).
 #define WNOHANG 1
 #define WUNTRACED 2
@@ -53,10 +65,39 @@ struct trace;
 
 // P_STOPPED: a job-control stop (SIGSTOP...). P_TRACED: a trace stop (trace.c).
 // The two are independent: SIGCONT never ends a trace stop.
-enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_STOPPED, P_TRACED, P_ZOMBIE };
+// P_DEAD: a thread that has exited and that nobody waits for; freed by the next
+// proc_reap_threads() once the CPU has left its stack.
+enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_STOPPED, P_TRACED, P_ZOMBIE,
+                 P_DEAD };
 
+// What the threads of a group (or processes cloned with CLONE_FILES, CLONE_FS,
+// CLONE_SIGHAND) share: each is counted, and freed with its last reference.
+struct fdtable {             // the descriptor table
+  int refs;
+  struct file *files[NOFILE];
+  uint64_t cloexec[NOFILE / 64];
+  uint64_t reserved[NOFILE / 64]; // set aside by an open in progress (file.c)
+};
+struct fsinfo {              // the working directory and umask
+  int refs;
+  char *cwd;                 // absolute, clean path
+  uint32_t umask;
+};
+struct sighand {             // the signal handlers
+  int refs;
+  struct sigaction_k act[NSIG];
+};
+
+// A struct proc is one thread (Linux's task). A process is a thread group: the threads
+// with the same tgid, whose leader (tgid == pid) stays in the table until the last one
+// is gone, as Linux's does; it is what wait4, getppid and proc: listings see.
 struct proc {
-  int pid;
+  int pid;                   // the thread id (gettid)
+  int tgid;                  // the group's id (getpid): the leader's pid
+  struct proc *leader;       // the group leader (itself for a leader)
+  int nthreads;              // leader only: threads of the group not yet exited
+  bool group_exit;           // leader only: exit_group or a fatal signal ends them all
+  int group_status;          // leader only: the wait status the group ends with
   enum procstate state;
   char name[16];             // the comm: basename of the program, or PR_SET_NAME
   uint8_t *kstack;           // KSTACK_SIZE bytes; the trapframe sits at the top
@@ -75,7 +116,6 @@ struct proc {
   uint64_t blocked;          // rt_sigprocmask
   uint64_t saved_mask;       // sigsuspend: the mask to restore after the handler
   bool restore_mask;
-  struct sigaction_k sigact[NSIG];
   struct siginfo_k siginfo[NSIG]; // why each pending signal was sent
   uint16_t rtqueued[NSIG - SIGRTMIN + 1]; // how many of each real-time signal wait
   uint64_t sigwait;          // rt_sigtimedwait: the signals being waited for
@@ -92,27 +132,37 @@ struct proc {
   uint64_t gen;
   bool dumpable;             // false if the last exec left euid != ruid or egid != rgid
   bool did_exec;             // has exec'd since fork (setpgid's EACCES)
+  // Process-wide (Linux's signal_struct): the leader's copy is the one in force and
+  // every thread reads and sets it through p->leader; a thread's own copy is unused.
   uint32_t personality;      // personality(2): kept and reported, changes nothing
   uint64_t rlim[NRLIMIT][2]; // resource limits, soft and hard; only RLIMIT_NOFILE acts
   uint64_t arg_start, arg_end; // the argument strings, for proc:PID/cmdline
   uint64_t start_ticks;
   uint64_t cpu_ticks;        // timer ticks that found this process running (IRQ)
-  struct ptimers *timers;    // its interval and POSIX timers (timer.c), or NULL (IRQ)
+  struct ptimers *timers;    // leader only: the process's interval and POSIX timers
+                             // (timer.c), or NULL (IRQ)
+  uint64_t group_ticks;      // leader only: cpu_ticks of all its threads (ITIMER_VIRTUAL)
   struct tracee tracee;      // its traced side: only through trace.h
   struct trace *ptraced;     // the sessions it owns as a ptrace tracer (trace.c)
   uint64_t debug_dr6;        // DR6 at the last debug trap
   uint64_t dr[4], dr7;       // debug registers (proc:PID/regs/debug), loaded at switch
   int exit_status;           // wait status (Linux encoding) once a zombie
-  struct file *files[NOFILE];
-  uint64_t cloexec[NOFILE / 64];
-  uint64_t fd_reserved[NOFILE / 64]; // set aside by an open in progress (file.c)
-  char *cwd;                 // absolute, clean path
+  struct fdtable *fdt;       // shared with CLONE_FILES
+  struct fsinfo *fs;         // shared with CLONE_FS
+  struct sighand *sighand;   // shared with CLONE_SIGHAND
   char *exe;                 // path of the running program
-  uint32_t ruid, euid, suid, rgid, egid, sgid;
-  uint32_t umask;
+  uint32_t ruid, euid, suid, rgid, egid, sgid; // the same in every thread (proc_share_creds)
   uint32_t groups[NGROUPS];  // supplementary groups
   int ngroups;
   uint64_t clear_child_tid;  // set_tid_address / CLONE_CHILD_CLEARTID
+  uint64_t robust_list;      // set_robust_list: walked at exit (futex.c)
+  struct {                   // a FUTEX_WAIT in progress: on futex.c's list of waiters
+    struct vm *vm;
+    uint64_t uaddr;
+    uint32_t bitset;
+    bool woken;
+    struct proc *next;
+  } futex;
   bool vfork_pending;        // the parent waits (vfork) until this child execs or exits
   uint8_t fpu[512] __attribute__((aligned(16))); // FXSAVE image
 };
@@ -156,10 +206,22 @@ int sleep_nosig(void *chan);
 void proc_wake(struct proc *p, int reason);
 void proc_interrupt(struct proc *p);      // as a signal does; never a sleep_nosig()
 void wake_timers(void);
-void proc_exit(int status) __attribute__((noreturn));
+void proc_exit(int status) __attribute__((noreturn));   // the whole group (exit_group)
+void thread_exit(int status) __attribute__((noreturn)); // this thread (exit)
+int proc_exec_alone(void);
+void proc_reap_threads(void);
+void proc_share_creds(struct proc *p);
+void proc_set_pgrp(struct proc *p, int pgid, int sid);
+int proc_init_shared(struct proc *p);
+int proc_unshare_for_exec(struct proc *p);
+struct sighand *sighand_get(struct sighand *sh, bool share);
+void sighand_put(struct sighand *sh);
+// The threads of p's group, for (struct proc *t = ...): each live one (not exited).
+struct proc *thread_next(const struct proc *p, struct proc *after);
+#define for_each_thread(t, p) for (struct proc *t = thread_next(p, NULL); t; t = thread_next(p, t))
 void proc_kill(struct proc *p);
 void vfork_release(struct proc *p);
-long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid);
+long proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
 // waitid(2)'s selectors.
 #define P_ALL 0
 #define P_PID 1

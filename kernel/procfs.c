@@ -32,6 +32,8 @@ enum qid {
   Q_VERSION, Q_SYSDIR, Q_KERNDIR, Q_PIDMAX, Q_TAINTED, Q_COREPAT, Q_OSTYPE, Q_OSRELEASE,
   Q_KVERSION, Q_HOSTNAME, // proc:sys/kernel/
   Q_COMM,
+  Q_TASK, // proc:PID/task/
+  Q_AUXV,                                                            // proc:PID/
 };
 // What sort of file an entry is: the one thing every operation switches on.
 enum kind {
@@ -75,7 +77,7 @@ static bool is_tracer(const struct proc *me, const struct proc *t) {
   if (trace_owner(&t->tracee)) // a ptrace(2) session: its owner is the tracer
     return trace_owner(&t->tracee) == me;
   for (int fd = 0; s && fd < NOFILE; fd++) {
-    struct file *f = me->files[fd];
+    struct file *f = me->fdt->files[fd];
     if (f && f->scheme == &proc_scheme && ((struct handle *)f->priv)->trace == s)
       return true;
   }
@@ -98,9 +100,11 @@ static struct proc *target_or_zombie(const struct handle *h) {
   return target(h);
 }
 
+// Is p a thread of a's process, or of a process a's process started? (Parents are
+// group leaders.)
 static bool is_ancestor_or_self(const struct proc *a, const struct proc *p) {
-  for (; p; p = p->parent)
-    if (p == a)
+  for (p = p->leader; p; p = p->parent)
+    if (p == a->leader)
       return true;
   return false;
 }
@@ -166,7 +170,7 @@ static uint64_t vm_kib(const struct proc *p, bool resident) {
 static uint64_t sigmask_of(const struct proc *p, uint64_t handler_kind) {
   uint64_t m = 0;
   for (int s = 1; s <= NSIG; s++) {
-    uint64_t h = p->sigact[s - 1].handler;
+    uint64_t h = p->sighand->act[s - 1].handler;
     if (handler_kind == SIG_IGN ? h == SIG_IGN : h > SIG_IGN)
       m |= SIGBIT(s);
   }
@@ -178,11 +182,12 @@ static int gen_status(const struct proc *p, char *b, size_t n) {
   int len = ksnprintf(b, n,
       "Name:\t%s\nUmask:\t%04o\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n"
       "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nVmSize:\t%lu kB\nVmRSS:\t%lu kB\n"
-      "Threads:\t1\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
+      "Threads:\t%d\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
       "TraceStop:\t%s\n",
-      p->name, p->umask, state_letter(p), p->pid, p->pid, p->parent ? p->parent->pid : 0,
+      p->name, p->fs->umask, state_letter(p), p->tgid, p->pid, p->parent ? p->parent->pid : 0,
       tracer_pid(p), p->ruid, p->euid, p->suid, p->euid, p->rgid, p->egid, p->sgid, p->egid,
-      NOFILE, vm_kib(p, false), vm_kib(p, true), p->pending, p->blocked, sigmask_of(p, SIG_IGN),
+      NOFILE, vm_kib(p, false), vm_kib(p, true), p->leader->nthreads, p->pending, p->blocked,
+      sigmask_of(p, SIG_IGN),
       sigmask_of(p, 2), stop_name(p->state == P_TRACED ? trace_stop_cause(&p->tracee) : 0));
   return len + status_linux(p, b + MIN((size_t)len, n), n > (size_t)len ? n - len : 0);
 }
@@ -224,24 +229,45 @@ static int status_linux(const struct proc *p, char *b, size_t n) {
 
 static int gen_stat(const struct proc *p, char *b, size_t n) {
   return ksnprintf(b, n,
-      "%d (%s) %c %d %d %d 1280 %d 4194304 0 0 0 0 %lu 0 0 0 20 0 1 0 %lu %lu %lu "
+      "%d (%s) %c %d %d %d 1280 %d 4194304 0 0 0 0 %lu 0 0 0 20 0 %d 0 %lu %lu %lu "
       "18446744073709551615 0 0 0 0 0 %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
       p->pid, p->name, state_letter(p), p->parent ? p->parent->pid : 0, p->pgid, p->sid,
-      tty_foreground(), p->cpu_ticks, p->start_ticks, vm_kib(p, false) * 1024,
+      tty_foreground(), p->cpu_ticks, p->leader->nthreads, p->start_ticks, vm_kib(p, false) * 1024,
       vm_kib(p, true) / 4, p->pending, p->blocked, sigmask_of(p, SIG_IGN));
 }
 
+// One line per area, as Linux: range, rights, s(hared) or p(rivate), the file offset,
+// device (major:minor, hex) and inode of the file, and its path from column 74.
 static int gen_maps(const struct proc *p, char *b, size_t n) {
   int len = 0;
   for (const struct vma *a = p->vm ? p->vm->vmas : NULL; a; a = a->next) {
-    const char *name = a->kind == VMA_FILE ? p->exe : a->kind == VMA_HEAP ? "[heap]"
+    const struct vsrc *s = a->src;
+    const char *name = s ? s->path : a->kind == VMA_HEAP ? "[heap]"
                        : a->kind == VMA_STACK ? "[stack]" : "";
-    len += ksnprintf(b + MIN((size_t)len, n), n > (size_t)len ? n - len : 0,
-                     "%08lx-%08lx %c%c%c%c 00000000 00:00 0%s%s\n", a->start, a->end,
-                     a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
-                     a->prot & PROT_EXEC ? 'x' : '-', a->kind == VMA_SHARED ? 's' : 'p', name[0] ? "                          " : "", name);
+    char line[96];
+    int w = ksnprintf(line, sizeof line, "%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu",
+                      a->start, a->end, a->prot & PROT_READ ? 'r' : '-',
+                      a->prot & PROT_WRITE ? 'w' : '-', a->prot & PROT_EXEC ? 'x' : '-',
+                      a->kind == VMA_SHARED ? 's' : 'p', s ? a->pgoff : 0, s ? s->dev >> 8 : 0,
+                      s ? s->dev & 0xff : 0, s ? s->ino : 0);
+    while (name[0] && w < 72 && w < (int)sizeof line - 2) // the name starts in column 74
+      line[w++] = ' ';
+    if (name[0])
+      line[w++] = ' ';
+    line[w] = 0;
+    len += ksnprintf(b + MIN((size_t)len, n), n > (size_t)len ? n - len : 0, "%s%s\n", line, name);
   }
   return len;
+}
+
+// The auxiliary vector exec gave the program: (key, value) pairs of 8 bytes each,
+// ending with AT_NULL, as Linux's /proc/PID/auxv.
+static int gen_auxv(const struct proc *p, char *b, size_t n) {
+  if (!p->vm)
+    return 0;
+  size_t len = p->vm->auxv_words * sizeof(uint64_t);
+  memcpy(b, p->vm->auxv, MIN(n, len));
+  return len; // (as the other gens: the whole length, even if n is less)
 }
 
 static int gen_comm(const struct proc *p, char *b, size_t n) {
@@ -371,7 +397,7 @@ static int file_name(struct file *f, char *b, size_t n) {
 // opens, O_CLOEXEC from the descriptor, no open-time-only flags), the file system and inode.
 #define O_LARGEFILE_K 0100000
 static int gen_fdinfo(const struct proc *p, int fd, char *b, size_t n) {
-  struct file *f = p->files[fd];
+  struct file *f = p->fdt->files[fd];
   struct stat st = {0};
   if (!f)
     return 0; // closed since the open
@@ -380,7 +406,7 @@ static int gen_fdinfo(const struct proc *p, int fd, char *b, size_t n) {
   int flags = f->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
   if ((st.st_mode & S_IFMT) != S_IFIFO && (st.st_mode & S_IFMT) != S_IFSOCK)
     flags |= O_LARGEFILE_K;
-  if (p->cloexec[fd / 64] >> (fd % 64) & 1)
+  if (p->fdt->cloexec[fd / 64] >> (fd % 64) & 1)
     flags |= O_CLOEXEC;
   return ksnprintf(b, n, "pos:\t%lu\nflags:\t0%o\nmnt_id:\t%lu\nino:\t%lu\n", f->off, flags,
                    st.st_dev, st.st_ino);
@@ -405,10 +431,12 @@ static const struct entry tree[] = {
     {"cmdline", Q_CMDLINE, Q_PID, K_TEXT, S_IFREG | 0444, A_ANY, gen_cmdline},
     {"exe", Q_EXE, Q_PID, K_LINK, S_IFLNK | 0777, A_LOOK, NULL},
     {"maps", Q_MAPS, Q_PID, K_TEXT, S_IFREG | 0444, A_LOOK, gen_maps},
+    {"auxv", Q_AUXV, Q_PID, K_TEXT, S_IFREG | 0400, A_LOOK, gen_auxv},
     {"mem", Q_MEM, Q_PID, K_MEM, S_IFREG | 0600, A_LOOK, NULL},
     {"trace", Q_TRACE, Q_PID, K_TRACE, S_IFREG | 0600, A_TRACE, NULL},
     {"sysfilter", Q_SYSFILTER, Q_PID, K_SYSFILTER, S_IFREG | 0200, A_TRACE, NULL},
     {"regs", Q_REGS, Q_PID, K_DIR, S_IFDIR | 0555, A_ANY, NULL},
+    {"task", Q_TASK, Q_PID, K_DIR, S_IFDIR | 0555, A_ANY, NULL},
     {"int", Q_REGS_INT, Q_REGS, K_REGS_INT, S_IFREG | 0600, A_LOOK, NULL},
     {"float", Q_REGS_FLOAT, Q_REGS, K_REGS_FLOAT, S_IFREG | 0600, A_LOOK, NULL},
     {"debug", Q_REGS_DEBUG, Q_REGS, K_REGS_DEBUG, S_IFREG | 0600, A_LOOK, NULL},
@@ -468,21 +496,27 @@ static int parse_pid(const char *s, size_t len) {
   return v;
 }
 
-// Resolve rest ("", "self/regs/int", "12/mem", ...) to its entry and the process it
-// is about (*t: NULL for the files of proc: itself).
+// Resolve rest ("", "self/regs/int", "12/mem", "12/task/13/regs/int", ...) to its entry
+// and the thread it is about (*t: NULL for the files of proc: itself). Any thread's id
+// names its directory (proc:TID/), as on Linux, where only leaders are listed.
 static int lookup(const char *rest, const struct entry **e, struct proc **t, int *fd) {
   const char *comp, *p = rest;
   size_t len;
   int pid = 0;
   *e = &root_dir, *fd = -1;
   while ((p = path_next(p, &comp, &len))) {
-    int n = *e == &root_dir ? parse_pid(comp, len) : -1;
+    bool in_task = (*e)->id == Q_TASK;
+    int n = *e == &root_dir || in_task ? parse_pid(comp, len) : -1;
     if (n > 0) {
+      // proc:PID/task/TID: a thread of PID's group only.
+      struct proc *g = in_task ? proc_find(pid) : NULL, *th = in_task ? proc_find(n) : NULL;
+      if (in_task && (!g || !th || th->tgid != g->tgid))
+        return -ENOENT;
       *e = &pid_dir, pid = n;
       continue;
     }
     if (*e == &root_dir && len == 4 && !memcmp(comp, "self", 4)) {
-      *e = &pid_dir, pid = myproc()->pid; // walking through the link
+      *e = &pid_dir, pid = myproc()->tgid; // walking through the link (the process)
       continue;
     }
     const struct entry *c = (*e)->kind == K_DIR ? find_entry((*e)->id, comp, len) : NULL;
@@ -496,7 +530,7 @@ static int lookup(const char *rest, const struct entry **e, struct proc **t, int
   *t = pid ? proc_find(pid) : NULL;
   if (*fd >= 0 && *t && !procfs_may_look(myproc(), *t))
     return -EACCES; // (fd/ and fdinfo/ are not searchable: which are open is not told)
-  if (*fd >= 0 && *t && !(*t)->files[*fd])
+  if (*fd >= 0 && *t && !(*t)->fdt->files[*fd])
     return -ENOENT; // not open
   return pid && !*t ? -ENOENT : 0;
 }
@@ -762,7 +796,7 @@ static int proc_stat(struct file *f, struct stat *st) {
   *st = (struct stat){.st_dev = 3, .st_ino = (uint64_t)h->pid << 8 | h->e->id, .st_nlink = 1,
                       .st_mode = h->e->mode, .st_blksize = 4096};
   if (h->fd >= 0) { // a link shows the descriptor's access, as Linux: lr-x, l-wx, lrwx
-    struct file *of = t ? t->files[h->fd] : NULL;
+    struct file *of = t ? t->fdt->files[h->fd] : NULL;
     st->st_ino += (uint64_t)(h->fd + 1) << 32;
     if (h->e->id == Q_FDLINK && of)
       st->st_mode = S_IFLNK | 0100 | (file_readable(of) ? 0400 : 0) | (file_writable(of) ? 0200 : 0);
@@ -797,14 +831,17 @@ static long proc_readdir(struct file *f, void *buf, size_t n) {
       nm = e->name, type = (e->mode & S_IFMT) >> 12;
     } else if (t) { // fd, fdinfo: the open descriptors
       int fd = k - 2 - ARRAY_SIZE(tree);
-      if (!t->files[fd])
+      if (fd >= NOFILE || !t->fdt->files[fd])
         continue;
       ksnprintf(name, sizeof name, "%d", fd);
       nm = name, ino = (uint64_t)(fd + 1) << 32 | (uint64_t)t->pid << 8 | dir;
       type = dir == Q_FD ? 10 : 8;
-    } else if (dir == Q_ROOT && k - 2 - ARRAY_SIZE(tree) < NPROC) {
-      struct proc *p = proctab[k - 2 - ARRAY_SIZE(tree)];
-      if (!p || p->state == P_UNUSED)
+    } else if ((dir == Q_ROOT || dir == Q_TASK) && k - 2 - ARRAY_SIZE(tree) < NPROC) {
+      // proc: lists processes (group leaders), proc:PID/task the threads of PID's.
+      struct proc *p = proctab[k - 2 - ARRAY_SIZE(tree)], *g = target_or_zombie(h);
+      if (!p || p->state == P_UNUSED || p->state == P_DEAD)
+        continue;
+      if (dir == Q_ROOT ? p->leader != p : !g || p->tgid != g->tgid)
         continue;
       ksnprintf(name, sizeof name, "%d", p->pid);
       nm = name, ino = 1000 + p->pid;
@@ -847,7 +884,7 @@ static long fd_readlink(struct file *f, char *buf, size_t n) {
 // their node, devices by their scheme. Pipes, sockets and proc: files cannot be opened
 // so (ENXIO; Linux can).
 static int open_fd(struct file *f, struct proc *t, int fd, int flags) {
-  struct file *of = t->files[fd];
+  struct file *of = t->fdt->files[fd];
   if (of->scheme == &ramfs_scheme)
     return ramfs_reopen(f, of, flags);
   char name[64];
@@ -867,14 +904,14 @@ static long procfs_readlink(const char *rest, char *buf, size_t n) {
       last = s + 1;
   if (strcmp(rest, "self") == 0) { // the link itself, not walked through
     char tmp[16];
-    int len = ksnprintf(tmp, sizeof tmp, "%d", myproc()->pid);
+    int len = ksnprintf(tmp, sizeof tmp, "%d", myproc()->tgid);
     return read_bytes(tmp, len, buf, n, 0);
   }
   int fd;
   if ((r = lookup(rest, &e, &t, &fd)) < 0)
     return r;
   if (e->id == Q_FDLINK)
-    return (r = check_open(e, t, O_RDONLY)) < 0 ? r : fd_readlink(t->files[fd], buf, n);
+    return (r = check_open(e, t, O_RDONLY)) < 0 ? r : fd_readlink(t->fdt->files[fd], buf, n);
   if (e->id != Q_EXE || strcmp(last, "exe") != 0)
     return -EINVAL;
   if ((r = check_open(e, t, O_RDONLY)) < 0)
@@ -892,7 +929,7 @@ static int proc_stat_path(const char *rest, bool follow, struct stat *st) {
   if (strcmp(rest, "self") == 0 && !follow) {
     e = find_entry(Q_ROOT, "self", 4), t = NULL;
   } else if (e->id == Q_FDLINK && follow) { // what the descriptor is open on
-    struct file *of = t->files[fd];
+    struct file *of = t->fdt->files[fd];
     if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
     return of->scheme->stat ? of->scheme->stat(of, st) : -EACCES;

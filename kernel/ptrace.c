@@ -73,7 +73,7 @@ static uint64_t resume_flags(struct proc *t, int sig) {
   if (sysemu_stop(t))
     v = PROC_FLAG_IGNORE;
   if (sig && (cause == PROC_STOP_PRE_SYSCALL || cause == PROC_STOP_POST_SYSCALL)) {
-    struct siginfo_k info = {.signo = sig, .code = SI_USER, .pid = myproc()->pid,
+    struct siginfo_k info = {.signo = sig, .code = SI_USER, .pid = myproc()->tgid,
                              .uid = myproc()->ruid};
     signal_send(t, &info);
   }
@@ -122,7 +122,7 @@ static long attach(int pid, bool seize, uint64_t addr, uint64_t options) {
   if (t->state == P_STOPPED) { // job-stopped already: a group stop, reported now
     trace_take_job_stop(t, PROC_STOP_GROUP, t->stop_sig);
   } else if (!seize) {
-    struct siginfo_k info = {.signo = SIGSTOP, .code = SI_USER, .pid = me->pid, .uid = me->ruid};
+    struct siginfo_k info = {.signo = SIGSTOP, .code = SI_USER, .pid = me->tgid, .uid = me->ruid};
     signal_send(t, &info);
   }
   return 0;
@@ -518,6 +518,8 @@ static int wait_status(const struct trace_report *r) {
 
 struct wait_match { int idtype, id; };
 
+// A tracee is selected by its thread id (P_PID) or its process group. As Linux (4.7+),
+// __WCLONE and __WALL do not matter: a traced thread is seen by every wait of its tracer.
 static bool matches(int pid, const struct proc *t, void *arg) {
   const struct wait_match *m = arg;
   if (m->idtype == P_ALL)
@@ -527,16 +529,23 @@ static bool matches(int pid, const struct proc *t, void *arg) {
   return t && t->pgid == m->id;
 }
 
-// waitid's side of ptrace: the next event of a tracee selected by (idtype, id), as
-// waitid reports it (CLD_TRAPPED and the stop's status for a stop; an exit only under
-// WEXITED). 1 with *res filled (the event consumed unless WNOWAIT), or 0; *have is set
-// if some tracee matches.
+// waitid's side of ptrace: the next event of a tracee of any thread of the caller's
+// process selected by (idtype, id), as waitid reports it (CLD_TRAPPED and the stop's
+// status for a stop; an exit only under WEXITED). 1 with *res filled (the event consumed
+// unless WNOWAIT), or 0; *have is set if some tracee matches.
 int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct waitres *res,
                 bool *have) {
   struct wait_match m = {idtype, id};
   struct trace_report r;
-  if (!tracer->ptraced ||
-      !trace_owned_event(tracer, matches, &m, !(options & WNOWAIT), options & WEXITED, &r, have))
+  bool found = false;
+  for_each_thread(th, tracer) {
+    if (th->ptraced && trace_owned_event(th, matches, &m, !(options & WNOWAIT),
+                                         options & WEXITED, &r, have)) {
+      found = true;
+      break;
+    }
+  }
+  if (!found)
     return 0;
   int st = wait_status(&r);
   res->pid = r.pid;

@@ -43,6 +43,17 @@ struct rnode {
   uint64_t ino;
   uint8_t *data;            // contents (regular file) or target (symlink)
   size_t size, cap;         // cap == 0: data is in the archive, or NULL (not ours to free)
+  // The data is whole page frames (page_alloc), because the file is or was mapped
+  // shared: the mappings point at these very frames (each holds a page_share), so
+  // writes through any of them and write(2) all change the same bytes. The frames
+  // outlive the file's hold on them while mapped (a truncate to 0 or a growth past cap
+  // gives the file new frames; pages already mapped then keep the old ones).
+  bool paged;
+  // A file of the read-only archive tree: its pages as mappings see them, each filled
+  // on first touch and then mapped by every process that maps it (copy on write), so
+  // a library's pages are in memory once however many programs use them. NULL until
+  // first mapped; the cache holds one reference to each frame (page_alloc's).
+  uint8_t **cache;
   uint8_t rw;               // 0: read-only; else the tmpfs it is in (FS_TMP, FS_SHM)
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
@@ -98,14 +109,29 @@ static struct rnode *node_alloc(uint32_t mode, uint8_t rw) {
   return n;
 }
 
+// Let go of n's data, if it is ours, and of its page cache.
+static void data_free(struct rnode *n) {
+  for (size_t i = 0; n->cache && i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE; i++)
+    if (n->cache[i])
+      page_release(n->cache[i]);
+  kfree(n->cache);
+  n->cache = NULL;
+  if (n->cap)
+    fs_bytes[n->rw] -= n->cap;
+  if (n->cap && n->paged)
+    for (size_t off = 0; off < n->cap; off += PAGE_SIZE)
+      page_release(n->data + off); // a mapping may still hold the frame
+  else if (n->cap)
+    kfree(n->data);
+}
+
 // Free n once no entry names it and no open file holds it.
 static void node_put(struct rnode *n) {
   if (n->nlink > 0 || n->refs > 0 || n == &root)
     return;
   if (n->fifo)
     pipe_fifo_detach(n->fifo);
-  if (n->cap)
-    kfree(n->data), fs_bytes[n->rw] -= n->cap;
+  data_free(n);
   kfree(n);
 }
 
@@ -443,7 +469,7 @@ int ramfs_mknod(const char *path, uint32_t mode, uint64_t dev) {
   if (r == 0 && (type == S_IFCHR || type == S_IFBLK) && myproc()->euid != 0)
     r = -EPERM;
   if (r == 0)
-    r = make_node(&l, type | (mode & 07777 & ~myproc()->umask), &n);
+    r = make_node(&l, type | (mode & 07777 & ~myproc()->fs->umask), &n);
   if (r == 0 && (type == S_IFCHR || type == S_IFBLK))
     n->rdev = dev;
   return r;
@@ -456,7 +482,7 @@ int ramfs_mkdir(const char *path, uint32_t mode) {
   if (r == 0)
     r = may_create(&l, 0);
   if (r == 0)
-    r = make_node(&l, S_IFDIR | (mode & 01777 & ~myproc()->umask), &n);
+    r = make_node(&l, S_IFDIR | (mode & 01777 & ~myproc()->fs->umask), &n);
   return r;
 }
 
@@ -641,7 +667,7 @@ int ramfs_mksock(const char *path, uint32_t mode, void *sock, struct rnode **out
   if (r == -EEXIST)
     return -EADDRINUSE;
   if (r == 0)
-    r = make_node(&l, S_IFSOCK | (mode & 0777 & ~myproc()->umask), out);
+    r = make_node(&l, S_IFSOCK | (mode & 0777 & ~myproc()->fs->umask), out);
   if (r == 0) {
     (*out)->sock = sock;
     (*out)->refs++;
@@ -763,12 +789,13 @@ static int make_private(struct rnode *n, size_t need) {
   if (n->cap >= need && n->cap)
     return 0;
   size_t cap = MAX(need, n->cap ? n->cap * 2 : 64);
-  uint8_t *d = kmalloc(cap);
+  if (n->paged)
+    cap = ALIGN_UP(cap, PAGE_SIZE);
+  uint8_t *d = n->paged ? page_alloc(cap / PAGE_SIZE) : kmalloc(cap);
   if (!d)
     return -ENOMEM;
   memcpy(d, n->data, MIN(n->size, need));
-  if (n->cap)
-    kfree(n->data), fs_bytes[n->rw] -= n->cap;
+  data_free(n);
   n->data = d;
   n->cap = cap;
   fs_bytes[n->rw] += cap;
@@ -779,8 +806,7 @@ static int truncate_node(struct rnode *n, uint64_t len) {
   if (len > FILE_MAX)
     return -EFBIG;
   if (len == 0) { // give the memory back rather than keep a big buffer
-    if (n->cap)
-      kfree(n->data), fs_bytes[n->rw] -= n->cap;
+    data_free(n);
     n->data = NULL, n->cap = 0;
   } else {
     int r = make_private(n, len);
@@ -869,7 +895,7 @@ static int open_node(const char *path, int flags, int mode, struct rnode **n) {
   if (r == 0 && excl)
     r = -EEXIST;
   else if (r == -ENOENT && creat && miss.dir && (r = may_create(&miss, 0)) == 0)
-    r = make_node(&miss, S_IFREG | (mode & 07777 & ~myproc()->umask), n) < 0 ? -ENOMEM : 1;
+    r = make_node(&miss, S_IFREG | (mode & 07777 & ~myproc()->fs->umask), n) < 0 ? -ENOMEM : 1;
   kfree(buf);
   return r;
 }
@@ -887,7 +913,7 @@ static int open_tmpfile(struct file *f, const char *path, int flags, int mode) {
     return -EROFS;
   if (!perm_ok(dir, 3))
     return -EACCES;
-  if (!(n = node_alloc(S_IFREG | (mode & 07777 & ~myproc()->umask), dir->rw)))
+  if (!(n = node_alloc(S_IFREG | (mode & 07777 & ~myproc()->fs->umask), dir->rw)))
     return -ENOMEM;
   if (dir->mode & S_ISGID)
     n->gid = dir->gid;
@@ -1083,6 +1109,129 @@ int ramfs_exec_image(const char *path, const uint8_t **data, size_t *size, uint3
   }
   kfree(buf);
   return r;
+}
+
+// ---- mappings (vm.c's file areas) ----
+void ramfs_node_hold(struct rnode *n) { n->refs++; }
+
+// The directory entry naming n, and the directory (*dir): a file has no parent
+// pointer, so the tree is searched, depth first, without recursion (see node_path).
+static const struct rdirent *entry_of(const struct rnode *n, const struct rnode **dir) {
+  const struct rnode *d = &root;
+  const struct rdirent *e = root.ents;
+  for (;;) {
+    while (e && e->node != n && !(S_ISDIR(e->node->mode) && e->node->parent == d))
+      e = e->next;
+    if (e && e->node == n) {
+      *dir = d;
+      return e;
+    }
+    if (e) { // a subdirectory: look inside, and come back to e->next afterwards
+      d = e->node;
+      e = d->ents;
+      continue;
+    }
+    while (d != &root && !(e = name_of(d)->next)) // d done: on to its next sibling
+      d = d->parent;
+    if (d == &root && !e)
+      return NULL;
+    d = d->parent;
+  }
+}
+
+// The path of a file node (for maps), or -ENOENT once no name is left.
+int ramfs_node_path(const struct rnode *n, char *out, size_t outsz) {
+  const struct rnode *dir;
+  const struct rdirent *e = S_ISDIR(n->mode) ? NULL : entry_of(n, &dir);
+  if (S_ISDIR(n->mode))
+    return node_path(n, out, outsz);
+  if (!e)
+    return -ENOENT;
+  int r = node_path(dir, out, outsz);
+  if (r < 0)
+    return r;
+  size_t len = strlen(out);
+  if (len == 1)
+    len = 0; // the root: "/" + name, not "//name"
+  if (len + 1 + e->len + 1 > outsz)
+    return -ENAMETOOLONG;
+  out[len] = '/';
+  memcpy(out + len + 1, e->name, e->len);
+  out[len + 1 + e->len] = 0;
+  return len + 1 + e->len;
+}
+
+void ramfs_node_drop(struct rnode *n) {
+  n->refs--;
+  node_put(n);
+}
+
+void ramfs_node_ids(const struct rnode *n, uint64_t *dev, uint64_t *ino) {
+  *dev = n->rw ? n->rw : FS_ARCHIVE; // as fill_stat
+  *ino = n->ino;
+}
+
+// The mappable node behind f, made ready for a mapping (shared: a writable file's data
+// becomes page frames, which the mappings will share). -ENODEV for what has no pages.
+int ramfs_map_node(struct file *f, bool shared, struct rnode **out) {
+  struct rnode *n = ramfs_file_node(f);
+  if (!n || !S_ISREG(n->mode))
+    return -ENODEV;
+  if (shared && n->rw && !n->paged) {
+    size_t cap = ALIGN_UP(n->size, PAGE_SIZE);
+    uint8_t *d = cap ? page_alloc(cap / PAGE_SIZE) : NULL;
+    if (cap && !d)
+      return -ENOMEM;
+    memcpy(d, n->data, n->size);
+    data_free(n);
+    n->data = d, n->cap = cap, n->paged = true;
+    fs_bytes[n->rw] += cap;
+  }
+  *out = n;
+  return 0;
+}
+
+// The cached frame of the page at off (page-aligned, inside the file) of a file of the
+// read-only archive, filled on first use, with one more share of it for the caller's
+// mapping (which must copy it before a write). -ENOENT: n is not such a file.
+int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame) {
+  size_t i = off / PAGE_SIZE;
+  if (n->rw || n->cap || !S_ISREG(n->mode) || off >= n->size)
+    return -ENOENT;
+  if (!n->cache && !(n->cache = kmalloc(ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE * sizeof *n->cache)))
+    return -ENOMEM;
+  if (!n->cache[i]) {
+    if (!(n->cache[i] = page_alloc(1)))
+      return -ENOMEM;
+    memcpy(n->cache[i], n->data + off, MIN(PAGE_SIZE, n->size - off));
+  }
+  *frame = n->cache[i];
+  page_share(*frame);
+  return 0;
+}
+
+// The frame for the page at file offset off (page-aligned) of a mapping: the file's
+// own frame (one more share of it) for a shared mapping of a writable file; the page
+// cache's for a file of the read-only archive (*cow: the mapping must copy it before
+// a write); otherwise a new frame with a copy of the bytes. -ENXIO if the page lies
+// wholly past the end.
+int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, bool *cow) {
+  *cow = false;
+  if (off >= ALIGN_UP(n->size, PAGE_SIZE))
+    return -ENXIO;
+  if (shared && n->paged) { // cap is whole pages and >= size, so the page is there
+    *frame = n->data + off;
+    page_share(*frame);
+    return 0;
+  }
+  if (!n->rw && !n->cap) {
+    *cow = true;
+    return ramfs_cached_page(n, off, frame);
+  }
+  if (!(*frame = page_alloc(1)))
+    return -ENOMEM;
+  memcpy(*frame, n->data + off, MIN(PAGE_SIZE, n->size - off));
+  return 0;
 }
 
 // ---- boot: build the tree from the archive ----

@@ -22,6 +22,15 @@ int ramfs_reopen(struct file *f, struct file *of, int flags); // of: a file of t
 // A device node made at run time (vcon.c): path relative to the root, target a scheme path.
 int ramfs_add_device(const char *path, const char *target);
 
+// Mapping files (vm.c, sysmem.c): a mapping holds its node as an open file does.
+int ramfs_map_node(struct file *f, bool shared, struct rnode **out);
+int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, bool *cow);
+int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame);
+void ramfs_node_hold(struct rnode *n);
+int ramfs_node_path(const struct rnode *n, char *out, size_t outsz);
+void ramfs_node_drop(struct rnode *n);
+void ramfs_node_ids(const struct rnode *n, uint64_t *dev, uint64_t *ino);
+
 // Changing the tree (sysfs.c). Paths are clean and absolute, of the root file
 // scheme. FS_SLASH in flags: the user's path ended in '/' (which cleaning removed), so
 // it must name a directory.

@@ -88,7 +88,7 @@ int vfs_open(const char *path, int flags, int mode, struct file **out) {
     clean = kmalloc(PATH_MAX_K);
     if (!clean)
       return -ENOMEM;
-    r = path_clean(myproc() ? myproc()->cwd : "/", path, clean, PATH_MAX_K);
+    r = path_clean(myproc() ? myproc()->fs->cwd : "/", path, clean, PATH_MAX_K);
     if (r < 0)
       goto out;
     rest = clean;
@@ -120,7 +120,7 @@ static int split(const char *path, char *buf, const struct scheme **s, const cha
     return -ENOENT;
   if (!is_root(*s))
     return 0;
-  r = path_clean(myproc() ? myproc()->cwd : "/", path, buf, PATH_MAX_K);
+  r = path_clean(myproc() ? myproc()->fs->cwd : "/", path, buf, PATH_MAX_K);
   *rest = buf;
   mount_redirect(s, rest);
   return r < 0 ? r : 0;

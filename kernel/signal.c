@@ -33,7 +33,7 @@ static bool default_stop(int sig) {
 static bool ignored(const struct proc *p, int sig) {
   if (sig == SIGKILL || sig == SIGSTOP || (p->blocked & SIGBIT(sig)))
     return false;
-  uint64_t h = p->sigact[sig - 1].handler;
+  uint64_t h = p->sighand->act[sig - 1].handler;
   return h == SIG_IGN || (h == SIG_DFL && default_ignore(sig));
 }
 
@@ -42,9 +42,9 @@ void signal_notify_parent(struct proc *p, int code, int status) {
   struct proc *parent = p->parent;
   if (!parent)
     return;
-  bool nocldstop = parent->sigact[SIGCHLD - 1].flags & SA_NOCLDSTOP;
+  bool nocldstop = parent->sighand->act[SIGCHLD - 1].flags & SA_NOCLDSTOP;
   if (!(nocldstop && (code == CLD_STOPPED || code == CLD_CONTINUED))) {
-    struct siginfo_k info = {.signo = SIGCHLD, .code = code, .pid = p->pid, .uid = p->ruid,
+    struct siginfo_k info = {.signo = SIGCHLD, .code = code, .pid = p->tgid, .uid = p->ruid,
                              .status = status};
     signal_send(parent, &info);
   }
@@ -62,22 +62,30 @@ static void do_continue(struct proc *p) {
   }
 }
 
-void signal_send(struct proc *p, const struct siginfo_k *info) {
+// sig for thread p alone (tkill, tgkill, faults, and the thread a process-directed
+// signal was given to).
+void signal_send_thread(struct proc *p, const struct siginfo_k *info) {
   int sig = info->signo;
-  if (sig <= 0 || sig > NSIG || p->state == P_ZOMBIE || p->state == P_UNUSED)
+  if (sig <= 0 || sig > NSIG || p->state == P_ZOMBIE || p->state == P_UNUSED || p->state == P_DEAD)
     return;
   // init gets only the signals it has handlers for (as on Linux), so nothing, not even
   // SIGKILL from root, can stop or end it: the kernel cannot go on without it.
-  if (p == initproc && (sig == SIGKILL || sig == SIGSTOP || p->sigact[sig - 1].handler <= SIG_IGN))
+  if (p->leader == initproc &&
+      (sig == SIGKILL || sig == SIGSTOP || p->sighand->act[sig - 1].handler <= SIG_IGN))
     return;
-  if (sig == SIGCONT)
-    do_continue(p); // continues even if SIGCONT itself is blocked or ignored
+  if (sig == SIGCONT) // continues the whole group, even if SIGCONT is blocked or ignored
+    for_each_thread(t, p)
+      do_continue(t);
   if (default_stop(sig))
     p->pending &= ~SIGBIT(SIGCONT);
-  if (sig == SIGKILL) { // ends any stop, job-control or trace
-    p->killed = true;
-    if (p->state == P_STOPPED || p->state == P_TRACED)
-      p->state = P_RUNNABLE;
+  if (sig == SIGKILL) { // ends any stop, job-control or trace, of every thread
+    for_each_thread(t, p) {
+      t->killed = true;
+      if (t->state == P_STOPPED || t->state == P_TRACED)
+        t->state = P_RUNNABLE;
+      if (t != p)
+        proc_interrupt(t);
+    }
   }
   if (ignored(p, sig) && !trace_owner(&p->tracee)) // (a ptrace tracer sees them all)
     return;
@@ -93,10 +101,32 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
   trace_signal_sent(p);
 }
 
+// A process-directed signal (kill) for p's group goes to one thread that does not block
+// it: p if it can take it, else the first such thread, else one waiting for it in
+// sigtimedwait; if every thread blocks it, it waits with p (or the first live thread).
+// (Linux keeps it in a shared queue any thread may take; here it stays with the one
+// chosen now: docs/threads.md.)
+void signal_send(struct proc *p, const struct siginfo_k *info) {
+  int sig = info->signo;
+  if (sig <= 0 || sig > NSIG)
+    return;
+  struct proc *target = NULL;
+  if (p->state != P_ZOMBIE && p->state != P_DEAD && p->state != P_UNUSED &&
+      !(p->blocked & SIGBIT(sig)))
+    target = p;
+  for (struct proc *t = thread_next(p, NULL); t && !target; t = thread_next(p, t))
+    if (!(t->blocked & SIGBIT(sig)) || (t->sigwait & SIGBIT(sig)))
+      target = t;
+  if (!target)
+    target = p->state == P_ZOMBIE ? thread_next(p, NULL) : p;
+  if (target)
+    signal_send_thread(target, info);
+}
+
 // A fault: cannot be blocked or ignored. If it is, the default action (death) applies.
 void signal_force(struct proc *p, const struct siginfo_k *info) {
   int sig = info->signo;
-  struct sigaction_k *sa = &p->sigact[sig - 1];
+  struct sigaction_k *sa = &p->sighand->act[sig - 1];
   if ((p->blocked & SIGBIT(sig)) || sa->handler == SIG_IGN) {
     p->blocked &= ~SIGBIT(sig);
     sa->handler = SIG_DFL;
@@ -105,12 +135,13 @@ void signal_force(struct proc *p, const struct siginfo_k *info) {
   p->pending |= SIGBIT(sig);
 }
 
+
 // exec: handlers point into the old program, so they return to the default; ignored
 // signals stay ignored, the mask and pending signals stay (POSIX).
 void signal_exec_reset(struct proc *p) {
   for (int i = 0; i < NSIG; i++)
-    if (p->sigact[i].handler != SIG_IGN)
-      p->sigact[i] = (struct sigaction_k){0};
+    if (p->sighand->act[i].handler != SIG_IGN)
+      p->sighand->act[i] = (struct sigaction_k){0};
   p->altstack_sp = p->altstack_size = 0;
   p->altstack_flags = 2; // SS_DISABLE
 }
@@ -300,12 +331,30 @@ long restart_now(void) {
 }
 
 // Job-control stop: sleep until SIGCONT or SIGKILL.
+// A group stop (Linux's): the first thread to stop makes the others follow (a SIGSTOP
+// each, acted on at their next return to user mode) and tells the parent, once, about
+// the process; wait4 reports the leader once it too has stopped.
 static void job_stop(struct proc *p, int sig) {
-  p->stop_sig = sig;
+  bool first = true;
+  for_each_thread(t, p)
+    first &= t == p || t->state != P_STOPPED;
+  if (first) {
+    p->stop_sig = sig;
+    for_each_thread(t, p)
+      if (t != p) {
+        t->stop_sig = sig; // (what the group stopped for, not the SIGSTOP it is sent)
+        t->siginfo[SIGSTOP - 1] = (struct siginfo_k){.signo = SIGSTOP, .code = SI_KERNEL};
+        t->pending |= SIGBIT(SIGSTOP);
+        proc_interrupt(t);
+      }
+  }
   p->stop_report = true;
   p->cont_report = false;
   p->state = P_STOPPED;
-  signal_notify_parent(p, CLD_STOPPED, sig);
+  if (first)
+    signal_notify_parent(p->leader, CLD_STOPPED, sig);
+  else
+    wakeup(p->parent); // a parent in wait4 looks again (the leader may be the last)
   sched();
 }
 
@@ -352,14 +401,14 @@ static int tracer_signal(struct proc *p, int old, int sig) {
 
 static bool deliver_one(struct proc *p, int sig) {
   dequeue(p, sig);
-  int traced = trace_signal(sig, p->sigact[sig - 1].handler, &p->siginfo[sig - 1]);
+  int traced = trace_signal(sig, p->sighand->act[sig - 1].handler, &p->siginfo[sig - 1]);
   if (!traced)
     return false; // the tracer dropped it
   if (p->killed) // SIGKILL came during the signal stop: it, not sig, ends the process
     proc_exit(SIGKILL);
   if (traced != sig && !(sig = tracer_signal(p, sig, traced)))
     return false;
-  struct sigaction_k sa = p->sigact[sig - 1];
+  struct sigaction_k sa = p->sighand->act[sig - 1];
   if (sig == SIGKILL || sa.handler == SIG_DFL) {
     if (sig != SIGKILL && default_ignore(sig))
       return false;
@@ -387,14 +436,14 @@ static bool deliver_one(struct proc *p, int sig) {
   p->restore_mask = false;
   if (!setup_frame(p, sig, &sa, oldmask)) {
     sa.handler = SIG_DFL;
-    p->sigact[SIGSEGV - 1].handler = SIG_DFL;
+    p->sighand->act[SIGSEGV - 1].handler = SIG_DFL;
     proc_exit(SIGSEGV | 0x80);
   }
   p->blocked |= sa.mask & ~UNBLOCKABLE;
   if (!(sa.flags & SA_NODEFER))
     p->blocked |= SIGBIT(sig);
   if (sa.flags & SA_RESETHAND)
-    p->sigact[sig - 1].handler = SIG_DFL;
+    p->sighand->act[sig - 1].handler = SIG_DFL;
   trace_signal_delivered();
   return true;
 }

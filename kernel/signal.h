@@ -29,6 +29,7 @@
 #define SI_USER 0
 #define SI_KERNEL 0x80
 #define SEGV_MAPERR 1
+#define BUS_ADRERR 2 // si_code of SIGBUS: no such address (a mapped file's page past its end)
 #define SEGV_ACCERR 2
 
 #define SI_QUEUE -1
@@ -81,7 +82,8 @@ struct sigaction_k {
 };
 
 void signal_force(struct proc *p, const struct siginfo_k *info);
-void signal_send(struct proc *p, const struct siginfo_k *info);
+void signal_send(struct proc *p, const struct siginfo_k *info);        // to p's process
+void signal_send_thread(struct proc *p, const struct siginfo_k *info); // to p alone
 void signal_deliver(void);
 void signal_exec_reset(struct proc *p);
 void signal_notify_parent(struct proc *p, int code, int status);

@@ -51,7 +51,7 @@ static int path_arg(int dirfd, uint64_t upath, bool empty_ok, char **buf, int *t
     r = -EXDEV;
   if (r == 0) {
     *tail = tail_of(raw);
-    r = path_clean(myproc()->cwd, raw, *buf, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
+    r = path_clean(myproc()->fs->cwd, raw, *buf, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
   }
   kfree(raw);
   return r;
@@ -169,7 +169,7 @@ long sys_symlinkat(struct trapframe *tf) { return symlink_at(ARG0, ARG1, ARG2); 
 // The node a descriptor refers to (AT_EMPTY_PATH), or the working directory's.
 static int fd_node(int fd, struct rnode **n) {
   if (fd == AT_FDCWD)
-    return ramfs_lookup(myproc()->cwd, true, false, n);
+    return ramfs_lookup(myproc()->fs->cwd, true, false, n);
   struct file *f = file_get(fd);
   if (!f)
     return -EBADF;

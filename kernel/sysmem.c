@@ -1,7 +1,11 @@
-// Memory system calls: brk, mmap (anonymous, private), munmap, mprotect.
+// Memory system calls: brk, mmap (anonymous, and of files), munmap, mprotect, msync.
 #include "types.h"
 #include "elf.h"
 #include "errno.h"
+#include "file.h"
+#include "kalloc.h"
+#include "path.h"
+#include "ramfs.h"
 #include "proc.h"
 #include "regs.h"
 #include "syscall.h"
@@ -22,6 +26,9 @@
 #define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | \
                    MAP_DENYWRITE | MAP_EXECUTABLE | MAP_NORESERVE | MAP_POPULATE |      \
                    MAP_STACK | MAP_FIXED_NOREPLACE)
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
 #define PAGE_OFF(x) ((x) & (PAGE_SIZE - 1))
 
 long sys_brk(struct trapframe *tf) {
@@ -56,20 +63,36 @@ static int populate(struct vm *vm, uint64_t addr, uint64_t len) {
   return 0;
 }
 
-long sys_mmap(struct trapframe *tf) {
-  uint64_t addr = ARG0, len = ARG1;
-  int prot = ARG2, flags = ARG3;
-  struct vm *vm = myproc()->vm;
-  if (!len || (prot & ~7) || (flags & ~MAP_KNOWN) || PAGE_OFF(ARG5))
-    return -EINVAL;
-  int type = flags & (MAP_SHARED | MAP_PRIVATE);
-  if (type != MAP_PRIVATE && type != MAP_SHARED)
-    return -EINVAL;
-  if (!(flags & MAP_ANONYMOUS))
-    return -ENODEV; // file mappings are not supported (docs/syscalls.md)
-  if (len > USER_TOP)
+// The file behind fd, checked for a mapping as Linux does, as a new vsrc (*out).
+static int map_source(int fd, int prot, bool shared, uint64_t off, uint64_t len,
+                      struct vsrc **out, bool *maywrite) {
+  struct file *f = file_get(fd);
+  if (!f)
+    return -EBADF;
+  if (!file_readable(f))
+    return -EACCES; // even a write-only mapping reads the file
+  if (shared && (prot & PROT_WRITE) && !file_writable(f))
+    return -EACCES;
+  if (off + len < off)
+    return -EOVERFLOW;
+  *maywrite = file_writable(f);
+  struct rnode *n;
+  int r = ramfs_map_node(f, shared, &n);
+  if (r < 0)
+    return r;
+  char *path = kmalloc(PATH_MAX_K);
+  if (!path)
     return -ENOMEM;
-  len = ALIGN_UP(len, PAGE_SIZE);
+  r = ramfs_node_path(n, path, PATH_MAX_K);
+  *out = vsrc_new(n, r < 0 ? "" : path);
+  kfree(path);
+  return *out ? 0 : -ENOMEM;
+}
+
+// Place the mapping (the checks that need the address space come last, as Linux's).
+static long map_at(struct vm *vm, uint64_t addr, uint64_t len, int prot, int flags,
+                   struct vsrc *src, uint64_t off, bool maywrite) {
+  int type = flags & (MAP_SHARED | MAP_PRIVATE);
   bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
   if (fixed) {
     if (PAGE_OFF(addr))
@@ -89,10 +112,45 @@ long sys_mmap(struct trapframe *tf) {
     if (!addr)
       return -ENOMEM;
   }
-  int r = vm_map_area(vm, addr, len, prot, type == MAP_SHARED ? VMA_SHARED : VMA_ANON, NULL, 0, 0);
-  if (r == 0 && type == MAP_SHARED)
-    r = populate(vm, addr, len);
+  int r;
+  if (src) {
+    r = vm_map_file(vm, addr, len, prot, type == MAP_SHARED, src, off, maywrite);
+  } else {
+    r = vm_map_area(vm, addr, len, prot, type == MAP_SHARED ? VMA_SHARED : VMA_ANON, NULL, 0, 0);
+    if (r == 0 && type == MAP_SHARED)
+      r = populate(vm, addr, len);
+  }
   return r < 0 ? r : (long)addr;
+}
+
+long sys_mmap(struct trapframe *tf) {
+  uint64_t addr = ARG0, len = ARG1;
+  int prot = ARG2, flags = ARG3;
+  struct vm *vm = myproc()->vm;
+  // MAP_SHARED_VALIDATE (both bits) is MAP_SHARED that refuses unknown flags with
+  // EOPNOTSUPP, as Linux's; the others refuse them with EINVAL here.
+  int type = flags & (MAP_SHARED | MAP_PRIVATE);
+  if (type == (MAP_SHARED | MAP_PRIVATE) && (flags & ~MAP_KNOWN))
+    return -EOPNOTSUPP;
+  if (!len || (prot & ~7) || (flags & ~MAP_KNOWN) || PAGE_OFF(ARG5))
+    return -EINVAL;
+  if (!type)
+    return -EINVAL;
+  if (type == (MAP_SHARED | MAP_PRIVATE))
+    flags &= ~MAP_PRIVATE, type = MAP_SHARED;
+  if (len > USER_TOP)
+    return -ENOMEM;
+  len = ALIGN_UP(len, PAGE_SIZE);
+  struct vsrc *src = NULL;
+  bool maywrite = false;
+  if (!(flags & MAP_ANONYMOUS)) {
+    int r = map_source((int)ARG4, prot, type == MAP_SHARED, ARG5, len, &src, &maywrite);
+    if (r < 0)
+      return r;
+  }
+  long r = map_at(vm, addr, len, prot, flags, src, ARG5, maywrite);
+  vsrc_put(src); // the areas hold their own references
+  return r;
 }
 
 long sys_munmap(struct trapframe *tf) {
@@ -114,4 +172,17 @@ long sys_mprotect(struct trapframe *tf) {
   if (ARG1 > USER_TOP || !user_range_ok(addr, len))
     return -ENOMEM;
   return vm_protect(myproc()->vm, addr, len, prot);
+}
+
+// The mapping is the file's own pages (ramfs_map_page), so there is nothing to write
+// back: msync only checks its arguments as Linux does.
+long sys_msync(struct trapframe *tf) {
+  uint64_t addr = ARG0, len = ALIGN_UP(ARG1, PAGE_SIZE);
+  int flags = ARG2;
+  if (PAGE_OFF(addr) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+      ((flags & MS_ASYNC) && (flags & MS_SYNC)) || ARG1 > USER_TOP)
+    return -EINVAL;
+  if (!user_range_ok(addr, len))
+    return -ENOMEM;
+  return vm_range_mapped(myproc()->vm, addr, len) ? 0 : -ENOMEM;
 }

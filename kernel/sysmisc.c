@@ -4,6 +4,7 @@
 #include "errno.h"
 #include "exec.h"
 #include "file.h"
+#include "futex.h"
 #include "kalloc.h"
 #include "panic.h"
 #include "proc.h"
@@ -50,9 +51,9 @@ long sys_arch_prctl(struct trapframe *tf) {
 // personality(2): Vitrine runs only Linux's x86-64 ABI (PER_LINUX, 0); the value is
 // kept, inherited and reported as Linux does, but no flag changes behaviour.
 long sys_personality(struct trapframe *tf) {
-  uint32_t old = myproc()->personality;
+  uint32_t old = myproc()->leader->personality; // process-wide
   if ((uint32_t)ARG0 != 0xffffffff)
-    myproc()->personality = ARG0;
+    myproc()->leader->personality = ARG0;
   return old;
 }
 
@@ -61,8 +62,98 @@ long sys_set_tid_address(struct trapframe *tf) {
   return myproc()->pid;
 }
 
+#define ROBUST_HEAD_SIZE 24 // struct robust_list_head
+
 long sys_set_robust_list(struct trapframe *tf) {
-  return ARG1 == 24 ? 0 : -EINVAL; // one thread per process: nothing to clean up
+  if (ARG1 != ROBUST_HEAD_SIZE)
+    return -EINVAL;
+  myproc()->robust_list = ARG0; // walked when the thread dies (futex_exit_robust)
+  return 0;
+}
+
+long sys_get_robust_list(struct trapframe *tf) {
+  struct proc *me = myproc(), *t = ARG0 ? proc_find(ARG0) : me;
+  uint64_t len = ROBUST_HEAD_SIZE;
+  if (!t)
+    return -ESRCH;
+  if (t != me && me->euid != 0 && me->ruid != t->ruid)
+    return -EPERM;
+  if (copyout(ARG1, &t->robust_list, 8) < 0 || copyout(ARG2, &len, 8) < 0)
+    return -EFAULT;
+  return 0;
+}
+
+// The deadline of a futex wait from its timeout argument, in monotonic ns (0: none):
+// FUTEX_WAIT's is relative, FUTEX_WAIT_BITSET's absolute on CLOCK_MONOTONIC, or on
+// CLOCK_REALTIME with FUTEX_CLOCK_REALTIME.
+static long futex_deadline(uint64_t uts, bool absolute, bool realtime, uint64_t *deadline) {
+  struct timespec_k ts;
+  *deadline = 0;
+  if (!uts)
+    return 0;
+  if (copyin(&ts, uts, sizeof ts) < 0)
+    return -EFAULT;
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NS)
+    return -EINVAL;
+  uint64_t t = (uint64_t)ts.tv_sec > UINT64_MAX / NS / 2 ? UINT64_MAX / 2 : ts.tv_sec * NS + ts.tv_nsec;
+  uint64_t now = time_ns();
+  if (!absolute)
+    t += now;
+  else if (realtime)
+    t = t > boot_epoch * NS ? t - boot_epoch * NS : 0;
+  *deadline = t ? t : 1; // 1: already past (0 would mean no limit)
+  return 0;
+}
+
+// A timed wait that a stop or a tracer interrupted goes on to the same deadline (the
+// word is checked again, as Linux's futex_wait_restart does).
+static long futex_restart(const struct restart_block *rb) {
+  long r = futex_wait(rb->arg[0], rb->arg[1], rb->arg[2], rb->arg[3]);
+  if (r != -ERESTARTSYS)
+    return r;
+  return restart_later(futex_restart, rb->arg[0], rb->arg[1], rb->arg[2], rb->arg[3]);
+}
+
+long sys_futex(struct trapframe *tf) {
+  uint64_t uaddr = ARG0, utime = ARG3, uaddr2 = ARG4, deadline;
+  uint32_t val = ARG2, val3 = ARG5;
+  int op = ARG1, cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+  bool realtime = op & FUTEX_CLOCK_REALTIME;
+  if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+    return -ENOSYS;
+  if (uaddr & 3)
+    return -EINVAL;
+  if (uaddr >= USER_TOP)
+    return -EFAULT;
+  long r;
+  if (cmd == FUTEX_WAIT || cmd == FUTEX_WAKE)
+    val3 = FUTEX_BITSET_ANY; // (the bitset ops take theirs from val3, and not 0)
+  else if ((cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) && !val3)
+    return -EINVAL;
+  switch (cmd) {
+  case FUTEX_WAIT:
+  case FUTEX_WAIT_BITSET:
+    if ((r = futex_deadline(utime, cmd == FUTEX_WAIT_BITSET, realtime, &deadline)) < 0)
+      return r;
+    r = futex_wait(uaddr, val, val3, deadline);
+    if (r == -ERESTARTSYS && deadline)
+      return restart_later(futex_restart, uaddr, val, val3, deadline);
+    return r;
+  case FUTEX_WAKE:
+  case FUTEX_WAKE_BITSET:
+    return futex_wake(myproc()->vm, uaddr, (int)val < 1 ? 1 : (int)val, val3); // 0 wakes one, as Linux
+  case FUTEX_REQUEUE:
+  case FUTEX_CMP_REQUEUE:
+  case FUTEX_WAKE_OP:
+    if ((uaddr2 & 3) || (int)val < 0 || (int)utime < 0)
+      return -EINVAL;
+    if (uaddr2 >= USER_TOP)
+      return -EFAULT;
+    if (cmd == FUTEX_WAKE_OP)
+      return futex_wake_op(uaddr, uaddr2, val, (int)utime, val3);
+    return futex_requeue(uaddr, uaddr2, val, (int)utime, cmd == FUTEX_CMP_REQUEUE, val3);
+  }
+  return -ENOSYS; // FUTEX_FD (gone from Linux too) and the priority-inheritance ops
 }
 
 // Limits: kept per process and inherited; only RLIMIT_NOFILE is enforced (below the
@@ -71,11 +162,12 @@ long sys_set_robust_list(struct trapframe *tf) {
 // what the kernel has (Linux's nr_open: EPERM).
 static long rlimit(int pid, int res, uint64_t unew, uint64_t uold) {
   struct proc *p = myproc();
-  if (pid != 0 && pid != p->pid)
+  if (pid != 0 && pid != p->tgid && pid != p->pid)
     return proc_find(pid) ? -EPERM : -ESRCH;
   if (res < 0 || res >= NRLIMIT)
     return -EINVAL;
-  uint64_t old[2] = {p->rlim[res][0], p->rlim[res][1]}, want[2];
+  uint64_t(*rlim)[2] = p->leader->rlim; // process-wide
+  uint64_t old[2] = {rlim[res][0], rlim[res][1]}, want[2];
   if (unew) {
     if (copyin(want, unew, sizeof want) < 0)
       return -EFAULT;
@@ -89,7 +181,7 @@ static long rlimit(int pid, int res, uint64_t unew, uint64_t uold) {
   if (uold && copyout(uold, old, sizeof old) < 0)
     return -EFAULT;
   if (unew)
-    p->rlim[res][0] = want[0], p->rlim[res][1] = want[1];
+    rlim[res][0] = want[0], rlim[res][1] = want[1];
   return 0;
 }
 

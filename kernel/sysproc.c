@@ -12,7 +12,7 @@
 #include "vm.h"
 #include <vitrine/siginfo.h>
 
-long sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
+long sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->tgid; }
 long sys_gettid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
 long sys_getppid(struct trapframe *tf) {
   (void)tf;
@@ -60,11 +60,50 @@ long sys_sched_setaffinity(struct trapframe *tf) {
 }
 
 // ---- fork and clone ----
-long sys_clone(struct trapframe *tf) { return proc_clone(ARG0, ARG1, ARG2, ARG3); }
-long sys_fork(struct trapframe *tf) { (void)tf; return proc_clone(SIGCHLD, 0, 0, 0); }
+// x86-64's clone: flags, stack, parent_tid, child_tid, tls.
+long sys_clone(struct trapframe *tf) { return proc_clone(ARG0, ARG1, ARG2, ARG3, ARG4); }
+long sys_fork(struct trapframe *tf) { (void)tf; return proc_clone(SIGCHLD, 0, 0, 0, 0); }
 long sys_vfork(struct trapframe *tf) {
   (void)tf;
-  return proc_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0);
+  return proc_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+}
+
+// clone3(args, size): Linux's struct clone_args. pidfd and cgroup are read only with
+// CLONE_PIDFD and CLONE_INTO_CGROUP, which are not supported (EINVAL), as Linux ignores
+// them otherwise (glibc leaves pidfd set); choosing the new thread's id (set_tid) is
+// not supported either (EINVAL).
+struct clone_args_k {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+  uint64_t set_tid, set_tid_size, cgroup;
+};
+#define CLONE_ARGS_SIZE_VER0 64
+
+long sys_clone3(struct trapframe *tf) {
+  struct clone_args_k a = {0};
+  uint64_t size = ARG1;
+  if (size < CLONE_ARGS_SIZE_VER0)
+    return -EINVAL;
+  if (size > PAGE_SIZE)
+    return -E2BIG;
+  if (copyin(&a, ARG0, MIN(size, sizeof a)) < 0)
+    return -EFAULT;
+  for (uint64_t off = sizeof a; off < size; off++) { // newer fields we do not know: zero
+    uint8_t b;
+    if (copyin(&b, ARG0 + off, 1) < 0)
+      return -EFAULT;
+    if (b)
+      return -E2BIG;
+  }
+  if ((a.exit_signal & ~(uint64_t)CSIGNAL) || a.exit_signal > NSIG)
+    return -EINVAL;
+  if ((a.flags & (CLONE_THREAD | CLONE_PARENT)) && a.exit_signal)
+    return -EINVAL;
+  if ((!a.stack && a.stack_size) || (a.stack && !a.stack_size))
+    return -EINVAL;
+  if (a.set_tid || a.set_tid_size)
+    return -EINVAL;
+  uint64_t sp = a.stack ? a.stack + a.stack_size : 0;
+  return proc_clone((a.flags & ~(uint64_t)CSIGNAL) | a.exit_signal, sp, a.parent_tid, a.child_tid, a.tls);
 }
 
 // ---- exec ----
@@ -167,7 +206,7 @@ long sys_execve(struct trapframe *tf) {
 }
 
 // ---- exit and wait ----
-long sys_exit(struct trapframe *tf) { proc_exit((ARG0 & 0xff) << 8); }
+long sys_exit(struct trapframe *tf) { thread_exit((ARG0 & 0xff) << 8); }
 long sys_exit_group(struct trapframe *tf) { proc_exit((ARG0 & 0xff) << 8); }
 
 long sys_wait4(struct trapframe *tf) {

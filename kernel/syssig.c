@@ -15,7 +15,7 @@ long sys_rt_sigaction(struct trapframe *tf) {
   if (sig < 1 || sig > NSIG || ARG3 != 8)
     return -EINVAL;
   struct proc *p = myproc();
-  struct sigaction_k sa, old = p->sigact[sig - 1];
+  struct sigaction_k sa, old = p->sighand->act[sig - 1];
   if (ARG1) {
     if (sig == SIGKILL || sig == SIGSTOP)
       return -EINVAL;
@@ -26,7 +26,7 @@ long sys_rt_sigaction(struct trapframe *tf) {
     return -EFAULT;
   if (ARG1) {
     sa.mask &= ~UNBLOCKABLE;
-    p->sigact[sig - 1] = sa;
+    p->sighand->act[sig - 1] = sa;
     // POSIX: setting a pending signal to be ignored discards it.
     if (sa.handler == SIG_IGN || (sa.handler == SIG_DFL && (sig == SIGCHLD || sig == 23 || sig == 28)))
       p->pending &= ~SIGBIT(sig);
@@ -132,12 +132,15 @@ static bool may_signal(const struct proc *me, const struct proc *t, int sig) {
          me->euid == t->suid;
 }
 
+// code SI_TKILL: to thread t alone; SI_USER: to t's process.
 static int send_to(struct proc *t, int sig, int code) {
   struct proc *me = myproc();
   if (!may_signal(me, t, sig))
     return -EPERM;
-  struct siginfo_k info = {.signo = sig, .code = code, .pid = me->pid, .uid = me->ruid};
-  if (sig)
+  struct siginfo_k info = {.signo = sig, .code = code, .pid = me->tgid, .uid = me->ruid};
+  if (sig && code == SI_TKILL)
+    signal_send_thread(t, &info);
+  else if (sig)
     signal_send(t, &info);
   return 0;
 }
@@ -154,9 +157,9 @@ long sys_kill(struct trapframe *tf) {
   int pgid = pid == 0 ? me->pgid : -pid, found = 0, err = -EPERM, ok = 0;
   for (int i = 0; i < NPROC; i++) {
     struct proc *t = proctab[i];
-    if (!t || t->state == P_ZOMBIE)
-      continue;
-    if (pid == -1 ? (t == initproc || t == me) : t->pgid != pgid)
+    if (!t || t->state == P_ZOMBIE || t->state == P_DEAD || t->leader != t)
+      continue; // (a process is its leader; one that has exited but has threads is a zombie)
+    if (pid == -1 ? (t == initproc || t == me->leader) : t->pgid != pgid)
       continue;
     found++;
     if (send_to(t, sig, SI_USER) == 0)
@@ -178,7 +181,7 @@ long sys_tgkill(struct trapframe *tf) {
   if (sig < 0 || sig > NSIG || tid <= 0 || tgid <= 0)
     return -EINVAL;
   struct proc *t = proc_find(tid);
-  if (!t || t->state == P_ZOMBIE || tgid != tid) // one thread per process: tgid == tid
+  if (!t || t->state == P_ZOMBIE || t->tgid != tgid)
     return -ESRCH;
   return send_to(t, sig, SI_TKILL);
 }
@@ -196,17 +199,19 @@ long sys_setpgid(struct trapframe *tf) {
   int pgid = ARG1;
   if (pgid < 0)
     return -EINVAL;
-  if (!t || (t != me && t->parent != me))
+  if (t)
+    t = t->leader; // (the process: a thread's id names its process here, as on Linux)
+  if (!t || (t != me->leader && t->parent != me->leader))
     return -ESRCH;
-  if (t->sid != me->sid || t->pid == t->sid)
+  if (t->sid != me->sid || t->tgid == t->sid)
     return -EPERM; // another session's process, or a session leader
-  if (t != me && t->did_exec)
+  if (t != me->leader && t->did_exec)
     return -EACCES; // a child that has exec'd is its own program now
   if (pgid == 0)
-    pgid = t->pid;
-  if (pgid != t->pid && !pgrp_in_session(pgid, me->sid))
+    pgid = t->tgid;
+  if (pgid != t->tgid && !pgrp_in_session(pgid, me->sid))
     return -EPERM;
-  t->pgid = pgid;
+  proc_set_pgrp(t, pgid, t->sid);
   return 0;
 }
 
@@ -221,9 +226,9 @@ long sys_setsid(struct trapframe *tf) {
   (void)tf;
   struct proc *me = myproc();
   for (int i = 0; i < NPROC; i++)
-    if (proctab[i] && proctab[i]->pgid == me->pid)
+    if (proctab[i] && proctab[i]->pgid == me->tgid)
       return -EPERM; // already a group leader (or the id is in use as a group)
-  me->sid = me->pgid = me->pid;
+  proc_set_pgrp(me, me->tgid, me->tgid);
   return me->sid;
 }
 
@@ -281,10 +286,10 @@ static long queue_info(int pid, int tid, int sig, uint64_t uinfo) {
   struct proc *me = myproc();
   if (copyin(&u, uinfo, sizeof u) < 0)
     return -EFAULT;
-  if ((u.code >= 0 || u.code == SI_TKILL) && (tid ? tid : pid) != me->pid)
+  if ((u.code >= 0 || u.code == SI_TKILL) && (tid ? tid : pid) != me->pid) // (the thread's id)
     return -EPERM;
-  struct proc *t = pid > 0 ? proc_find(pid) : NULL;
-  if (!t || (tid && (tid != pid || t->state == P_ZOMBIE))) // one thread per process
+  struct proc *t = pid > 0 ? proc_find(tid ? tid : pid) : NULL;
+  if (!t || (tid && (t->tgid != pid || t->state == P_ZOMBIE))) // tgsigqueueinfo: that thread
     return -ESRCH;
   if (sig < 0 || sig > NSIG)
     return -EINVAL;
@@ -293,7 +298,9 @@ static long queue_info(int pid, int tid, int sig, uint64_t uinfo) {
   struct siginfo_k info = {.signo = sig, .code = u.code, .pid = u.c.pid, .uid = u.c.uid,
                            .status = (int)u.c.value, .timerid = u.c.pid, .overrun = u.c.uid,
                            .value = u.c.value};
-  if (sig)
+  if (sig && tid)
+    signal_send_thread(t, &info);
+  else if (sig)
     signal_send(t, &info);
   return 0;
 }

@@ -14,6 +14,14 @@
 #include "x86.h"
 
 static bool is_root(void) { return myproc()->euid == 0; }
+
+// Credentials belong to the process: a change made by one thread holds for all of them
+// (what glibc and musl make Linux do by signalling every thread).
+static long creds_changed(long r) {
+  if (r == 0)
+    proc_share_creds(myproc());
+  return r;
+}
 #define KEEP ((uint32_t)-1)
 
 // setresuid/setresgid: an unprivileged process may set each id only to one of its
@@ -36,12 +44,12 @@ static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t nr, uint32_t
 
 long sys_setresuid(struct trapframe *tf) {
   struct proc *p = myproc();
-  return set_res(&p->ruid, &p->euid, &p->suid, ARG0, ARG1, ARG2);
+  return creds_changed(set_res(&p->ruid, &p->euid, &p->suid, ARG0, ARG1, ARG2));
 }
 
 long sys_setresgid(struct trapframe *tf) {
   struct proc *p = myproc();
-  return set_res(&p->rgid, &p->egid, &p->sgid, ARG0, ARG1, ARG2);
+  return creds_changed(set_res(&p->rgid, &p->egid, &p->sgid, ARG0, ARG1, ARG2));
 }
 
 // setuid, setgid: root sets all three; others only the effective id, to the real or
@@ -56,12 +64,12 @@ static long set_id(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t v) {
 
 long sys_setuid(struct trapframe *tf) {
   struct proc *p = myproc();
-  return set_id(&p->ruid, &p->euid, &p->suid, ARG0);
+  return creds_changed(set_id(&p->ruid, &p->euid, &p->suid, ARG0));
 }
 
 long sys_setgid(struct trapframe *tf) {
   struct proc *p = myproc();
-  return set_id(&p->rgid, &p->egid, &p->sgid, ARG0);
+  return creds_changed(set_id(&p->rgid, &p->egid, &p->sgid, ARG0));
 }
 
 // setreuid: the saved id follows the effective one when the real id is set or the
@@ -83,12 +91,12 @@ static long set_re(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t nr, uint32_t 
 
 long sys_setreuid(struct trapframe *tf) {
   struct proc *p = myproc();
-  return set_re(&p->ruid, &p->euid, &p->suid, ARG0, ARG1);
+  return creds_changed(set_re(&p->ruid, &p->euid, &p->suid, ARG0, ARG1));
 }
 
 long sys_setregid(struct trapframe *tf) {
   struct proc *p = myproc();
-  return set_re(&p->rgid, &p->egid, &p->sgid, ARG0, ARG1);
+  return creds_changed(set_re(&p->rgid, &p->egid, &p->sgid, ARG0, ARG1));
 }
 
 static long put_res(uint64_t ur, uint64_t ue, uint64_t us, uint32_t r, uint32_t e, uint32_t s) {
@@ -131,13 +139,13 @@ long sys_setgroups(struct trapframe *tf) {
     return -EFAULT;
   memcpy(p->groups, g, ARG0 * sizeof(uint32_t));
   p->ngroups = ARG0;
-  return 0;
+  return creds_changed(0);
 }
 
 long sys_umask(struct trapframe *tf) {
   struct proc *p = myproc();
-  uint32_t old = p->umask;
-  p->umask = ARG0 & 0777;
+  uint32_t old = p->fs->umask;
+  p->fs->umask = ARG0 & 0777;
   return old;
 }
 

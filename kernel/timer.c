@@ -50,7 +50,8 @@ int clock_set(int clk, uint64_t ns) {
 
 // ---- timers ----
 struct ktimer {
-  struct proc *owner;
+  struct proc *owner;         // the group leader: timers are the process's (Linux's)
+  int tid;                    // SIGEV_THREAD_ID: the thread signalled (0: the process)
   int id;                     // timer_create's id; -1: the process's ITIMER_REAL
   int clock;                  // the clock that expires is a reading of
   int notify, signo;          // SIGEV_SIGNAL or SIGEV_NONE, and the signal
@@ -62,10 +63,12 @@ struct ktimer {
   struct ktimer *next;        // the armed list
 };
 
-// A process's timers, allocated at its first setitimer/alarm/timer_create.
+// A process's timers, allocated at its first setitimer/alarm/timer_create, held by its
+// group leader (p->leader->timers): every thread sees and sets the same ones.
 struct ptimers {
   struct ktimer real;                    // ITIMER_REAL, alarm
-  uint64_t cpu_expires[2], cpu_every[2]; // ITIMER_VIRTUAL, ITIMER_PROF, in cpu_ticks (0: off)
+  uint64_t cpu_expires[2], cpu_every[2]; // ITIMER_VIRTUAL, ITIMER_PROF, in the group's
+                                         // group_ticks (0: off)
   struct ktimer *posix[NTIMERS];         // by id
 };
 
@@ -91,6 +94,7 @@ static void arm(struct ktimer *t, uint64_t expires, uint64_t interval) {
 }
 
 static struct ptimers *timers_of(struct proc *p) {
+  p = p->leader;
   if (!p->timers) {
     p->timers = kmalloc(sizeof *p->timers);
     if (p->timers)
@@ -102,14 +106,17 @@ static struct ptimers *timers_of(struct proc *p) {
 
 // The timer's signal is still pending from its last expiry: it is not sent again, its
 // overrun counts the expiry instead (in the pending siginfo too).
+// (Pending signals are per thread: the one the last signal went to holds it.)
 static bool merge_overrun(struct ktimer *t, uint64_t n) {
-  struct proc *p = t->owner;
-  struct siginfo_k *si = &p->siginfo[t->signo - 1];
-  if (!(p->pending & SIGBIT(t->signo)) || si->code != SI_TIMER || si->timerid != t->id)
-    return false;
-  uint64_t o = (uint64_t)t->overrun + n;
-  t->overrun = si->overrun = o > INT32_MAX ? INT32_MAX : (int)o;
-  return true;
+  for_each_thread(p, t->owner) {
+    struct siginfo_k *si = &p->siginfo[t->signo - 1];
+    if (!(p->pending & SIGBIT(t->signo)) || si->code != SI_TIMER || si->timerid != t->id)
+      continue;
+    uint64_t o = (uint64_t)t->overrun + n;
+    t->overrun = si->overrun = o > INT32_MAX ? INT32_MAX : (int)o;
+    return true;
+  }
+  return false;
 }
 
 static void fire(struct ktimer *t, uint64_t now) {
@@ -130,19 +137,24 @@ static void fire(struct ktimer *t, uint64_t now) {
     info = (struct siginfo_k){.signo = t->signo, .code = SI_TIMER, .timerid = t->id,
                               .overrun = t->overrun, .value = t->value};
   }
-  signal_send(t->owner, &info);
+  struct proc *th = t->tid ? proc_find(t->tid) : NULL;
+  if (th && th->leader == t->owner)
+    signal_send_thread(th, &info);
+  else // (a SIGEV_THREAD_ID thread that is gone: the process, as Linux)
+    signal_send(t->owner, &info);
 }
 
-// The CPU-time itimers of the process the tick found running. Interrupts reach the
-// kernel only from user mode (or the idle loop), so every such tick is user time:
-// ITIMER_VIRTUAL and ITIMER_PROF count the same ticks.
+// The CPU-time itimers of the process (p: its leader) the tick found running: they
+// count the CPU time of all its threads. Interrupts reach the kernel only from user
+// mode (or the idle loop), so every such tick is user time: ITIMER_VIRTUAL and
+// ITIMER_PROF count the same ticks.
 static void cpu_itimers(struct proc *p) {
   static const int sig[2] = {SIGVTALRM, SIGPROF};
   struct ptimers *pt = p->timers;
   for (int i = 0; i < 2; i++) {
-    if (!pt->cpu_expires[i] || p->cpu_ticks < pt->cpu_expires[i])
+    if (!pt->cpu_expires[i] || p->group_ticks < pt->cpu_expires[i])
       continue;
-    pt->cpu_expires[i] = pt->cpu_every[i] ? p->cpu_ticks + pt->cpu_every[i] : 0;
+    pt->cpu_expires[i] = pt->cpu_every[i] ? p->group_ticks + pt->cpu_every[i] : 0;
     struct siginfo_k info = {.signo = sig[i], .code = SI_KERNEL};
     signal_send(p, &info);
   }
@@ -157,8 +169,8 @@ void timers_tick(void) {
       fire(t, now);
   }
   struct proc *p = myproc();
-  if (p && p->timers)
-    cpu_itimers(p);
+  if (p && p->leader->timers)
+    cpu_itimers(p->leader);
 }
 
 // What is left of t's time, and its interval.
@@ -179,7 +191,7 @@ static uint64_t ticks_of(uint64_t ns) { return ns ? (ns + NS / HZ - 1) / (NS / H
 int itimer_set(int which, const struct tspec *new, struct tspec *old) {
   if (which < ITIMER_REAL || which > ITIMER_PROF)
     return -EINVAL;
-  struct proc *p = myproc();
+  struct proc *p = myproc()->leader;
   struct ptimers *pt = timers_of(p);
   if (!pt)
     return -ENOMEM;
@@ -193,7 +205,7 @@ int itimer_set(int which, const struct tspec *new, struct tspec *old) {
     return 0;
   }
   int i = which - ITIMER_VIRTUAL;
-  pt->cpu_expires[i] = new->value ? p->cpu_ticks + ticks_of(new->value) : 0;
+  pt->cpu_expires[i] = new->value ? p->group_ticks + ticks_of(new->value) : 0;
   pt->cpu_every[i] = ticks_of(new->interval);
   return 0;
 }
@@ -201,7 +213,7 @@ int itimer_set(int which, const struct tspec *new, struct tspec *old) {
 int itimer_get(int which, struct tspec *cur) {
   if (which < ITIMER_REAL || which > ITIMER_PROF)
     return -EINVAL;
-  struct proc *p = myproc();
+  struct proc *p = myproc()->leader;
   struct ptimers *pt = p->timers;
   *cur = (struct tspec){0};
   if (!pt)
@@ -212,7 +224,7 @@ int itimer_get(int which, struct tspec *cur) {
   }
   int i = which - ITIMER_VIRTUAL;
   if (pt->cpu_expires[i]) {
-    uint64_t left = pt->cpu_expires[i] > p->cpu_ticks ? pt->cpu_expires[i] - p->cpu_ticks : 1;
+    uint64_t left = pt->cpu_expires[i] > p->group_ticks ? pt->cpu_expires[i] - p->group_ticks : 1;
     cur->value = left * (NS / HZ);
   }
   cur->interval = pt->cpu_every[i] * (NS / HZ);
@@ -220,7 +232,7 @@ int itimer_get(int which, struct tspec *cur) {
 }
 
 // timer_create: notify SIGEV_SIGNAL (signo, value), SIGEV_NONE, or SIGEV_THREAD_ID
-// naming the caller (one thread per process). Returns the new id, or -EINVAL (bad
+// naming a thread of the caller's process (the signal goes to that thread). Returns the new id, or -EINVAL (bad
 // clock, notification or signal), -EOPNOTSUPP (a clock without timers, as Linux's raw
 // and coarse ones), -EAGAIN (too many timers).
 long ptimer_create(int clk, int notify, int signo, uint64_t value, int tid) {
@@ -230,9 +242,12 @@ long ptimer_create(int clk, int notify, int signo, uint64_t value, int tid) {
     return -EINVAL;
   if (clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
     return -EOPNOTSUPP;
+  int thread = 0;
   if (notify == SIGEV_THREAD_ID) {
-    if (tid != p->pid)
+    struct proc *th = tid > 0 ? proc_find(tid) : NULL;
+    if (!th || th->leader != p->leader)
       return -EINVAL;
+    thread = tid;
     notify = SIGEV_SIGNAL;
   }
   if (notify != SIGEV_SIGNAL && notify != SIGEV_NONE)
@@ -250,14 +265,14 @@ long ptimer_create(int clk, int notify, int signo, uint64_t value, int tid) {
   struct ktimer *t = kmalloc(sizeof *t);
   if (!t)
     return -EAGAIN;
-  *t = (struct ktimer){.owner = p, .id = id, .clock = clk, .notify = notify, .signo = signo,
+  *t = (struct ktimer){.owner = p->leader, .tid = thread, .id = id, .clock = clk, .notify = notify, .signo = signo,
                        .value = value};
   pt->posix[id] = t;
   return id;
 }
 
 static struct ktimer *ptimer_find(int id) {
-  struct ptimers *pt = myproc()->timers;
+  struct ptimers *pt = myproc()->leader->timers;
   return pt && id >= 0 && id < NTIMERS ? pt->posix[id] : NULL;
 }
 
@@ -303,7 +318,7 @@ int ptimer_delete(int id) {
   if (!t)
     return -EINVAL;
   disarm(t);
-  myproc()->timers->posix[id] = NULL;
+  myproc()->leader->timers->posix[id] = NULL;
   kfree(t);
   return 0;
 }
@@ -319,8 +334,23 @@ static void delete_posix(struct ptimers *pt) {
 
 // POSIX timers do not survive exec; the itimers (and so alarm) do (POSIX).
 void timers_exec(struct proc *p) {
-  if (p->timers)
-    delete_posix(p->timers);
+  if (p->leader->timers)
+    delete_posix(p->leader->timers);
+}
+
+// exec by a thread that takes its leader's place (proc.c's become_leader): the
+// process's timers go with it.
+void timers_move(struct proc *to, struct proc *from) {
+  struct ptimers *pt = from->timers;
+  from->timers = NULL;
+  to->timers = pt;
+  to->group_ticks = from->group_ticks;
+  if (!pt)
+    return;
+  pt->real.owner = to;
+  for (int i = 0; i < NTIMERS; i++)
+    if (pt->posix[i])
+      pt->posix[i]->owner = to;
 }
 
 void timers_exit(struct proc *p) {

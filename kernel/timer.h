@@ -48,3 +48,4 @@ int ptimer_delete(int id);
 void timers_tick(void);                 // timer interrupt: fire what is due
 void timers_exec(struct proc *p);       // exec: POSIX timers go, itimers stay
 void timers_exit(struct proc *p);       // exit: everything goes
+void timers_move(struct proc *to, struct proc *from); // a new group leader takes them

@@ -58,8 +58,8 @@ static inline struct proc_event *queue_slot(struct trace *t) {
 }
 
 static void queued(struct trace *t) {
-  if (t->owner) { // a ptrace tracer waits in wait4, on itself
-    wakeup(t->owner);
+  if (t->owner) { // a ptrace tracer waits in wait4, on its process's leader
+    wakeup(t->owner->leader);
     cpu.handoff = t->owner;
     return;
   }
@@ -323,7 +323,9 @@ bool trace_clone(struct proc *child, uint64_t flags) {
       }
       return false;
     }
-    *ev = (struct proc_event){PROC_EVENT_CLONE, child->pid, 0, 0, 0, 0, 0};
+    // b: PROC_CLONE_THREAD for a new thread of the tracee's process; c: its process's id.
+    uint64_t kind = child->tgid == myproc()->tgid ? PROC_CLONE_THREAD : 0;
+    *ev = (struct proc_event){PROC_EVENT_CLONE, child->pid, kind, child->tgid, 0, 0, 0};
     queued(t);
     if ((held = child->tracee.frozen != NULL))
       child->state = P_TRACED;
@@ -525,10 +527,16 @@ void trace_resume(struct proc *p, uint64_t v) {
   struct trace *t = p->tracee.session;
   if (t)
     release_frozen(t);
+  if (v & PROC_STOP_INTERRUPT) {
+    // A stop request never resumes: a target in a trace stop stays in it, and that stop
+    // (whose event is queued or was read) answers the request. So a debugger stopping
+    // every thread (all-stop, docs/proc.md) loses no thread's breakpoint or signal.
+    if (p->state != P_TRACED) // stop as soon as possible, as attach with O_TRUNC does
+      trace_request_stop(p);
+    return;
+  }
   if (t && t->owner && p->state == P_TRACED)
     t->qlen = 0; // a ptrace stop not yet reported by wait4 is over: never reported
-  if (v & PROC_STOP_INTERRUPT) // stop as soon as possible, as attach with O_TRUNC does
-    trace_request_stop(p);
   if (p->state == P_TRACED && !p->tracee.frozen)
     resume(p, v);
 }

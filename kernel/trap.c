@@ -63,9 +63,10 @@ static const uint8_t exception_signal[32] = {
 static void irq(int n) {
   if (n == 0) {
     timer_tick();
-    if (myproc())
+    if (myproc()) {
       myproc()->cpu_ticks++;
-    else
+      myproc()->leader->group_ticks++;
+    } else
       idle_ticks++;
     wake_timers();
     timers_tick();
@@ -99,7 +100,8 @@ static void user_exception(uint64_t vec, struct trapframe *tf) {
   // present page (error bits 0 and 1). Any other fault on a present page is a protection
   // violation, such as executing an NX page, and so is a write vm_fault refuses.
   bool present = err & 1, write = err & 2;
-  if (vec == 14 && (!present || write) && vm_fault(p->vm, read_cr2(), write) == 0)
+  int r = vec == 14 && (!present || write) ? vm_fault(p->vm, read_cr2(), write) : -EFAULT;
+  if (r == 0)
     return;
   int sig = exception_signal[vec] ? exception_signal[vec] : SIGSEGV;
   struct siginfo_k info = {.signo = sig, .code = SI_KERNEL};
@@ -109,6 +111,8 @@ static void user_exception(uint64_t vec, struct trapframe *tf) {
     info.addr = tf->rip;
   if (vec == 14)
     info.code = err & 1 ? SEGV_ACCERR : SEGV_MAPERR;
+  if (r == -ENXIO) // a mapped file's page past its end, as Linux
+    info.signo = SIGBUS, info.code = BUS_ADRERR;
   signal_force(p, &info);
 }
 

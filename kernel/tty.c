@@ -87,7 +87,7 @@ static bool input_signal(char c) {
   line_len = 0;
   struct siginfo_k info = {.signo = sig, .code = SI_KERNEL};
   for (int i = 0; fg_pgrp && i < NPROC; i++)
-    if (proctab[i] && proctab[i]->pgid == fg_pgrp)
+    if (proctab[i] && proctab[i]->pgid == fg_pgrp && proctab[i]->leader == proctab[i])
       signal_send(proctab[i], &info);
   return true;
 }
@@ -201,7 +201,7 @@ static long ctty_ioctl(uint64_t req, uint64_t arg) {
         return fg_pgrp = pg, 0;
     return -EPERM;
   case TIOCSCTTY: // only a session leader; stealing needs root and arg 1
-    if (me->pid != me->sid)
+    if (me->tgid != me->sid)
       return -EPERM;
     if (tty_sid && tty_sid != me->sid && session_alive(tty_sid) && !(me->euid == 0 && arg == 1))
       return -EPERM;
@@ -211,7 +211,7 @@ static long ctty_ioctl(uint64_t req, uint64_t arg) {
   default: // TIOCNOTTY
     if (!is_ctty())
       return -ENOTTY;
-    if (me->pid == me->sid)
+    if (me->tgid == me->sid)
       tty_sid = fg_pgrp = 0;
     return 0;
   }

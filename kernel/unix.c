@@ -104,12 +104,12 @@ static const struct scheme unix_scheme;
 // ---- sockets ----
 static struct ucred_k real_cred(void) {
   struct proc *p = myproc();
-  return (struct ucred_k){.pid = p->pid, .uid = p->ruid, .gid = p->rgid};
+  return (struct ucred_k){.pid = p->tgid, .uid = p->ruid, .gid = p->rgid};
 }
 
 static struct ucred_k eff_cred(void) {
   struct proc *p = myproc();
-  return (struct ucred_k){.pid = p->pid, .uid = p->euid, .gid = p->egid};
+  return (struct ucred_k){.pid = p->tgid, .uid = p->euid, .gid = p->egid};
 }
 
 static struct usock *sock_new(int type) {
@@ -269,7 +269,7 @@ static int addr_path(const uint8_t *addr, uint32_t len, char *buf) {
   int r = path_scheme(raw, scheme, &rest);
   if (r == 0 && scheme[0])
     r = -EINVAL; // only the root file tree has socket names
-  if (r == 0 && path_clean(myproc()->cwd, raw, buf, PATH_MAX_K) < 0)
+  if (r == 0 && path_clean(myproc()->fs->cwd, raw, buf, PATH_MAX_K) < 0)
     r = -ENAMETOOLONG;
   return r;
 }
@@ -543,8 +543,8 @@ static inline int iov_copy(const struct unix_io *io, size_t skip, void *k, size_
 static void sigpipe(int flags) {
   if (flags & MSG_NOSIGNAL)
     return;
-  struct siginfo_k info = {.signo = SIGPIPE, .code = SI_USER, .pid = myproc()->pid};
-  signal_send(myproc(), &info);
+  struct siginfo_k info = {.signo = SIGPIPE, .code = SI_USER, .pid = myproc()->tgid};
+  signal_send_thread(myproc(), &info); // (the writing thread's, as Linux's)
 }
 
 // What travels with one send: descriptors (held) and credentials.

@@ -14,6 +14,7 @@
 #include "kalloc.h"
 #include "lib.h"
 #include "proc.h"
+#include "ramfs.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -99,19 +100,43 @@ static void free_level(uint64_t *t, int level, int nentries) {
   }
 }
 
+struct vsrc *vsrc_new(struct rnode *node, const char *path) {
+  size_t n = strlen(path) + 1;
+  struct vsrc *s = kmalloc(sizeof *s + n);
+  if (!s)
+    return NULL;
+  s->refs = 1;
+  s->node = node;
+  ramfs_node_hold(node);
+  ramfs_node_ids(node, &s->dev, &s->ino);
+  memcpy(s->path, path, n);
+  return s;
+}
+
+void vsrc_put(struct vsrc *s) {
+  if (!s || --s->refs > 0)
+    return;
+  ramfs_node_drop(s->node);
+  kfree(s->copy);
+  kfree(s);
+}
+
+static void vma_free(struct vma *a) {
+  if (a->ops)
+    a->ops->close(a->priv);
+  vsrc_put(a->src);
+  kfree(a);
+}
+
 // Drop one reference (vfork shares an address space until the child execs or exits).
 void vm_free(struct vm *vm) {
   if (!vm || --vm->refs > 0)
     return;
   free_level(vm->pml4, 3, 256);
-  if (vm->image && --vm->image->refs == 0)
-    kfree(vm->image);
   page_free(vm->pml4, 1);
   for (struct vma *a = vm->vmas, *next; a; a = next) {
     next = a->next;
-    if (a->ops)
-      a->ops->close(a->priv);
-    kfree(a);
+    vma_free(a);
   }
   kfree(vm);
 }
@@ -156,13 +181,15 @@ struct vm *vm_clone(struct vm *src) {
   if (!vm)
     return NULL;
   vm->brk_start = src->brk_start, vm->brk = src->brk, vm->mmap_top = src->mmap_top;
-  if ((vm->image = src->image))
-    vm->image->refs++; // the child's file areas read from the same bytes
+  memcpy(vm->auxv, src->auxv, sizeof vm->auxv);
+  vm->auxv_words = src->auxv_words;
   for (struct vma *a = src->vmas; a; a = a->next) {
     struct vma *n = kmalloc(sizeof *n);
     if (!n)
       goto fail;
     *n = *a;
+    if (n->src)
+      n->src->refs++; // the child's areas read from the same file
     vma_insert(vm, n);
     if (n->ops)
       n->ops->open(n->priv);
@@ -229,6 +256,34 @@ int vm_map_area(struct vm *vm, uint64_t start, uint64_t len, int prot, int kind,
   return 0;
 }
 
+// An mmap of a file: its pages come from src when first touched (fill_page).
+int vm_map_file(struct vm *vm, uint64_t start, uint64_t len, int prot, bool shared,
+                struct vsrc *src, uint64_t pgoff, bool maywrite) {
+  int r = vm_map_area(vm, start, len, prot, shared ? VMA_SHARED : VMA_FILE, NULL, 0, 0);
+  if (r < 0)
+    return r;
+  struct vma *a = vma_find(vm, start);
+  a->src = src;
+  src->refs++;
+  a->pgoff = pgoff;
+  a->mapped = true;
+  a->maywrite = maywrite;
+  return 0;
+}
+
+struct vma *vm_area(const struct vm *vm, uint64_t va) { return vma_find(vm, va); }
+
+// Does every page of [start, start+len) belong to some area?
+bool vm_range_mapped(const struct vm *vm, uint64_t start, uint64_t len) {
+  for (uint64_t va = start; va < start + len;) {
+    struct vma *a = vma_find(vm, va);
+    if (!a)
+      return false;
+    va = a->end;
+  }
+  return true;
+}
+
 int vm_map_frames(struct vm *vm, uint64_t start, void *const *frames, size_t n, int prot,
                   const struct vma_ops *ops, void *priv) {
   int r = vm_map_area(vm, start, n * PAGE_SIZE, prot, VMA_SHARED, NULL, 0, 0);
@@ -258,6 +313,9 @@ static int vma_split(struct vma *a, uint64_t va) {
     return -ENOMEM;
   *b = *a;
   b->start = va;
+  b->pgoff = a->pgoff + (va - a->start);
+  if (b->src)
+    b->src->refs++;
   a->end = va;
   a->next = b;
   if (b->ops)
@@ -324,9 +382,7 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len) {
     if (a->start >= start && a->end <= end) {
       unmap_pages(vm, a->start, a->end);
       *pp = a->next;
-      if (a->ops)
-        a->ops->close(a->priv);
-      kfree(a);
+      vma_free(a);
     } else {
       pp = &a->next;
     }
@@ -336,12 +392,11 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len) {
 
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
   uint64_t end = start + len;
-  for (uint64_t va = start; va < end;) { // Linux: every page must be mapped
-    struct vma *a = vma_find(vm, va);
-    if (!a)
-      return -ENOMEM;
-    va = a->end;
-  }
+  if (!vm_range_mapped(vm, start, len)) // Linux: every page must be mapped
+    return -ENOMEM;
+  for (struct vma *a = vma_find(vm, start); (prot & PROT_WRITE) && a && a->start < end; a = a->next)
+    if (a->kind == VMA_SHARED && a->mapped && !a->maywrite)
+      return -EACCES; // a shared file mapping may be written only through a writable fd
   int r = vma_isolate(vm, start, end);
   if (r)
     return r;
@@ -355,7 +410,8 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
 }
 
 // Make the page at va present, if the area allows the access. Returns 0, -EFAULT if
-// no area covers va (or it is PROT_NONE), -EACCES if the area forbids the access.
+// no area covers va (or it is PROT_NONE), -EACCES if the area forbids the access,
+// -ENXIO if it is a mapped file's page past the file's end (SIGBUS).
 static int fill_page(struct vm *vm, struct vma *a, uint64_t va);
 
 // A write to a page fork left shared: the writer gets a copy of its own, or keeps the
@@ -396,6 +452,18 @@ int vm_fault_force(struct vm *vm, uint64_t va) {
   return a ? fill_page(vm, a, va) : -EFAULT;
 }
 
+// The file's frame for the page at page of area a: a mapped file's comes from the file
+// (ramfs_map_page); a whole page of an exec'd program from the archive's page cache,
+// which every process shares. -ENOENT: none (the page is filled from file_data).
+static int file_frame(const struct vma *a, uint64_t page, bool whole, uint8_t **frame,
+                      bool *cow) {
+  uint64_t off = a->pgoff + (page - a->start);
+  if (a->mapped)
+    return ramfs_map_page(a->src->node, off, a->kind == VMA_SHARED, frame, cow);
+  return whole && a->src && !a->src->copy ? ramfs_cached_page(a->src->node, off, frame)
+                                          : -ENOENT;
+}
+
 static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
   uint64_t page = ALIGN_DOWN(va, PAGE_SIZE);
   uint64_t *pte = walk(vm->pml4, page, true);
@@ -405,13 +473,31 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
     return 0; // already there (a kernel access, or a fault on a page another path filled)
   uint64_t lo = MAX(page, a->file_start), hi = MIN(page + PAGE_SIZE, a->file_end);
   bool whole = a->file_data && lo == page && hi == page + PAGE_SIZE; // all from the file
-  uint8_t *frame = whole ? page_alloc_raw(1) : page_alloc(1);
+  uint8_t *frame;
+  bool cow = true;
+  int r = file_frame(a, page, whole, &frame, &cow);
+  if (r == 0) {
+    uint64_t flags = a->prot ? pte_flags(a->prot) : 0;
+    *pte = V2P(frame) | PTE_FRAME | (cow ? PTE_COW | (flags & ~PTE_W) : flags);
+    return 0;
+  }
+  if (a->mapped || r != -ENOENT)
+    return r;
+  frame = whole ? page_alloc_raw(1) : page_alloc(1);
   if (!frame)
     return -ENOMEM;
   if (a->file_data && lo < hi)
     memcpy(frame + (lo - page), a->file_data + (lo - a->file_start), hi - lo);
   *pte = V2P(frame) | PTE_FRAME | (a->prot ? pte_flags(a->prot) : 0);
   return 0;
+}
+
+// A tracer's write (force) goes through the program's own rights, except into a file's
+// shared pages that the program could never write: those are the file itself, which
+// the tracer may have no right to change (Linux refuses too).
+static bool forced_write_ok(struct vm *vm, uint64_t va) {
+  struct vma *a = vma_find(vm, va);
+  return !a || !(a->kind == VMA_SHARED && a->mapped && !a->maywrite);
 }
 
 // Copy between buf and the user range at uaddr in vm, page by page. force: the caller
@@ -423,6 +509,8 @@ size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, b
   while (done < n) {
     uint64_t va = uaddr + done;
     if (!user_range_ok(va, 1))
+      break;
+    if (write && force && !forced_write_ok(vm, va))
       break;
     uint64_t *pte = walk(vm->pml4, va, false);
     bool ok = pte && (*pte & PTE_P) && (!write || force || (*pte & PTE_W));

@@ -11,6 +11,14 @@ struct vma {
   // of the area reads as zero. The data is the initramfs's, which is never freed.
   uint64_t file_start, file_end;
   const uint8_t *file_data;
+  // The file the area shows (maps names it), or NULL. With mapped set (an mmap of the
+  // file) each page comes from the file when first touched, at file offset pgoff +
+  // (va - start); a page wholly past the file's end is SIGBUS. Without it (exec's
+  // segments) the bytes are file_data's and src only names them.
+  struct vsrc *src;
+  uint64_t pgoff;
+  bool mapped;
+  bool maywrite;        // VMA_SHARED of a file: the descriptor was open for writing
   // An area whose frames belong to something else (a SysV shared memory segment,
   // ipc.c): ops->open(priv) when a copy of the area appears (fork, a split), and
   // ops->close(priv) when one goes (munmap, exit, exec). NULL for the others.
@@ -24,19 +32,28 @@ struct vma_ops {
 };
 enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_SHARED };
 
-// Bytes shared by address spaces and freed with the last one (a copied program image).
-struct blob {
+// A file areas map. It holds the file (as an open descriptor would), so the file's
+// pages outlive its last descriptor and its name. Shared by the areas split from one
+// mapping and by fork's copies; freed with the last (refs).
+struct rnode;
+struct vsrc {
   int refs;
-  uint8_t data[];
+  struct rnode *node;
+  uint8_t *copy;        // exec's copy of a program file that may change (in /tmp), or NULL
+  uint64_t dev, ino;    // for maps
+  char path[];          // the path it was opened by
 };
+struct vsrc *vsrc_new(struct rnode *node, const char *path);
+void vsrc_put(struct vsrc *s);
 
 struct vm {
   int refs;             // processes using it: 2 while a vfork child borrows it
-  struct blob *image;   // the program's bytes, if copied at exec (VMA_FILE areas use them)
   uint64_t *pml4;       // kernel-virtual; entries 256..511 are the shared kernel half
   struct vma *vmas;
   uint64_t brk_start, brk; // program break: [brk_start, brk) is the heap
   uint64_t mmap_top;    // anonymous mmaps without a hint go below this, downwards
+  uint64_t auxv[48];    // the auxiliary vector exec gave the program (/proc/PID/auxv)
+  int auxv_words;
 };
 
 struct vm *vm_create(void);
@@ -45,6 +62,10 @@ struct vm *vm_clone(struct vm *src);
 void vm_activate(const struct vm *vm);
 int vm_map_area(struct vm *vm, uint64_t start, uint64_t len, int prot, int kind,
                 const uint8_t *file_data, uint64_t file_start, uint64_t file_end);
+int vm_map_file(struct vm *vm, uint64_t start, uint64_t len, int prot, bool shared,
+                struct vsrc *src, uint64_t pgoff, bool maywrite);
+struct vma *vm_area(const struct vm *vm, uint64_t va);
+bool vm_range_mapped(const struct vm *vm, uint64_t start, uint64_t len);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
 // Map n given frames (each gains a reference) at start as one shared area with ops.
 int vm_map_frames(struct vm *vm, uint64_t start, void *const *frames, size_t n, int prot,

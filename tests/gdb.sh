@@ -21,6 +21,9 @@
 #   eof        (no gdb) gdbserver on a pipe that closes: it detaches, the program ends
 #   attach     (no gdb) --attach on a pipe: a memory write, then EOF
 #   reconnect  a gdb killed mid-session, and a new one that takes over
+#   dynamic    a dynamically linked PIE from the host's gcc (glibc), brought with
+#              vrun --file: break main, info sharedlibrary, a breakpoint in libc
+#              (puts), a backtrace through it, finish, a watchpoint, the exit status
 #   hangup     a gdb killed while the program runs: gdbserver stops it and waits; the
 #              next gdb finds it stopped and lets it finish
 #   relink     the host side connecting and disconnecting 20 times (silent, mid-packet,
@@ -62,6 +65,8 @@ command -v gdb >/dev/null || { fail "gdb" "no gdb on the host (tools/deps.sh ins
 make -s build/guest/gdbtarget >/dev/null 2>&1 || { fail "build" "cannot build gdbtarget"; finish; }
 prog=build/guest/gdbtarget
 
+vrun_extra=() # more vrun options for boot (--file)
+
 # The line number of a "MARK: NAME" comment in gdbtarget.c.
 mark() { grep -n "MARK: $1\$" tests/guest/helpers/gdbtarget.c | cut -d: -f1; }
 
@@ -81,7 +86,7 @@ boot() {
   shift
   port=$(free_port)
   : >"$tmp/$name.log" # (before the first look at it)
-  tools/vrun --timeout 300 "$link" "$port" -- "$@" >"$tmp/$name.log" 2>&1 &
+  tools/vrun --timeout 300 "${vrun_extra[@]}" "$link" "$port" -- "$@" >"$tmp/$name.log" 2>&1 &
   vpid=$!
   for ((i = 0; i < 600; i++)); do
     grep -q "gdbserver: listening on" "$tmp/$name.log" && return 0
@@ -543,6 +548,64 @@ session_attach_pipe() {
   fi
 }
 
+# A dynamic PIE: gdb learns the load address and the libraries from the auxv
+# (qXfer:auxv:read) and the loader's list in memory, and reads the libraries' symbols
+# from the host's files, which are the ones the guest runs.
+session_dynamic() {
+  local src=$tmp/dyn.c saved=$prog
+  cat >"$src" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+int counter;
+static int twice(int x) { return 2 * x; }
+int main(int argc, char **argv) {
+  (void)argv;
+  counter = twice(argc);
+  puts("dynamic target");
+  counter += (int)strlen("four");
+  return counter;
+}
+EOF
+  if ! gcc -g -O0 -o "$tmp/dyn" "$src" 2>"$tmp/dyn.cc"; then
+    fail "dynamic: build" "$(head -c 300 "$tmp/dyn.cc")"
+    return
+  fi
+  vrun_extra=(--file "$tmp/dyn")
+  boot dynamic "$tmp/dyn" || { vrun_extra=(); return; }
+  vrun_extra=()
+  prog=$tmp/dyn
+  gdb_session dynamic "target remote" <<EOF
+break main
+break puts
+echo ==main==\n
+continue
+print counter
+info sharedlibrary
+echo ==puts==\n
+continue
+bt
+echo ==finish==\n
+finish
+print counter
+watch counter
+continue
+echo ==end==\n
+delete
+continue
+EOF
+  prog=$saved
+  halt dynamic
+  expect dynamic main "dynamic: break main (PIE relocated)" '^Breakpoint 1, main \(argc=1' 'dyn\.c:7' '^\$1 = 0$'
+  expect dynamic main "dynamic: info sharedlibrary" \
+    '^0x0*7[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/ld-linux-x86-64\.so\.2$' '^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/libc\.so\.6$'
+  expect dynamic puts "dynamic: breakpoint in libc (puts)" '^Breakpoint 2, .*puts \(str=0x[0-9a-f]+ "dynamic target"\)'
+  expect dynamic puts "dynamic: backtrace through libc" '^#0 .*puts' '^#1 +0x0*5555[0-9a-f]+ in main \(argc=1'
+  expect dynamic finish "dynamic: finish out of puts" '^main \(argc=1' 'dyn\.c:9' '^Value returned is \$2 = 15$' '^\$3 = 2$'
+  expect dynamic finish "dynamic: watchpoint" '^Old value = 2$' '^New value = 6$'
+  expect dynamic end "dynamic: exit status" 'exited with code 06'
+  expect_rc dynamic "dynamic: the program's status" 6
+}
+
 # A gdb killed while the program runs (no detach, no kill): the hang-up reaches
 # gdbserver while it waits for the program, which it stops for the next gdb.
 session_hangup() {
@@ -655,6 +718,7 @@ EOF
 }
 
 session_checks
+session_dynamic
 session_detach
 session_kill
 session_multi

@@ -257,6 +257,10 @@ awk -v gdbv="$(cat "$tmp/gdb.vcon" 2>/dev/null)" -v gdbverr="$(cat "$tmp/gdb.vco
     rate("yield", "sched_yield round trip (2 processes)", "two system calls and two switches, no data")
     rate("spawn", "fork+exec+wait, our static musl prog", "fork shares the pages of the parent, copy on write; bench is " benchkb " KB, static")
     rate("spawnbb", "fork+exec+wait, busybox /bin/true", "")
+    if (rate("spawndyn", "fork+exec+wait, dynamic musl /tests/dyntrue", "loader + libc mapped from the initramfs") && ("spawn" in instr))
+      row("  dynamic / static", sprintf("%.2fx", instr["spawndyn"] / instr["spawn"]),
+          sprintf("%.2fx", median("spawndyn") / median("spawn")), "goal <= 2x (the static row: our static musl prog)")
+    rate("filefault", "page fault on a private file mapping", "first touch of a page of /bin/busybox: a 4 KiB copy")
     if (rate("trace", "traced syscall (entry+exit stops)", "goal <= 5,000; Linux 6.1 ptrace: 21,477") && pp)
       row("  traced syscall / ping-pong", sprintf("%.2fx", instr["trace"] / instr["pingpong"]),
           sprintf("%.2fx", median("trace") / median("pingpong")), "goal <= 1.5x; Linux 6.1: 1.66x")
@@ -284,6 +288,13 @@ awk -v gdbv="$(cat "$tmp/gdb.vcon" 2>/dev/null)" -v gdbverr="$(cat "$tmp/gdb.vco
             sprintf("%.2fx", median("sc_write") / median("sc_plain")), "goal <= 1.2x")
     }
     rate("regs", "proc:PID/regs/int read (216 bytes)", "")
+    fw = rate("forkwait", "fork+exit+wait, no exec", "")
+    if (rate("thread", "pthread_create+join round trip", "") && fw)
+      row("  pthread_create+join / fork+exit+wait", sprintf("%.2fx", instr["thread"] / instr["forkwait"]),
+          sprintf("%.2fx", median("thread") / median("forkwait")), "goal <= 0.25x")
+    if (rate("futex", "futex wake/wait ping-pong (2 threads)", "") && pp)
+      row("  futex ping-pong / pipe ping-pong", sprintf("%.2fx", instr["futex"] / instr["pingpong"]),
+          sprintf("%.2fx", median("futex") / median("pingpong")), "goal <= 0.5x")
     # gdb: ours over the virtio console beside the Debian gdbserver on the host; COM2.
     nv = split(gdbv, v, " "); nn = split(gdbn, nat, " "); nc = split(gdbc, c, " ")
     if (nv == 3) {
@@ -313,5 +324,10 @@ awk -v gdbv="$(cat "$tmp/gdb.vcon" 2>/dev/null)" -v gdbverr="$(cat "$tmp/gdb.vco
       row("memory per sleeping process", "-", value["procmem_total"] " kB",
           "MemFree drop per child: kernel side and the pages it wrote; its VmRSS, " value["procmem_user"] " kB, counts pages still shared")
     else { row("memory per sleeping process", "n/a", "n/a", "n/a: " na("procmem")); bad = 1 }
+    if ("dynmem_first" in value) {
+      row("memory of a dynamic program (sleeping)", "-", value["dynmem_first"] " kB", "MemFree drop for /tests/dyntrue, page cache cold: the musl loader and libc")
+      row("  a second instance of it", "-", value["dynmem_second"] " kB",
+          sprintf("%.2f of the first; goal <= 0.25 (library pages shared)", value["dynmem_second"] / (value["dynmem_first"] ? value["dynmem_first"] : 1)))
+    } else { row("memory of a dynamic program (sleeping)", "n/a", "n/a", "n/a: " na("dynmem")); bad = 1 }
     exit bad
   }' "$tmp/icount" "$tmp/wall"

@@ -24,6 +24,7 @@ missing_packages() {
   static_busybox || echo busybox-static
   have cpio || echo cpio
   have gdb || echo gdb
+  have python3 || echo python3 # tests/dynamic.sh runs Debian's python3 in the guest
 }
 
 missing=$(missing_packages | tr '\n' ' ')

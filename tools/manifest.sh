@@ -9,6 +9,7 @@
 #                    setuid-probe set-user-ID root), every script tests/guest/*.sh (755 if
 #                    executable, else 644) and every file under BUILD_DIR/tests
 #                    (generated test data, 755)
+#   /lib/ld-musl-x86_64.so.1   the host's musl loader, for /tests/dyntrue
 #   /etc/profile     tools/profile, if it exists
 #   /dev /etc /proc /tmp /root   empty directories
 #
@@ -127,6 +128,12 @@ fi
 for f in "$repo"/tools/etc/*; do
   [ -f "$f" ] && entry file "/etc/${f##*/}" "$f" 644
 done
+# musl's dynamic loader, for the one dynamically linked test program (/tests/dyntrue;
+# make bench). Other dynamic programs bring theirs with tools/vrun --file.
+musl_ld=/lib/ld-musl-x86_64.so.1
+if [ -x "$build/guest/dyntrue" ] && [ -e "$musl_ld" ]; then
+  entry file "$musl_ld" "$(readlink -f "$musl_ld")" 755
+fi
 # The set-user-ID probe: root-owned, mode 4755 (a later line for a path replaces it).
 if [ -x "$build/guest/setuid-probe" ]; then
   entry file /tests/setuid-probe "$build/guest/setuid-probe" 4755

@@ -4,7 +4,8 @@
 // memory (one PT_LOAD, code `mov $60,%eax; xor %edi,%edi; syscall`), then breaks one
 // thing. OUTDIR/badelf-valid is that program unchanged: the control, which must run
 // and exit 0. The other files must make execve fail; tests/guest/usertests.c holds the errno
-// Vitrine returns for each (ENOEXEC for format errors, EINVAL for impossible segments).
+// Vitrine returns for each (ENOEXEC for format errors, EINVAL for impossible segments,
+// ENOENT/EACCES/EIO/ELIBBAD for the interpreter cases, as Linux).
 //
 // Several cases are shaped so that Linux, which checks less before mapping, still fails
 // cleanly (the test suite is validated on the host): e.g. the overlapping segment is
@@ -110,16 +111,49 @@ static void misaligned(struct img *m) {
   ehdr(m)->e_entry = BASE + 8 + CODE_OFF;
 }
 
-// A dynamic-linker request: Vitrine runs static programs only. The path does not
-// exist, so Linux fails too.
-static void interp(struct img *m) {
-  static const char path[] = "/nonexistent/ld-vitrine.so";
+// A PT_INTERP (before the PT_LOAD, as it must come) naming path, of filesz bytes.
+static Elf64_Phdr *set_interp(struct img *m, const char *path, size_t filesz) {
   Elf64_Phdr *load = add_phdr(m);
   *load = *phdr(m, 0);
-  Elf64_Phdr *p = phdr(m, 0); // PT_INTERP must come before any PT_LOAD
-  *p = elf_phdr(PT_INTERP, PF_R, INTERP_OFF, BASE + INTERP_OFF, sizeof path, sizeof path);
+  Elf64_Phdr *p = phdr(m, 0);
+  *p = elf_phdr(PT_INTERP, PF_R, INTERP_OFF, BASE + INTERP_OFF, filesz, filesz);
   p->p_align = 1;
-  memcpy(m->b + INTERP_OFF, path, sizeof path);
+  memcpy(m->b + INTERP_OFF, path, strlen(path) + 1);
+  return p;
+}
+
+// An interpreter that does not exist: ENOENT, on Linux too.
+static void interp(struct img *m) {
+  static const char path[] = "/nonexistent/ld-vitrine.so";
+  set_interp(m, path, sizeof path);
+}
+
+// The interpreter path does not end in NUL (ENOEXEC).
+static void interp_nonul(struct img *m) { set_interp(m, "/tests/badelf-valid", 19); }
+
+// A path of one byte (ENOEXEC: too short to name anything).
+static void interp_short(struct img *m) { set_interp(m, "/", 1); }
+
+// The path lies past the end of the file (Linux's short read: EIO).
+static void interp_past_end(struct img *m) {
+  set_interp(m, "/tests/badelf-valid", 20)->p_offset = 0x10000;
+}
+
+// The interpreter is not an ELF file (ELIBBAD): the bad-magic case, executable.
+static void interp_notelf(struct img *m) {
+  static const char path[] = "/tests/badelf-bad-magic";
+  set_interp(m, path, sizeof path);
+}
+
+// The interpreter is a directory (EACCES, as any exec of one).
+static void interp_dir(struct img *m) { set_interp(m, "/tests", 7); }
+
+// The interpreter itself names an interpreter, and is a fixed-address program loaded
+// where the program is: Vitrine refuses it (ELIBBAD) before the point of no return;
+// Linux maps it over the program and the process dies.
+static void interp_dynamic(struct img *m) {
+  static const char path[] = "/tests/badelf-interp";
+  set_interp(m, path, sizeof path);
 }
 
 // The entry point lies in no segment.
@@ -144,6 +178,12 @@ static const struct {
     {"phoff-overflow", phoff_overflow},
     {"no-load", no_load},
     {"interp", interp},
+    {"interp-nonul", interp_nonul},
+    {"interp-short", interp_short},
+    {"interp-past-end", interp_past_end},
+    {"interp-notelf", interp_notelf},
+    {"interp-dir", interp_dir},
+    {"interp-dynamic", interp_dynamic},
     {"kernel-seg", kernel_seg},
     {"overlap", overlap},
     {"filesz-gt-memsz", filesz_gt_memsz},

@@ -811,8 +811,8 @@ static int h_supported(char *a, size_t n) {
     if (have_debug_regs())
       hw_write();
   }
-  return reply("PacketSize=%x;qXfer:features:read+;qXfer:exec-file:read+;swbreak+;"
-               "hwbreak+;vContSupported+;QStartNoAckMode+;binary-upload+", GDB_PKTMAX);
+  return reply("PacketSize=%x;qXfer:features:read+;qXfer:exec-file:read+;qXfer:auxv:read+;"
+               "swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+;binary-upload+", GDB_PKTMAX);
 }
 
 static int h_noack(char *a, size_t n) {
@@ -1172,6 +1172,24 @@ static int h_exec_file(char *a, size_t n) {
   return xfer(path, (size_t)len, p + 1);
 }
 
+// The program's auxiliary vector (proc:PID/auxv). With it GDB finds a dynamic
+// program's load address (AT_ENTRY, AT_PHDR) and, through its dynamic section, the
+// loader's list of libraries in memory: `info sharedlibrary`, breakpoints in libc.
+static int h_auxv(char *a, size_t n) {
+  (void)n;
+  char path[64], buf[1024];
+  if (*a != ':' || !T.pid)
+    return reply_err(!T.pid ? ESRCH : EINVAL);
+  proc_path(path, sizeof path, T.pid, "auxv");
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof buf);
+  if (fd >= 0)
+    close(fd);
+  if (len < 0)
+    return reply_err(errno);
+  return xfer(buf, (size_t)len, a + 1);
+}
+
 // ---- processes: extended-remote's run, attach, kill, restart; k and D ----
 static bool quit_after_reply; // D (and monitor exit): the session ends after the reply
 
@@ -1307,6 +1325,7 @@ static const struct command commands[] = {
     {"H", false, false, h_ok}, {"qSymbol", false, false, h_ok}, {"!", true, false, h_ok},
     {"qXfer:features:read:", false, false, h_features},
     {"qXfer:exec-file:read:", false, false, h_exec_file},
+    {"qXfer:auxv:read:", false, false, h_auxv},
     {"vRun", false, false, h_vrun}, {"vAttach;", false, false, h_vattach},
     {"vKill;", false, false, h_vkill}, {"R", false, false, h_restart},
     {"qRcmd,", false, false, h_monitor},

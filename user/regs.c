@@ -1,6 +1,7 @@
 // regs [-f] PID: print another process's registers, read from proc:PID/regs/int (and
 // regs/float with -f). The seed of Vitrine: a process blocked in read() shows read's
-// number in orig_rax, and regs names the call.
+// number in orig_rax, and regs names the call. PID may be any thread's id; for a process
+// with more than one thread, the last line says which thread and how many there are.
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -72,6 +73,29 @@ static void print_syscall(long pid, const struct user_regs_struct *r) {
          r->rdx, r->r10, r->r8, r->r9);
 }
 
+// The value of "key:" in proc:PID/status, or -1.
+static long status_num(long pid, const char *key) {
+  char buf[2048], pat[32];
+  ssize_t n = 0;
+  proc_path(buf, sizeof buf, pid, "status");
+  int fd = open(buf, O_RDONLY);
+  if (fd >= 0) {
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+  }
+  buf[n > 0 ? n : 0] = 0;
+  snprintf(pat, sizeof pat, "\n%s:", key);
+  char *p = strstr(buf, pat);
+  return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+// "thread TID of process PID (N threads: proc:PID/task/)" when there is more than one.
+static void print_threads(long pid) {
+  long tgid = status_num(pid, "Tgid"), n = status_num(pid, "Threads");
+  if (n > 1 || (tgid > 0 && tgid != pid))
+    printf("thread %ld of process %ld (%ld threads: proc:%ld/task/)\n", pid, tgid, n, tgid);
+}
+
 static int print_int(long pid) {
   struct user_regs_struct r;
   if (read_file(pid, "regs/int", &r, sizeof r) < 0)
@@ -88,6 +112,7 @@ static int print_int(long pid) {
   printf("cs 0x%lx ss 0x%lx ds 0x%lx es 0x%lx fs 0x%lx gs 0x%lx\n", r.cs, r.ss, r.ds,
          r.es, r.fs, r.gs);
   print_syscall(pid, &r);
+  print_threads(pid);
   return 0;
 }
 

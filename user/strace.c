@@ -30,6 +30,7 @@
 // signals without a handler only si_signo is known (the engine should report the
 // siginfo in the signal event).
 #define _GNU_SOURCE // memrchr, pipe2
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -301,8 +302,8 @@ enum kind {
   K_PSEL_MASK, K_DIRENTS, K_ARCH_CODE, K_CLOCKID, K_TIMER_FLAGS, K_PRCTL, K_REBOOT_MAGIC,
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
   K_GRND_FLAGS, K_STATFS_OUT, K_SOCKDOM, K_SOCKTYPE, K_MSGFLAGS, K_SHUTHOW, K_SOCKLEVEL,
-  K_IPCKEY, K_IPCFLAGS, K_IPCCMD, K_SHMATFLAGS, K_PTRACE_REQ,
-  K_IDTYPE, K_ITIMER, K_FLOCK_OP, NKINDS
+  K_IPCKEY, K_IPCFLAGS, K_IPCCMD, K_SHMATFLAGS, K_PTRACE_REQ, K_FUTEX, K_CLONE3, K_IDTYPE,
+  K_ITIMER, K_FLOCK_OP, NKINDS
 };
 
 // How the result is shown.
@@ -343,6 +344,7 @@ static const struct decoder decoders[] = {
     {"pipe", R_DEC, C_DESC, 1, {K_PIPEFDS}},
     {"select", R_SELECT, C_DESC, 5, {K_INT, K_FDSET, K_FDSET, K_FDSET, K_TIMEVAL_IN}},
     {"sched_yield", R_DEC, 0, 0, {0}},
+    {"msync", R_DEC, C_MEM, 3, {K_PTR, K_ULONG, K_HEX}},
     {"sched_setaffinity", R_DEC, C_PROC, 3, {K_INT, K_ULONG, K_PTR}},
     {"sched_getaffinity", R_DEC, C_PROC, 3, {K_INT, K_ULONG, K_PTR}},
     {"dup", R_DEC, C_DESC, 1, {K_INT}},
@@ -377,6 +379,7 @@ static const struct decoder decoders[] = {
     {"rename", R_DEC, C_FILE, 2, {K_PATH, K_PATH}},
     {"mkdir", R_DEC, C_FILE, 2, {K_PATH, K_OCT}},
     {"rmdir", R_DEC, C_FILE, 1, {K_PATH}},
+    {"creat", R_DEC, C_FILE | C_DESC, 2, {K_PATH, K_OCT}},
     {"link", R_DEC, C_FILE, 2, {K_PATH, K_PATH}},
     {"unlink", R_DEC, C_FILE, 1, {K_PATH}},
     {"symlink", R_DEC, C_FILE, 2, {K_PATH, K_PATH}},
@@ -427,8 +430,15 @@ static const struct decoder decoders[] = {
     {"fstatfs", R_DEC, C_DESC, 2, {K_INT, K_STATFS_OUT}},
     {"reboot", R_DEC, 0, 3, {K_REBOOT_MAGIC, K_REBOOT_MAGIC, K_REBOOT_CMD}},
     {"gettid", R_DEC, 0, 0, {0}},
+    {"getxattr", R_DEC, C_FILE, 4, {K_PATH, K_STR, K_PTR, K_ULONG}},
+    {"lgetxattr", R_DEC, C_FILE, 4, {K_PATH, K_STR, K_PTR, K_ULONG}},
+    {"fgetxattr", R_DEC, C_DESC, 4, {K_INT, K_STR, K_PTR, K_ULONG}},
+    {"listxattr", R_DEC, C_FILE, 3, {K_PATH, K_PTR, K_ULONG}},
+    {"llistxattr", R_DEC, C_FILE, 3, {K_PATH, K_PTR, K_ULONG}},
+    {"flistxattr", R_DEC, C_DESC, 3, {K_INT, K_PTR, K_ULONG}},
     {"tkill", R_DEC, C_SIG | C_PROC, 2, {K_INT, K_SIGNUM}},
     {"time", R_DEC, 0, 1, {K_TIME_OUT}},
+    {"futex", R_DEC, 0, 1, {K_FUTEX}},
     {"getdents64", R_DEC, C_DESC, 3, {K_INT, K_DIRENTS, K_ULONG}},
     {"set_tid_address", R_DEC, 0, 1, {K_PTR}},
     {"timer_create", R_DEC, 0, 3, {K_CLOCKID, K_PTR, K_PTR}},
@@ -460,6 +470,7 @@ static const struct decoder decoders[] = {
     {"pselect6", R_SELECT, C_DESC, 6, {K_INT, K_FDSET, K_FDSET, K_FDSET, K_TIMESPEC_IN, K_PSEL_MASK}},
     {"ppoll", R_POLL, C_DESC, 5, {K_POLLFDS, K_UINT, K_TIMESPEC_IN, K_SIGSET_IN, K_ULONG}},
     {"set_robust_list", R_DEC, 0, 2, {K_PTR, K_ULONG}},
+    {"get_robust_list", R_DEC, 0, 3, {K_INT, K_PTR, K_PTR}},
     {"utimensat", R_DEC, C_FILE | C_DESC, 4, {K_DIRFD, K_PATH, K_TIMESPEC2, K_ATFLAGS}},
     {"dup3", R_DEC, C_DESC, 3, {K_INT, K_INT, K_FDFLAGS}},
     {"pipe2", R_DEC, C_DESC, 2, {K_PIPEFDS, K_FDFLAGS}},
@@ -467,6 +478,7 @@ static const struct decoder decoders[] = {
     {"prlimit64", R_DEC, 0, 4, {K_INT, K_RLIM_RES, K_RLIMIT_IN, K_RLIMIT_OUT}},
     {"renameat2", R_DEC, C_FILE | C_DESC, 5, {K_DIRFD, K_PATH, K_DIRFD, K_PATH, K_RENAME_FLAGS}},
     {"getrandom", R_DEC, 0, 3, {K_BUF_HEX_OUT, K_ULONG, K_GRND_FLAGS}},
+    {"clone3", R_DEC, C_PROC, 1, {K_CLONE3}},
     {"socket", R_DEC, C_NET | C_DESC, 3, {K_SOCKDOM, K_SOCKTYPE, K_INT}},
     {"connect", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_UINT}},
     {"accept", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_PTR}},
@@ -499,9 +511,8 @@ static const struct decoder decoders[] = {
 
 // Calls the kernel does not implement but libcs try (they get ENOSYS): named, raw args.
 static const struct { uint16_t nr; uint8_t nargs; const char *name; } absent[] = {
-    {25, 5, "mremap"}, {28, 3, "madvise"}, 
-    {78, 3, "getdents"}, {202, 6, "futex"}, {204, 3, "sched_getaffinity"},
-    {324, 2, "membarrier"}, {332, 5, "statx"}, {334, 4, "rseq"}, {435, 2, "clone3"},
+    {25, 5, "mremap"}, {28, 3, "madvise"}, {78, 3, "getdents"}, {204, 3, "sched_getaffinity"},
+    {324, 2, "membarrier"}, {332, 5, "statx"}, {334, 4, "rseq"},
     {437, 4, "openat2"}, {439, 4, "faccessat2"}};
 static struct decoder absent_decoders[sizeof absent / sizeof absent[0]];
 
@@ -1200,6 +1211,35 @@ static void f_envp(const struct call *c, int i) {
   put("%#lx /* %d var%s */", (unsigned long)ARG, n, n == 1 ? "" : "s");
 }
 
+// futex(uaddr, op, val, timeout or val2, uaddr2, val3): the arguments the op uses.
+static const char *const futex_ops[] = {"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE",
+                                        "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP", "FUTEX_LOCK_PI",
+                                        "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI", "FUTEX_WAIT_BITSET",
+                                        "FUTEX_WAKE_BITSET"};
+static void f_futex(const struct call *c, int i) {
+  int op = c->a[1], cmd = op & ~(128 | 256);
+  (void)i;
+  put("%#lx, ", (unsigned long)c->a[0]);
+  if (cmd < (int)(sizeof futex_ops / sizeof futex_ops[0]))
+    put("%s%s%s", futex_ops[cmd], op & 128 ? "_PRIVATE" : "", op & 256 ? "|FUTEX_CLOCK_REALTIME" : "");
+  else
+    put("%#x", op);
+  put(", %u", (unsigned)c->a[2]);
+  if (cmd == 0 || cmd == 9) {
+    put(", ");
+    put_timespec(c->a[3], "tv_nsec");
+  } else if (cmd == 3 || cmd == 4 || cmd == 5)
+    put(", %u, %#lx", (unsigned)c->a[3], (unsigned long)c->a[4]);
+  if (cmd == 4 || cmd == 5 || cmd == 9 || cmd == 10)
+    put(", %#x", (unsigned)c->a[5]);
+}
+
+// clone3(args, size): the structure's address and size (strace decodes the fields).
+static void f_clone3(const struct call *c, int i) {
+  (void)i;
+  put("%#lx, %lu", (unsigned long)c->a[0], (unsigned long)c->a[1]);
+}
+
 // clone(flags, newsp, parent_tid, child_tid, tls), shown as strace names them.
 static void f_clone(const struct call *c, int i) {
   uint64_t flags = c->a[0];
@@ -1483,7 +1523,7 @@ static const struct kind_info {
     [K_TIMESPEC2] = {f_timespec2}, [K_TIMEVAL2] = {f_timeval2}, [K_UTIMBUF] = {f_utimbuf},
     [K_TIME_OUT] = {f_numptr, true}, [K_STAT_OUT] = {f_stat_out, true},
     [K_PIPEFDS] = {f_pipefds, true}, [K_ARGV] = {f_argv}, [K_ENVP] = {f_envp},
-    [K_CLONE] = {f_clone}, [K_WSTATUS] = {f_wstatus, true}, [K_WOPTS] = {f_flags, false, x_wait, "0"},
+    [K_CLONE] = {f_clone}, [K_FUTEX] = {f_futex}, [K_CLONE3] = {f_clone3}, [K_WSTATUS] = {f_wstatus, true}, [K_WOPTS] = {f_flags, false, x_wait, "0"},
     [K_RUSAGE] = {f_rusage, true}, [K_FCNTL_CMD] = {f_xval, false, x_fcntl},
     [K_FCNTL_ARG] = {f_fcntl_arg}, [K_IOCTL_REQ] = {f_xval, false, x_ioctl, NULL, true},
     [K_IOCTL_ARG] = {f_ioctl_arg}, [K_UNAME] = {f_uname, true},
@@ -2083,16 +2123,16 @@ static void launch(const char *path, char **argv) {
   announce(t, false);
 }
 
-static void attach(const char *arg) {
-  char *end;
-  long pid = strtol(arg, &end, 10);
-  if (*arg == 0 || *end || pid <= 0 || pid > 0x7fffffff) {
-    fprintf(stderr, "strace: Invalid process id: '%s'\n", arg);
-    exit(1);
-  }
-  // Stopped at once (even blocked in a call); the first event is the interrupt.
+// Attach to one thread, stopped at once (even blocked in a call); the first event is
+// the interrupt. must: a failure ends strace (the thread named by -p; the others may
+// have exited meanwhile).
+static void attach_one(long pid, bool must) {
   struct tracee *t = new_tracee();
   if (!t || proc_attach(&t->s, pid, O_TRUNC) < 0) {
+    if (!must) {
+      free(t);
+      return;
+    }
     fprintf(stderr, "strace: attach: open(proc:%ld/trace): %s\n", pid,
             err_msg(!t ? ENOMEM : errno == ENOENT ? ESRCH : errno));
     exit(1);
@@ -2102,6 +2142,26 @@ static void attach(const char *arg) {
   if (opt.filtered)
     write_filter(t, opt.filter);
   announce(t, true);
+}
+
+// -p PID: every thread of PID's process (proc:PID/task/), as Linux's strace.
+static void attach(const char *arg) {
+  char *end, path[64];
+  long pid = strtol(arg, &end, 10);
+  if (*arg == 0 || *end || pid <= 0 || pid > 0x7fffffff) {
+    fprintf(stderr, "strace: Invalid process id: '%s'\n", arg);
+    exit(1);
+  }
+  attach_one(pid, true);
+  proc_path(path, sizeof path, pid, "task");
+  DIR *d = opendir(path);
+  for (struct dirent *e; d && (e = readdir(d));) {
+    long tid = strtol(e->d_name, &end, 10);
+    if (tid > 0 && !*end && tid != pid)
+      attach_one(tid, false);
+  }
+  if (d)
+    closedir(d);
 }
 
 // PROGRAM as strace finds it: a path with a '/', else the first match on $PATH.
@@ -2146,7 +2206,7 @@ static void usage(void) {
          "  -e trace=SET  trace only SET: names, %%file, %%process, %%signal, %%desc,\n"
          "            %%memory, all, none, separated by commas; a leading ! negates\n"
          "  -o FILE   write the trace to FILE instead of stderr\n"
-         "  -p PID    attach to process PID; SIGINT or SIGTERM detaches\n"
+         "  -p PID    attach to process PID (every thread); SIGINT or SIGTERM detaches\n"
          "  -s SIZE   show at most SIZE bytes of strings (default 32)\n"
          "  -t -tt -ttt  prefix lines with the time of day, with microseconds, or epoch\n"
          "  -T        show the time spent in each call\n");

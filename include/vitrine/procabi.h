@@ -14,7 +14,9 @@
 #define PROC_STOP_INTERRUPT 0x0080    // stopped on request (open with O_TRUNC, or this
                                       // flag written: "stop now"), or a followed child's
                                       // first stop; a = pid
-#define PROC_EVENT_CLONE 0x0100       // a = child pid; the child starts stopped
+#define PROC_EVENT_CLONE 0x0100       // a = child id, b = PROC_CLONE_THREAD or 0, c = its
+                                      // process id; the child starts stopped
+#define PROC_CLONE_THREAD 1           // (PROC_EVENT_CLONE's b) a thread of the same process
 #define PROC_STOP_WATCH 0x0200        // a debug register fired: a = DR6
 #define PROC_STOP_CLONE 0x10000      // the parent stops once it made a child: a = child
                                       // pid, b = clone flags (ptrace's fork events)

@@ -18,6 +18,12 @@
 //                switches a round, no data (with getppid, the floor of a tracer's loop)
 //   spawn N      fork + execve(this program, "exit") + wait4: a small musl program
 //   spawnbb N    fork + execve("/bin/true") + wait4: busybox's true
+//   spawndyn N   fork + execve("/tests/dyntrue") + wait4: a dynamically linked musl
+//                program (the kernel loads musl's loader, which maps libc)
+//   filefault N  page faults on a private mapping of a file of the initramfs
+//                (/bin/busybox): each touch of a new page copies it in
+//   dynmem       MemFree drop for the first and for a second sleeping instance of
+//                /tests/dyntrue (how much of a dynamic program's memory is shared)
 //   trace N      a tracer stops a child at entry and exit of N getppid calls; at each
 //                stop it reads the event and regs/int, then writes the flags to resume
 //   memread N    N preads of 1 MiB from proc:CHILD/mem
@@ -25,6 +31,9 @@
 //   regs N       N preads of proc:CHILD/regs/int (216 bytes)
 //   memfree      MemFree from proc:meminfo
 //   procmem N    memory per extra sleeping process: MemFree before and with N children
+//   forkwait N   fork + _exit + wait4, no exec
+//   thread N     pthread_create + pthread_join of a thread that returns at once
+//   futex N      two threads pass a turn through one futex word (FUTEX_WAIT/WAKE)
 //   all [R]      every benchmark above, R rounds (default 1)
 //   hello        write one line at once (boot-time measurement); exit: exit 0 at once
 #include <errno.h>
@@ -43,6 +52,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <pthread.h>
 
 #include "proc.h"
 #include "readfile.h"
@@ -529,6 +540,73 @@ static int bench_procmem(long n) {
   return 0;
 }
 
+// ---- threads ----
+static void *nothing(void *arg) { return arg; }
+
+// pthread_create + pthread_join, against fork + _exit + wait of the same program.
+static int bench_thread(long n) {
+  struct mark a = mark_now();
+  for (long i = 0; i < n; i++) {
+    pthread_t th;
+    if (pthread_create(&th, NULL, nothing, NULL) != 0 || pthread_join(th, NULL) != 0)
+      return not_available("thread", "pthread_create/join");
+  }
+  result("thread", n, a, mark_now());
+  return 0;
+}
+
+static int bench_forkwait(long n) {
+  struct mark a = mark_now();
+  for (long i = 0; i < n; i++) {
+    pid_t pid = fork();
+    if (pid == 0)
+      _exit(0);
+    if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+      return not_available("forkwait", "fork/wait");
+  }
+  result("forkwait", n, a, mark_now());
+  return 0;
+}
+
+// Two threads hand a turn back and forth through one futex word: each waits while the
+// word is not its number, then sets the other's and wakes it.
+#define FUTEX_WAIT_PRIVATE_ 128
+#define FUTEX_WAKE_PRIVATE_ 129
+static volatile int turn;
+static long futex_rounds;
+
+static void pass_turn(int me, int other) {
+  while (turn != me)
+    syscall(SYS_futex, &turn, FUTEX_WAIT_PRIVATE_, other, NULL, NULL, 0);
+  turn = other;
+  syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE_, 1, NULL, NULL, 0);
+}
+
+static void *futex_partner(void *arg) {
+  (void)arg;
+  for (long i = 0; i < futex_rounds; i++)
+    pass_turn(1, 0);
+  return NULL;
+}
+
+static int bench_futex(long n) {
+  const long warm = 100;
+  pthread_t th;
+  turn = 0;
+  futex_rounds = n + warm;
+  if (pthread_create(&th, NULL, futex_partner, NULL) != 0)
+    return not_available("futex", "pthread_create");
+  struct mark a = {0, 0};
+  for (long i = 0; i < n + warm; i++) {
+    if (i == warm)
+      a = mark_now();
+    pass_turn(0, 1);
+  }
+  result("futex", n, a, mark_now());
+  pthread_join(th, NULL);
+  return 0;
+}
+
 static char *self_path;
 
 static int bench_spawn_self(long n) {
@@ -536,6 +614,83 @@ static int bench_spawn_self(long n) {
 }
 static int bench_spawn_bb(long n) { return bench_spawn("spawnbb", (char *[]){"/bin/true", NULL}, n); }
 static int bench_memfree_n(long n) { return (void)n, bench_memfree(); }
+static int bench_spawn_dyn(long n) { return bench_spawn("spawndyn", (char *[]){"/tests/dyntrue", NULL}, n); }
+
+// n page faults, one per page of a private read-only mapping of /bin/busybox (mapped
+// again when every page has been touched).
+static int bench_filefault(long n) {
+  int fd = open("/bin/busybox", O_RDONLY);
+  off_t size = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
+  long pages = size / 4096, done = 0;
+  if (pages < 16)
+    return not_available("filefault", "open/lseek of /bin/busybox");
+  struct mark a = mark_now();
+  while (done < n) {
+    volatile char *m = mmap(NULL, pages * 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED)
+      return not_available("filefault", "mmap of /bin/busybox");
+    for (long i = 0; i < pages && done < n; i++, done++)
+      (void)m[i * 4096];
+    munmap((void *)m, pages * 4096);
+  }
+  result("filefault", n, a, mark_now());
+  close(fd);
+  return 0;
+}
+
+// Wait (up to 5 s) until pid runs dyntrue and sleeps (in its read).
+static void sleep_until_blocked(pid_t pid) {
+  char path[64], buf[2048];
+  proc_path(path, sizeof path, pid, "status");
+  for (int i = 0; i < 5000 && pid > 0; i++) {
+    if (read_small_file(path, buf, sizeof buf) >= 0 && strstr(buf, "Name:\tdyntrue\n") &&
+        strstr(buf, "State:\tS"))
+      return;
+    usleep(1000);
+  }
+}
+
+// One sleeping /tests/dyntrue, reading from the pipe fd: its pid, or -1.
+static pid_t dyn_sleeper(int fd) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fd, 0);
+    execl("/tests/dyntrue", "dyntrue", "wait", (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+// What a first and a second instance of a dynamic program take from free memory, once
+// each sleeps (its loader and libc loaded, its start-up done).
+static int bench_dynmem(long n) {
+  (void)n;
+  int fds[2];
+  long free0, free1, free2;
+  pid_t a = -1, b = -1;
+  if (pipe(fds) < 0)
+    return not_available("dynmem", "pipe");
+  free0 = kib_field("proc:meminfo", "MemFree");
+  a = dyn_sleeper(fds[0]);
+  sleep_until_blocked(a);
+  free1 = kib_field("proc:meminfo", "MemFree");
+  b = dyn_sleeper(fds[0]);
+  sleep_until_blocked(b);
+  free2 = kib_field("proc:meminfo", "MemFree");
+  close(fds[0]);
+  write(fds[1], "xx", 2);
+  close(fds[1]);
+  int sa = -1, sb = -1;
+  if (a > 0)
+    waitpid(a, &sa, 0);
+  if (b > 0)
+    waitpid(b, &sb, 0);
+  if (a < 0 || b < 0 || sa != 0 || sb != 0 || free0 < 0 || free1 < 0 || free2 < 0)
+    return not_available("dynmem", "fork/exec of /tests/dyntrue or MemFree");
+  printf("VALUE dynmem_first %ld kB\n", free0 - free1);
+  printf("VALUE dynmem_second %ld kB\n", free1 - free2);
+  return 0;
+}
 
 // The benchmarks, in the order `all` runs them, with their default N.
 static const struct bench {
@@ -548,10 +703,13 @@ static const struct bench {
     {"pingpong", bench_pingpong, 20000}, {"unixpp", bench_unixpp, 20000},
     {"yield", bench_yield, 20000},
     {"spawn", bench_spawn_self, 200}, {"spawnbb", bench_spawn_bb, 100},
+    {"dynmem", bench_dynmem, 1}, // (before spawndyn: the first instance fills the page cache)
+    {"spawndyn", bench_spawn_dyn, 50}, {"filefault", bench_filefault, 2000},
     {"trace", bench_trace, 5000},     {"ptrace", bench_ptrace, 5000},
     {"memread", bench_memread, 50},
     {"step", bench_step, 5000},       {"regs", bench_regs, 20000},
-    {"procmem", bench_procmem, 50},
+    {"procmem", bench_procmem, 50},   {"forkwait", bench_forkwait, 200},
+    {"thread", bench_thread, 200},    {"futex", bench_futex, 20000},
 };
 
 static int run_one(const char *cmd, long n) {

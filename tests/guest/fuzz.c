@@ -573,6 +573,29 @@ static uint64_t gen_addr(void) {
   }
 }
 
+// mmap's flags: sensible mixes of the known ones (files and anonymous, shared and
+// private, fixed or not), sometimes anything.
+static uint64_t gen_mapflags(void) {
+  static const uint64_t type[] = {MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, 0};
+  static const uint64_t extra[] = {0, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_POPULATE,
+                                   MAP_NORESERVE, MAP_DENYWRITE, 0x800000 /* unknown */};
+  if (chance(6))
+    return gen_int();
+  return PICK(type) | PICK(extra) | (below(3) ? 0 : MAP_ANONYMOUS);
+}
+
+// A file offset for mmap: page multiples (within and past a small file), unaligned,
+// and ones that wrap with the length.
+static uint64_t gen_mapoff(void) {
+  switch (below(5)) {
+  case 0: return 0;
+  case 1: return PAGE * below(8);
+  case 2: return below(3 * PAGE);
+  case 3: return -(uint64_t)PAGE * (1 + below(4));
+  default: return gen_int();
+  }
+}
+
 // Argument kinds, one letter each (see gen_arg); calls not listed get anything.
 struct sig {
   const char *name, *args;
@@ -580,7 +603,9 @@ struct sig {
 static const struct sig sigs[] = {
     {"read", "fbn"}, {"write", "fbn"}, {"open", "sOm"}, {"close", "f"}, {"stat", "sb"},
     {"fstat", "fb"}, {"lstat", "sb"}, {"poll", "qni"}, {"lseek", "fiw"},
-    {"mmap", "aNiiff"}, {"mprotect", "aNi"}, {"munmap", "aN"}, {"brk", "B"},
+    {"mmap", "aNpWfo"}, {"msync", "aNi"}, {"creat", "sm"}, {"getxattr", "ssbn"},
+    {"lgetxattr", "ssbn"}, {"fgetxattr", "fsbn"}, {"listxattr", "sbn"},
+    {"llistxattr", "sbn"}, {"flistxattr", "fbn"}, {"mprotect", "aNi"}, {"munmap", "aN"}, {"brk", "B"},
     {"rt_sigaction", "gkkS"}, {"rt_sigprocmask", "izzS"}, {"rt_sigreturn", ""},
     {"ioctl", "fIb"}, {"pread64", "fbni"}, {"pwrite64", "fbni"}, {"readv", "fvn"},
     {"writev", "fvn"}, {"access", "si"}, {"pipe", "b"}, {"select", "nbbbt"},
@@ -613,7 +638,8 @@ static const struct sig sigs[] = {
     {"fchmodat", "Fsm"}, {"faccessat", "Fsi"}, {"pselect6", "nbbbtb"},
     {"ppoll", "qntzS"}, {"set_robust_list", "bn"}, {"utimensat", "Fsbi"},
     {"dup3", "ffi"}, {"pipe2", "bi"}, {"prlimit64", "Pibb"}, {"renameat2", "FsFsi"},
-    {"getrandom", "bni"},
+    {"getrandom", "bni"}, {"futex", "bitbbi"}, {"get_robust_list", "Pbb"},
+    {"clone3", "bn"},
     // sockets: D a domain, T a type, Y a sockaddr, L its length, H a msghdr, M msg flags
     {"socket", "DTi"}, {"socketpair", "DTib"}, {"bind", "fYL"}, {"connect", "fYL"},
     {"listen", "fi"}, {"accept", "fbb"}, {"accept4", "fbbT"}, {"sendto", "fbnMYL"},
@@ -663,7 +689,10 @@ static uint64_t gen_arg(char kind) {
   case 'I': return chance(3) ? gen_int() : PICK(((const uint64_t[]){
                 0x5401, 0x5402, 0x5403, 0x5404, 0x5413, 0x5414, 0x540e, 0x540f, 0x5410,
                 0x541b, 0x5422, 0x5429, 0x5421, 0x80045430}));
-  case 'C': return below(4) ? (rnd() & 0x01304100) | (below(2) ? 17 : below(70)) : gen_int();
+  case 'C': return below(4) ? (rnd() & 0x013d4f00) | (below(2) ? 17 : below(70)) : gen_int();
+  case 'p': return below(4) ? below(8) : gen_int();  // mmap's protection
+  case 'W': return gen_mapflags();
+  case 'o': return gen_mapoff();
   case 'D': return below(4) ? 1 : gen_int();
   case 'T': return PICK(((const uint64_t[]){1, 2, 5, 3, 1, 2})) | (chance(3) ? 04000 : 0) |
                    (chance(3) ? 02000000 : 0) | (chance(10) ? rnd() : 0);
@@ -754,6 +783,8 @@ static bool tame(uint64_t nr, uint64_t *a) {
     static const char *const ok[] = {"/tmp/fz/e", "/tmp/fz/s", "/tmp/fz/s2", "/bin/true",
                                      "/tests/badelf-huge-memsz", "/tests/badelf-wrap",
                                      "/tests/badelf-kernel-seg", "/tests/badelf-valid",
+                                     "/tests/badelf-interp-notelf", "/tests/badelf-interp-dynamic",
+                                     "/tests/badelf-interp-past-end", "/tests/badelf-interp-dir",
                                      "/nonexistent", "/tmp", "/dev/null", "", "/tmp/fz/f"};
     static char *const true_argv[] = {"true", NULL};
     bool listed = below(6);
@@ -794,6 +825,14 @@ static bool tame(uint64_t nr, uint64_t *a) {
     if (!chance(8))
       a[1] = 0; // a new stack pointer (the child exits at once anyway)
     return true;
+  case SYS_futex: { // a wait must end: a short timeout, or one the kernel refuses
+    static const struct timespec short_ts = {0, 2000000}, bad_ts = {0, 1000000000};
+    int cmd = a[1] & ~(128 | 256);
+    if (cmd == 0 || cmd == 9)
+      a[3] = PICK(((const uint64_t[]){(uint64_t)&short_ts, (uint64_t)&short_ts,
+                                      (uint64_t)&bad_ts, 8, 0xffff800000000000ULL}));
+    return true;
+  }
   }
   return true;
 }
@@ -802,7 +841,7 @@ static long do_call(uint64_t nr, const uint64_t *a) {
   sh->cur_nr = nr;
   for (int i = 0; i < 6; i++)
     sh->cur_a[i] = a[i];
-  if (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone)
+  if (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone || nr == SYS_clone3)
     return rawsys_fork(nr, a[0], a[1], a[2], a[3], a[4]);
   if (nr == SYS_arch_prctl) { // musl keeps errno in the thread area: put it back at once
     uint64_t fs;
@@ -863,6 +902,7 @@ static void after_call(uint64_t nr, const uint64_t *a, long r) {
   case SYS_fork:
   case SYS_vfork:
   case SYS_clone:
+  case SYS_clone3:
     add_kid(r);
     break;
   case SYS_setsid:

@@ -10,6 +10,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -618,6 +619,49 @@ static void t_waitid_trapped(void) {
   CHECK_EQ(errno, ECHILD);
 }
 
+// ptrace is per thread: a thread of a child process is traced by its thread id alone,
+// and (as Linux 4.7+) its tracer's wait sees it with or without __WCLONE/__WALL.
+static int g_tid_fd;
+static void *report_tid(void *arg) {
+  (void)arg;
+  long tid = sc(SYS_gettid);
+  if (write(g_tid_fd, &tid, sizeof tid) != sizeof tid)
+    _exit(95);
+  for (;;)
+    sleep_ms(10);
+  return NULL;
+}
+
+static void t_thread_tracee_by_tid(void) {
+  int p[2];
+  OK(pipe(p));
+  long pid = xfork();
+  if (pid == 0) {
+    pthread_t th;
+    g_tid_fd = p[1];
+    if (pthread_create(&th, NULL, report_tid, NULL))
+      _exit(96);
+    for (;;)
+      sleep_ms(10);
+  }
+  long tid;
+  CHECK_EQ(read(p[0], &tid, sizeof tid), sizeof tid);
+  CHECK(tid != pid);
+  OK(pt(PTRACE_SEIZE, tid, 0, 0));
+  OK(pt(PTRACE_INTERRUPT, tid, 0, 0));
+  int st = 0;
+  CHECK_EQ(sc(SYS_wait4, tid, &st, 0, 0), tid);
+  EXPECT_STOP(st, SIGTRAP, PTRACE_EVENT_STOP);
+  struct user_regs_struct regs;
+  OK(pt(PTRACE_GETREGS, tid, 0, (uint64_t)&regs));
+  CHECK_EQ(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&regs), -1); // its main thread is not traced
+  CHECK_EQ(errno, ESRCH);
+  OK(pt(PTRACE_DETACH, tid, 0, 0));
+  kill_reap(pid);
+  close(p[0]);
+  close(p[1]);
+}
+
 static void t_setsiginfo(void) {
   siginfo_t si;
   long pid = next_stop(raise_usr1, PTRACE_CONT, SIGUSR1, &si);
@@ -915,6 +959,7 @@ static const struct ut_test tests[] = {
     UT(signal_stop_replace),
     UT(signal_stop_keep),
     UT(waitid_trapped),
+    UT(thread_tracee_by_tid),
     UT(setsiginfo),
     UT(sigmask),
     UT(peeksiginfo),

@@ -182,25 +182,52 @@ strace -f sh -c '/bin/ls / | /usr/bin/wc -l' > out 2> trace
 check f_pipeline_output "$(ls / | wc -l)" "$(cat out)"
 check_grep f_pipeline_ls '^\[pid +[0-9]+\] execve\("/bin/ls", \["/bin/ls", "/"\], ' trace
 check_grep f_pipeline_wc '^\[pid +[0-9]+\] execve\("/usr/bin/wc", \["/usr/bin/wc", "-l"\], ' trace
-check_grep f_pipeline_attached '^strace: Process [0-9]+ attached$' trace
+# One message per child. As upstream strace's, it goes straight to stderr, so it may
+# land in the middle of a line still open for another process.
+check f_pipeline_attached 2 "$(grep -Ec 'strace: Process [0-9]+ attached$' trace)"
 check f_pipeline_exec_ok 2 "$(grep -Ec '^\[pid +[0-9]+\] (execve\(.*|<\.\.\. execve resumed>\)) += 0$' trace)"
 
+# Threads: a new thread is followed as Linux's strace does (its lines under its thread id).
+strace -f -o trace threadtests join_values > out
+check f_threads_status 0 $?
+joined trace | sed -E 's/^([0-9]+) +/\1 /; s/ +=/ =/' > trace.n
+tid=$(sed -n 's/^[0-9]* clone(child_stack=0x[0-9a-f]*, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|.*) = \([0-9]*\)$/\1/p' trace.n | head -n 1)
+check_grep f_thread_clone "^[0-9]+ clone\(child_stack=0x[0-9a-f]+, flags=CLONE_VM\|CLONE_FS\|CLONE_FILES\|CLONE_SIGHAND\|CLONE_THREAD\|" trace.n
+check_grep f_thread_exit "^${tid:-NOTID} exit\(0\) = \?$" trace.n
+check_grep f_thread_exited "^${tid:-NOTID} \+\+\+ exited with 0 \+\+\+$" trace.n
+
 # --- -p ---------------------------------------------------------------------------------
+
+# attach_for_a_while PID: strace -p PID -o trace for half a second (messages in msgs),
+# then SIGTERM; its exit status.
+attach_for_a_while() {
+  strace -p "$1" -o trace 2> msgs &
+  s=$!
+  sleep 0.5
+  kill -TERM $s
+  wait $s
+}
 
 sleep 2 &
 p=$!
 sleep 0.2
-strace -p $p -o trace 2> msgs &
-s=$!
-sleep 0.5
-kill -TERM $s
-wait $s
+attach_for_a_while $p
 check p_strace_status 143 $?
 check p_messages "strace: Process $p attached${NL}strace: Process $p detached" "$(cat msgs)"
 check_grep p_detached_line '<detached \.\.\.>$' trace
 check p_still_running S "$(sed -n 's/^State:[[:space:]]*\([A-Za-z]\).*/\1/p' /proc/$p/status)"
 wait $p
 check p_sleep_exits_0 0 $?
+
+# -p attaches to every thread of the process (proc:PID/task/).
+threadtests --threads-sleep 3000 &
+p=$!
+sleep 0.5
+attach_for_a_while $p
+check p_threads_attached 3 "$(grep -c '^strace: Process [0-9]* attached$' msgs)"
+check p_threads_detached 3 "$(grep -c '^strace: Process [0-9]* detached$' msgs)"
+wait $p
+check p_threads_exit_0 0 $?
 
 # --- Bad input --------------------------------------------------------------------------
 

@@ -1040,7 +1040,13 @@ BADELF(phnum0, "phnum0", ENOEXEC, 0)
 BADELF(phnum_huge, "phnum-huge", ENOEXEC, 0)
 BADELF(phoff_overflow, "phoff-overflow", ENOEXEC, 0)
 BADELF(no_load, "no-load", ENOEXEC, 0)
-BADELF(interp, "interp", ENOEXEC, 0)
+BADELF(interp, "interp", ENOENT, 0)
+BADELF(interp_nonul, "interp-nonul", ENOEXEC, 0)
+BADELF(interp_short, "interp-short", ENOEXEC, 0)
+BADELF(interp_past_end, "interp-past-end", EIO, 0)
+BADELF(interp_notelf, "interp-notelf", ELIBBAD, 0)
+BADELF(interp_dir, "interp-dir", EACCES, 0)
+BADELF(interp_dynamic, "interp-dynamic", ELIBBAD, 0)
 BADELF(kernel_seg, "kernel-seg", EINVAL, 0)
 BADELF(overlap, "overlap", EINVAL, 0)
 BADELF(filesz_gt_memsz, "filesz-gt-memsz", EINVAL, 0)
@@ -1809,7 +1815,9 @@ static const struct ut_test tests[] = {
     UT(badelf_class32), UT(badelf_machine), UT(badelf_type_rel), UT(badelf_phentsize),
     UT(badelf_phnum0), UT(badelf_phnum_huge), UT(badelf_phoff_overflow),
     UT(badelf_no_load),
-    UT(badelf_interp), UT(badelf_kernel_seg), UT(badelf_overlap),
+    UT(badelf_interp), UT(badelf_interp_nonul), UT(badelf_interp_short),
+    UT(badelf_interp_past_end), UT(badelf_interp_notelf), UT(badelf_interp_dir),
+    UT(badelf_interp_dynamic), UT(badelf_kernel_seg), UT(badelf_overlap),
     UT(badelf_filesz_gt_memsz),
     UT(badelf_offset_past_end), UT(badelf_huge_memsz), UT(badelf_wrap),
     UT(badelf_misaligned),

@@ -234,10 +234,31 @@ static void phdrs_outside_file(void) {
   EXPECT_EQ(parse(), -ENOEXEC);
 }
 
-static void interp_rejected(void) {
+// PT_INTERP: the first one's path is recorded; Linux's errors for a bad one.
+static void interp_recorded(void) {
   build_exec();
-  set_ph(3, PT_INTERP, PF_R, 0x100, 0x400100, 28, 28);
+  set_ph(3, PT_INTERP, PF_R, 0x1100, 0x401100, 28, 28);
+  memcpy(img + 0x1100, "/lib64/ld-linux-x86-64.so.2", 28);
+  struct elf_image im;
+  if (EXPECT_EQ(parse_n(img_size, PIE_BASE, USER_TOP, &im), 0)) {
+    EXPECT_EQ(im.interp_off, 0x1100);
+    EXPECT_EQ(im.interp_len, 28);
+  }
+  img[0x1100 + 27] = 'x'; // no NUL at the end
   EXPECT_EQ(parse(), -ENOEXEC);
+  img[0x1100 + 27] = 0;
+  ph(3)->p_filesz = 1; // too short to name anything
+  EXPECT_EQ(parse(), -ENOEXEC);
+  ph(3)->p_filesz = 4097; // longer than PATH_MAX
+  EXPECT_EQ(parse(), -ENOEXEC);
+  ph(3)->p_filesz = 28;
+  ph(3)->p_offset = img_size - 10; // runs past the end: Linux's short read
+  EXPECT_EQ(parse(), -EIO);
+  ph(3)->p_offset = UINT64_MAX - 4; // offset + size wraps
+  EXPECT_EQ(parse(), -EIO);
+  build_exec();
+  EXPECT_EQ(parse_n(img_size, PIE_BASE, USER_TOP, &im), 0);
+  EXPECT_EQ(im.interp_len, 0); // none named
 }
 
 static void no_loads(void) {
@@ -492,7 +513,7 @@ static const struct ht_case cases[] = {
     HT(pie_base_overflow), HT(exec_ignores_pie_base), HT(pt_phdr_used),
     HT(phdr_not_loaded), HT(phdr_partly_loaded), HT(bad_magic), HT(bad_ident),
     HT(bad_machine), HT(bad_type), HT(bad_phentsize), HT(bad_phnum), HT(phnum_64_ok),
-    HT(phdrs_outside_file), HT(interp_rejected), HT(no_loads), HT(empty_load_skipped),
+    HT(phdrs_outside_file), HT(interp_recorded), HT(no_loads), HT(empty_load_skipped),
     HT(max_segments), HT(filesz_over_memsz), HT(segment_past_file), HT(misaligned_offset),
     HT(below_first_page), HT(user_top_bound), HT(memsz_wraps), HT(hi_would_wrap),
     HT(unsorted_loads), HT(overlapping_loads), HT(shared_page_ok), HT(entry_checks),

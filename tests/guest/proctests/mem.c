@@ -202,7 +202,36 @@ static void t_mem_text_private(void) {
   EXPECT_EXIT(wait_for(sib.pid), 0);
 }
 
+// A tracer writes where the target may not (text), but not into a file's shared
+// pages the target could never write: that would change the file (EIO, as Linux). A
+// private mapping of the same file takes the write as the target's own copy.
+static void t_mem_file_shared(void) {
+  static const char path[] = "/tmp/mem-file-shared";
+  int fd = OK(open(path, O_RDWR | O_CREAT | O_TRUNC, 0644));
+  CHECK_EQ(OK(write(fd, "file", 4)), 4);
+  int ro = OK(open(path, O_RDONLY));
+  char *shared = mmap(NULL, 4096, PROT_READ, MAP_SHARED, ro, 0);
+  char *priv = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, ro, 0);
+  CHECK(shared != MAP_FAILED && priv != MAP_FAILED);
+  struct kid k;
+  int tfd = KID_STOPPED(&k, kid_read_exit); // it has both mappings (fork)
+  int mem = POPEN(k.pid, "mem", O_RDWR);
+  EXPECT_ERR(mem_pwrite(mem, "XXXX", 4, (uint64_t)shared), EIO);
+  CHECK_EQ(mem_pwrite(mem, "PRIV", 4, (uint64_t)priv), 4);
+  char b[4];
+  CHECK_EQ(mem_pread(mem, b, 4, (uint64_t)priv), 4);
+  CHECK(memcmp(b, "PRIV", 4) == 0);
+  CHECK_EQ(OK(pread(fd, b, 4, 0)), 4);
+  CHECK(memcmp(b, "file", 4) == 0);
+  CHECK(memcmp(shared, "file", 4) == 0 && memcmp(priv, "file", 4) == 0);
+  TSET(tfd, 0);
+  kid_send(&k, 0);
+  KID_END(&k, tfd, 0);
+  OK(unlink(path));
+}
+
 const struct ut_test mem_tests[] = {
-    UT(mem_unaligned), UT(mem_edges), UT(mem_large), UT(mem_text_private)
+    UT(mem_unaligned), UT(mem_edges), UT(mem_large), UT(mem_text_private),
+    UT(mem_file_shared)
 };
 const size_t mem_ntests = UT_NTESTS(mem_tests);

@@ -201,7 +201,7 @@ void pattern(unsigned char *p, size_t n, unsigned seed);
 // sections in this order.
 #define SECTIONS(X)                                                                      \
   X(lifecycle) X(fork) X(syscalls) X(steps) X(signals) X(regs) X(fpregs) X(mem) X(perm)  \
-  X(badinput) X(tree)
+  X(badinput) X(tree) X(threads)
 #define DECLARE_SECTION(name)                                                            \
   extern const struct ut_test name##_tests[];                                            \
   extern const size_t name##_ntests;

@@ -1,0 +1,317 @@
+// filemaptests: mmap of files (docs/syscalls.md), and what proc shows of mappings
+// (/proc/PID/maps with file, offset and inode; /proc/PID/auxv).
+//
+// Every test also runs on the host's Linux (build/guest/filemaptests), which is how
+// the expectations were checked. Files are made in /tmp, one per test.
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "utest.h"
+
+#define PAGE 4096
+
+// A new file in /tmp of n bytes, byte i being pattern(i), open O_RDWR; path in path.
+static unsigned char pattern(size_t i) { return (unsigned char)(i * 7 + i / PAGE); }
+static int make_file(char *path, size_t n) {
+  snprintf(path, 64, "/tmp/filemap-%s-%d", g_name, getpid());
+  int fd = OK(open(path, O_RDWR | O_CREAT | O_TRUNC, 0644));
+  static unsigned char buf[4 * PAGE];
+  for (size_t done = 0; done < n;) {
+    size_t k = n - done < sizeof buf ? n - done : sizeof buf;
+    for (size_t i = 0; i < k; i++)
+      buf[i] = pattern(done + i);
+    CHECK_EQ(OK(write(fd, buf, k)), k);
+    done += k;
+  }
+  return fd;
+}
+
+static void *xmap(size_t len, int prot, int flags, int fd, off_t off) {
+  void *p = mmap(NULL, len, prot, flags, fd, off);
+  if (p == MAP_FAILED)
+    fail_at(__LINE__, "mmap(%zu, %d, 0x%x, %d, %ld): %s", len, prot, flags, fd, (long)off,
+            strerror(errno));
+  return p;
+}
+
+static volatile char *g_touch;
+static void touch_read(void) { (void)*g_touch; }
+static void touch_write(void) { *g_touch = 1; }
+static void expect_signal(volatile char *p, bool write, int sig) {
+  g_touch = p;
+  EXPECT_KILLED(child_status(write ? touch_write : touch_read), sig);
+}
+
+// A private mapping at a page-aligned offset shows the file; writes to it are the
+// process's own (copy on write): neither the file nor another mapping sees them.
+static void t_private_cow(void) {
+  char path[64];
+  int fd = make_file(path, 4 * PAGE);
+  unsigned char *p = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, PAGE);
+  unsigned char *q = xmap(2 * PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
+  for (size_t i = 0; i < 2 * PAGE; i++)
+    CHECK(p[i] == pattern(PAGE + i));
+  p[10] = 0xee;
+  p[PAGE + 5] = 0xdd;
+  CHECK(q[10] == pattern(PAGE + 10));
+  unsigned char b;
+  CHECK_EQ(OK(pread(fd, &b, 1, PAGE + 10)), 1);
+  CHECK(b == pattern(PAGE + 10));
+  // A child's write is its own too.
+  long pid = xfork();
+  if (pid == 0) {
+    p[10] = 0x11;
+    _exit(p[10] == 0x11 ? 0 : 1);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  CHECK(p[10] == 0xee && p[PAGE + 5] == 0xdd);
+  OK(close(fd)); // the mapping outlives the descriptor and the name
+  OK(unlink(path));
+  CHECK(q[PAGE] == pattern(2 * PAGE));
+}
+
+// A file of the initramfs (never written), mapped private, reads as read(2) does.
+static void t_private_initramfs(void) {
+  int fd = OK(open(g_self, O_RDONLY));
+  struct stat st;
+  OK(fstat(fd, &st));
+  size_t len = st.st_size < 3 * PAGE ? st.st_size : 3 * PAGE;
+  unsigned char *p = xmap(len, PROT_READ, MAP_PRIVATE, fd, 0), buf[3 * PAGE];
+  CHECK_EQ(OK(pread(fd, buf, len, 0)), len);
+  CHECK(memcmp(p, buf, len) == 0);
+  CHECK(p[0] == 0x7f && p[1] == 'E');
+}
+
+// MAP_SHARED: a write through the mapping is seen by read(2) and by another mapping,
+// a write(2) is seen through the mappings, and a child's writes reach the parent.
+static void t_shared_visible(void) {
+  char path[64];
+  int fd = make_file(path, 3 * PAGE);
+  char *p = xmap(3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  char *q = xmap(2 * PAGE, PROT_READ, MAP_SHARED, fd, PAGE);
+  memcpy(p + PAGE + 100, "through the map", 15);
+  char b[16] = {0};
+  CHECK_EQ(OK(pread(fd, b, 15, PAGE + 100)), 15);
+  CHECK(memcmp(b, "through the map", 15) == 0);
+  CHECK(memcmp(q + 100, "through the map", 15) == 0);
+  CHECK_EQ(OK(pwrite(fd, "by write", 8, 2 * PAGE + 8)), 8);
+  CHECK(memcmp(p + 2 * PAGE + 8, "by write", 8) == 0);
+  CHECK(memcmp(q + PAGE + 8, "by write", 8) == 0);
+  long pid = xfork();
+  if (pid == 0) {
+    memcpy(p + 1, "child", 5);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  CHECK(memcmp(p + 1, "child", 5) == 0);
+  CHECK_EQ(OK(pread(fd, b, 5, 1)), 5);
+  CHECK(memcmp(b, "child", 5) == 0);
+  OK(msync(p, 3 * PAGE, MS_SYNC));
+  OK(msync(p + PAGE, PAGE, MS_ASYNC | MS_INVALIDATE));
+  OK(unlink(path));
+}
+
+// A file that grows under a shared mapping (ftruncate) shows the new bytes there.
+static void t_shared_truncate_grow(void) {
+  char path[64];
+  int fd = make_file(path, 0);
+  OK(ftruncate(fd, 2 * PAGE));
+  char *p = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  p[PAGE + 1] = 'x';
+  char c = 0;
+  CHECK_EQ(OK(pread(fd, &c, 1, PAGE + 1)), 1);
+  CHECK(c == 'x');
+  struct stat st;
+  OK(fstat(fd, &st));
+  CHECK_EQ(st.st_size, 2 * PAGE); // writing through the map does not grow the file
+  OK(unlink(path));
+}
+
+// Past the end of the file: the rest of the last page reads as zeros; a page wholly
+// past the end is SIGBUS, read or written, private or shared.
+static void t_sigbus_past_eof(void) {
+  char path[64];
+  int fd = make_file(path, 100);
+  char *p = xmap(3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  char *s = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  CHECK(p[99] == (char)pattern(99) && p[100] == 0 && p[PAGE - 1] == 0);
+  CHECK(s[50] == (char)pattern(50) && s[PAGE - 1] == 0);
+  expect_signal(p + PAGE, false, SIGBUS);
+  expect_signal(p + 2 * PAGE + 7, true, SIGBUS);
+  expect_signal(s + PAGE, true, SIGBUS);
+  // A mapping at an offset past the end: every page is SIGBUS.
+  char *far = xmap(PAGE, PROT_READ, MAP_PRIVATE, fd, 4 * PAGE);
+  expect_signal(far, false, SIGBUS);
+  // The kernel does not fault on it: read(2) into it is EFAULT.
+  int pfd[2];
+  OK(pipe(pfd));
+  CHECK_EQ(OK(write(pfd[1], "abc", 3)), 3);
+  EXPECT_ERR(read(pfd[0], p + PAGE, 3), EFAULT);
+  OK(unlink(path));
+}
+
+// MAP_FIXED over existing mappings replaces them (anonymous by file, file by file).
+static void t_fixed_over(void) {
+  char path[64];
+  int fd = make_file(path, 4 * PAGE);
+  char *a = xmap(4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  memset(a, 'a', 4 * PAGE);
+  CHECK(mmap(a + PAGE, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 2 * PAGE) == a + PAGE);
+  CHECK(a[0] == 'a' && a[3 * PAGE] == 'a');
+  CHECK(a[PAGE] == (char)pattern(2 * PAGE) && a[3 * PAGE - 1] == (char)pattern(4 * PAGE - 1));
+  CHECK(mmap(a + PAGE, PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == a + PAGE);
+  CHECK(a[PAGE + 1] == (char)pattern(1) && a[2 * PAGE] == (char)pattern(3 * PAGE));
+  OK(unlink(path));
+}
+
+// munmap and mprotect of part of a file mapping: the rest keeps its pages and offsets.
+static void t_partial(void) {
+  char path[64];
+  int fd = make_file(path, 4 * PAGE);
+  char *p = xmap(4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  OK(munmap(p + PAGE, PAGE));
+  expect_signal(p + PAGE, false, SIGSEGV);
+  CHECK(p[2 * PAGE] == (char)pattern(2 * PAGE) && p[0] == (char)pattern(0));
+  OK(mprotect(p + 2 * PAGE, PAGE, PROT_READ));
+  expect_signal(p + 2 * PAGE, true, SIGSEGV);
+  p[3 * PAGE] = 'w';
+  CHECK(p[2 * PAGE + 1] == (char)pattern(2 * PAGE + 1) && p[3 * PAGE] == 'w');
+  OK(mprotect(p + 2 * PAGE, PAGE, PROT_READ | PROT_WRITE));
+  p[2 * PAGE] = 'v';
+  CHECK(p[2 * PAGE] == 'v');
+  OK(unlink(path));
+}
+
+// Linux's errors, and no change when a call fails.
+static void t_errors(void) {
+  char path[64];
+  int fd = make_file(path, 2 * PAGE);
+  int ro = OK(open(path, O_RDONLY)), wo = OK(open(path, O_WRONLY));
+  int ap = OK(open(path, O_RDWR | O_APPEND));
+  int closed = OK(dup(fd));
+  OK(close(closed));
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, closed, 0), EBADF);
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, 1000, 0), EBADF);
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, wo, 0), EACCES);
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), EACCES);
+  char *a = xmap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ap, 0); // O_APPEND is no bar
+  a[0] = 'A';
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 100), EINVAL);
+  EXPECT_ERR(mmap(NULL, 0, PROT_READ, MAP_PRIVATE, fd, 0), EINVAL);
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, 0, fd, 0), EINVAL); // neither shared nor private
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED_VALIDATE | 0x800000, fd, 0), EOPNOTSUPP);
+  OK(munmap(xmap(PAGE, PROT_READ, MAP_SHARED_VALIDATE, fd, 0), PAGE));
+  int dir = OK(open("/tmp", O_RDONLY | O_DIRECTORY));
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, dir, 0), ENODEV);
+  int pfd[2];
+  OK(pipe(pfd));
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, pfd[0], 0), ENODEV);
+  // A private writable mapping of a read-only descriptor is fine; a shared read-only
+  // one cannot be made writable later.
+  char *p = xmap(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, ro, 0);
+  p[0] = 'p';
+  char *s = xmap(2 * PAGE, PROT_READ, MAP_SHARED, ro, 0);
+  EXPECT_ERR(mprotect(s, PAGE, PROT_READ | PROT_WRITE), EACCES);
+  expect_signal(s, true, SIGSEGV);
+  OK(mprotect(s, PAGE, PROT_READ | PROT_EXEC));
+  // msync: alignment, flags, and something mapped.
+  EXPECT_ERR(msync(s + 1, PAGE, MS_SYNC), EINVAL);
+  EXPECT_ERR(msync(s, PAGE, MS_SYNC | MS_ASYNC), EINVAL);
+  EXPECT_ERR(msync(s, PAGE, 0x100), EINVAL);
+  OK(munmap(s, 2 * PAGE));
+  EXPECT_ERR(msync(s, PAGE, MS_SYNC), ENOMEM);
+  OK(msync(p, PAGE, 0));
+  // A failed MAP_FIXED_NOREPLACE leaves the mapping there as it was.
+  EXPECT_ERR(mmap(p, PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0), EEXIST);
+  CHECK(p[0] == 'p');
+  OK(unlink(path));
+}
+
+// This process's maps, whole (a static buffer).
+static char *read_maps(void) {
+  static char b[65536];
+  int m = OK(open("/proc/self/maps", O_RDONLY));
+  long n = 0, k;
+  while ((k = OK(read(m, b + n, sizeof b - 1 - n))) > 0)
+    n += k;
+  b[n] = 0;
+  close(m);
+  return b;
+}
+
+// maps: a file mapping's line names the file, its offset and inode, as Linux prints.
+static void t_maps_file(void) {
+  char path[64];
+  int fd = make_file(path, 4 * PAGE);
+  struct stat st;
+  OK(fstat(fd, &st));
+  char *p = xmap(2 * PAGE, PROT_READ, MAP_SHARED, fd, 2 * PAGE);
+  char *b = read_maps();
+  char want[64];
+  snprintf(want, sizeof want, "%08lx-%08lx r--s 00002000 ", (unsigned long)p,
+           (unsigned long)p + 2 * PAGE);
+  char *line = strstr(b, want);
+  if (!line)
+    fail_at(__LINE__, "no line starting '%s' in:\n%s", want, b);
+  *strchr(line, '\n') = 0;
+  unsigned maj, min;
+  unsigned long ino;
+  char name[64];
+  CHECK(sscanf(line + strlen(want), "%x:%x %lu %63s", &maj, &min, &ino, name) == 4);
+  CHECK_EQ(ino, st.st_ino);
+  CHECK(strcmp(name, path) == 0);
+  CHECK(strlen(line) == 73 + strlen(path)); // the name starts in column 74
+  OK(unlink(path));
+}
+
+// maps names the program's own segments after its file.
+static void t_maps_exe(void) {
+  char *b = read_maps();
+  char want[80];
+  snprintf(want, sizeof want, " %s\n", g_self);
+  CHECK(strstr(b, "r-xp ") && strstr(b, want));
+  CHECK(strstr(b, "[stack]\n"));
+}
+
+// auxv: the vector the program got, pairs of words ending with AT_NULL.
+static void t_auxv(void) {
+  unsigned long v[128];
+  int fd = OK(open("/proc/self/auxv", O_RDONLY));
+  long n = OK(read(fd, v, sizeof v));
+  CHECK(n > 0 && n % 16 == 0);
+  CHECK(v[n / 8 - 2] == AT_NULL);
+  int seen = 0;
+  for (long i = 0; i + 1 < n / 8; i += 2) {
+    unsigned long key = v[i], val = v[i + 1];
+    if (key == AT_PAGESZ || key == AT_ENTRY || key == AT_PHDR || key == AT_RANDOM ||
+        key == AT_PHNUM || key == AT_EXECFN) {
+      CHECK_EQ(val, getauxval(key));
+      seen++;
+    }
+  }
+  CHECK_EQ(seen, 6);
+  struct stat st;
+  OK(stat("/proc/self/auxv", &st));
+  CHECK_EQ(st.st_mode & 0777, 0400);
+}
+
+static const struct ut_test tests[] = {
+    UT(private_cow), UT(private_initramfs), UT(shared_visible), UT(shared_truncate_grow),
+    UT(sigbus_past_eof), UT(fixed_over), UT(partial), UT(errors), UT(maps_file),
+    UT(maps_exe), UT(auxv),
+};
+
+static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};
+
+int main(int argc, char **argv) {
+  ut_setup(argv[0], "/tests/filemaptests");
+  return ut_main(&suite, argc, argv);
+}

@@ -1,0 +1,163 @@
+// pthreadcases.h: pthread tests that threadtests.c (musl) and glibcthreadtests/ (glibc,
+// gcc -static) both run: the same program text under the two C libraries, whose thread
+// start-up differs. The includer defines CHECK(cond); each case returns if it passed.
+#pragma once
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+// A sleep that is a cancellation point in both libraries (nanosleep itself).
+static void pc_nap(long ms) {
+  struct timespec ts = {ms / 1000, ms % 1000 * 1000000};
+  nanosleep(&ts, NULL);
+}
+
+static void *pc_plus_one(void *arg) { return (void *)((intptr_t)arg + 1); }
+
+// pthread_join returns each thread's value.
+static void pc_join_values(void) {
+  pthread_t th[8];
+  for (intptr_t i = 0; i < 8; i++)
+    CHECK(pthread_create(&th[i], NULL, pc_plus_one, (void *)(i * 10)) == 0);
+  for (intptr_t i = 0; i < 8; i++) {
+    void *r;
+    CHECK(pthread_join(th[i], &r) == 0);
+    CHECK((intptr_t)r == i * 10 + 1);
+  }
+}
+
+// Many threads add to a counter under a mutex; yields make them meet the lock held.
+static pthread_mutex_t pc_lock = PTHREAD_MUTEX_INITIALIZER;
+static long pc_counter;
+static void *pc_count_up(void *arg) {
+  (void)arg;
+  for (int i = 0; i < 2000; i++) {
+    pthread_mutex_lock(&pc_lock);
+    long v = pc_counter;
+    if (i % 100 == 0)
+      sched_yield();
+    pc_counter = v + 1;
+    pthread_mutex_unlock(&pc_lock);
+  }
+  return NULL;
+}
+
+static void pc_mutex_counter(void) {
+  pthread_t th[6];
+  for (int i = 0; i < 6; i++)
+    CHECK(pthread_create(&th[i], NULL, pc_count_up, NULL) == 0);
+  for (int i = 0; i < 6; i++)
+    CHECK(pthread_join(th[i], NULL) == 0);
+  CHECK(pc_counter == 6 * 2000);
+}
+
+// Two threads take turns through a condition variable, 200 rounds.
+static pthread_cond_t pc_cond = PTHREAD_COND_INITIALIZER;
+static int pc_turn, pc_rounds;
+static void *pc_pong(void *arg) {
+  int me = (intptr_t)arg;
+  pthread_mutex_lock(&pc_lock);
+  while (pc_rounds < 200) {
+    while (pc_turn != me && pc_rounds < 200)
+      pthread_cond_wait(&pc_cond, &pc_lock);
+    if (pc_rounds >= 200)
+      break;
+    pc_rounds++;
+    pc_turn = !me;
+    pthread_cond_broadcast(&pc_cond);
+  }
+  pthread_mutex_unlock(&pc_lock);
+  return NULL;
+}
+
+static void pc_condvar_pingpong(void) {
+  pthread_t a, b;
+  CHECK(pthread_create(&a, NULL, pc_pong, (void *)0) == 0);
+  CHECK(pthread_create(&b, NULL, pc_pong, (void *)1) == 0);
+  CHECK(pthread_join(a, NULL) == 0 && pthread_join(b, NULL) == 0);
+  CHECK(pc_rounds == 200);
+}
+
+// Each thread starts with the initial TLS image and keeps its own value (fs_base).
+static __thread long pc_tls = 7;
+static void *pc_tls_set(void *arg) {
+  if (pc_tls != 7)
+    return (void *)-1;
+  pc_tls = (intptr_t)arg;
+  sched_yield();
+  pc_nap(5);
+  return (void *)pc_tls;
+}
+
+static void pc_tls_values(void) {
+  pthread_t th[4];
+  for (intptr_t i = 0; i < 4; i++)
+    CHECK(pthread_create(&th[i], NULL, pc_tls_set, (void *)(100 + i)) == 0);
+  pc_tls = 1;
+  for (intptr_t i = 0; i < 4; i++) {
+    void *r;
+    CHECK(pthread_join(th[i], &r) == 0);
+    CHECK((intptr_t)r == 100 + i);
+  }
+  CHECK(pc_tls == 1);
+}
+
+// pthread_cancel at a cancellation point (nanosleep): join sees PTHREAD_CANCELED.
+static void *pc_sleep_forever(void *arg) {
+  (void)arg;
+  for (;;)
+    pc_nap(10);
+  return NULL;
+}
+
+static void pc_cancel(void) {
+  pthread_t th;
+  void *r;
+  CHECK(pthread_create(&th, NULL, pc_sleep_forever, NULL) == 0);
+  pc_nap(20);
+  CHECK(pthread_cancel(th) == 0);
+  CHECK(pthread_join(th, &r) == 0);
+  CHECK(r == PTHREAD_CANCELED);
+}
+
+// A robust mutex whose owner thread ended holding it: the next locker gets EOWNERDEAD
+// (the kernel's walk of the dead thread's robust list).
+static pthread_mutex_t pc_robust;
+static void *pc_lock_and_end(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&pc_robust);
+  return NULL;
+}
+
+static void pc_robust_mutex(void) {
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+  pthread_mutex_init(&pc_robust, &a);
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, pc_lock_and_end, NULL) == 0);
+  CHECK(pthread_join(th, NULL) == 0);
+  CHECK(pthread_mutex_lock(&pc_robust) == EOWNERDEAD);
+  CHECK(pthread_mutex_consistent(&pc_robust) == 0);
+  CHECK(pthread_mutex_unlock(&pc_robust) == 0);
+}
+
+// The wait status of a child whose main thread starts fn in a thread and then waits
+// for signals for ever: how the process ends is fn's doing (exit_group, a fatal signal).
+static int pc_status_of_group(void *(*fn)(void *)) {
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    pthread_t th;
+    pthread_create(&th, NULL, fn, NULL);
+    for (;;)
+      pause();
+  }
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  return st;
+}
