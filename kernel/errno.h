@@ -63,5 +63,7 @@
 #define ECONNREFUSED 111
 #define ERESTARTSYS 512 /* internal: a signal interrupted the call: signal_deliver()
                            restarts it or makes it EINTR; user mode never sees it */
+#define ERESTARTNOINTR 513 /* internal: a signal interrupted the call, which runs again
+                           after the handler whatever SA_RESTART says (FUTEX_LOCK_PI) */
 #define ERESTART_RESTARTBLOCK 516 /* internal: as ERESTARTSYS, but the restart is
                            restart_syscall(2), which goes on with myproc()->restart */

@@ -306,7 +306,8 @@ void sched(void) {
   uint64_t ds, es, fs, gs;
   __asm__ volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
                    : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
-  p->tf->ds = ds & 0xffff, p->tf->es = es & 0xffff, p->tf->fs = fs & 0xffff, p->tf->gs = gs & 0xffff;
+  struct trapframe *tf = p->tf;
+  tf->ds = ds & 0xffff, tf->es = es & 0xffff, tf->fs = fs & 0xffff, tf->gs = gs & 0xffff;
   struct proc *next = cpu.handoff;
   cpu.handoff = NULL;
   if (!next || next->state != P_RUNNABLE)
@@ -330,7 +331,7 @@ void yield(void) {
 }
 
 // Sleeping processes are kept on a list, so wakeups cost what there is to wake.
-static struct proc *sleepers;
+struct proc *sleepers;
 
 static void sleep_link(struct proc *p) {
   p->sleep_prev = NULL;
@@ -338,25 +339,6 @@ static void sleep_link(struct proc *p) {
   if (sleepers)
     sleepers->sleep_prev = p;
   sleepers = p;
-}
-
-static void sleep_unlink(struct proc *p) {
-  if (p->sleep_prev)
-    p->sleep_prev->sleep_next = p->sleep_next;
-  else
-    sleepers = p->sleep_next;
-  if (p->sleep_next)
-    p->sleep_next->sleep_prev = p->sleep_prev;
-  p->sleep_next = p->sleep_prev = NULL;
-}
-
-// Make a sleeping process runnable; its sleep_on() returns reason.
-void proc_wake(struct proc *p, int reason) {
-  if (p->state != P_SLEEPING)
-    return;
-  sleep_unlink(p);
-  p->wake_reason = reason;
-  p->state = P_RUNNABLE;
 }
 
 // Interrupt p's sleep, as a signal or a tracer's stop request does: the call it sleeps in
@@ -385,6 +367,21 @@ int sleep_until(void *chan, uint64_t tick) {
   sched();
   p->chan = NULL;
   p->wake_tick = 0;
+  return p->wake_reason;
+}
+
+// Sleep until proc_wake(p) itself: a futex waiter with no timeout, which no wakeup(chan)
+// ends. It is not on the sleepers list, which only wakeup() and the timer scan: a futex
+// ping-pong saves the link and the unlink (make bench's futex row).
+int sleep_direct(void *chan) {
+  struct proc *p = myproc();
+  if (p->killed || (p->pending & ~p->blocked))
+    return -ERESTARTSYS;
+  p->chan = chan;
+  p->wake_reason = 0;
+  p->state = P_SLEEPING;
+  sched();
+  p->chan = NULL;
   return p->wake_reason;
 }
 
@@ -590,12 +587,12 @@ void thread_exit(int status) {
   if (p == initproc && leader->nthreads == 1)
     panic("init exited with status 0x%x", status);
   trace_exit(status);
+  futex_exit(p); // (before the tid word: Linux's order)
   if (p->clear_child_tid) { // pthread_join waits on this word (CLONE_CHILD_CLEARTID)
     uint32_t zero = 0;
     if (copyout(p->clear_child_tid, &zero, sizeof zero) == 0)
-      futex_wake(p->vm, p->clear_child_tid, 1, FUTEX_BITSET_ANY);
+      futex_wake(p->clear_child_tid, true, 1, FUTEX_BITSET_ANY);
   }
-  futex_exit_robust(p);
   vfork_release(p);
   fdt_put(p->fdt);
   p->fdt = NULL;

@@ -156,11 +156,13 @@ struct proc {
   int ngroups;
   uint64_t clear_child_tid;  // set_tid_address / CLONE_CHILD_CLEARTID
   uint64_t robust_list;      // set_robust_list: walked at exit (futex.c)
-  struct {                   // a FUTEX_WAIT in progress: on futex.c's list of waiters
-    struct vm *vm;
-    uint64_t uaddr;
+  struct {                   // a futex wait in progress: on a bucket of futex.c's table
+    const void *space;       // its key: address space, or futex.c's space of shared
+    uint64_t addr;           // memory (addr then physical)
     uint32_t bitset;
-    bool woken;
+    bool pi;                 // FUTEX_LOCK_PI: waits to be handed the lock
+    bool woken;              // taken off the list by a waker (pi: the lock is ours)
+    struct proc *pi_owner;   // pi: the thread that hands the lock over
     struct proc *next;
   } futex;
   bool vfork_pending;        // the parent waits (vfork) until this child execs or exits
@@ -203,7 +205,23 @@ int sleep_on(void *chan);                 // 0, or -ERESTARTSYS: a signal interr
 int sleep_until(void *chan, uint64_t tick);
 void wakeup(void *chan);
 int sleep_nosig(void *chan);
-void proc_wake(struct proc *p, int reason);
+int sleep_direct(void *chan);             // only proc_wake(p) ends it (futex.c)
+// Make a sleeping process runnable; its sleep_on() returns reason. Inline: it is most
+// of a futex wake's work (make bench's futex row).
+extern struct proc *sleepers; // the sleeping processes, linked through sleep_next
+static inline void proc_wake(struct proc *p, int reason) {
+  if (p->state != P_SLEEPING)
+    return;
+  if (p->sleep_prev)
+    p->sleep_prev->sleep_next = p->sleep_next;
+  else if (sleepers == p) // (not listed at all: sleep_direct)
+    sleepers = p->sleep_next;
+  if (p->sleep_next)
+    p->sleep_next->sleep_prev = p->sleep_prev;
+  p->sleep_next = p->sleep_prev = NULL;
+  p->wake_reason = reason;
+  p->state = P_RUNNABLE;
+}
 void proc_interrupt(struct proc *p);      // as a signal does; never a sleep_nosig()
 void wake_timers(void);
 void proc_exit(int status) __attribute__((noreturn));   // the whole group (exit_group)

@@ -304,7 +304,8 @@ static bool restartable(uint64_t nr) {
 
 static bool interrupted_syscall(const struct trapframe *tf) {
   return (int64_t)tf->orig_rax >= 0 &&
-         ((int64_t)tf->rax == -ERESTARTSYS || (int64_t)tf->rax == -ERESTART_RESTARTBLOCK);
+         ((int64_t)tf->rax == -ERESTARTSYS || (int64_t)tf->rax == -ERESTARTNOINTR ||
+          (int64_t)tf->rax == -ERESTART_RESTARTBLOCK);
 }
 
 #define NR_RESTART_SYSCALL 219
@@ -424,8 +425,8 @@ static bool deliver_one(struct proc *p, int sig) {
     return false;
   struct trapframe *tf = p->tf;
   if (interrupted_syscall(tf)) {
-    if ((sa.flags & SA_RESTART) && restartable(tf->orig_rax) &&
-        (int64_t)tf->rax == -ERESTARTSYS)
+    if ((int64_t)tf->rax == -ERESTARTNOINTR ||
+        ((sa.flags & SA_RESTART) && restartable(tf->orig_rax) && (int64_t)tf->rax == -ERESTARTSYS))
       restart_syscall(tf);
     else
       tf->rax = -EINTR; // the handler runs, and the call fails with EINTR

@@ -46,6 +46,7 @@ long syscall_dispatch(struct trapframe *tf) {
     if (trace_attached(t)) // a tracer came while the call blocked: it sees the exit
       trace_syscall_done(t, tf, nr);
   }
-  usertrapret();
+  if (usertrapret_due(myproc()))
+    usertrapret();
   return sysret_ok(tf);
 }

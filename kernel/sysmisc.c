@@ -67,7 +67,7 @@ long sys_set_tid_address(struct trapframe *tf) {
 long sys_set_robust_list(struct trapframe *tf) {
   if (ARG1 != ROBUST_HEAD_SIZE)
     return -EINVAL;
-  myproc()->robust_list = ARG0; // walked when the thread dies (futex_exit_robust)
+  myproc()->robust_list = ARG0; // walked when the thread dies (futex_exit)
   return 0;
 }
 
@@ -106,54 +106,90 @@ static long futex_deadline(uint64_t uts, bool absolute, bool realtime, uint64_t 
 }
 
 // A timed wait that a stop or a tracer interrupted goes on to the same deadline (the
-// word is checked again, as Linux's futex_wait_restart does).
+// word is checked again, as Linux's futex_wait_restart does). arg: uaddr | shared,
+// val | bitset << 32, deadline.
 static long futex_restart(const struct restart_block *rb) {
-  long r = futex_wait(rb->arg[0], rb->arg[1], rb->arg[2], rb->arg[3]);
+  uint64_t uaddr = rb->arg[0] & ~3ull, v = rb->arg[1];
+  bool shared = rb->arg[0] & 1;
+  long r = futex_wait(uaddr, shared, (uint32_t)v, v >> 32, rb->arg[2]);
   if (r != -ERESTARTSYS)
     return r;
-  return restart_later(futex_restart, rb->arg[0], rb->arg[1], rb->arg[2], rb->arg[3]);
+  return restart_later(futex_restart, rb->arg[0], v, rb->arg[2], 0);
 }
 
-long sys_futex(struct trapframe *tf) {
+static long futex_wait_call(uint64_t uaddr, bool shared, uint32_t val, uint32_t bitset,
+                            uint64_t utime, bool absolute, bool realtime) {
+  uint64_t deadline;
+  long r = futex_deadline(utime, absolute, realtime, &deadline);
+  if (r < 0)
+    return r;
+  r = futex_wait(uaddr, shared, val, bitset, deadline);
+  if (r == -ERESTARTSYS && deadline)
+    return restart_later(futex_restart, uaddr | shared, val | (uint64_t)bitset << 32, deadline, 0);
+  return r;
+}
+
+// The ops that take two words: REQUEUE, CMP_REQUEUE, WAKE_OP (utime is a count there).
+static long futex_two(int cmd, uint64_t uaddr, bool shared, uint32_t val, uint64_t utime,
+                      uint64_t uaddr2, uint32_t val3) {
+  if ((uaddr2 & 3) || (int)val < 0 || (int)utime < 0)
+    return -EINVAL;
+  if (uaddr2 >= USER_TOP)
+    return -EFAULT;
+  if (cmd == FUTEX_WAKE_OP)
+    return futex_wake_op(uaddr, uaddr2, shared, val, (int)utime, val3);
+  return futex_requeue(uaddr, uaddr2, shared, val, (int)utime, cmd == FUTEX_CMP_REQUEUE, val3);
+}
+
+__attribute__((noinline)) static long futex_call(struct trapframe *tf) {
   uint64_t uaddr = ARG0, utime = ARG3, uaddr2 = ARG4, deadline;
   uint32_t val = ARG2, val3 = ARG5;
   int op = ARG1, cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-  bool realtime = op & FUTEX_CLOCK_REALTIME;
-  if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+  bool realtime = op & FUTEX_CLOCK_REALTIME, shared = !(op & FUTEX_PRIVATE_FLAG);
+  if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_LOCK_PI2)
     return -ENOSYS;
   if (uaddr & 3)
     return -EINVAL;
   if (uaddr >= USER_TOP)
     return -EFAULT;
-  long r;
-  if (cmd == FUTEX_WAIT || cmd == FUTEX_WAKE)
-    val3 = FUTEX_BITSET_ANY; // (the bitset ops take theirs from val3, and not 0)
-  else if ((cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAKE_BITSET) && !val3)
-    return -EINVAL;
   switch (cmd) {
-  case FUTEX_WAIT:
-  case FUTEX_WAIT_BITSET:
-    if ((r = futex_deadline(utime, cmd == FUTEX_WAIT_BITSET, realtime, &deadline)) < 0)
-      return r;
-    r = futex_wait(uaddr, val, val3, deadline);
-    if (r == -ERESTARTSYS && deadline)
-      return restart_later(futex_restart, uaddr, val, val3, deadline);
-    return r;
   case FUTEX_WAKE:
+    return futex_wake(uaddr, shared, val, FUTEX_BITSET_ANY);
+  case FUTEX_WAIT:
+    return futex_wait_call(uaddr, shared, val, FUTEX_BITSET_ANY, utime, false, realtime);
+  case FUTEX_WAIT_BITSET:
+    return val3 ? futex_wait_call(uaddr, shared, val, val3, utime, true, realtime) : -EINVAL;
   case FUTEX_WAKE_BITSET:
-    return futex_wake(myproc()->vm, uaddr, (int)val < 1 ? 1 : (int)val, val3); // 0 wakes one, as Linux
+    return val3 ? futex_wake(uaddr, shared, val, val3) : -EINVAL;
   case FUTEX_REQUEUE:
   case FUTEX_CMP_REQUEUE:
   case FUTEX_WAKE_OP:
-    if ((uaddr2 & 3) || (int)val < 0 || (int)utime < 0)
-      return -EINVAL;
-    if (uaddr2 >= USER_TOP)
-      return -EFAULT;
-    if (cmd == FUTEX_WAKE_OP)
-      return futex_wake_op(uaddr, uaddr2, val, (int)utime, val3);
-    return futex_requeue(uaddr, uaddr2, val, (int)utime, cmd == FUTEX_CMP_REQUEUE, val3);
+    return futex_two(cmd, uaddr, shared, val, utime, uaddr2, val3);
+  case FUTEX_LOCK_PI:  // an absolute CLOCK_REALTIME timeout
+  case FUTEX_LOCK_PI2: // absolute, CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME
+  case FUTEX_TRYLOCK_PI: {
+    long r = futex_deadline(cmd == FUTEX_TRYLOCK_PI ? 0 : utime, true,
+                            realtime || cmd == FUTEX_LOCK_PI, &deadline);
+    return r < 0 ? r : futex_lock_pi(uaddr, shared, deadline, cmd == FUTEX_TRYLOCK_PI);
   }
-  return -ENOSYS; // FUTEX_FD (gone from Linux too) and the priority-inheritance ops
+  case FUTEX_UNLOCK_PI:
+    return futex_unlock_pi(uaddr, shared);
+  }
+  // FUTEX_FD (gone from Linux too), FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI
+  // (docs/threads.md: no libc's condition variable uses them), anything unknown.
+  return -ENOSYS;
+}
+
+// The common case first, in few instructions (make bench's futex row): a wake, or a
+// wait with no timeout, on a good address. Everything else, errors included, futex_call.
+long sys_futex(struct trapframe *tf) {
+  uint64_t uaddr = ARG0;
+  unsigned op = ARG1, cmd = op & ~FUTEX_PRIVATE_FLAG;
+  if ((uaddr & 3) || uaddr >= USER_TOP || cmd > FUTEX_WAKE || (cmd == FUTEX_WAIT && ARG3))
+    return futex_call(tf);
+  if (cmd == FUTEX_WAKE)
+    return futex_wake(uaddr, op == cmd, ARG2, FUTEX_BITSET_ANY);
+  return futex_wait(uaddr, op == cmd, ARG2, FUTEX_BITSET_ANY, 0);
 }
 
 // Limits: kept per process and inherited; only RLIMIT_NOFILE is enforced (below the

@@ -28,7 +28,7 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout is fixed by the C
 static struct idt_gate idt[256];
 // Set by the timer (IRQ): the running process used its slice; or by a driver whose
 // interrupt woke someone who should run soon (trap_resched).
-static bool need_resched;
+bool need_resched; // (trap.h)
 
 static void set_gate(int v, int dpl, int ist) {
   uint64_t off = (uint64_t)vectors + 16 * v;
@@ -136,6 +136,8 @@ void trap(uint64_t vec, struct trapframe *tf) {
     // Returning would go round forever; the process cannot go on, and ends.
     if (on_debug_stack(tf->rsp) && tf->rip != (uint64_t)syscall_entry)
       debug_abandon();
+  } else if (vec == 14 && !from_user && tf->rip == (uint64_t)user_load32_insn) {
+    tf->rip = (uint64_t)user_load32_fault; // (its one fixup: the caller takes a slow path)
   } else if (vec < 32) {
     if (!from_user || vec == 8 || vec == 18)
       panic_trap(tf, vec);

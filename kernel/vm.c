@@ -19,7 +19,6 @@
 #include "x86.h"
 
 uint64_t *kernel_pml4 = boot_pml4;
-#define PTE_ADDR 0x000ffffffffff000ull
 // A software bit on user leaf entries: "this entry owns a frame". It stays when
 // mprotect(PROT_NONE) clears PTE_P, so the frame is neither lost nor leaked.
 #define PTE_FRAME 0x200ull
@@ -534,29 +533,16 @@ size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, b
   return done;
 }
 
-// The kernel address of user address va if its page is present (and writable, if
-// asked), else NULL. The four levels unrolled: this is on every system call's path.
-static inline uint8_t *user_page(const struct vm *vm, uint64_t va, bool write) {
-  uint64_t e = vm->pml4[(va >> 39) & 511];
-  if (!(e & PTE_P))
-    return NULL;
-  e = pte_table(e)[(va >> 30) & 511];
-  if (!(e & PTE_P))
-    return NULL;
-  e = pte_table(e)[(va >> 21) & 511];
-  if (!(e & PTE_P))
-    return NULL;
-  e = pte_table(e)[(va >> 12) & 511];
-  if (!(e & PTE_P) || (write && !(e & PTE_W)))
-    return NULL;
-  return (uint8_t *)pte_table(e) + (va & (PAGE_SIZE - 1));
+// (vm.h: the fast case is inline.)
+uint32_t *vm_user_word_slow(struct vm *vm, uint64_t va, bool write) {
+  return user_range_ok(va, 4) && vm_fault(vm, va, write) == 0 ? (uint32_t *)vm_user_page(vm, va, write) : NULL;
 }
 
 int copyin(void *dst, uint64_t usrc, size_t n) {
   if (!user_range_ok(usrc, n))
     return -EFAULT;
   uint8_t *k;
-  if (n <= PAGE_SIZE - (usrc & (PAGE_SIZE - 1)) && (k = user_page(myproc()->vm, usrc, false))) {
+  if (n <= PAGE_SIZE - (usrc & (PAGE_SIZE - 1)) && (k = vm_user_page(myproc()->vm, usrc, false))) {
     memcpy(dst, k, n); // the common case: within one present page
     return 0;
   }
@@ -567,7 +553,7 @@ int copyout(uint64_t udst, const void *src, size_t n) {
   if (!user_range_ok(udst, n))
     return -EFAULT;
   uint8_t *k;
-  if (n <= PAGE_SIZE - (udst & (PAGE_SIZE - 1)) && (k = user_page(myproc()->vm, udst, true))) {
+  if (n <= PAGE_SIZE - (udst & (PAGE_SIZE - 1)) && (k = vm_user_page(myproc()->vm, udst, true))) {
     memcpy(k, src, n);
     return 0;
   }

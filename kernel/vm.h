@@ -84,6 +84,33 @@ size_t vm_copy(struct vm *vm, uint64_t uaddr, void *buf, size_t n, bool write, b
 static inline bool user_range_ok(uint64_t addr, uint64_t len) {
   return addr < USER_TOP && len <= USER_TOP - addr;
 }
+#define PTE_ADDR 0x000ffffffffff000ull
+// The kernel address of user address va in vm if its page is present (and writable, if
+// asked), else NULL. The four levels unrolled and inline: this is on every system
+// call's path (copyin, copyout, a futex's word).
+static inline uint8_t *vm_user_page(const struct vm *vm, uint64_t va, bool write) {
+  uint64_t e = vm->pml4[(va >> 39) & 511];
+  if (!(e & PTE_P))
+    return NULL;
+  e = ((uint64_t *)P2V(e & PTE_ADDR))[(va >> 30) & 511];
+  if (!(e & PTE_P))
+    return NULL;
+  e = ((uint64_t *)P2V(e & PTE_ADDR))[(va >> 21) & 511];
+  if (!(e & PTE_P))
+    return NULL;
+  e = ((uint64_t *)P2V(e & PTE_ADDR))[(va >> 12) & 511];
+  if (!(e & PTE_P) || (write && !(e & PTE_W)))
+    return NULL;
+  return (uint8_t *)P2V(e & PTE_ADDR) + (va & (PAGE_SIZE - 1));
+}
+// The kernel address of the 4-aligned word at va in vm, its page made present (and
+// writable, breaking a copy on write, if asked): futexes read and write their words in
+// place. NULL if the access is not allowed. The fast case inline (a present page).
+uint32_t *vm_user_word_slow(struct vm *vm, uint64_t va, bool write);
+static inline uint32_t *vm_user_word(struct vm *vm, uint64_t va, bool write) {
+  uint32_t *w = user_range_ok(va, 4) ? (uint32_t *)vm_user_page(vm, va, write) : NULL;
+  return w ? w : vm_user_word_slow(vm, va, write);
+}
 uint64_t vm_resident_pages(const struct vm *vm);
 int vm_prot_at(const struct vm *vm, uint64_t va);
 extern uint64_t *kernel_pml4;

@@ -575,11 +575,21 @@ static int bench_forkwait(long n) {
 static volatile int turn;
 static long futex_rounds;
 
+// The calls are made as libc's own locks make them (musl's __wake and __futexwait): an
+// inline system call, not syscall(3), whose variadic arguments and errno handling cost
+// more user-mode instructions than the kernel's part of a wake.
+static inline void futex_op(volatile int *w, long op, long val) {
+  register long timeout __asm__("r10") = 0;
+  long r = SYS_futex;
+  __asm__ volatile("syscall" : "+a"(r) : "D"(w), "S"(op), "d"(val), "r"(timeout)
+                   : "rcx", "r11", "memory");
+}
+
 static void pass_turn(int me, int other) {
   while (turn != me)
-    syscall(SYS_futex, &turn, FUTEX_WAIT_PRIVATE_, other, NULL, NULL, 0);
+    futex_op(&turn, FUTEX_WAIT_PRIVATE_, other);
   turn = other;
-  syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE_, 1, NULL, NULL, 0);
+  futex_op(&turn, FUTEX_WAKE_PRIVATE_, 1);
 }
 
 static void *futex_partner(void *arg) {

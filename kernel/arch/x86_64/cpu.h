@@ -22,6 +22,8 @@ void swtch(uint64_t *old_rsp, uint64_t new_rsp);
 void forkret(void);
 void trapret(void);
 void syscall_entry(void);                 // the SYSCALL instruction lands here
+uint64_t user_load32(uint64_t uaddr);     // entry.S: a user word, or -1 if it faults
+extern char user_load32_insn[], user_load32_fault[];
 void debug_abandon(void) __attribute__((noreturn));
 extern char vectors[];                    // 256 interrupt stubs, 16 bytes apart
 

@@ -169,6 +169,19 @@ swtch:
   POP_CALLEE_SAVED
   ret
 
+/* user_load32(uaddr): the 32-bit word at user address uaddr of the current address
+   space, read in place (zero-extended), or -1 if the read faults: trap() resumes a
+   kernel page fault at user_load32_insn at user_load32_fault (an exception fixup, as
+   Linux's get_user). FUTEX_WAIT reads its word so, instead of walking page tables. */
+.globl user_load32, user_load32_insn, user_load32_fault
+user_load32:
+user_load32_insn:
+  movl (%rdi), %eax
+  ret
+user_load32_fault:
+  mov $-1, %rax
+  ret
+
 .data
 user_rsp_scratch: .quad 0
 .section .note.GNU-stack,"",@progbits
