@@ -339,10 +339,10 @@ long futex_lock_pi(uint64_t uaddr, bool shared, uint64_t deadline, bool trylock)
     *word = (v & FUTEX_OWNER_DIED) | (first ? FUTEX_WAITERS : 0) | (uint32_t)p->pid;
     return 0;
   }
+  *word = v | FUTEX_WAITERS; // (before the owner is looked for, as Linux)
   struct proc *owner = first ? first->futex.pi_owner : pi_owner_of(v);
   if (!owner)
     return -ESRCH;
-  *word = v | FUTEX_WAITERS;
   if (trylock)
     return -EAGAIN;
   p->futex.bitset = FUTEX_BITSET_ANY;
@@ -375,8 +375,8 @@ long futex_unlock_pi(uint64_t uaddr, bool shared) {
   return 0;
 }
 
-// The dying thread p owned PI locks others wait for: each goes to its first waiter,
-// keeping FUTEX_OWNER_DIED if the robust walk set it (Linux's exit_pi_state_list). A
+// The dying thread p owned PI locks others wait for: each goes to its first waiter, with
+// FUTEX_OWNER_DIED, robust lock or not (Linux's exit_pi_state_list and fixup). A
 // word that can no longer be reached (its page unmapped) still frees its waiters: they
 // get the lock as it stands.
 static void pi_exit(struct proc *p) {
@@ -392,7 +392,7 @@ static void pi_exit(struct proc *p) {
                                         : vm_user_word((struct vm *)k.space, k.addr, true);
       if (!word)
         word = &scratch;
-      pi_hand_over(b, prev, w, &k, word, *word & FUTEX_OWNER_DIED);
+      pi_hand_over(b, prev, w, &k, word, FUTEX_OWNER_DIED);
       goto again; // (the list changed)
     }
   }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +145,114 @@ static void pc_robust_mutex(void) {
   CHECK(pthread_mutex_lock(&pc_robust) == EOWNERDEAD);
   CHECK(pthread_mutex_consistent(&pc_robust) == 0);
   CHECK(pthread_mutex_unlock(&pc_robust) == 0);
+}
+
+// PTHREAD_PRIO_INHERIT mutexes (the kernel's FUTEX_LOCK_PI and FUTEX_UNLOCK_PI): a
+// counter under contention, trylock against a holder, and a robust one whose owner
+// ended holding it.
+static pthread_mutex_t pc_pi;
+static long pc_pi_count;
+static void *pc_pi_count_up(void *arg) {
+  (void)arg;
+  for (int i = 0; i < 300; i++) {
+    CHECK(pthread_mutex_lock(&pc_pi) == 0);
+    long v = pc_pi_count;
+    if (i % 16 == 0)
+      sched_yield();
+    pc_pi_count = v + 1;
+    CHECK(pthread_mutex_unlock(&pc_pi) == 0);
+  }
+  return NULL;
+}
+static void *pc_pi_try(void *arg) {
+  (void)arg;
+  return (void *)(intptr_t)pthread_mutex_trylock(&pc_pi);
+}
+static void *pc_pi_lock_and_end(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&pc_pi);
+  return NULL;
+}
+
+static void pc_pi_mutex(void) {
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  CHECK(pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT) == 0);
+  CHECK(pthread_mutex_init(&pc_pi, &a) == 0);
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++)
+    CHECK(pthread_create(&th[i], NULL, pc_pi_count_up, NULL) == 0);
+  for (int i = 0; i < 4; i++)
+    CHECK(pthread_join(th[i], NULL) == 0);
+  CHECK(pc_pi_count == 4 * 300);
+  void *r;
+  CHECK(pthread_mutex_lock(&pc_pi) == 0);
+  CHECK(pthread_create(&th[0], NULL, pc_pi_try, NULL) == 0);
+  CHECK(pthread_join(th[0], &r) == 0);
+  CHECK((intptr_t)r == EBUSY);
+  CHECK(pthread_mutex_unlock(&pc_pi) == 0);
+  CHECK(pthread_mutex_destroy(&pc_pi) == 0);
+  CHECK(pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) == 0);
+  CHECK(pthread_mutex_init(&pc_pi, &a) == 0);
+  CHECK(pthread_create(&th[0], NULL, pc_pi_lock_and_end, NULL) == 0);
+  CHECK(pthread_join(th[0], NULL) == 0);
+  CHECK(pthread_mutex_lock(&pc_pi) == EOWNERDEAD);
+  CHECK(pthread_mutex_consistent(&pc_pi) == 0);
+  CHECK(pthread_mutex_unlock(&pc_pi) == 0);
+}
+
+// PTHREAD_PROCESS_SHARED mutex and condition variable in MAP_SHARED memory: two
+// processes take turns (non-private futex ops, keyed by the shared page), then the
+// same with a process-shared PI mutex.
+struct pc_shared {
+  pthread_mutex_t m, pi;
+  pthread_cond_t c;
+  int turn;
+  long total;
+};
+
+static void pc_shared_turns(struct pc_shared *s, int me, int rounds) {
+  for (int i = 0; i < rounds; i++) {
+    CHECK(pthread_mutex_lock(&s->m) == 0);
+    while (s->turn != me)
+      CHECK(pthread_cond_wait(&s->c, &s->m) == 0);
+    s->turn = !me;
+    CHECK(pthread_cond_broadcast(&s->c) == 0);
+    CHECK(pthread_mutex_unlock(&s->m) == 0);
+    CHECK(pthread_mutex_lock(&s->pi) == 0);
+    long v = s->total;
+    sched_yield();
+    s->total = v + 1;
+    CHECK(pthread_mutex_unlock(&s->pi) == 0);
+  }
+}
+
+static void pc_pshared_mutex(void) {
+  struct pc_shared *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  CHECK(s != MAP_FAILED);
+  pthread_mutexattr_t ma;
+  pthread_condattr_t ca;
+  pthread_mutexattr_init(&ma);
+  pthread_condattr_init(&ca);
+  CHECK(pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED) == 0);
+  CHECK(pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED) == 0);
+  CHECK(pthread_mutex_init(&s->m, &ma) == 0);
+  CHECK(pthread_cond_init(&s->c, &ca) == 0);
+  CHECK(pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT) == 0);
+  CHECK(pthread_mutex_init(&s->pi, &ma) == 0);
+  s->turn = 0;
+  s->total = 0;
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    pc_shared_turns(s, 1, 200);
+    _exit(0);
+  }
+  pc_shared_turns(s, 0, 200);
+  int st;
+  CHECK(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  CHECK(s->total == 400);
 }
 
 // The wait status of a child whose main thread starts fn in a thread and then waits

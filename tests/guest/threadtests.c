@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -46,6 +47,8 @@ static void t_condvar_pingpong(void) { pc_condvar_pingpong(); }
 static void t_tls(void) { pc_tls_values(); }
 static void t_cancel(void) { pc_cancel(); }
 static void t_robust_mutex(void) { pc_robust_mutex(); }
+static void t_pi_mutex(void) { pc_pi_mutex(); }
+static void t_pshared_mutex(void) { pc_pshared_mutex(); }
 
 static long ids[3];
 static void *get_ids(void *arg) {
@@ -788,6 +791,274 @@ static void t_robust_list(void) {
   CHECK_EQ(rentry.lock, FUTEX_OWNER_DIED | FUTEX_WAITERS);
 }
 
+// ---- PI futexes: the word holds the owner's tid ----
+static uint32_t pw;
+static long my_tid(void) { return sc(SYS_gettid); }
+static long lock_pi(uint32_t *w, const struct timespec *t) { return futex(w, FUTEX_LOCK_PI, 0, t, NULL, 0); }
+static long unlock_pi(uint32_t *w) { return futex(w, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0); }
+
+// The uncontended cases and every error Linux gives.
+static void t_futex_pi_errors(void) {
+  uint32_t tid = my_tid();
+  pw = 0;
+  EXPECT_EQ(lock_pi(&pw, NULL), 0);
+  CHECK_EQ(pw, tid);
+  EXPECT_ERR(lock_pi(&pw, NULL), EDEADLK);                            // already ours
+  EXPECT_ERR(futex(&pw, FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0), EDEADLK);
+  EXPECT_ERR(futex(&pw, FUTEX_WAIT, tid + 1, NULL, NULL, 0), EAGAIN); // (plain ops still read it)
+  EXPECT_EQ(unlock_pi(&pw), 0);
+  CHECK_EQ(pw, 0);
+  EXPECT_ERR(unlock_pi(&pw), EPERM);                                  // not ours
+  pw = 0x3ffffff0;                                                    // no such thread
+  EXPECT_ERR(lock_pi(&pw, NULL), ESRCH);
+  EXPECT_ERR(futex(&pw, FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0), ESRCH);
+  EXPECT_ERR(unlock_pi(&pw), EPERM);
+  CHECK_EQ(pw, 0x3ffffff0 | FUTEX_WAITERS); // (Linux sets the bit before it looks for the owner)
+  pw = FUTEX_OWNER_DIED;                                              // free, its owner died
+  EXPECT_EQ(futex(&pw, FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0), 0);
+  CHECK_EQ(pw, FUTEX_OWNER_DIED | tid);
+  EXPECT_EQ(unlock_pi(&pw), 0);
+  CHECK_EQ(pw, 0);
+  EXPECT_EQ(futex(&pw, FUTEX_LOCK_PI2, 0, NULL, NULL, 0), 0);
+  EXPECT_EQ(unlock_pi(&pw), 0);
+  EXPECT_ERR(futex((uint32_t *)((char *)&pw + 2), FUTEX_LOCK_PI, 0, NULL, NULL, 0), EINVAL);
+  EXPECT_ERR(futex((uint32_t *)8, FUTEX_LOCK_PI, 0, NULL, NULL, 0), EFAULT);
+  EXPECT_ERR(futex((uint32_t *)8, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0), EFAULT);
+  EXPECT_ERR(futex(&pw, FUTEX_LOCK_PI | FUTEX_CLOCK_REALTIME, 0, NULL, NULL, 0), ENOSYS);
+  static const uint32_t ro = 0;                                        // read-only: no lock
+  EXPECT_ERR(futex((uint32_t *)&ro, FUTEX_LOCK_PI, 0, NULL, NULL, 0), EFAULT);
+}
+
+// A contended lock: the waiter sets FUTEX_WAITERS, sleeps, and is handed the lock by
+// the unlock (the word names it, with FUTEX_WAITERS as Linux leaves it).
+static _Atomic long pi_state, pi_got, pi_tid;
+static void *pi_locker(void *arg) {
+  pi_tid = my_tid();
+  pi_state = 1;
+  long r = futex(&pw, arg ? FUTEX_LOCK_PI2 : FUTEX_LOCK_PI, 0, NULL, NULL, 0);
+  pi_got = r == 0 ? (long)pw : -errno;
+  if (r == 0)
+    unlock_pi(&pw);
+  return NULL;
+}
+
+static void pi_contend(void *how) {
+  uint32_t tid = my_tid();
+  pthread_t th;
+  pw = 0;
+  pi_state = pi_got = 0;
+  EXPECT_EQ(lock_pi(&pw, NULL), 0);
+  CHECK_EQ(pthread_create(&th, NULL, pi_locker, how), 0);
+  for (int i = 0; i < 500 && !(pw & FUTEX_WAITERS); i++)
+    sleep_ms(2);
+  CHECK_EQ(pw, tid | FUTEX_WAITERS);
+  EXPECT_ERR(futex(&pw, FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0), EDEADLK);
+  EXPECT_ERR(futex(&pw, FUTEX_WAKE, 1, NULL, NULL, 0), EINVAL);       // PI waiters are not woken
+  CHECK_EQ(pi_got, 0);
+  EXPECT_EQ(unlock_pi(&pw), 0);
+  CHECK_EQ(pthread_join(th, NULL), 0);
+  CHECK_EQ(pi_got, (long)(pi_tid | FUTEX_WAITERS));
+  CHECK_EQ(pw, 0);                                                     // its unlock, no waiters
+}
+static void t_futex_pi_handover(void) {
+  pi_contend(NULL);
+  pi_contend((void *)1); // FUTEX_LOCK_PI2
+}
+
+// Another thread holds the lock: TRYLOCK_PI fails with EAGAIN; LOCK_PI's timeout is
+// absolute on CLOCK_REALTIME, LOCK_PI2's on CLOCK_MONOTONIC (or REALTIME with the flag).
+static void *pi_hold(void *arg) {
+  (void)arg;
+  pi_tid = my_tid();
+  lock_pi(&pw, NULL);
+  pi_state = 1;
+  while (pi_state != 2)
+    sleep_ms(1);
+  unlock_pi(&pw);
+  return NULL;
+}
+
+static void t_futex_pi_timeout(void) {
+  pthread_t th;
+  struct timespec at;
+  pw = 0;
+  pi_state = 0;
+  CHECK_EQ(pthread_create(&th, NULL, pi_hold, NULL), 0);
+  while (pi_state != 1)
+    sleep_ms(1);
+  EXPECT_ERR(futex(&pw, FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0), EAGAIN);
+  CHECK_EQ(pw & FUTEX_TID_MASK, pi_tid);
+  clock_gettime(CLOCK_REALTIME, &at);
+  at.tv_nsec += 30000000;
+  if (at.tv_nsec >= 1000000000)
+    at.tv_sec++, at.tv_nsec -= 1000000000;
+  long t0 = now_ms();
+  EXPECT_ERR(lock_pi(&pw, &at), ETIMEDOUT);
+  CHECK(now_ms() - t0 >= 20);
+  clock_gettime(CLOCK_MONOTONIC, &at);
+  at.tv_nsec += 30000000;
+  if (at.tv_nsec >= 1000000000)
+    at.tv_sec++, at.tv_nsec -= 1000000000;
+  t0 = now_ms();
+  EXPECT_ERR(futex(&pw, FUTEX_LOCK_PI2, 0, &at, NULL, 0), ETIMEDOUT);
+  CHECK(now_ms() - t0 >= 20);
+  struct timespec bad = {0, 1000000000};
+  EXPECT_ERR(lock_pi(&pw, &bad), EINVAL);
+  CHECK_EQ(pw & FUTEX_TID_MASK, pi_tid);                               // still the holder's
+  pi_state = 2;
+  CHECK_EQ(pthread_join(th, NULL), 0);
+  CHECK_EQ(pw, 0);
+}
+
+// The owner dies holding the lock: the waiter is handed it, with FUTEX_OWNER_DIED set
+// (Linux sets it whether or not the lock was on the dead thread's robust list).
+static struct { uint64_t next; int64_t off; uint64_t pending; } pihead;
+static struct { uint64_t next; uint32_t lock; } pientry;
+static void *pi_die_holding(void *arg) {
+  pi_tid = my_tid();
+  if (arg) {
+    pihead.next = (uint64_t)&pientry | 1; // (bit 0: a PI lock)
+    pihead.off = 8;
+    pientry.next = (uint64_t)&pihead;
+    sc(SYS_set_robust_list, &pihead, 24);
+  }
+  lock_pi(&pientry.lock, NULL);
+  pi_state = 1;
+  while (!(pientry.lock & FUTEX_WAITERS))
+    sleep_ms(1);
+  sc(SYS_exit, 0); // (raw: musl's exit would do its own robust-list walk)
+  return NULL;
+}
+
+static void pi_owner_dies(bool robust) {
+  pthread_t th;
+  pientry.lock = 0;
+  pi_state = 0;
+  CHECK_EQ(pthread_create(&th, NULL, pi_die_holding, (void *)(intptr_t)robust), 0);
+  while (pi_state != 1)
+    sleep_ms(1);
+  EXPECT_EQ(lock_pi(&pientry.lock, NULL), 0);
+  uint32_t w = pientry.lock;
+  CHECK_EQ(w & FUTEX_TID_MASK, my_tid());
+  CHECK(w & FUTEX_OWNER_DIED);
+  EXPECT_EQ(unlock_pi(&pientry.lock), 0);
+  // (no pthread_join: the raw exit left musl's record of the thread as it was)
+}
+static void t_futex_pi_owner_dies(void) {
+  pi_owner_dies(false);
+  pi_owner_dies(true);
+}
+
+// ---- futexes in shared memory: one word, two processes, each its own mapping ----
+// A child waits (op) on the word its map() gives; the parent wakes it (wake_op) through
+// its own mapping. Returns how many the parent's wake woke, the child's wait result in
+// *child_r (0 woken, else errno; 99 if the parent's late wake was what ended it).
+static uint32_t *shared_flag; // (MAP_SHARED: the child says it is about to wait)
+static long wake_other_process(uint32_t *word, uint32_t *(*map)(void), int op, int wake_op,
+                               int *child_r) {
+  *shared_flag = 0;
+  *word = 0;
+  long pid = OK(xfork());
+  if (pid == 0) {
+    uint32_t *w = map ? map() : word;
+    *shared_flag = 1;
+    long r = futex(w, op, 0, NULL, NULL, ~0u);
+    _exit(r == 0 ? (*w == 1 ? 0 : 98) : errno);
+  }
+  while (!*shared_flag)
+    sleep_ms(1);
+  sleep_ms(20); // (in its wait by now)
+  *word = 1;
+  long woke = futex(word, wake_op, 1, NULL, NULL, 0);
+  if (woke == 0) { // it still waits: end it with a matching wake, to report
+    sleep_ms(20);
+    futex(word, op & FUTEX_PRIVATE_FLAG ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    kill(pid, SIGKILL);
+  }
+  int st = wait_for(pid);
+  *child_r = WIFEXITED(st) ? WEXITSTATUS(st) : 99;
+  return woke;
+}
+
+static uint32_t *map_shared_anon(void) {
+  return mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+}
+
+static void t_futex_shared_anon(void) {
+  shared_flag = map_shared_anon();
+  uint32_t *word = map_shared_anon() + 5;
+  int r;
+  EXPECT_EQ(wake_other_process(word, NULL, FUTEX_WAIT, FUTEX_WAKE, &r), 1);
+  CHECK_EQ(r, 0);
+  EXPECT_EQ(wake_other_process(word, NULL, FUTEX_WAIT_BITSET, FUTEX_WAKE, &r), 1);
+  CHECK_EQ(r, 0);
+  // Private ops name the word by (process, address): the other process is not woken.
+  EXPECT_EQ(wake_other_process(word, NULL, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE, &r), 0);
+  EXPECT_EQ(wake_other_process(word, NULL, FUTEX_WAIT, FUTEX_WAKE_PRIVATE, &r), 0);
+}
+
+static int shm_id;
+static uint32_t *attach_shm(void) { return (uint32_t *)shmat(shm_id, NULL, 0) + 3; }
+
+static void t_futex_shared_shm(void) {
+  shared_flag = map_shared_anon();
+  shm_id = OK(shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600));
+  uint32_t *word = attach_shm();
+  int r;
+  // The child attaches the segment again: the word at another address, the same frame.
+  EXPECT_EQ(wake_other_process(word, attach_shm, FUTEX_WAIT, FUTEX_WAKE, &r), 1);
+  CHECK_EQ(r, 0);
+  CHECK(attach_shm() != word);
+  shmctl(shm_id, IPC_RMID, NULL);
+}
+
+static int shared_fd;
+static uint32_t *map_file(void) {
+  return (uint32_t *)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, shared_fd, 0) + 9;
+}
+
+static void t_futex_shared_file(void) {
+  shared_flag = map_shared_anon();
+  char path[] = "/tmp/futexfileXXXXXX";
+  shared_fd = OK(mkstemp(path));
+  unlink(path);
+  OK(ftruncate(shared_fd, 4096));
+  uint32_t *word = map_file();
+  int r;
+  EXPECT_EQ(wake_other_process(word, map_file, FUTEX_WAIT, FUTEX_WAKE, &r), 1);
+  CHECK_EQ(r, 0);
+  // The parent's second mapping of the file: another address, the same futex.
+  uint32_t *again = map_file();
+  CHECK(again != word);
+  EXPECT_EQ(wake_other_process(word, NULL, FUTEX_WAIT, FUTEX_WAKE, &r), 1);
+  close(shared_fd);
+}
+
+// A waiter keeps its word's frame: unmapping every mapping of it while the child waits
+// cannot hand the frame to someone else's futex (the child is then woken by nobody, and
+// killed).
+static void t_futex_shared_unmapped(void) {
+  uint32_t *word = map_shared_anon();
+  shared_flag = map_shared_anon();
+  *shared_flag = 0;
+  long pid = OK(xfork());
+  if (pid == 0) {
+    *shared_flag = 1;
+    futex(word, FUTEX_WAIT, 0, NULL, NULL, 0);
+    _exit(1);
+  }
+  while (!*shared_flag)
+    sleep_ms(1);
+  sleep_ms(20);
+  munmap(word, 4096);
+  for (int i = 0; i < 20; i++) { // new shared pages: none is the waiter's
+    uint32_t *w = map_shared_anon();
+    EXPECT_EQ(futex(w, FUTEX_WAKE, 1, NULL, NULL, 0), 0);
+  }
+  kill(pid, SIGKILL);
+  EXPECT_KILLED(wait_for(pid), SIGKILL);
+}
+
 // ---- the table and the runner ----
 static void *nap(void *arg) {
   sleep_ms((long)(intptr_t)arg);
@@ -821,7 +1092,9 @@ static const struct ut_test tests[] = {
     UT(clone_bad_flags), UT(clone3_fork), UT(clone_bad_stack),
     UT(futex_errors), UT(futex_timeouts), UT(futex_wait_wake), UT(futex_bitset),
     UT(futex_requeue), UT(futex_wake_op), UT(futex_eintr), UT(futex_restart_deadline), UT(cleartid_wake),
-    UT(robust_mutex), UT(robust_list),
+    UT(robust_mutex), UT(robust_list), UT(futex_pi_errors), UT(futex_pi_handover),
+    UT(futex_pi_timeout), UT(futex_pi_owner_dies), UT(futex_shared_anon), UT(futex_shared_shm),
+    UT(futex_shared_file), UT(futex_shared_unmapped), UT(pi_mutex), UT(pshared_mutex),
 };
 
 // The runner forks each test with a raw system call, behind musl's back: musl's record

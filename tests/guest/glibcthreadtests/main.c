@@ -80,7 +80,8 @@ static const struct {
     {"join_values", pc_join_values}, {"mutex_counter", pc_mutex_counter},
     {"condvar_pingpong", pc_condvar_pingpong}, {"tls", pc_tls_values}, {"cancel", pc_cancel},
     {"pthread_kill", t_pthread_kill}, {"robust_mutex", pc_robust_mutex},
-    {"exit_group_from_thread", t_exit_group_from_thread},
+    {"exit_group_from_thread", t_exit_group_from_thread}, {"pi_mutex", pc_pi_mutex},
+    {"pshared_mutex", pc_pshared_mutex},
 };
 
 int main(int argc, char **argv) {
