@@ -530,8 +530,8 @@ static int lookup(const char *rest, const struct entry **e, struct proc **t, int
   *t = pid ? proc_find(pid) : NULL;
   if (*fd >= 0 && *t && !procfs_may_look(myproc(), *t))
     return -EACCES; // (fd/ and fdinfo/ are not searchable: which are open is not told)
-  if (*fd >= 0 && *t && !(*t)->fdt->files[*fd])
-    return -ENOENT; // not open
+  if (*fd >= 0 && *t && (!(*t)->fdt || !(*t)->fdt->files[*fd]))
+    return -ENOENT; // not open (or the thread has exited: its table is gone)
   return pid && !*t ? -ENOENT : 0;
 }
 

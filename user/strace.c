@@ -1215,7 +1215,8 @@ static void f_envp(const struct call *c, int i) {
 static const char *const futex_ops[] = {"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE",
                                         "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP", "FUTEX_LOCK_PI",
                                         "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI", "FUTEX_WAIT_BITSET",
-                                        "FUTEX_WAKE_BITSET"};
+                                        "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI",
+                                        "FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2"};
 static void f_futex(const struct call *c, int i) {
   int op = c->a[1], cmd = op & ~(128 | 256);
   (void)i;
@@ -1224,6 +1225,13 @@ static void f_futex(const struct call *c, int i) {
     put("%s%s%s", futex_ops[cmd], op & 128 ? "_PRIVATE" : "", op & 256 ? "|FUTEX_CLOCK_REALTIME" : "");
   else
     put("%#x", op);
+  if (cmd == 6 || cmd == 13) { // LOCK_PI, LOCK_PI2: no value, an absolute timeout
+    put(", ");
+    put_timespec(c->a[3], "tv_nsec");
+    return;
+  }
+  if (cmd == 7 || cmd == 8) // UNLOCK_PI, TRYLOCK_PI: the address alone
+    return;
   put(", %u", (unsigned)c->a[2]);
   if (cmd == 0 || cmd == 9) {
     put(", ");

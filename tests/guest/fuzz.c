@@ -827,8 +827,13 @@ static bool tame(uint64_t nr, uint64_t *a) {
     return true;
   case SYS_futex: { // a wait must end: a short timeout, or one the kernel refuses
     static const struct timespec short_ts = {0, 2000000}, bad_ts = {0, 1000000000};
+    if (chance(3)) // the PI ops (and the requeue-PI ones, which are refused) often
+      a[1] = PICK(((const uint64_t[]){6, 7, 8, 13, 6 | 128, 7 | 128, 13 | 256, 11, 12})) |
+             (chance(4) ? 128 : 0);
     int cmd = a[1] & ~(128 | 256);
-    if (cmd == 0 || cmd == 9)
+    // (LOCK_PI's timeout is absolute: short_ts is long past. The word may name a live
+    // thread, init's 1 say, which never lets go.)
+    if (cmd == 0 || cmd == 9 || cmd == 6 || cmd == 13)
       a[3] = PICK(((const uint64_t[]){(uint64_t)&short_ts, (uint64_t)&short_ts,
                                       (uint64_t)&bad_ts, 8, 0xffff800000000000ULL}));
     return true;
