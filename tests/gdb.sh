@@ -29,6 +29,7 @@
 #              second thread stops both (all-stop), info threads with names and frames,
 #              thread N and bt, scheduler-locking step, next with the other running,
 #              continue resuming both, the worker's end, the thread packets (maint packet)
+#   threads-attach  extended-remote attach to a running process with two threads
 #   hangup     a gdb killed while the program runs: gdbserver stops it and waits; the
 #              next gdb finds it stopped and lets it finish
 #   relink     the host side connecting and disconnecting 20 times (silent, mid-packet,
@@ -699,9 +700,9 @@ EOF
     "^Thread 2 \"worker\" hit Breakpoint 1, work \\(x=5\\) at .*gdbthreads.c:$work"
   expect threads info "threads: info threads shows each thread, its name and where it is" \
     "^\\* 2 +Thread [0-9]+ \"worker\" +work \\(x=5\\) at .*gdbthreads.c:$work\$" \
-    '^  1 +Thread [0-9]+ "gdbthreads" +(0x[0-9a-f]+ in )?main \(\) at .*gdbthreads.c:[0-9]+$'
+    '^  1 +Thread [0-9]+ "gdbthreads" +(0x[0-9a-f]+ in )?main \(argc=1, argv=0x[0-9a-f]+\) at .*gdbthreads.c:[0-9]+$'
   expect threads thread1 "threads: thread 1, bt in it" '^\[Switching to thread 1 \(Thread [0-9]+\)\]' \
-    '^#0 +(0x[0-9a-f]+ in )?main \(\) at .*gdbthreads.c'
+    '^#0 +(0x[0-9a-f]+ in )?main \(argc=1, argv=0x[0-9a-f]+\) at .*gdbthreads.c'
   expect threads thread2 "threads: thread 2, bt through the thread's start" \
     '^\[Switching to thread 2 \(Thread [0-9]+\)\]' '^#0 +work \(x=5\)' '^#1 .* in worker \(arg=0x5\)'
   expect threads held "threads: all-stop (the main thread did not run meanwhile)" '^\$[0-9]+ = 1$'
@@ -714,7 +715,7 @@ EOF
   expect threads lock "threads: scheduler-locking step steps the worker alone" \
     "^$(tmark work-mul)[[:space:]].*MARK: work-mul" '^\$[0-9]+ = 6$' \
     "^$(tmark work-add)[[:space:]].*MARK: work-add" '^\$[0-9]+ = 18$' '^\$[0-9]+ = 1$' \
-    '^  1 +Thread [0-9]+ "gdbthreads" +(0x[0-9a-f]+ in )?main \(\)' \
+    '^  1 +Thread [0-9]+ "gdbthreads" +(0x[0-9a-f]+ in )?main \(argc=1, argv=0x[0-9a-f]+\)' \
     "^\\* 2 +Thread [0-9]+ \"worker\" +work \\(x=5\\) at .*gdbthreads.c:$(tmark work-add)\$"
   expect threads unlocked "threads: next with the other thread running (vCont;r:TID;c)" \
     "^$(tmark work-ret)[[:space:]].*MARK: work-ret" '^\$[0-9]+ = 20$'
@@ -726,6 +727,37 @@ EOF
   expect threads end "threads: exit status" 'exited with code 03'
   expect_log threads "threads: the program's output" '^joined 20$'
   expect_rc threads "threads: gdbserver exits with the program's status" 3
+}
+
+# Attaching to a running process with two threads (extended-remote): both are stopped
+# and listed.
+session_threads_attach() {
+  local saved=$prog
+  prog=build/guest/gdbthreads
+  boot threads-attach --multi || { prog=$saved; return; }
+  gdb_session threads-attach "target extended-remote" <<'EOF'
+set remote exec-file /tests/gdbthreads
+break work
+echo ==run==\n
+run hold
+set $p = mypid
+delete
+detach
+echo ==attach==\n
+eval "attach %d", $p
+info threads
+echo ==release==\n
+set var release = 1
+continue
+echo ==end==\n
+monitor exit
+EOF
+  prog=$saved
+  halt threads-attach
+  expect threads-attach run "threads attach: run, break in the worker" 'hit Breakpoint 1, work \(x=5\)'
+  expect threads-attach attach "threads attach: both threads stopped and listed" \
+    '^[* ] 1 +Thread [0-9]+ "gdbthreads" ' '^[* ] 2 +Thread [0-9]+ "worker" '
+  expect threads-attach release "threads attach: continue runs both to the end" 'exited with code 03'
 }
 
 # A gdb killed while the program runs (no detach, no kill): the hang-up reaches
@@ -842,6 +874,7 @@ EOF
 session_checks
 session_dynamic
 session_threads
+session_threads_attach
 session_detach
 session_kill
 session_multi

@@ -6,14 +6,19 @@
 // until the worker is done: while the program is stopped, `spins` must not move, and
 // stepping the worker with `set scheduler-locking step` must not move it either. The
 // worker calls work(5), which returns 20; main joins it, prints "joined 20" and exits
-// with status 3 (from joined(), called after the join).
+// with status 3 (from joined(), called after the join). `gdbthreads hold`: the worker
+// then waits until gdb sets `release` (a process with two threads to attach to).
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 volatile long spins; // the main thread's progress
 volatile int done;   // set by the worker as it ends
 int result;
+int hold;             // `gdbthreads hold`: the worker waits until gdb sets `release`
+volatile int release;
+int mypid;
 
 __attribute__((noinline)) int work(int x) {
   int y = x + 1; // MARK: work-body
@@ -31,12 +36,17 @@ __attribute__((noinline)) int joined(long v) {
 static void *worker(void *arg) {
   prctl(PR_SET_NAME, "worker");
   result = work((int)(long)arg); // MARK: call-work
+  while (hold && !release) // MARK: hold
+    ;
   done = 1;
   return (void *)(long)result;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  (void)argv;
   pthread_t t;
+  hold = argc > 1;
+  mypid = getpid();
   if (pthread_create(&t, NULL, worker, (void *)5L) != 0)
     return 1;
   while (!done) // MARK: spin
