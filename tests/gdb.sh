@@ -650,9 +650,9 @@ session_threads() {
   prog=build/guest/gdbthreads
   boot threads /tests/gdbthreads || { prog=$saved; return; }
   gdb_session threads "target remote" <<EOF
+echo ==hit==\n
 break work
 break joined
-echo ==hit==\n
 continue
 echo ==info==\n
 info threads
@@ -736,12 +736,11 @@ session_threads_attach() {
   prog=build/guest/gdbthreads
   boot threads-attach --multi || { prog=$saved; return; }
   gdb_session threads-attach "target extended-remote" <<'EOF'
-set remote exec-file /tests/gdbthreads
-break work
 echo ==run==\n
+set remote exec-file /tests/gdbthreads
+tbreak work
 run hold
 set $p = mypid
-delete
 detach
 echo ==attach==\n
 eval "attach %d", $p
@@ -754,7 +753,7 @@ monitor exit
 EOF
   prog=$saved
   halt threads-attach
-  expect threads-attach run "threads attach: run, break in the worker" 'hit Breakpoint 1, work \(x=5\)'
+  expect threads-attach run "threads attach: run, break in the worker" 'hit Temporary breakpoint 1, work \(x=5\)'
   expect threads-attach attach "threads attach: both threads stopped and listed" \
     '^[* ] 1 +Thread [0-9]+ "gdbthreads" ' '^[* ] 2 +Thread [0-9]+ "worker" '
   expect threads-attach release "threads attach: continue runs both to the end" 'exited with code 03'
