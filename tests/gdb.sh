@@ -30,6 +30,7 @@
 #              thread N and bt, scheduler-locking step, next with the other running,
 #              continue resuming both, the worker's end, the thread packets (maint packet)
 #   threads-attach  extended-remote attach to a running process with two threads
+#   threads-two  two threads reaching one breakpoint: each hit reported once
 #   hangup     a gdb killed while the program runs: gdbserver stops it and waits; the
 #              next gdb finds it stopped and lets it finish
 #   relink     the host side connecting and disconnecting 20 times (silent, mid-packet,
@@ -759,6 +760,36 @@ EOF
   expect threads-attach release "threads attach: continue runs both to the end" 'exited with code 03'
 }
 
+# Two workers reach one breakpoint at about the same time: each hit is reported once
+# (the second is kept pending while the first is reported, or comes later), none lost.
+session_threads_two() {
+  local saved=$prog
+  prog=build/guest/gdbthreads
+  boot threads-two /tests/gdbthreads two || { prog=$saved; return; }
+  gdb_session threads-two "target remote" <<'EOF'
+echo ==hits==\n
+break work
+continue
+continue
+echo ==list==\n
+info threads
+echo ==end==\n
+delete
+set var release = 1
+continue
+EOF
+  prog=$saved
+  halt threads-two
+  expect threads-two hits "threads two: both threads' hits are reported" \
+    '^Thread [23] "worker" hit Breakpoint 1, work \(x=5\)' '^Thread [23] "worker" hit Breakpoint 1, work \(x=7\)'
+  local n
+  n=$(section threads-two hits | grep -c 'hit Breakpoint')
+  if [ "$n" = 2 ]; then pass "threads two: each hit once"; else fail "threads two: each hit once" "$n hits"; fi
+  expect threads-two list "threads two: three threads listed" '^  1 +Thread [0-9]+ "gdbthreads" ' \
+    '^[* ] 2 +Thread [0-9]+ "worker" ' '^[* ] 3 +Thread [0-9]+ "worker" '
+  expect threads-two end "threads two: continue runs all to the end" 'exited with code 03'
+}
+
 # A gdb killed while the program runs (no detach, no kill): the hang-up reaches
 # gdbserver while it waits for the program, which it stops for the next gdb.
 session_hangup() {
@@ -874,6 +905,7 @@ session_checks
 session_dynamic
 session_threads
 session_threads_attach
+session_threads_two
 session_detach
 session_kill
 session_multi

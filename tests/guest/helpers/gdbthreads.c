@@ -8,8 +8,11 @@
 // worker calls work(5), which returns 20; main joins it, prints "joined 20" and exits
 // with status 3 (from joined(), called after the join). `gdbthreads hold`: the worker
 // then waits until gdb sets `release` (a process with two threads to attach to).
+// `gdbthreads two`: a second worker calls work(7) at the same time (26); both then wait
+// for `release` as in hold mode (so that neither has ended when gdb lists them).
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -43,15 +46,19 @@ static void *worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  (void)argv;
-  pthread_t t;
-  hold = argc > 1;
+  pthread_t t, t2;
+  int two = argc > 1 && strcmp(argv[1], "two") == 0;
+  hold = two || (argc > 1 && strcmp(argv[1], "hold") == 0);
   mypid = getpid();
   if (pthread_create(&t, NULL, worker, (void *)5L) != 0)
+    return 1;
+  if (two && pthread_create(&t2, NULL, worker, (void *)7L) != 0)
     return 1;
   while (!done) // MARK: spin
     spins++;
   void *ret;
   pthread_join(t, &ret);
+  if (two)
+    pthread_join(t2, NULL);
   return joined((long)ret);
 }
