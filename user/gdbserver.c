@@ -502,6 +502,12 @@ static void stop_request(struct thread *t) {
   t->int_sent = proc_resume(&t->s, t->flags | PROC_STOP_INTERRUPT) == 0;
 }
 
+// A running thread's flags written again (which frees a child it holds), keeping a stop
+// request it still owes an answer to.
+static void rewrite_flags(struct thread *t) {
+  proc_resume(&t->s, t->flags | (t->int_sent ? PROC_STOP_INTERRUPT : 0));
+}
+
 // GDB's Ctrl-C: every running thread is asked to stop; the first stop answers GDB.
 static void request_interrupt(void) {
   if (!T.running || T.interrupt_req || !T.pid)
@@ -573,14 +579,13 @@ static void comm_input(bool may_read) {
   }
 }
 
-
 // A fork's child is a copy of the parent, our int3s included; it is not debugged, so
 // it gets the program's bytes back before it runs (it is held until its session opens).
 static void release_child(struct thread *parent, int pid) {
   struct proc_event ev;
   struct proc_session c;
   if (proc_attach(&c, pid, 0) < 0) { // (not ours to trace): any write to the
-    proc_resume(&parent->s, parent->flags); // parent's session frees it
+    rewrite_flags(parent);             // parent's session frees it
     return;
   }
   bool held = proc_next_event(&c, &ev) == 0;
@@ -598,7 +603,7 @@ static void new_thread(struct thread *parent, int tid, bool run) {
   if (!t) { // no room: it runs untraced (a breakpoint it reaches would end the process)
     fprintf(stderr, "gdbserver: more than %d threads: thread %d is not debugged\n",
             NTHREADS, tid);
-    proc_resume(&parent->s, parent->flags); // (frees the held thread)
+    rewrite_flags(parent); // (frees the held thread)
     return;
   }
   if (proc_attach(&t->s, tid, 0) < 0 || proc_next_event(&t->s, &t->stop) < 0 ||
