@@ -370,21 +370,6 @@ int sleep_until(void *chan, uint64_t tick) {
   return p->wake_reason;
 }
 
-// Sleep until proc_wake(p) itself: a futex waiter with no timeout, which no wakeup(chan)
-// ends. It is not on the sleepers list, which only wakeup() and the timer scan: a futex
-// ping-pong saves the link and the unlink (make bench's futex row).
-int sleep_direct(void *chan) {
-  struct proc *p = myproc();
-  if (p->killed || (p->pending & ~p->blocked))
-    return -ERESTARTSYS;
-  p->chan = chan;
-  p->wake_reason = 0;
-  p->state = P_SLEEPING;
-  sched();
-  p->chan = NULL;
-  return p->wake_reason;
-}
-
 // Sleep that only SIGKILL interrupts, for waits the process must not leave early
 // (a vfork parent, whose child is running on its memory).
 int sleep_nosig(void *chan) {

@@ -12,6 +12,7 @@
 #include "x86.h"
 #include "signal.h"
 #include "trace.h"
+#include "errno.h"
 
 struct trapframe;
 struct vm;
@@ -205,7 +206,20 @@ int sleep_on(void *chan);                 // 0, or -ERESTARTSYS: a signal interr
 int sleep_until(void *chan, uint64_t tick);
 void wakeup(void *chan);
 int sleep_nosig(void *chan);
-int sleep_direct(void *chan);             // only proc_wake(p) ends it (futex.c)
+// Sleep until proc_wake(p) itself: a futex waiter with no timeout, which no wakeup(chan)
+// ends. It is not on the sleepers list, which only wakeup() and the timer scan: a futex
+// ping-pong saves the link and the unlink, and the call (make bench's futex row).
+static inline int sleep_direct(void *chan) {
+  struct proc *p = myproc();
+  if (p->killed || (p->pending & ~p->blocked))
+    return -ERESTARTSYS;
+  p->chan = chan;
+  p->wake_reason = 0;
+  p->state = P_SLEEPING;
+  sched();
+  p->chan = NULL;
+  return p->wake_reason;
+}
 // Make a sleeping process runnable; its sleep_on() returns reason. Inline: it is most
 // of a futex wake's work (make bench's futex row).
 extern struct proc *sleepers; // the sleeping processes, linked through sleep_next

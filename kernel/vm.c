@@ -72,11 +72,6 @@ struct vm *vm_create(void) {
   return vm;
 }
 
-void vm_activate(const struct vm *vm) {
-  uint64_t cr3 = V2P(vm ? vm->pml4 : kernel_pml4);
-  if (read_cr3() != cr3)
-    write_cr3(cr3);
-}
 
 // Free the user half's page tables and frames below table t at the given level (0: a
 // last-level table). One plain loop per level: these scan every entry of every table.

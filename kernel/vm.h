@@ -59,7 +59,13 @@ struct vm {
 struct vm *vm_create(void);
 void vm_free(struct vm *vm);
 struct vm *vm_clone(struct vm *src);
-void vm_activate(const struct vm *vm);
+// Make vm's page tables the CPU's (NULL: the kernel's alone). Inline: every switch.
+extern uint64_t *kernel_pml4;
+static inline void vm_activate(const struct vm *vm) {
+  uint64_t cr3 = V2P(vm ? vm->pml4 : kernel_pml4);
+  if (read_cr3() != cr3)
+    write_cr3(cr3);
+}
 int vm_map_area(struct vm *vm, uint64_t start, uint64_t len, int prot, int kind,
                 const uint8_t *file_data, uint64_t file_start, uint64_t file_end);
 int vm_map_file(struct vm *vm, uint64_t start, uint64_t len, int prot, bool shared,
