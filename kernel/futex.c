@@ -315,32 +315,46 @@ static struct proc *pi_owner_of(uint32_t v) {
   return o && o->state != P_ZOMBIE && o->vm ? o : NULL;
 }
 
+// The PI word at uaddr (made writable), its key and bucket, and its first PI waiter
+// (NULL if none; *mixed: plain waiters wait on it instead).
+struct piword {
+  struct fkey key;
+  uint32_t *word;
+  struct bucket *b;
+  struct proc *first, *prev;
+  bool mixed;
+};
+static long pi_lookup(uint64_t uaddr, bool shared, struct piword *w) {
+  long r = lookup(uaddr, shared, true, &w->key, &w->word);
+  if (r < 0)
+    return r;
+  w->b = bucket_of(&w->key);
+  w->first = pi_first(w->b, &w->key, &w->prev, &w->mixed);
+  return 0;
+}
+
 // FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_TRYLOCK_PI. 0: the lock is ours (the word holds
 // our tid; FUTEX_OWNER_DIED stays set if it was); -EDEADLK: it is already ours; -ESRCH:
 // the word names a thread that does not exist; -EAGAIN: try and taken; -ETIMEDOUT;
 // -EINVAL: plain waiters wait on the word; -ERESTARTNOINTR: a signal (the call runs
 // again after the handler: LOCK_PI never fails with EINTR). deadline: monotonic ns.
 long futex_lock_pi(uint64_t uaddr, bool shared, uint64_t deadline, bool trylock) {
-  struct proc *p = myproc(), *prev, *first;
-  struct fkey key;
-  uint32_t *word;
-  bool mixed;
-  long r = lookup(uaddr, shared, true, &key, &word);
+  struct proc *p = myproc();
+  struct piword pw;
+  long r = pi_lookup(uaddr, shared, &pw);
   if (r < 0)
     return r;
-  struct bucket *b = bucket_of(&key);
-  uint32_t v = *word;
+  uint32_t v = *pw.word;
   if ((v & FUTEX_TID_MASK) == (uint32_t)p->pid)
     return -EDEADLK;
-  first = pi_first(b, &key, &prev, &mixed);
-  if (mixed)
+  if (pw.mixed)
     return -EINVAL;
   if (!(v & FUTEX_TID_MASK)) { // free (perhaps with FUTEX_OWNER_DIED): ours
-    *word = (v & FUTEX_OWNER_DIED) | (first ? FUTEX_WAITERS : 0) | (uint32_t)p->pid;
+    *pw.word = (v & FUTEX_OWNER_DIED) | (pw.first ? FUTEX_WAITERS : 0) | (uint32_t)p->pid;
     return 0;
   }
-  *word = v | FUTEX_WAITERS; // (before the owner is looked for, as Linux)
-  struct proc *owner = first ? first->futex.pi_owner : pi_owner_of(v);
+  *pw.word = v | FUTEX_WAITERS; // (before the owner is looked for, as Linux)
+  struct proc *owner = pw.first ? pw.first->futex.pi_owner : pi_owner_of(v);
   if (!owner)
     return -ESRCH;
   if (trylock)
@@ -349,29 +363,26 @@ long futex_lock_pi(uint64_t uaddr, bool shared, uint64_t deadline, bool trylock)
   p->futex.pi = true;
   p->futex.pi_owner = owner;
   pi_waiting++;
-  enqueue(p, &key);
+  enqueue(p, &pw.key);
   r = sleep_queued(p, deadline);
   return r == -ERESTARTSYS ? -ERESTARTNOINTR : r;
 }
 
 // FUTEX_UNLOCK_PI: the first waiter gets the lock, or the word becomes 0. -EPERM if the
-// word does not name the caller.
+// word does not name the caller, -EINVAL if plain waiters wait on it.
 long futex_unlock_pi(uint64_t uaddr, bool shared) {
-  struct proc *p = myproc(), *prev, *first;
-  struct fkey key;
-  uint32_t *word;
-  bool mixed;
-  long r = lookup(uaddr, shared, true, &key, &word);
+  struct piword pw;
+  long r = pi_lookup(uaddr, shared, &pw);
   if (r < 0)
     return r;
-  if ((*word & FUTEX_TID_MASK) != (uint32_t)p->pid)
+  if ((*pw.word & FUTEX_TID_MASK) != (uint32_t)myproc()->pid)
     return -EPERM;
-  struct bucket *b = bucket_of(&key);
-  first = pi_first(b, &key, &prev, &mixed);
-  if (first)
-    pi_hand_over(b, prev, first, &key, word, 0);
+  if (pw.mixed)
+    return -EINVAL;
+  if (pw.first)
+    pi_hand_over(pw.b, pw.prev, pw.first, &pw.key, pw.word, 0);
   else
-    *word = 0;
+    *pw.word = 0;
   return 0;
 }
 

@@ -31,18 +31,19 @@ static void pc_join_values(void) {
   }
 }
 
-// Many threads add to a counter under a mutex; yields make them meet the lock held.
+// Many threads add to a counter under a mutex (arg, or pc_lock); yields make them meet
+// the lock held.
 static pthread_mutex_t pc_lock = PTHREAD_MUTEX_INITIALIZER;
 static long pc_counter;
 static void *pc_count_up(void *arg) {
-  (void)arg;
+  pthread_mutex_t *m = arg ? arg : &pc_lock;
   for (int i = 0; i < 2000; i++) {
-    pthread_mutex_lock(&pc_lock);
+    CHECK(pthread_mutex_lock(m) == 0);
     long v = pc_counter;
     if (i % 100 == 0)
       sched_yield();
     pc_counter = v + 1;
-    pthread_mutex_unlock(&pc_lock);
+    CHECK(pthread_mutex_unlock(m) == 0);
   }
   return NULL;
 }
@@ -128,9 +129,8 @@ static void pc_cancel(void) {
 // A robust mutex whose owner thread ended holding it: the next locker gets EOWNERDEAD
 // (the kernel's walk of the dead thread's robust list).
 static pthread_mutex_t pc_robust;
-static void *pc_lock_and_end(void *arg) {
-  (void)arg;
-  pthread_mutex_lock(&pc_robust);
+static void *pc_lock_and_end(void *mutex) {
+  pthread_mutex_lock(mutex);
   return NULL;
 }
 
@@ -140,7 +140,7 @@ static void pc_robust_mutex(void) {
   pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
   pthread_mutex_init(&pc_robust, &a);
   pthread_t th;
-  CHECK(pthread_create(&th, NULL, pc_lock_and_end, NULL) == 0);
+  CHECK(pthread_create(&th, NULL, pc_lock_and_end, &pc_robust) == 0);
   CHECK(pthread_join(th, NULL) == 0);
   CHECK(pthread_mutex_lock(&pc_robust) == EOWNERDEAD);
   CHECK(pthread_mutex_consistent(&pc_robust) == 0);
@@ -151,27 +151,9 @@ static void pc_robust_mutex(void) {
 // counter under contention, trylock against a holder, and a robust one whose owner
 // ended holding it.
 static pthread_mutex_t pc_pi;
-static long pc_pi_count;
-static void *pc_pi_count_up(void *arg) {
-  (void)arg;
-  for (int i = 0; i < 300; i++) {
-    CHECK(pthread_mutex_lock(&pc_pi) == 0);
-    long v = pc_pi_count;
-    if (i % 16 == 0)
-      sched_yield();
-    pc_pi_count = v + 1;
-    CHECK(pthread_mutex_unlock(&pc_pi) == 0);
-  }
-  return NULL;
-}
 static void *pc_pi_try(void *arg) {
   (void)arg;
   return (void *)(intptr_t)pthread_mutex_trylock(&pc_pi);
-}
-static void *pc_pi_lock_and_end(void *arg) {
-  (void)arg;
-  pthread_mutex_lock(&pc_pi);
-  return NULL;
 }
 
 static void pc_pi_mutex(void) {
@@ -180,11 +162,12 @@ static void pc_pi_mutex(void) {
   CHECK(pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT) == 0);
   CHECK(pthread_mutex_init(&pc_pi, &a) == 0);
   pthread_t th[4];
+  pc_counter = 0;
   for (int i = 0; i < 4; i++)
-    CHECK(pthread_create(&th[i], NULL, pc_pi_count_up, NULL) == 0);
+    CHECK(pthread_create(&th[i], NULL, pc_count_up, &pc_pi) == 0);
   for (int i = 0; i < 4; i++)
     CHECK(pthread_join(th[i], NULL) == 0);
-  CHECK(pc_pi_count == 4 * 300);
+  CHECK(pc_counter == 4 * 2000);
   void *r;
   CHECK(pthread_mutex_lock(&pc_pi) == 0);
   CHECK(pthread_create(&th[0], NULL, pc_pi_try, NULL) == 0);
@@ -194,7 +177,7 @@ static void pc_pi_mutex(void) {
   CHECK(pthread_mutex_destroy(&pc_pi) == 0);
   CHECK(pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) == 0);
   CHECK(pthread_mutex_init(&pc_pi, &a) == 0);
-  CHECK(pthread_create(&th[0], NULL, pc_pi_lock_and_end, NULL) == 0);
+  CHECK(pthread_create(&th[0], NULL, pc_lock_and_end, &pc_pi) == 0);
   CHECK(pthread_join(th[0], NULL) == 0);
   CHECK(pthread_mutex_lock(&pc_pi) == EOWNERDEAD);
   CHECK(pthread_mutex_consistent(&pc_pi) == 0);

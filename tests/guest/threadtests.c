@@ -581,6 +581,16 @@ static void t_futex_errors(void) {
   EXPECT_EQ(futex((uint32_t *)8, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0), 0);
 }
 
+// The time on clock ms from now (an absolute timeout).
+static struct timespec ms_from_now(clockid_t clock, long ms) {
+  struct timespec t;
+  clock_gettime(clock, &t);
+  t.tv_nsec += ms * 1000000;
+  t.tv_sec += t.tv_nsec / 1000000000;
+  t.tv_nsec %= 1000000000;
+  return t;
+}
+
 // Timeouts: relative for FUTEX_WAIT, absolute for FUTEX_WAIT_BITSET on either clock.
 static void t_futex_timeouts(void) {
   static uint32_t w;
@@ -588,20 +598,14 @@ static void t_futex_timeouts(void) {
   long t0 = now_ms();
   EXPECT_ERR(futex(&w, FUTEX_WAIT_PRIVATE, 0, &rel, NULL, 0), ETIMEDOUT);
   CHECK(now_ms() - t0 >= 30);
-  clock_gettime(CLOCK_MONOTONIC, &abs);
-  abs.tv_nsec += 30000000;
-  if (abs.tv_nsec >= 1000000000)
-    abs.tv_sec++, abs.tv_nsec -= 1000000000;
+  abs = ms_from_now(CLOCK_MONOTONIC, 30);
   t0 = now_ms();
   EXPECT_ERR(futex(&w, FUTEX_WAIT_BITSET, 0, &abs, NULL, ~0u), ETIMEDOUT);
   CHECK(now_ms() - t0 >= 25);
   clock_gettime(CLOCK_REALTIME, &abs);
   abs.tv_sec -= 1; // in the past
   EXPECT_ERR(futex(&w, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0, &abs, NULL, ~0u), ETIMEDOUT);
-  clock_gettime(CLOCK_REALTIME, &abs);
-  abs.tv_nsec += 30000000;
-  if (abs.tv_nsec >= 1000000000)
-    abs.tv_sec++, abs.tv_nsec -= 1000000000;
+  abs = ms_from_now(CLOCK_REALTIME, 30);
   t0 = now_ms();
   EXPECT_ERR(futex(&w, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0, &abs, NULL, ~0u), ETIMEDOUT);
   CHECK(now_ms() - t0 >= 20);
@@ -888,17 +892,11 @@ static void t_futex_pi_timeout(void) {
     sleep_ms(1);
   EXPECT_ERR(futex(&pw, FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0), EAGAIN);
   CHECK_EQ(pw & FUTEX_TID_MASK, pi_tid);
-  clock_gettime(CLOCK_REALTIME, &at);
-  at.tv_nsec += 30000000;
-  if (at.tv_nsec >= 1000000000)
-    at.tv_sec++, at.tv_nsec -= 1000000000;
+  at = ms_from_now(CLOCK_REALTIME, 30);
   long t0 = now_ms();
   EXPECT_ERR(lock_pi(&pw, &at), ETIMEDOUT);
   CHECK(now_ms() - t0 >= 20);
-  clock_gettime(CLOCK_MONOTONIC, &at);
-  at.tv_nsec += 30000000;
-  if (at.tv_nsec >= 1000000000)
-    at.tv_sec++, at.tv_nsec -= 1000000000;
+  at = ms_from_now(CLOCK_MONOTONIC, 30);
   t0 = now_ms();
   EXPECT_ERR(futex(&pw, FUTEX_LOCK_PI2, 0, &at, NULL, 0), ETIMEDOUT);
   CHECK(now_ms() - t0 >= 20);
@@ -1092,9 +1090,11 @@ static const struct ut_test tests[] = {
     UT(clone_bad_flags), UT(clone3_fork), UT(clone_bad_stack),
     UT(futex_errors), UT(futex_timeouts), UT(futex_wait_wake), UT(futex_bitset),
     UT(futex_requeue), UT(futex_wake_op), UT(futex_eintr), UT(futex_restart_deadline), UT(cleartid_wake),
-    UT(robust_mutex), UT(robust_list), UT(futex_pi_errors), UT(futex_pi_handover),
-    UT(futex_pi_timeout), UT(futex_pi_owner_dies), UT(futex_shared_anon), UT(futex_shared_shm),
-    UT(futex_shared_file), UT(futex_shared_unmapped), UT(pi_mutex), UT(pshared_mutex),
+    UT(robust_mutex), UT(robust_list),
+    // PI futexes, futexes in shared memory; PI and process-shared mutexes
+    UT(futex_pi_errors), UT(futex_pi_handover), UT(futex_pi_timeout), UT(futex_pi_owner_dies),
+    UT(futex_shared_anon), UT(futex_shared_shm), UT(futex_shared_file), UT(futex_shared_unmapped),
+    UT(pi_mutex), UT(pshared_mutex),
 };
 
 // The runner forks each test with a raw system call, behind musl's back: musl's record
