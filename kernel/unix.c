@@ -16,6 +16,7 @@
 // its own socket, a writer on the receiver's, connect and accept on the listener), and
 // everything that changes a socket wakes its channel and the pollers.
 #include "types.h"
+#include "cpu.h"
 #include "errno.h"
 #include "file.h"
 #include "kalloc.h"
@@ -48,6 +49,10 @@
 #define SO_KEEPALIVE 9
 #define SO_PASSCRED 16
 #define SO_PEERCRED 17
+#define SO_RCVTIMEO 20 // (x86-64's struct timeval is already 64-bit: _NEW is the same)
+#define SO_SNDTIMEO 21
+#define SO_RCVTIMEO_NEW 66
+#define SO_SNDTIMEO_NEW 67
 #define SO_ACCEPTCONN 30
 #define SO_PROTOCOL 38
 #define SO_DOMAIN 39
@@ -80,6 +85,7 @@ struct usock {
   int err;                   // SO_ERROR, reported once
   bool passcred;             // SO_PASSCRED
   size_t sndbuf, rcvbuf;
+  int64_t rcvtimeo, sndtimeo; // SO_RCVTIMEO/SNDTIMEO in µs: 0 none, TIMEO_NOWAIT never wait
   struct usock *peer;        // connected to (held), or NULL
   struct umsg *head, *tail;  // received, oldest first
   size_t queued;             // memory the queue holds, headers included
@@ -96,6 +102,8 @@ struct usock {
   int backlog, nconn;
   struct usock *conn_head, *conn_tail, *cnext;
 };
+
+#define TIMEO_NOWAIT (-1) // a negative tv_sec: Linux then never waits (EAGAIN at once)
 
 static struct usock *abstract_names; // sockets bound to abstract addresses
 static uint32_t autobind_seq;
@@ -141,6 +149,28 @@ static void sock_put(struct usock *s) {
 static void changed(struct usock *s) {
   wakeup(s);
   poll_notify();
+}
+
+// When a call with timeout timeo (µs, SO_RCVTIMEO/SNDTIMEO) that starts now gives up:
+// a tick count, 0 for never, or 1 (long past) for a timeout that never waits.
+static uint64_t deadline_of(int64_t timeo) {
+  if (timeo == TIMEO_NOWAIT)
+    return 1;
+  if (!timeo)
+    return 0;
+  return ticks + ((uint64_t)timeo * HZ + 999999) / 1000000 + 1;
+}
+
+// Block until woken, unless the file or the call says not to, or the deadline (a tick,
+// 0: none) passed: then EAGAIN, as Linux. A signal ends a wait with a timeout with EINTR
+// (never restarted, as Linux's sock_intr_errno), one without it with -ERESTARTSYS.
+static int wait_for(struct file *f, int flags, void *chan, uint64_t deadline) {
+  if ((f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT) || (deadline && deadline <= ticks))
+    return -EAGAIN;
+  int r = sleep_until(chan, deadline);
+  if (r < 0)
+    return deadline ? -EINTR : r;
+  return 0; // (woken or timed out: the caller looks again, and the next wait says which)
 }
 
 static void unbind(struct usock *s) {
@@ -428,6 +458,7 @@ static struct usock *embryo_new(struct usock *l, struct usock *s) {
 }
 
 static int stream_connect(struct file *f, struct usock *s, struct usock *l) {
+  uint64_t deadline = deadline_of(s->sndtimeo);
   if (l->type != s->type)
     return -EPROTOTYPE;
   for (;;) {
@@ -437,9 +468,7 @@ static int stream_connect(struct file *f, struct usock *s, struct usock *l) {
       return -ECONNREFUSED;
     if (l->nconn <= l->backlog)
       break;
-    if (f->flags & O_NONBLOCK)
-      return -EAGAIN;
-    int r = sleep_on(l);
+    int r = wait_for(f, 0, l, deadline);
     if (r < 0)
       return r;
   }
@@ -479,10 +508,9 @@ int unix_accept(struct file *f, int flags, struct file **out) {
     return -EOPNOTSUPP;
   if (l->state != U_LISTEN)
     return -EINVAL;
+  uint64_t deadline = deadline_of(l->rcvtimeo);
   while (!l->conn_head) {
-    if (f->flags & O_NONBLOCK)
-      return -EAGAIN;
-    int r = sleep_on(l);
+    int r = wait_for(f, 0, l, deadline);
     if (r < 0)
       return r;
     if (l->state != U_LISTEN)
@@ -662,13 +690,6 @@ static void enqueue(struct usock *t, struct umsg *m) {
   changed(t);
 }
 
-// Block until woken, unless the file or the call says not to.
-static int wait_for(struct file *f, int flags, void *chan) {
-  if ((f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT))
-    return -EAGAIN;
-  return sleep_on(chan);
-}
-
 // Append what fits of the user's data at skip to t's last message; how much did.
 static size_t stream_append(struct usock *t, const struct unix_io *io, size_t skip, size_t n,
                             const struct anc *a) {
@@ -684,7 +705,8 @@ static size_t stream_append(struct usock *t, const struct unix_io *io, size_t sk
   return n;
 }
 
-static long stream_send(struct file *f, struct usock *s, struct unix_io *io, struct anc *a, int flags) {
+static long stream_send(struct file *f, struct usock *s, struct unix_io *io, struct anc *a, int flags,
+                        uint64_t deadline) {
   if (io->namelen)
     return s->state == U_CONN ? -EISCONN : -EOPNOTSUPP;
   if (s->state != U_CONN)
@@ -712,7 +734,7 @@ static long stream_send(struct file *f, struct usock *s, struct unix_io *io, str
       continue;
     }
     if (room < HDR + (record ? want : MIN(want, SMALL_CAP))) {
-      if ((r = wait_for(f, flags, t)) < 0)
+      if ((r = wait_for(f, flags, t, deadline)) < 0)
         break;
       continue;
     }
@@ -729,7 +751,8 @@ static long stream_send(struct file *f, struct usock *s, struct unix_io *io, str
   return sent ? (long)sent : r;
 }
 
-static long dgram_send(struct file *f, struct usock *s, struct unix_io *io, struct anc *a, int flags) {
+static long dgram_send(struct file *f, struct usock *s, struct unix_io *io, struct anc *a, int flags,
+                       uint64_t deadline) {
   struct usock *t;
   long r;
   if (io->namelen) {
@@ -769,7 +792,7 @@ static long dgram_send(struct file *f, struct usock *s, struct unix_io *io, stru
     }
     if (!t->head || t->queued + HDR + io->len <= t->rcvbuf)
       break;
-    if ((r = wait_for(f, flags, t)) < 0)
+    if ((r = wait_for(f, flags, t, deadline)) < 0)
       goto out;
   }
   int err;
@@ -791,8 +814,10 @@ long unix_send(struct file *f, struct unix_io *io, int flags) {
     return -EOPNOTSUPP;
   struct anc a = {.cred = real_cred()};
   long r = io->controllen ? anc_parse(io, &a) : 0;
+  uint64_t deadline = deadline_of(s->sndtimeo);
   if (r == 0)
-    r = s->type == SOCK_DGRAM ? dgram_send(f, s, io, &a, flags) : stream_send(f, s, io, &a, flags);
+    r = s->type == SOCK_DGRAM ? dgram_send(f, s, io, &a, flags, deadline)
+                              : stream_send(f, s, io, &a, flags, deadline);
   return r;
 }
 
@@ -925,6 +950,7 @@ long unix_recv(struct file *f, struct unix_io *io, int flags) {
   io->namelen = 0;
   size_t got = 0;
   long r = 0;
+  uint64_t deadline = deadline_of(s->rcvtimeo);
   for (;;) {
     if (s->head && (io->len || !stream)) {
       if (!stream)
@@ -946,7 +972,7 @@ long unix_recv(struct file *f, struct unix_io *io, int flags) {
       r = got;
       break;
     }
-    int w = wait_for(f, flags, s);
+    int w = wait_for(f, flags, s, deadline);
     if (w < 0) {
       r = got ? (long)got : w;
       break;
@@ -978,6 +1004,16 @@ int unix_getsockopt(struct file *f, int level, int name, void *val, uint32_t *le
   case SO_PROTOCOL: v = 0; break;
   case SO_REUSEADDR:
   case SO_KEEPALIVE: v = 0; break;
+  case SO_RCVTIMEO:
+  case SO_SNDTIMEO:
+  case SO_RCVTIMEO_NEW:
+  case SO_SNDTIMEO_NEW: {
+    int64_t t = name == SO_RCVTIMEO || name == SO_RCVTIMEO_NEW ? s->rcvtimeo : s->sndtimeo;
+    int64_t tv[2] = {t > 0 ? t / 1000000 : 0, t > 0 ? t % 1000000 : 0};
+    *len = MIN(*len, sizeof tv);
+    memcpy(val, tv, *len);
+    return 0;
+  }
   case SO_PEERCRED: {
     struct ucred_k c = s->has_peercred ? s->peercred : (struct ucred_k){0, -1u, -1u};
     *len = MIN(*len, sizeof c);
@@ -991,11 +1027,33 @@ int unix_getsockopt(struct file *f, int level, int name, void *val, uint32_t *le
   return 0;
 }
 
+// SO_RCVTIMEO/SO_SNDTIMEO from a struct timeval, as Linux's sock_set_timeout: usec out
+// of range is EDOM, {0, 0} waits forever, a negative tv_sec never waits.
+static int set_timeout(int64_t *timeo, const void *val, uint32_t len) {
+  int64_t tv[2];
+  if (len < sizeof tv)
+    return -EINVAL;
+  memcpy(tv, val, sizeof tv);
+  if (tv[1] < 0 || tv[1] >= 1000000)
+    return -EDOM;
+  if (tv[0] < 0)
+    *timeo = TIMEO_NOWAIT;
+  else if (tv[0] >= INT64_MAX / 1000000 - 1)
+    *timeo = 0; // (beyond what can be waited for: forever, as Linux's MAX_SCHEDULE_TIMEOUT)
+  else
+    *timeo = tv[0] * 1000000 + tv[1];
+  return 0;
+}
+
 int unix_setsockopt(struct file *f, int level, int name, const void *val, uint32_t len) {
   struct usock *s = f->priv;
   int v;
   if (level != SOL_SOCKET)
     return -EOPNOTSUPP;
+  if (name == SO_RCVTIMEO || name == SO_SNDTIMEO || name == SO_RCVTIMEO_NEW ||
+      name == SO_SNDTIMEO_NEW)
+    return set_timeout(name == SO_RCVTIMEO || name == SO_RCVTIMEO_NEW ? &s->rcvtimeo : &s->sndtimeo,
+                       val, len);
   if (len < sizeof v)
     return -EINVAL;
   memcpy(&v, val, sizeof v);
