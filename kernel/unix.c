@@ -9,8 +9,10 @@
 //
 // Memory: every byte queued, headers included, counts against a limit (the sender's
 // SO_SNDBUF for connections, the receiver's SO_RCVBUF for datagrams), so no sender can
-// fill the kernel. A descriptor in flight holds its file; a socket sent over itself and
-// then closed is never collected (Linux has a garbage collector for those cycles).
+// fill the kernel. A descriptor in flight holds its file. A socket whose only
+// references are in flight in queues no live socket can reach (sent over itself, or a
+// cycle of sockets each in another's queue, then closed) is garbage: unix_gc finds
+// and frees it, as Linux's unix_gc does.
 //
 // Waiting: a process waits on the socket whose state it needs to change (a reader on
 // its own socket, a writer on the receiver's, connect and accept on the listener), and
@@ -101,11 +103,18 @@ struct usock {
   // Listening: connections not yet accepted (each held by the queue), oldest first.
   int backlog, nconn;
   struct usock *conn_head, *conn_tail, *cnext;
+  struct file *file;         // its open file (while it has one), for the collector
+  struct usock *all_prev, *all_next; // every socket, for the collector
+  int gc_inflight, gc_refs;  // the collector's: references in flight; from outside
+  bool gc_cand, gc_alive;
 };
 
 #define TIMEO_NOWAIT (-1) // a negative tv_sec: Linux then never waits (EAGAIN at once)
 
 static struct usock *abstract_names; // sockets bound to abstract addresses
+static struct usock *all_socks;      // every socket (the collector walks them)
+static int in_flight;                // socket files held by queued messages
+static bool gc_running;
 static uint32_t autobind_seq;
 static const struct scheme unix_scheme;
 
@@ -122,10 +131,30 @@ static struct ucred_k eff_cred(void) {
 
 static struct usock *sock_new(int type) {
   struct usock *s = kmalloc(sizeof *s);
-  if (s)
-    *s = (struct usock){.type = type, .refs = 1, .sndbuf = BUF_DEFAULT,
-                        .rcvbuf = BUF_DEFAULT, .cred = eff_cred()};
+  if (!s)
+    return NULL;
+  *s = (struct usock){.type = type, .refs = 1, .sndbuf = BUF_DEFAULT,
+                      .rcvbuf = BUF_DEFAULT, .cred = eff_cred(), .all_next = all_socks};
+  if (all_socks)
+    all_socks->all_prev = s;
+  all_socks = s;
   return s;
+}
+
+static void sock_free(struct usock *s) {
+  if (s->all_prev)
+    s->all_prev->all_next = s->all_next;
+  else
+    all_socks = s->all_next;
+  if (s->all_next)
+    s->all_next->all_prev = s->all_prev;
+  kfree(s);
+}
+
+// A socket file goes into a queued message (d 1) or leaves one (d -1).
+static void flight(struct file *f, int d) {
+  if (unix_is_socket(f))
+    in_flight += d;
 }
 
 static struct usock *sock_get(struct usock *s) {
@@ -135,6 +164,8 @@ static struct usock *sock_get(struct usock *s) {
 
 static void msg_free(struct umsg *m) {
   for (int i = 0; i < m->nfds; i++)
+    flight(m->fds[i], -1);
+  for (int i = 0; i < m->nfds; i++)
     file_put(m->fds[i]);
   kfree(m->fds);
   kfree(m);
@@ -143,7 +174,7 @@ static void msg_free(struct umsg *m) {
 static void sock_put(struct usock *s) {
   if (--s->refs > 0)
     return;
-  kfree(s);
+  sock_free(s);
 }
 
 static void changed(struct usock *s) {
@@ -201,6 +232,7 @@ static void queue_drop(struct usock *s) {
 // Linux, the peer of a connection sees its end, and a reset if data was left unread.
 static void sock_release(struct usock *s, bool embryo) {
   s->closed = true;
+  s->file = NULL;
   unbind(s);
   while (s->conn_head) {
     struct usock *c = s->conn_head;
@@ -229,6 +261,7 @@ static int file_new(struct usock *s, int flags, struct file **out) {
     return -ENOMEM;
   *f = (struct file){.scheme = &unix_scheme, .refs = 1,
                      .flags = O_RDWR | (flags & SOCK_NONBLOCK ? O_NONBLOCK : 0), .priv = s};
+  s->file = f;
   *out = f;
   return 0;
 }
@@ -257,7 +290,7 @@ int unix_socket(int type, int protocol, struct file **out) {
     return -ENOMEM;
   int r = file_new(s, type, out);
   if (r < 0)
-    kfree(s);
+    sock_free(s);
   return r;
 }
 
@@ -270,7 +303,10 @@ int unix_socketpair(int type, int protocol, struct file **a, struct file **b) {
   if (r == 0 && (r = file_new(y, type, b)) < 0)
     kfree(*a);
   if (r < 0) {
-    kfree(x), kfree(y);
+    if (x)
+      sock_free(x);
+    if (y)
+      sock_free(y);
     return r;
   }
   x->peer = sock_get(y), y->peer = sock_get(x);
@@ -677,6 +713,8 @@ static struct umsg *msg_new(struct usock *t, const struct unix_io *io, size_t sk
   }
   m->fds = a->fds, m->nfds = a->nfds; // the message takes them
   a->fds = NULL, a->nfds = 0;
+  for (int i = 0; i < m->nfds; i++)
+    flight(m->fds[i], 1);
   return m;
 }
 
@@ -841,8 +879,13 @@ static void anc_deliver(struct usock *s, struct umsg *m, struct unix_io *io, int
   }
   if (m && m->nfds) {
     size_t room = cap - used >= 16 ? (cap - used - 16) / 4 : 0;
-    int n = 0;
-    for (int i = 0; i < m->nfds; i++) {
+    int n = 0, total = m->nfds;
+    if (!peek) { // they leave the message first (a close below may run the collector)
+      m->nfds = 0;
+      for (int i = 0; i < total; i++)
+        flight(m->fds[i], -1);
+    }
+    for (int i = 0; i < total; i++) {
       struct file *fl = peek ? file_dup(m->fds[i]) : m->fds[i];
       int fd = (size_t)n < room ? fd_install(fl, 0, flags & MSG_CMSG_CLOEXEC) : -1;
       if (fd < 0) {
@@ -852,8 +895,6 @@ static void anc_deliver(struct usock *s, struct umsg *m, struct unix_io *io, int
       }
       memcpy(c + used + 16 + 4 * n++, &fd, 4);
     }
-    if (!peek)
-      m->nfds = 0;
     if (n) {
       uint64_t l = 16 + 4 * n;
       int32_t lv = SOL_SOCKET, ty = SCM_RIGHTS;
@@ -900,9 +941,12 @@ static long stream_take(struct usock *s, struct unix_io *io, size_t got, int fla
       io->control = NULL; // delivered
     } else if (m == first && had_fds && !peek) {
       io->flags |= MSG_CTRUNC; // nowhere to put them: closed, as Linux
-      for (int i = 0; i < m->nfds; i++)
-        file_put(m->fds[i]);
+      int n = m->nfds;
       m->nfds = 0;
+      for (int i = 0; i < n; i++)
+        flight(m->fds[i], -1);
+      for (int i = 0; i < n; i++)
+        file_put(m->fds[i]);
     }
     if (peek)
       m = m->next;
@@ -1096,7 +1140,94 @@ static long sock_write_k(struct file *f, const void *buf, size_t n, uint64_t off
   return -EINVAL;
 }
 
-static void sock_close(struct file *f) { sock_release(f->priv, false); }
+// ---- the collector of sockets only in flight (Linux's unix_gc) ----
+// The messages a socket holds: its queue's, and those of the connections waiting for
+// its accept (they become its sockets' own).
+#define EACH_HELD_MSG(s, c, m)                                                           \
+  for (struct usock *c = (s); c; c = c == (s) ? (s)->conn_head : c->cnext)              \
+    for (struct umsg *m = c->head; m; m = m->next)
+
+static struct usock *sock_of(struct file *f) {
+  return unix_is_socket(f) ? f->priv : NULL;
+}
+
+// Candidates: sockets with a file, every reference to which is in a queued message.
+static void gc_candidates(void) {
+  for (struct usock *s = all_socks; s; s = s->all_next)
+    s->gc_inflight = 0, s->gc_cand = s->gc_alive = false;
+  for (struct usock *s = all_socks; s; s = s->all_next)
+    for (struct umsg *m = s->head; m; m = m->next)
+      for (int i = 0; i < m->nfds; i++)
+        if (sock_of(m->fds[i]))
+          sock_of(m->fds[i])->gc_inflight++;
+  for (struct usock *s = all_socks; s; s = s->all_next)
+    if (s->file && s->gc_inflight && s->file->refs == s->gc_inflight)
+      s->gc_cand = true, s->gc_refs = s->gc_inflight;
+}
+
+// A candidate stays if something outside the candidates' queues holds it (gc_refs left
+// over once their references are taken off), or a socket that stays holds it.
+static void gc_mark(void) {
+  for (struct usock *s = all_socks; s; s = s->all_next)
+    if (s->gc_cand)
+      EACH_HELD_MSG(s, c, m)
+        for (int i = 0; i < m->nfds; i++)
+          if (sock_of(m->fds[i]) && sock_of(m->fds[i])->gc_cand)
+            sock_of(m->fds[i])->gc_refs--;
+  for (bool more = true; more;) {
+    more = false;
+    for (struct usock *s = all_socks; s; s = s->all_next) {
+      if (!s->gc_cand || s->gc_alive || s->gc_refs <= 0)
+        continue;
+      s->gc_alive = more = true;
+      EACH_HELD_MSG(s, c, m)
+        for (int i = 0; i < m->nfds; i++)
+          if (sock_of(m->fds[i]) && sock_of(m->fds[i])->gc_cand)
+            sock_of(m->fds[i])->gc_refs = MAX(sock_of(m->fds[i])->gc_refs, 1);
+    }
+  }
+}
+
+// Run when a socket file is closed or loses a reference while sockets are in flight.
+// The garbage's queues are taken whole first, then freed: that closes the garbage
+// (its last references were in them), whose release finds its queues empty.
+static void unix_gc(void) {
+  if (gc_running || in_flight <= 0)
+    return;
+  gc_running = true;
+  gc_candidates();
+  gc_mark();
+  struct umsg *dead = NULL;
+  for (struct usock *s = all_socks; s; s = s->all_next) {
+    if (!s->gc_cand || s->gc_alive)
+      continue;
+    for (struct usock *c = s; c; c = c == s ? s->conn_head : c->cnext) {
+      if (c->tail) {
+        c->tail->next = dead;
+        dead = c->head;
+      }
+      c->head = c->tail = NULL;
+      c->queued = 0;
+    }
+  }
+  while (dead) {
+    struct umsg *m = dead;
+    dead = m->next;
+    msg_free(m);
+  }
+  gc_running = false;
+}
+
+static void sock_close(struct file *f) {
+  sock_release(f->priv, false);
+  unix_gc();
+}
+
+// A reference to the file went, others stay: it may now be held only in flight.
+static void sock_unref(struct file *f) {
+  (void)f;
+  unix_gc();
+}
 
 static int sock_poll(struct file *f) {
   struct usock *s = f->priv;
@@ -1144,5 +1275,5 @@ static int sock_open(struct file *f, const char *rest, int flags, int mode) {
 static const struct scheme unix_scheme = {
     .name = "unix", .open = sock_open, .read = sock_read_k, .write = sock_write_k,
     .read_direct = sock_read, .write_direct = sock_write, .close = sock_close,
-    .stat = sock_stat, .poll = sock_poll, .ioctl = sock_ioctl,
+    .stat = sock_stat, .poll = sock_poll, .ioctl = sock_ioctl, .unref = sock_unref,
 };
