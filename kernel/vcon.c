@@ -72,6 +72,8 @@ struct port {
   uint32_t session;
   bool old_data;
   uint16_t end_mark;
+  uint32_t gen;       // counts removals: a file of an earlier one is dead for good
+  bool seen;          // it was added once (an open of it while removed: ENXIO)
   struct vfile *owner; // the one open file's (ports are exclusive, as on Linux), or NULL
   struct proc *reader; // a process asleep in read, which an interrupt hands the CPU to
 };
@@ -85,10 +87,10 @@ static struct vcon {
   struct port port[NPORTS];
 } V;
 
-// An open port: which port, and which session it belongs to.
+// An open port: which port (as it was when opened: gen), and which session it belongs to.
 struct vfile {
   struct port *p;
-  uint32_t session;
+  uint32_t gen, session;
 };
 
 // ---- control messages to the device ----
@@ -149,7 +151,7 @@ static int port_add(int id) {
   }
   p->host_open = p->old_data = false;
   p->name[0] = '\0';
-  p->present = true;
+  p->present = p->seen = true;
   return 0;
 nomem:
   port_free_bufs(p);
@@ -225,13 +227,17 @@ static void host_open(struct port *p, bool open) {
   wake_port(p);
 }
 
-// Bytes it still had are dropped: the buffers go back to the device.
+// Bytes it still had are dropped: the buffers go back to the device. An open file is
+// dead from now on (ENODEV, as Linux's unplugged port) and no longer the owner, so the
+// port, should it come back, opens again.
 static void port_remove(struct port *p) {
   host_open(p, false);
   p->old_data = true;
   p->end_mark = p->rx.used->idx;
   drop_old_data(p);
-  p->present = false; // (an open file now reads end-of-file and cannot write)
+  p->present = false;
+  p->gen++;
+  p->owner = NULL;
   wake_port(p);
 }
 
@@ -355,6 +361,14 @@ static struct port *port_named(const char *name) {
   return NULL;
 }
 
+// A port that had this name and was removed (its name stays until the slot is reused).
+static bool port_was(const char *name) {
+  for (int i = 0; V.up && i < NPORTS; i++)
+    if (!V.port[i].present && V.port[i].seen && strcmp(V.port[i].name, name) == 0)
+      return true;
+  return false;
+}
+
 static const char *skip_slashes(const char *rest) {
   while (*rest == '/')
     rest++;
@@ -372,9 +386,10 @@ static int vcon_open(struct file *f, const char *rest, int flags, int mode) {
     return -ENOTDIR;
   struct port *p = port_named(rest);
   struct vfile *v = p && !p->owner ? kmalloc(sizeof *v) : NULL;
-  if (!v) // (no such port; or it is open already: one opener at a time, as on Linux)
-    return !p ? -ENOENT : p->owner ? -EBUSY : -ENOMEM;
-  *v = (struct vfile){p, p->session + !p->host_open};
+  if (!v) // (no such port, or it went away: Linux's open of an unplugged port's node is
+          // ENXIO; or it is open already: one opener at a time, as on Linux)
+    return !p ? (port_was(rest) ? -ENXIO : -ENOENT) : p->owner ? -EBUSY : -ENOMEM;
+  *v = (struct vfile){p, p->gen, p->session + !p->host_open};
   f->priv = v;
   p->owner = v; // (not f: a /dev node's open moves priv into another file)
   ctrl_send(p - V.port, PORT_OPEN, 1);
@@ -393,18 +408,22 @@ static void vcon_close(struct file *f) {
   kfree(v);
 }
 
+// The port the file was opened on was removed (it may have come back since: another).
+static bool unplugged(const struct vfile *v) { return !v->p->present || v->gen != v->p->gen; }
+
 // The file's session is over: the host went away (or the port did).
 static bool ended(const struct vfile *v) {
-  return !v->p->present || v->session < v->p->session ||
+  return unplugged(v) || v->session < v->p->session ||
          (v->session == v->p->session && !v->p->host_open);
 }
 
 static bool readable(const struct vfile *v) {
-  return v->p->present && v->session == v->p->session && has_data(v->p);
+  return !unplugged(v) && v->session == v->p->session && has_data(v->p);
 }
 
 // Wait until the file has bytes to read (1), its session is over (0), or a signal or
-// O_NONBLOCK says not to wait (negative errno).
+// O_NONBLOCK says not to wait, or the port was removed (negative errno: ENODEV, as
+// Linux's read of an unplugged port).
 static int wait_data(struct file *f, struct vfile *v) {
   int r = 0;
   while (r == 0 && !readable(v) && !ended(v)) {
@@ -414,7 +433,7 @@ static int wait_data(struct file *f, struct vfile *v) {
     r = sleep_on(v->p);
     v->p->reader = NULL;
   }
-  return r < 0 ? r : readable(v);
+  return r < 0 ? r : unplugged(v) ? -ENODEV : readable(v);
 }
 
 // Read through take (struct scheme), straight from the filled receive buffers to dst:
@@ -461,7 +480,7 @@ static int tx_buffer(struct file *f, struct vfile *v, int *err) {
       if (id < NTX)
         p->tx_free |= 1u << id;
     if (ended(v)) {
-      *err = -EPIPE;
+      *err = unplugged(v) ? -ENODEV : -EPIPE;
       return -1;
     }
     if (p->tx_free && v->session == p->session)
@@ -504,6 +523,8 @@ static int vcon_poll(struct file *f) {
   if (!v)
     return POLLIN;
   struct port *p = v->p;
+  if (unplugged(v))
+    return POLLHUP; // (only that, as Linux: a read fails, it does not see end-of-file)
   int r = readable(v) ? POLLIN : 0;
   if (ended(v))
     r |= POLLIN | POLLHUP; // a read returns end-of-file at once

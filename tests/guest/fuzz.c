@@ -338,6 +338,7 @@ static uint64_t gen_ptr(size_t n) {
 static const char *const prefixes[] = {
     "", "", "", "/", "/tmp/", "/tmp/fz/", "./", "../", "/proc/", "proc:", "/scheme/proc/",
     "/scheme/", "/scheme//proc//", "null:", "zero:", "/dev/", "/bin/", "/tests/", "/etc/",
+    "vcon:", "/dev/virtio-ports/", "vcon:/", // (fuzztests.sh's guest has a port "fuzz")
     "nosuch:", "PROC:", "a:", "//", "/scheme/null", "/tmp/../tmp/", "/proc/self/", "proc:self/",
 };
 static const char *const comps[] = {
@@ -345,7 +346,7 @@ static const char *const comps[] = {
     "cmdline", "maps", "mem", "regs", "int", "float", "exe", "meminfo", "uptime", "cpuinfo",
     "loadavg", "mounts", "null", "zero", "true", "sh", "busybox", "tmp", "fz", "f", "d", "l",
     "e", "badelf-valid", "profile", "sysfilter", "regs/debug", "deep", "scheme", "shm",
-    "version", "fdinfo",
+    "version", "fdinfo", "fuzz", "fuzz", "virtio-ports",
 };
 
 static bool path_safe(const char *p) {
