@@ -66,8 +66,13 @@ struct port {
   uint16_t cur_id;
   uint32_t cur_off, cur_len;
   // The host side. session counts the connections seen; when one ends, the receive
-  // entries up to end_mark (the used index then) are its data, dropped when the next
-  // session begins unless a reader took them.
+  // entries up to end_mark (the used index then) are its data (old_data): the file of
+  // that session (or an earlier one) may still read them, nobody else; they are
+  // dropped when the next session begins with no such file open, or when it closes.
+  // (The mark is taken when we see the hang-up, which may be after the next
+  // connection's first bytes came: QEMU takes a new connection and its bytes without
+  // waiting for us. Those then go to the old file, whose answers QEMU sends to the
+  // connection there is, the new one: nothing of it is lost.)
   bool host_open;
   uint32_t session;
   bool old_data;
@@ -160,6 +165,11 @@ nomem:
 
 static bool has_data(struct port *p) { return p->has_cur || virtq_has_used(&p->rx); }
 
+// Old data not yet read: the current buffer, or used entries before the mark.
+static bool old_pending(struct port *p) {
+  return p->old_data && (p->has_cur || (int16_t)(p->end_mark - p->rx.last_used) > 0);
+}
+
 // Post receive buffer id again. The caller kicks.
 static void rx_recycle(struct port *p, uint16_t id) {
   virtq_post(&p->rx, id, p->rxbuf[id], PAGE_SIZE, true);
@@ -170,7 +180,7 @@ static void rx_recycle(struct port *p, uint16_t id) {
 static bool rx_next(struct port *p) {
   uint16_t id;
   uint32_t len;
-  while (!p->has_cur && virtq_used(&p->rx, &id, &len)) {
+  while (!p->has_cur && (!p->old_data || old_pending(p)) && virtq_used(&p->rx, &id, &len)) {
     if (id >= NRX)
       continue;
     if (len == 0 || len > PAGE_SIZE) {
@@ -217,7 +227,8 @@ static void host_open(struct port *p, bool open) {
   if (open == p->host_open)
     return;
   if (open) {
-    drop_old_data(p);
+    if (!p->owner || p->owner->session > p->session)
+      drop_old_data(p); // (else the old session's file reads them first: vcon_close drops)
     p->session++;
   } else {
     p->old_data = true;
@@ -402,6 +413,7 @@ static void vcon_close(struct file *f) {
     return;
   if (v->p->owner == v) {
     v->p->owner = NULL;
+    drop_old_data(v->p); // (what its session left: not for the next file)
     if (v->p->present)
       ctrl_send(v->p - V.port, PORT_OPEN, 0);
   }
@@ -417,8 +429,13 @@ static bool ended(const struct vfile *v) {
          (v->session == v->p->session && !v->p->host_open);
 }
 
+// Old data is for a file of its session or before; the rest for the current session's.
 static bool readable(const struct vfile *v) {
-  return !unplugged(v) && v->session == v->p->session && has_data(v->p);
+  struct port *p = v->p;
+  if (unplugged(v))
+    return false;
+  return p->old_data ? v->session <= p->session && old_pending(p)
+                     : v->session == p->session && has_data(p);
 }
 
 // Wait until the file has bytes to read (1), its session is over (0), or a signal or
