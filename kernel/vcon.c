@@ -466,6 +466,7 @@ static long vcon_take(struct file *f, uint64_t dst, size_t n, bool user) {
     return r; // (0: the session is over, end-of-file; or nothing asked for)
   size_t got = 0;
   bool recycled = false, fault = false;
+  uint16_t avail_before = p->rx.avail->idx;
   while (got < n && rx_next(p)) {
     size_t k = MIN(n - got, (size_t)(p->cur_len - p->cur_off));
     const uint8_t *src = p->rxbuf[p->cur_id] + p->cur_off;
@@ -482,7 +483,9 @@ static long vcon_take(struct file *f, uint64_t dst, size_t n, bool user) {
       recycled = true;
     }
   }
-  if (recycled)
+  // A kick is an exit to QEMU that wakes its main loop: only when it ran out of buffers
+  // (and so stopped reading the host), not at every read of a round trip.
+  if (recycled && virtq_starved(&p->rx, avail_before))
     virtq_kick(&p->rx);
   return got || !fault ? (long)got : -EFAULT;
 }
