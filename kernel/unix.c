@@ -112,7 +112,9 @@ struct usock {
 #define TIMEO_NOWAIT (-1) // a negative tv_sec: Linux then never waits (EAGAIN at once)
 
 static struct usock *abstract_names; // sockets bound to abstract addresses
-static struct usock *all_socks;      // every socket (the collector walks them)
+static struct usock all_socks = {   // every socket, in a ring through this one (which is
+    .all_prev = &all_socks, .all_next = &all_socks}; // none), for the collector
+#define EACH_SOCK(s) for (struct usock *s = all_socks.all_next; s != &all_socks; s = s->all_next)
 static int in_flight;                // socket files held by queued messages
 static bool gc_running;
 static uint32_t autobind_seq;
@@ -133,21 +135,15 @@ static struct usock *sock_new(int type) {
   struct usock *s = kmalloc(sizeof *s);
   if (!s)
     return NULL;
-  *s = (struct usock){.type = type, .refs = 1, .sndbuf = BUF_DEFAULT,
-                      .rcvbuf = BUF_DEFAULT, .cred = eff_cred(), .all_next = all_socks};
-  if (all_socks)
-    all_socks->all_prev = s;
-  all_socks = s;
+  *s = (struct usock){.type = type, .refs = 1, .sndbuf = BUF_DEFAULT, .rcvbuf = BUF_DEFAULT,
+                      .cred = eff_cred(), .all_prev = &all_socks, .all_next = all_socks.all_next};
+  s->all_next->all_prev = s->all_prev->all_next = s;
   return s;
 }
 
 static void sock_free(struct usock *s) {
-  if (s->all_prev)
-    s->all_prev->all_next = s->all_next;
-  else
-    all_socks = s->all_next;
-  if (s->all_next)
-    s->all_next->all_prev = s->all_prev;
+  s->all_prev->all_next = s->all_next;
+  s->all_next->all_prev = s->all_prev;
   kfree(s);
 }
 
@@ -1153,14 +1149,14 @@ static struct usock *sock_of(struct file *f) {
 
 // Candidates: sockets with a file, every reference to which is in a queued message.
 static void gc_candidates(void) {
-  for (struct usock *s = all_socks; s; s = s->all_next)
+  EACH_SOCK(s)
     s->gc_inflight = 0, s->gc_cand = s->gc_alive = false;
-  for (struct usock *s = all_socks; s; s = s->all_next)
+  EACH_SOCK(s)
     for (struct umsg *m = s->head; m; m = m->next)
       for (int i = 0; i < m->nfds; i++)
         if (sock_of(m->fds[i]))
           sock_of(m->fds[i])->gc_inflight++;
-  for (struct usock *s = all_socks; s; s = s->all_next)
+  EACH_SOCK(s)
     if (s->file && s->gc_inflight && s->file->refs == s->gc_inflight)
       s->gc_cand = true, s->gc_refs = s->gc_inflight;
 }
@@ -1168,7 +1164,7 @@ static void gc_candidates(void) {
 // A candidate stays if something outside the candidates' queues holds it (gc_refs left
 // over once their references are taken off), or a socket that stays holds it.
 static void gc_mark(void) {
-  for (struct usock *s = all_socks; s; s = s->all_next)
+  EACH_SOCK(s)
     if (s->gc_cand)
       EACH_HELD_MSG(s, c, m)
         for (int i = 0; i < m->nfds; i++)
@@ -1176,7 +1172,7 @@ static void gc_mark(void) {
             sock_of(m->fds[i])->gc_refs--;
   for (bool more = true; more;) {
     more = false;
-    for (struct usock *s = all_socks; s; s = s->all_next) {
+    EACH_SOCK(s) {
       if (!s->gc_cand || s->gc_alive || s->gc_refs <= 0)
         continue;
       s->gc_alive = more = true;
@@ -1198,7 +1194,7 @@ static void unix_gc(void) {
   gc_candidates();
   gc_mark();
   struct umsg *dead = NULL;
-  for (struct usock *s = all_socks; s; s = s->all_next) {
+  EACH_SOCK(s) {
     if (!s->gc_cand || s->gc_alive)
       continue;
     for (struct usock *c = s; c; c = c == s ? s->conn_head : c->cnext) {

@@ -952,41 +952,45 @@ static long mem_free_kb(void) {
   return p ? atol(p + 8) : -1;
 }
 
-static void t_gc_self(void) {
+// Garbage made `rounds` times with a socket bound to the same name each time: each
+// round's must be freed before the next can bind it.
+static void gc_rounds(int tag, int rounds, void (*make)(struct sockaddr_un *, socklen_t)) {
   socklen_t len;
-  struct sockaddr_un a = gc_name(1, &len);
-  for (int i = 0; i < 200; i++) {
-    int sv[2];
-    pair(SOCK_STREAM, sv);
-    OK(bind(sv[0], (struct sockaddr *)&a, len));
-    EXPECT_EQ(send_fds(sv[1], &sv[0], 1, "f"), 1); // sv[0] now sits in its own queue
-    OK(close(sv[0]));
-    OK(close(sv[1]));
+  struct sockaddr_un a = gc_name(tag, &len);
+  for (int i = 0; i < rounds; i++) {
+    make(&a, len);
     if (rebind(&a, len) < 0) {
-      CHECK(!"the socket in its own queue was freed");
+      printf("round %d: the garbage was not freed\n", i);
+      CHECK(!"freed");
       return;
     }
   }
 }
 
-static void t_gc_cycle(void) {
-  socklen_t len;
-  struct sockaddr_un a = gc_name(2, &len);
-  for (int i = 0; i < 100; i++) {
-    int x[2], y[2], z[2];
-    pair(SOCK_STREAM, x), pair(SOCK_DGRAM, y), pair(SOCK_SEQPACKET, z);
-    OK(bind(x[0], (struct sockaddr *)&a, len));
-    EXPECT_EQ(send_fds(y[1], (int[]){x[0], z[1]}, 2, "f"), 1); // x0 and z1 in y0's queue
-    EXPECT_EQ(send_fds(z[0], (int[]){y[0]}, 1, "f"), 1);       // y0 in z1's queue
-    EXPECT_EQ(send_fds(x[1], (int[]){y[1], z[0]}, 2, "f"), 1); // y1, z0 in x0's queue: one cycle of all
-    for (int k = 0; k < 2; k++)
-      OK(close(x[k])), OK(close(y[k])), OK(close(z[k]));
-    if (rebind(&a, len) < 0) {
-      CHECK(!"the cycle of three pairs was freed");
-      return;
-    }
-  }
+// A socket in its own queue.
+static void self_garbage(struct sockaddr_un *a, socklen_t len) {
+  int sv[2];
+  pair(SOCK_STREAM, sv);
+  OK(bind(sv[0], (struct sockaddr *)a, len));
+  EXPECT_EQ(send_fds(sv[1], &sv[0], 1, "f"), 1);
+  OK(close(sv[0]));
+  OK(close(sv[1]));
 }
+
+// Three pairs of three types, each in another's queue: one cycle.
+static void cycle_garbage(struct sockaddr_un *a, socklen_t len) {
+  int x[2], y[2], z[2];
+  pair(SOCK_STREAM, x), pair(SOCK_DGRAM, y), pair(SOCK_SEQPACKET, z);
+  OK(bind(x[0], (struct sockaddr *)a, len));
+  EXPECT_EQ(send_fds(y[1], (int[]){x[0], z[1]}, 2, "f"), 1); // x0 and z1 in y0's queue
+  EXPECT_EQ(send_fds(z[0], (int[]){y[0]}, 1, "f"), 1);       // y0 in z1's queue
+  EXPECT_EQ(send_fds(x[1], (int[]){y[1], z[0]}, 2, "f"), 1); // y1, z0 in x0's
+  for (int k = 0; k < 2; k++)
+    OK(close(x[k])), OK(close(y[k])), OK(close(z[k]));
+}
+
+static void t_gc_self(void) { gc_rounds(1, 200, self_garbage); }
+static void t_gc_cycle(void) { gc_rounds(2, 100, cycle_garbage); }
 
 // What is still reachable stays: a socket in flight to an open socket, and what hangs
 // from it (a socket in its queue).
