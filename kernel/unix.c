@@ -907,8 +907,8 @@ static void dequeue(struct usock *s) {
   if (!s->head)
     s->tail = NULL;
   s->queued -= HDR + m->cap;
-  if (m->cap == SMALL_CAP && !m->nfds && !s->spare)
-    s->spare = m;
+  if (m->cap == SMALL_CAP && !m->fds && !s->spare) // (a message that had descriptors
+    s->spare = m;                                  // goes: its array would be lost)
   else
     msg_free(m);
 }
