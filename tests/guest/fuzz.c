@@ -726,7 +726,7 @@ static uint64_t gen_arg(char kind) {
   case 'J': return (below(4) ? 01000 : 0) | (chance(4) ? 02000 : 0) | (chance(4) ? 04000 : 0) |
                    below(01000) | (chance(8) ? rnd() : 0);
   case 'R': return below(4) ? below(4) + 128 * below(3) : gen_int(); // an IPC id, maybe live
-  case 'G': return below(4) ? below(18) : gen_int(); // an IPC command
+  case 'G': return below(4) ? below(21) : gen_int(); // an IPC command (to SEM_STAT_ANY)
   case 'Q': return chance(6) ? gen_int() : PICK(((const uint64_t[]){
                 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 24, 30, 31, 32, 0x4200,
                 0x4201, 0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x4207, 0x4208, 0x4209,
