@@ -73,6 +73,7 @@ struct proc *trace_owner(const struct tracee *t); // the ptrace tracer, or NULL
 uint32_t trace_options(const struct tracee *t);
 bool trace_seized(const struct tracee *t);
 void trace_owner_exit(struct proc *owner);
+void trace_owner_new_leader(struct proc *p, struct proc *old);
 struct proc *trace_owned_target(const struct proc *owner, int pid);
 // One event of a session owned by a process, as its owner's wait4 reports it.
 struct trace_report {
@@ -82,7 +83,9 @@ struct trace_report {
   bool seized;
   struct proc_event ev;
 };
-int trace_owned_event(struct proc *owner, bool (*match)(int pid, const struct proc *t, void *arg),
+int trace_owned_event(struct proc *tracer,
+                      bool (*match)(int pid, const struct proc *t, const struct proc *owner,
+                                    void *arg),
                       void *arg, bool consume, bool exits, struct trace_report *r, bool *have);
 void trace_signal_sent(struct proc *p);
 
