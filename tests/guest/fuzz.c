@@ -348,8 +348,22 @@ static const char *const comps[] = {
     "version", "fdinfo",
 };
 
+// Never a process's memory through Linux's door (/proc/PID/mem, or a relative name that
+// may lead there): it writes whatever it is given, even into init or this run's own
+// processes. proc:PID/mem (its writes need a trace stop) is fine.
+static bool mem_safe(const char *p) {
+  if (!strncmp(p, "proc:", 5) || !strncmp(p, "PROC:", 5) || !strncmp(p, "/scheme/", 8))
+    return true;
+  for (const char *m = p; (m = strstr(m, "mem")); m++) // a component named mem
+    if ((m == p || m[-1] == '/') && (m[3] == 0 || m[3] == '/'))
+      return false;
+  return true;
+}
+
 static bool path_safe(const char *p) {
   if (strstr(p, "console") || strstr(p, "tty") || strstr(p, "com2") || strstr(p, "trace"))
+    return false;
+  if (!mem_safe(p))
     return false;
   for (const char *d = p; (d = strstr(d, "debug")); d++)
     if (d - p < 5 || strncmp(d - 5, "regs/", 5) != 0)
@@ -1291,7 +1305,8 @@ static void worker_setup(bool root, int n) {
   add_fd(open("/tmp/fz/f", O_CREAT | O_RDWR, 0666));
   add_fd(open("/dev/console", O_RDONLY | O_NONBLOCK)); // ioctls, reads; never writes
   add_fd(open("/proc/self/status", O_RDONLY));
-  add_fd(open("/proc/self/mem", O_RDWR));
+  add_fd(open("proc:self/mem", O_RDWR));    // (writes refused: not our own tracer)
+  add_fd(open("/proc/self/mem", O_RDONLY)); // Linux's door: reads only (it would write)
   add_fd(open("/proc/self/regs/int", O_RDONLY));
   add_fd(open("/proc", O_RDONLY | O_DIRECTORY));
   add_fd(open("/bin/true", O_RDONLY));
@@ -1470,6 +1485,9 @@ static void p_open(void) {
     return;
   static const int acc[] = {O_RDONLY, O_WRONLY, O_RDWR, O_RDWR, O_RDWR};
   int flags = PICK(acc) | (below(2) ? O_NONBLOCK : 0);
+  // Only a traced child's memory is written (/proc/PID/mem writes without a stop).
+  if (file == PF_MEM && (pid == my_pid || pid == main_pid || pid == 1))
+    flags = O_RDONLY | (flags & O_NONBLOCK);
   if (file == PF_TRACE)
     flags |= (chance(3) ? O_TRUNC : 0) | (chance(6) ? O_EXCL : 0);
   if (chance(8))
