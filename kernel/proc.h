@@ -125,6 +125,8 @@ struct proc {
   int altstack_flags;
   // Job control: a stopped process sleeps in P_STOPPED until SIGCONT or SIGKILL.
   int stop_sig;              // the signal that stopped it
+  bool group_stop;           // asked to join its group's stop (with stop_sig): the pending
+                             // SIGSTOP that carries the request is no signal of its own
   bool stop_report;          // a stop the parent has not seen with WUNTRACED yet
   bool cont_report;          // a continue the parent has not seen with WCONTINUED yet
   int pgid, sid;             // process group and session

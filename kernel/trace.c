@@ -261,7 +261,9 @@ void trace_exit(int status) {
   trace_owner_exit(p); // a ptrace tracer's tracees are let go (or killed: EXITKILL)
   if (!(t = p->tracee.session))
     return;
-  if (t->owner && t->owner->leader == p->parent) { // the parent's wait4 reports it once
+  // A process's exit that its parent traces: the parent's wait4 reports it, once. (The
+  // parent never hears of another thread's: that is its tracer's.)
+  if (t->owner && p == p->leader && t->owner->leader == p->parent) {
     untrace(p);
     disown(t);
     kfree(t);

@@ -1182,6 +1182,100 @@ static void t_tracer_thread_exit_detaches(void) { tracer_thread_exits(0); }
 static void t_tracer_thread_exit_kills(void) { tracer_thread_exits(PTRACE_O_EXITKILL); }
 
 
+// ---- group stops across threads (Linux's) ----
+// A child with two threads, each ticking on the pipe, both seized: SIGSTOP to the process
+// is a signal stop of the one thread that takes it; resumed with SIGSTOP, the group
+// stops: every thread reports a group stop (EVENT_STOP, seized) to its tracer, and no
+// other signal stop. LISTEN keeps them there; SIGCONT makes each report again, and
+// resumed, they all run.
+static int g_tick_fd;
+static void *tick_thread(void *arg) {
+  (void)arg;
+  long tid = sc(SYS_gettid);
+  if (write(g_tid_fd, &tid, sizeof tid) != sizeof tid)
+    _exit(95);
+  for (;;) {
+    if (write(g_tick_fd, "u", 1) != 1)
+      _exit(94);
+    sleep_ms(20);
+  }
+  return NULL;
+}
+
+// The stop of one of tids[2]; its index, or fails.
+static int wait_thread_stop(const long tids[2], int *st) {
+  long r = sc(SYS_wait4, -1, st, WALL, 0);
+  if (r != tids[0] && r != tids[1])
+    fail_at(__LINE__, "wait4(-1) = %ld errno %d, status 0x%x", r, errno, *st);
+  if (!WIFSTOPPED(*st))
+    fail_at(__LINE__, "thread %ld: status 0x%x, not a stop", r, *st);
+  return r == tids[1];
+}
+
+static void t_group_stop_threads(void) {
+  int p[2], tp[2];
+  OK(pipe(p));
+  OK(pipe(tp));
+  long pid = xfork();
+  if (pid == 0) {
+    pthread_t th;
+    g_tid_fd = tp[1], g_tick_fd = p[1];
+    if (pthread_create(&th, NULL, tick_thread, NULL))
+      _exit(96);
+    for (;;) {
+      if (write(p[1], "m", 1) != 1)
+        _exit(94);
+      sleep_ms(20);
+    }
+  }
+  long tids[2] = {pid, 0};
+  CHECK_EQ(read(tp[0], &tids[1], sizeof tids[1]), sizeof tids[1]);
+  for (int i = 0; i < 2; i++)
+    OK(pt(PTRACE_SEIZE, tids[i], 0, 0));
+  OK(kill(pid, SIGSTOP));
+  int st, who = wait_thread_stop(tids, &st);
+  EXPECT_STOP(st, SIGSTOP, 0); // the signal stop, of the thread that took it
+  OK(pt(PTRACE_CONT, tids[who], 0, SIGSTOP));
+  bool seen[2] = {false, false};
+  for (int n = 0; n < 2; n++) { // one group stop each, and nothing else
+    int i = wait_thread_stop(tids, &st);
+    EXPECT_STOP(st, SIGSTOP, PTRACE_EVENT_STOP);
+    CHECK(!seen[i]);
+    seen[i] = true;
+  }
+  struct user_regs_struct regs;
+  for (int i = 0; i < 2; i++) {
+    OK(pt(PTRACE_GETREGS, tids[i], 0, (uint64_t)&regs)); // both stopped
+    OK(pt(PTRACE_LISTEN, tids[i], 0, 0));
+  }
+  CHECK_EQ(sc(SYS_wait4, -1, &st, WALL | WNOHANG, 0), 0);
+  drain(p[0]);
+  OK(kill(pid, SIGCONT));
+  seen[0] = seen[1] = false;
+  for (int n = 0; n < 2; n++) { // each listening thread reports again
+    int i = wait_thread_stop(tids, &st);
+    CHECK_EQ(EVENT(st), PTRACE_EVENT_STOP);
+    CHECK(!seen[i]);
+    seen[i] = true;
+  }
+  for (int i = 0; i < 2; i++)
+    OK(pt(PTRACE_CONT, tids[i], 0, 0));
+  int i = wait_thread_stop(tids, &st); // the thread that takes SIGCONT shows it to us
+  EXPECT_STOP(st, SIGCONT, 0);
+  OK(pt(PTRACE_CONT, tids[i], 0, 0));
+  bool ticked_m = false, ticked_u = false; // and both run again
+  while (!ticked_m || !ticked_u) {
+    char c;
+    CHECK_EQ(read(p[0], &c, 1), 1);
+    ticked_m |= c == 'm', ticked_u |= c == 'u';
+  }
+  kill(pid, SIGKILL);
+  wait_st(tids[1]); // (a traced thread's exit is its tracer's to see before the group ends)
+  wait_st(pid);
+  close(p[0]), close(p[1]), close(tp[0]), close(tp[1]);
+}
+
+
 static const struct ut_test tests[] = {
     UT(traceme_exec_sigtrap),
     UT(attach_detach_keeps_running),
@@ -1226,6 +1320,7 @@ static const struct ut_test tests[] = {
     UT(exitkill),
     UT(arch_prctl),
     UT(process_vm),
+    UT(group_stop_threads),
     UT(procmem_rw),
     UT(procmem_write_untraced),
     UT(procmem_after_exec),
