@@ -628,7 +628,7 @@ static const struct sig sigs[] = {
     {"timer_create", "cbb"}, {"timer_settime", "iibb"}, {"timer_gettime", "ib"},
     {"timer_getoverrun", "i"}, {"timer_delete", "i"}, {"clock_settime", "cb"},
     {"getpid", ""}, {"sendfile", "ffbn"}, {"clone", "Cabbb"}, {"fork", ""}, {"vfork", ""},
-    {"execve", "Xee"}, {"exit", "i"}, {"wait4", "Pbib"}, {"kill", "Pg"}, {"uname", "b"},
+    {"execve", "Xee"}, {"exit", "i"}, {"wait4", "PbZb"}, {"kill", "Pg"}, {"uname", "b"},
     {"ptrace", "QPab"}, {"process_vm_readv", "Pvnvnw"}, {"process_vm_writev", "Pvnvnw"},
     {"fcntl", "fii"}, {"flock", "fi"}, {"fsync", "f"}, {"fdatasync", "f"}, {"truncate", "si"},
     {"ftruncate", "fi"}, {"getcwd", "bn"}, {"chdir", "s"}, {"fchdir", "f"},
@@ -645,7 +645,7 @@ static const struct sig sigs[] = {
     {"prctl", "ibiii"}, {"arch_prctl", "Ab"}, {"setrlimit", "ib"}, {"reboot", "iiib"},
     {"tkill", "Pg"}, {"time", "b"}, {"getdents64", "fbn"}, {"set_tid_address", "b"},
     {"clock_gettime", "cb"}, {"clock_getres", "cb"}, {"clock_nanosleep", "citb"},
-    {"exit_group", "i"}, {"tgkill", "PPg"}, {"utimes", "sb"}, {"waitid", "iPbib"}, {"openat", "FsOm"},
+    {"exit_group", "i"}, {"tgkill", "PPg"}, {"utimes", "sb"}, {"waitid", "iPbZb"}, {"openat", "FsOm"},
     {"mkdirat", "Fsm"}, {"mknodat", "Fsmi"}, {"fchownat", "Fsuui"}, {"futimesat", "Fsb"},
     {"newfstatat", "Fsbi"}, {"unlinkat", "Fsi"}, {"renameat", "FsFs"},
     {"linkat", "FsFsi"}, {"symlinkat", "sFs"}, {"readlinkat", "Fsbn"},
@@ -724,6 +724,9 @@ static uint64_t gen_arg(char kind) {
                 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 24, 30, 31, 32, 0x4200,
                 0x4201, 0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x4207, 0x4208, 0x4209,
                 0x420a, 0x420b, 0x420e})); // a ptrace request
+  case 'Z': // wait options: mostly WNOHANG with Linux's bits (__WNOTHREAD: a tracer's own)
+    return chance(8) ? gen_int() : (below(6) ? 1 : 0) | PICK(((const uint64_t[]){0, 2, 4, 8,
+               0x01000000, 0x20000000, 0x40000000, 0x80000000, 0x60000004, 0x2000000e}));
   case 'i': return gen_int();
   default: return below(3) ? gen_int() : gen_ptr(64);
   }
