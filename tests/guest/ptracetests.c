@@ -622,11 +622,15 @@ static void t_waitid_trapped(void) {
 // ptrace is per thread: a thread of a child process is traced by its thread id alone,
 // and (as Linux 4.7+) its tracer's wait sees it with or without __WCLONE/__WALL.
 static int g_tid_fd;
-static void *report_tid(void *arg) {
-  (void)arg;
+static void send_tid(void) { // (a new thread tells its id on g_tid_fd)
   long tid = sc(SYS_gettid);
   if (write(g_tid_fd, &tid, sizeof tid) != sizeof tid)
     _exit(95);
+}
+
+static void *report_tid(void *arg) {
+  (void)arg;
+  send_tid();
   for (;;)
     sleep_ms(10);
   return NULL;
@@ -1191,9 +1195,7 @@ static void t_tracer_thread_exit_kills(void) { tracer_thread_exits(PTRACE_O_EXIT
 static int g_tick_fd;
 static void *tick_thread(void *arg) {
   (void)arg;
-  long tid = sc(SYS_gettid);
-  if (write(g_tid_fd, &tid, sizeof tid) != sizeof tid)
-    _exit(95);
+  send_tid();
   for (;;) {
     if (write(g_tick_fd, "u", 1) != 1)
       _exit(94);
@@ -1212,12 +1214,13 @@ static int wait_thread_stop(const long tids[2], int *st) {
   return r == tids[1];
 }
 
-static void t_group_stop_threads(void) {
-  int p[2], tp[2];
-  OK(pipe(p));
-  OK(pipe(tp));
-  long pid = xfork();
-  if (pid == 0) {
+// A child process of two threads that tick on p[1] ('m' and 'u'); their ids in tids.
+static long two_tickers(int p[2], long tids[2]) {
+  int tp[2];
+  if (pipe(p) < 0 || pipe(tp) < 0)
+    fail_at(__LINE__, "pipe: errno %d", errno);
+  tids[0] = xfork();
+  if (tids[0] == 0) {
     pthread_t th;
     g_tid_fd = tp[1], g_tick_fd = p[1];
     if (pthread_create(&th, NULL, tick_thread, NULL))
@@ -1228,8 +1231,14 @@ static void t_group_stop_threads(void) {
       sleep_ms(20);
     }
   }
-  long tids[2] = {pid, 0};
   CHECK_EQ(read(tp[0], &tids[1], sizeof tids[1]), sizeof tids[1]);
+  close(tp[0]), close(tp[1]);
+  return tids[0];
+}
+
+static void t_group_stop_threads(void) {
+  int p[2];
+  long tids[2], pid = two_tickers(p, tids);
   for (int i = 0; i < 2; i++)
     OK(pt(PTRACE_SEIZE, tids[i], 0, 0));
   OK(kill(pid, SIGSTOP));
@@ -1272,7 +1281,7 @@ static void t_group_stop_threads(void) {
   kill(pid, SIGKILL);
   wait_st(tids[1]); // (a traced thread's exit is its tracer's to see before the group ends)
   wait_st(pid);
-  close(p[0]), close(p[1]), close(tp[0]), close(tp[1]);
+  close(p[0]), close(p[1]);
 }
 
 
