@@ -54,8 +54,7 @@ void signal_notify_parent(struct proc *p, int code, int status) {
 static void do_continue(struct proc *p) {
   p->pending &= ~(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU));
   p->group_stop = false;
-  trace_job_continued(&p->tracee);
-  trace_signal_sent(p); // a listening tracee (ptrace's LISTEN) reports the continue
+  trace_job_continued(p);
   if (p->state == P_STOPPED) {
     p->state = P_RUNNABLE;
     p->stop_report = false;

@@ -249,9 +249,22 @@ static void disown(struct trace *t) {
     }
 }
 
-// SIGCONT came: a job stop that the tracer took over (attach with O_TRUNC) is over, and
-// closing the session lets the process run.
-void trace_job_continued(struct tracee *te) { te->job_stop = false; }
+// SIGCONT came for p's group: a job stop that the tracer took over (attach with O_TRUNC)
+// is over, and closing the session lets the process run. A ptrace tracee attached with
+// SEIZE reports the continue with an EVENT_STOP, as Linux's: at once if it listens
+// (LISTEN), else at its next safe point (a stopped one once resumed).
+void trace_job_continued(struct proc *p) {
+  struct trace *t = p->tracee.session;
+  p->tracee.job_stop = false;
+  if (!t || !t->owner || !t->seized)
+    return;
+  if (p->state == P_TRACED && p->tracee.listening)
+    trace_signal_sent(p);
+  else if (p->state == P_TRACED)
+    p->tracee.interrupt = true; // (reported when its tracer resumes it)
+  else
+    trace_request_stop(p);
+}
 
 void trace_exit(int status) {
   struct proc *p = myproc();

@@ -56,7 +56,7 @@ void trace_detach(struct trace *t);
 int trace_poll(struct trace *t);
 long trace_sysset_write(struct tracee *t, uint64_t id, const void *buf, size_t n); // sysfilter
 uint64_t trace_session_id(const struct tracee *t); // 0: none; never the same twice
-void trace_job_continued(struct tracee *t);         // SIGCONT
+void trace_job_continued(struct proc *p);           // SIGCONT
 
 // Sessions owned by a process rather than a file: ptrace(2)'s door (ptrace.c).
 int trace_attach_owned(struct proc *target, struct proc *owner, uint32_t options, bool seize,

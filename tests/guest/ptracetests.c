@@ -1285,6 +1285,62 @@ static void t_group_stop_threads(void) {
 }
 
 
+// Only the main thread traced: it reports the group stop (after the signal stop, if it is
+// the thread that takes SIGSTOP), and the other thread job-stops ('T') until SIGCONT.
+static char thread_state(long pid, long tid) {
+  char path[64], b[256];
+  snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", pid, tid);
+  int fd = open(path, O_RDONLY);
+  long n = fd < 0 ? -1 : read(fd, b, sizeof b - 1);
+  if (fd >= 0)
+    close(fd);
+  if (n <= 0)
+    return '?';
+  b[n] = 0;
+  char *e = strrchr(b, ')');
+  return e && e[1] == ' ' ? e[2] : '?';
+}
+
+static void t_group_stop_one_traced(void) {
+  int p[2];
+  long tids[2], pid = two_tickers(p, tids);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(kill(pid, SIGSTOP));
+  int st = wait_st(pid);
+  if (EVENT(st) == 0) { // it took the signal: a signal stop first
+    EXPECT_STOP(st, SIGSTOP, 0);
+    OK(pt(PTRACE_CONT, pid, 0, SIGSTOP));
+    st = wait_st(pid);
+  }
+  EXPECT_STOP(st, SIGSTOP, PTRACE_EVENT_STOP);
+  long deadline = now_ms() + 5000;
+  while (thread_state(pid, tids[1]) != 'T')
+    CHECK(now_ms() < deadline);
+  drain(p[0]);
+  OK(kill(pid, SIGCONT));
+  char c;
+  do
+    CHECK_EQ(read(p[0], &c, 1), 1);
+  while (c != 'u'); // the untraced thread runs again; the traced one is its tracer's
+  OK(pt(PTRACE_CONT, pid, 0, 0)); // the traced one: from its group stop
+  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_STOP); // (seized: it reports SIGCONT)
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  // It runs ('m'), after a SIGCONT signal stop if it is the thread that takes SIGCONT.
+  fcntl(p[0], F_SETFL, O_NONBLOCK);
+  deadline = now_ms() + 5000;
+  for (c = 0; c != 'm'; sleep_ms(5)) {
+    CHECK(now_ms() < deadline);
+    if (sc(SYS_wait4, pid, &st, WALL | WNOHANG, 0) == pid) {
+      EXPECT_STOP(st, SIGCONT, 0);
+      OK(pt(PTRACE_CONT, pid, 0, 0));
+    }
+    while (c != 'm' && read(p[0], &c, 1) == 1)
+      ;
+  }
+  kill_reap(pid);
+  close(p[0]), close(p[1]);
+}
+
 static const struct ut_test tests[] = {
     UT(traceme_exec_sigtrap),
     UT(attach_detach_keeps_running),
@@ -1330,6 +1386,7 @@ static const struct ut_test tests[] = {
     UT(arch_prctl),
     UT(process_vm),
     UT(group_stop_threads),
+    UT(group_stop_one_traced),
     UT(procmem_rw),
     UT(procmem_write_untraced),
     UT(procmem_after_exec),
