@@ -352,7 +352,6 @@ static bool group_stop_start(struct proc *p, int sig) {
   for_each_thread(t, p)
     if (t != p && (t->state == P_STOPPED || t->group_stop))
       return false;
-  p->stop_sig = sig;
   for_each_thread(t, p)
     if (t != p) {
       t->stop_sig = sig; // (what the group stopped for)
