@@ -242,13 +242,13 @@ static int gen_maps(const struct proc *p, char *b, size_t n) {
   int len = 0;
   for (const struct vma *a = p->vm ? p->vm->vmas : NULL; a; a = a->next) {
     const struct vsrc *s = a->src;
-    const char *name = s ? s->path : a->kind == VMA_HEAP ? "[heap]"
+    const char *name = s ? s->path : a->name ? a->name : a->kind == VMA_HEAP ? "[heap]"
                        : a->kind == VMA_STACK ? "[stack]" : "";
     char line[96];
     int w = ksnprintf(line, sizeof line, "%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu",
                       a->start, a->end, a->prot & PROT_READ ? 'r' : '-',
                       a->prot & PROT_WRITE ? 'w' : '-', a->prot & PROT_EXEC ? 'x' : '-',
-                      a->kind == VMA_SHARED ? 's' : 'p', s ? a->pgoff : 0, s ? s->dev >> 8 : 0,
+                      a->kind == VMA_SHARED && !a->sealed ? 's' : 'p', s ? a->pgoff : 0, s ? s->dev >> 8 : 0,
                       s ? s->dev & 0xff : 0, s ? s->ino : 0);
     while (name[0] && w < 72 && w < (int)sizeof line - 2) // the name starts in column 74
       line[w++] = ' ';

@@ -8,6 +8,7 @@
 #include "proc.h"
 #include "signal.h"
 #include "timer.h"
+#include "vdso.h"
 
 #define NTIMERS 32 // POSIX timers per process: timer_create's EAGAIN beyond
 #define SIGVTALRM 26
@@ -45,6 +46,7 @@ int clock_set(int clk, uint64_t ns) {
   if (myproc()->euid != 0)
     return -EPERM;
   realtime_adjust = (int64_t)(ns - boot_epoch * NS - time_ns());
+  vdso_set_realtime(boot_epoch * NS + realtime_adjust); // the vDSO's reading too
   return 0;
 }
 
