@@ -208,6 +208,7 @@ struct proc *proc_alloc(void) {
   p->rlim[RLIMIT_STACK][0] = 8 << 20;
   p->rlim[RLIMIT_NOFILE][0] = p->rlim[RLIMIT_NOFILE][1] = NOFILE;
   p->rlim[RLIMIT_NPROC][0] = p->rlim[RLIMIT_NPROC][1] = MAX_USER_PROCS;
+  p->rlim[RLIMIT_SIGPENDING][0] = p->rlim[RLIMIT_SIGPENDING][1] = SIGPENDING_DEFAULT;
   p->dumpable = true;
   p->start_ticks = ticks;
   p->tf = (struct trapframe *)(p->kstack + KSTACK_SIZE) - 1;
@@ -236,6 +237,7 @@ void proc_free(struct proc *p) {
   if (p->vm)
     vm_free(p->vm);
   timers_exit(p); // (a leader that never ran: a failed fork)
+  signal_discard(p, 0); // real-time instances still queued
   fdt_put(p->fdt);
   fs_put(p->fs);
   sighand_put(p->sighand);
