@@ -289,7 +289,7 @@ static int find_exec(const char *path, struct execfile *f) {
   f->real = kmalloc(PATH_MAX_K);
   if (!f->clean || !f->real)
     return -ENOMEM;
-  int r = path_clean(myproc()->fs->cwd, path, f->clean, PATH_MAX_K);
+  int r = vfs_clean(path, f->clean);
   if (r >= 0)
     proc_link_target(f->clean, f->real);
   if (r >= 0)

@@ -82,7 +82,13 @@ static struct fsinfo *fs_get(struct fsinfo *fs, bool share) {
     return fs;
   }
   struct fsinfo *n = kmalloc(sizeof *n);
-  if (n && !(n->cwd = kstrdup(fs ? fs->cwd : "/"))) {
+  if (n) {
+    n->cwd = kstrdup(fs ? fs->cwd : "/");
+    n->root = kstrdup(fs ? fs->root : "/");
+  }
+  if (n && (!n->cwd || !n->root)) {
+    kfree(n->cwd);
+    kfree(n->root);
     kfree(n);
     n = NULL;
   }
@@ -96,6 +102,7 @@ static struct fsinfo *fs_get(struct fsinfo *fs, bool share) {
 static void fs_put(struct fsinfo *fs) {
   if (fs && --fs->refs == 0) {
     kfree(fs->cwd);
+    kfree(fs->root);
     kfree(fs);
   }
 }

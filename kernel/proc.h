@@ -80,9 +80,11 @@ struct fdtable {             // the descriptor table
   uint64_t cloexec[NOFILE / 64];
   uint64_t reserved[NOFILE / 64]; // set aside by an open in progress (file.c)
 };
-struct fsinfo {              // the working directory and umask
+struct fsinfo {              // the working directory, root and umask
   int refs;
-  char *cwd;                 // absolute, clean path
+  char *cwd;                 // absolute, clean path (real: from the tree's root)
+  char *root;                // chroot's: absolute, clean, real; "/" if none (scheme.c's
+                             // vfs_clean takes the process's paths inside it)
   uint32_t umask;
 };
 struct sighand {             // the signal handlers

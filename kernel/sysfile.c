@@ -158,8 +158,11 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
     return -ENOMEM;
   char *rel = kstrdup(out);
   int r = rel ? ramfs_file_path(d, tmp, PATH_MAX_K) : -ENOMEM;
+  const char *dir = tmp;
+  if (r >= 0 && vfs_view(tmp)) // the result is a path as the caller sees it (chroot)
+    dir = vfs_view(tmp);
   if (r >= 0)
-    r = path_clean(tmp, rel, out, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
+    r = path_clean(dir, rel, out, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
   kfree(tmp);
   kfree(rel);
   return r;
@@ -487,12 +490,19 @@ long sys_fcntl(struct trapframe *tf) {
 }
 
 // ---- working directory ----
+// As seen inside the root; a directory outside it (chroot without chdir) is
+// "(unreachable)" followed by its path, as Linux says.
 long sys_getcwd(struct trapframe *tf) {
-  const char *cwd = myproc()->fs->cwd;
-  size_t n = strlen(cwd) + 1;
+  const char *cwd = myproc()->fs->cwd, *view = vfs_view(cwd);
+  const char *pre = view ? "" : "(unreachable)";
+  if (!view)
+    view = cwd;
+  size_t lp = strlen(pre), n = lp + strlen(view) + 1;
   if (ARG1 < n)
     return -ERANGE;
-  int r = copyout(ARG0, cwd, n);
+  int r = copyout(ARG0, pre, lp);
+  if (r == 0)
+    r = copyout(ARG0 + lp, view, n - lp);
   return r < 0 ? r : (long)n;
 }
 
@@ -512,13 +522,49 @@ long sys_chdir(struct trapframe *tf) {
   if (path && clean)
     r = user_path_at(AT_FDCWD, ARG0, path, false);
   if (r >= 0)
-    r = path_clean(myproc()->fs->cwd, path, clean, PATH_MAX_K);
+    r = vfs_clean(path, clean);
   if (r >= 0)
-    r = vfs_stat(clean, true, &st);
+    r = vfs_stat(path, true, &st);
   if (r >= 0 && !S_ISDIR(st.st_mode))
     r = -ENOTDIR;
   if (r >= 0 && (r = vfs_access(&st, 1)) >= 0)
     r = set_cwd(clean);
+  kfree(path);
+  kfree(clean);
+  return r;
+}
+
+// chroot(2): the path is looked up and must be a directory the caller may search
+// (ENOENT, ENOTDIR, EACCES first, as Linux), then only root may (EPERM). The working
+// directory stays where it is, even outside the new root (Linux's too).
+long sys_chroot(struct trapframe *tf) {
+  char *path = kmalloc(PATH_MAX_K), *clean = kmalloc(PATH_MAX_K);
+  struct stat st;
+  long r = -ENOMEM;
+  if (path && clean)
+    r = user_path_at(AT_FDCWD, ARG0, path, false);
+  char scheme[SCHEME_NAME_MAX];
+  const char *rest;
+  if (r >= 0 && (r = vfs_scheme(path, scheme, &rest)) >= 0 && scheme[0])
+    r = -ENOTDIR; // another scheme's files are not a directory of the tree
+  if (r >= 0)
+    r = vfs_clean(path, clean);
+  if (r >= 0)
+    r = vfs_stat(path, true, &st);
+  if (r >= 0 && !S_ISDIR(st.st_mode))
+    r = -ENOTDIR;
+  if (r >= 0)
+    r = vfs_access(&st, 1);
+  if (r >= 0 && myproc()->euid != 0)
+    r = -EPERM;
+  char *root = r >= 0 ? kstrdup(clean) : NULL;
+  if (r >= 0 && !root)
+    r = -ENOMEM;
+  if (r >= 0) {
+    kfree(myproc()->fs->root);
+    myproc()->fs->root = root;
+    r = 0;
+  }
   kfree(path);
   kfree(clean);
   return r;

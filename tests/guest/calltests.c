@@ -1585,6 +1585,140 @@ static void t_o_path(void) {
 }
 
 // ---------------------------------------------------------------------------------
+// chroot(2)
+
+static void put_file(const char *path, const char *text) {
+  int fd = OK(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755));
+  CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+  close(fd);
+}
+
+// The file's first bytes (up to 63) as a string; "" if it cannot be read.
+static const char *file_text(const char *path) {
+  static char buf[64];
+  buf[0] = 0;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return buf;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  close(fd);
+  return buf;
+}
+
+// A scratch tree to chroot into: etc/f ("in"), links to it (absolute, and relative
+// with more ".." than there are levels), and a copy of this program as bin/t.
+static void make_jail(char *dir, size_t n) {
+  snprintf(dir, n, "/tmp/chroot.%ld", (long)getpid());
+  char p[128];
+  OK(mkdir(dir, 0755));
+  snprintf(p, sizeof p, "%s/etc", dir), OK(mkdir(p, 0755));
+  snprintf(p, sizeof p, "%s/bin", dir), OK(mkdir(p, 0755));
+  snprintf(p, sizeof p, "%s/sub", dir), OK(mkdir(p, 0755));
+  snprintf(p, sizeof p, "%s/etc/f", dir), put_file(p, "in");
+  snprintf(p, sizeof p, "%s/sub/abs", dir), OK(symlink("/etc/f", p));
+  snprintf(p, sizeof p, "%s/sub/rel", dir), OK(symlink("../../../../etc/f", p));
+  snprintf(p, sizeof p, "%s/bin/t", dir);
+  int in = OK(open("/proc/self/exe", O_RDONLY)), out = OK(open(p, O_WRONLY | O_CREAT, 0755));
+  char buf[4096];
+  ssize_t r;
+  while ((r = read(in, buf, sizeof buf)) > 0)
+    CHECK(write(out, buf, r) == r);
+  close(in), close(out);
+}
+
+static void remove_jail(const char *dir) {
+  static const char *const files[] = {"etc/f", "sub/abs", "sub/rel", "bin/t"};
+  static const char *const dirs[] = {"etc", "sub", "bin", ""};
+  char p[128];
+  for (size_t i = 0; i < 4; i++)
+    snprintf(p, sizeof p, "%s/%s", dir, files[i]), unlink(p);
+  for (size_t i = 0; i < 4; i++)
+    snprintf(p, sizeof p, "%s/%s", dir, dirs[i]), rmdir(p);
+}
+
+// Only root may chroot (EPERM), after the path is found to be a directory it may
+// search (ENOENT, ENOTDIR, EFAULT come first, for anyone).
+static void t_chroot_errors(void) {
+  char dir[64], f[96];
+  make_jail(dir, sizeof dir);
+  snprintf(f, sizeof f, "%s/etc/f", dir);
+  EXPECT_ERR(sc(SYS_chroot, "/nonexistent/dir"), ENOENT);
+  EXPECT_ERR(sc(SYS_chroot, f), ENOTDIR);
+  EXPECT_ERR(sc(SYS_chroot, ""), ENOENT);
+  EXPECT_ERR(sc(SYS_chroot, (void *)8), EFAULT);
+  long pid = xfork();
+  if (pid == 0) {
+    OK(sc(SYS_setuid, 65534));
+    EXPECT_ERR(sc(SYS_chroot, dir), EPERM);
+    EXPECT_ERR(sc(SYS_chroot, "/nonexistent/dir"), ENOENT);
+    EXPECT_ERR(sc(SYS_chroot, f), ENOTDIR);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(sc(SYS_chroot, "/")); // root may, and "/" changes nothing
+  EXPECT_EQ(strcmp(file_text(f), "in"), 0);
+  remove_jail(dir);
+}
+
+// Inside: absolute paths, ".." (which stops at the new root), symlinks and the working
+// directory are all taken inside the new root; a forked child inherits it; a program
+// exec'd there runs inside too; /proc/PID/root shows it from outside.
+static void t_chroot_inside(void) {
+  char dir[64], link[64], want[64];
+  make_jail(dir, sizeof dir);
+  int p[2], q[2];
+  xpipe(p);
+  xpipe(q);
+  long pid = xfork();
+  if (pid == 0) {
+    OK(sc(SYS_chroot, dir));
+    char cwd[256];
+    CHECK(sc(SYS_getcwd, cwd, sizeof cwd) > 0 && strncmp(cwd, "(unreachable)", 13) == 0);
+    OK(chdir("/"));
+    CHECK(sc(SYS_getcwd, cwd, sizeof cwd) == 2 && strcmp(cwd, "/") == 0);
+    EXPECT_EQ(strcmp(file_text("/etc/f"), "in"), 0);
+    EXPECT_EQ(strcmp(file_text("/../../etc/f"), "in"), 0);
+    EXPECT_EQ(strcmp(file_text("/sub/abs"), "in"), 0);
+    EXPECT_EQ(strcmp(file_text("/sub/rel"), "in"), 0);
+    OK(chdir("sub"));
+    EXPECT_EQ(strcmp(file_text("../../../etc/f"), "in"), 0);
+    OK(chdir("../.."));
+    CHECK(sc(SYS_getcwd, cwd, sizeof cwd) == 2 && strcmp(cwd, "/") == 0);
+    struct stat a, b;
+    OK(stat("/", &a));
+    OK(stat("/..", &b));
+    CHECK(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+    int d = OK(open("/sub", O_RDONLY | O_DIRECTORY));
+    EXPECT_EQ(strcmp(file_text("/sub/abs"), "in"), 0);
+    int fd = openat(d, "../../../etc/f", O_RDONLY);
+    CHECK(fd >= 0);
+    close(fd);
+    EXPECT_ERR(open("/tests", O_RDONLY), ENOENT); // the old root's files are gone
+    send_byte(p[1], 'c');
+    recv_byte(q[0]);
+    long g = xfork();
+    if (g == 0)
+      _exit(strcmp(file_text("/etc/f"), "in") == 0 ? 0 : 1);
+    EXPECT_EXIT(wait_for(g), 0);
+    char *argv[] = {"t", "--chroot-probe", NULL};
+    execve("/bin/t", argv, NULL);
+    _exit(99);
+  }
+  CHECK(recv_byte(p[0]) == 'c');
+  snprintf(link, sizeof link, "/proc/%ld/root", pid);
+  char got[64] = "";
+  CHECK(readlink(link, got, sizeof got - 1) > 0);
+  snprintf(want, sizeof want, "%s", dir);
+  EXPECT_EQ(strcmp(got, want), 0);
+  char self[64] = "";
+  CHECK(readlink("/proc/self/root", self, sizeof self - 1) == 1 && self[0] == '/');
+  send_byte(q[1], 'g');
+  EXPECT_EXIT(wait_for(pid), 42); // the probe, run inside, found the jail's etc/f
+  remove_jail(dir);
+}
+
+// ---------------------------------------------------------------------------------
 // The table and the runner
 
 static const struct ut_test tests[] = {
@@ -1600,6 +1734,7 @@ static const struct ut_test tests[] = {
     UT(flock), UT(fcntl_setlk), UT(fcntl_setlkw_deadlock), UT(ofd_locks), UT(restart_waits),
     UT(pipe_size), UT(pipe_packet), UT(o_tmpfile), UT(seek_data_hole),
     UT(dup3_order), UT(rlimit_lower), UT(execve_empty_argv), UT(o_noatime), UT(o_path),
+    UT(chroot_errors), UT(chroot_inside),
 };
 
 // Tests assume the signal state of a fresh process (a shell may hand us ignored ones).
@@ -1615,6 +1750,8 @@ static void reset_signals(void) {
 int main(int argc, char **argv) {
   if (argc == 1 && argv[0] && !argv[0][0])
     return 42; // t_execve_empty_argv's child: run with argv {""}
+  if (argc == 2 && strcmp(argv[1], "--chroot-probe") == 0) // t_chroot_inside's, in the jail
+    return strcmp(file_text("/etc/f"), "in") == 0 && access("/sub/abs", F_OK) == 0 ? 42 : 1;
   reset_signals();
   ut_setup(argv[0], "/tests/calltests");
   static const struct ut_suite suite = {
