@@ -506,66 +506,61 @@ long sys_getcwd(struct trapframe *tf) {
   return r < 0 ? r : (long)n;
 }
 
-static int set_cwd(const char *path) {
+// Replace the working directory or the root (*slot: one of myproc()->fs's) by path.
+static int set_fs_path(char **slot, const char *path) {
   char *d = kstrdup(path);
   if (!d)
     return -ENOMEM;
-  kfree(myproc()->fs->cwd);
-  myproc()->fs->cwd = d;
+  kfree(*slot);
+  *slot = d;
   return 0;
 }
 
-long sys_chdir(struct trapframe *tf) {
-  char *path = kmalloc(PATH_MAX_K), *clean = kmalloc(PATH_MAX_K);
-  struct stat st;
-  long r = -ENOMEM;
-  if (path && clean)
-    r = user_path_at(AT_FDCWD, ARG0, path, false);
-  if (r >= 0)
-    r = vfs_clean(path, clean);
-  if (r >= 0)
-    r = vfs_stat(path, true, &st);
-  if (r >= 0 && !S_ISDIR(st.st_mode))
-    r = -ENOTDIR;
-  if (r >= 0 && (r = vfs_access(&st, 1)) >= 0)
-    r = set_cwd(clean);
-  kfree(path);
-  kfree(clean);
-  return r;
-}
+static int set_cwd(const char *path) { return set_fs_path(&myproc()->fs->cwd, path); }
 
-// chroot(2): the path is looked up and must be a directory the caller may search
-// (ENOENT, ENOTDIR, EACCES first, as Linux), then only root may (EPERM). The working
-// directory stays where it is, even outside the new root (Linux's too).
-long sys_chroot(struct trapframe *tf) {
-  char *path = kmalloc(PATH_MAX_K), *clean = kmalloc(PATH_MAX_K);
-  struct stat st;
-  long r = -ENOMEM;
-  if (path && clean)
-    r = user_path_at(AT_FDCWD, ARG0, path, false);
-  char scheme[SCHEME_NAME_MAX];
+// The directory chdir or chroot names, as a real path in *clean (PATH_MAX_K bytes from
+// kmalloc; the caller frees it whatever happens): one the caller may search (ENOENT,
+// ENOTDIR, EACCES). tree_only: another scheme's path is ENOTDIR.
+static long dir_arg(uint64_t upath, bool tree_only, char **clean) {
+  char *path = kmalloc(PATH_MAX_K), scheme[SCHEME_NAME_MAX];
   const char *rest;
-  if (r >= 0 && (r = vfs_scheme(path, scheme, &rest)) >= 0 && scheme[0])
-    r = -ENOTDIR; // another scheme's files are not a directory of the tree
+  struct stat st;
+  *clean = kmalloc(PATH_MAX_K);
+  long r = path && *clean ? user_path_at(AT_FDCWD, upath, path, false) : -ENOMEM;
+  if (r >= 0 && tree_only && vfs_scheme(path, scheme, &rest) == 0 && scheme[0])
+    r = -ENOTDIR;
   if (r >= 0)
-    r = vfs_clean(path, clean);
+    r = vfs_clean(path, *clean);
   if (r >= 0)
     r = vfs_stat(path, true, &st);
   if (r >= 0 && !S_ISDIR(st.st_mode))
     r = -ENOTDIR;
   if (r >= 0)
     r = vfs_access(&st, 1);
+  kfree(path);
+  return r;
+}
+
+long sys_chdir(struct trapframe *tf) {
+  char *clean;
+  long r = dir_arg(ARG0, false, &clean);
+  if (r >= 0)
+    r = set_cwd(clean);
+  kfree(clean);
+  return r;
+}
+
+// chroot(2): the path must name a directory the caller may search (ENOENT, ENOTDIR,
+// EACCES first, as Linux), and only root may (EPERM). Another scheme's path names no
+// directory of the tree (ENOTDIR). The working directory stays where it is, even
+// outside the new root (Linux's too).
+long sys_chroot(struct trapframe *tf) {
+  char *clean;
+  long r = dir_arg(ARG0, true, &clean);
   if (r >= 0 && myproc()->euid != 0)
     r = -EPERM;
-  char *root = r >= 0 ? kstrdup(clean) : NULL;
-  if (r >= 0 && !root)
-    r = -ENOMEM;
-  if (r >= 0) {
-    kfree(myproc()->fs->root);
-    myproc()->fs->root = root;
-    r = 0;
-  }
-  kfree(path);
+  if (r >= 0)
+    r = set_fs_path(&myproc()->fs->root, clean);
   kfree(clean);
   return r;
 }

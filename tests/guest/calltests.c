@@ -425,6 +425,16 @@ static void *vdso_sym(const char *name) {
 
 typedef int (*vdso_cgt_fn)(clockid_t, struct timespec *);
 
+// /proc/self/maps into buf, NUL-terminated.
+static void read_maps(char *buf, size_t size) {
+  int fd = OK(open("/proc/self/maps", O_RDONLY));
+  long n = 0, r;
+  while ((r = read(fd, buf + n, size - 1 - n)) > 0)
+    n += r;
+  close(fd);
+  buf[n] = 0;
+}
+
 static long vdso_ns(vdso_cgt_fn f, int clk) {
   struct timespec ts;
   CHECK(f(clk, &ts) == 0);
@@ -445,12 +455,7 @@ static void t_vdso_present(void) {
   ctx("%s", "");
   for (int round = 0; round < 2; round++) {
     char maps[16384], want[64];
-    int fd = OK(open("/proc/self/maps", O_RDONLY));
-    long n = 0, r;
-    while ((r = read(fd, maps + n, sizeof maps - 1 - n)) > 0)
-      n += r;
-    close(fd);
-    maps[n] = 0;
+    read_maps(maps, sizeof maps);
     snprintf(want, sizeof want, "%lx-", (unsigned long)base);
     char *line = strstr(maps, want);
     CHECK(line && strstr(line, "[vdso]") < strchr(line, '\n') && strstr(line, "[vdso]"));
@@ -523,12 +528,7 @@ static void t_vdso_settime(void) {
   // Linux: the vvar page cannot be made writable (no VM_MAYWRITE).
   uintptr_t base = getauxval(AT_SYSINFO_EHDR);
   char maps[16384];
-  int fd = OK(open("/proc/self/maps", O_RDONLY));
-  long n = 0, r;
-  while ((r = read(fd, maps + n, sizeof maps - 1 - n)) > 0)
-    n += r;
-  close(fd);
-  maps[n] = 0;
+  read_maps(maps, sizeof maps);
   char *v = strstr(maps, "[vvar]\n");
   CHECK(v);
   while (v > maps && v[-1] != '\n')
