@@ -18,12 +18,16 @@
 #include "vdso.h"
 #include "vm.h"
 #include "x86.h"
+#include <vitrine/vdso.h>
 
 #define PIE_BASE 0x555555554000ull    // where static-PIE programs load (as Linux's default)
 #define STACK_SIZE (8ull << 20)
-#define STACK_TOP USER_TOP
+// The vDSO's data page and image sit at the very top, above the stack (as Linux's go
+// above its stack): in the last page table the stack uses anyway, so they cost fork and
+// exec no table of their own.
+#define VDSO_BASE (USER_TOP - VDSO_PAGES_MAX * PAGE_SIZE)
+#define STACK_TOP (VDSO_BASE - PAGE_SIZE)
 #define MMAP_TOP (STACK_TOP - STACK_SIZE - (1ull << 24))
-#define VDSO_BASE (STACK_TOP - STACK_SIZE - (1ull << 23)) // in the gap above the mmap area
 #define ARG_MAX_K (128 * 1024)        // bytes of argument and environment strings
 #define MAX_SCRIPT_DEPTH 4
 
