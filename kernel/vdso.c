@@ -61,7 +61,9 @@ int vdso_map(struct vm *vm, uint64_t base) {
   struct vma *a = vm_area(vm, base - PAGE_SIZE);
   a->name = "[vvar]";
   a->sealed = true;
-  r = vm_map_area(vm, base, ALIGN_UP(size, PAGE_SIZE), PROT_READ | PROT_EXEC, VMA_FILE,
+  // VDSO_PAGES_MAX pages whatever the image's size (the rest reads as zeros), so that
+  // where exec puts it does not depend on the image.
+  r = vm_map_area(vm, base, VDSO_PAGES_MAX * PAGE_SIZE, PROT_READ | PROT_EXEC, VMA_FILE,
                   vdso_image, base, base + size);
   if (r < 0)
     return r; // (exec frees the whole address space)

@@ -5,5 +5,6 @@
 
 struct vm;
 void vdso_init(void);                    // at boot, after the clock is calibrated
-int vdso_map(struct vm *vm, uint64_t base); // at exec: [vvar] below base, [vdso] at base
+// At exec: [vvar] below base, [vdso] at base, VDSO_PAGES_MAX pages.
+int vdso_map(struct vm *vm, uint64_t base);
 void vdso_set_realtime(uint64_t offset); // CLOCK_REALTIME - CLOCK_MONOTONIC, ns

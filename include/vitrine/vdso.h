@@ -18,5 +18,6 @@ struct vdso_data {
   uint64_t realtime_offset;
 };
 
-// The vDSO sits below the stack's area with the data page just below it (exec.c).
-#define VDSO_PAGES_MAX 4 // the image's size limit (the Makefile checks it)
+// The vDSO's area: VDSO_PAGES_MAX pages at the top of the user half, the data page just
+// below it, and the stack below that (exec.c). The image must fit (vdso_init checks).
+#define VDSO_PAGES_MAX 4
