@@ -73,6 +73,7 @@ int vfs_reopen(struct file *f, const char *path, int flags) {
     return r;
   f->scheme = n->scheme;
   f->priv = n->priv;
+  f->mounted = n->mounted;
   kfree(n);
   return 0;
 }
@@ -122,7 +123,7 @@ static int open_path(const char *path, int flags, int mode, bool real, struct fi
   r = -ENOMEM;
   if (!f)
     goto out;
-  *f = (struct file){.scheme = s, .refs = 1, .flags = flags};
+  *f = (struct file){.scheme = s, .refs = 1, .flags = flags, .mounted = clean && !is_root(s)};
   r = s->open(f, rest, flags, mode);
   if (r < 0)
     kfree(f);
