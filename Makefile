@@ -60,6 +60,20 @@ $(B)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -c -o $@ $<
 
+# The vDSO (kernel/vdso/, docs/dynamic.md): a shared object the kernel carries as bytes
+# (vdso_image.S) and maps into every process. It must need no relocation: it runs
+# wherever it is mapped without a loader touching it.
+VDSOFLAGS := -std=gnu11 -O2 -g -fPIC -fno-stack-protector -fno-builtin -Iinclude \
+  -Wall -Wextra -Werror -nostdlib -shared -Wl,-T,kernel/vdso/vdso.lds \
+  -Wl,--version-script=kernel/vdso/vdso.map -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
+  -Wl,--eh-frame-hdr -Wl,--build-id=none -Wl,--no-undefined -Wl,-z,max-page-size=4096
+$(B)/vdso/vdso.so: kernel/vdso/vdso.c kernel/vdso/vdso.lds kernel/vdso/vdso.map include/vitrine/vdso.h | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(KCC) $(VDSOFLAGS) -o $@ $<
+	@readelf -r $@ | grep -q 'no relocations' || { echo "$@ has relocations"; rm -f $@; exit 1; }
+$(B)/kernel/arch/x86_64/vdso_image.o: $(B)/vdso/vdso.so
+$(B)/kernel/arch/x86_64/vdso_image.o: KCFLAGS += -DVDSO_SO='"$(B)/vdso/vdso.so"'
+
 $(B)/%.o: %.S | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c -o $@ $<

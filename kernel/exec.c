@@ -15,12 +15,18 @@
 #include "scheme.h"
 #include "signal.h"
 #include "timer.h"
+#include "vdso.h"
 #include "vm.h"
 #include "x86.h"
+#include <vitrine/vdso.h>
 
 #define PIE_BASE 0x555555554000ull    // where static-PIE programs load (as Linux's default)
 #define STACK_SIZE (8ull << 20)
-#define STACK_TOP USER_TOP
+// The vDSO's data page and image sit at the very top, above the stack (as Linux's go
+// above its stack): in the last page table the stack uses anyway, so they cost fork and
+// exec no table of their own.
+#define VDSO_BASE (USER_TOP - VDSO_PAGES_MAX * PAGE_SIZE)
+#define STACK_TOP (VDSO_BASE - PAGE_SIZE)
 #define MMAP_TOP (STACK_TOP - STACK_SIZE - (1ull << 24))
 #define ARG_MAX_K (128 * 1024)        // bytes of argument and environment strings
 #define MAX_SCRIPT_DEPTH 4
@@ -29,7 +35,7 @@
 enum { AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
        AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
        AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25,
-       AT_EXECFN = 31 };
+       AT_EXECFN = 31, AT_SYSINFO_EHDR = 33 };
 
 // The new program's initial stack, built in a kernel buffer and then copied in:
 // strings at the top, then (16-byte aligned) argc, argv[], NULL, envp[], NULL, auxv.
@@ -99,7 +105,8 @@ static int build_stack(struct stackimg *s, char *const *argv, char *const *envp,
       {AT_ENTRY, img->entry},
       {AT_UID, p->ruid}, {AT_EUID, p->euid}, {AT_GID, p->rgid}, {AT_EGID, p->egid},
       {AT_PLATFORM, at_platform}, {AT_HWCAP, 0x078bfbff}, {AT_CLKTCK, HZ},
-      {AT_SECURE, secure}, {AT_RANDOM, at_random}, {AT_EXECFN, at_execfn}, {AT_NULL, 0}};
+      {AT_SECURE, secure}, {AT_RANDOM, at_random}, {AT_EXECFN, at_execfn},
+      {AT_SYSINFO_EHDR, VDSO_BASE}, {AT_NULL, 0}};
   _Static_assert(sizeof auxv <= sizeof vm->auxv, "vm->auxv holds the vector");
   memcpy(vm->auxv, auxv, sizeof auxv);
   vm->auxv_words = 2 * ARRAY_SIZE(auxv);
@@ -179,6 +186,8 @@ static int build_vm(struct vm *vm, const struct image *prog, const struct image 
   vm->mmap_top = MMAP_TOP;
   if (interp->src && interp->elf.lo < MMAP_TOP) // mmaps go below the interpreter
     vm->mmap_top = interp->elf.lo;
+  if ((r = vdso_map(vm, VDSO_BASE)) < 0)
+    return r;
   return vm_map_area(vm, STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE,
                      VMA_STACK, NULL, 0, 0);
 }
@@ -284,7 +293,7 @@ static int find_exec(const char *path, struct execfile *f) {
   f->real = kmalloc(PATH_MAX_K);
   if (!f->clean || !f->real)
     return -ENOMEM;
-  int r = path_clean(myproc()->fs->cwd, path, f->clean, PATH_MAX_K);
+  int r = vfs_clean(path, f->clean);
   if (r >= 0)
     proc_link_target(f->clean, f->real);
   if (r >= 0)

@@ -18,6 +18,7 @@
 #include "trap.h"
 #include "tty.h"
 #include "vcon.h"
+#include "vdso.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -148,6 +149,7 @@ void kmain(uint32_t magic, uint32_t mb_phys) {
   kernel_pml4[0] = 0; // drop the identity map the boot code needed
   write_cr3(read_cr3());
   cpu_init();
+  vdso_init(); // (after the clock's calibration, which it publishes)
   com2_init();
   trap_init();
   fpu_init();

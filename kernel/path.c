@@ -141,3 +141,33 @@ int path_clean(const char *cwd, const char *path, char *out, size_t outsz) {
   int err = push_all(out, outsz, &n, path);
   return err ? err : (int)n;
 }
+
+const char *path_under(const char *root, const char *path) {
+  if (root[0] == '/' && root[1] == 0)
+    return path;
+  size_t n = strlen(root);
+  if (strncmp(path, root, n) != 0)
+    return NULL;
+  if (path[n] == 0)
+    return "/";
+  return path[n] == '/' ? path + n : NULL;
+}
+
+// The view is made in place after root's bytes: path_clean writes "/view", which joins
+// root and view with the slash it starts with ("/" alone is root itself).
+int path_clean_in(const char *root, const char *cwd, const char *path, char *out, size_t outsz) {
+  size_t rl = strlen(root);
+  if (rl == 1)
+    return path_clean(cwd, path, out, outsz);
+  if (rl >= outsz)
+    return -ENAMETOOLONG;
+  int n = path_clean(cwd, path, out + rl, outsz - rl);
+  if (n < 0)
+    return n;
+  memcpy(out, root, rl);
+  if (n == 1) { // the root itself
+    out[rl] = 0;
+    return (int)rl;
+  }
+  return (int)rl + n;
+}

@@ -28,3 +28,13 @@ int path_clean(const char *cwd, const char *path, char *out, size_t outsz);
 // Next component of a path: skips leading '/', sets *comp and *len, returns the rest
 // (pointing just past the component). Returns NULL when there is no component left.
 const char *path_next(const char *p, const char **comp, size_t *len);
+
+// A clean absolute path as seen from inside root (chroot): the part of path under root
+// ("/" for root itself), or NULL if path is not root or under it. Both clean, absolute.
+const char *path_under(const char *root, const char *path);
+
+// path_clean for a process whose root is root (clean, absolute; "/" is no change): path
+// (absolute, or relative to cwd, which is given as seen inside root) is taken as seen
+// inside root, so ".." never climbs above it; out gets the real path, root's joined with
+// the result. Returns the length or -ENAMETOOLONG.
+int path_clean_in(const char *root, const char *cwd, const char *path, char *out, size_t outsz);

@@ -82,7 +82,13 @@ static struct fsinfo *fs_get(struct fsinfo *fs, bool share) {
     return fs;
   }
   struct fsinfo *n = kmalloc(sizeof *n);
-  if (n && !(n->cwd = kstrdup(fs ? fs->cwd : "/"))) {
+  if (n) {
+    n->cwd = kstrdup(fs ? fs->cwd : "/");
+    n->root = kstrdup(fs ? fs->root : "/");
+  }
+  if (n && (!n->cwd || !n->root)) {
+    kfree(n->cwd);
+    kfree(n->root);
     kfree(n);
     n = NULL;
   }
@@ -96,6 +102,7 @@ static struct fsinfo *fs_get(struct fsinfo *fs, bool share) {
 static void fs_put(struct fsinfo *fs) {
   if (fs && --fs->refs == 0) {
     kfree(fs->cwd);
+    kfree(fs->root);
     kfree(fs);
   }
 }
@@ -208,6 +215,7 @@ struct proc *proc_alloc(void) {
   p->rlim[RLIMIT_STACK][0] = 8 << 20;
   p->rlim[RLIMIT_NOFILE][0] = p->rlim[RLIMIT_NOFILE][1] = NOFILE;
   p->rlim[RLIMIT_NPROC][0] = p->rlim[RLIMIT_NPROC][1] = MAX_USER_PROCS;
+  p->rlim[RLIMIT_SIGPENDING][0] = p->rlim[RLIMIT_SIGPENDING][1] = SIGPENDING_DEFAULT;
   p->dumpable = true;
   p->start_ticks = ticks;
   p->tf = (struct trapframe *)(p->kstack + KSTACK_SIZE) - 1;
@@ -236,6 +244,7 @@ void proc_free(struct proc *p) {
   if (p->vm)
     vm_free(p->vm);
   timers_exit(p); // (a leader that never ran: a failed fork)
+  signal_discard(p, 0); // real-time instances still queued
   fdt_put(p->fdt);
   fs_put(p->fs);
   sighand_put(p->sighand);

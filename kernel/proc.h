@@ -28,6 +28,8 @@ struct trace;
 #define RLIMIT_STACK 3
 #define RLIMIT_NPROC 6
 #define RLIMIT_NOFILE 7
+#define RLIMIT_SIGPENDING 11
+#define SIGPENDING_DEFAULT 1024 // real-time signals queued per user (Linux scales it to RAM)
 #define RLIM_INFINITY UINT64_MAX
 
 // clone(2) flags (Linux's values) that proc_clone() honours. CLONE_VM shares the address
@@ -80,9 +82,11 @@ struct fdtable {             // the descriptor table
   uint64_t cloexec[NOFILE / 64];
   uint64_t reserved[NOFILE / 64]; // set aside by an open in progress (file.c)
 };
-struct fsinfo {              // the working directory and umask
+struct fsinfo {              // the working directory, root and umask
   int refs;
-  char *cwd;                 // absolute, clean path
+  char *cwd;                 // absolute, clean path (real: from the tree's root)
+  char *root;                // chroot's: absolute, clean, real; "/" if none (scheme.c's
+                             // vfs_clean takes the process's paths inside it)
   uint32_t umask;
 };
 struct sighand {             // the signal handlers
@@ -114,12 +118,14 @@ struct proc {
   int wake_reason;           // what sleep_on() returns: 0, or -EINTR if interrupted
   bool sleep_nosig;          // in sleep_nosig(): only SIGKILL interrupts
   // Signals (signal.c). Bit (sig - 1) of each mask stands for signal sig.
-  uint64_t pending;          // generated, not yet delivered (one of each: no queueing)
+  uint64_t pending;          // generated, not yet delivered (one of each standard signal;
+                             // a real-time one while any instance is in rtq)
   uint64_t blocked;          // rt_sigprocmask
   uint64_t saved_mask;       // sigsuspend: the mask to restore after the handler
   bool restore_mask;
-  struct siginfo_k siginfo[NSIG]; // why each pending signal was sent
-  uint16_t rtqueued[NSIG - SIGRTMIN + 1]; // how many of each real-time signal wait
+  struct siginfo_k siginfo[NSIG]; // why each pending standard signal was sent; for a
+                             // real-time one, the instance being delivered
+  struct sigq *rtq;          // pending real-time instances, oldest first (signal.c)
   uint64_t sigwait;          // rt_sigtimedwait: the signals being waited for
   struct restart_block restart; // how an interrupted timed call goes on
   uint64_t altstack_sp, altstack_size;

@@ -33,7 +33,7 @@ enum qid {
   Q_KVERSION, Q_HOSTNAME, // proc:sys/kernel/
   Q_COMM,
   Q_TASK, // proc:PID/task/
-  Q_AUXV,                                                            // proc:PID/
+  Q_AUXV, Q_ROOTLINK, Q_CWDLINK,                                     // proc:PID/
 };
 // What sort of file an entry is: the one thing every operation switches on.
 enum kind {
@@ -244,13 +244,13 @@ static int gen_maps(const struct proc *p, char *b, size_t n) {
   int len = 0;
   for (const struct vma *a = p->vm ? p->vm->vmas : NULL; a; a = a->next) {
     const struct vsrc *s = a->src;
-    const char *name = s ? s->path : a->kind == VMA_HEAP ? "[heap]"
+    const char *name = s ? s->path : a->name ? a->name : a->kind == VMA_HEAP ? "[heap]"
                        : a->kind == VMA_STACK ? "[stack]" : "";
     char line[96];
     int w = ksnprintf(line, sizeof line, "%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu",
                       a->start, a->end, a->prot & PROT_READ ? 'r' : '-',
                       a->prot & PROT_WRITE ? 'w' : '-', a->prot & PROT_EXEC ? 'x' : '-',
-                      a->kind == VMA_SHARED ? 's' : 'p', s ? a->pgoff : 0, s ? s->dev >> 8 : 0,
+                      a->kind == VMA_SHARED && !a->sealed ? 's' : 'p', s ? a->pgoff : 0, s ? s->dev >> 8 : 0,
                       s ? s->dev & 0xff : 0, s ? s->ino : 0);
     while (name[0] && w < 72 && w < (int)sizeof line - 2) // the name starts in column 74
       line[w++] = ' ';
@@ -435,6 +435,8 @@ static const struct entry tree[] = {
     {"exe", Q_EXE, Q_PID, K_LINK, S_IFLNK | 0777, A_LOOK, NULL},
     {"maps", Q_MAPS, Q_PID, K_TEXT, S_IFREG | 0444, A_LOOK, gen_maps},
     {"auxv", Q_AUXV, Q_PID, K_TEXT, S_IFREG | 0400, A_LOOK, gen_auxv},
+    {"root", Q_ROOTLINK, Q_PID, K_LINK, S_IFLNK | 0777, A_LOOK, NULL},
+    {"cwd", Q_CWDLINK, Q_PID, K_LINK, S_IFLNK | 0777, A_LOOK, NULL},
     {"mem", Q_MEM, Q_PID, K_MEM, S_IFREG | 0600, A_LOOK, NULL},
     {"trace", Q_TRACE, Q_PID, K_TRACE, S_IFREG | 0600, A_TRACE, NULL},
     {"sysfilter", Q_SYSFILTER, Q_PID, K_SYSFILTER, S_IFREG | 0200, A_TRACE, NULL},
@@ -899,12 +901,26 @@ static int proc_poll(struct file *f) {
   return h->e->kind == K_TRACE ? trace_poll(h->trace) : POLLIN | POLLOUT;
 }
 
-// proc:PID/exe opens what it points at (proc:self is walked through by lookup).
-static int open_exe(struct file *f, struct proc *t, int flags) {
-  if (!t->exe)
+// Where a link of the file tree points (real: from the tree's root): proc:PID/exe,
+// root (chroot's) and cwd. NULL: not one of those, or no program (a kernel process).
+static const char *tree_link(const struct entry *e, const struct proc *t) {
+  if (e->id == Q_EXE)
+    return t->exe;
+  if (e->id == Q_ROOTLINK || e->id == Q_CWDLINK)
+    return !t->fs ? NULL : e->id == Q_ROOTLINK ? t->fs->root : t->fs->cwd;
+  return NULL;
+}
+static bool is_tree_link(const struct entry *e) {
+  return e->id == Q_EXE || e->id == Q_ROOTLINK || e->id == Q_CWDLINK;
+}
+
+// proc:PID/exe, root, cwd open what they point at (proc:self is walked through by lookup).
+static int open_exe(struct file *f, const struct entry *e, struct proc *t, int flags) {
+  const char *target = tree_link(e, t);
+  if (!target)
     return -ENOENT;
   f->scheme = &ramfs_scheme;
-  return vfs_reopen(f, t->exe, flags);
+  return vfs_reopen(f, target, flags);
 }
 
 static long fd_readlink(struct file *f, char *buf, size_t n) {
@@ -949,11 +965,14 @@ static long procfs_readlink(const char *rest, char *buf, size_t n) {
     return r;
   if (e->id == Q_FDLINK)
     return (r = check_open(e, t, O_RDONLY)) < 0 ? r : fd_readlink(file_of(t, fd), buf, n);
-  if (e->id != Q_EXE || strcmp(last, "exe") != 0)
+  if (!is_tree_link(e) || strcmp(last, e->name) != 0)
     return -EINVAL;
   if ((r = check_open(e, t, O_RDONLY)) < 0)
     return r;
-  return t->exe ? read_bytes(t->exe, strlen(t->exe), buf, n, 0) : -ENOENT;
+  const char *target = tree_link(e, t), *view = target ? vfs_view(target) : NULL;
+  if (target && !view) // outside the reader's root: Linux shows the path from the real root
+    view = target;
+  return view ? read_bytes(view, strlen(view), buf, n, 0) : -ENOENT;
 }
 
 // stat by name, without opening (opening trace would attach).
@@ -970,10 +989,11 @@ static int proc_stat_path(const char *rest, bool follow, struct stat *st) {
     if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
     return of->scheme->stat ? of->scheme->stat(of, st) : -EACCES;
-  } else if (e->id == Q_EXE && follow) {
+  } else if (is_tree_link(e) && follow) {
     if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
-    return t->exe ? ramfs_stat_path(t->exe, true, st) : -ENOENT;
+    const char *target = tree_link(e, t);
+    return target ? ramfs_stat_path(target, true, st) : -ENOENT;
   }
   struct handle h = handle_on(e, t, fd);
   struct file f = {.priv = &h};
@@ -987,10 +1007,10 @@ static int proc_open(struct file *f, const char *rest, int flags, int mode) {
   (void)mode;
   if (r < 0)
     return r;
-  if ((e->id == Q_EXE || e->id == Q_FDLINK) && !(flags & O_NOFOLLOW)) {
+  if ((is_tree_link(e) || e->id == Q_FDLINK) && !(flags & O_NOFOLLOW)) {
     if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
-    return e->id == Q_EXE ? open_exe(f, t, flags) : open_fd(f, t, fd, flags);
+    return e->id != Q_FDLINK ? open_exe(f, e, t, flags) : open_fd(f, t, fd, flags);
   }
   return open_entry(f, e, t, fd, flags);
 }

@@ -359,14 +359,12 @@ static long peeksiginfo(struct proc *t, uint64_t uargs, uint64_t data) {
   long got = 0;
   uint64_t idx = 0;
   for (int sig = 1; sig <= NSIG && got < a.nr; sig++) {
-    if (!(t->pending & SIGBIT(sig)))
-      continue;
-    int count = sig >= SIGRTMIN ? t->rtqueued[sig - SIGRTMIN] : 1;
-    for (int i = 0; i < count && got < a.nr; i++, idx++) {
+    const struct siginfo_k *k;
+    for (int i = 0; (k = signal_pending_info(t, sig, i)) && got < a.nr; i++, idx++) {
       struct linux_siginfo u;
       if (idx < a.off)
         continue;
-      signal_fill_info(&u, &t->siginfo[sig - 1]);
+      signal_fill_info(&u, k);
       if (copyout(data + got * sizeof u, &u, sizeof u) < 0)
         return got ? got : -EFAULT;
       got++;

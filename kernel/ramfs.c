@@ -310,8 +310,11 @@ static int splice_link(char *buf, const struct rnode *dir, const struct rnode *l
   tmp[tl] = '/';
   memcpy(tmp + tl + 1, rest, rl + 1);
   r = node_path(dir, dirpath, PATH_MAX_K);
+  // Inside a chroot, an absolute target starts at the root and ".." stops there.
+  const char *root = myproc() ? myproc()->fs->root : "/", *view = path_under(root, dirpath);
   if (r >= 0)
-    r = path_clean(dirpath, tmp, buf, PATH_MAX_K);
+    r = view ? path_clean_in(root, view, tmp, buf, PATH_MAX_K)
+             : path_clean(dirpath, tmp, buf, PATH_MAX_K);
 out:
   kfree(tmp);
   kfree(dirpath);

@@ -62,10 +62,13 @@ static void mount_redirect(const struct scheme **s, const char **rest) {
   }
 }
 
-// Open path into an existing file (a link in another scheme points there).
+static int open_path(const char *path, int flags, int mode, bool real, struct file **out);
+
+// Open path into an existing file (a link in another scheme points there). A root-tree
+// path is real (from the tree's root, whatever the caller's chroot).
 int vfs_reopen(struct file *f, const char *path, int flags) {
   struct file *n;
-  int r = vfs_open(path, flags, 0, &n);
+  int r = open_path(path, flags, 0, true, &n);
   if (r < 0)
     return r;
   f->scheme = n->scheme;
@@ -75,7 +78,28 @@ int vfs_reopen(struct file *f, const char *path, int flags) {
   return 0;
 }
 
+// The working directory is kept real; a relative path goes from it as seen inside the
+// root. A working directory outside the root (chroot without chdir) is taken as it is,
+// so ".." climbs from there, as on Linux.
+int vfs_clean(const char *path, char *out) {
+  struct proc *p = myproc();
+  const char *root = p ? p->fs->root : "/", *cwd = p ? p->fs->cwd : "/";
+  const char *vcwd = path_under(root, cwd);
+  if (!vcwd && path[0] != '/')
+    return path_clean(cwd, path, out, PATH_MAX_K);
+  return path_clean_in(root, vcwd, path, out, PATH_MAX_K);
+}
+
+const char *vfs_view(const char *real) {
+  struct proc *p = myproc();
+  return path_under(p ? p->fs->root : "/", real);
+}
+
 int vfs_open(const char *path, int flags, int mode, struct file **out) {
+  return open_path(path, flags, mode, false, out);
+}
+
+static int open_path(const char *path, int flags, int mode, bool real, struct file **out) {
   char scheme_name[SCHEME_NAME_MAX];
   const char *rest;
   int r = vfs_scheme(path, scheme_name, &rest);
@@ -89,7 +113,7 @@ int vfs_open(const char *path, int flags, int mode, struct file **out) {
     clean = kmalloc(PATH_MAX_K);
     if (!clean)
       return -ENOMEM;
-    r = path_clean(myproc() ? myproc()->fs->cwd : "/", path, clean, PATH_MAX_K);
+    r = real ? path_clean("/", path, clean, PATH_MAX_K) : vfs_clean(path, clean);
     if (r < 0)
       goto out;
     rest = clean;
@@ -121,7 +145,7 @@ static int split(const char *path, char *buf, const struct scheme **s, const cha
     return -ENOENT;
   if (!is_root(*s))
     return 0;
-  r = path_clean(myproc() ? myproc()->fs->cwd : "/", path, buf, PATH_MAX_K);
+  r = vfs_clean(path, buf);
   *rest = buf;
   mount_redirect(s, rest);
   return r < 0 ? r : 0;

@@ -55,6 +55,12 @@ const struct scheme *scheme_find(const char *name);
 // Paths: absolute, relative to the cwd, or scheme-qualified ("name:rest" of a
 // registered scheme; vfs_scheme says which).
 int vfs_scheme(const char *path, char *scheme, const char **rest);
+// A root-tree path as the caller means it, made clean, absolute and real (out:
+// PATH_MAX_K bytes): inside the caller's root (chroot), where ".." stops. Returns the
+// length, or -ENAMETOOLONG.
+int vfs_clean(const char *path, char *out);
+// A real path as the caller sees it from inside its root, or NULL if it is outside.
+const char *vfs_view(const char *real);
 int vfs_open(const char *path, int flags, int mode, struct file **out);
 int vfs_reopen(struct file *f, const char *path, int flags); // into an existing file
 int vfs_stat(const char *path, bool follow, struct stat *st);

@@ -63,17 +63,107 @@ static void do_continue(struct proc *p) {
   }
 }
 
+// ---- the real-time queue ----
+// Every instance of a real-time signal waits in its thread's rtq with its own siginfo,
+// in the order sent; delivery takes the oldest instance of the lowest signal. Each is
+// charged to the receiving thread's real user, whose RLIMIT_SIGPENDING bounds how many
+// that user has queued (Linux counts per user too, standard signals' siginfo as well;
+// Vitrine keeps those in p->siginfo and does not count them).
+struct sigq {
+  struct siginfo_k info;
+  uint32_t uid;        // the user charged for it
+  struct sigq *next;
+};
+
+// The users with instances queued, and how many. (A 33rd user at once gets none.)
+static struct {
+  uint32_t uid, n;
+} sigusers[32];
+
+static uint32_t *user_count(uint32_t uid) {
+  uint32_t *free = NULL;
+  for (size_t i = 0; i < ARRAY_SIZE(sigusers); i++) {
+    if (sigusers[i].n && sigusers[i].uid == uid)
+      return &sigusers[i].n;
+    if (!sigusers[i].n && !free) {
+      free = &sigusers[i].n;
+      sigusers[i].uid = uid;
+    }
+  }
+  return free;
+}
+
+static void uncharge(uint32_t uid) {
+  for (size_t i = 0; i < ARRAY_SIZE(sigusers); i++)
+    if (sigusers[i].n && sigusers[i].uid == uid) {
+      sigusers[i].n--;
+      return;
+    }
+}
+
+// Queue an instance for p. Over the limit, sigqueue's (si_code < 0) are refused with
+// -EAGAIN, and kill()'s and the kernel's are lost if the signal is pending already (as
+// Linux: they still make it pending when it is not). Timer signals always get through:
+// Linux preallocates theirs, and a timer has at most one pending (timer.c merges the
+// overruns). Returns 1 (queued), 0 (lost) or -EAGAIN.
+static int rt_enqueue(struct proc *p, const struct siginfo_k *info) {
+  uint32_t *n = user_count(p->ruid);
+  bool over = !n || *n >= p->leader->rlim[RLIMIT_SIGPENDING][0];
+  if (over && info->code != SI_TIMER && (info->code < 0 || (p->pending & SIGBIT(info->signo))))
+    return info->code < 0 ? -EAGAIN : 0;
+  struct sigq *q = n ? kmalloc(sizeof *q) : NULL;
+  if (!q)
+    return info->code < 0 ? -EAGAIN : 0;
+  *q = (struct sigq){.info = *info, .uid = p->ruid};
+  struct sigq **pp = &p->rtq;
+  while (*pp)
+    pp = &(*pp)->next;
+  *pp = q;
+  (*n)++;
+  return 1;
+}
+
+static void rt_free(struct sigq **pp) {
+  struct sigq *q = *pp;
+  *pp = q->next;
+  uncharge(q->uid);
+  kfree(q);
+}
+
+struct siginfo_k *signal_pending_info(struct proc *p, int sig, int i) {
+  if (!(p->pending & SIGBIT(sig)))
+    return NULL;
+  if (sig < SIGRTMIN)
+    return i == 0 ? &p->siginfo[sig - 1] : NULL;
+  for (struct sigq *q = p->rtq; q; q = q->next)
+    if (q->info.signo == sig && i-- == 0)
+      return &q->info;
+  return NULL;
+}
+
+// Drop every pending instance of sig for p (sigaction to SIG_IGN; 0: every real-time
+// signal, when p is freed).
+void signal_discard(struct proc *p, int sig) {
+  for (struct sigq **pp = &p->rtq; *pp;)
+    if (!sig || (*pp)->info.signo == sig)
+      rt_free(pp);
+    else
+      pp = &(*pp)->next;
+  if (sig)
+    p->pending &= ~SIGBIT(sig);
+}
+
 // sig for thread p alone (tkill, tgkill, faults, and the thread a process-directed
 // signal was given to).
-void signal_send_thread(struct proc *p, const struct siginfo_k *info) {
+int signal_send_thread(struct proc *p, const struct siginfo_k *info) {
   int sig = info->signo;
   if (sig <= 0 || sig > NSIG || p->state == P_ZOMBIE || p->state == P_UNUSED || p->state == P_DEAD)
-    return;
+    return 0;
   // init gets only the signals it has handlers for (as on Linux), so nothing, not even
   // SIGKILL from root, can stop or end it: the kernel cannot go on without it.
   if (p->leader == initproc &&
       (sig == SIGKILL || sig == SIGSTOP || p->sighand->act[sig - 1].handler <= SIG_IGN))
-    return;
+    return 0;
   if (sig == SIGCONT) // continues the whole group, even if SIGCONT is blocked or ignored
     for_each_thread(t, p)
       do_continue(t);
@@ -89,17 +179,19 @@ void signal_send_thread(struct proc *p, const struct siginfo_k *info) {
     }
   }
   if (ignored(p, sig) && !trace_owner(&p->tracee)) // (a ptrace tracer sees them all)
-    return;
-  if (!(p->pending & SIGBIT(sig)))
+    return 0;
+  if (sig >= SIGRTMIN) { // real-time signals queue: each one is delivered
+    int r = rt_enqueue(p, info);
+    if (r <= 0)
+      return r;
+  } else if (!(p->pending & SIGBIT(sig))) {
     p->siginfo[sig - 1] = *info; // standard signals do not queue: the first one counts
-  else if (sig >= SIGRTMIN && p->rtqueued[sig - SIGRTMIN] == UINT16_MAX)
-    return; // the queue of a real-time signal is full (Linux: EAGAIN from sigqueue)
-  if (sig >= SIGRTMIN)
-    p->rtqueued[sig - SIGRTMIN]++; // real-time signals queue: each one is delivered
+  }
   p->pending |= SIGBIT(sig);
   if (!(p->blocked & SIGBIT(sig)) || sig == SIGKILL || (p->sigwait & SIGBIT(sig)))
     proc_interrupt(p);
   trace_signal_sent(p);
+  return 0;
 }
 
 // A process-directed signal (kill) for p's group goes to one thread that does not block
@@ -107,10 +199,10 @@ void signal_send_thread(struct proc *p, const struct siginfo_k *info) {
 // sigtimedwait; if every thread blocks it, it waits with p (or the first live thread).
 // (Linux keeps it in a shared queue any thread may take; here it stays with the one
 // chosen now: docs/threads.md.)
-void signal_send(struct proc *p, const struct siginfo_k *info) {
+int signal_send(struct proc *p, const struct siginfo_k *info) {
   int sig = info->signo;
   if (sig <= 0 || sig > NSIG)
-    return;
+    return 0;
   struct proc *target = NULL;
   if (p->state != P_ZOMBIE && p->state != P_DEAD && p->state != P_UNUSED &&
       !(p->blocked & SIGBIT(sig)))
@@ -120,8 +212,7 @@ void signal_send(struct proc *p, const struct siginfo_k *info) {
       target = t;
   if (!target)
     target = p->state == P_ZOMBIE ? thread_next(p, NULL) : p;
-  if (target)
-    signal_send_thread(target, info);
+  return target ? signal_send_thread(target, info) : 0;
 }
 
 // A fault: cannot be blocked or ignored. If it is, the default action (death) applies.
@@ -386,15 +477,21 @@ static int next_signal(struct proc *p) {
 }
 
 // Act on one signal. Returns true if a handler frame was set up.
-// Take one instance of sig off the pending set.
+// Take one instance of sig off the pending set: a real-time signal's oldest moves to
+// p->siginfo, where delivery reads it; the signal stays pending while more wait.
 static void dequeue(struct proc *p, int sig) {
-  if (sig >= SIGRTMIN && p->rtqueued[sig - SIGRTMIN] > 1)
-    p->rtqueued[sig - SIGRTMIN]--; // more of them wait
-  else {
-    if (sig >= SIGRTMIN)
-      p->rtqueued[sig - SIGRTMIN] = 0;
-    p->pending &= ~SIGBIT(sig);
+  if (sig >= SIGRTMIN) {
+    struct sigq **pp = &p->rtq;
+    while (*pp && (*pp)->info.signo != sig)
+      pp = &(*pp)->next;
+    if (*pp) {
+      p->siginfo[sig - 1] = (*pp)->info;
+      rt_free(pp);
+    }
+    if (signal_pending_info(p, sig, 0))
+      return; // more of them wait
   }
+  p->pending &= ~SIGBIT(sig);
 }
 
 // The tracer replaced signal old by sig at a signal stop: its siginfo is the one the
@@ -495,8 +592,8 @@ int signal_wait(uint64_t set, uint64_t deadline, struct linux_siginfo *info) {
     uint64_t ready = p->pending & set;
     if (ready) {
       int sig = __builtin_ctzll(ready) + 1;
-      signal_fill_info(info, &p->siginfo[sig - 1]);
       dequeue(p, sig);
+      signal_fill_info(info, &p->siginfo[sig - 1]);
       return sig;
     }
     if (deadline && ticks >= deadline)

@@ -82,8 +82,12 @@ struct sigaction_k {
 };
 
 void signal_force(struct proc *p, const struct siginfo_k *info);
-void signal_send(struct proc *p, const struct siginfo_k *info);        // to p's process
-void signal_send_thread(struct proc *p, const struct siginfo_k *info); // to p alone
+// 0, or -EAGAIN: a real-time signal from sigqueue (si_code < 0) over RLIMIT_SIGPENDING
+int signal_send(struct proc *p, const struct siginfo_k *info);        // to p's process
+int signal_send_thread(struct proc *p, const struct siginfo_k *info); // to p alone
+void signal_discard(struct proc *p, int sig); // drop pending sig (0: every real-time one)
+// The i-th pending instance of sig for thread p (0: the next to be delivered), or NULL.
+struct siginfo_k *signal_pending_info(struct proc *p, int sig, int i);
 void signal_deliver(void);
 void signal_exec_reset(struct proc *p);
 void signal_notify_parent(struct proc *p, int code, int status);

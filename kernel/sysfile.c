@@ -158,8 +158,11 @@ int user_path_at(int dirfd, uint64_t upath, char *out, bool empty_ok) {
     return -ENOMEM;
   char *rel = kstrdup(out);
   int r = rel ? ramfs_file_path(d, tmp, PATH_MAX_K) : -ENOMEM;
+  const char *dir = tmp;
+  if (r >= 0 && vfs_view(tmp)) // the result is a path as the caller sees it (chroot)
+    dir = vfs_view(tmp);
   if (r >= 0)
-    r = path_clean(tmp, rel, out, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
+    r = path_clean(dir, rel, out, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
   kfree(tmp);
   kfree(rel);
   return r;
@@ -487,39 +490,77 @@ long sys_fcntl(struct trapframe *tf) {
 }
 
 // ---- working directory ----
+// As seen inside the root; a directory outside it (chroot without chdir) is
+// "(unreachable)" followed by its path, as Linux says.
 long sys_getcwd(struct trapframe *tf) {
-  const char *cwd = myproc()->fs->cwd;
-  size_t n = strlen(cwd) + 1;
+  const char *cwd = myproc()->fs->cwd, *view = vfs_view(cwd);
+  const char *pre = view ? "" : "(unreachable)";
+  if (!view)
+    view = cwd;
+  size_t lp = strlen(pre), n = lp + strlen(view) + 1;
   if (ARG1 < n)
     return -ERANGE;
-  int r = copyout(ARG0, cwd, n);
+  int r = copyout(ARG0, pre, lp);
+  if (r == 0)
+    r = copyout(ARG0 + lp, view, n - lp);
   return r < 0 ? r : (long)n;
 }
 
-static int set_cwd(const char *path) {
+// Replace the working directory or the root (*slot: one of myproc()->fs's) by path.
+static int set_fs_path(char **slot, const char *path) {
   char *d = kstrdup(path);
   if (!d)
     return -ENOMEM;
-  kfree(myproc()->fs->cwd);
-  myproc()->fs->cwd = d;
+  kfree(*slot);
+  *slot = d;
   return 0;
 }
 
-long sys_chdir(struct trapframe *tf) {
-  char *path = kmalloc(PATH_MAX_K), *clean = kmalloc(PATH_MAX_K);
+static int set_cwd(const char *path) { return set_fs_path(&myproc()->fs->cwd, path); }
+
+// The directory chdir or chroot names, as a real path in *clean (PATH_MAX_K bytes from
+// kmalloc; the caller frees it whatever happens): one the caller may search (ENOENT,
+// ENOTDIR, EACCES). tree_only: another scheme's path is ENOTDIR.
+static long dir_arg(uint64_t upath, bool tree_only, char **clean) {
+  char *path = kmalloc(PATH_MAX_K), scheme[SCHEME_NAME_MAX];
+  const char *rest;
   struct stat st;
-  long r = -ENOMEM;
-  if (path && clean)
-    r = user_path_at(AT_FDCWD, ARG0, path, false);
+  *clean = kmalloc(PATH_MAX_K);
+  long r = path && *clean ? user_path_at(AT_FDCWD, upath, path, false) : -ENOMEM;
+  if (r >= 0 && tree_only && vfs_scheme(path, scheme, &rest) == 0 && scheme[0])
+    r = -ENOTDIR;
   if (r >= 0)
-    r = path_clean(myproc()->fs->cwd, path, clean, PATH_MAX_K);
+    r = vfs_clean(path, *clean);
   if (r >= 0)
-    r = vfs_stat(clean, true, &st);
+    r = vfs_stat(path, true, &st);
   if (r >= 0 && !S_ISDIR(st.st_mode))
     r = -ENOTDIR;
-  if (r >= 0 && (r = vfs_access(&st, 1)) >= 0)
-    r = set_cwd(clean);
+  if (r >= 0)
+    r = vfs_access(&st, 1);
   kfree(path);
+  return r;
+}
+
+long sys_chdir(struct trapframe *tf) {
+  char *clean;
+  long r = dir_arg(ARG0, false, &clean);
+  if (r >= 0)
+    r = set_cwd(clean);
+  kfree(clean);
+  return r;
+}
+
+// chroot(2): the path must name a directory the caller may search (ENOENT, ENOTDIR,
+// EACCES first, as Linux), and only root may (EPERM). Another scheme's path names no
+// directory of the tree (ENOTDIR). The working directory stays where it is, even
+// outside the new root (Linux's too).
+long sys_chroot(struct trapframe *tf) {
+  char *clean;
+  long r = dir_arg(ARG0, true, &clean);
+  if (r >= 0 && myproc()->euid != 0)
+    r = -EPERM;
+  if (r >= 0)
+    r = set_fs_path(&myproc()->fs->root, clean);
   kfree(clean);
   return r;
 }

@@ -51,7 +51,7 @@ static int path_arg(int dirfd, uint64_t upath, bool empty_ok, char **buf, int *t
     r = -EXDEV;
   if (r == 0) {
     *tail = tail_of(raw);
-    r = path_clean(myproc()->fs->cwd, raw, *buf, PATH_MAX_K) < 0 ? -ENAMETOOLONG : 0;
+    r = vfs_clean(raw, *buf) < 0 ? -ENAMETOOLONG : 0;
   }
   kfree(raw);
   return r;

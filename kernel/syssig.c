@@ -29,7 +29,8 @@ long sys_rt_sigaction(struct trapframe *tf) {
     p->sighand->act[sig - 1] = sa;
     // POSIX: setting a pending signal to be ignored discards it.
     if (sa.handler == SIG_IGN || (sa.handler == SIG_DFL && (sig == SIGCHLD || sig == 23 || sig == 28)))
-      p->pending &= ~SIGBIT(sig);
+      for_each_thread(t, p)
+        signal_discard(t, sig);
   }
   return 0;
 }
@@ -299,10 +300,8 @@ static long queue_info(int pid, int tid, int sig, uint64_t uinfo) {
                            .status = (int)u.c.value, .timerid = u.c.pid, .overrun = u.c.uid,
                            .value = u.c.value};
   if (sig && tid)
-    signal_send_thread(t, &info);
-  else if (sig)
-    signal_send(t, &info);
-  return 0;
+    return signal_send_thread(t, &info);
+  return sig ? signal_send(t, &info) : 0;
 }
 
 long sys_rt_sigqueueinfo(struct trapframe *tf) { return queue_info(ARG0, 0, ARG1, ARG2); }

@@ -8,6 +8,7 @@
 #include "proc.h"
 #include "signal.h"
 #include "timer.h"
+#include "vdso.h"
 
 #define NTIMERS 32 // POSIX timers per process: timer_create's EAGAIN beyond
 #define SIGVTALRM 26
@@ -45,6 +46,7 @@ int clock_set(int clk, uint64_t ns) {
   if (myproc()->euid != 0)
     return -EPERM;
   realtime_adjust = (int64_t)(ns - boot_epoch * NS - time_ns());
+  vdso_set_realtime(boot_epoch * NS + realtime_adjust); // the vDSO's reading too
   return 0;
 }
 
@@ -109,12 +111,14 @@ static struct ptimers *timers_of(struct proc *p) {
 // (Pending signals are per thread: the one the last signal went to holds it.)
 static bool merge_overrun(struct ktimer *t, uint64_t n) {
   for_each_thread(p, t->owner) {
-    struct siginfo_k *si = &p->siginfo[t->signo - 1];
-    if (!(p->pending & SIGBIT(t->signo)) || si->code != SI_TIMER || si->timerid != t->id)
-      continue;
-    uint64_t o = (uint64_t)t->overrun + n;
-    t->overrun = si->overrun = o > INT32_MAX ? INT32_MAX : (int)o;
-    return true;
+    struct siginfo_k *si;
+    for (int i = 0; (si = signal_pending_info(p, t->signo, i)); i++) {
+      if (si->code != SI_TIMER || si->timerid != t->id)
+        continue;
+      uint64_t o = (uint64_t)t->overrun + n;
+      t->overrun = si->overrun = o > INT32_MAX ? INT32_MAX : (int)o;
+      return true;
+    }
   }
   return false;
 }

@@ -331,7 +331,7 @@ static int addr_path(const uint8_t *addr, uint32_t len, char *buf) {
   int r = path_scheme(raw, scheme, &rest);
   if (r == 0 && scheme[0])
     r = -EINVAL; // only the root file tree has socket names
-  if (r == 0 && path_clean(myproc()->fs->cwd, raw, buf, PATH_MAX_K) < 0)
+  if (r == 0 && vfs_clean(raw, buf) < 0)
     r = -ENAMETOOLONG;
   return r;
 }

@@ -391,7 +391,7 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
   if (!vm_range_mapped(vm, start, len)) // Linux: every page must be mapped
     return -ENOMEM;
   for (struct vma *a = vma_find(vm, start); (prot & PROT_WRITE) && a && a->start < end; a = a->next)
-    if (a->kind == VMA_SHARED && a->mapped && !a->maywrite)
+    if ((a->kind == VMA_SHARED && a->mapped && !a->maywrite) || a->sealed)
       return -EACCES; // a shared file mapping may be written only through a writable fd
   int r = vma_isolate(vm, start, end);
   if (r)
@@ -490,10 +490,10 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
 
 // A tracer's write (force) goes through the program's own rights, except into a file's
 // shared pages that the program could never write: those are the file itself, which
-// the tracer may have no right to change (Linux refuses too).
+// the tracer may have no right to change (Linux refuses too), and the vDSO's data page.
 static bool forced_write_ok(struct vm *vm, uint64_t va) {
   struct vma *a = vma_find(vm, va);
-  return !a || !(a->kind == VMA_SHARED && a->mapped && !a->maywrite);
+  return !a || !((a->kind == VMA_SHARED && a->mapped && !a->maywrite) || a->sealed);
 }
 
 // Copy between buf and the user range at uaddr in vm, page by page. force: the caller

@@ -24,6 +24,9 @@ struct vma {
   // ops->close(priv) when one goes (munmap, exit, exec). NULL for the others.
   const struct vma_ops *ops;
   void *priv;
+  const char *name;     // a special area's name in maps ([vdso], [vvar]), or NULL
+  bool sealed;          // never writable, not even by a tracer (the vDSO's data page,
+                        // which every process shares): mprotect(PROT_WRITE) is EACCES
   struct vma *next;     // sorted by start
 };
 struct vma_ops {

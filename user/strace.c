@@ -425,6 +425,7 @@ static const struct decoder decoders[] = {
     {"prctl", R_DEC, 0, 1, {K_PRCTL}},
     {"arch_prctl", R_DEC, C_PROC, 2, {K_ARCH_CODE, K_PTR}},
     {"setrlimit", R_DEC, 0, 2, {K_RLIM_RES, K_RLIMIT_IN}},
+    {"chroot", R_DEC, C_FILE, 1, {K_PATH}},
     {"settimeofday", R_DEC, 0, 2, {K_TIMEVAL_IN, K_PTR}},
     {"statfs", R_DEC, C_FILE, 2, {K_PATH, K_STATFS_OUT}},
     {"fstatfs", R_DEC, C_DESC, 2, {K_INT, K_STATFS_OUT}},

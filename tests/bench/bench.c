@@ -11,7 +11,9 @@
 //
 // Subcommands (N: operations; each has a default):
 //   getppid N    raw `syscall` instruction in a loop: the system-call round trip
-//   clock N      clock_gettime(CLOCK_MONOTONIC) through musl (a system call: no vDSO)
+//   clock N      clock_gettime(CLOCK_MONOTONIC) through musl (which calls the vDSO)
+//   clocksys N   the same clock through the system call (raw `syscall`): what the
+//                vDSO saves
 //   pingpong N   one byte each way between two processes through two pipes
 //   unixpp N     the same through one AF_UNIX stream socketpair
 //   yield N      two processes take turns with sched_yield: two system calls and two
@@ -123,6 +125,17 @@ static int bench_clock(long n) {
   for (long i = 0; i < n; i++)
     clock_gettime(CLOCK_MONOTONIC, &ts);
   result("clock", n, a, mark_now());
+  return 0;
+}
+
+static int bench_clocksys(long n) {
+  struct timespec ts;
+  for (int i = 0; i < 100; i++)
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+  struct mark a = mark_now();
+  for (long i = 0; i < n; i++)
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+  result("clocksys", n, a, mark_now());
   return 0;
 }
 
@@ -797,7 +810,7 @@ static const struct bench {
   long n;
 } benches[] = {
     {"memfree", bench_memfree_n, 1},  {"getppid", bench_getppid, 200000},
-    {"clock", bench_clock, 200000},
+    {"clock", bench_clock, 200000},   {"clocksys", bench_clocksys, 200000},
     {"pingpong", bench_pingpong, 20000}, {"unixpp", bench_unixpp, 20000},
     {"yield", bench_yield, 20000},
     {"spawn", bench_spawn_self, 200}, {"spawnbb", bench_spawn_bb, 100},

@@ -15,6 +15,7 @@
 // depends on the host's set-up (a core-dump bit needs a core to be written), the exact
 // check is gated on uname's sysname being "Vitrine".
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/param.h>
@@ -369,6 +371,198 @@ static void t_clock_nanosleep_abs(void) {
   EXPECT_ERR(sc(SYS_clock_nanosleep, 12345, 0, &rel, NULL), EINVAL);
   struct timespec bad = {0, 1000000000};
   EXPECT_ERR(sc(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &bad, NULL), EINVAL);
+}
+
+// ---------------------------------------------------------------------------------
+// The vDSO (vdso(7)): found through AT_SYSINFO_EHDR, its functions looked up by name
+// and version as libcs do, its readings checked against the system calls'.
+
+// The address of the vDSO's symbol name (version LINUX_2.6), or NULL: the lookup
+// musl's and glibc's loaders do, through DT_HASH, DT_SYMTAB, DT_STRTAB and the
+// version tables, with the load bias from the PT_LOAD segment.
+static void *vdso_sym(const char *name) {
+  const Elf64_Ehdr *eh = (const Elf64_Ehdr *)getauxval(AT_SYSINFO_EHDR);
+  if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_type != ET_DYN)
+    return NULL;
+  const Elf64_Phdr *ph = (const void *)((const char *)eh + eh->e_phoff);
+  uintptr_t bias = 0;
+  const Elf64_Dyn *dyn = NULL;
+  for (int i = 0; i < eh->e_phnum; i++) {
+    if (ph[i].p_type == PT_LOAD)
+      bias = (uintptr_t)eh + ph[i].p_offset - ph[i].p_vaddr;
+    if (ph[i].p_type == PT_DYNAMIC)
+      dyn = (const void *)((const char *)eh + ph[i].p_offset);
+  }
+  if (!dyn)
+    return NULL;
+  const Elf64_Sym *syms = NULL;
+  const char *strs = NULL;
+  const Elf32_Word *hash = NULL;
+  const Elf64_Half *versym = NULL;
+  const Elf64_Verdef *verdef = NULL;
+  for (; dyn->d_tag != DT_NULL; dyn++) {
+    void *p = (void *)(bias + dyn->d_un.d_ptr);
+    if (dyn->d_tag == DT_SYMTAB) syms = p;
+    if (dyn->d_tag == DT_STRTAB) strs = p;
+    if (dyn->d_tag == DT_HASH) hash = p;
+    if (dyn->d_tag == DT_VERSYM) versym = p;
+    if (dyn->d_tag == DT_VERDEF) verdef = p;
+  }
+  if (!syms || !strs || !hash || !versym || !verdef)
+    return NULL;
+  for (Elf32_Word i = 0; i < hash[1]; i++) { // hash[1]: the number of symbols
+    if (strcmp(strs + syms[i].st_name, name) || syms[i].st_shndx == SHN_UNDEF)
+      continue;
+    const Elf64_Verdef *d = verdef;
+    while (!(d->vd_ndx == (versym[i] & 0x7fff) && !(d->vd_flags & VER_FLG_BASE)) && d->vd_next)
+      d = (const void *)((const char *)d + d->vd_next);
+    const Elf64_Verdaux *aux = (const void *)((const char *)d + d->vd_aux);
+    if (d->vd_ndx == (versym[i] & 0x7fff) && !strcmp(strs + aux->vda_name, "LINUX_2.6"))
+      return (void *)(bias + syms[i].st_value);
+  }
+  return NULL;
+}
+
+typedef int (*vdso_cgt_fn)(clockid_t, struct timespec *);
+
+// /proc/self/maps into buf, NUL-terminated.
+static void read_maps(char *buf, size_t size) {
+  int fd = OK(open("/proc/self/maps", O_RDONLY));
+  long n = 0, r;
+  while ((r = read(fd, buf + n, size - 1 - n)) > 0)
+    n += r;
+  close(fd);
+  buf[n] = 0;
+}
+
+static long vdso_ns(vdso_cgt_fn f, int clk) {
+  struct timespec ts;
+  CHECK(f(clk, &ts) == 0);
+  return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+// Every process gets the vDSO and its data page, named in maps; it has the five
+// functions of Linux's, versioned LINUX_2.6; a forked child keeps them.
+static void t_vdso_present(void) {
+  static const char *const names[] = {"__vdso_clock_gettime", "__vdso_gettimeofday",
+                                      "__vdso_time", "__vdso_getcpu", "__vdso_clock_getres"};
+  uintptr_t base = getauxval(AT_SYSINFO_EHDR);
+  CHECK(base != 0);
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    ctx("%s", names[i]);
+    CHECK(vdso_sym(names[i]) != NULL);
+  }
+  ctx("%s", "");
+  for (int round = 0; round < 2; round++) {
+    char maps[16384], want[64];
+    read_maps(maps, sizeof maps);
+    snprintf(want, sizeof want, "%lx-", (unsigned long)base);
+    char *line = strstr(maps, want);
+    CHECK(line && strstr(line, "[vdso]") < strchr(line, '\n') && strstr(line, "[vdso]"));
+    CHECK(strstr(maps, "r--p") && strstr(maps, "[vvar]\n"));
+    if (round == 1)
+      _exit(vdso_ns((vdso_cgt_fn)vdso_sym("__vdso_clock_gettime"), CLOCK_MONOTONIC) > 0 ? 0 : 1);
+    long pid = xfork();
+    if (pid != 0) {
+      EXPECT_EXIT(wait_for(pid), 0);
+      break;
+    }
+  }
+}
+
+// The vDSO and the system call read one clock: readings taken alternately through
+// each never go backwards (CLOCK_MONOTONIC), and realtime, gettimeofday and time agree.
+static void t_vdso_agrees(void) {
+  vdso_cgt_fn cgt = (vdso_cgt_fn)vdso_sym("__vdso_clock_gettime");
+  int (*gtod)(struct timeval *, void *) = vdso_sym("__vdso_gettimeofday");
+  time_t (*vtime)(time_t *) = vdso_sym("__vdso_time");
+  CHECK(cgt && gtod && vtime);
+  static const int clocks[] = {CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME};
+  for (size_t c = 0; c < sizeof clocks / sizeof clocks[0]; c++) {
+    long last = 0;
+    ctx("clock %d", clocks[c]);
+    for (int i = 0; i < 2000; i++) {
+      long a = vdso_ns(cgt, clocks[c]), b = clock_ns(clocks[c]);
+      CHECK(a >= last && b >= a);
+      last = b;
+    }
+  }
+  ctx("%s", "");
+  long a = vdso_ns(cgt, CLOCK_REALTIME), b = clock_ns(CLOCK_REALTIME);
+  CHECK(b >= a && b - a < 1000000000L);
+  struct timeval tv;
+  CHECK(gtod(&tv, NULL) == 0);
+  long us = tv.tv_sec * 1000000L + tv.tv_usec;
+  CHECK(us >= a / 1000 && us <= clock_ns(CLOCK_REALTIME) / 1000);
+  time_t t0 = vtime(NULL), t1;
+  CHECK(vtime(&t1) == t1 && t1 >= t0 && t1 - t0 <= 1 && t0 >= a / 1000000000L);
+  unsigned cpu = 99, node = 99;
+  long (*getcpu)(unsigned *, unsigned *, void *) = vdso_sym("__vdso_getcpu");
+  CHECK(getcpu && getcpu(&cpu, &node, NULL) == 0 && (long)cpu < sysconf(_SC_NPROCESSORS_CONF));
+  int (*getres)(clockid_t, struct timespec *) = vdso_sym("__vdso_clock_getres");
+  struct timespec vres = {-1, -1}, sres = {-2, -2};
+  CHECK(getres && getres(CLOCK_MONOTONIC, &vres) == 0);
+  OK(sc(SYS_clock_getres, CLOCK_MONOTONIC, &sres));
+  CHECK(vres.tv_sec == sres.tv_sec && vres.tv_nsec == sres.tv_nsec);
+}
+
+// Clocks the vDSO does not read itself go to the system call: the CPU-time clocks
+// work, and a bad clock is the system call's -EINVAL (vDSO functions return -errno).
+static void t_vdso_fallback(void) {
+  vdso_cgt_fn cgt = (vdso_cgt_fn)vdso_sym("__vdso_clock_gettime");
+  int (*getres)(clockid_t, struct timespec *) = vdso_sym("__vdso_clock_getres");
+  CHECK(cgt && getres);
+  struct timespec ts = {-1, -1};
+  CHECK(cgt(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0 && ts.tv_sec >= 0 && ts.tv_nsec >= 0);
+  CHECK(cgt(CLOCK_THREAD_CPUTIME_ID, &ts) == 0);
+  CHECK(cgt(12345, &ts) == -EINVAL);
+  CHECK(getres(12345, &ts) == -EINVAL);
+}
+
+// clock_settime moves the vDSO's CLOCK_REALTIME too (the data page is shared, and the
+// kernel updates it), in this process and in one started before the change. Only on
+// Vitrine: not the host's clock.
+static void t_vdso_settime(void) {
+  vdso_cgt_fn cgt = (vdso_cgt_fn)vdso_sym("__vdso_clock_gettime");
+  CHECK(cgt);
+  // Linux: the vvar page cannot be made writable (no VM_MAYWRITE).
+  uintptr_t base = getauxval(AT_SYSINFO_EHDR);
+  char maps[16384];
+  read_maps(maps, sizeof maps);
+  char *v = strstr(maps, "[vvar]\n");
+  CHECK(v);
+  while (v > maps && v[-1] != '\n')
+    v--;
+  unsigned long vlo = strtoul(v, NULL, 16);
+  CHECK(vlo && vlo < base);
+  EXPECT_ERR(mprotect((void *)vlo, 4096, PROT_READ | PROT_WRITE), EACCES);
+  if (!g_vitrine)
+    return;
+  int p[2];
+  xpipe(p);
+  long pid = xfork();
+  if (pid == 0) { // reads its vDSO's realtime after the parent moved the clock
+    recv_byte(p[0]);
+    long now = vdso_ns(cgt, CLOCK_REALTIME);
+    _exit(now / 1000000000L >= 3000000000L && now / 1000000000L < 3000000002L ? 0 : 1);
+  }
+  long before = clock_ns(CLOCK_REALTIME), mono = vdso_ns(cgt, CLOCK_MONOTONIC);
+  struct timespec later = {3000000000L, 0};
+  OK(sc(SYS_clock_settime, CLOCK_REALTIME, &later));
+  long now = vdso_ns(cgt, CLOCK_REALTIME);
+  CHECK(now >= later.tv_sec * 1000000000L && now < later.tv_sec * 1000000000L + 2000000000L);
+  CHECK(vdso_ns(cgt, CLOCK_MONOTONIC) - mono < 2000000000L); // not moved
+  CHECK(time(NULL) >= later.tv_sec);
+  send_byte(p[1], 'x');
+  int st = wait_for(pid);
+  struct timespec back = {before / 1000000000L + 1, 0};
+  OK(sc(SYS_clock_settime, CLOCK_REALTIME, &back));
+  CHECK(vdso_ns(cgt, CLOCK_REALTIME) / 1000000000L <= back.tv_sec + 2);
+  struct timeval tv = {before / 1000000000L + 5000, 0};
+  OK(sc(SYS_settimeofday, &tv, NULL));
+  CHECK(vdso_ns(cgt, CLOCK_REALTIME) / 1000000000L >= tv.tv_sec);
+  OK(sc(SYS_clock_settime, CLOCK_REALTIME, &back));
+  EXPECT_EXIT(st, 0);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1391,12 +1585,147 @@ static void t_o_path(void) {
 }
 
 // ---------------------------------------------------------------------------------
+// chroot(2)
+
+static void put_file(const char *path, const char *text) {
+  int fd = OK(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755));
+  CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+  close(fd);
+}
+
+// The file's first bytes (up to 63) as a string; "" if it cannot be read.
+static const char *file_text(const char *path) {
+  static char buf[64];
+  buf[0] = 0;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return buf;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  close(fd);
+  return buf;
+}
+
+// A scratch tree to chroot into: etc/f ("in"), links to it (absolute, and relative
+// with more ".." than there are levels), and a copy of this program as bin/t.
+static void make_jail(char *dir, size_t n) {
+  snprintf(dir, n, "/tmp/chroot.%ld", (long)getpid());
+  char p[128];
+  OK(mkdir(dir, 0755));
+  snprintf(p, sizeof p, "%s/etc", dir), OK(mkdir(p, 0755));
+  snprintf(p, sizeof p, "%s/bin", dir), OK(mkdir(p, 0755));
+  snprintf(p, sizeof p, "%s/sub", dir), OK(mkdir(p, 0755));
+  snprintf(p, sizeof p, "%s/etc/f", dir), put_file(p, "in");
+  snprintf(p, sizeof p, "%s/sub/abs", dir), OK(symlink("/etc/f", p));
+  snprintf(p, sizeof p, "%s/sub/rel", dir), OK(symlink("../../../../etc/f", p));
+  snprintf(p, sizeof p, "%s/bin/t", dir);
+  int in = OK(open("/proc/self/exe", O_RDONLY)), out = OK(open(p, O_WRONLY | O_CREAT, 0755));
+  char buf[4096];
+  ssize_t r;
+  while ((r = read(in, buf, sizeof buf)) > 0)
+    CHECK(write(out, buf, r) == r);
+  close(in), close(out);
+}
+
+static void remove_jail(const char *dir) {
+  static const char *const files[] = {"etc/f", "sub/abs", "sub/rel", "bin/t"};
+  static const char *const dirs[] = {"etc", "sub", "bin", ""};
+  char p[128];
+  for (size_t i = 0; i < 4; i++)
+    snprintf(p, sizeof p, "%s/%s", dir, files[i]), unlink(p);
+  for (size_t i = 0; i < 4; i++)
+    snprintf(p, sizeof p, "%s/%s", dir, dirs[i]), rmdir(p);
+}
+
+// Only root may chroot (EPERM), after the path is found to be a directory it may
+// search (ENOENT, ENOTDIR, EFAULT come first, for anyone).
+static void t_chroot_errors(void) {
+  char dir[64], f[96];
+  make_jail(dir, sizeof dir);
+  snprintf(f, sizeof f, "%s/etc/f", dir);
+  EXPECT_ERR(sc(SYS_chroot, "/nonexistent/dir"), ENOENT);
+  EXPECT_ERR(sc(SYS_chroot, f), ENOTDIR);
+  EXPECT_ERR(sc(SYS_chroot, ""), ENOENT);
+  EXPECT_ERR(sc(SYS_chroot, (void *)8), EFAULT);
+  long pid = xfork();
+  if (pid == 0) {
+    OK(sc(SYS_setuid, 65534));
+    EXPECT_ERR(sc(SYS_chroot, dir), EPERM);
+    EXPECT_ERR(sc(SYS_chroot, "/nonexistent/dir"), ENOENT);
+    EXPECT_ERR(sc(SYS_chroot, f), ENOTDIR);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(sc(SYS_chroot, "/")); // root may, and "/" changes nothing
+  EXPECT_EQ(strcmp(file_text(f), "in"), 0);
+  remove_jail(dir);
+}
+
+// Inside: absolute paths, ".." (which stops at the new root), symlinks and the working
+// directory are all taken inside the new root; a forked child inherits it; a program
+// exec'd there runs inside too; /proc/PID/root shows it from outside.
+static void t_chroot_inside(void) {
+  char dir[64], link[64], want[64];
+  make_jail(dir, sizeof dir);
+  int p[2], q[2];
+  xpipe(p);
+  xpipe(q);
+  long pid = xfork();
+  if (pid == 0) {
+    OK(sc(SYS_chroot, dir));
+    char cwd[256];
+    CHECK(sc(SYS_getcwd, cwd, sizeof cwd) > 0 && strncmp(cwd, "(unreachable)", 13) == 0);
+    OK(chdir("/"));
+    CHECK(sc(SYS_getcwd, cwd, sizeof cwd) == 2 && strcmp(cwd, "/") == 0);
+    EXPECT_EQ(strcmp(file_text("/etc/f"), "in"), 0);
+    EXPECT_EQ(strcmp(file_text("/../../etc/f"), "in"), 0);
+    EXPECT_EQ(strcmp(file_text("/sub/abs"), "in"), 0);
+    EXPECT_EQ(strcmp(file_text("/sub/rel"), "in"), 0);
+    OK(chdir("sub"));
+    EXPECT_EQ(strcmp(file_text("../../../etc/f"), "in"), 0);
+    OK(chdir("../.."));
+    CHECK(sc(SYS_getcwd, cwd, sizeof cwd) == 2 && strcmp(cwd, "/") == 0);
+    struct stat a, b;
+    OK(stat("/", &a));
+    OK(stat("/..", &b));
+    CHECK(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+    int d = OK(open("/sub", O_RDONLY | O_DIRECTORY));
+    EXPECT_EQ(strcmp(file_text("/sub/abs"), "in"), 0);
+    int fd = openat(d, "../../../etc/f", O_RDONLY);
+    CHECK(fd >= 0);
+    close(fd);
+    EXPECT_ERR(open("/tests", O_RDONLY), ENOENT); // the old root's files are gone
+    send_byte(p[1], 'c');
+    recv_byte(q[0]);
+    long g = xfork();
+    if (g == 0)
+      _exit(strcmp(file_text("/etc/f"), "in") == 0 ? 0 : 1);
+    EXPECT_EXIT(wait_for(g), 0);
+    char *argv[] = {"t", "--chroot-probe", NULL};
+    execve("/bin/t", argv, NULL);
+    _exit(99);
+  }
+  CHECK(recv_byte(p[0]) == 'c');
+  snprintf(link, sizeof link, "/proc/%ld/root", pid);
+  char got[64] = "";
+  CHECK(readlink(link, got, sizeof got - 1) > 0);
+  snprintf(want, sizeof want, "%s", dir);
+  EXPECT_EQ(strcmp(got, want), 0);
+  char self[64] = "";
+  CHECK(readlink("/proc/self/root", self, sizeof self - 1) == 1 && self[0] == '/');
+  send_byte(q[1], 'g');
+  EXPECT_EXIT(wait_for(pid), 42); // the probe, run inside, found the jail's etc/f
+  remove_jail(dir);
+}
+
+// ---------------------------------------------------------------------------------
 // The table and the runner
 
 static const struct ut_test tests[] = {
     UT(waitid_exit), UT(waitid_killed), UT(waitid_stop_cont), UT(waitid_pgid),
     UT(waitid_errors), UT(waitid_nohang_eintr), UT(wait_core_bit), UT(wait4_int_min),
     UT(clock_runs_in_kernel), UT(clock_getres), UT(clock_settime), UT(clock_nanosleep_abs),
+    UT(vdso_present), UT(vdso_agrees), UT(vdso_fallback), UT(vdso_settime),
     UT(alarm), UT(setitimer_real), UT(setitimer_cpu), UT(itimer_fork),
     UT(timer_signal), UT(timer_overrun), UT(timer_none_default), UT(timer_errors),
     UT(sigqueue_self), UT(sigqueue_other), UT(personality),
@@ -1405,6 +1734,7 @@ static const struct ut_test tests[] = {
     UT(flock), UT(fcntl_setlk), UT(fcntl_setlkw_deadlock), UT(ofd_locks), UT(restart_waits),
     UT(pipe_size), UT(pipe_packet), UT(o_tmpfile), UT(seek_data_hole),
     UT(dup3_order), UT(rlimit_lower), UT(execve_empty_argv), UT(o_noatime), UT(o_path),
+    UT(chroot_errors), UT(chroot_inside),
 };
 
 // Tests assume the signal state of a fresh process (a shell may hand us ignored ones).
@@ -1420,6 +1750,8 @@ static void reset_signals(void) {
 int main(int argc, char **argv) {
   if (argc == 1 && argv[0] && !argv[0][0])
     return 42; // t_execve_empty_argv's child: run with argv {""}
+  if (argc == 2 && strcmp(argv[1], "--chroot-probe") == 0) // t_chroot_inside's, in the jail
+    return strcmp(file_text("/etc/f"), "in") == 0 && access("/sub/abs", F_OK) == 0 ? 42 : 1;
   reset_signals();
   ut_setup(argv[0], "/tests/calltests");
   static const struct ut_suite suite = {

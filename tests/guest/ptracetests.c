@@ -22,6 +22,7 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "utest.h"
@@ -327,6 +328,48 @@ static void t_poke_seen_by_tracee(void) {
   long pid = traced_child(exit_with_word);
   OK(pt(PTRACE_POKEDATA, pid, (uint64_t)&g_word, 0xfeedface));
   CONT_TO_EXIT(pid, 0);
+}
+
+// The start of the area of pid's maps whose line ends with name, or 0.
+static uint64_t area_of(long pid, const char *name) {
+  char path[64], maps[16384], want[40];
+  snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+  snprintf(want, sizeof want, " %s\n", name);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return 0;
+  long n = 0, r;
+  while ((r = read(fd, maps + n, sizeof maps - 1 - n)) > 0)
+    n += r;
+  close(fd);
+  maps[n] = 0;
+  char *v = strstr(maps, want);
+  if (!v)
+    return 0;
+  while (v > maps && v[-1] != '\n')
+    v--;
+  return strtoull(v, NULL, 16);
+}
+
+// A tracer may write into a tracee's vDSO (a breakpoint): the tracee's copy changes,
+// no one else's. Its data page ([vvar]), which every process shares, it may not: EIO.
+static void t_poke_vdso(void) {
+  long pid = traced_child(NULL);
+  uint64_t vdso = area_of(pid, "[vdso]"), vvar = area_of(pid, "[vvar]");
+  CHECK(vdso && vvar);
+  uint64_t at = vdso + 0x40, orig, w;
+  OK(pt(PTRACE_PEEKTEXT, pid, at, (uint64_t)&orig));
+  OK(pt(PTRACE_POKETEXT, pid, at, ~orig));
+  OK(pt(PTRACE_PEEKTEXT, pid, at, (uint64_t)&w));
+  CHECK_EQ(w, ~orig);
+  uint64_t mine = area_of(getpid(), "[vdso]");
+  CHECK(mine && *(volatile uint64_t *)(mine + 0x40) == orig); // ours is untouched
+  EXPECT_ERR(pt(PTRACE_POKEDATA, pid, vvar, 0), EIO);
+  struct timespec a, b;
+  OK(clock_gettime(CLOCK_MONOTONIC, &a));
+  OK(sc(SYS_clock_gettime, CLOCK_MONOTONIC, &b));
+  CHECK(b.tv_sec > a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec >= a.tv_nsec));
+  kill_reap(pid);
 }
 
 // ---- registers ----
@@ -1356,7 +1399,7 @@ static const struct ut_test tests[] = {
     UT(traceme_twice),
     UT(seize_bad_args),
     UT(peek_poke_data),
-    UT(poke_seen_by_tracee),
+    UT(poke_seen_by_tracee), UT(poke_vdso),
     UT(regs_round_trip),
     UT(regs_refused),
     UT(debugreg_words),

@@ -229,6 +229,19 @@ check p_threads_detached 3 "$(grep -c '^strace: Process [0-9]* detached$' msgs)"
 wait $p
 check p_threads_exit_0 0 $?
 
+# --- The vDSO ----------------------------------------------------------------------------
+
+# Programs read the clocks through the vDSO, without a system call, so strace does not
+# see them (as on Linux): busybox's date (static glibc), and musl's clock_gettime in
+# calltests; the clocks the vDSO hands to the system call are seen.
+strace -o trace date > /dev/null
+check vdso_date_status 0 $?
+check vdso_date_no_clock_calls 0 "$(grep -Ec '^(clock_gettime|gettimeofday|time)\(' trace)"
+strace -f -o trace -e trace=clock_gettime calltests vdso_fallback > /dev/null
+check vdso_fallback_status 0 $?
+check vdso_fallback_calls "CLOCK_PROCESS_CPUTIME_ID|CLOCK_THREAD_CPUTIME_ID|12345|" \
+  "$(sed -n 's/^[0-9]* *clock_gettime(\([A-Z_0-9]*\),.*/\1/p' trace | tr '\n' '|')"
+
 # --- Bad input --------------------------------------------------------------------------
 
 bad() { # NAME WANT-STATUS WANT-STDERR ARGS...

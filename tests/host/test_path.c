@@ -223,11 +223,37 @@ static void next_components(void) {
   next_case("a/b/c/d", "a b c d");
 }
 
+// chroot's view: path_under and path_clean_in.
+static void in_case(const char *root, const char *cwd, const char *path, const char *want) {
+  char out[64];
+  int n = path_clean_in(root, cwd, path, out, sizeof out);
+  if (want == NULL ? n != -ENAMETOOLONG : n < 0 || strcmp(out, want) != 0 || (size_t)n != strlen(want))
+    FAILF("root \"%s\" cwd \"%s\" path \"%s\": %d \"%s\", want \"%s\"", root, cwd, path, n,
+          n < 0 ? "" : out, want ? want : "ENAMETOOLONG");
+}
+
+static void clean_in_root(void) {
+  in_case("/", "/a", "b/../c", "/a/c");
+  in_case("/j", "/", "/etc/x", "/j/etc/x");
+  in_case("/j", "/", "/", "/j");
+  in_case("/j", "/", "..", "/j");
+  in_case("/j", "/d", "../../../etc", "/j/etc");
+  in_case("/j/k", "/d", "x/./y/..", "/j/k/d/x");
+  in_case("/j", "/", "/../..//a/", "/j/a");
+  in_case("/0123456789012345678901234567890123456789012345678901234567890", "/", "/abc", NULL);
+  const char *u;
+  if (strcmp(path_under("/", "/a/b"), "/a/b") != 0 || strcmp(path_under("/j", "/j"), "/") != 0 ||
+      strcmp((u = path_under("/j", "/j/x/y")) ? u : "", "/x/y") != 0 ||
+      path_under("/j", "/jk") != NULL || path_under("/j", "/") != NULL ||
+      path_under("/j/k", "/j") != NULL)
+    FAILF("path_under");
+}
+
 static const struct ht_case cases[] = {
     HT(scheme_prefix), HT(not_a_scheme), HT(scheme_name_length), HT(scheme_dir),
     HT(empty_path), HT(clean_basic), HT(clean_slashes_and_dots), HT(clean_dotdot),
     HT(clean_out_size), HT(clean_long_paths), HT(clean_matches_reference),
-    HT(next_components),
+    HT(next_components), HT(clean_in_root),
 };
 
 int main(int argc, char **argv) { return HT_MAIN(cases, argc, argv, NULL); }

@@ -185,6 +185,9 @@ void timer_tick(void) { ticks++; }
 
 uint64_t tsc_mhz(void) { return tsc_per_tick * HZ / 1000000; }
 
+// time_ns()'s parameters, for the vDSO's data page (vdso.c), which repeats its sum.
+void time_params(uint64_t *boot, uint64_t *mult) { *boot = tsc_boot, *mult = tsc_mult; }
+
 // One CPU, whose TSC only goes forward: so does this.
 uint64_t time_ns(void) { return (unsigned __int128)(rdtsc() - tsc_boot) * tsc_mult >> 32; }
 

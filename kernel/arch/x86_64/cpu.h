@@ -14,6 +14,7 @@ extern volatile uint64_t ticks;           // timer ticks since boot (IRQ)
 #define HZ 100
 uint64_t time_ns(void);                   // monotonic nanoseconds since boot
 uint64_t tsc_mhz(void);
+void time_params(uint64_t *tsc_boot, uint64_t *tsc_mult); // time_ns()'s scale (vdso.c)
 extern uint64_t boot_epoch;               // CMOS real-time clock at boot, in seconds
 bool cpu_has_nx(void);
 

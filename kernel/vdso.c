@@ -1,0 +1,72 @@
+// The vDSO: an ELF shared object built from kernel/vdso/ (the Makefile links it into
+// the kernel as vdso_image), mapped into every process at exec with its data page one
+// page below it. The data page ([vvar]) is one frame every process shares, read-only:
+// the kernel writes the clock's parameters there (time_ns()'s scale at boot, the
+// realtime offset whenever clock_settime or settimeofday moves it). The image ([vdso])
+// is a private, read-and-execute area filled from vdso_image on first touch, so a
+// debugger's breakpoint in it changes that process's copy only.
+#include "types.h"
+#include "cpu.h"
+#include "elf.h"
+#include "errno.h"
+#include "kalloc.h"
+#include "lib.h"
+#include "panic.h"
+#include "timer.h"
+#include "vdso.h"
+#include "vm.h"
+#include <vitrine/vdso.h>
+
+// kernel/arch/x86_64/vdso_image.S
+extern const uint8_t vdso_image[], vdso_image_end[];
+
+static struct vdso_data *vvar; // the data page (a frame of its own)
+
+// Processes share the frame; it is never freed, so opening and closing the area is
+// nothing to count.
+static void vvar_open(void *priv) { (void)priv; }
+static void vvar_close(void *priv) { (void)priv; }
+static const struct vma_ops vvar_ops = {vvar_open, vvar_close};
+
+void vdso_init(void) {
+  if (vdso_image_end - vdso_image > VDSO_PAGES_MAX * PAGE_SIZE)
+    panic("vdso: image too large");
+  vvar = page_alloc(1); // zeroed
+  if (!vvar)
+    panic("vdso: no memory for the data page");
+  time_params(&vvar->tsc_boot, &vvar->tsc_mult);
+  vvar->realtime_offset = boot_epoch * NS; // until clock_settime moves it (timer.c)
+}
+
+// The realtime offset changes while processes may be reading it: odd seq tells a
+// reader preempted in the middle to read again (kernel/vdso/vdso.c).
+void vdso_set_realtime(uint64_t offset) {
+  if (!vvar)
+    return;
+  vvar->seq++;
+  __asm__ volatile("" ::: "memory");
+  vvar->realtime_offset = offset;
+  __asm__ volatile("" ::: "memory");
+  vvar->seq++;
+}
+
+// [vvar] at base - PAGE_SIZE, [vdso] at base (page-aligned, both pages free). Returns
+// 0, or -ENOMEM (exec fails as for any other area).
+int vdso_map(struct vm *vm, uint64_t base) {
+  uint64_t size = vdso_image_end - vdso_image;
+  void *frame = vvar;
+  int r = vm_map_frames(vm, base - PAGE_SIZE, &frame, 1, PROT_READ, &vvar_ops, NULL);
+  if (r < 0)
+    return r;
+  struct vma *a = vm_area(vm, base - PAGE_SIZE);
+  a->name = "[vvar]";
+  a->sealed = true;
+  // VDSO_PAGES_MAX pages whatever the image's size (the rest reads as zeros), so that
+  // where exec puts it does not depend on the image.
+  r = vm_map_area(vm, base, VDSO_PAGES_MAX * PAGE_SIZE, PROT_READ | PROT_EXEC, VMA_FILE,
+                  vdso_image, base, base + size);
+  if (r < 0)
+    return r; // (exec frees the whole address space)
+  vm_area(vm, base)->name = "[vdso]";
+  return 0;
+}
