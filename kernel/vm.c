@@ -284,23 +284,14 @@ bool vm_range_mapped(const struct vm *vm, uint64_t start, uint64_t len) {
   return true;
 }
 
-int vm_map_frames(struct vm *vm, uint64_t start, void *const *frames, size_t n, int prot,
+int vm_map_object(struct vm *vm, uint64_t start, uint64_t len, int prot, bool maywrite,
                   const struct vma_ops *ops, void *priv) {
-  int r = vm_map_area(vm, start, n * PAGE_SIZE, prot, VMA_SHARED, NULL, 0, 0);
+  int r = vm_map_area(vm, start, len, prot, VMA_SHARED, NULL, 0, 0);
   if (r < 0)
     return r;
   struct vma *a = vma_find(vm, start);
-  a->ops = ops, a->priv = priv;
+  a->ops = ops, a->priv = priv, a->maywrite = maywrite;
   ops->open(priv);
-  for (size_t i = 0; i < n; i++) {
-    uint64_t *pte = walk(vm->pml4, start + i * PAGE_SIZE, true);
-    if (!pte) {
-      vm_unmap(vm, start, n * PAGE_SIZE);
-      return -ENOMEM;
-    }
-    page_share(frames[i]);
-    *pte = V2P(frames[i]) | PTE_FRAME | (prot ? pte_flags(prot) : 0);
-  }
   return 0;
 }
 
@@ -390,13 +381,19 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len) {
   return 0;
 }
 
+// A shared area of a file opened read-only, or of a segment attached SHM_RDONLY: never
+// writable, as Linux's areas without VM_MAYWRITE.
+static bool never_writable(const struct vma *a) {
+  return a->kind == VMA_SHARED && (a->mapped || a->ops) && !a->maywrite;
+}
+
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
   uint64_t end = start + len;
   if (!vm_range_mapped(vm, start, len)) // Linux: every page must be mapped
     return -ENOMEM;
   for (struct vma *a = vma_find(vm, start); (prot & PROT_WRITE) && a && a->start < end; a = a->next)
-    if (a->kind == VMA_SHARED && a->mapped && !a->maywrite)
-      return -EACCES; // a shared file mapping may be written only through a writable fd
+    if (never_writable(a))
+      return -EACCES; // written only through a writable fd, or an attachment that may
   int r = vma_isolate(vm, start, end);
   if (r)
     return r;
@@ -452,12 +449,17 @@ int vm_fault_force(struct vm *vm, uint64_t va) {
   return a ? fill_page(vm, a, va) : -EFAULT;
 }
 
-// The file's frame for the page at page of area a: a mapped file's comes from the file
+// The file's frame for the page at page of area a: an object's from its ops (a SysV
+// segment's, made on first touch); a mapped file's comes from the file
 // (ramfs_map_page); a whole page of an exec'd program from the archive's page cache,
 // which every process shares. -ENOENT: none (the page is filled from file_data).
 static int file_frame(const struct vma *a, uint64_t page, bool whole, uint8_t **frame,
                       bool *cow) {
   uint64_t off = a->pgoff + (page - a->start);
+  if (a->ops) {
+    *cow = false;
+    return a->ops->page(a->priv, off / PAGE_SIZE, frame);
+  }
   if (a->mapped)
     return ramfs_map_page(a->src->node, off, a->kind == VMA_SHARED, frame, cow);
   return whole && a->src && !a->src->copy ? ramfs_cached_page(a->src->node, off, frame)
@@ -481,7 +483,7 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
     *pte = V2P(frame) | PTE_FRAME | (cow ? PTE_COW | (flags & ~PTE_W) : flags);
     return 0;
   }
-  if (a->mapped || r != -ENOENT)
+  if (a->mapped || a->ops || r != -ENOENT)
     return r;
   frame = whole ? page_alloc_raw(1) : page_alloc(1);
   if (!frame)
@@ -497,7 +499,7 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
 // the tracer may have no right to change (Linux refuses too).
 static bool forced_write_ok(struct vm *vm, uint64_t va) {
   struct vma *a = vma_find(vm, va);
-  return !a || !(a->kind == VMA_SHARED && a->mapped && !a->maywrite);
+  return !a || !never_writable(a);
 }
 
 // Copy between buf and the user range at uaddr in vm, page by page. force: the caller

@@ -18,10 +18,13 @@ struct vma {
   struct vsrc *src;
   uint64_t pgoff;
   bool mapped;
-  bool maywrite;        // VMA_SHARED of a file: the descriptor was open for writing
+  bool maywrite;        // VMA_SHARED of a file or with ops: it may ever be made writable
+                        // (the descriptor was open for writing; shmat without SHM_RDONLY)
   // An area whose frames belong to something else (a SysV shared memory segment,
   // ipc.c): ops->open(priv) when a copy of the area appears (fork, a split), and
-  // ops->close(priv) when one goes (munmap, exit, exec). NULL for the others.
+  // ops->close(priv) when one goes (munmap, exit, exec); ops->page(priv, i, &frame)
+  // gives page i of the object (i counts from pgoff / PAGE_SIZE) with one more share
+  // of its frame, when the area's page is first touched. NULL for the others.
   const struct vma_ops *ops;
   void *priv;
   struct vma *next;     // sorted by start
@@ -29,6 +32,7 @@ struct vma {
 struct vma_ops {
   void (*open)(void *priv);
   void (*close)(void *priv);
+  int (*page)(void *priv, uint64_t i, uint8_t **frame);
 };
 enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_SHARED };
 
@@ -67,8 +71,9 @@ int vm_map_file(struct vm *vm, uint64_t start, uint64_t len, int prot, bool shar
 struct vma *vm_area(const struct vm *vm, uint64_t va);
 bool vm_range_mapped(const struct vm *vm, uint64_t start, uint64_t len);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
-// Map n given frames (each gains a reference) at start as one shared area with ops.
-int vm_map_frames(struct vm *vm, uint64_t start, void *const *frames, size_t n, int prot,
+// Map an object's pages at [start, start+len) as one shared area whose pages come from
+// ops->page when first touched.
+int vm_map_object(struct vm *vm, uint64_t start, uint64_t len, int prot, bool maywrite,
                   const struct vma_ops *ops, void *priv);
 const struct vma *vm_area_at(const struct vm *vm, uint64_t va); // NULL: unmapped
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot);
