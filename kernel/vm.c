@@ -184,6 +184,8 @@ struct vm *vm_clone(struct vm *src) {
   memcpy(vm->auxv, src->auxv, sizeof vm->auxv);
   vm->auxv_words = src->auxv_words;
   for (struct vma *a = src->vmas; a; a = a->next) {
+    if (a->dontfork)
+      continue;
     struct vma *n = kmalloc(sizeof *n);
     if (!n)
       goto fail;
@@ -196,7 +198,7 @@ struct vm *vm_clone(struct vm *src) {
     for (uint64_t va = a->start, end; va < a->end; va = end) {
       uint64_t *table = leaf_table(src->pml4, va, &end);
       end = MIN(end, a->end);
-      for (; table && va < end; va += PAGE_SIZE) {
+      for (; table && !a->wipeonfork && va < end; va += PAGE_SIZE) {
         uint64_t *spte = &table[(va >> 12) & 511], *dpte;
         if (!(*spte & PTE_FRAME))
           continue;
@@ -404,6 +406,226 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
     protect_pages(vm, a->start, a->end, prot);
   }
   return 0;
+}
+
+// ---- mremap ----
+// Make sure [from, from+len)'s pages that hold frames have page tables at to: after
+// this, moving them cannot fail half-way.
+static int prepare_tables(struct vm *vm, uint64_t from, uint64_t to, uint64_t len) {
+  for (uint64_t va = from, next; va < from + len; va = next) {
+    uint64_t *table = leaf_table(vm->pml4, va, &next);
+    for (next = MIN(next, from + len); table && va < next; va += PAGE_SIZE)
+      if ((table[(va >> 12) & 511] & PTE_FRAME) && !walk(vm->pml4, to + (va - from), true))
+        return -ENOMEM;
+  }
+  return 0;
+}
+
+// Move the frames of [from, from+len) to the same places at to (tables made before).
+static void move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len) {
+  for (uint64_t va = from, next; va < from + len; va = next) {
+    uint64_t *table = leaf_table(vm->pml4, va, &next);
+    for (next = MIN(next, from + len); table && va < next; va += PAGE_SIZE) {
+      uint64_t *pte = &table[(va >> 12) & 511];
+      if (!(*pte & PTE_FRAME))
+        continue;
+      *walk(vm->pml4, to + (va - from), false) = *pte;
+      *pte = 0;
+      if (is_current(vm))
+        invlpg(va);
+    }
+  }
+}
+
+// The area [addr, addr+old_len) (one area, isolated) becomes [to, to+new_len) with its
+// pages; dontunmap: the old range stays mapped, without pages (MREMAP_DONTUNMAP).
+// old_len 0: a second mapping of the same shared object or file (Linux's duplicate).
+static long move_area(struct vm *vm, uint64_t addr, uint64_t old_len, uint64_t to,
+                      uint64_t new_len, bool dontunmap) {
+  int r = old_len ? vma_isolate(vm, addr, addr + old_len) : 0;
+  if (r == 0)
+    r = prepare_tables(vm, addr, to, old_len);
+  struct vma *old = vma_find(vm, addr), *n = r == 0 ? kmalloc(sizeof *n) : NULL;
+  if (!n)
+    return r < 0 ? r : -ENOMEM;
+  *n = *old;
+  n->start = to, n->end = to + new_len;
+  n->pgoff = old->pgoff + (addr - old->start);
+  if (n->src)
+    n->src->refs++;
+  if (n->ops)
+    n->ops->open(n->priv);
+  move_pages(vm, addr, to, old_len);
+  vma_insert(vm, n);
+  if (old_len && !dontunmap)
+    vm_unmap(vm, addr, old_len); // (isolated: nothing to split, so this cannot fail)
+  return to;
+}
+
+// Can the area that ends at end grow by more bytes in place?
+static bool can_grow(const struct vm *vm, uint64_t end, uint64_t more) {
+  return user_range_ok(end, more) && vm_range_free(vm, end, more);
+}
+
+// mremap(2) once its flags, the old address and the lengths (page-rounded, new_len > 0)
+// are checked, in Linux's order: the new place's checks and unmap (MREMAP_FIXED), a
+// shrink's unmap, then the old range must lie in one area (EFAULT), which grows in
+// place if it can, else moves (MREMAP_MAYMOVE) or fails (ENOMEM).
+long vm_remap(struct vm *vm, uint64_t addr, uint64_t old_len, uint64_t new_len, int flags,
+              uint64_t new_addr) {
+  if (!user_range_ok(addr, old_len)) // (an old range past the user half is not mapped)
+    return old_len > new_len ? -EINVAL : -EFAULT;
+  bool fixed = flags & MREMAP_FIXED, dontunmap = flags & MREMAP_DONTUNMAP;
+  if (fixed || dontunmap) {
+    if (fixed && ((new_addr & (PAGE_SIZE - 1)) || !user_range_ok(new_addr, new_len)))
+      return -EINVAL;
+    if (fixed && addr < new_addr + new_len && new_addr < addr + old_len)
+      return -EINVAL; // the two ranges overlap
+    int r = fixed ? vm_unmap(vm, new_addr, new_len) : 0;
+    if (r < 0)
+      return r;
+  }
+  if (old_len > new_len) {
+    int r = vm_unmap(vm, addr + new_len, old_len - new_len);
+    if (r < 0)
+      return r;
+    if (!fixed && !dontunmap)
+      return addr;
+    old_len = new_len;
+  }
+  if (old_len == new_len && !fixed && !dontunmap)
+    return addr;
+  struct vma *a = vma_find(vm, addr);
+  if (!a || old_len > a->end - addr)
+    return -EFAULT;
+  if (!old_len && !(a->kind == VMA_SHARED && (a->mapped || a->ops)))
+    return -EINVAL; // only a shared file or object can be mapped twice
+  if (dontunmap && a->kind == VMA_SHARED && !a->mapped && !a->ops)
+    return -EINVAL; // (a shared anonymous area's pages are nowhere else to refill from)
+  if (!fixed && !dontunmap && old_len && addr + old_len == a->end &&
+      can_grow(vm, a->end, new_len - old_len)) {
+    a->end = addr + new_len;
+    return addr;
+  }
+  if (!fixed && !(flags & MREMAP_MAYMOVE))
+    return -ENOMEM;
+  if (!fixed && !(new_addr = vm_find_free(vm, new_len)))
+    return -ENOMEM;
+  return move_area(vm, addr, old_len, new_addr, new_len, dontunmap);
+}
+
+// ---- madvise ----
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
+#define MADV_DONTDUMP 16
+#define MADV_DODUMP 17
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
+#define MADV_COLD 20
+#define MADV_PAGEOUT 21
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#define MADV_DONTNEED_LOCKED 24
+
+// The advice this kernel takes (Linux's others, and unknown values: EINVAL).
+bool vm_advice_known(int advice) {
+  switch (advice) {
+  case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+  case MADV_DONTNEED: case MADV_FREE: case MADV_DONTFORK: case MADV_DOFORK:
+  case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+  case MADV_COLD: case MADV_PAGEOUT: case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+  case MADV_DONTNEED_LOCKED:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static bool private_anon(const struct vma *a) {
+  return a->kind != VMA_SHARED && !a->mapped && !a->src;
+}
+
+// Is advice one this kernel takes, and may it apply to area a? (0, or Linux's errno.)
+static int advice_ok(const struct vma *a, int advice) {
+  switch (advice) {
+  case MADV_FREE:
+  case MADV_WIPEONFORK:
+    return private_anon(a) ? 0 : -EINVAL; // anonymous private memory only, as Linux
+  case MADV_POPULATE_READ:
+  case MADV_POPULATE_WRITE:
+    return a->prot ? 0 : -ENOMEM;
+  default:
+    return 0;
+  }
+}
+
+// Drop the pages of [start, end) of area a: they read again as the area's contents
+// (zeros, or the file's). A shared anonymous area keeps them: they are its only copy.
+static void drop_pages(struct vm *vm, struct vma *a, uint64_t start, uint64_t end) {
+  if (a->kind == VMA_SHARED && !a->mapped && !a->ops)
+    return;
+  unmap_pages(vm, start, end);
+}
+
+static int advise_area(struct vm *vm, struct vma *a, uint64_t start, uint64_t end, int advice) {
+  switch (advice) {
+  case MADV_DONTNEED:
+  case MADV_DONTNEED_LOCKED:
+  case MADV_FREE: // (free at once: the contents may be either, and zeros is one)
+    drop_pages(vm, a, start, end);
+    return 0;
+  case MADV_DONTFORK:
+  case MADV_DOFORK:
+    a->dontfork = advice == MADV_DONTFORK;
+    return 0;
+  case MADV_WIPEONFORK:
+  case MADV_KEEPONFORK:
+    a->wipeonfork = advice == MADV_WIPEONFORK;
+    return 0;
+  case MADV_POPULATE_READ:
+  case MADV_POPULATE_WRITE:
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+      int r = vm_fault(vm, va, advice == MADV_POPULATE_WRITE);
+      if (r < 0)
+        return r == -ENXIO ? -EFAULT : r == -EACCES ? -EINVAL : r;
+    }
+    return 0;
+  default: // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DODUMP, DONTDUMP, COLD, PAGEOUT: hints
+    return 0;
+  }
+}
+
+// madvise(2) of [start, start+len) (page-aligned, len > 0, advice known): each area in
+// it first checked, then advised (the flags that only some pages get split the areas);
+// a gap in the range is ENOMEM once the rest is done, as Linux.
+int vm_advise(struct vm *vm, uint64_t start, uint64_t len, int advice) {
+  uint64_t end = start + len;
+  if (!vm_advice_known(advice))
+    return -EINVAL;
+  for (struct vma *a = vm->vmas; a && a->start < end; a = a->next) {
+    int r = a->end > start ? advice_ok(a, advice) : 0;
+    if (r < 0)
+      return r;
+  }
+  bool flags = advice == MADV_DONTFORK || advice == MADV_DOFORK ||
+               advice == MADV_WIPEONFORK || advice == MADV_KEEPONFORK;
+  int r = flags ? vma_isolate(vm, start, end) : 0;
+  if (r < 0)
+    return r;
+  for (struct vma *a = vm->vmas; a && a->start < end; a = a->next) {
+    if (a->end <= start)
+      continue;
+    r = advise_area(vm, a, MAX(a->start, start), MIN(a->end, end), advice);
+    if (r < 0)
+      return r;
+  }
+  return vm_range_mapped(vm, start, len) ? 0 : -ENOMEM;
 }
 
 // Make the page at va present, if the area allows the access. Returns 0, -EFAULT if

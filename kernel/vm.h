@@ -27,6 +27,8 @@ struct vma {
   // of its frame, when the area's page is first touched. NULL for the others.
   const struct vma_ops *ops;
   void *priv;
+  bool dontfork;        // madvise(MADV_DONTFORK): a child of fork does not get the area
+  bool wipeonfork;      // madvise(MADV_WIPEONFORK): the child's copy starts without pages
   struct vma *next;     // sorted by start
 };
 struct vma_ops {
@@ -77,6 +79,14 @@ int vm_map_object(struct vm *vm, uint64_t start, uint64_t len, int prot, bool ma
                   const struct vma_ops *ops, void *priv);
 const struct vma *vm_area_at(const struct vm *vm, uint64_t va); // NULL: unmapped
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot);
+// mremap(2) and madvise(2) (the arguments checked as sysmem.c's comments say).
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define MREMAP_DONTUNMAP 4
+long vm_remap(struct vm *vm, uint64_t addr, uint64_t old_len, uint64_t new_len, int flags,
+              uint64_t new_addr);
+int vm_advise(struct vm *vm, uint64_t start, uint64_t len, int advice);
+bool vm_advice_known(int advice);
 int vm_fault(struct vm *vm, uint64_t va, bool write);
 int vm_fault_force(struct vm *vm, uint64_t va);
 uint64_t vm_find_free(struct vm *vm, uint64_t len);

@@ -3,6 +3,8 @@
 //
 // Every test also runs on the host's Linux (build/guest/filemaptests), which is how
 // the expectations were checked. Files are made in /tmp, one per test.
+#define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -303,10 +305,178 @@ static void t_auxv(void) {
   CHECK_EQ(st.st_mode & 0777, 0400);
 }
 
+// ---- mremap ----
+// An anonymous mapping grows in place when it can, moves (MREMAP_MAYMOVE) with its
+// contents when it cannot, and shrinks; the new part reads as zeros.
+static void t_mremap_anon(void) {
+  char *p = xmap(5 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  OK(munmap(p + 2 * PAGE, 2 * PAGE)); // room to grow into, and a page after it
+  char *block = p + 4 * PAGE;
+  p[0] = 'a', p[PAGE] = 'b';
+  char *g = mremap(p, 2 * PAGE, 4 * PAGE, 0);
+  CHECK(g == p);
+  CHECK(p[0] == 'a' && p[PAGE] == 'b' && p[3 * PAGE] == 0);
+  // Something in the way: no room without MREMAP_MAYMOVE.
+  CHECK(mremap(p, 4 * PAGE, 8 * PAGE, 0) == MAP_FAILED && errno == ENOMEM);
+  char *m = mremap(p, 4 * PAGE, 8 * PAGE, MREMAP_MAYMOVE);
+  CHECK(m != MAP_FAILED && m != p);
+  CHECK(m[0] == 'a' && m[PAGE] == 'b' && m[7 * PAGE] == 0);
+  m[7 * PAGE] = 'z';
+  expect_signal(p, false, SIGSEGV); // the old place is gone
+  // Shrinking unmaps the tail, in place.
+  CHECK(mremap(m, 8 * PAGE, PAGE, 0) == m);
+  CHECK(m[0] == 'a');
+  expect_signal(m + PAGE, false, SIGSEGV);
+  OK(munmap(m, PAGE));
+  OK(munmap(block, PAGE));
+}
+
+// MREMAP_FIXED moves to a given place (replacing what was there), and
+// MREMAP_DONTUNMAP leaves the old range mapped, reading as zeros again.
+static void t_mremap_fixed(void) {
+  char *p = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *t = xmap(3 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  strcpy(p, "one"), strcpy(p + PAGE, "two");
+  char *m = mremap(p, 2 * PAGE, 3 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, t);
+  CHECK(m == t);
+  CHECK(strcmp(m, "one") == 0 && strcmp(m + PAGE, "two") == 0 && m[2 * PAGE] == 0);
+  m[2 * PAGE] = 1; // the area's rights came along: writable
+  expect_signal(p, false, SIGSEGV);
+  char *d = mremap(m, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+  CHECK(d != MAP_FAILED && d != m);
+  CHECK(strcmp(d, "one") == 0 && strcmp(d + PAGE, "two") == 0);
+  CHECK(m[0] == 0 && m[PAGE] == 0); // still mapped, its pages gone
+  OK(munmap(d, 2 * PAGE));
+  OK(munmap(m, 3 * PAGE));
+}
+
+// A file mapping moves and grows with its file offset; a shared one stays the file's.
+static void t_mremap_file(void) {
+  char path[64];
+  int fd = make_file(path, 8 * PAGE);
+  unsigned char *p = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PAGE);
+  unsigned char *m = mremap(p, 2 * PAGE, 6 * PAGE, MREMAP_MAYMOVE);
+  CHECK(m != MAP_FAILED);
+  for (size_t i = 0; i < 6 * PAGE; i += 511)
+    if (m[i] != pattern(PAGE + i))
+      fail_at(__LINE__, "byte %zu: %d, not %d", i, m[i], pattern(PAGE + i));
+  m[5 * PAGE + 3] = 'S';
+  unsigned char c = 0;
+  CHECK_EQ(OK(pread(fd, &c, 1, 6 * PAGE + 3)), 1);
+  CHECK(c == 'S');
+  unsigned char *q = xmap(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  q[1] = 'P';
+  unsigned char *r = mremap(q, PAGE, 3 * PAGE, MREMAP_MAYMOVE);
+  CHECK(r != MAP_FAILED);
+  CHECK(r[1] == 'P' && r[0] == pattern(0) && r[2 * PAGE + 5] == pattern(2 * PAGE + 5));
+  CHECK_EQ(OK(pread(fd, &c, 1, 1)), 1);
+  CHECK(c == pattern(1)); // the private copy stays private
+  OK(munmap(m, 6 * PAGE));
+  OK(munmap(r, 3 * PAGE));
+  OK(unlink(path));
+}
+
+// Linux's errors: unknown flags, MREMAP_FIXED without MREMAP_MAYMOVE, a misaligned
+// address, a zero new length, MREMAP_DONTUNMAP with a new length, overlapping ranges:
+// EINVAL; an old range that is not mapped (or spans areas): EFAULT.
+static void t_mremap_errors(void) {
+  char *p = xmap(4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(mremap(p, PAGE, 2 * PAGE, 8) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p, PAGE, 2 * PAGE, MREMAP_FIXED, p + 8 * PAGE) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p + 1, PAGE, 2 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p, PAGE, 0, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p, PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP) == MAP_FAILED &&
+        errno == EINVAL);
+  CHECK(mremap(p, PAGE, PAGE, MREMAP_DONTUNMAP) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + PAGE) == MAP_FAILED &&
+        errno == EINVAL);
+  CHECK(mremap(p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + 1) == MAP_FAILED &&
+        errno == EINVAL);
+  CHECK(mremap(p, 0, PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL); // private
+  OK(munmap(p + 2 * PAGE, 2 * PAGE));
+  CHECK(mremap(p + 2 * PAGE, PAGE, 2 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EFAULT);
+  CHECK(mremap(p, 3 * PAGE, 4 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EFAULT);
+  OK(munmap(p, 2 * PAGE));
+}
+
+// ---- madvise ----
+// MADV_DONTNEED: anonymous pages read as zeros again, a private file mapping's as the
+// file (its copies dropped), a shared one's keep what was written (it is the file).
+static void t_madvise_dontneed(void) {
+  char path[64];
+  int fd = make_file(path, 2 * PAGE);
+  char *a = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  unsigned char *pf = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  unsigned char *sf = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  char *sa = xmap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  a[0] = 1, a[PAGE] = 2, pf[0] = 'p', pf[PAGE] = 'q', sf[PAGE + 1] = 's', sa[0] = 9;
+  OK(madvise(a, PAGE, MADV_DONTNEED));
+  CHECK(a[0] == 0 && a[PAGE] == 2);
+  OK(madvise(pf, 2 * PAGE, MADV_DONTNEED));
+  CHECK(pf[0] == pattern(0) && pf[PAGE] == pattern(PAGE) && pf[PAGE + 1] == 's');
+  OK(madvise(sf, 2 * PAGE, MADV_DONTNEED));
+  CHECK(sf[PAGE + 1] == 's' && sf[0] == pattern(0));
+  OK(madvise(sa, PAGE, MADV_DONTNEED));
+  CHECK(sa[0] == 9);
+  a[0] = 3;
+  OK(madvise(a, 2 * PAGE, MADV_FREE)); // reads as before or as zeros, until written
+  CHECK(a[0] == 0 || a[0] == 3);
+  a[0] = 4;
+  CHECK(a[0] == 4);
+  EXPECT_ERR(madvise(pf, PAGE, MADV_FREE), EINVAL); // anonymous memory only
+  OK(unlink(path));
+}
+
+// Hints are taken; unknown advice, a misaligned start and a wrapping length are
+// EINVAL; a range with a hole ENOMEM.
+static void t_madvise_hints(void) {
+  char *p = xmap(3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  p[0] = 5;
+  int hints[] = {MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DODUMP,
+                 MADV_DONTDUMP};
+  for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+    OK(madvise(p, 3 * PAGE, hints[i]));
+  CHECK(p[0] == 5);
+  OK(madvise(p, 0, MADV_DONTNEED));
+  EXPECT_ERR(madvise(p, PAGE, 12345), EINVAL);
+  EXPECT_ERR(madvise(p, 0, 12345), EINVAL);
+  EXPECT_ERR(madvise(p + 1, PAGE, MADV_NORMAL), EINVAL);
+  EXPECT_ERR(madvise(p, (size_t)-1, MADV_NORMAL), EINVAL);
+  OK(munmap(p + PAGE, PAGE));
+  EXPECT_ERR(madvise(p, 3 * PAGE, MADV_NORMAL), ENOMEM);
+  EXPECT_ERR(madvise(p, 3 * PAGE, MADV_DONTNEED), ENOMEM);
+  CHECK(p[0] == 0); // (the mapped part was still done)
+  OK(munmap(p, 3 * PAGE));
+}
+
+// MADV_DONTFORK: the child has no such area; MADV_DOFORK gives it back;
+// MADV_WIPEONFORK: the child's copy reads as zeros.
+static volatile char *g_fork_area;
+static void read_area(void) { _exit(*g_fork_area); }
+static void t_madvise_fork(void) {
+  char *p = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  p[0] = 7, p[PAGE] = 8;
+  g_fork_area = p;
+  OK(madvise(p, PAGE, MADV_DONTFORK));
+  EXPECT_KILLED(child_status(read_area), SIGSEGV);
+  g_fork_area = p + PAGE;
+  EXPECT_EXIT(child_status(read_area), 8); // the rest of the mapping does go
+  OK(madvise(p, PAGE, MADV_DOFORK));
+  g_fork_area = p;
+  EXPECT_EXIT(child_status(read_area), 7);
+  OK(madvise(p, 2 * PAGE, MADV_WIPEONFORK));
+  EXPECT_EXIT(child_status(read_area), 0);
+  CHECK(p[0] == 7);
+  OK(madvise(p, 2 * PAGE, MADV_KEEPONFORK));
+  EXPECT_EXIT(child_status(read_area), 7);
+  OK(munmap(p, 2 * PAGE));
+}
+
 static const struct ut_test tests[] = {
     UT(private_cow), UT(private_initramfs), UT(shared_visible), UT(shared_truncate_grow),
     UT(sigbus_past_eof), UT(fixed_over), UT(partial), UT(errors), UT(maps_file),
-    UT(maps_exe), UT(auxv),
+    UT(maps_exe), UT(auxv), UT(mremap_anon), UT(mremap_fixed), UT(mremap_file),
+    UT(mremap_errors), UT(madvise_dontneed), UT(madvise_hints), UT(madvise_fork),
 };
 
 static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};

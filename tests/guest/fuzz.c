@@ -605,7 +605,7 @@ static const struct sig sigs[] = {
     {"fstat", "fb"}, {"lstat", "sb"}, {"poll", "qni"}, {"lseek", "fiw"},
     {"mmap", "aNpWfo"}, {"msync", "aNi"}, {"creat", "sm"}, {"getxattr", "ssbn"},
     {"lgetxattr", "ssbn"}, {"fgetxattr", "fsbn"}, {"listxattr", "sbn"},
-    {"llistxattr", "sbn"}, {"flistxattr", "fbn"}, {"mprotect", "aNi"}, {"munmap", "aN"}, {"brk", "B"},
+    {"llistxattr", "sbn"}, {"flistxattr", "fbn"}, {"mprotect", "aNi"}, {"munmap", "aN"}, {"mremap", "aNNja"}, {"madvise", "aNV"}, {"brk", "B"},
     {"rt_sigaction", "gkkS"}, {"rt_sigprocmask", "izzS"}, {"rt_sigreturn", ""},
     {"ioctl", "fIb"}, {"pread64", "fbni"}, {"pwrite64", "fbni"}, {"readv", "fvn"},
     {"writev", "fvn"}, {"access", "si"}, {"pipe", "b"}, {"select", "nbbbt"},
@@ -710,6 +710,8 @@ static uint64_t gen_arg(char kind) {
                 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 24, 30, 31, 32, 0x4200,
                 0x4201, 0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x4207, 0x4208, 0x4209,
                 0x420a, 0x420b, 0x420e})); // a ptrace request
+  case 'j': return below(3) ? below(8) : gen_int(); // mremap's flags
+  case 'V': return below(4) ? PICK(((const uint64_t[]){0, 1, 2, 3, 4, 8, 10, 11, 18, 19, 22, 23, 9, 14, 100})) : gen_int(); // madvise
   case 'i': return gen_int();
   default: return below(3) ? gen_int() : gen_ptr(64);
   }
@@ -798,8 +800,15 @@ static bool tame(uint64_t nr, uint64_t *a) {
   case SYS_mmap:
   case SYS_munmap:
   case SYS_mprotect:
+  case SYS_madvise:
     if ((a[0] < (uint64_t)sac || a[0] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
       a[0] = (uint64_t)sac + (a[0] % (NSAC * PAGE)); // mostly our own sacrificial pages
+    return true;
+  case SYS_mremap: // from and (MREMAP_FIXED) to our own sacrificial pages, mostly
+    if ((a[0] < (uint64_t)sac || a[0] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
+      a[0] = (uint64_t)sac + (a[0] % (NSAC * PAGE));
+    if ((a[4] < (uint64_t)sac || a[4] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
+      a[4] = (uint64_t)sac + (a[4] % (NSAC * PAGE));
     return true;
   case SYS_shmat: // mostly into our own sacrificial pages, as mmap
     if (a[1] && (a[1] < (uint64_t)sac || a[1] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
@@ -807,7 +816,7 @@ static bool tame(uint64_t nr, uint64_t *a) {
     return true;
   case SYS_shmget:
     if (a[1] > 64 * PAGE && !chance(20))
-      a[1] %= 64 * PAGE; // segments take their memory at once
+      a[1] %= 64 * PAGE; // (pages come on first touch, and the fuzz touches them)
     return true;
   case SYS_getrandom:
     if (a[1] > (1 << 20) && !chance(20))
