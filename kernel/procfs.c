@@ -530,8 +530,8 @@ static int lookup(const char *rest, const struct entry **e, struct proc **t, int
   *t = pid ? proc_find(pid) : NULL;
   if (*fd >= 0 && *t && !procfs_may_look(myproc(), *t))
     return -EACCES; // (fd/ and fdinfo/ are not searchable: which are open is not told)
-  if (*fd >= 0 && *t && !(*t)->fdt->files[*fd])
-    return -ENOENT; // not open
+  if (*fd >= 0 && *t && (!(*t)->fdt || !(*t)->fdt->files[*fd]))
+    return -ENOENT; // not open (an exited process has no descriptors left)
   return pid && !*t ? -ENOENT : 0;
 }
 
@@ -796,7 +796,7 @@ static int proc_stat(struct file *f, struct stat *st) {
   *st = (struct stat){.st_dev = 3, .st_ino = (uint64_t)h->pid << 8 | h->e->id, .st_nlink = 1,
                       .st_mode = h->e->mode, .st_blksize = 4096};
   if (h->fd >= 0) { // a link shows the descriptor's access, as Linux: lr-x, l-wx, lrwx
-    struct file *of = t ? t->fdt->files[h->fd] : NULL;
+    struct file *of = t && t->fdt ? t->fdt->files[h->fd] : NULL;
     st->st_ino += (uint64_t)(h->fd + 1) << 32;
     if (h->e->id == Q_FDLINK && of)
       st->st_mode = S_IFLNK | 0100 | (file_readable(of) ? 0400 : 0) | (file_writable(of) ? 0200 : 0);
@@ -831,7 +831,7 @@ static long proc_readdir(struct file *f, void *buf, size_t n) {
       nm = e->name, type = (e->mode & S_IFMT) >> 12;
     } else if (t) { // fd, fdinfo: the open descriptors
       int fd = k - 2 - ARRAY_SIZE(tree);
-      if (fd >= NOFILE || !t->fdt->files[fd])
+      if (fd >= NOFILE || !t->fdt || !t->fdt->files[fd])
         continue;
       ksnprintf(name, sizeof name, "%d", fd);
       nm = name, ino = (uint64_t)(fd + 1) << 32 | (uint64_t)t->pid << 8 | dir;
