@@ -25,6 +25,7 @@
 #include "proc.h"
 #include "ramfs.h"
 #include "scheme.h"
+#include "vm.h"
 
 #define NS 1000000000ull
 #define NAME_MAX_K 255
@@ -43,11 +44,12 @@ struct rnode {
   uint64_t ino;
   uint8_t *data;            // contents (regular file) or target (symlink)
   size_t size, cap;         // cap == 0: data is in the archive, or NULL (not ours to free)
-  // The data is whole page frames (page_alloc), because the file is or was mapped
-  // shared: the mappings point at these very frames (each holds a page_share), so
-  // writes through any of them and write(2) all change the same bytes. The frames
-  // outlive the file's hold on them while mapped (a truncate to 0 or a growth past cap
-  // gives the file new frames; pages already mapped then keep the old ones).
+  // The data is whole page frames (page_alloc), because the file is or was mapped: the
+  // mappings point at these very frames (each holds a page_share; a private mapping's
+  // copy on write), so writes through any shared one, write(2), and what private ones
+  // read all see the same bytes. When the data moves (a growth past cap) or shrinks
+  // (truncate), the mappings let go of the old frames and of the pages past the new
+  // end (vm_zap_node): their next touch finds the file as it is now, as on Linux.
   bool paged;
   // A file of the read-only archive tree: its pages as mappings see them, each filled
   // on first touch and then mapped by every process that maps it (copy on write), so
@@ -118,9 +120,11 @@ static void data_free(struct rnode *n) {
   n->cache = NULL;
   if (n->cap)
     fs_bytes[n->rw] -= n->cap;
+  if (n->cap && n->paged && n->refs)
+    vm_zap_node(n, FILE_MAX, n->data, n->data + n->cap); // (mappings hold refs)
   if (n->cap && n->paged)
     for (size_t off = 0; off < n->cap; off += PAGE_SIZE)
-      page_release(n->data + off); // a mapping may still hold the frame
+      page_release(n->data + off);
   else if (n->cap)
     kfree(n->data);
 }
@@ -806,6 +810,8 @@ static int truncate_node(struct rnode *n, uint64_t len) {
   if (len > FILE_MAX)
     return -EFBIG;
   if (len == 0) { // give the memory back rather than keep a big buffer
+    if (n->paged)
+      vm_zap_node(n, 0, NULL, NULL); // (private copies too: every page is past the end)
     data_free(n);
     n->data = NULL, n->cap = 0;
   } else {
@@ -814,6 +820,10 @@ static int truncate_node(struct rnode *n, uint64_t len) {
       return r;
     if (len > n->size)
       memset(n->data + n->size, 0, len - n->size);
+    if (len < n->size && n->paged) { // the last page's rest reads as zeros in mappings
+      memset(n->data + len, 0, ALIGN_UP(len, PAGE_SIZE) - len);
+      vm_zap_node(n, ALIGN_UP(len, PAGE_SIZE), NULL, NULL);
+    }
   }
   n->size = len;
   return 0;
@@ -1171,13 +1181,13 @@ void ramfs_node_ids(const struct rnode *n, uint64_t *dev, uint64_t *ino) {
   *ino = n->ino;
 }
 
-// The mappable node behind f, made ready for a mapping (shared: a writable file's data
-// becomes page frames, which the mappings will share). -ENODEV for what has no pages.
-int ramfs_map_node(struct file *f, bool shared, struct rnode **out) {
+// The mappable node behind f, made ready for a mapping (a writable file's data becomes
+// page frames, which the mappings will share). -ENODEV for what has no pages.
+int ramfs_map_node(struct file *f, struct rnode **out) {
   struct rnode *n = ramfs_file_node(f);
   if (!n || !S_ISREG(n->mode))
     return -ENODEV;
-  if (shared && n->rw && !n->paged) {
+  if (n->rw && !n->paged) {
     size_t cap = ALIGN_UP(n->size, PAGE_SIZE);
     uint8_t *d = cap ? page_alloc(cap / PAGE_SIZE) : NULL;
     if (cap && !d)
@@ -1210,18 +1220,19 @@ int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame) {
   return 0;
 }
 
-// The frame for the page at file offset off (page-aligned) of a mapping: the file's
-// own frame (one more share of it) for a shared mapping of a writable file; the page
-// cache's for a file of the read-only archive (*cow: the mapping must copy it before
-// a write); otherwise a new frame with a copy of the bytes. -ENXIO if the page lies
-// wholly past the end.
+// The frame for the page at file offset off (page-aligned) of a mapping, with one more
+// share of it: a writable file's own frame, the page cache's for a file of the
+// read-only archive; *cow: the mapping must copy it before a write (a private one).
+// Otherwise a new frame with a copy of the bytes. -ENXIO if the page lies wholly past
+// the end.
 int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, bool *cow) {
   *cow = false;
   if (off >= ALIGN_UP(n->size, PAGE_SIZE))
     return -ENXIO;
-  if (shared && n->paged) { // cap is whole pages and >= size, so the page is there
+  if (n->paged) { // cap is whole pages and >= size, so the page is there
     *frame = n->data + off;
     page_share(*frame);
+    *cow = !shared;
     return 0;
   }
   if (!n->rw && !n->cap) {

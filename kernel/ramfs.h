@@ -23,7 +23,7 @@ int ramfs_reopen(struct file *f, struct file *of, int flags); // of: a file of t
 int ramfs_add_device(const char *path, const char *target);
 
 // Mapping files (vm.c, sysmem.c): a mapping holds its node as an open file does.
-int ramfs_map_node(struct file *f, bool shared, struct rnode **out);
+int ramfs_map_node(struct file *f, struct rnode **out);
 int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, bool *cow);
 int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame);
 void ramfs_node_hold(struct rnode *n);

@@ -78,7 +78,7 @@ static int map_source(int fd, int prot, bool shared, uint64_t off, uint64_t len,
     return -EOVERFLOW;
   *maywrite = file_writable(f);
   struct rnode *n;
-  int r = ramfs_map_node(f, shared, &n);
+  int r = ramfs_map_node(f, &n);
   if (r < 0)
     return r;
   char *path = kmalloc(PATH_MAX_K);

@@ -408,6 +408,40 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
   return 0;
 }
 
+// ---- files that change under their mappings ----
+// Drop, from area a, the pages of file offsets >= from and those whose frame lies in
+// [lo, hi); they come back from the file at the next touch (or are SIGBUS past its end).
+static void zap_area(struct vm *vm, struct vma *a, uint64_t from, const uint8_t *lo,
+                     const uint8_t *hi) {
+  for (uint64_t va = a->start, next; va < a->end; va = next) {
+    uint64_t *table = leaf_table(vm->pml4, va, &next);
+    for (next = MIN(next, a->end); table && va < next; va += PAGE_SIZE) {
+      uint64_t *pte = &table[(va >> 12) & 511];
+      uint8_t *frame = (uint8_t *)pte_table(*pte);
+      if (!(*pte & PTE_FRAME) ||
+          (a->pgoff + (va - a->start) < from && !(frame >= lo && frame < hi)))
+        continue;
+      page_release(frame);
+      *pte = 0;
+      if (is_current(vm))
+        invlpg(va);
+    }
+  }
+}
+
+// File node n shrank (pages at offsets >= from are past its end: every mapping's,
+// private copies too, as Linux's truncate) or its data moved to new frames (the old
+// ones are [lo, hi)): every address space that maps it lets go of those pages. A
+// mapping has no list of its own: the process table is walked (truncation is rare).
+void vm_zap_node(const struct rnode *n, uint64_t from, const uint8_t *lo, const uint8_t *hi) {
+  for (int i = 0; i < NPROC; i++) {
+    struct vm *vm = proctab[i] ? proctab[i]->vm : NULL; // (threads share one: a second
+    for (struct vma *a = vm ? vm->vmas : NULL; a; a = a->next) // pass finds nothing)
+      if (a->mapped && a->src->node == n)
+        zap_area(vm, a, from, lo, hi);
+  }
+}
+
 // ---- mremap ----
 // Make sure [from, from+len)'s pages that hold frames have page tables at to: after
 // this, moving them cannot fail half-way.

@@ -305,6 +305,69 @@ static void t_auxv(void) {
   CHECK_EQ(st.st_mode & 0777, 0400);
 }
 
+// ---- files that change under their mappings ----
+// ftruncate down: pages past the new end are SIGBUS in every mapping, private copies
+// too; the last page's rest reads as zeros; a private copy within the file stays.
+// ftruncate up: those pages are valid again, with zeros (the old copies gone).
+static void t_truncate_under_maps(void) {
+  char path[64];
+  int fd = make_file(path, 3 * PAGE);
+  char *s = xmap(3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  char *p = xmap(3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  p[0] = 'p', p[2 * PAGE] = 'c';              // private copies of pages 0 and 2
+  CHECK(p[PAGE + 20] == (char)pattern(PAGE + 20) && s[2 * PAGE] == (char)pattern(2 * PAGE));
+  OK(ftruncate(fd, PAGE + 10));
+  CHECK(s[PAGE + 9] == (char)pattern(PAGE + 9) && s[PAGE + 10] == 0 && s[2 * PAGE - 1] == 0);
+  CHECK(p[PAGE + 20] == 0);                   // not copied: the file's page, cut
+  CHECK(p[0] == 'p');                         // copied, within the file: kept
+  expect_signal(s + 2 * PAGE, false, SIGBUS);
+  expect_signal(p + 2 * PAGE, false, SIGBUS); // the copy went with the page
+  expect_signal(s + 2 * PAGE + 5, true, SIGBUS);
+  OK(ftruncate(fd, 3 * PAGE));
+  CHECK(s[2 * PAGE] == 0 && p[2 * PAGE] == 0 && s[PAGE + 100] == 0);
+  s[2 * PAGE + 50] = 'm';
+  char c = 0;
+  CHECK_EQ(OK(pread(fd, &c, 1, 2 * PAGE + 50)), 1);
+  CHECK(c == 'm' && p[2 * PAGE + 50] == 'm'); // a private page not yet written: the file
+  OK(munmap(s, 3 * PAGE));
+  OK(munmap(p, 3 * PAGE));
+  OK(unlink(path));
+}
+
+// write(2) reaches every mapping's pages of the file, private ones until they are
+// written (then they keep their copy); a write past the end makes the pages it
+// covers valid, and a file that grows far (its data moves) stays one with its maps.
+static void t_write_under_maps(void) {
+  char path[64];
+  int fd = make_file(path, 100);
+  char *s = xmap(64 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  char *p = xmap(64 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  CHECK(s[10] == (char)pattern(10) && p[11] == (char)pattern(11));
+  expect_signal(s + PAGE, false, SIGBUS);
+  CHECK_EQ(OK(pwrite(fd, "by write", 8, 2)), 8);
+  CHECK(memcmp(s + 2, "by write", 8) == 0 && memcmp(p + 2, "by write", 8) == 0);
+  p[1] = 'q';
+  CHECK_EQ(OK(pwrite(fd, "Z", 1, 1)), 1);
+  CHECK(s[1] == 'Z' && p[1] == 'q');          // (p's page 0 was copied by its write)
+  CHECK_EQ(OK(pwrite(fd, "end", 3, 2 * PAGE + 10)), 3);
+  CHECK(s[PAGE] == 0 && memcmp(s + 2 * PAGE + 10, "end", 3) == 0);
+  CHECK(memcmp(p + 2 * PAGE + 10, "end", 3) == 0);
+  expect_signal(s + 3 * PAGE, false, SIGBUS);
+  s[PAGE + 7] = 's';
+  CHECK_EQ(OK(pwrite(fd, "far", 3, 60 * PAGE)), 3); // the file grows far
+  CHECK(memcmp(s + 60 * PAGE, "far", 3) == 0 && memcmp(p + 60 * PAGE, "far", 3) == 0);
+  CHECK(s[PAGE + 7] == 's' && p[PAGE + 7] == 's' && s[1] == 'Z' && p[1] == 'q');
+  s[30 * PAGE] = 't';
+  CHECK_EQ(OK(pwrite(fd, "again", 5, 2)), 5);
+  CHECK(memcmp(s + 2, "again", 5) == 0 && memcmp(p + 2, "by write", 8) == 0);
+  char b[8] = {0};
+  CHECK_EQ(OK(pread(fd, b, 1, 30 * PAGE)), 1);
+  CHECK(b[0] == 't' && p[30 * PAGE] == 't');
+  OK(munmap(s, 64 * PAGE));
+  OK(munmap(p, 64 * PAGE));
+  OK(unlink(path));
+}
+
 // ---- mremap ----
 // An anonymous mapping grows in place when it can, moves (MREMAP_MAYMOVE) with its
 // contents when it cannot, and shrinks; the new part reads as zeros.
@@ -477,6 +540,7 @@ static const struct ut_test tests[] = {
     UT(sigbus_past_eof), UT(fixed_over), UT(partial), UT(errors), UT(maps_file),
     UT(maps_exe), UT(auxv), UT(mremap_anon), UT(mremap_fixed), UT(mremap_file),
     UT(mremap_errors), UT(madvise_dontneed), UT(madvise_hints), UT(madvise_fork),
+    UT(truncate_under_maps), UT(write_under_maps),
 };
 
 static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};
