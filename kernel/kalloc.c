@@ -81,9 +81,12 @@ static uint64_t find_run(uint64_t start, size_t n) {
   return nframes;
 }
 
-// n contiguous frames, their contents left as they were: for a caller that fills them
-// whole at once (a copied page). NULL when there is no such run.
-void *page_alloc_raw(size_t n) {
+// Frames a cache can give back when memory runs out (ramfs.c's page cache): called
+// before an allocation fails, with how many frames are wanted; returns how many it freed.
+static uint64_t (*reclaim)(uint64_t want);
+void page_set_reclaim(uint64_t (*fn)(uint64_t want)) { reclaim = fn; }
+
+static void *take_run(size_t n) {
   if (n == 0 || n > nfree)
     return NULL;
   uint64_t f = find_run(hint, n);
@@ -96,6 +99,16 @@ void *page_alloc_raw(size_t n) {
   nfree -= n;
   hint = f + n;
   return P2V(f * PAGE_SIZE);
+}
+
+// n contiguous frames, their contents left as they were: for a caller that fills them
+// whole at once (a copied page). NULL when there is no such run, even once the caches
+// gave back what they could (a run of several frames: everything, for the best chance).
+void *page_alloc_raw(size_t n) {
+  void *va = take_run(n);
+  if (!va && n && reclaim && reclaim(n == 1 ? 64 : UINT64_MAX))
+    va = take_run(n);
+  return va;
 }
 
 // n contiguous zeroed frames, or NULL.

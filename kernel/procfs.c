@@ -305,12 +305,18 @@ static int count_procs(void) {
 }
 
 // The files of proc: itself (p is NULL).
+// As Linux's: Cached is the page cache (the archive's cached pages) with the tmpfs
+// files' data (Shmem); MemAvailable adds to MemFree the cached pages no mapping holds,
+// which go back as soon as memory runs out.
 static int gen_meminfo(const struct proc *p, char *b, size_t n) {
-  uint64_t total = pages_total() * 4, free = pages_free() * 4;
+  uint64_t total = pages_total() * 4, free = pages_free() * 4, frames, unmapped;
+  ramfs_cache_stats(&frames, &unmapped);
+  uint64_t shmem = (ramfs_bytes(2) + ramfs_bytes(4)) / 1024; // (/tmp and /dev/shm)
   (void)p;
   return ksnprintf(b, n, "MemTotal:%16lu kB\nMemFree:%17lu kB\nMemAvailable:%12lu kB\n"
-                   "Buffers:%17d kB\nCached:%18d kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
-                   "Shmem:%19d kB\n", total, free, free, 0, 0, 0, 0, 0);
+                   "Buffers:%17d kB\nCached:%18lu kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
+                   "Shmem:%19lu kB\n", total, free, free + unmapped * 4, 0, frames * 4 + shmem,
+                   0, 0, shmem);
 }
 
 static int gen_uptime(const struct proc *p, char *b, size_t n) {

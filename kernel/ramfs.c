@@ -54,8 +54,11 @@ struct rnode {
   // A file of the read-only archive tree: its pages as mappings see them, each filled
   // on first touch and then mapped by every process that maps it (copy on write), so
   // a library's pages are in memory once however many programs use them. NULL until
-  // first mapped; the cache holds one reference to each frame (page_alloc's).
+  // first mapped; the cache holds one reference to each frame (page_alloc's). A frame
+  // no mapping holds goes back when memory runs out (cache_trim); nodes with a cache
+  // are on the cached list (cache_next).
   uint8_t **cache;
+  struct rnode *cache_next;
   uint8_t rw;               // 0: read-only; else the tmpfs it is in (FS_TMP, FS_SHM)
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
@@ -111,13 +114,52 @@ static struct rnode *node_alloc(uint32_t mode, uint8_t rw) {
   return n;
 }
 
-// Let go of n's data, if it is ours, and of its page cache.
-static void data_free(struct rnode *n) {
-  for (size_t i = 0; n->cache && i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE; i++)
-    if (n->cache[i])
+// The archive's page cache: the nodes that have one, and the frames it holds (for
+// /proc/meminfo's Cached).
+static struct rnode *cached_nodes;
+static uint64_t cache_frames;
+
+static void cache_drop(struct rnode *n) {
+  for (size_t i = 0; i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE; i++)
+    if (n->cache[i]) {
       page_release(n->cache[i]);
+      cache_frames--;
+    }
+  for (struct rnode **pp = &cached_nodes; *pp; pp = &(*pp)->cache_next)
+    if (*pp == n) {
+      *pp = n->cache_next;
+      break;
+    }
   kfree(n->cache);
   n->cache = NULL;
+}
+
+// Give back cached frames no mapping holds (only the cache's reference is left), at
+// least want of them if there are so many: page_alloc's reclaim, before it fails. A
+// frame given back is read from the archive again at its next touch.
+static uint64_t cache_trim(uint64_t want) {
+  uint64_t freed = 0;
+  for (struct rnode *n = cached_nodes; n && freed < want; n = n->cache_next)
+    for (size_t i = 0; i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE && freed < want; i++)
+      if (n->cache[i] && !page_shared(n->cache[i])) {
+        page_release(n->cache[i]);
+        n->cache[i] = NULL;
+        cache_frames--, freed++;
+      }
+  return freed;
+}
+
+void ramfs_cache_stats(uint64_t *frames, uint64_t *unmapped) {
+  *frames = cache_frames, *unmapped = 0;
+  for (struct rnode *n = cached_nodes; n; n = n->cache_next)
+    for (size_t i = 0; i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE; i++)
+      *unmapped += n->cache[i] && !page_shared(n->cache[i]);
+}
+
+// Let go of n's data, if it is ours, and of its page cache.
+static void data_free(struct rnode *n) {
+  if (n->cache)
+    cache_drop(n);
   if (n->cap)
     fs_bytes[n->rw] -= n->cap;
   if (n->cap && n->paged && n->refs)
@@ -1208,12 +1250,20 @@ int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame) {
   size_t i = off / PAGE_SIZE;
   if (n->rw || n->cap || !S_ISREG(n->mode) || off >= n->size)
     return -ENOENT;
-  if (!n->cache && !(n->cache = kmalloc(ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE * sizeof *n->cache)))
-    return -ENOMEM;
-  if (!n->cache[i]) {
-    if (!(n->cache[i] = page_alloc(1)))
+  if (!n->cache) {
+    if (!(n->cache = kmalloc(ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE * sizeof *n->cache)))
       return -ENOMEM;
-    memcpy(n->cache[i], n->data + off, MIN(PAGE_SIZE, n->size - off));
+    n->cache_next = cached_nodes;
+    cached_nodes = n;
+  }
+  if (!n->cache[i]) {
+    uint8_t *frame = page_alloc_raw(1); // (a trim may run in here: the slot is still empty)
+    if (!frame)
+      return -ENOMEM;
+    memcpy(frame, n->data + off, MIN(PAGE_SIZE, n->size - off));
+    memset(frame + MIN(PAGE_SIZE, n->size - off), 0, PAGE_SIZE - MIN(PAGE_SIZE, n->size - off));
+    n->cache[i] = frame;
+    cache_frames++;
   }
   *frame = n->cache[i];
   page_share(*frame);
@@ -1312,6 +1362,7 @@ void ramfs_init(const void *archive, size_t size) {
   struct cpio_entry e;
   int r, count = 0;
   root.atime = root.mtime = root.ctime = now();
+  page_set_reclaim(cache_trim);
   while ((r = cpio_next(archive, size, &pos, &e)) > 0) {
     if (!(e.namelen == 1 && e.name[0] == '.'))
       add_entry(&e), count++;

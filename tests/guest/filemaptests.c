@@ -5,6 +5,7 @@
 // the expectations were checked. Files are made in /tmp, one per test.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -368,6 +369,99 @@ static void t_write_under_maps(void) {
   OK(unlink(path));
 }
 
+// ---- the page cache under memory pressure ----
+// A field of /proc/meminfo, in kB (fails the test if missing).
+static long meminfo_kb(const char *field) {
+  char buf[256];
+  size_t n = strlen(field);
+  long kb = -1;
+  FILE *f = fopen("/proc/meminfo", "r");
+  while (f && fgets(buf, sizeof buf, f))
+    if (strncmp(buf, field, n) == 0 && buf[n] == ':')
+      kb = strtol(buf + n + 1, NULL, 10);
+  if (f)
+    fclose(f);
+  if (kb < 0)
+    fail_at(__LINE__, "no %s in /proc/meminfo", field);
+  return kb;
+}
+
+// Map every regular file under dir, read every page of it, unmap it. Returns bytes.
+static size_t touch_tree(const char *dir) {
+  size_t total = 0;
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    char path[512];
+    struct stat st;
+    if (e->d_name[0] == '.')
+      continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (lstat(path, &st) < 0)
+      continue;
+    if (S_ISDIR(st.st_mode)) {
+      total += touch_tree(path);
+      continue;
+    }
+    int fd = S_ISREG(st.st_mode) && st.st_size > 0 ? open(path, O_RDONLY) : -1;
+    if (fd < 0)
+      continue;
+    volatile char *p = xmap(st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    for (off_t off = 0; off < st.st_size; off += PAGE)
+      (void)p[off];
+    OK(munmap((void *)p, st.st_size));
+    close(fd);
+    total += st.st_size;
+  }
+  if (d)
+    closedir(d);
+  return total;
+}
+
+static size_t touch_archive(void) {
+  static const char *const dirs[] = {"/bin", "/sbin", "/tests", "/lib", "/lib64", "/usr"};
+  size_t total = 0;
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+    total += touch_tree(dirs[i]);
+  return total;
+}
+
+// Anonymous memory of kb kB, every page written.
+static char *hog(long kb) {
+  char *p = xmap((size_t)kb * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  for (long off = 0; off < kb * 1024; off += PAGE)
+    p[off] = 1;
+  return p;
+}
+
+static long g_hog_kb;
+static void hog_child(void) {
+  hog(g_hog_kb);
+  _exit(0);
+}
+static void hog_and_touch_child(void) {
+  hog(g_hog_kb);
+  _exit(touch_archive() > 0 ? 0 : 1);
+}
+
+// Cached pages of files that no mapping holds are given back when memory runs out:
+// after every file of the archive was mapped and read, memory close to what was
+// available before can still be had; and a process that holds nearly all memory can
+// still map and read more file data than is left. MemAvailable counts the cache.
+static void t_cache_trim(void) {
+  long avail0 = meminfo_kb("MemAvailable");
+  size_t touched = touch_archive();
+  CHECK(touched > 4 << 20);
+  long cached = meminfo_kb("Cached"), avail1 = meminfo_kb("MemAvailable");
+  CHECK(cached > 2048);
+  CHECK(avail1 > avail0 - 1024); // (the cache counts as available)
+  g_hog_kb = avail0 - 2048;
+  EXPECT_EXIT(child_status(hog_child), 0);
+  g_hog_kb = meminfo_kb("MemAvailable") - 3072;
+  CHECK((size_t)3072 * 1024 < touched);
+  EXPECT_EXIT(child_status(hog_and_touch_child), 0);
+}
+
 // ---- mremap ----
 // An anonymous mapping grows in place when it can, moves (MREMAP_MAYMOVE) with its
 // contents when it cannot, and shrinks; the new part reads as zeros.
@@ -541,6 +635,7 @@ static const struct ut_test tests[] = {
     UT(maps_exe), UT(auxv), UT(mremap_anon), UT(mremap_fixed), UT(mremap_file),
     UT(mremap_errors), UT(madvise_dontneed), UT(madvise_hints), UT(madvise_fork),
     UT(truncate_under_maps), UT(write_under_maps),
+    UT_IF(cache_trim, "/tests/filemaptests"), // (in the guest: it fills memory)
 };
 
 static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};
