@@ -730,7 +730,9 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
   if (*pte & PTE_FRAME)
     return 0; // already there (a kernel access, or a fault on a page another path filled)
   uint64_t lo = MAX(page, a->file_start), hi = MIN(page + PAGE_SIZE, a->file_end);
-  bool whole = a->file_data && lo == page && hi == page + PAGE_SIZE; // all from the file
+  // All from the file (up to its end: the cached page's rest is zeros too)?
+  bool whole = a->file_data && lo == page &&
+               (hi == page + PAGE_SIZE || (a->file_eof && hi == a->file_end));
   uint8_t *frame;
   bool cow = true;
   int r = file_frame(a, page, whole, &frame, &cow);

@@ -11,6 +11,7 @@ struct vma {
   // of the area reads as zero. The data is the initramfs's, which is never freed.
   uint64_t file_start, file_end;
   const uint8_t *file_data;
+  bool file_eof;        // file_end is the file's end: past it, its cached page is zeros too
   // The file the area shows (maps names it), or NULL. With mapped set (an mmap of the
   // file) each page comes from the file when first touched, at file offset pgoff +
   // (va - start); a page wholly past the file's end is SIGBUS. Without it (exec's
