@@ -1362,7 +1362,7 @@ void ramfs_init(const void *archive, size_t size) {
   struct cpio_entry e;
   int r, count = 0;
   root.atime = root.mtime = root.ctime = now();
-  page_set_reclaim(cache_trim);
+  page_add_reclaim(cache_trim);
   while ((r = cpio_next(archive, size, &pos, &e)) > 0) {
     if (!(e.namelen == 1 && e.name[0] == '.'))
       add_entry(&e), count++;

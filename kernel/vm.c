@@ -383,6 +383,85 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len) {
   return 0;
 }
 
+// ---- identical read-only copies ----
+// A loader writes a library's relocations and then makes those pages read-only
+// (RELRO), and every process that loads the library at the same place writes the same
+// bytes. So when a private copy of a file's page becomes read-only, it is shared: the
+// first such copy of a (file, offset) is kept in this index, and a later one that is
+// byte for byte the same is dropped for it, copy on write, as for the page cache. An
+// entry holds a reference to its frame; the entries no mapping holds any more go back
+// when memory runs out (ro_trim). Nodes are only keys: equal bytes are what matters.
+struct ro_copy {
+  const struct rnode *node;
+  uint64_t off;
+  uint8_t *frame;
+  struct ro_copy *next;
+};
+#define RO_BUCKETS 64
+static struct ro_copy *ro_index[RO_BUCKETS];
+
+static struct ro_copy **ro_bucket(const struct rnode *node, uint64_t off) {
+  return &ro_index[((uint64_t)node / 64 + off / PAGE_SIZE) % RO_BUCKETS];
+}
+
+static uint64_t ro_trim(uint64_t want) {
+  uint64_t freed = 0;
+  for (int b = 0; b < RO_BUCKETS && freed < want; b++)
+    for (struct ro_copy **pp = &ro_index[b], *c; (c = *pp) && freed < want;) {
+      if (page_shared(c->frame)) {
+        pp = &c->next;
+        continue;
+      }
+      *pp = c->next;
+      page_release(c->frame);
+      kfree(c);
+      freed++;
+    }
+  return freed;
+}
+
+// The private copy at *pte (file page off of node) has just become read-only: map the
+// index's identical frame instead, or enter this one if the index has none for it.
+static void ro_share(struct vm *vm, uint64_t va, uint64_t *pte, const struct rnode *node,
+                     uint64_t off) {
+  static bool registered;
+  uint8_t *mine = (uint8_t *)pte_table(*pte);
+  struct ro_copy **bucket = ro_bucket(node, off), *c;
+  for (c = *bucket; c && !(c->node == node && c->off == off); c = c->next)
+    ;
+  if (c && c->frame != mine && memcmp(c->frame, mine, PAGE_SIZE) == 0) {
+    page_share(c->frame);
+    page_release(mine);
+    *pte = V2P(c->frame) | (*pte & ~PTE_ADDR & ~PTE_W) | PTE_COW;
+  } else if (!c && (c = kmalloc(sizeof *c))) {
+    *c = (struct ro_copy){.node = node, .off = off, .frame = mine, .next = *bucket};
+    *bucket = c;
+    page_share(mine); // the index's hold: from now on the bytes never change
+    *pte = (*pte & ~PTE_W) | PTE_COW;
+    if (!registered)
+      page_add_reclaim(ro_trim), registered = true;
+  } else {
+    return;
+  }
+  if (is_current(vm))
+    invlpg(va);
+}
+
+// After an mprotect without PROT_WRITE of area a: share its private copies of file
+// pages (a program's segments, a private mapping of a file) through the index.
+static void share_ro_copies(struct vm *vm, struct vma *a) {
+  if (a->kind == VMA_SHARED || !a->src || (a->prot & PROT_WRITE))
+    return;
+  for (uint64_t va = a->start, next; va < a->end; va = next) {
+    uint64_t *table = leaf_table(vm->pml4, va, &next);
+    for (next = MIN(next, a->end); table && va < next; va += PAGE_SIZE) {
+      uint64_t *pte = &table[(va >> 12) & 511];
+      if ((*pte & PTE_FRAME) && !(*pte & PTE_COW) && !page_shared(pte_table(*pte)))
+        ro_share(vm, va, pte, a->src->node, a->pgoff + (va - a->start));
+    }
+  }
+}
+
 // A shared area of a file opened read-only, or of a segment attached SHM_RDONLY: never
 // writable, as Linux's areas without VM_MAYWRITE.
 static bool never_writable(const struct vma *a) {
@@ -404,6 +483,7 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
       continue;
     a->prot = prot;
     protect_pages(vm, a->start, a->end, prot);
+    share_ro_copies(vm, a);
   }
   return 0;
 }
