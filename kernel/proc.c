@@ -176,6 +176,16 @@ int user_proc_count(uint32_t ruid) {
   return n;
 }
 
+// The word between a thread's struct and the deepest its kernel stack may reach.
+static uint64_t *stack_canary(struct proc *p) {
+  return (uint64_t *)ALIGN_UP((uint64_t)(p + 1), 8);
+}
+
+static void check_stack(struct proc *p) {
+  if (*stack_canary(p) != KSTACK_CANARY)
+    panic("kernel stack overflow: pid %d (%s)", p->pid, p->name);
+}
+
 // A new process with a kernel stack whose first swtch() lands in forkret and then
 // returns to user mode through whatever the caller puts in the trapframe.
 struct proc *proc_alloc(void) {
@@ -186,19 +196,19 @@ struct proc *proc_alloc(void) {
     return NULL;
   if (slot >= nslots)
     nslots = slot + 1;
-  struct proc *p = kmalloc(sizeof *p);
-  if (!p)
-    return NULL;
-  // Not zeroed: the stack is written before it is read, and the trapframe at its top is
-  // set whole by whoever makes the process runnable (fork copies it, exec sets it).
-  p->kstack = page_alloc_raw(KSTACK_SIZE / PAGE_SIZE);
-  int pid = alloc_pid();
-  if (!p->kstack || pid < 0) {
-    if (p->kstack)
-      page_free(p->kstack, KSTACK_SIZE / PAGE_SIZE);
-    kfree(p);
+  // Not zeroed past the struct: the stack is written before it is read, and the
+  // trapframe at its top is set whole by whoever makes the process runnable (fork
+  // copies it, exec sets it).
+  struct proc *p = page_alloc_raw(KSTACK_SIZE / PAGE_SIZE);
+  int pid = p ? alloc_pid() : -1;
+  if (!p || pid < 0) {
+    if (p)
+      page_free(p, KSTACK_SIZE / PAGE_SIZE);
     return NULL;
   }
+  memset(p, 0, sizeof *p);
+  p->kstack = (uint8_t *)p;
+  *stack_canary(p) = KSTACK_CANARY;
   p->pid = p->tgid = pid;
   p->leader = p;
   p->nthreads = 1;
@@ -240,8 +250,8 @@ void proc_free(struct proc *p) {
   fs_put(p->fs);
   sighand_put(p->sighand);
   kfree(p->exe);
-  page_free(p->kstack, KSTACK_SIZE / PAGE_SIZE);
-  kfree(p);
+  check_stack(p);
+  page_free(p, KSTACK_SIZE / PAGE_SIZE);
 }
 
 
@@ -315,6 +325,7 @@ void sched(void) {
     p->state = P_RUNNING;
     return;
   }
+  check_stack(p);
   if (next) {
     switch_in(next);
     swtch(&p->ctx_rsp, next->ctx_rsp);
