@@ -452,6 +452,7 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, bool sta
   p->arg_start = s.arg_start, p->arg_end = s.arg_end;
   fd_close_on_exec(p);
   signal_exec_reset(p);
+  sighand_exec(p); // (no handler left: the shared default table)
   timers_exec(p);
   start_program(p, interp.src ? interp.elf.entry : prog.elf.entry, s.sp);
   kfree(s.buf);

@@ -223,6 +223,8 @@ int proc_init_shared(struct proc *p);
 int proc_unshare_for_exec(struct proc *p);
 struct sighand *sighand_get(struct sighand *sh, bool share);
 void sighand_put(struct sighand *sh);
+int sighand_own(struct proc *p);
+void sighand_exec(struct proc *p);
 // The threads of p's group, for (struct proc *t = ...): each live one (not exited).
 struct proc *thread_next(const struct proc *p, struct proc *after);
 #define for_each_thread(t, p) for (struct proc *t = thread_next(p, NULL); t; t = thread_next(p, t))
