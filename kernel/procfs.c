@@ -307,7 +307,8 @@ static int count_procs(void) {
 // The files of proc: itself (p is NULL).
 // As Linux's: Cached is the page cache (the archive's cached pages) with the tmpfs
 // files' data (Shmem); MemAvailable adds to MemFree the cached pages no mapping holds,
-// which go back as soon as memory runs out.
+// and the shared read-only copies no mapping holds (vm.c), which go back as soon as
+// memory runs out.
 static int gen_meminfo(const struct proc *p, char *b, size_t n) {
   uint64_t total = pages_total() * 4, free = pages_free() * 4, frames, unmapped;
   ramfs_cache_stats(&frames, &unmapped);
@@ -315,7 +316,8 @@ static int gen_meminfo(const struct proc *p, char *b, size_t n) {
   (void)p;
   return ksnprintf(b, n, "MemTotal:%16lu kB\nMemFree:%17lu kB\nMemAvailable:%12lu kB\n"
                    "Buffers:%17d kB\nCached:%18lu kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
-                   "Shmem:%19lu kB\n", total, free, free + unmapped * 4, 0, frames * 4 + shmem,
+                   "Shmem:%19lu kB\n", total, free, free + (unmapped + vm_ro_unmapped()) * 4, 0,
+                   frames * 4 + shmem,
                    0, 0, shmem);
 }
 

@@ -404,6 +404,23 @@ static struct ro_copy **ro_bucket(const struct rnode *node, uint64_t off) {
   return &ro_index[((uint64_t)node / 64 + off / PAGE_SIZE) % RO_BUCKETS];
 }
 
+// Unmapped frames the index holds (/proc/meminfo's MemAvailable counts them).
+uint64_t vm_ro_unmapped(void) {
+  uint64_t n = 0;
+  for (int b = 0; b < RO_BUCKETS; b++)
+    for (struct ro_copy *c = ro_index[b]; c; c = c->next)
+      n += !page_shared(c->frame);
+  return n;
+}
+
+static bool pages_equal(const uint8_t *a, const uint8_t *b) {
+  const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+  for (size_t i = 0; i < PAGE_SIZE / 8; i++)
+    if (x[i] != y[i])
+      return false;
+  return true;
+}
+
 static uint64_t ro_trim(uint64_t want) {
   uint64_t freed = 0;
   for (int b = 0; b < RO_BUCKETS && freed < want; b++)
@@ -429,7 +446,7 @@ static void ro_share(struct vm *vm, uint64_t va, uint64_t *pte, const struct rno
   struct ro_copy **bucket = ro_bucket(node, off), *c;
   for (c = *bucket; c && !(c->node == node && c->off == off); c = c->next)
     ;
-  if (c && c->frame != mine && memcmp(c->frame, mine, PAGE_SIZE) == 0) {
+  if (c && c->frame != mine && pages_equal(c->frame, mine)) {
     page_share(c->frame);
     page_release(mine);
     *pte = V2P(c->frame) | (*pte & ~PTE_ADDR & ~PTE_W) | PTE_COW;

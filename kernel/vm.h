@@ -101,6 +101,7 @@ static inline bool user_range_ok(uint64_t addr, uint64_t len) {
   return addr < USER_TOP && len <= USER_TOP - addr;
 }
 uint64_t vm_resident_pages(const struct vm *vm);
+uint64_t vm_ro_unmapped(void);
 void vm_zap_node(const struct rnode *n, uint64_t from, const uint8_t *lo, const uint8_t *hi);
 int vm_prot_at(const struct vm *vm, uint64_t va);
 extern uint64_t *kernel_pml4;
