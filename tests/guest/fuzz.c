@@ -2530,6 +2530,12 @@ static int settle_and_check(long mem_base, char *why, size_t wn) {
     if (d)
       closedir(d);
     printf("\n");
+    FILE *m = fopen("/proc/meminfo", "r");
+    char line[128];
+    while (m && fgets(line, sizeof line, m))
+      printf("# %s", line);
+    if (m)
+      fclose(m);
   }
   return pfail(why, wn, "MemAvailable %ld kB, was %ld kB when the seed started", mem, mem_base);
 }
