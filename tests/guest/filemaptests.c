@@ -307,14 +307,19 @@ static void t_auxv(void) {
 }
 
 // ---- files that change under their mappings ----
+// A shared and a private read-write mapping of len bytes of fd from offset 0.
+static void map_both(int fd, size_t len, char **shared, char **private) {
+  *shared = xmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  *private = xmap(len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+}
+
 // ftruncate down: pages past the new end are SIGBUS in every mapping, private copies
 // too; the last page's rest reads as zeros; a private copy within the file stays.
 // ftruncate up: those pages are valid again, with zeros (the old copies gone).
 static void t_truncate_under_maps(void) {
-  char path[64];
+  char path[64], *s, *p;
   int fd = make_file(path, 3 * PAGE);
-  char *s = xmap(3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  char *p = xmap(3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  map_both(fd, 3 * PAGE, &s, &p);
   p[0] = 'p', p[2 * PAGE] = 'c';              // private copies of pages 0 and 2
   CHECK(p[PAGE + 20] == (char)pattern(PAGE + 20) && s[2 * PAGE] == (char)pattern(2 * PAGE));
   OK(ftruncate(fd, PAGE + 10));
@@ -339,10 +344,9 @@ static void t_truncate_under_maps(void) {
 // written (then they keep their copy); a write past the end makes the pages it
 // covers valid, and a file that grows far (its data moves) stays one with its maps.
 static void t_write_under_maps(void) {
-  char path[64];
+  char path[64], *s, *p;
   int fd = make_file(path, 100);
-  char *s = xmap(64 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  char *p = xmap(64 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  map_both(fd, 64 * PAGE, &s, &p);
   CHECK(s[10] == (char)pattern(10) && p[11] == (char)pattern(11));
   expect_signal(s + PAGE, false, SIGBUS);
   CHECK_EQ(OK(pwrite(fd, "by write", 8, 2)), 8);
