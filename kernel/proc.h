@@ -79,11 +79,17 @@ enum procstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_STOPPED, P_TRACE
 
 // What the threads of a group (or processes cloned with CLONE_FILES, CLONE_FS,
 // CLONE_SIGHAND) share: each is counted, and freed with its last reference.
+// The descriptor table starts with room for NFD_INLINE descriptors inside it, and grows
+// to NOFILE (a separate array) when a higher one is first needed, as Linux's does: most
+// processes never open that many, and the small table shares a heap page with others.
+#define NFD_INLINE 32
 struct fdtable {             // the descriptor table
   int refs;
-  struct file *files[NOFILE];
+  int nfiles;                // entries in files: NFD_INLINE, or NOFILE once grown
+  struct file **files;       // inline_files, or a table of NOFILE (file.c)
   uint64_t cloexec[NOFILE / 64];
   uint64_t reserved[NOFILE / 64]; // set aside by an open in progress (file.c)
+  struct file *inline_files[NFD_INLINE];
 };
 struct fsinfo {              // the working directory and umask
   int refs;

@@ -927,6 +927,34 @@ static void t_exec_fds(void) {
   EXPECT_EXIT(exec_self_status(argv, envp), 0);
 }
 
+// High descriptors (the table grows for them): dup2 to one, a fork's copy has it with
+// its offset shared, an exec keeps it, and every descriptor up to the limit can be had.
+static void t_fd_high(void) {
+  int fd = open_self();
+  CHECK_EQ(OK(sc(SYS_dup2, fd, 250)), 250);
+  char x[4];
+  CHECK(sc(SYS_read, 250, x, 4) == 4);
+  long pid = xfork();
+  if (pid == 0)
+    _exit(sc(SYS_lseek, 250, 0, SEEK_CUR) == 4 && sc(SYS_read, 250, x, 2) == 2 ? 0 : 1);
+  EXPECT_EXIT(wait_for(pid), 0);
+  CHECK(sc(SYS_lseek, fd, 0, SEEK_CUR) == 6); // (one open file: the child moved it)
+  OK(sc(SYS_lseek, fd, 1, SEEK_SET));
+  char fds[16], none[16];
+  snprintf(fds, sizeof fds, "%d", 250);
+  snprintf(none, sizeof none, "%d", 249);
+  char *argv[] = {(char *)g_self, "--fd-check", fds, none, NULL}, *envp[] = {NULL};
+  EXPECT_EXIT(exec_self_status(argv, envp), 0);
+  struct rlimit rl;
+  OK(getrlimit(RLIMIT_NOFILE, &rl));
+  rl.rlim_cur = 256; // (the guest's table; Linux's may be far larger)
+  OK(setrlimit(RLIMIT_NOFILE, &rl));
+  while (sc(SYS_dup, fd) >= 0)
+    ;
+  CHECK(errno == EMFILE);
+  OK(sc(SYS_fcntl, 255, F_GETFD));
+}
+
 // execve keeps the pid and the parent.
 static void t_exec_pid(void) {
   long pid = xfork();
@@ -1848,7 +1876,7 @@ static int leak_check(char *why, size_t n) {
 static const struct ut_test tests[] = {
     UT(read_file), UT(write_file), UT(write_console), UT(readv_file), UT(writev_file),
     UT(writev_console), UT(readv_einval),
-    UT(open_errors), UT(open_toolong), UT(open_lowest_fd), UT(open_many),
+    UT(open_errors), UT(open_toolong), UT(open_lowest_fd), UT(open_many), UT(fd_high),
     UT(open_offsets),
     UT(open_trunc_append), UT(openat), UT(openat_errors), UT(close),
     UT(lseek), UT(lseek_errors), UT(pread), UT(pwrite),
