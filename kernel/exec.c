@@ -70,6 +70,7 @@ void random_bytes(void *buf, size_t n) {
 struct image {
   struct elf_image elf;
   const uint8_t *data;
+  size_t size;
   struct vsrc *src;     // the file, for the areas (NULL: none loaded)
 };
 
@@ -135,18 +136,29 @@ static int share_page(struct vm *vm, uint64_t lo, const struct elf_seg *sg, cons
 }
 
 // One segment's areas: the pages that hold file bytes, named after the file in maps,
-// and the zero-filled pages past them (bss), anonymous as on Linux.
+// and the zero-filled pages past them (bss), anonymous as on Linux. As Linux maps the
+// file's pages whole, the bytes before the segment in its first page are the file's,
+// and so are those after its end in its last page unless bss follows (that page's rest
+// is zeros, in a copy of its own): so each page of file bytes is the page cache's,
+// shared by every process until written (vm.c's fill_page).
 static int map_seg(struct vm *vm, const struct elf_seg *sg, const struct image *im,
                    uint64_t lo, uint64_t hi) {
   uint64_t mid = MIN(MAX(ALIGN_UP(sg->vaddr + sg->filesz, PAGE_SIZE), lo), hi);
-  const uint8_t *bytes = im->data + sg->fileoff;
+  uint64_t head = sg->vaddr % PAGE_SIZE, first = sg->vaddr - head;
+  uint64_t file_end = sg->vaddr + sg->filesz, eof = first + (im->size - (sg->fileoff - head));
+  bool to_eof = false;
+  if (sg->memsz == sg->filesz) { // (elf.c checked that the segment lies in the file)
+    to_eof = eof <= ALIGN_UP(file_end, PAGE_SIZE);
+    file_end = MIN(ALIGN_UP(file_end, PAGE_SIZE), eof);
+  }
   int r = 0;
-  if (lo < mid && (r = vm_map_area(vm, lo, mid - lo, sg->prot, VMA_FILE, bytes, sg->vaddr,
-                                   sg->vaddr + sg->filesz)) == 0) {
+  if (lo < mid && (r = vm_map_area(vm, lo, mid - lo, sg->prot, VMA_FILE,
+                                   im->data + sg->fileoff - head, first, file_end)) == 0) {
     struct vma *a = vm_area(vm, lo);
     a->src = im->src;
     im->src->refs++;
     a->pgoff = sg->fileoff + lo - sg->vaddr; // lo is vaddr's page (or the one after)
+    a->file_eof = to_eof;
   }
   if (r == 0 && mid < hi)
     r = vm_map_area(vm, mid, hi - mid, sg->prot, VMA_ANON, NULL, 0, 0);
@@ -385,6 +397,7 @@ static int load_interp(const struct image *prog, struct image *in) {
       images_overlap(&in->elf, &prog->elf))
     goto out;
   in->data = f.data;
+  in->size = f.size;
   r = image_source(f.real, &in->data, f.size, f.stable, &in->src);
 out:
   execfile_free(&f);
@@ -394,7 +407,7 @@ out:
 static int exec_elf(const char *path, const uint8_t *data, size_t size, bool stable,
                     char *const *argv, char *const *envp, uint32_t mode, uint32_t fuid,
                     uint32_t fgid) {
-  struct image prog = {.data = data}, interp = {0};
+  struct image prog = {.data = data, .size = size}, interp = {0};
   int r = elf_parse(data, size, PIE_BASE, MMAP_TOP, &prog.elf);
   if (r < 0)
     return r;
@@ -448,6 +461,7 @@ static int exec_elf(const char *path, const uint8_t *data, size_t size, bool sta
   p->arg_start = s.arg_start, p->arg_end = s.arg_end;
   fd_close_on_exec(p);
   signal_exec_reset(p);
+  sighand_exec(p); // (no handler left: the shared default table)
   timers_exec(p);
   start_program(p, interp.src ? interp.elf.entry : prog.elf.entry, s.sp);
   kfree(s.buf);

@@ -18,9 +18,22 @@ struct file *file_get(int fd) {
 // Another process's descriptors are looked at through proc:PID/fd; an exited thread (a
 // zombie leader whose group still runs, say) has no table left, so nothing is open.
 struct file *file_of(const struct proc *p, int fd) {
-  if (fd < 0 || fd >= NOFILE || !p->fdt)
+  if (fd < 0 || !p->fdt || fd >= p->fdt->nfiles)
     return NULL;
   return p->fdt->files[fd];
+}
+
+// Room for every descriptor up to NOFILE in table t (a first descriptor >= NFD_INLINE).
+static int fdt_grow(struct fdtable *t) {
+  if (t->nfiles == NOFILE)
+    return 0;
+  struct file **all = kmalloc(NOFILE * sizeof *all);
+  if (!all)
+    return -ENOMEM;
+  memcpy(all, t->files, t->nfiles * sizeof *all);
+  t->files = all;
+  t->nfiles = NOFILE;
+  return 0;
 }
 
 static void set_cloexec(struct proc *p, int fd, bool on) {
@@ -42,7 +55,9 @@ int fd_reserve(int min) {
   struct proc *p = myproc();
   int lim = MIN(NOFILE, p->leader->rlim[RLIMIT_NOFILE][0]); // (RLIMIT_NOFILE: EMFILE beyond)
   for (int fd = min; fd < lim; fd++)
-    if (!p->fdt->files[fd] && !reserved(p, fd)) {
+    if (!file_of(p, fd) && !reserved(p, fd)) {
+      if (fd >= p->fdt->nfiles && fdt_grow(p->fdt) < 0)
+        return -ENOMEM;
       p->fdt->reserved[fd / 64] |= 1ull << (fd % 64);
       return fd;
     }
@@ -95,7 +110,7 @@ int fd_close(int fd) {
 }
 
 void fd_close_on_exec(struct proc *p) {
-  for (int fd = 0; fd < NOFILE; fd++)
+  for (int fd = 0; fd < p->fdt->nfiles; fd++)
     if (p->fdt->files[fd] && (p->fdt->cloexec[fd / 64] >> (fd % 64) & 1)) {
       lock_close(p->fdt, p->fdt->files[fd]);
       file_put(p->fdt->files[fd]);
@@ -116,12 +131,20 @@ struct fdtable *fdt_get(struct fdtable *t, bool share) {
     return NULL;
   memset(n, 0, sizeof *n);
   n->refs = 1;
-  if (t) {
-    for (int fd = 0; fd < NOFILE; fd++)
-      if (t->files[fd])
-        n->files[fd] = file_dup(t->files[fd]);
-    memcpy(n->cloexec, t->cloexec, sizeof n->cloexec);
+  n->files = n->inline_files, n->nfiles = NFD_INLINE;
+  int last = -1; // (the copy grows only if t has a descriptor past the inline ones)
+  for (int fd = 0; t && fd < t->nfiles; fd++)
+    if (t->files[fd])
+      last = fd;
+  if (last >= NFD_INLINE && fdt_grow(n) < 0) {
+    kfree(n);
+    return NULL;
   }
+  for (int fd = 0; fd <= last; fd++)
+    if (t->files[fd])
+      n->files[fd] = file_dup(t->files[fd]);
+  if (t)
+    memcpy(n->cloexec, t->cloexec, sizeof n->cloexec);
   return n;
 }
 
@@ -129,11 +152,13 @@ struct fdtable *fdt_get(struct fdtable *t, bool share) {
 void fdt_put(struct fdtable *t) {
   if (!t || --t->refs > 0)
     return;
-  for (int fd = 0; fd < NOFILE; fd++) // the process's last reference: its locks go too
+  for (int fd = 0; fd < t->nfiles; fd++) // the process's last reference: its locks go too
     if (t->files[fd]) {
       lock_close(t, t->files[fd]);
       file_put(t->files[fd]);
     }
+  if (t->files != t->inline_files)
+    kfree(t->files);
   kfree(t);
 }
 

@@ -7,9 +7,11 @@
 // checks follow Linux's ipcperms(): the owner's or creator's bits, else the group's,
 // else the others'; root passes every check.
 //
-// Shared memory: a segment owns its frames; each attachment is a shared area of the
-// address space (vm.c's vm_map_frames) that counts itself in shm_nattch as it is made,
-// copied by fork or split, and unmapped (shmdt, munmap, exit, exec). A removed segment
+// Shared memory: a segment owns its frames, each made when a process first touches its
+// page (so a huge segment costs nothing until used: a table of 512 pages' frames per
+// 2 MiB, made on first touch too); each attachment is a shared area of the address
+// space (vm.c's vm_map_object) that counts itself in shm_nattch as it is made, copied
+// by fork or split, and unmapped (shmdt, munmap, exit, exec). A removed segment
 // (IPC_RMID) loses its key and goes with its last attachment.
 //
 // Semaphores: semop applies all its operations or none; one that cannot proceed waits
@@ -105,11 +107,13 @@ struct ipc_obj {
   struct ipc_perm_k perm;
 };
 
+#define SHM_LEAF 512   // frames per table of a segment
 struct shm_seg {
   struct ipc_obj o;
   struct shmid_ds_k ds;
   size_t npages;
-  void **frames;
+  uint8_t ***tables;   // ALIGN_UP(npages, SHM_LEAF) / SHM_LEAF tables, each NULL until
+                       // a page of it is touched; a frame NULL until its page is
 };
 
 struct sem {
@@ -308,9 +312,13 @@ static int wait_on(struct ipc_obj *o, int64_t deadline) {
 
 // ---- shared memory ----
 static void shm_free(struct shm_seg *s) {
-  for (size_t i = 0; i < s->npages; i++)
-    page_release(s->frames[i]);
-  kfree(s->frames);
+  for (size_t t = 0; s->tables && t < ALIGN_UP(s->npages, SHM_LEAF) / SHM_LEAF; t++) {
+    for (size_t i = 0; s->tables[t] && i < SHM_LEAF; i++)
+      if (s->tables[t][i])
+        page_release(s->tables[t][i]);
+    kfree(s->tables[t]);
+  }
+  kfree(s->tables);
   kfree(s);
 }
 
@@ -327,31 +335,37 @@ static void shm_close(void *priv) {
   }
 }
 
-static const struct vma_ops shm_ops = {.open = shm_open, .close = shm_close};
+// Page i of the segment for an attachment's first touch: made zeroed now if no one has
+// touched it yet; the attachment gets its own share of the frame.
+static int shm_page(void *priv, uint64_t i, uint8_t **frame) {
+  struct shm_seg *s = priv;
+  if (i >= s->npages)
+    return -ENXIO; // (an attachment is never longer than its segment)
+  uint8_t ***t = &s->tables[i / SHM_LEAF];
+  if (!*t && !(*t = kmalloc(SHM_LEAF * sizeof **t)))
+    return -ENOMEM;
+  uint8_t **f = &(*t)[i % SHM_LEAF];
+  if (!*f && !(*f = page_alloc(1)))
+    return -ENOMEM;
+  page_share(*f);
+  *frame = *f;
+  return 0;
+}
+
+static const struct vma_ops shm_ops = {.open = shm_open, .close = shm_close, .page = shm_page};
 
 static struct shm_seg *shm_new(uint64_t size) {
   size_t n = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
-  if (n + 64 > pages_free()) // leave the kernel some room
-    return NULL;
   struct shm_seg *s = kmalloc(sizeof *s);
-  void **frames = kmalloc(n * sizeof *frames);
-  if (!s || !frames)
-    goto fail;
-  s->frames = frames;
-  for (s->npages = 0; s->npages < n; s->npages++)
-    if (!(frames[s->npages] = page_alloc(1)))
-      goto fail;
+  if (!s || !(s->tables = kmalloc(ALIGN_UP(n, SHM_LEAF) / SHM_LEAF * sizeof *s->tables))) {
+    kfree(s);
+    return NULL;
+  }
+  s->npages = n;
   s->ds.segsz = size;
   s->ds.cpid = myproc()->tgid;
   s->ds.ctime = now();
   return s;
-fail:
-  if (s && frames) {
-    shm_free(s);
-  } else {
-    kfree(s), kfree(frames);
-  }
-  return NULL;
 }
 
 long ipc_shmget(int32_t key, uint64_t size, int flags) {
@@ -400,7 +414,7 @@ long ipc_shmat(int id, uint64_t addr, int flags) {
   } else if (!(addr = vm_find_free(vm, len))) {
     return -ENOMEM;
   }
-  int r = vm_map_frames(vm, addr, s->frames, s->npages, prot, &shm_ops, s);
+  int r = vm_map_object(vm, addr, len, prot, !(flags & SHM_RDONLY), &shm_ops, s);
   if (r < 0)
     return r;
   s->ds.atime = now();

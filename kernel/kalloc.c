@@ -81,9 +81,28 @@ static uint64_t find_run(uint64_t start, size_t n) {
   return nframes;
 }
 
-// n contiguous frames, their contents left as they were: for a caller that fills them
-// whole at once (a copied page). NULL when there is no such run.
-void *page_alloc_raw(size_t n) {
+// Frames caches can give back when memory runs out (ramfs.c's page cache, vm.c's
+// shared read-only copies): each is called before an allocation fails, with how many
+// frames are still wanted, and returns how many it freed.
+#define NRECLAIM 4
+static uint64_t (*reclaimers[NRECLAIM])(uint64_t want);
+void page_add_reclaim(uint64_t (*fn)(uint64_t want)) {
+  for (int i = 0; i < NRECLAIM; i++)
+    if (!reclaimers[i]) {
+      reclaimers[i] = fn;
+      return;
+    }
+  panic("page_add_reclaim: too many");
+}
+
+static bool reclaim(uint64_t want) {
+  uint64_t freed = 0;
+  for (int i = 0; i < NRECLAIM && reclaimers[i] && freed < want; i++)
+    freed += reclaimers[i](want - freed);
+  return freed > 0;
+}
+
+static void *take_run(size_t n) {
   if (n == 0 || n > nfree)
     return NULL;
   uint64_t f = find_run(hint, n);
@@ -96,6 +115,16 @@ void *page_alloc_raw(size_t n) {
   nfree -= n;
   hint = f + n;
   return P2V(f * PAGE_SIZE);
+}
+
+// n contiguous frames, their contents left as they were: for a caller that fills them
+// whole at once (a copied page). NULL when there is no such run, even once the caches
+// gave back what they could (a run of several frames: everything, for the best chance).
+void *page_alloc_raw(size_t n) {
+  void *va = take_run(n);
+  if (!va && n && reclaim(n == 1 ? 64 : UINT64_MAX))
+    va = take_run(n);
+  return va;
 }
 
 // n contiguous zeroed frames, or NULL.

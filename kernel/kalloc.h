@@ -11,6 +11,7 @@ void page_release(void *va);
 void *page_alloc_raw(size_t npages);      // contents as they were: for callers that fill it whole
 bool page_shared(const void *va);
 uint64_t pages_free(void);
+void page_add_reclaim(uint64_t (*fn)(uint64_t want));
 uint64_t pages_total(void);
 void *kmalloc(size_t n);                  // zeroed; NULL when out of memory
 void kfree(void *p);

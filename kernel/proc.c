@@ -107,8 +107,15 @@ static void fs_put(struct fsinfo *fs) {
   }
 }
 
+// The handlers of every process that has set none (all SIG_DFL, as after an exec that
+// found none ignored): one table for all of them and their forks, so that such a
+// process costs no page for its handlers; a process gets a copy of its own before its
+// first change (sighand_own). Never changed, never shared by CLONE_SIGHAND (clone
+// gives the parent its own copy first), never freed: its refs never reach zero.
+static struct sighand default_sighand = {.refs = 1};
+
 struct sighand *sighand_get(struct sighand *sh, bool share) {
-  if (share) {
+  if (share || sh == &default_sighand) {
     sh->refs++;
     return sh;
   }
@@ -126,6 +133,32 @@ struct sighand *sighand_get(struct sighand *sh, bool share) {
 void sighand_put(struct sighand *sh) {
   if (sh && --sh->refs == 0)
     kfree(sh);
+}
+
+// Before p's handlers change: a copy of the shared default table of its own. (A
+// process using that table has no CLONE_SIGHAND sharers: only p changes.)
+int sighand_own(struct proc *p) {
+  if (p->sighand != &default_sighand)
+    return 0;
+  struct sighand *n = sighand_get(NULL, false);
+  if (!n)
+    return -ENOMEM;
+  default_sighand.refs--;
+  p->sighand = n;
+  return 0;
+}
+
+// After exec reset the handlers: a process with its own table and none set takes the
+// shared default one instead.
+void sighand_exec(struct proc *p) {
+  struct sighand *sh = p->sighand;
+  if (sh == &default_sighand || sh->refs > 1)
+    return;
+  for (int i = 0; i < NSIG; i++)
+    if (sh->act[i].handler != SIG_DFL)
+      return;
+  sighand_put(sh);
+  p->sighand = sighand_get(&default_sighand, true);
 }
 
 // exec: a descriptor table or handlers still shared with another process (CLONE_FILES,
@@ -152,7 +185,7 @@ int proc_unshare_for_exec(struct proc *p) {
 // The first process's shared parts: cwd "/", umask 022, default handlers, no files.
 int proc_init_shared(struct proc *p) {
   p->fs = fs_get(NULL, false);
-  p->sighand = sighand_get(NULL, false);
+  p->sighand = sighand_get(&default_sighand, true);
   p->fdt = fdt_get(NULL, false);
   return p->fs && p->sighand && p->fdt ? 0 : -ENOMEM;
 }
@@ -183,6 +216,16 @@ int user_proc_count(uint32_t ruid) {
   return n;
 }
 
+// The word between a thread's struct and the deepest its kernel stack may reach.
+static uint64_t *stack_canary(struct proc *p) {
+  return (uint64_t *)ALIGN_UP((uint64_t)(p + 1), 8);
+}
+
+static void check_stack(struct proc *p) {
+  if (*stack_canary(p) != KSTACK_CANARY)
+    panic("kernel stack overflow: pid %d (%s)", p->pid, p->name);
+}
+
 // A new process with a kernel stack whose first swtch() lands in forkret and then
 // returns to user mode through whatever the caller puts in the trapframe.
 struct proc *proc_alloc(void) {
@@ -193,19 +236,19 @@ struct proc *proc_alloc(void) {
     return NULL;
   if (slot >= nslots)
     nslots = slot + 1;
-  struct proc *p = kmalloc(sizeof *p);
-  if (!p)
-    return NULL;
-  // Not zeroed: the stack is written before it is read, and the trapframe at its top is
-  // set whole by whoever makes the process runnable (fork copies it, exec sets it).
-  p->kstack = page_alloc_raw(KSTACK_SIZE / PAGE_SIZE);
-  int pid = alloc_pid();
-  if (!p->kstack || pid < 0) {
-    if (p->kstack)
-      page_free(p->kstack, KSTACK_SIZE / PAGE_SIZE);
-    kfree(p);
+  // Not zeroed past the struct: the stack is written before it is read, and the
+  // trapframe at its top is set whole by whoever makes the process runnable (fork
+  // copies it, exec sets it).
+  struct proc *p = page_alloc_raw(KSTACK_SIZE / PAGE_SIZE);
+  int pid = p ? alloc_pid() : -1;
+  if (!p || pid < 0) {
+    if (p)
+      page_free(p, KSTACK_SIZE / PAGE_SIZE);
     return NULL;
   }
+  memset(p, 0, sizeof *p);
+  p->kstack = (uint8_t *)p;
+  *stack_canary(p) = KSTACK_CANARY;
   p->pid = p->tgid = pid;
   p->leader = p;
   p->nthreads = 1;
@@ -249,8 +292,8 @@ void proc_free(struct proc *p) {
   fs_put(p->fs);
   sighand_put(p->sighand);
   kfree(p->exe);
-  page_free(p->kstack, KSTACK_SIZE / PAGE_SIZE);
-  kfree(p);
+  check_stack(p);
+  page_free(p, KSTACK_SIZE / PAGE_SIZE);
 }
 
 
@@ -325,6 +368,7 @@ void sched(void) {
     p->state = P_RUNNING;
     return;
   }
+  check_stack(p);
   if (next) {
     switch_in(next);
     swtch(&p->ctx_rsp, next->ctx_rsp);
@@ -420,7 +464,9 @@ static int clone_shared(struct proc *c, struct proc *p, uint64_t flags) {
     p->vm->refs++;
   c->vm = flags & CLONE_VM ? p->vm : vm_clone(p->vm);
   c->fs = fs_get(p->fs, flags & CLONE_FS);
-  c->sighand = sighand_get(p->sighand, flags & CLONE_SIGHAND);
+  c->sighand = (flags & CLONE_SIGHAND) && sighand_own(p) < 0
+                   ? NULL // (the default table is never shared by CLONE_SIGHAND)
+                   : sighand_get(p->sighand, flags & CLONE_SIGHAND);
   c->fdt = fdt_get(p->fdt, flags & CLONE_FILES);
   c->exe = kstrdup(p->exe ? p->exe : "");
   return c->vm && c->fs && c->sighand && c->fdt && c->exe ? 0 : -ENOMEM;

@@ -307,13 +307,20 @@ static int count_procs(void) {
 }
 
 // The files of proc: itself (p is NULL).
-// Cached: the archive files' page caches. Not in MemAvailable: nothing trims them yet.
+// As Linux's: Cached is the page cache (the archive's cached pages) with the tmpfs
+// files' data (Shmem); MemAvailable adds to MemFree the cached pages no mapping holds,
+// and the shared read-only copies no mapping holds (vm.c), which go back as soon as
+// memory runs out.
 static int gen_meminfo(const struct proc *p, char *b, size_t n) {
-  uint64_t total = pages_total() * 4, free = pages_free() * 4, cached = ramfs_cache_pages() * 4;
+  uint64_t total = pages_total() * 4, free = pages_free() * 4, frames, unmapped;
+  ramfs_cache_stats(&frames, &unmapped);
+  uint64_t shmem = (ramfs_bytes(2) + ramfs_bytes(4)) / 1024; // (/tmp and /dev/shm)
   (void)p;
   return ksnprintf(b, n, "MemTotal:%16lu kB\nMemFree:%17lu kB\nMemAvailable:%12lu kB\n"
                    "Buffers:%17d kB\nCached:%18lu kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
-                   "Shmem:%19d kB\n", total, free, free, 0, cached, 0, 0, 0);
+                   "Shmem:%19lu kB\n", total, free, free + (unmapped + vm_ro_unmapped()) * 4, 0,
+                   frames * 4 + shmem,
+                   0, 0, shmem);
 }
 
 static int gen_uptime(const struct proc *p, char *b, size_t n) {

@@ -25,6 +25,7 @@
 #include "proc.h"
 #include "ramfs.h"
 #include "scheme.h"
+#include "vm.h"
 
 #define NS 1000000000ull
 #define NAME_MAX_K 255
@@ -43,17 +44,21 @@ struct rnode {
   uint64_t ino;
   uint8_t *data;            // contents (regular file) or target (symlink)
   size_t size, cap;         // cap == 0: data is in the archive, or NULL (not ours to free)
-  // The data is whole page frames (page_alloc), because the file is or was mapped
-  // shared: the mappings point at these very frames (each holds a page_share), so
-  // writes through any of them and write(2) all change the same bytes. The frames
-  // outlive the file's hold on them while mapped (a truncate to 0 or a growth past cap
-  // gives the file new frames; pages already mapped then keep the old ones).
+  // The data is whole page frames (page_alloc), because the file is or was mapped: the
+  // mappings point at these very frames (each holds a page_share; a private mapping's
+  // copy on write), so writes through any shared one, write(2), and what private ones
+  // read all see the same bytes. When the data moves (a growth past cap) or shrinks
+  // (truncate), the mappings let go of the old frames and of the pages past the new
+  // end (vm_zap_node): their next touch finds the file as it is now, as on Linux.
   bool paged;
   // A file of the read-only archive tree: its pages as mappings see them, each filled
   // on first touch and then mapped by every process that maps it (copy on write), so
   // a library's pages are in memory once however many programs use them. NULL until
-  // first mapped; the cache holds one reference to each frame (page_alloc's).
+  // first mapped; the cache holds one reference to each frame (page_alloc's). A frame
+  // no mapping holds goes back when memory runs out (cache_trim); nodes with a cache
+  // are on the cached list (cache_next).
   uint8_t **cache;
+  struct rnode *cache_next;
   uint8_t rw;               // 0: read-only; else the tmpfs it is in (FS_TMP, FS_SHM)
   int refs;                 // open files holding the node
   const char *dev;          // a device node opens this scheme path instead
@@ -109,27 +114,59 @@ static struct rnode *node_alloc(uint32_t mode, uint8_t rw) {
   return n;
 }
 
-// Frames held by the page caches of archive files (/proc/meminfo's Cached).
-static size_t cached_pages;
+// The archive's page cache: the nodes that have one, and the frames it holds (for
+// /proc/meminfo's Cached).
+static struct rnode *cached_nodes;
+static uint64_t cache_frames;
 
-size_t ramfs_cache_pages(void) {
-  return cached_pages;
+static void cache_drop(struct rnode *n) {
+  for (size_t i = 0; i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE; i++)
+    if (n->cache[i]) {
+      page_release(n->cache[i]);
+      cache_frames--;
+    }
+  for (struct rnode **pp = &cached_nodes; *pp; pp = &(*pp)->cache_next)
+    if (*pp == n) {
+      *pp = n->cache_next;
+      break;
+    }
+  kfree(n->cache);
+  n->cache = NULL;
+}
+
+// Give back cached frames no mapping holds (only the cache's reference is left), at
+// least want of them if there are so many: page_alloc's reclaim, before it fails. A
+// frame given back is read from the archive again at its next touch.
+static uint64_t cache_trim(uint64_t want) {
+  uint64_t freed = 0;
+  for (struct rnode *n = cached_nodes; n && freed < want; n = n->cache_next)
+    for (size_t i = 0; i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE && freed < want; i++)
+      if (n->cache[i] && !page_shared(n->cache[i])) {
+        page_release(n->cache[i]);
+        n->cache[i] = NULL;
+        cache_frames--, freed++;
+      }
+  return freed;
+}
+
+void ramfs_cache_stats(uint64_t *frames, uint64_t *unmapped) {
+  *frames = cache_frames, *unmapped = 0;
+  for (struct rnode *n = cached_nodes; n; n = n->cache_next)
+    for (size_t i = 0; i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE; i++)
+      *unmapped += n->cache[i] && !page_shared(n->cache[i]);
 }
 
 // Let go of n's data, if it is ours, and of its page cache.
 static void data_free(struct rnode *n) {
-  for (size_t i = 0; n->cache && i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE; i++)
-    if (n->cache[i]) {
-      page_release(n->cache[i]);
-      cached_pages--;
-    }
-  kfree(n->cache);
-  n->cache = NULL;
+  if (n->cache)
+    cache_drop(n);
   if (n->cap)
     fs_bytes[n->rw] -= n->cap;
+  if (n->cap && n->paged && n->refs)
+    vm_zap_node(n, FILE_MAX, n->data, n->data + n->cap); // (mappings hold refs)
   if (n->cap && n->paged)
     for (size_t off = 0; off < n->cap; off += PAGE_SIZE)
-      page_release(n->data + off); // a mapping may still hold the frame
+      page_release(n->data + off);
   else if (n->cap)
     kfree(n->data);
 }
@@ -818,6 +855,8 @@ static int truncate_node(struct rnode *n, uint64_t len) {
   if (len > FILE_MAX)
     return -EFBIG;
   if (len == 0) { // give the memory back rather than keep a big buffer
+    if (n->paged)
+      vm_zap_node(n, 0, NULL, NULL); // (private copies too: every page is past the end)
     data_free(n);
     n->data = NULL, n->cap = 0;
   } else {
@@ -826,6 +865,10 @@ static int truncate_node(struct rnode *n, uint64_t len) {
       return r;
     if (len > n->size)
       memset(n->data + n->size, 0, len - n->size);
+    if (len < n->size && n->paged) { // the last page's rest reads as zeros in mappings
+      memset(n->data + len, 0, ALIGN_UP(len, PAGE_SIZE) - len);
+      vm_zap_node(n, ALIGN_UP(len, PAGE_SIZE), NULL, NULL);
+    }
   }
   n->size = len;
   return 0;
@@ -1183,13 +1226,13 @@ void ramfs_node_ids(const struct rnode *n, uint64_t *dev, uint64_t *ino) {
   *ino = n->ino;
 }
 
-// The mappable node behind f, made ready for a mapping (shared: a writable file's data
-// becomes page frames, which the mappings will share). -ENODEV for what has no pages.
-int ramfs_map_node(struct file *f, bool shared, struct rnode **out) {
+// The mappable node behind f, made ready for a mapping (a writable file's data becomes
+// page frames, which the mappings will share). -ENODEV for what has no pages.
+int ramfs_map_node(struct file *f, struct rnode **out) {
   struct rnode *n = ramfs_file_node(f);
   if (!n || !S_ISREG(n->mode))
     return -ENODEV;
-  if (shared && n->rw && !n->paged) {
+  if (n->rw && !n->paged) {
     size_t cap = ALIGN_UP(n->size, PAGE_SIZE);
     uint8_t *d = cap ? page_alloc(cap / PAGE_SIZE) : NULL;
     if (cap && !d)
@@ -1210,31 +1253,39 @@ int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame) {
   size_t i = off / PAGE_SIZE;
   if (n->rw || n->cap || !S_ISREG(n->mode) || off >= n->size)
     return -ENOENT;
-  if (!n->cache && !(n->cache = kmalloc(ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE * sizeof *n->cache)))
-    return -ENOMEM;
-  if (!n->cache[i]) {
-    if (!(n->cache[i] = page_alloc(1)))
+  if (!n->cache) {
+    if (!(n->cache = kmalloc(ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE * sizeof *n->cache)))
       return -ENOMEM;
-    cached_pages++;
-    memcpy(n->cache[i], n->data + off, MIN(PAGE_SIZE, n->size - off));
+    n->cache_next = cached_nodes;
+    cached_nodes = n;
+  }
+  if (!n->cache[i]) {
+    uint8_t *frame = page_alloc_raw(1); // (a trim may run in here: the slot is still empty)
+    if (!frame)
+      return -ENOMEM;
+    memcpy(frame, n->data + off, MIN(PAGE_SIZE, n->size - off));
+    memset(frame + MIN(PAGE_SIZE, n->size - off), 0, PAGE_SIZE - MIN(PAGE_SIZE, n->size - off));
+    n->cache[i] = frame;
+    cache_frames++;
   }
   *frame = n->cache[i];
   page_share(*frame);
   return 0;
 }
 
-// The frame for the page at file offset off (page-aligned) of a mapping: the file's
-// own frame (one more share of it) for a shared mapping of a writable file; the page
-// cache's for a file of the read-only archive (*cow: the mapping must copy it before
-// a write); otherwise a new frame with a copy of the bytes. -ENXIO if the page lies
-// wholly past the end.
+// The frame for the page at file offset off (page-aligned) of a mapping, with one more
+// share of it: a writable file's own frame, the page cache's for a file of the
+// read-only archive; *cow: the mapping must copy it before a write (a private one).
+// Otherwise a new frame with a copy of the bytes. -ENXIO if the page lies wholly past
+// the end.
 int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, bool *cow) {
   *cow = false;
   if (off >= ALIGN_UP(n->size, PAGE_SIZE))
     return -ENXIO;
-  if (shared && n->paged) { // cap is whole pages and >= size, so the page is there
+  if (n->paged) { // cap is whole pages and >= size, so the page is there
     *frame = n->data + off;
     page_share(*frame);
+    *cow = !shared;
     return 0;
   }
   if (!n->rw && !n->cap) {
@@ -1314,6 +1365,7 @@ void ramfs_init(const void *archive, size_t size) {
   struct cpio_entry e;
   int r, count = 0;
   root.atime = root.mtime = root.ctime = now();
+  page_add_reclaim(cache_trim);
   while ((r = cpio_next(archive, size, &pos, &e)) > 0) {
     if (!(e.namelen == 1 && e.name[0] == '.'))
       add_entry(&e), count++;

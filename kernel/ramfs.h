@@ -23,10 +23,12 @@ int ramfs_reopen(struct file *f, struct file *of, int flags); // of: a file of t
 int ramfs_add_device(const char *path, const char *target);
 
 // Mapping files (vm.c, sysmem.c): a mapping holds its node as an open file does.
-int ramfs_map_node(struct file *f, bool shared, struct rnode **out);
+int ramfs_map_node(struct file *f, struct rnode **out);
 int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, bool *cow);
 int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame);
-size_t ramfs_cache_pages(void); // frames the archive files' page caches hold
+// The archive's page cache (/proc/meminfo): frames it holds, and those no mapping holds
+// (given back when memory runs out).
+void ramfs_cache_stats(uint64_t *frames, uint64_t *unmapped);
 void ramfs_node_hold(struct rnode *n);
 int ramfs_node_path(const struct rnode *n, char *out, size_t outsz);
 void ramfs_node_drop(struct rnode *n);

@@ -1,4 +1,5 @@
-// Memory system calls: brk, mmap (anonymous, and of files), munmap, mprotect, msync.
+// Memory system calls: brk, mmap (anonymous, and of files), munmap, mprotect, msync,
+// mremap, madvise.
 #include "types.h"
 #include "elf.h"
 #include "errno.h"
@@ -77,7 +78,7 @@ static int map_source(int fd, int prot, bool shared, uint64_t off, uint64_t len,
     return -EOVERFLOW;
   *maywrite = file_writable(f);
   struct rnode *n;
-  int r = ramfs_map_node(f, shared, &n);
+  int r = ramfs_map_node(f, &n);
   if (r < 0)
     return r;
   char *path = kmalloc(PATH_MAX_K);
@@ -185,4 +186,33 @@ long sys_msync(struct trapframe *tf) {
   if (!user_range_ok(addr, len))
     return -ENOMEM;
   return vm_range_mapped(myproc()->vm, addr, len) ? 0 : -ENOMEM;
+}
+
+// mremap(2): the checks that need no address space, in Linux's order (the rest: vm_remap).
+long sys_mremap(struct trapframe *tf) {
+  uint64_t addr = ARG0, old_len = ARG1, new_len = ARG2, flags = ARG3, new_addr = ARG4;
+  if (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+    return -EINVAL;
+  if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+    return -EINVAL;
+  if (PAGE_OFF(addr))
+    return -EINVAL;
+  if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+    return -EINVAL;
+  if (!new_len || new_len > USER_TOP) // (Linux: a length that rounds to 0 is EINVAL; one
+    return new_len && !(flags & MREMAP_FIXED) ? -ENOMEM : -EINVAL; // too big, no room)
+  old_len = old_len > USER_TOP ? USER_TOP + PAGE_SIZE : ALIGN_UP(old_len, PAGE_SIZE);
+  return vm_remap(myproc()->vm, addr, old_len, ALIGN_UP(new_len, PAGE_SIZE), (int)flags, new_addr);
+}
+
+// madvise(2): as Linux, unknown advice and a misaligned start are EINVAL, a length
+// that wraps too; a range with unmapped pages ENOMEM.
+long sys_madvise(struct trapframe *tf) {
+  uint64_t start = ARG0, len = ALIGN_UP(ARG1, PAGE_SIZE);
+  int advice = ARG2;
+  if (!vm_advice_known(advice) || PAGE_OFF(start) || (ARG1 && !len) || start + len < start)
+    return -EINVAL;
+  if (!user_range_ok(start, len))
+    return -ENOMEM;
+  return vm_advise(myproc()->vm, start, len, advice);
 }

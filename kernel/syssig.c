@@ -24,6 +24,8 @@ long sys_rt_sigaction(struct trapframe *tf) {
   }
   if (ARG2 && copyout(ARG2, &old, sizeof old) < 0)
     return -EFAULT;
+  if (ARG1 && sighand_own(p) < 0)
+    return -ENOMEM;
   if (ARG1) {
     sa.mask &= ~UNBLOCKABLE;
     p->sighand->act[sig - 1] = sa;

@@ -26,7 +26,16 @@ static struct vdso_data *vvar; // the data page (a frame of its own)
 // nothing to count.
 static void vvar_open(void *priv) { (void)priv; }
 static void vvar_close(void *priv) { (void)priv; }
-static const struct vma_ops vvar_ops = {vvar_open, vvar_close};
+// The one page, with a share for the mapping that touches it.
+static int vvar_page(void *priv, uint64_t i, uint8_t **frame) {
+  (void)priv;
+  if (i != 0)
+    return -ENXIO;
+  page_share(vvar);
+  *frame = (uint8_t *)vvar;
+  return 0;
+}
+static const struct vma_ops vvar_ops = {.open = vvar_open, .close = vvar_close, .page = vvar_page};
 
 void vdso_init(void) {
   if (vdso_image_end - vdso_image > VDSO_PAGES_MAX * PAGE_SIZE)
@@ -54,8 +63,7 @@ void vdso_set_realtime(uint64_t offset) {
 // 0, or -ENOMEM (exec fails as for any other area).
 int vdso_map(struct vm *vm, uint64_t base) {
   uint64_t size = vdso_image_end - vdso_image;
-  void *frame = vvar;
-  int r = vm_map_frames(vm, base - PAGE_SIZE, &frame, 1, PROT_READ, &vvar_ops, NULL);
+  int r = vm_map_object(vm, base - PAGE_SIZE, PAGE_SIZE, PROT_READ, false, &vvar_ops, NULL);
   if (r < 0)
     return r;
   struct vma *a = vm_area(vm, base - PAGE_SIZE);

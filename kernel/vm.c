@@ -180,6 +180,8 @@ struct vm *vm_clone(struct vm *src) {
   memcpy(vm->auxv, src->auxv, sizeof vm->auxv);
   vm->auxv_words = src->auxv_words;
   for (struct vma *a = src->vmas; a; a = a->next) {
+    if (a->dontfork)
+      continue;
     struct vma *n = kmalloc(sizeof *n);
     if (!n)
       goto fail;
@@ -192,7 +194,7 @@ struct vm *vm_clone(struct vm *src) {
     for (uint64_t va = a->start, end; va < a->end; va = end) {
       uint64_t *table = leaf_table(src->pml4, va, &end);
       end = MIN(end, a->end);
-      for (; table && va < end; va += PAGE_SIZE) {
+      for (; table && !a->wipeonfork && va < end; va += PAGE_SIZE) {
         uint64_t *spte = &table[(va >> 12) & 511], *dpte;
         if (!(*spte & PTE_FRAME))
           continue;
@@ -280,23 +282,14 @@ bool vm_range_mapped(const struct vm *vm, uint64_t start, uint64_t len) {
   return true;
 }
 
-int vm_map_frames(struct vm *vm, uint64_t start, void *const *frames, size_t n, int prot,
+int vm_map_object(struct vm *vm, uint64_t start, uint64_t len, int prot, bool maywrite,
                   const struct vma_ops *ops, void *priv) {
-  int r = vm_map_area(vm, start, n * PAGE_SIZE, prot, VMA_SHARED, NULL, 0, 0);
+  int r = vm_map_area(vm, start, len, prot, VMA_SHARED, NULL, 0, 0);
   if (r < 0)
     return r;
   struct vma *a = vma_find(vm, start);
-  a->ops = ops, a->priv = priv;
+  a->ops = ops, a->priv = priv, a->maywrite = maywrite;
   ops->open(priv);
-  for (size_t i = 0; i < n; i++) {
-    uint64_t *pte = walk(vm->pml4, start + i * PAGE_SIZE, true);
-    if (!pte) {
-      vm_unmap(vm, start, n * PAGE_SIZE);
-      return -ENOMEM;
-    }
-    page_share(frames[i]);
-    *pte = V2P(frames[i]) | PTE_FRAME | (prot ? pte_flags(prot) : 0);
-  }
   return 0;
 }
 
@@ -386,13 +379,116 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len) {
   return 0;
 }
 
+// ---- identical read-only copies ----
+// A loader writes a library's relocations and then makes those pages read-only
+// (RELRO), and every process that loads the library at the same place writes the same
+// bytes. So when a private copy of a file's page becomes read-only, it is shared: the
+// first such copy of a (file, offset) is kept in this index, and a later one that is
+// byte for byte the same is dropped for it, copy on write, as for the page cache. An
+// entry holds a reference to its frame; the entries no mapping holds any more go back
+// when memory runs out (ro_trim). Nodes are only keys: equal bytes are what matters.
+struct ro_copy {
+  const struct rnode *node;
+  uint64_t off;
+  uint8_t *frame;
+  struct ro_copy *next;
+};
+#define RO_BUCKETS 64
+static struct ro_copy *ro_index[RO_BUCKETS];
+
+static struct ro_copy **ro_bucket(const struct rnode *node, uint64_t off) {
+  return &ro_index[((uint64_t)node / 64 + off / PAGE_SIZE) % RO_BUCKETS];
+}
+
+// Unmapped frames the index holds (/proc/meminfo's MemAvailable counts them).
+uint64_t vm_ro_unmapped(void) {
+  uint64_t n = 0;
+  for (int b = 0; b < RO_BUCKETS; b++)
+    for (struct ro_copy *c = ro_index[b]; c; c = c->next)
+      n += !page_shared(c->frame);
+  return n;
+}
+
+static bool pages_equal(const uint8_t *a, const uint8_t *b) {
+  const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+  for (size_t i = 0; i < PAGE_SIZE / 8; i++)
+    if (x[i] != y[i])
+      return false;
+  return true;
+}
+
+static uint64_t ro_trim(uint64_t want) {
+  uint64_t freed = 0;
+  for (int b = 0; b < RO_BUCKETS && freed < want; b++)
+    for (struct ro_copy **pp = &ro_index[b], *c; (c = *pp) && freed < want;) {
+      if (page_shared(c->frame)) {
+        pp = &c->next;
+        continue;
+      }
+      *pp = c->next;
+      page_release(c->frame);
+      kfree(c);
+      freed++;
+    }
+  return freed;
+}
+
+// The private copy at *pte (file page off of node) has just become read-only: map the
+// index's identical frame instead, or enter this one if the index has none for it.
+static void ro_share(struct vm *vm, uint64_t va, uint64_t *pte, const struct rnode *node,
+                     uint64_t off) {
+  static bool registered;
+  uint8_t *mine = (uint8_t *)pte_table(*pte);
+  struct ro_copy **bucket = ro_bucket(node, off), *c;
+  for (c = *bucket; c && !(c->node == node && c->off == off); c = c->next)
+    ;
+  if (c && c->frame != mine && pages_equal(c->frame, mine)) {
+    page_share(c->frame);
+    page_release(mine);
+    *pte = V2P(c->frame) | (*pte & ~PTE_ADDR & ~PTE_W) | PTE_COW;
+  } else if (!c && (c = kmalloc(sizeof *c))) {
+    *c = (struct ro_copy){.node = node, .off = off, .frame = mine, .next = *bucket};
+    *bucket = c;
+    page_share(mine); // the index's hold: from now on the bytes never change
+    *pte = (*pte & ~PTE_W) | PTE_COW;
+    if (!registered)
+      page_add_reclaim(ro_trim), registered = true;
+  } else {
+    return;
+  }
+  if (is_current(vm))
+    invlpg(va);
+}
+
+// After an mprotect without PROT_WRITE of area a: share its private copies of file
+// pages (a program's segments, a private mapping of a file) through the index.
+static void share_ro_copies(struct vm *vm, struct vma *a) {
+  if (a->kind == VMA_SHARED || !a->src || (a->prot & PROT_WRITE))
+    return;
+  for (uint64_t va = a->start, next; va < a->end; va = next) {
+    uint64_t *table = leaf_table(vm->pml4, va, &next);
+    for (next = MIN(next, a->end); table && va < next; va += PAGE_SIZE) {
+      uint64_t *pte = &table[(va >> 12) & 511];
+      if ((*pte & PTE_FRAME) && !(*pte & PTE_COW) && !page_shared(pte_table(*pte)))
+        ro_share(vm, va, pte, a->src->node, a->pgoff + (va - a->start));
+    }
+  }
+}
+
+// A shared area of a file opened read-only, or of a segment attached SHM_RDONLY: never
+// writable, as Linux's areas without VM_MAYWRITE.
+static bool never_writable(const struct vma *a) {
+  return (a->kind == VMA_SHARED && (a->mapped || a->ops) && !a->maywrite) || a->sealed;
+}
+
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
   uint64_t end = start + len;
   if (!vm_range_mapped(vm, start, len)) // Linux: every page must be mapped
     return -ENOMEM;
   for (struct vma *a = vma_find(vm, start); (prot & PROT_WRITE) && a && a->start < end; a = a->next)
-    if ((a->kind == VMA_SHARED && a->mapped && !a->maywrite) || a->sealed)
-      return -EACCES; // a shared file mapping may be written only through a writable fd
+    if (never_writable(a))
+      return -EACCES; // written only through a writable fd, or an attachment that may (or
+                      // never: the vDSO's data page)
   int r = vma_isolate(vm, start, end);
   if (r)
     return r;
@@ -401,8 +497,263 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot) {
       continue;
     a->prot = prot;
     protect_pages(vm, a->start, a->end, prot);
+    share_ro_copies(vm, a);
   }
   return 0;
+}
+
+// ---- files that change under their mappings ----
+// Drop, from area a, the pages of file offsets >= from and those whose frame lies in
+// [lo, hi); they come back from the file at the next touch (or are SIGBUS past its end).
+static void zap_area(struct vm *vm, struct vma *a, uint64_t from, const uint8_t *lo,
+                     const uint8_t *hi) {
+  for (uint64_t va = a->start, next; va < a->end; va = next) {
+    uint64_t *table = leaf_table(vm->pml4, va, &next);
+    for (next = MIN(next, a->end); table && va < next; va += PAGE_SIZE) {
+      uint64_t *pte = &table[(va >> 12) & 511];
+      uint8_t *frame = (uint8_t *)pte_table(*pte);
+      if (!(*pte & PTE_FRAME) ||
+          (a->pgoff + (va - a->start) < from && !(frame >= lo && frame < hi)))
+        continue;
+      page_release(frame);
+      *pte = 0;
+      if (is_current(vm))
+        invlpg(va);
+    }
+  }
+}
+
+// File node n shrank (pages at offsets >= from are past its end: every mapping's,
+// private copies too, as Linux's truncate) or its data moved to new frames (the old
+// ones are [lo, hi)): every address space that maps it lets go of those pages. A
+// mapping has no list of its own: the process table is walked (truncation is rare).
+void vm_zap_node(const struct rnode *n, uint64_t from, const uint8_t *lo, const uint8_t *hi) {
+  for (int i = 0; i < NPROC; i++) {
+    struct vm *vm = proctab[i] ? proctab[i]->vm : NULL; // (threads share one: a second
+    for (struct vma *a = vm ? vm->vmas : NULL; a; a = a->next) // pass finds nothing)
+      if (a->mapped && a->src->node == n)
+        zap_area(vm, a, from, lo, hi);
+  }
+}
+
+// ---- mremap ----
+// Make sure [from, from+len)'s pages that hold frames have page tables at to: after
+// this, moving them cannot fail half-way.
+static int prepare_tables(struct vm *vm, uint64_t from, uint64_t to, uint64_t len) {
+  for (uint64_t va = from, next; va < from + len; va = next) {
+    uint64_t *table = leaf_table(vm->pml4, va, &next);
+    for (next = MIN(next, from + len); table && va < next; va += PAGE_SIZE)
+      if ((table[(va >> 12) & 511] & PTE_FRAME) && !walk(vm->pml4, to + (va - from), true))
+        return -ENOMEM;
+  }
+  return 0;
+}
+
+// Move the frames of [from, from+len) to the same places at to (tables made before).
+static void move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len) {
+  for (uint64_t va = from, next; va < from + len; va = next) {
+    uint64_t *table = leaf_table(vm->pml4, va, &next);
+    for (next = MIN(next, from + len); table && va < next; va += PAGE_SIZE) {
+      uint64_t *pte = &table[(va >> 12) & 511];
+      if (!(*pte & PTE_FRAME))
+        continue;
+      *walk(vm->pml4, to + (va - from), false) = *pte;
+      *pte = 0;
+      if (is_current(vm))
+        invlpg(va);
+    }
+  }
+}
+
+// The area [addr, addr+old_len) (one area, isolated) becomes [to, to+new_len) with its
+// pages; dontunmap: the old range stays mapped, without pages (MREMAP_DONTUNMAP).
+// old_len 0: a second mapping of the same shared object or file (Linux's duplicate).
+static long move_area(struct vm *vm, uint64_t addr, uint64_t old_len, uint64_t to,
+                      uint64_t new_len, bool dontunmap) {
+  int r = old_len ? vma_isolate(vm, addr, addr + old_len) : 0;
+  if (r == 0)
+    r = prepare_tables(vm, addr, to, old_len);
+  struct vma *old = vma_find(vm, addr), *n = r == 0 ? kmalloc(sizeof *n) : NULL;
+  if (!n)
+    return r < 0 ? r : -ENOMEM;
+  *n = *old;
+  n->start = to, n->end = to + new_len;
+  n->pgoff = old->pgoff + (addr - old->start);
+  if (n->src)
+    n->src->refs++;
+  if (n->ops)
+    n->ops->open(n->priv);
+  move_pages(vm, addr, to, old_len);
+  vma_insert(vm, n);
+  if (old_len && !dontunmap)
+    vm_unmap(vm, addr, old_len); // (isolated: nothing to split, so this cannot fail)
+  return to;
+}
+
+// Can the area that ends at end grow by more bytes in place?
+static bool can_grow(const struct vm *vm, uint64_t end, uint64_t more) {
+  return user_range_ok(end, more) && vm_range_free(vm, end, more);
+}
+
+// mremap(2) once its flags, the old address and the lengths (page-rounded, new_len > 0)
+// are checked, in Linux's order: the new place's checks and unmap (MREMAP_FIXED), a
+// shrink's unmap, then the old range must lie in one area (EFAULT), which grows in
+// place if it can, else moves (MREMAP_MAYMOVE) or fails (ENOMEM).
+long vm_remap(struct vm *vm, uint64_t addr, uint64_t old_len, uint64_t new_len, int flags,
+              uint64_t new_addr) {
+  if (!user_range_ok(addr, old_len)) // (an old range past the user half is not mapped)
+    return old_len > new_len ? -EINVAL : -EFAULT;
+  bool fixed = flags & MREMAP_FIXED, dontunmap = flags & MREMAP_DONTUNMAP;
+  if (fixed || dontunmap) {
+    if (fixed && ((new_addr & (PAGE_SIZE - 1)) || !user_range_ok(new_addr, new_len)))
+      return -EINVAL;
+    if (fixed && addr < new_addr + new_len && new_addr < addr + old_len)
+      return -EINVAL; // the two ranges overlap
+    int r = fixed ? vm_unmap(vm, new_addr, new_len) : 0;
+    if (r < 0)
+      return r;
+  }
+  if (old_len > new_len) {
+    int r = vm_unmap(vm, addr + new_len, old_len - new_len);
+    if (r < 0)
+      return r;
+    if (!fixed && !dontunmap)
+      return addr;
+    old_len = new_len;
+  }
+  if (old_len == new_len && !fixed && !dontunmap)
+    return addr;
+  struct vma *a = vma_find(vm, addr);
+  if (!a || old_len > a->end - addr)
+    return -EFAULT;
+  if (!old_len && !(a->kind == VMA_SHARED && (a->mapped || a->ops)))
+    return -EINVAL; // only a shared file or object can be mapped twice
+  if (dontunmap && a->kind == VMA_SHARED && !a->mapped && !a->ops)
+    return -EINVAL; // (a shared anonymous area's pages are nowhere else to refill from)
+  if (!fixed && !dontunmap && old_len && addr + old_len == a->end &&
+      can_grow(vm, a->end, new_len - old_len)) {
+    a->end = addr + new_len;
+    return addr;
+  }
+  if (!fixed && !(flags & MREMAP_MAYMOVE))
+    return -ENOMEM;
+  if (!fixed && !(new_addr = vm_find_free(vm, new_len)))
+    return -ENOMEM;
+  return move_area(vm, addr, old_len, new_addr, new_len, dontunmap);
+}
+
+// ---- madvise ----
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
+#define MADV_DONTDUMP 16
+#define MADV_DODUMP 17
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
+#define MADV_COLD 20
+#define MADV_PAGEOUT 21
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#define MADV_DONTNEED_LOCKED 24
+
+// The advice this kernel takes (Linux's others, and unknown values: EINVAL).
+bool vm_advice_known(int advice) {
+  switch (advice) {
+  case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+  case MADV_DONTNEED: case MADV_FREE: case MADV_DONTFORK: case MADV_DOFORK:
+  case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+  case MADV_COLD: case MADV_PAGEOUT: case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+  case MADV_DONTNEED_LOCKED:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static bool private_anon(const struct vma *a) {
+  return a->kind != VMA_SHARED && !a->mapped && !a->src;
+}
+
+// Is advice one this kernel takes, and may it apply to area a? (0, or Linux's errno.)
+static int advice_ok(const struct vma *a, int advice) {
+  switch (advice) {
+  case MADV_FREE:
+  case MADV_WIPEONFORK:
+    return private_anon(a) ? 0 : -EINVAL; // anonymous private memory only, as Linux
+  case MADV_POPULATE_READ:
+  case MADV_POPULATE_WRITE:
+    return a->prot ? 0 : -ENOMEM;
+  default:
+    return 0;
+  }
+}
+
+// Drop the pages of [start, end) of area a: they read again as the area's contents
+// (zeros, or the file's). A shared anonymous area keeps them: they are its only copy.
+static void drop_pages(struct vm *vm, struct vma *a, uint64_t start, uint64_t end) {
+  if (a->kind == VMA_SHARED && !a->mapped && !a->ops)
+    return;
+  unmap_pages(vm, start, end);
+}
+
+static int advise_area(struct vm *vm, struct vma *a, uint64_t start, uint64_t end, int advice) {
+  switch (advice) {
+  case MADV_DONTNEED:
+  case MADV_DONTNEED_LOCKED:
+  case MADV_FREE: // (free at once: the contents may be either, and zeros is one)
+    drop_pages(vm, a, start, end);
+    return 0;
+  case MADV_DONTFORK:
+  case MADV_DOFORK:
+    a->dontfork = advice == MADV_DONTFORK;
+    return 0;
+  case MADV_WIPEONFORK:
+  case MADV_KEEPONFORK:
+    a->wipeonfork = advice == MADV_WIPEONFORK;
+    return 0;
+  case MADV_POPULATE_READ:
+  case MADV_POPULATE_WRITE:
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+      int r = vm_fault(vm, va, advice == MADV_POPULATE_WRITE);
+      if (r < 0)
+        return r == -ENXIO ? -EFAULT : r == -EACCES ? -EINVAL : r;
+    }
+    return 0;
+  default: // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DODUMP, DONTDUMP, COLD, PAGEOUT: hints
+    return 0;
+  }
+}
+
+// madvise(2) of [start, start+len) (page-aligned, len > 0, advice known): each area in
+// it first checked, then advised (the flags that only some pages get split the areas);
+// a gap in the range is ENOMEM once the rest is done, as Linux.
+int vm_advise(struct vm *vm, uint64_t start, uint64_t len, int advice) {
+  uint64_t end = start + len;
+  if (!vm_advice_known(advice))
+    return -EINVAL;
+  for (struct vma *a = vm->vmas; a && a->start < end; a = a->next) {
+    int r = a->end > start ? advice_ok(a, advice) : 0;
+    if (r < 0)
+      return r;
+  }
+  bool flags = advice == MADV_DONTFORK || advice == MADV_DOFORK ||
+               advice == MADV_WIPEONFORK || advice == MADV_KEEPONFORK;
+  int r = flags ? vma_isolate(vm, start, end) : 0;
+  if (r < 0)
+    return r;
+  for (struct vma *a = vm->vmas; a && a->start < end; a = a->next) {
+    if (a->end <= start)
+      continue;
+    r = advise_area(vm, a, MAX(a->start, start), MIN(a->end, end), advice);
+    if (r < 0)
+      return r;
+  }
+  return vm_range_mapped(vm, start, len) ? 0 : -ENOMEM;
 }
 
 // Make the page at va present, if the area allows the access. Returns 0, -EFAULT if
@@ -448,12 +799,17 @@ int vm_fault_force(struct vm *vm, uint64_t va) {
   return a ? fill_page(vm, a, va) : -EFAULT;
 }
 
-// The file's frame for the page at page of area a: a mapped file's comes from the file
+// The file's frame for the page at page of area a: an object's from its ops (a SysV
+// segment's, made on first touch); a mapped file's comes from the file
 // (ramfs_map_page); a whole page of an exec'd program from the archive's page cache,
 // which every process shares. -ENOENT: none (the page is filled from file_data).
 static int file_frame(const struct vma *a, uint64_t page, bool whole, uint8_t **frame,
                       bool *cow) {
   uint64_t off = a->pgoff + (page - a->start);
+  if (a->ops) {
+    *cow = false;
+    return a->ops->page(a->priv, off / PAGE_SIZE, frame);
+  }
   if (a->mapped)
     return ramfs_map_page(a->src->node, off, a->kind == VMA_SHARED, frame, cow);
   return whole && a->src && !a->src->copy ? ramfs_cached_page(a->src->node, off, frame)
@@ -468,7 +824,9 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
   if (*pte & PTE_FRAME)
     return 0; // already there (a kernel access, or a fault on a page another path filled)
   uint64_t lo = MAX(page, a->file_start), hi = MIN(page + PAGE_SIZE, a->file_end);
-  bool whole = a->file_data && lo == page && hi == page + PAGE_SIZE; // all from the file
+  // All from the file (up to its end: the cached page's rest is zeros too)?
+  bool whole = a->file_data && lo == page &&
+               (hi == page + PAGE_SIZE || (a->file_eof && hi == a->file_end));
   uint8_t *frame;
   bool cow = true;
   int r = file_frame(a, page, whole, &frame, &cow);
@@ -477,7 +835,7 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
     *pte = V2P(frame) | PTE_FRAME | (cow ? PTE_COW | (flags & ~PTE_W) : flags);
     return 0;
   }
-  if (a->mapped || r != -ENOENT)
+  if (a->mapped || a->ops || r != -ENOENT)
     return r;
   frame = whole ? page_alloc_raw(1) : page_alloc(1);
   if (!frame)
@@ -493,7 +851,7 @@ static int fill_page(struct vm *vm, struct vma *a, uint64_t va) {
 // the tracer may have no right to change (Linux refuses too), and the vDSO's data page.
 static bool forced_write_ok(struct vm *vm, uint64_t va) {
   struct vma *a = vma_find(vm, va);
-  return !a || !((a->kind == VMA_SHARED && a->mapped && !a->maywrite) || a->sealed);
+  return !a || !never_writable(a);
 }
 
 // Copy between buf and the user range at uaddr in vm, page by page. force: the caller

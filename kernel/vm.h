@@ -11,6 +11,7 @@ struct vma {
   // of the area reads as zero. The data is the initramfs's, which is never freed.
   uint64_t file_start, file_end;
   const uint8_t *file_data;
+  bool file_eof;        // file_end is the file's end: past it, its cached page is zeros too
   // The file the area shows (maps names it), or NULL. With mapped set (an mmap of the
   // file) each page comes from the file when first touched, at file offset pgoff +
   // (va - start); a page wholly past the file's end is SIGBUS. Without it (exec's
@@ -18,20 +19,26 @@ struct vma {
   struct vsrc *src;
   uint64_t pgoff;
   bool mapped;
-  bool maywrite;        // VMA_SHARED of a file: the descriptor was open for writing
+  bool maywrite;        // VMA_SHARED of a file or with ops: it may ever be made writable
+                        // (the descriptor was open for writing; shmat without SHM_RDONLY)
   // An area whose frames belong to something else (a SysV shared memory segment,
   // ipc.c): ops->open(priv) when a copy of the area appears (fork, a split), and
-  // ops->close(priv) when one goes (munmap, exit, exec). NULL for the others.
+  // ops->close(priv) when one goes (munmap, exit, exec); ops->page(priv, i, &frame)
+  // gives page i of the object (i counts from pgoff / PAGE_SIZE) with one more share
+  // of its frame, when the area's page is first touched. NULL for the others.
   const struct vma_ops *ops;
   void *priv;
   const char *name;     // a special area's name in maps ([vdso], [vvar]), or NULL
   bool sealed;          // never writable, not even by a tracer (the vDSO's data page,
                         // which every process shares): mprotect(PROT_WRITE) is EACCES
+  bool dontfork;        // madvise(MADV_DONTFORK): a child of fork does not get the area
+  bool wipeonfork;      // madvise(MADV_WIPEONFORK): the child's copy starts without pages
   struct vma *next;     // sorted by start
 };
 struct vma_ops {
   void (*open)(void *priv);
   void (*close)(void *priv);
+  int (*page)(void *priv, uint64_t i, uint8_t **frame);
 };
 enum { VMA_ANON, VMA_FILE, VMA_HEAP, VMA_STACK, VMA_SHARED };
 
@@ -77,11 +84,20 @@ int vm_map_file(struct vm *vm, uint64_t start, uint64_t len, int prot, bool shar
 struct vma *vm_area(const struct vm *vm, uint64_t va);
 bool vm_range_mapped(const struct vm *vm, uint64_t start, uint64_t len);
 int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
-// Map n given frames (each gains a reference) at start as one shared area with ops.
-int vm_map_frames(struct vm *vm, uint64_t start, void *const *frames, size_t n, int prot,
+// Map an object's pages at [start, start+len) as one shared area whose pages come from
+// ops->page when first touched.
+int vm_map_object(struct vm *vm, uint64_t start, uint64_t len, int prot, bool maywrite,
                   const struct vma_ops *ops, void *priv);
 const struct vma *vm_area_at(const struct vm *vm, uint64_t va); // NULL: unmapped
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot);
+// mremap(2) and madvise(2) (the arguments checked as sysmem.c's comments say).
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define MREMAP_DONTUNMAP 4
+long vm_remap(struct vm *vm, uint64_t addr, uint64_t old_len, uint64_t new_len, int flags,
+              uint64_t new_addr);
+int vm_advise(struct vm *vm, uint64_t start, uint64_t len, int advice);
+bool vm_advice_known(int advice);
 int vm_fault(struct vm *vm, uint64_t va, bool write);
 int vm_fault_force(struct vm *vm, uint64_t va);
 uint64_t vm_find_free(struct vm *vm, uint64_t len);
@@ -122,5 +138,7 @@ static inline uint32_t *vm_user_word(struct vm *vm, uint64_t va, bool write) {
   return w ? w : vm_user_word_slow(vm, va, write);
 }
 uint64_t vm_resident_pages(const struct vm *vm);
+uint64_t vm_ro_unmapped(void);
+void vm_zap_node(const struct rnode *n, uint64_t from, const uint8_t *lo, const uint8_t *hi);
 int vm_prot_at(const struct vm *vm, uint64_t va);
 extern uint64_t *kernel_pml4;

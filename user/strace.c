@@ -103,6 +103,16 @@ static const struct xlat x_whence[] = {{0, "SEEK_SET"}, {1, "SEEK_CUR"}, {2, "SE
 static const struct xlat x_prot[] = {{1, "PROT_READ"}, {2, "PROT_WRITE"}, {4, "PROT_EXEC"},
                                      {8, "PROT_SEM"}, {0x01000000, "PROT_GROWSDOWN"},
                                      {0x02000000, "PROT_GROWSUP"}, {0, NULL}};
+static const struct xlat x_mremap[] = {{1, "MREMAP_MAYMOVE"}, {2, "MREMAP_FIXED"},
+                                      {4, "MREMAP_DONTUNMAP"}, {0, NULL}};
+static const struct xlat x_madv[] = {
+    {0, "MADV_NORMAL"}, {1, "MADV_RANDOM"}, {2, "MADV_SEQUENTIAL"}, {3, "MADV_WILLNEED"},
+    {4, "MADV_DONTNEED"}, {8, "MADV_FREE"}, {9, "MADV_REMOVE"}, {10, "MADV_DONTFORK"},
+    {11, "MADV_DOFORK"}, {12, "MADV_MERGEABLE"}, {13, "MADV_UNMERGEABLE"},
+    {14, "MADV_HUGEPAGE"}, {15, "MADV_NOHUGEPAGE"}, {16, "MADV_DONTDUMP"}, {17, "MADV_DODUMP"},
+    {18, "MADV_WIPEONFORK"}, {19, "MADV_KEEPONFORK"}, {20, "MADV_COLD"}, {21, "MADV_PAGEOUT"},
+    {22, "MADV_POPULATE_READ"}, {23, "MADV_POPULATE_WRITE"}, {24, "MADV_DONTNEED_LOCKED"},
+    {25, "MADV_COLLAPSE"}, {100, "MADV_HWPOISON"}, {101, "MADV_SOFT_OFFLINE"}, {0, NULL}};
 static const struct xlat x_maptype[] = {{1, "MAP_SHARED"}, {2, "MAP_PRIVATE"},
                                         {3, "MAP_SHARED_VALIDATE"}, {0, NULL}};
 static const struct xlat x_map[] = {
@@ -303,7 +313,7 @@ enum kind {
   K_REBOOT_CMD, K_GROUPS_IN, K_GROUPS_OUT, K_IDPTR_OUT, K_OFFPTR, K_RENAME_FLAGS,
   K_GRND_FLAGS, K_STATFS_OUT, K_SOCKDOM, K_SOCKTYPE, K_MSGFLAGS, K_SHUTHOW, K_SOCKLEVEL,
   K_IPCKEY, K_IPCFLAGS, K_IPCCMD, K_SHMATFLAGS, K_PTRACE_REQ, K_FUTEX, K_CLONE3, K_IDTYPE,
-  K_ITIMER, K_FLOCK_OP, NKINDS
+  K_ITIMER, K_FLOCK_OP, K_MREMAP_FLAGS, K_MADVICE, NKINDS
 };
 
 // How the result is shown.
@@ -344,7 +354,9 @@ static const struct decoder decoders[] = {
     {"pipe", R_DEC, C_DESC, 1, {K_PIPEFDS}},
     {"select", R_SELECT, C_DESC, 5, {K_INT, K_FDSET, K_FDSET, K_FDSET, K_TIMEVAL_IN}},
     {"sched_yield", R_DEC, 0, 0, {0}},
+    {"mremap", R_HEX, C_MEM, 5, {K_PTR, K_ULONG, K_ULONG, K_MREMAP_FLAGS, K_PTR}},
     {"msync", R_DEC, C_MEM, 3, {K_PTR, K_ULONG, K_HEX}},
+    {"madvise", R_DEC, C_MEM, 3, {K_PTR, K_ULONG, K_MADVICE}},
     {"sched_setaffinity", R_DEC, C_PROC, 3, {K_INT, K_ULONG, K_PTR}},
     {"sched_getaffinity", R_DEC, C_PROC, 3, {K_INT, K_ULONG, K_PTR}},
     {"dup", R_DEC, C_DESC, 1, {K_INT}},
@@ -1555,6 +1567,7 @@ static const struct kind_info {
     [K_IPCCMD] = {f_xval, false, x_ipccmd}, [K_SHMATFLAGS] = {f_flags, false, x_shmat, "0"},
     [K_STATFS_OUT] = {f_statfs, true}, [K_IDTYPE] = {f_xval, false, x_idtype},
     [K_ITIMER] = {f_xval, false, x_itimer}, [K_FLOCK_OP] = {f_flags, false, x_flock, "0"},
+    [K_MREMAP_FLAGS] = {f_flags, false, x_mremap, "0"}, [K_MADVICE] = {f_xval, false, x_madv},
 };
 
 static void f_xval(const struct call *c, int i) {

@@ -3,6 +3,9 @@
 //
 // Every test also runs on the host's Linux (build/guest/filemaptests), which is how
 // the expectations were checked. Files are made in /tmp, one per test.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -303,10 +306,340 @@ static void t_auxv(void) {
   CHECK_EQ(st.st_mode & 0777, 0400);
 }
 
+// ---- files that change under their mappings ----
+// A shared and a private read-write mapping of len bytes of fd from offset 0.
+static void map_both(int fd, size_t len, char **shared, char **private) {
+  *shared = xmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  *private = xmap(len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+}
+
+// ftruncate down: pages past the new end are SIGBUS in every mapping, private copies
+// too; the last page's rest reads as zeros; a private copy within the file stays.
+// ftruncate up: those pages are valid again, with zeros (the old copies gone).
+static void t_truncate_under_maps(void) {
+  char path[64], *s, *p;
+  int fd = make_file(path, 3 * PAGE);
+  map_both(fd, 3 * PAGE, &s, &p);
+  p[0] = 'p', p[2 * PAGE] = 'c';              // private copies of pages 0 and 2
+  CHECK(p[PAGE + 20] == (char)pattern(PAGE + 20) && s[2 * PAGE] == (char)pattern(2 * PAGE));
+  OK(ftruncate(fd, PAGE + 10));
+  CHECK(s[PAGE + 9] == (char)pattern(PAGE + 9) && s[PAGE + 10] == 0 && s[2 * PAGE - 1] == 0);
+  CHECK(p[PAGE + 20] == 0);                   // not copied: the file's page, cut
+  CHECK(p[0] == 'p');                         // copied, within the file: kept
+  expect_signal(s + 2 * PAGE, false, SIGBUS);
+  expect_signal(p + 2 * PAGE, false, SIGBUS); // the copy went with the page
+  expect_signal(s + 2 * PAGE + 5, true, SIGBUS);
+  OK(ftruncate(fd, 3 * PAGE));
+  CHECK(s[2 * PAGE] == 0 && p[2 * PAGE] == 0 && s[PAGE + 100] == 0);
+  s[2 * PAGE + 50] = 'm';
+  char c = 0;
+  CHECK_EQ(OK(pread(fd, &c, 1, 2 * PAGE + 50)), 1);
+  CHECK(c == 'm' && p[2 * PAGE + 50] == 'm'); // a private page not yet written: the file
+  OK(munmap(s, 3 * PAGE));
+  OK(munmap(p, 3 * PAGE));
+  OK(unlink(path));
+}
+
+// write(2) reaches every mapping's pages of the file, private ones until they are
+// written (then they keep their copy); a write past the end makes the pages it
+// covers valid, and a file that grows far (its data moves) stays one with its maps.
+static void t_write_under_maps(void) {
+  char path[64], *s, *p;
+  int fd = make_file(path, 100);
+  map_both(fd, 64 * PAGE, &s, &p);
+  CHECK(s[10] == (char)pattern(10) && p[11] == (char)pattern(11));
+  expect_signal(s + PAGE, false, SIGBUS);
+  CHECK_EQ(OK(pwrite(fd, "by write", 8, 2)), 8);
+  CHECK(memcmp(s + 2, "by write", 8) == 0 && memcmp(p + 2, "by write", 8) == 0);
+  p[1] = 'q';
+  CHECK_EQ(OK(pwrite(fd, "Z", 1, 1)), 1);
+  CHECK(s[1] == 'Z' && p[1] == 'q');          // (p's page 0 was copied by its write)
+  CHECK_EQ(OK(pwrite(fd, "end", 3, 2 * PAGE + 10)), 3);
+  CHECK(s[PAGE] == 0 && memcmp(s + 2 * PAGE + 10, "end", 3) == 0);
+  CHECK(memcmp(p + 2 * PAGE + 10, "end", 3) == 0);
+  expect_signal(s + 3 * PAGE, false, SIGBUS);
+  s[PAGE + 7] = 's';
+  CHECK_EQ(OK(pwrite(fd, "far", 3, 60 * PAGE)), 3); // the file grows far
+  CHECK(memcmp(s + 60 * PAGE, "far", 3) == 0 && memcmp(p + 60 * PAGE, "far", 3) == 0);
+  CHECK(s[PAGE + 7] == 's' && p[PAGE + 7] == 's' && s[1] == 'Z' && p[1] == 'q');
+  s[30 * PAGE] = 't';
+  CHECK_EQ(OK(pwrite(fd, "again", 5, 2)), 5);
+  CHECK(memcmp(s + 2, "again", 5) == 0 && memcmp(p + 2, "by write", 8) == 0);
+  char b[8] = {0};
+  CHECK_EQ(OK(pread(fd, b, 1, 30 * PAGE)), 1);
+  CHECK(b[0] == 't' && p[30 * PAGE] == 't');
+  OK(munmap(s, 64 * PAGE));
+  OK(munmap(p, 64 * PAGE));
+  OK(unlink(path));
+}
+
+// ---- the page cache under memory pressure ----
+// A field of /proc/meminfo, in kB (fails the test if missing).
+static long meminfo_kb(const char *field) {
+  char buf[256];
+  size_t n = strlen(field);
+  long kb = -1;
+  FILE *f = fopen("/proc/meminfo", "r");
+  while (f && fgets(buf, sizeof buf, f))
+    if (strncmp(buf, field, n) == 0 && buf[n] == ':')
+      kb = strtol(buf + n + 1, NULL, 10);
+  if (f)
+    fclose(f);
+  if (kb < 0)
+    fail_at(__LINE__, "no %s in /proc/meminfo", field);
+  return kb;
+}
+
+// Map every regular file under dir, read every page of it, unmap it. Returns bytes.
+static size_t touch_tree(const char *dir) {
+  size_t total = 0;
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    char path[512];
+    struct stat st;
+    if (e->d_name[0] == '.')
+      continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (lstat(path, &st) < 0)
+      continue;
+    if (S_ISDIR(st.st_mode)) {
+      total += touch_tree(path);
+      continue;
+    }
+    int fd = S_ISREG(st.st_mode) && st.st_size > 0 ? open(path, O_RDONLY) : -1;
+    if (fd < 0)
+      continue;
+    volatile char *p = xmap(st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    for (off_t off = 0; off < st.st_size; off += PAGE)
+      (void)p[off];
+    OK(munmap((void *)p, st.st_size));
+    close(fd);
+    total += st.st_size;
+  }
+  if (d)
+    closedir(d);
+  return total;
+}
+
+static size_t touch_archive(void) {
+  static const char *const dirs[] = {"/bin", "/sbin", "/tests", "/lib", "/lib64", "/usr"};
+  size_t total = 0;
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+    total += touch_tree(dirs[i]);
+  return total;
+}
+
+// Anonymous memory of kb kB, every page written.
+static char *hog(long kb) {
+  char *p = xmap((size_t)kb * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  for (long off = 0; off < kb * 1024; off += PAGE)
+    p[off] = 1;
+  return p;
+}
+
+static long g_hog_kb;
+static void hog_child(void) {
+  hog(g_hog_kb);
+  _exit(0);
+}
+static void hog_and_touch_child(void) {
+  hog(g_hog_kb);
+  _exit(touch_archive() > 0 ? 0 : 1);
+}
+
+// Cached pages of files that no mapping holds are given back when memory runs out:
+// after every file of the archive was mapped and read, memory close to what was
+// available before can still be had; and a process that holds nearly all memory can
+// still map and read more file data than is left. MemAvailable counts the cache.
+static void t_cache_trim(void) {
+  long avail0 = meminfo_kb("MemAvailable");
+  size_t touched = touch_archive();
+  CHECK(touched > 4 << 20);
+  long cached = meminfo_kb("Cached"), avail1 = meminfo_kb("MemAvailable");
+  CHECK(cached > 2048);
+  CHECK(avail1 > avail0 - 1024); // (the cache counts as available)
+  g_hog_kb = avail0 - 2048;
+  EXPECT_EXIT(child_status(hog_child), 0);
+  g_hog_kb = meminfo_kb("MemAvailable") - 3072;
+  CHECK((size_t)3072 * 1024 < touched);
+  EXPECT_EXIT(child_status(hog_and_touch_child), 0);
+}
+
+// ---- mremap ----
+// An anonymous mapping grows in place when it can, moves (MREMAP_MAYMOVE) with its
+// contents when it cannot, and shrinks; the new part reads as zeros.
+static void t_mremap_anon(void) {
+  char *p = xmap(5 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  OK(munmap(p + 2 * PAGE, 2 * PAGE)); // room to grow into, and a page after it
+  char *block = p + 4 * PAGE;
+  p[0] = 'a', p[PAGE] = 'b';
+  char *g = mremap(p, 2 * PAGE, 4 * PAGE, 0);
+  CHECK(g == p);
+  CHECK(p[0] == 'a' && p[PAGE] == 'b' && p[3 * PAGE] == 0);
+  // Something in the way: no room without MREMAP_MAYMOVE.
+  CHECK(mremap(p, 4 * PAGE, 8 * PAGE, 0) == MAP_FAILED && errno == ENOMEM);
+  char *m = mremap(p, 4 * PAGE, 8 * PAGE, MREMAP_MAYMOVE);
+  CHECK(m != MAP_FAILED && m != p);
+  CHECK(m[0] == 'a' && m[PAGE] == 'b' && m[7 * PAGE] == 0);
+  m[7 * PAGE] = 'z';
+  expect_signal(p, false, SIGSEGV); // the old place is gone
+  // Shrinking unmaps the tail, in place.
+  CHECK(mremap(m, 8 * PAGE, PAGE, 0) == m);
+  CHECK(m[0] == 'a');
+  expect_signal(m + PAGE, false, SIGSEGV);
+  OK(munmap(m, PAGE));
+  OK(munmap(block, PAGE));
+}
+
+// MREMAP_FIXED moves to a given place (replacing what was there), and
+// MREMAP_DONTUNMAP leaves the old range mapped, reading as zeros again.
+static void t_mremap_fixed(void) {
+  char *p = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *t = xmap(3 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  strcpy(p, "one"), strcpy(p + PAGE, "two");
+  char *m = mremap(p, 2 * PAGE, 3 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, t);
+  CHECK(m == t);
+  CHECK(strcmp(m, "one") == 0 && strcmp(m + PAGE, "two") == 0 && m[2 * PAGE] == 0);
+  m[2 * PAGE] = 1; // the area's rights came along: writable
+  expect_signal(p, false, SIGSEGV);
+  char *d = mremap(m, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+  CHECK(d != MAP_FAILED && d != m);
+  CHECK(strcmp(d, "one") == 0 && strcmp(d + PAGE, "two") == 0);
+  CHECK(m[0] == 0 && m[PAGE] == 0); // still mapped, its pages gone
+  OK(munmap(d, 2 * PAGE));
+  OK(munmap(m, 3 * PAGE));
+}
+
+// A file mapping moves and grows with its file offset; a shared one stays the file's.
+static void t_mremap_file(void) {
+  char path[64];
+  int fd = make_file(path, 8 * PAGE);
+  unsigned char *p = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PAGE);
+  unsigned char *m = mremap(p, 2 * PAGE, 6 * PAGE, MREMAP_MAYMOVE);
+  CHECK(m != MAP_FAILED);
+  for (size_t i = 0; i < 6 * PAGE; i += 511)
+    if (m[i] != pattern(PAGE + i))
+      fail_at(__LINE__, "byte %zu: %d, not %d", i, m[i], pattern(PAGE + i));
+  m[5 * PAGE + 3] = 'S';
+  unsigned char c = 0;
+  CHECK_EQ(OK(pread(fd, &c, 1, 6 * PAGE + 3)), 1);
+  CHECK(c == 'S');
+  unsigned char *q = xmap(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  q[1] = 'P';
+  unsigned char *r = mremap(q, PAGE, 3 * PAGE, MREMAP_MAYMOVE);
+  CHECK(r != MAP_FAILED);
+  CHECK(r[1] == 'P' && r[0] == pattern(0) && r[2 * PAGE + 5] == pattern(2 * PAGE + 5));
+  CHECK_EQ(OK(pread(fd, &c, 1, 1)), 1);
+  CHECK(c == pattern(1)); // the private copy stays private
+  OK(munmap(m, 6 * PAGE));
+  OK(munmap(r, 3 * PAGE));
+  OK(unlink(path));
+}
+
+// Linux's errors: unknown flags, MREMAP_FIXED without MREMAP_MAYMOVE, a misaligned
+// address, a zero new length, MREMAP_DONTUNMAP with a new length, overlapping ranges:
+// EINVAL; an old range that is not mapped (or spans areas): EFAULT.
+static void t_mremap_errors(void) {
+  char *p = xmap(4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(mremap(p, PAGE, 2 * PAGE, 8) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p, PAGE, 2 * PAGE, MREMAP_FIXED, p + 8 * PAGE) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p + 1, PAGE, 2 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p, PAGE, 0, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p, PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP) == MAP_FAILED &&
+        errno == EINVAL);
+  CHECK(mremap(p, PAGE, PAGE, MREMAP_DONTUNMAP) == MAP_FAILED && errno == EINVAL);
+  CHECK(mremap(p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + PAGE) == MAP_FAILED &&
+        errno == EINVAL);
+  CHECK(mremap(p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + 1) == MAP_FAILED &&
+        errno == EINVAL);
+  CHECK(mremap(p, 0, PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL); // private
+  OK(munmap(p + 2 * PAGE, 2 * PAGE));
+  CHECK(mremap(p + 2 * PAGE, PAGE, 2 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EFAULT);
+  CHECK(mremap(p, 3 * PAGE, 4 * PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EFAULT);
+  OK(munmap(p, 2 * PAGE));
+}
+
+// ---- madvise ----
+// MADV_DONTNEED: anonymous pages read as zeros again, a private file mapping's as the
+// file (its copies dropped), a shared one's keep what was written (it is the file).
+static void t_madvise_dontneed(void) {
+  char path[64];
+  int fd = make_file(path, 2 * PAGE);
+  char *a = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  unsigned char *pf = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  unsigned char *sf = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  char *sa = xmap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  a[0] = 1, a[PAGE] = 2, pf[0] = 'p', pf[PAGE] = 'q', sf[PAGE + 1] = 's', sa[0] = 9;
+  OK(madvise(a, PAGE, MADV_DONTNEED));
+  CHECK(a[0] == 0 && a[PAGE] == 2);
+  OK(madvise(pf, 2 * PAGE, MADV_DONTNEED));
+  CHECK(pf[0] == pattern(0) && pf[PAGE] == pattern(PAGE) && pf[PAGE + 1] == 's');
+  OK(madvise(sf, 2 * PAGE, MADV_DONTNEED));
+  CHECK(sf[PAGE + 1] == 's' && sf[0] == pattern(0));
+  OK(madvise(sa, PAGE, MADV_DONTNEED));
+  CHECK(sa[0] == 9);
+  a[0] = 3;
+  OK(madvise(a, 2 * PAGE, MADV_FREE)); // reads as before or as zeros, until written
+  CHECK(a[0] == 0 || a[0] == 3);
+  a[0] = 4;
+  CHECK(a[0] == 4);
+  EXPECT_ERR(madvise(pf, PAGE, MADV_FREE), EINVAL); // anonymous memory only
+  OK(unlink(path));
+}
+
+// Hints are taken; unknown advice, a misaligned start and a wrapping length are
+// EINVAL; a range with a hole ENOMEM.
+static void t_madvise_hints(void) {
+  char *p = xmap(3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  p[0] = 5;
+  int hints[] = {MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DODUMP,
+                 MADV_DONTDUMP};
+  for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+    OK(madvise(p, 3 * PAGE, hints[i]));
+  CHECK(p[0] == 5);
+  OK(madvise(p, 0, MADV_DONTNEED));
+  EXPECT_ERR(madvise(p, PAGE, 12345), EINVAL);
+  EXPECT_ERR(madvise(p, 0, 12345), EINVAL);
+  EXPECT_ERR(madvise(p + 1, PAGE, MADV_NORMAL), EINVAL);
+  EXPECT_ERR(madvise(p, (size_t)-1, MADV_NORMAL), EINVAL);
+  OK(munmap(p + PAGE, PAGE));
+  EXPECT_ERR(madvise(p, 3 * PAGE, MADV_NORMAL), ENOMEM);
+  EXPECT_ERR(madvise(p, 3 * PAGE, MADV_DONTNEED), ENOMEM);
+  CHECK(p[0] == 0); // (the mapped part was still done)
+  OK(munmap(p, 3 * PAGE));
+}
+
+// MADV_DONTFORK: the child has no such area; MADV_DOFORK gives it back;
+// MADV_WIPEONFORK: the child's copy reads as zeros.
+static volatile char *g_fork_area;
+static void read_area(void) { _exit(*g_fork_area); }
+static void t_madvise_fork(void) {
+  char *p = xmap(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  p[0] = 7, p[PAGE] = 8;
+  g_fork_area = p;
+  OK(madvise(p, PAGE, MADV_DONTFORK));
+  EXPECT_KILLED(child_status(read_area), SIGSEGV);
+  g_fork_area = p + PAGE;
+  EXPECT_EXIT(child_status(read_area), 8); // the rest of the mapping does go
+  OK(madvise(p, PAGE, MADV_DOFORK));
+  g_fork_area = p;
+  EXPECT_EXIT(child_status(read_area), 7);
+  OK(madvise(p, 2 * PAGE, MADV_WIPEONFORK));
+  EXPECT_EXIT(child_status(read_area), 0);
+  CHECK(p[0] == 7);
+  OK(madvise(p, 2 * PAGE, MADV_KEEPONFORK));
+  EXPECT_EXIT(child_status(read_area), 7);
+  OK(munmap(p, 2 * PAGE));
+}
+
 static const struct ut_test tests[] = {
     UT(private_cow), UT(private_initramfs), UT(shared_visible), UT(shared_truncate_grow),
     UT(sigbus_past_eof), UT(fixed_over), UT(partial), UT(errors), UT(maps_file),
-    UT(maps_exe), UT(auxv),
+    UT(maps_exe), UT(auxv), UT(mremap_anon), UT(mremap_fixed), UT(mremap_file),
+    UT(mremap_errors), UT(madvise_dontneed), UT(madvise_hints), UT(madvise_fork),
+    UT(truncate_under_maps), UT(write_under_maps),
+    UT_IF(cache_trim, "/tests/filemaptests"), // (in the guest: it fills memory)
 };
 
 static const struct ut_suite suite = {.tests = tests, .ntests = UT_NTESTS(tests)};

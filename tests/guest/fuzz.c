@@ -44,7 +44,7 @@
 // those may stay in a trace stop (check_released). After a batch: every process but
 // init and us is killed (one that survives SIGKILL is a failure), /tmp gets back to
 // what it was, and the sanity checks run: fork+exec+wait,
-// a pipe round trip, tracing a child, /proc/self/status, and MemFree + Cached, which must come
+// a pipe round trip, tracing a child, /proc/self/status, and MemAvailable, which must come
 // back to within MEM_SLACK of what it was when the seed started; 4 MiB of memory and a
 // fork hold a pattern; and /bin/true still reads the same.
 //
@@ -88,7 +88,7 @@
 #define USER_TOP 0x00007ffffffff000UL
 #define STALL_MS 30       // a worker whose step takes longer is killed (the call blocks)
 #define KILL_WAIT_MS 3000 // a process still there this long after SIGKILL: failure
-#define MEM_SLACK_KB 256  // MemFree + Cached may end this much below where the seed started
+#define MEM_SLACK_KB 256  // MemAvailable may end this much below where the seed started
 #define NSTEPS 100000     // steps per batch (the time budget usually ends it first)
 #define UID 1000          // the unprivileged user
 
@@ -637,7 +637,7 @@ static const struct sig sigs[] = {
     {"fstat", "fb"}, {"lstat", "sb"}, {"poll", "qni"}, {"lseek", "fiw"},
     {"mmap", "aNpWfo"}, {"msync", "aNi"}, {"creat", "sm"}, {"getxattr", "ssbn"},
     {"lgetxattr", "ssbn"}, {"fgetxattr", "fsbn"}, {"listxattr", "sbn"},
-    {"llistxattr", "sbn"}, {"flistxattr", "fbn"}, {"mprotect", "aNi"}, {"munmap", "aN"}, {"brk", "B"},
+    {"llistxattr", "sbn"}, {"flistxattr", "fbn"}, {"mprotect", "aNi"}, {"munmap", "aN"}, {"mremap", "aNNja"}, {"madvise", "aNV"}, {"brk", "B"},
     {"rt_sigaction", "gkkS"}, {"rt_sigprocmask", "izzS"}, {"rt_sigreturn", ""},
     {"ioctl", "fIb"}, {"pread64", "fbni"}, {"pwrite64", "fbni"}, {"readv", "fvn"},
     {"writev", "fvn"}, {"access", "si"}, {"pipe", "b"}, {"select", "nbbbt"},
@@ -745,6 +745,8 @@ static uint64_t gen_arg(char kind) {
                 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 24, 30, 31, 32, 0x4200,
                 0x4201, 0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x4207, 0x4208, 0x4209,
                 0x420a, 0x420b, 0x420e})); // a ptrace request
+  case 'j': return below(3) ? below(8) : gen_int(); // mremap's flags
+  case 'V': return below(4) ? PICK(((const uint64_t[]){0, 1, 2, 3, 4, 8, 10, 11, 18, 19, 22, 23, 9, 14, 100})) : gen_int(); // madvise
   case 'Z': // wait options: mostly WNOHANG with Linux's bits (__WNOTHREAD: a tracer's own)
     return chance(8) ? gen_int() : (below(6) ? 1 : 0) | PICK(((const uint64_t[]){0, 2, 4, 8,
                0x01000000, 0x20000000, 0x40000000, 0x80000000, 0x60000004, 0x2000000e}));
@@ -836,8 +838,15 @@ static bool tame(uint64_t nr, uint64_t *a) {
   case SYS_mmap:
   case SYS_munmap:
   case SYS_mprotect:
+  case SYS_madvise:
     if ((a[0] < (uint64_t)sac || a[0] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
       a[0] = (uint64_t)sac + (a[0] % (NSAC * PAGE)); // mostly our own sacrificial pages
+    return true;
+  case SYS_mremap: // from and (MREMAP_FIXED) to our own sacrificial pages, mostly
+    if ((a[0] < (uint64_t)sac || a[0] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
+      a[0] = (uint64_t)sac + (a[0] % (NSAC * PAGE));
+    if ((a[4] < (uint64_t)sac || a[4] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
+      a[4] = (uint64_t)sac + (a[4] % (NSAC * PAGE));
     return true;
   case SYS_shmat: // mostly into our own sacrificial pages, as mmap
     if (a[1] && (a[1] < (uint64_t)sac || a[1] >= (uint64_t)sac + NSAC * PAGE) && !chance(30))
@@ -845,7 +854,7 @@ static bool tame(uint64_t nr, uint64_t *a) {
     return true;
   case SYS_shmget:
     if (a[1] > 64 * PAGE && !chance(20))
-      a[1] %= 64 * PAGE; // segments take their memory at once
+      a[1] %= 64 * PAGE; // (pages come on first touch, and the fuzz touches them)
     return true;
   case SYS_getrandom:
     if (a[1] > (1 << 20) && !chance(20))
@@ -2254,7 +2263,9 @@ static void tmp_restore_here(void) {
   chdir("/");
 }
 
-// MemFree plus Cached, in kB.
+// MemAvailable: free memory and the caches that go back as soon as it runs out (the
+// page cache's unmapped pages, which the programs a batch runs fill; MemFree would
+// count them as lost).
 static long mem_free_kb(void) {
   char buf[1024];
   int fd = open("/proc/meminfo", O_RDONLY);
@@ -2265,10 +2276,8 @@ static long mem_free_kb(void) {
   if (n <= 0)
     return -1;
   buf[n] = 0;
-  // Free memory and the page cache of archive files (which fills as programs map files,
-  // and stays, as Linux's does): what is neither has been lost.
-  char *s = strstr(buf, "MemFree:"), *c = strstr(buf, "Cached:");
-  return s && c ? atol(s + 8) + atol(c + 7) : -1;
+  char *s = strstr(buf, "MemAvailable:");
+  return s ? atol(s + 13) : -1;
 }
 
 // fork+exec+wait: /bin/true ends with status 0.
@@ -2579,7 +2588,7 @@ static int settle_and_check(long mem_base, char *why, size_t wn) {
     if (m)
       fclose(m);
   }
-  return pfail(why, wn, "MemFree + Cached %ld kB, was %ld kB when the seed started", mem, mem_base);
+  return pfail(why, wn, "MemAvailable %ld kB, was %ld kB when the seed started", mem, mem_base);
 }
 
 // Touch the stack and the data this process uses, so that it never needs a new page
@@ -2784,7 +2793,7 @@ static int run_seed(uint64_t seed, int batches, int budget_ms, char *why, size_t
   tmp_restore();
   long mem_base = mem_free_kb();
   if (verbose)
-    printf("# seed %lu: MemFree + Cached %ld kB\n", seed, mem_base);
+    printf("# seed %lu: MemAvailable %ld kB\n", seed, mem_base);
   for (int b = 0; b < batches; b++) {
     if (only_batch >= 0 && b != only_batch)
       continue;
@@ -2796,7 +2805,7 @@ static int run_seed(uint64_t seed, int batches, int budget_ms, char *why, size_t
     if (r == 0)
       r = settle_and_check(mem_base, why, wn);
     if (verbose)
-      printf("# seed %lu batch %d (%s): %lu steps, %d workers, %lu ms, MemFree %ld kB%s\n"
+      printf("# seed %lu batch %d (%s): %lu steps, %d workers, %lu ms, MemAvailable %ld kB%s\n"
              "#   results: %lu ok, %lu EFAULT, %lu EINVAL, %lu EBADF, %lu ENOENT, %lu ENOSYS, "
              "%lu EPERM/EACCES, %lu other\n", seed, b,
              kind_names[kind], steps, workers, now_ms() - t0, mem_free_kb(), r ? ": FAILED" : "",

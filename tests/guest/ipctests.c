@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -168,6 +169,66 @@ static void t_shm_attach(void) {
   EXPECT_EXIT(wait_for(pid), 0);
   CHECK(nattch(id) == 0);
   OK(shmctl(id, IPC_RMID, NULL));
+}
+
+// MemFree of /proc/meminfo, in kB (-1: unreadable).
+static long mem_free_kb(void) {
+  char buf[512];
+  FILE *f = fopen("/proc/meminfo", "r");
+  long kb = -1;
+  while (f && fgets(buf, sizeof buf, f))
+    if (sscanf(buf, "MemFree: %ld kB", &kb) == 1)
+      break;
+  if (f)
+    fclose(f);
+  return kb;
+}
+
+// A segment's pages are made when first touched: a 1 GiB segment is made and attached
+// in a small machine, and costs only the pages used (each shared with a child).
+static void t_shm_lazy(void) {
+  const size_t size = 1ul << 30;
+  long before = mem_free_kb();
+  CHECK(before > 0);
+  int id = OK(shmget(IPC_PRIVATE, size, IPC_CREAT | 0600));
+  volatile char *p = shmat(id, NULL, 0);
+  CHECK(p != (void *)-1);
+  OK(shmctl(id, IPC_RMID, NULL)); // (goes with the last detach)
+  CHECK(p[0] == 0 && p[size - 1] == 0 && p[size / 2] == 0);
+  p[size / 2 + 1] = 7;
+  long pid = xfork();
+  if (pid == 0) {
+    p[size - 2] = (char)(p[size / 2 + 1] + 1); // a page the parent never touched
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  CHECK(p[size - 2] == 8);
+  long after = mem_free_kb();
+  CHECK(after > 0);
+  CHECK(before - after < 16 * 1024); // (1 GiB were asked for)
+  OK(shmdt((void *)p));
+}
+
+// An attachment made SHM_RDONLY can never be made writable (Linux: EACCES, as for a
+// shared mapping of a file opened read-only); lesser rights can be set.
+static void t_shm_rdonly_mprotect(void) {
+  int id = OK(shmget(IPC_PRIVATE, 2 * PAGE, IPC_CREAT | 0600));
+  char *p = shmat(id, NULL, SHM_RDONLY);
+  CHECK(p != (void *)-1);
+  OK(shmctl(id, IPC_RMID, NULL));
+  EXPECT_ERR(mprotect(p, PAGE, PROT_READ | PROT_WRITE), EACCES);
+  EXPECT_ERR(mprotect(p, 2 * PAGE, PROT_WRITE), EACCES);
+  OK(mprotect(p, PAGE, PROT_NONE));
+  OK(mprotect(p, PAGE, PROT_READ));
+  CHECK(p[0] == 0 && p[PAGE] == 0);
+  char *q = shmat(id, NULL, 0); // a writable attachment of the same segment
+  CHECK(q != (void *)-1);
+  OK(mprotect(q, PAGE, PROT_READ));
+  OK(mprotect(q, PAGE, PROT_READ | PROT_WRITE));
+  q[1] = 5;
+  CHECK(p[1] == 5);
+  OK(shmdt(q));
+  OK(shmdt(p));
 }
 
 // ---- semaphores ----
@@ -531,7 +592,8 @@ static void t_stat_any(void) {
 }
 
 static const struct ut_test tests[] = {
-    UT(shm_basic), UT(shm_keys),   UT(shm_rmid),  UT(shm_attach), UT(sem_basic),
+    UT(shm_basic), UT(shm_keys),   UT(shm_rmid),  UT(shm_attach), UT(shm_lazy),
+    UT(shm_rdonly_mprotect),       UT(sem_basic),
     UT(sem_block), UT(sem_rmid),   UT(sem_undo),  UT(sem_eintr),  UT(msg_basic),
     UT(msg_block), UT_IF(perms, "root"), UT(shm_info), UT(sem_info), UT(msg_info),
     UT_IF(stat_any, "root"),

@@ -927,6 +927,34 @@ static void t_exec_fds(void) {
   EXPECT_EXIT(exec_self_status(argv, envp), 0);
 }
 
+// High descriptors (the table grows for them): dup2 to one, a fork's copy has it with
+// its offset shared, an exec keeps it, and every descriptor up to the limit can be had.
+static void t_fd_high(void) {
+  int fd = open_self();
+  CHECK_EQ(OK(sc(SYS_dup2, fd, 250)), 250);
+  char x[4];
+  CHECK(sc(SYS_read, 250, x, 4) == 4);
+  long pid = xfork();
+  if (pid == 0)
+    _exit(sc(SYS_lseek, 250, 0, SEEK_CUR) == 4 && sc(SYS_read, 250, x, 2) == 2 ? 0 : 1);
+  EXPECT_EXIT(wait_for(pid), 0);
+  CHECK(sc(SYS_lseek, fd, 0, SEEK_CUR) == 6); // (one open file: the child moved it)
+  OK(sc(SYS_lseek, fd, 1, SEEK_SET));
+  char fds[16], none[16];
+  snprintf(fds, sizeof fds, "%d", 250);
+  snprintf(none, sizeof none, "%d", 249);
+  char *argv[] = {(char *)g_self, "--fd-check", fds, none, NULL}, *envp[] = {NULL};
+  EXPECT_EXIT(exec_self_status(argv, envp), 0);
+  struct rlimit rl;
+  OK(getrlimit(RLIMIT_NOFILE, &rl));
+  rl.rlim_cur = 256; // (the guest's table; Linux's may be far larger)
+  OK(setrlimit(RLIMIT_NOFILE, &rl));
+  while (sc(SYS_dup, fd) >= 0)
+    ;
+  CHECK(errno == EMFILE);
+  OK(sc(SYS_fcntl, 255, F_GETFD));
+}
+
 // execve keeps the pid and the parent.
 static void t_exec_pid(void) {
   long pid = xfork();
@@ -940,6 +968,57 @@ static void t_exec_pid(void) {
     _exit(EXEC_FAILED + errno);
   }
   EXPECT_EXIT(wait_for(pid), 0);
+}
+
+// Processes that exec'd with no handlers set (which may share one table of default
+// handlers in the kernel) each change their own: a handler one sets is not seen by
+// another, nor by their parent, and survives the other's change.
+static void on_usr1(int sig) { (void)sig; }
+static int sig_helper(char **argv) {
+  int ready = atoi(argv[2]), go = atoi(argv[3]);
+  struct sigaction sa = {0}, old;
+  if (sigaction(SIGUSR1, NULL, &old) < 0 || old.sa_handler != SIG_DFL)
+    return 10; // (exec reset the parent's handler)
+  if (strcmp(argv[1], "--sig-set") == 0) {
+    sa.sa_handler = on_usr1;
+    if (sigaction(SIGUSR1, &sa, NULL) < 0 || write(ready, "r", 1) != 1 || read(go, &sa, 1) != 1)
+      return 11;
+    return sigaction(SIGUSR1, NULL, &old) == 0 && old.sa_handler == on_usr1 ? 0 : 12;
+  }
+  sa.sa_handler = SIG_IGN;
+  if (sigaction(SIGUSR1, &sa, NULL) < 0 || sigaction(SIGUSR1, NULL, &old) < 0)
+    return 13;
+  return old.sa_handler == SIG_IGN ? 0 : 14;
+}
+
+static long spawn_sig_helper(const char *mode, int ready, int go) {
+  long pid = xfork();
+  if (pid == 0) {
+    char r[16], g[16];
+    snprintf(r, sizeof r, "%d", ready), snprintf(g, sizeof g, "%d", go);
+    char *argv[] = {(char *)g_self, (char *)mode, r, g, NULL}, *envp[] = {NULL};
+    sc(SYS_execve, g_self, argv, envp);
+    _exit(EXEC_FAILED + errno);
+  }
+  return pid;
+}
+
+static void t_exec_handlers_own(void) {
+  struct sigaction sa = {0}, old;
+  sa.sa_handler = on_usr1;
+  OK(sigaction(SIGUSR1, &sa, NULL));
+  int ready[2], go[2];
+  OK(pipe(ready));
+  OK(pipe(go));
+  long a = spawn_sig_helper("--sig-set", ready[1], go[0]);
+  char c;
+  CHECK_EQ(OK(read(ready[0], &c, 1)), 1);
+  long b = spawn_sig_helper("--sig-ign", ready[1], go[0]);
+  EXPECT_EXIT(wait_for(b), 0);
+  CHECK_EQ(OK(write(go[1], "g", 1)), 1);
+  EXPECT_EXIT(wait_for(a), 0);
+  OK(sigaction(SIGUSR1, NULL, &old));
+  CHECK(old.sa_handler == on_usr1);
 }
 
 // The old image's mappings are gone after execve.
@@ -1724,6 +1803,8 @@ static int helper_mode(int argc, char **argv, char **envp) {
     return pid_check(argv);
   if (strcmp(m, "--unmapped-check") == 0)
     return unmapped_check();
+  if ((strcmp(m, "--sig-set") == 0 || strcmp(m, "--sig-ign") == 0) && argc == 4)
+    return sig_helper(argv);
   return -1;
 }
 
@@ -1795,7 +1876,7 @@ static int leak_check(char *why, size_t n) {
 static const struct ut_test tests[] = {
     UT(read_file), UT(write_file), UT(write_console), UT(readv_file), UT(writev_file),
     UT(writev_console), UT(readv_einval),
-    UT(open_errors), UT(open_toolong), UT(open_lowest_fd), UT(open_many),
+    UT(open_errors), UT(open_toolong), UT(open_lowest_fd), UT(open_many), UT(fd_high),
     UT(open_offsets),
     UT(open_trunc_append), UT(openat), UT(openat_errors), UT(close),
     UT(lseek), UT(lseek_errors), UT(pread), UT(pwrite),
@@ -1810,7 +1891,7 @@ static const struct ut_test tests[] = {
     UT(fork_many), UT(fork_nested), UT(getpid), UT(gettid), UT(wait_any), UT(wait_errors),
     UT(wait_nohang), UT(wait_efault),
     UT(exec_exit), UT(exec_argv_envp), UT(exec_auxv), UT(exec_many_args), UT(exec_fds),
-    UT(exec_pid), UT(exec_drops_mappings), UT(exec_errors), UT(exec_efault),
+    UT(exec_pid), UT(exec_handlers_own), UT(exec_drops_mappings), UT(exec_errors), UT(exec_efault),
     UT(badelf_valid), UT(badelf_trunc_ehdr), UT(badelf_trunc_phdr), UT(badelf_bad_magic),
     UT(badelf_class32), UT(badelf_machine), UT(badelf_type_rel), UT(badelf_phentsize),
     UT(badelf_phnum0), UT(badelf_phnum_huge), UT(badelf_phoff_overflow),
