@@ -560,6 +560,30 @@ int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct wai
   return 1;
 }
 
+// Each event of a tracee is also a SIGCHLD for its tracer, as Linux's
+// do_notify_parent_cldstop (gdbserver sleeps in sigsuspend until one comes): a stop is
+// CLD_TRAPPED with its signal (SIGTRAP for syscall and event stops), a group or
+// interrupt stop CLD_STOPPED with the group's stop signal (none for an interrupt), an
+// exit how the tracee ended. si_pid is the thread's id. SA_NOCLDSTOP spares the stops.
+void ptrace_notify(struct proc *tracer, int pid, const struct proc *tracee,
+                   const struct proc_event *ev) {
+  struct siginfo_k info = {.signo = SIGCHLD, .code = CLD_TRAPPED, .pid = pid,
+                           .uid = tracee ? tracee->ruid : 0, .status = SIGTRAP};
+  int st = ev->a;
+  switch (ev->cause) {
+  case PROC_EVENT_EXITED:
+    info.code = !(st & 0x7f) ? CLD_EXITED : st & 0x80 ? CLD_DUMPED : CLD_KILLED;
+    info.status = st & 0x7f ? st & 0x7f : st >> 8 & 0xff;
+    signal_send(tracer, &info);
+    return;
+  case PROC_STOP_SIGNAL: info.status = st; break;
+  case PROC_STOP_GROUP: info.code = CLD_STOPPED, info.status = st; break;
+  case PROC_STOP_INTERRUPT: info.code = CLD_STOPPED, info.status = 0; break;
+  }
+  if (!(tracer->sighand->act[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+    signal_send(tracer, &info);
+}
+
 // ---- process_vm_readv, process_vm_writev ----
 #define IOV_MAX 1024
 

@@ -593,6 +593,46 @@ static void t_signal_stop_keep(void) { signal_stop_resumed_with(SIGUSR1, SIGUSR1
 
 // waitid reports a tracee's ptrace stop as Linux: CLD_TRAPPED with the stop's signal,
 // even to a waitid asking only for exits; WNOWAIT leaves it for the next wait.
+// Each stop is a SIGCHLD for the tracer too (CLD_TRAPPED, si_status the stop's
+// signal, si_pid the tracee; an interrupt stop is CLD_STOPPED), as a tracee's exit is:
+// gdbserver sleeps in sigsuspend until one comes.
+static void t_sigchld_at_stops(void) {
+  sigset_t chld, old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  OK(sigprocmask(SIG_BLOCK, &chld, &old));
+  int p[2];
+  long pid = ticking(p);
+  struct timespec ts = {10, 0};
+  siginfo_t si;
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(pt(PTRACE_INTERRUPT, pid, 0, 0));
+  CHECK_EQ(sigtimedwait(&chld, &si, &ts), SIGCHLD);
+  CHECK_EQ(si.si_code, CLD_STOPPED); // (an interrupt is a job-control trap on Linux)
+  CHECK_EQ(si.si_pid, pid);
+  CHECK_EQ(si.si_status, 0); // (no group stop: its stop signal is none)
+  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_STOP);
+  OK(pt(PTRACE_SYSCALL, pid, 0, 0)); // a syscall stop: CLD_TRAPPED by SIGTRAP
+  CHECK_EQ(sigtimedwait(&chld, &si, &ts), SIGCHLD);
+  CHECK_EQ(si.si_code, CLD_TRAPPED);
+  CHECK_EQ(si.si_pid, pid);
+  CHECK_EQ(si.si_status, SIGTRAP);
+  EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  OK(kill(pid, SIGUSR1)); // a signal stop: si_status is the signal
+  CHECK_EQ(sigtimedwait(&chld, &si, &ts), SIGCHLD);
+  CHECK_EQ(si.si_code, CLD_TRAPPED);
+  CHECK_EQ(si.si_status, SIGUSR1);
+  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
+  OK(kill(pid, SIGKILL));
+  CHECK_EQ(sigtimedwait(&chld, &si, &ts), SIGCHLD);
+  CHECK_EQ(si.si_code, CLD_KILLED);
+  EXPECT_KILLED(wait_st(pid), SIGKILL);
+  OK(sigprocmask(SIG_SETMASK, &old, NULL));
+  close(p[0]);
+  close(p[1]);
+}
+
 static void t_waitid_trapped(void) {
   long pid = traced_child(raise_usr1);
   OK(pt(PTRACE_CONT, pid, 0, 0));
@@ -959,6 +999,7 @@ static const struct ut_test tests[] = {
     UT(signal_stop_replace),
     UT(signal_stop_keep),
     UT(waitid_trapped),
+    UT(sigchld_at_stops),
     UT(thread_tracee_by_tid),
     UT(setsiginfo),
     UT(sigmask),
