@@ -220,6 +220,18 @@ static long peek_user(struct proc *t, uint64_t off, uint64_t data) {
   return copyout(data, &w, 8) < 0 ? -EFAULT : 0;
 }
 
+// DR7 as Linux's ptrace takes it: the exact-match (LE, GE) and reserved bits are
+// ignored, a global enable enables, a disabled slot's type and length do not matter
+// (gdb writes LE, and clears a slot's enable before its settings). The engine's check,
+// proc:'s and strict, gets the value that means the same.
+static uint64_t dr7_as_linux(uint64_t v) {
+  uint64_t out = 0;
+  for (int n = 0; n < 4; n++)
+    if (v >> (2 * n) & 3)
+      out |= 1ull << (2 * n) | (v & 0xfull << (16 + 4 * n));
+  return out;
+}
+
 static long poke_user(struct proc *t, uint64_t off, uint64_t w) {
   uint64_t dr[6];
   if (off % 8 || off >= USER_SIZE)
@@ -235,7 +247,7 @@ static long poke_user(struct proc *t, uint64_t off, uint64_t w) {
   if (n == 4 || n == 5)
     return -EIO; // there are no DR4 and DR5
   debug_words(t, dr);
-  dr[n < 4 ? n : n == 6 ? 4 : 5] = w;
+  dr[n < 4 ? n : n == 6 ? 4 : 5] = n == 7 ? dr7_as_linux(w) : w;
   return regs_set_debug(t, dr) < 0 ? -EINVAL : 0;
 }
 

@@ -395,6 +395,24 @@ static void t_debugreg_words(void) {
   kill_reap(pid);
 }
 
+// The DR7 words gdb writes: L0 with the "local exact" bit (0x100), which Linux accepts
+// and ignores as it does the global enables and the reserved bits; a disabled slot may
+// keep its type and length.
+static void t_debugreg_gdb_dr7(void) {
+  long pid = traced_child(NULL);
+  uint64_t w = 0;
+  OK(pt(PTRACE_POKEUSER, pid, DR(0), (uint64_t)&g_word));
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xd0101)); // gdb's: L0, LE, on writes, 4 bytes
+  OK(pt(PTRACE_PEEKUSER, pid, DR(7), (uint64_t)&w));
+  CHECK_EQ(w & 0xffff0003, 0xd0001);
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xd0302)); // G0, LE, GE
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xd0000)); // disabled, type and length kept
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xfc01));  // reserved bits, an exec breakpoint
+  OK(pt(PTRACE_POKEUSER, pid, DR(6), 0));
+  EXPECT_ERR(pt(PTRACE_POKEUSER, pid, DR(7), 0x20001), EINVAL); // I/O breakpoints
+  kill_reap(pid);
+}
+
 static void write_word(void) { g_word = 5; }
 
 // A watchpoint set through the debug-register words (what gdb does) stops the tracee
@@ -988,6 +1006,7 @@ static const struct ut_test tests[] = {
     UT(regs_round_trip),
     UT(regs_refused),
     UT(debugreg_words),
+    UT(debugreg_gdb_dr7),
     UT_IF(watchpoint, "vitrine"),
     UT(fpregs),
     UT(regset),
