@@ -247,7 +247,8 @@ static long poke_user(struct proc *t, uint64_t off, uint64_t w) {
   if (n == 4 || n == 5)
     return -EIO; // there are no DR4 and DR5
   debug_words(t, dr);
-  dr[n < 4 ? n : n == 6 ? 4 : 5] = n == 7 ? dr7_as_linux(w) : w;
+  dr[4] &= DR6_WRITABLE; // (as the CPU left it after a trap: Linux takes any DR6)
+  dr[n < 4 ? n : n == 6 ? 4 : 5] = n == 7 ? dr7_as_linux(w) : n == 6 ? w & DR6_WRITABLE : w;
   return regs_set_debug(t, dr) < 0 ? -EINVAL : 0;
 }
 

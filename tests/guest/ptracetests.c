@@ -413,6 +413,24 @@ static void t_debugreg_gdb_dr7(void) {
   kill_reap(pid);
 }
 
+// After a single step DR6 shows the step (BS) as the CPU does, and the debug
+// words can still be written: gdb sets a watchpoint after a `next` or a `finish`.
+static void t_debugreg_after_step(void) {
+  long pid = traced_child(NULL);
+  uint64_t w = 0;
+  OK(pt(PTRACE_SINGLESTEP, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
+  OK(pt(PTRACE_PEEKUSER, pid, DR(6), (uint64_t)&w));
+  CHECK_EQ(w, 0xffff4ff0); // BS, and the bits that read as 1
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0));
+  OK(pt(PTRACE_POKEUSER, pid, DR(0), (uint64_t)&g_word));
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xd0101));
+  OK(pt(PTRACE_POKEUSER, pid, DR(6), 0));
+  OK(pt(PTRACE_PEEKUSER, pid, DR(6), (uint64_t)&w));
+  CHECK_EQ(w, 0);
+  kill_reap(pid);
+}
+
 static void write_word(void) { g_word = 5; }
 
 // A watchpoint set through the debug-register words (what gdb does) stops the tracee
@@ -1007,6 +1025,7 @@ static const struct ut_test tests[] = {
     UT(regs_refused),
     UT(debugreg_words),
     UT(debugreg_gdb_dr7),
+    UT(debugreg_after_step),
     UT_IF(watchpoint, "vitrine"),
     UT(fpregs),
     UT(regset),
