@@ -22,9 +22,6 @@
 #define USER_DEBUGREG 848   // offsetof(struct user, u_debugreg)
 #define NT_PRSTATUS 1
 #define NT_PRFPREG 2
-#define TRAP_BRKPT 1
-#define TRAP_TRACE 2
-#define TRAP_HWBKPT 4
 #define AUDIT_ARCH_X86_64 0xc000003e
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002

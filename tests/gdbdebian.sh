@@ -13,8 +13,8 @@
 #   dynamic    a glibc PIE: break main, a breakpoint in libc (puts), info
 #              sharedlibrary, a backtrace through libc, finish, a watchpoint
 #   threads    a glibc program with a second thread: a breakpoint hit in it, info
-#              threads, a watchpoint the main thread trips after the thread is gone,
-#              the exit status
+#              threads, a watchpoint both threads trip (the main one after the other
+#              is gone), the exit status
 #
 # Prints "PASS name" / "FAIL name: detail"; the last line is "N passed, N failed".
 # GDBTEST_KEEP=1 keeps every session's gdb and guest output (the path goes to stderr).
@@ -68,9 +68,11 @@ continue
 info threads
 bt
 print *(int *)arg
-echo ==joined==\n
+echo ==watch-thread==\n
 delete
 watch shared
+continue
+echo ==joined==\n
 continue
 info threads
 echo ==end==\n
@@ -84,7 +86,9 @@ EOF
   expect threads worker "threads: info threads lists both" \
     '^  1 +Thread [0-9]+\.[0-9]+ "thr" ' '^\* 2 +Thread [0-9]+\.[0-9]+ "thr" +worker '
   expect threads worker "threads: bt in the thread" '^#0 +worker ' '^#1 .* in start_thread ' '^\$1 = 5$'
-  expect threads joined "threads: a watchpoint in main after the join" \
+  expect threads watch-thread "threads: a watchpoint fires in the second thread" \
+    '^Thread 2 "thr" hit Hardware watchpoint 2: shared' '^Old value = 0$' '^New value = 5$' '^worker \(arg='
+  expect threads joined "threads: the watchpoint fires in main after the join" \
     '^Old value = 5$' '^New value = 15$' '^main \(\) at .*thr\.c:1[45]'
   expect threads joined "threads: the second thread is gone" '^\* 1 +Thread [0-9]+\.[0-9]+ "thr" +main '
   expect threads end "threads: exit status" 'exited with code 017'

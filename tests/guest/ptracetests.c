@@ -446,6 +446,9 @@ static void t_watchpoint(void) {
   uint64_t dr6 = 0, w = 0;
   OK(pt(PTRACE_PEEKUSER, pid, DR(6), (uint64_t)&dr6));
   CHECK(dr6 & 1);
+  siginfo_t si;
+  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  CHECK_EQ(si.si_code, TRAP_HWBKPT); // not SI_KERNEL, an int3's: gdb backs up over those
   OK(pt(PTRACE_PEEKDATA, pid, (uint64_t)&g_word, (uint64_t)&w));
   CHECK_EQ(w, 5); // a data breakpoint fires after the write
   CONT_TO_EXIT(pid, 0);
