@@ -260,7 +260,9 @@ void trace_exit(int status) {
   trace_owner_exit(p); // a ptrace tracer's tracees are let go (or killed: EXITKILL)
   if (!(t = p->tracee.session))
     return;
-  if (t->owner && t->owner == p->parent) { // the parent's wait4 reports the exit once
+  // The parent's wait4 reports a process's exit once; a thread's exit is its tracer's
+  // event, whoever that is (the parent does not hear of threads).
+  if (t->owner && t->owner == p->parent && p == p->leader) {
     untrace(p);
     disown(t);
     kfree(t);

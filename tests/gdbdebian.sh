@@ -93,7 +93,7 @@ EOF
   expect threads joined "threads: the second thread is gone" '^\* 1 +Thread [0-9]+\.[0-9]+ "thr" +main '
   expect threads end "threads: exit status" 'exited with code 017'
   expect_log threads "threads: the program's output" '^shared=15$'
-  expect_rc threads "threads: gdbserver's status" 0
+  expect_server_rc threads "threads: the program's status" 15
 }
 
 session_checks

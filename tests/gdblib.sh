@@ -7,8 +7,8 @@
 #
 # Set before a session: link (the vrun option: --gdb, --gdb-com2, --gdb-debian), ready
 # (what the guest prints once gdbserver waits for gdb), vrun_extra (more vrun options),
-# tag (put before every test name), server_rc (checks: the status vrun returns, for a
-# gdbserver that exits with its program's).
+# tag (put before every test name), server_rc (the status a gdbserver that does not pass
+# on its program's exits with), gdb_setup (gdb -ex options before the session's).
 
 set -uo pipefail
 export LC_ALL=C
@@ -43,7 +43,15 @@ make -s build/guest/gdbtarget >/dev/null 2>&1 || { fail "build" "cannot build gd
 prog=build/guest/gdbtarget
 
 vrun_extra=() # more vrun options for boot (--file)
-server_rc=42  # checks: vrun's status (gdbserver's, which passes on the program's); "": any
+# What vrun returns, gdbserver's status: empty for a gdbserver that exits with its
+# program's (ours), else the status it exits with (GDB's: 0).
+server_rc=""
+# expect_server_rc NAME TEST STATUS: vrun's status after a program that exited with
+# STATUS: STATUS (the test TEST), or server_rc for a gdbserver that exits with that.
+expect_server_rc() {
+  if [ -z "$server_rc" ]; then expect_rc "$1" "$2" "$3"; else
+    expect_rc "$1" "$1: gdbserver exits with $server_rc" "$server_rc"; fi
+}
 
 # The line number of a "MARK: NAME" comment in gdbtarget.c.
 mark() { grep -n "MARK: $1\$" tests/guest/helpers/gdbtarget.c | cut -d: -f1; }
@@ -233,7 +241,7 @@ EOF
   expect checks signal0 "signal 0 drops it" 'Breakpoint 3, checks .*gdbtarget.c' 'MARK: the-end'
   expect_log checks "the program never saw the signal" '^survived SIGUSR1$'
   expect checks set-var "the program exits with what set var wrote" 'exited with code 052'
-  [ -z "$server_rc" ] || expect_rc checks "gdbserver exits with the program's status" "$server_rc"
+  expect_server_rc checks "gdbserver exits with the program's status" 42
 }
 
 # A dynamic PIE: gdb learns the load address and the libraries from the auxv
@@ -291,6 +299,6 @@ EOF
   expect dynamic finish "dynamic: finish out of puts" '^main \(argc=1' 'dyn\.c:9' '^Value returned is \$2 = 15$' '^\$3 = 2$'
   expect dynamic finish "dynamic: watchpoint" '^Old value = 2$' '^New value = 6$'
   expect dynamic end "dynamic: exit status" 'exited with code 06'
-  expect_rc dynamic "dynamic: the program's status" 6
+  expect_server_rc dynamic "dynamic: the program's status" 6
 }
 

@@ -741,6 +741,43 @@ static void t_thread_tracee_by_tid(void) {
   close(p[1]);
 }
 
+// A traced thread's exit is reported to its tracer's wait (and as a SIGCHLD), even when
+// the tracer is its process's parent: gdbserver forgets a thread only then.
+static int g_go_fd;
+static void *report_tid_then_exit(void *arg) {
+  (void)arg;
+  long tid = sc(SYS_gettid);
+  char c;
+  if (write(g_tid_fd, &tid, sizeof tid) != sizeof tid || read(g_go_fd, &c, 1) != 1)
+    _exit(95);
+  return NULL;
+}
+
+static void t_thread_exit_reported(void) {
+  int p[2], go[2];
+  OK(pipe(p));
+  OK(pipe(go));
+  long pid = xfork();
+  if (pid == 0) {
+    pthread_t th;
+    g_tid_fd = p[1];
+    g_go_fd = go[0];
+    if (pthread_create(&th, NULL, report_tid_then_exit, NULL) || pthread_join(th, NULL))
+      _exit(96);
+    for (;;)
+      sleep_ms(10);
+  }
+  long tid;
+  CHECK_EQ(read(p[0], &tid, sizeof tid), sizeof tid);
+  OK(pt(PTRACE_SEIZE, tid, 0, 0));
+  CHECK_EQ(write(go[1], "g", 1), 1);
+  EXPECT_EXIT(wait_st(tid), 0);
+  int st;
+  CHECK_EQ(sc(SYS_wait4, pid, &st, WNOHANG, 0), 0); // the process lives on
+  kill_reap(pid);
+  close(p[0]), close(p[1]), close(go[0]), close(go[1]);
+}
+
 static void t_setsiginfo(void) {
   siginfo_t si;
   long pid = next_stop(raise_usr1, PTRACE_CONT, SIGUSR1, &si);
@@ -1042,6 +1079,7 @@ static const struct ut_test tests[] = {
     UT(waitid_trapped),
     UT(sigchld_at_stops),
     UT(thread_tracee_by_tid),
+    UT(thread_exit_reported),
     UT(setsiginfo),
     UT(sigmask),
     UT(peeksiginfo),
