@@ -53,14 +53,7 @@ int main(void) {
   return shared;
 }
 EOF
-  if ! gcc -g -O0 -pthread -o "$tmp/thr" "$src" 2>"$tmp/thr.cc"; then
-    fail "threads: build" "$(head -c 300 "$tmp/thr.cc")"
-    return
-  fi
-  vrun_extra=(--file "$tmp/thr")
-  boot threads "$tmp/thr" || { vrun_extra=(); return; }
-  vrun_extra=()
-  prog=$tmp/thr
+  boot_host_program threads "$src" -pthread || return
   gdb_session threads "target remote" <<EOF
 break worker
 echo ==worker==\n

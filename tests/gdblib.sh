@@ -145,6 +145,22 @@ expect_rc() { # NAME TEST STATUS: vrun's (the program's) exit status
 # watch or rwatch), run to it, delete it.
 watchpoint() { printf '%s\n' "echo ==$1==\\n" "$1 $2" continue 'delete $bpnum'; }
 
+# boot_host_program NAME SRC [GCC-OPTIONS...]: build SRC (FILE.c) with the host's gcc
+# into FILE, boot the guest running it under gdbserver (brought with vrun --file), and
+# make it gdb's program (prog; the caller puts it back). Fails as boot does.
+boot_host_program() {
+  local name=$1 src=$2 bin=${2%.c}
+  shift 2
+  if ! gcc -g -O0 "$@" -o "$bin" "$src" 2>"$tmp/$name.cc"; then
+    fail "$name: build" "$(head -c 300 "$tmp/$name.cc")"
+    return 1
+  fi
+  vrun_extra=(--file "$bin")
+  boot "$name" "$bin" || { vrun_extra=(); return 1; }
+  vrun_extra=()
+  prog=$bin
+}
+
 session_checks() {
   boot checks /tests/gdbtarget || return
   gdb_session checks "target remote" <<EOF
@@ -262,14 +278,7 @@ int main(int argc, char **argv) {
   return counter;
 }
 EOF
-  if ! gcc -g -O0 -o "$tmp/dyn" "$src" 2>"$tmp/dyn.cc"; then
-    fail "dynamic: build" "$(head -c 300 "$tmp/dyn.cc")"
-    return
-  fi
-  vrun_extra=(--file "$tmp/dyn")
-  boot dynamic "$tmp/dyn" || { vrun_extra=(); return; }
-  vrun_extra=()
-  prog=$tmp/dyn
+  boot_host_program dynamic "$src" || return
   gdb_session dynamic "target remote" <<EOF
 break main
 break puts

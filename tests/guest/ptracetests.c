@@ -755,8 +755,7 @@ static void *report_tid_then_exit(void *arg) {
 
 static void t_thread_exit_reported(void) {
   int p[2], go[2];
-  OK(pipe(p));
-  OK(pipe(go));
+  CHECK(pipe(p) == 0 && pipe(go) == 0);
   long pid = xfork();
   if (pid == 0) {
     pthread_t th;
