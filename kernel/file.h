@@ -80,6 +80,7 @@ static inline bool file_writable(const struct file *f) {
 // Descriptors of the current thread (fd_close_on_exec: of p; fdt_*: the tables).
 struct proc;
 struct file *file_get(int fd);            // NULL: not open
+struct file *file_of(const struct proc *p, int fd); // p's descriptor fd (NULL: not open)
 int fd_install(struct file *f, int min, bool cloexec);
 int fd_reserve(int min);                      // a descriptor set aside, or -EMFILE
 void fd_unreserve(int fd);

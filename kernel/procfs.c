@@ -77,7 +77,7 @@ static bool is_tracer(const struct proc *me, const struct proc *t) {
   if (trace_owner(&t->tracee)) // a ptrace(2) session: its owner is the tracer
     return trace_owner(&t->tracee) == me;
   for (int fd = 0; s && fd < NOFILE; fd++) {
-    struct file *f = me->fdt->files[fd];
+    struct file *f = file_of(me, fd);
     if (f && f->scheme == &proc_scheme && ((struct handle *)f->priv)->trace == s)
       return true;
   }
@@ -305,12 +305,13 @@ static int count_procs(void) {
 }
 
 // The files of proc: itself (p is NULL).
+// Cached: the archive files' page caches. Not in MemAvailable: nothing trims them yet.
 static int gen_meminfo(const struct proc *p, char *b, size_t n) {
-  uint64_t total = pages_total() * 4, free = pages_free() * 4;
+  uint64_t total = pages_total() * 4, free = pages_free() * 4, cached = ramfs_cache_pages() * 4;
   (void)p;
   return ksnprintf(b, n, "MemTotal:%16lu kB\nMemFree:%17lu kB\nMemAvailable:%12lu kB\n"
-                   "Buffers:%17d kB\nCached:%18d kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
-                   "Shmem:%19d kB\n", total, free, free, 0, 0, 0, 0, 0);
+                   "Buffers:%17d kB\nCached:%18lu kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
+                   "Shmem:%19d kB\n", total, free, free, 0, cached, 0, 0, 0);
 }
 
 static int gen_uptime(const struct proc *p, char *b, size_t n) {
@@ -397,7 +398,7 @@ static int file_name(struct file *f, char *b, size_t n) {
 // opens, O_CLOEXEC from the descriptor, no open-time-only flags), the file system and inode.
 #define O_LARGEFILE_K 0100000
 static int gen_fdinfo(const struct proc *p, int fd, char *b, size_t n) {
-  struct file *f = p->fdt->files[fd];
+  struct file *f = file_of(p, fd);
   struct stat st = {0};
   if (!f)
     return 0; // closed since the open
@@ -530,7 +531,7 @@ static int lookup(const char *rest, const struct entry **e, struct proc **t, int
   *t = pid ? proc_find(pid) : NULL;
   if (*fd >= 0 && *t && !procfs_may_look(myproc(), *t))
     return -EACCES; // (fd/ and fdinfo/ are not searchable: which are open is not told)
-  if (*fd >= 0 && *t && !(*t)->fdt->files[*fd])
+  if (*fd >= 0 && *t && !file_of(*t, *fd))
     return -ENOENT; // not open
   return pid && !*t ? -ENOENT : 0;
 }
@@ -796,7 +797,7 @@ static int proc_stat(struct file *f, struct stat *st) {
   *st = (struct stat){.st_dev = 3, .st_ino = (uint64_t)h->pid << 8 | h->e->id, .st_nlink = 1,
                       .st_mode = h->e->mode, .st_blksize = 4096};
   if (h->fd >= 0) { // a link shows the descriptor's access, as Linux: lr-x, l-wx, lrwx
-    struct file *of = t ? t->fdt->files[h->fd] : NULL;
+    struct file *of = t ? file_of(t, h->fd) : NULL;
     st->st_ino += (uint64_t)(h->fd + 1) << 32;
     if (h->e->id == Q_FDLINK && of)
       st->st_mode = S_IFLNK | 0100 | (file_readable(of) ? 0400 : 0) | (file_writable(of) ? 0200 : 0);
@@ -831,7 +832,7 @@ static long proc_readdir(struct file *f, void *buf, size_t n) {
       nm = e->name, type = (e->mode & S_IFMT) >> 12;
     } else if (t) { // fd, fdinfo: the open descriptors
       int fd = k - 2 - ARRAY_SIZE(tree);
-      if (fd >= NOFILE || !t->fdt->files[fd])
+      if (!file_of(t, fd))
         continue;
       ksnprintf(name, sizeof name, "%d", fd);
       nm = name, ino = (uint64_t)(fd + 1) << 32 | (uint64_t)t->pid << 8 | dir;
@@ -884,7 +885,7 @@ static long fd_readlink(struct file *f, char *buf, size_t n) {
 // their node, devices by their scheme. Pipes, sockets and proc: files cannot be opened
 // so (ENXIO; Linux can).
 static int open_fd(struct file *f, struct proc *t, int fd, int flags) {
-  struct file *of = t->fdt->files[fd];
+  struct file *of = file_of(t, fd);
   if (of->scheme == &ramfs_scheme)
     return ramfs_reopen(f, of, flags);
   char name[64];
@@ -911,7 +912,7 @@ static long procfs_readlink(const char *rest, char *buf, size_t n) {
   if ((r = lookup(rest, &e, &t, &fd)) < 0)
     return r;
   if (e->id == Q_FDLINK)
-    return (r = check_open(e, t, O_RDONLY)) < 0 ? r : fd_readlink(t->fdt->files[fd], buf, n);
+    return (r = check_open(e, t, O_RDONLY)) < 0 ? r : fd_readlink(file_of(t, fd), buf, n);
   if (e->id != Q_EXE || strcmp(last, "exe") != 0)
     return -EINVAL;
   if ((r = check_open(e, t, O_RDONLY)) < 0)
@@ -929,7 +930,7 @@ static int proc_stat_path(const char *rest, bool follow, struct stat *st) {
   if (strcmp(rest, "self") == 0 && !follow) {
     e = find_entry(Q_ROOT, "self", 4), t = NULL;
   } else if (e->id == Q_FDLINK && follow) { // what the descriptor is open on
-    struct file *of = t->fdt->files[fd];
+    struct file *of = file_of(t, fd);
     if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
     return of->scheme->stat ? of->scheme->stat(of, st) : -EACCES;
