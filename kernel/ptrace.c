@@ -577,6 +577,9 @@ int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct wai
 // exit how the tracee ended. si_pid is the thread's id. SA_NOCLDSTOP spares the stops.
 void ptrace_notify(struct proc *tracer, int pid, const struct proc *tracee,
                    const struct proc_event *ev) {
+  uint64_t h = tracer->sighand->act[SIGCHLD - 1].handler;
+  if (h <= SIG_IGN && !(tracer->blocked & SIGBIT(SIGCHLD)) && !trace_owner(&tracer->tracee))
+    return; // (ignored, so dropped as sent: the stop's hot path need not build it)
   struct siginfo_k info = {.signo = SIGCHLD, .code = CLD_TRAPPED, .pid = pid,
                            .uid = tracee ? tracee->ruid : 0, .status = SIGTRAP};
   int st = ev->a;

@@ -11,7 +11,8 @@ if [ $# -ne 1 ]; then
   exit 2
 fi
 host=$1
-interp=$(LC_ALL=C readelf -lW -- "$host" 2>/dev/null |
+# (readelf fails on a file that is not ELF: that is no error here)
+interp=$({ LC_ALL=C readelf -lW -- "$host" 2>/dev/null || true; } |
   sed -n 's/.*\[Requesting program interpreter: \(.*\)\]$/\1/p')
 [ -n "$interp" ] || exit 0
 if ! out=$("$interp" --list "$host" 2>&1); then
