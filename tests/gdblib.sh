@@ -131,6 +131,15 @@ expect_after() {
   fi
 }
 
+# expect_none NAME PART TEST REGEX: no line of the part matches.
+expect_none() {
+  if section "$1" "$2" | grep -qE -- "$4"; then
+    fail "$3" "/$4/ in: $(section "$1" "$2" | head -c 400 | tr '\n' '|')"
+  else
+    pass "$3"
+  fi
+}
+
 expect_log() { # NAME TEST REGEX: the guest printed it
   if grep -qE -- "$3" "$tmp/$1.log"; then pass "$2"; else fail "$2" "no /$3/ in the guest's output"; fi
 }
@@ -280,12 +289,16 @@ int main(int argc, char **argv) {
 EOF
   boot_host_program dynamic "$src" || return
   gdb_session dynamic "target remote" <<EOF
+echo ==start==\n
+maint packet qXfer:libraries-svr4:read::0,fff
 break main
 break puts
 echo ==main==\n
 continue
 print counter
 info sharedlibrary
+echo ==svr4==\n
+maint packet qXfer:libraries-svr4:read::0,fff
 echo ==puts==\n
 continue
 bt
@@ -303,11 +316,22 @@ EOF
   expect dynamic main "dynamic: break main (PIE relocated)" '^Breakpoint 1, main \(argc=1' 'dyn\.c:7' '^\$1 = 0$'
   expect dynamic main "dynamic: info sharedlibrary" \
     '^0x0*7[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/ld-linux-x86-64\.so\.2$' '^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/libc\.so\.6$'
+  expect dynamic start "dynamic: no libraries before the loader ran (libraries-svr4)" \
+    '^received: "l<library-list-svr4 version="1.0"/>"$'
+  expect dynamic svr4 "dynamic: qXfer:libraries-svr4:read walks the loader's list" \
+    ' main-lm="0x[0-9a-f]+">' \
+    '<library name="/[^"]*/libc\.so\.6" lm="0x[0-9a-f]+" l_addr="0x[0-9a-f]+" l_ld="0x[0-9a-f]+" lmid="0x0"/>' \
+    '<library name="/[^"]*/ld-linux-x86-64\.so\.2" lm="0x[0-9a-f]+"'
+  if grep -q "target library list" "$tmp/dynamic.out"; then
+    fail "dynamic: gdb takes the library list" "$(grep -m1 "target library list" "$tmp/dynamic.out")"
+  else
+    pass "dynamic: gdb takes the library list"
+  fi
   expect dynamic puts "dynamic: breakpoint in libc (puts)" '^Breakpoint 2, .*puts \(str=0x[0-9a-f]+ "dynamic target"\)'
   expect dynamic puts "dynamic: backtrace through libc" '^#0 .*puts' '^#1 +0x0*5555[0-9a-f]+ in main \(argc=1'
   expect dynamic finish "dynamic: finish out of puts" '^main \(argc=1' 'dyn\.c:9' '^Value returned is \$2 = 15$' '^\$3 = 2$'
-  expect dynamic finish "dynamic: watchpoint" '^Old value = 2$' '^New value = 6$'
+  expect dynamic finish "dynamic: watchpoint (debug registers)" '^Hardware watchpoint [0-9]+: counter$' \
+    '^Old value = 2$' '^New value = 6$'
   expect dynamic end "dynamic: exit status" 'exited with code 06'
   expect_server_rc dynamic "dynamic: the program's status" 6
 }
-
