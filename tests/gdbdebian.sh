@@ -24,6 +24,8 @@ link=--gdb-debian
 ready="Remote debugging using /dev/virtio-ports/gdb"
 tag="debian "
 server_rc=0 # GDB's gdbserver exits 0 once its program has ended and gdb has heard
+svr4_empty="></library-list-svr4>"
+svr4_lmid="0x[0-9a-f]+"
 # The guest's libraries are the host's files: gdb reads them here, not through the link.
 gdb_setup=(-ex 'set sysroot /')
 

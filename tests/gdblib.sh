@@ -269,6 +269,11 @@ EOF
   expect_server_rc checks "gdbserver exits with the program's status" 42
 }
 
+# How a gdbserver spells an empty qXfer:libraries-svr4 list's end, and a library's lmid
+# (ours: "/>" and 0; GDB's own 13: a closing tag, and the r_debug the library is on).
+svr4_empty="/>"
+svr4_lmid="0x0"
+
 # A dynamic PIE: gdb learns the load address and the libraries from the auxv
 # (qXfer:auxv:read) and the loader's list in memory, and reads the libraries' symbols
 # from the host's files, which are the ones the guest runs.
@@ -317,10 +322,10 @@ EOF
   expect dynamic main "dynamic: info sharedlibrary" \
     '^0x0*7[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/ld-linux-x86-64\.so\.2$' '^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/libc\.so\.6$'
   expect dynamic start "dynamic: no libraries before the loader ran (libraries-svr4)" \
-    '^received: "l<library-list-svr4 version="1.0"/>"$'
+    "^received: \"l<library-list-svr4 version=\"1.0\"$svr4_empty\"\$"
   expect dynamic svr4 "dynamic: qXfer:libraries-svr4:read walks the loader's list" \
     ' main-lm="0x[0-9a-f]+">' \
-    '<library name="/[^"]*/libc\.so\.6" lm="0x[0-9a-f]+" l_addr="0x[0-9a-f]+" l_ld="0x[0-9a-f]+" lmid="0x0"/>' \
+    '<library name="/[^"]*/libc\.so\.6" lm="0x[0-9a-f]+" l_addr="0x[0-9a-f]+" l_ld="0x[0-9a-f]+" lmid="'"$svr4_lmid"'"/>' \
     '<library name="/[^"]*/ld-linux-x86-64\.so\.2" lm="0x[0-9a-f]+"'
   if grep -q "target library list" "$tmp/dynamic.out"; then
     fail "dynamic: gdb takes the library list" "$(grep -m1 "target library list" "$tmp/dynamic.out")"
