@@ -67,6 +67,8 @@ struct file {
   int flags;        // O_* given at open, O_NONBLOCK/O_APPEND changeable by fcntl
   uint64_t off;     // shared by every descriptor dup'ed from the same open
   void *priv;       // the scheme's
+  bool mounted;     // opened through the scheme's directory of the root tree (/proc/...):
+                    // a scheme may then act as Linux's file there (procfs: mem)
 };
 
 // An O_PATH file is neither: it only names its file (fstat, *at calls, fchdir).

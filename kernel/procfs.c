@@ -67,6 +67,8 @@ struct handle {
   uint64_t session;    // Q_SYSFILTER: the session it was opened under (trace_session_id)
   bool zombie;   // the target had exited when the handle was opened
   int fd;        // proc:PID/fd/N and fdinfo/N: N (else -1)
+  uint64_t vm_id; // /proc/PID/mem (Linux's): the address space it was opened on (vm.id),
+                  // 0 for proc:PID/mem (the program's: docs/proc.md)
 };
 
 
@@ -565,10 +567,14 @@ static int open_entry(struct file *f, const struct entry *e, struct proc *t, int
     return r;
   if (e->kind == K_SYSFILTER && !is_tracer(myproc(), t))
     return -EPERM; // only the tracer sets the filter
+  bool linux_mem = e->kind == K_MEM && f->mounted;
+  if (linux_mem && (t->state == P_ZOMBIE || !t->vm))
+    return -ESRCH; // (Linux: an exited process has no address space to open)
   struct handle *h = kmalloc(sizeof *h);
   if (!h)
     return -ENOMEM;
   *h = handle_on(e, t, fd);
+  h->vm_id = linux_mem ? t->vm->id : 0;
   h->session = e->kind == K_SYSFILTER ? trace_session_id(&t->tracee) : 0;
   f->priv = h;
   if (e->kind == K_TRACE && (r = trace_attach(t, flags, &h->trace)) < 0) {
@@ -681,6 +687,31 @@ static long mem_rw(struct proc *t, void *buf, size_t n, uint64_t addr, bool writ
   return done ? (long)done : -EIO;
 }
 
+// /proc/PID/mem, Linux's: the permission was checked at open (check_open: the looker's
+// rule, Linux's PTRACE_MODE_ATTACH), and the file stays on the address space it was
+// opened on, not on the process: once no thread uses that space any more (the target
+// exec'd or exited) it reads and writes nothing (0, as Linux). Writes are forced, as
+// Linux's FOLL_FORCE: read-only pages are written through a private copy.
+static struct vm *handle_vm(const struct handle *h) {
+  struct proc *p = proctab[h->slot]; // (the thread it was opened on, most often)
+  if (p && p->vm && p->vm->id == h->vm_id)
+    return p->vm;
+  for (int i = 0; i < NPROC; i++) // (another thread, or a vfork child, may still use it)
+    if (proctab[i] && proctab[i]->vm && proctab[i]->vm->id == h->vm_id)
+      return proctab[i]->vm;
+  return NULL;
+}
+
+static long linux_mem_rw(const struct handle *h, void *buf, size_t n, uint64_t addr, bool write) {
+  struct vm *vm = handle_vm(h);
+  if (!vm || n == 0)
+    return 0;
+  if (!user_range_ok(addr, 1))
+    return -EIO;
+  size_t done = vm_copy(vm, addr, buf, n, write, write);
+  return done ? (long)done : -EIO;
+}
+
 #define TEXT_MIN 16384 // most text files fit: one allocation
 
 // Make the text of a text file (at offset 0, so a reader sees one consistent snapshot,
@@ -743,7 +774,10 @@ static long proc_read(struct file *f, void *buf, size_t n, uint64_t off) {
   switch (h->e->kind) {
   case K_TRACE: return -EINVAL;
   case K_TEXT: return text_read(h, buf, n, off);
-  case K_MEM: return (t = target(h)) ? mem_rw(t, buf, n, off, false) : -ESRCH;
+  case K_MEM:
+    if (h->vm_id)
+      return linux_mem_rw(h, buf, n, off, false);
+    return (t = target(h)) ? mem_rw(t, buf, n, off, false) : -ESRCH;
   case K_REGS_INT: case K_REGS_FLOAT: case K_REGS_DEBUG:
     return (t = target(h)) ? regs_read(t, h->e->kind, buf, n, off) : -ESRCH;
   default: return target(h) ? -EISDIR : -ESRCH;
@@ -754,6 +788,8 @@ static long proc_write(struct file *f, const void *buf, size_t n, uint64_t off) 
   struct handle *h = f->priv;
   if (h->e->kind == K_TRACE)
     return -EINVAL;
+  if (h->vm_id)
+    return linux_mem_rw(h, (void *)buf, n, off, true);
   struct proc *t = target(h);
   if (!t)
     return -ESRCH;

@@ -71,6 +71,7 @@ long ptrace_request(long req, int pid, uint64_t addr, uint64_t data);
 struct waitres;
 int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct waitres *res,
                 bool *have);
+void ptrace_wait_yield(struct proc *tracer);
 // A tracee's stop or exit, queued for tracer: its SIGCHLD (pid: the tracee's thread id;
 // tracee NULL once it is gone).
 void ptrace_notify(struct proc *tracer, int pid, const struct proc *tracee,

@@ -29,8 +29,8 @@ struct trace {
   // A session owned by a process (ptrace), not by an open file: the owner reads its
   // events with wait4 (ptrace_wait), and the session ends with the owner's detach, the
   // owner's exit, or the owner's wait that reports the target's exit.
-  struct proc *owner;       // NULL: a proc:PID/trace session
-  struct trace *owned_next; // the owner's other sessions (proc.ptraced)
+  struct proc *owner;       // NULL: a proc:PID/trace session; else the tracer thread
+  struct trace *owned_next; // the other sessions of the owner's group (leader->ptraced)
   int pid;                  // the target's pid, still known after its exit
   uint32_t options;         // ptrace's PTRACE_O_* (which clones are followed, ...)
   bool seized;              // PTRACE_SEIZE: no legacy SIGTRAP at exec, EVENT_STOPs
@@ -234,23 +234,39 @@ void trace_exec(struct tracee *te) {
 }
 
 // ---- sessions owned by a process (ptrace) ----
+// A tracee's tracer is the thread that attached, but a wait from any thread of its group
+// sees it: the sessions are listed on the group's leader, so the wait path walks what
+// the tracer's group traces, not the process table.
 static void own(struct trace *t, struct proc *owner) {
   t->owner = owner;
-  t->owned_next = owner->ptraced;
-  owner->ptraced = t;
+  t->owned_next = owner->leader->ptraced;
+  owner->leader->ptraced = t;
 }
 
 static void disown(struct trace *t) {
-  for (struct trace **pp = &t->owner->ptraced; *pp; pp = &(*pp)->owned_next)
+  for (struct trace **pp = &t->owner->leader->ptraced; *pp; pp = &(*pp)->owned_next)
     if (*pp == t) {
       *pp = t->owned_next;
       return;
     }
 }
 
-// SIGCONT came: a job stop that the tracer took over (attach with O_TRUNC) is over, and
-// closing the session lets the process run.
-void trace_job_continued(struct tracee *te) { te->job_stop = false; }
+// SIGCONT came for p's group: a job stop that the tracer took over (attach with O_TRUNC)
+// is over, and closing the session lets the process run. A ptrace tracee attached with
+// SEIZE reports the continue with an EVENT_STOP, as Linux's: at once if it listens
+// (LISTEN), else at its next safe point (a stopped one once resumed).
+void trace_job_continued(struct proc *p) {
+  struct trace *t = p->tracee.session;
+  p->tracee.job_stop = false;
+  if (!t || !t->owner || !t->seized)
+    return;
+  if (p->state == P_TRACED && p->tracee.listening)
+    trace_signal_sent(p);
+  else if (p->state == P_TRACED)
+    p->tracee.interrupt = true; // (reported when its tracer resumes it)
+  else
+    trace_request_stop(p);
+}
 
 void trace_exit(int status) {
   struct proc *p = myproc();
@@ -260,9 +276,9 @@ void trace_exit(int status) {
   trace_owner_exit(p); // a ptrace tracer's tracees are let go (or killed: EXITKILL)
   if (!(t = p->tracee.session))
     return;
-  // The parent's wait4 reports a process's exit once; a thread's exit is its tracer's
-  // event, whoever that is (the parent does not hear of threads).
-  if (t->owner && t->owner == p->parent && p == p->leader) {
+  // A process's exit that its parent traces: the parent's wait4 reports it, once. (The
+  // parent never hears of another thread's: that is its tracer's.)
+  if (t->owner && p == p->leader && t->owner->leader == p->parent) {
     untrace(p);
     disown(t);
     kfree(t);
@@ -587,33 +603,50 @@ void trace_set_options(struct tracee *te, uint32_t options) {
   te->session->kill_on_close = options & PTRACE_O_EXITKILL;
 }
 
-// The live target with this pid of one of owner's sessions, or NULL.
+// The live target with this pid of one of owner's sessions, or NULL (a tracee of another
+// thread of the group is not ours to command: Linux's ptrace_check_attach).
 struct proc *trace_owned_target(const struct proc *owner, int pid) {
-  for (const struct trace *t = owner->ptraced; t; t = t->owned_next)
-    if (t->pid == pid)
+  for (const struct trace *t = owner->leader->ptraced; t; t = t->owned_next)
+    if (t->pid == pid && t->owner == owner)
       return t->target;
   return NULL;
 }
 
-// The owner exits: its tracees are let go where they are, or killed (EXITKILL).
+// The owner thread exits: its tracees are let go where they are, or killed (EXITKILL);
+// those of the group's other threads stay theirs.
 void trace_owner_exit(struct proc *owner) {
-  while (owner->ptraced)
-    trace_detach(owner->ptraced);
+  struct trace **pp = &owner->leader->ptraced;
+  while (*pp) {
+    if ((*pp)->owner == owner)
+      trace_detach(*pp); // (unlinks *pp)
+    else
+      pp = &(*pp)->owned_next;
+  }
 }
 
-// The next event of owner's sessions whose target matches (match(pid, target or NULL)),
-// taken off its queue unless !consume (WNOWAIT). Returns the target's pid and sets *r, or
-// 0 (*have: some session matched). !exits (a waitid without WEXITED) leaves exit events
-// queued. A session whose exit event this takes is over: it is freed.
+// exec by a thread that takes its leader's place: the group's sessions (by then only
+// the exec'ing thread's: the others' went with them) move to it.
+void trace_owner_new_leader(struct proc *p, struct proc *old) {
+  p->ptraced = old->ptraced;
+  old->ptraced = NULL;
+}
+
+// The next event of the sessions of tracer's group whose target matches
+// (match(pid, target or NULL, owner thread)), taken off its queue unless !consume
+// (WNOWAIT). Returns the target's pid and sets *r, or 0 (*have: some session matched).
+// !exits (a waitid without WEXITED) leaves exit events queued. A session whose exit
+// event this takes is over: it is freed.
 // A stop is reportable while the target is in it: one that SIGKILL ended is not.
 static bool stale(const struct trace *t, const struct proc_event *ev) {
   return ev->cause != PROC_EVENT_EXITED && (!t->target || t->target->state != P_TRACED);
 }
 
-int trace_owned_event(struct proc *owner, bool (*match)(int pid, const struct proc *t, void *arg),
+int trace_owned_event(struct proc *tracer,
+                      bool (*match)(int pid, const struct proc *t, const struct proc *owner,
+                                    void *arg),
                       void *arg, bool consume, bool exits, struct trace_report *r, bool *have) {
-  for (struct trace *t = owner->ptraced; t; t = t->owned_next) {
-    if (!match(t->pid, t->target, arg))
+  for (struct trace *t = tracer->leader->ptraced; t; t = t->owned_next) {
+    if (!match(t->pid, t->target, t->owner, arg))
       continue;
     *have = true;
     while (t->qlen) {

@@ -56,7 +56,7 @@ void trace_detach(struct trace *t);
 int trace_poll(struct trace *t);
 long trace_sysset_write(struct tracee *t, uint64_t id, const void *buf, size_t n); // sysfilter
 uint64_t trace_session_id(const struct tracee *t); // 0: none; never the same twice
-void trace_job_continued(struct tracee *t);         // SIGCONT
+void trace_job_continued(struct proc *p);           // SIGCONT
 
 // Sessions owned by a process rather than a file: ptrace(2)'s door (ptrace.c).
 int trace_attach_owned(struct proc *target, struct proc *owner, uint32_t options, bool seize,
@@ -73,6 +73,7 @@ struct proc *trace_owner(const struct tracee *t); // the ptrace tracer, or NULL
 uint32_t trace_options(const struct tracee *t);
 bool trace_seized(const struct tracee *t);
 void trace_owner_exit(struct proc *owner);
+void trace_owner_new_leader(struct proc *p, struct proc *old);
 struct proc *trace_owned_target(const struct proc *owner, int pid);
 // One event of a session owned by a process, as its owner's wait4 reports it.
 struct trace_report {
@@ -82,7 +83,9 @@ struct trace_report {
   bool seized;
   struct proc_event ev;
 };
-int trace_owned_event(struct proc *owner, bool (*match)(int pid, const struct proc *t, void *arg),
+int trace_owned_event(struct proc *tracer,
+                      bool (*match)(int pid, const struct proc *t, const struct proc *owner,
+                                    void *arg),
                       void *arg, bool consume, bool exits, struct trace_report *r, bool *have);
 void trace_signal_sent(struct proc *p);
 
