@@ -22,9 +22,6 @@
 #define USER_DEBUGREG 848   // offsetof(struct user, u_debugreg)
 #define NT_PRSTATUS 1
 #define NT_PRFPREG 2
-#define TRAP_BRKPT 1
-#define TRAP_TRACE 2
-#define TRAP_HWBKPT 4
 #define AUDIT_ARCH_X86_64 0xc000003e
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -220,6 +217,18 @@ static long peek_user(struct proc *t, uint64_t off, uint64_t data) {
   return copyout(data, &w, 8) < 0 ? -EFAULT : 0;
 }
 
+// DR7 as Linux's ptrace takes it: the exact-match (LE, GE) and reserved bits are
+// ignored, a global enable enables, a disabled slot's type and length do not matter
+// (gdb writes LE, and clears a slot's enable before its settings). The engine's check,
+// proc:'s and strict, gets the value that means the same.
+static uint64_t dr7_as_linux(uint64_t v) {
+  uint64_t out = 0;
+  for (int n = 0; n < 4; n++)
+    if (v >> (2 * n) & 3)
+      out |= 1ull << (2 * n) | (v & 0xfull << (16 + 4 * n));
+  return out;
+}
+
 static long poke_user(struct proc *t, uint64_t off, uint64_t w) {
   uint64_t dr[6];
   if (off % 8 || off >= USER_SIZE)
@@ -235,7 +244,8 @@ static long poke_user(struct proc *t, uint64_t off, uint64_t w) {
   if (n == 4 || n == 5)
     return -EIO; // there are no DR4 and DR5
   debug_words(t, dr);
-  dr[n < 4 ? n : n == 6 ? 4 : 5] = w;
+  dr[4] &= DR6_WRITABLE; // (as the CPU left it after a trap: Linux takes any DR6)
+  dr[n < 4 ? n : n == 6 ? 4 : 5] = n == 7 ? dr7_as_linux(w) : n == 6 ? w & DR6_WRITABLE : w;
   return regs_set_debug(t, dr) < 0 ? -EINVAL : 0;
 }
 
@@ -568,6 +578,33 @@ int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct wai
     res->si_status = st >> 8 & 0xffff; // the signal, and the event above it (as Linux)
   }
   return 1;
+}
+
+// Each event of a tracee is also a SIGCHLD for its tracer, as Linux's
+// do_notify_parent_cldstop (gdbserver sleeps in sigsuspend until one comes): a stop is
+// CLD_TRAPPED with its signal (SIGTRAP for syscall and event stops), a group or
+// interrupt stop CLD_STOPPED with the group's stop signal (none for an interrupt), an
+// exit how the tracee ended. si_pid is the thread's id. SA_NOCLDSTOP spares the stops.
+void ptrace_notify(struct proc *tracer, int pid, const struct proc *tracee,
+                   const struct proc_event *ev) {
+  uint64_t h = tracer->sighand->act[SIGCHLD - 1].handler;
+  if (h <= SIG_IGN && !(tracer->blocked & SIGBIT(SIGCHLD)) && !trace_owner(&tracer->tracee))
+    return; // (ignored, so dropped as sent: the stop's hot path need not build it)
+  struct siginfo_k info = {.signo = SIGCHLD, .code = CLD_TRAPPED, .pid = pid,
+                           .uid = tracee ? tracee->ruid : 0, .status = SIGTRAP};
+  int st = ev->a;
+  switch (ev->cause) {
+  case PROC_EVENT_EXITED:
+    info.code = !(st & 0x7f) ? CLD_EXITED : st & 0x80 ? CLD_DUMPED : CLD_KILLED;
+    info.status = st & 0x7f ? st & 0x7f : st >> 8 & 0xff;
+    signal_send(tracer, &info);
+    return;
+  case PROC_STOP_SIGNAL: info.status = st; break;
+  case PROC_STOP_GROUP: info.code = CLD_STOPPED, info.status = st; break;
+  case PROC_STOP_INTERRUPT: info.code = CLD_STOPPED, info.status = 0; break;
+  }
+  if (!(tracer->sighand->act[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+    signal_send(tracer, &info);
 }
 
 // ---- process_vm_readv, process_vm_writev ----

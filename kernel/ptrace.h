@@ -72,6 +72,10 @@ struct waitres;
 int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct waitres *res,
                 bool *have);
 void ptrace_wait_yield(struct proc *tracer);
+// A tracee's stop or exit, queued for tracer: its SIGCHLD (pid: the tracee's thread id;
+// tracee NULL once it is gone).
+void ptrace_notify(struct proc *tracer, int pid, const struct proc *tracee,
+                   const struct proc_event *ev);
 // process_vm_readv/writev: pid's memory through the one memory path (vm_copy).
 long ptrace_vm_rw(int pid, uint64_t liov, unsigned long lcnt, uint64_t riov, unsigned long rcnt,
                   uint64_t flags, bool write);

@@ -102,7 +102,6 @@ void fpu_dirty(struct proc *p) {
 // DR7: L0..L3 (bits 0, 2, 4, 6) and, per slot n, R/W at 16+4n and LEN at 18+4n.
 // Everything else (global enables, LE/GE, GD, reserved bits) is refused.
 #define DR7_LOCAL_ENABLES 0x55ull
-#define DR6_WRITABLE 0xe00full // B0..B3, BD, BS, BT
 
 static int dr_slot_check(uint64_t addr, unsigned rw, unsigned len) {
   static const unsigned bytes[4] = {1, 2, 8, 4}; // LEN encoding 00, 01, 10, 11

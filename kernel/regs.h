@@ -32,6 +32,7 @@ void fpu_init(void);
 int fpu_check(const uint8_t *fx);
 void fpu_flush(struct proc *p);
 void fpu_dirty(struct proc *p);
+#define DR6_WRITABLE 0xe00full // B0..B3, BD, BS, BT: the rest read as 1 and are no state
 int debugregs_check(const uint64_t v[6]);
 void debugregs_load(struct proc *p);
 void debugregs_sync(struct proc *p);

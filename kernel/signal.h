@@ -28,6 +28,10 @@
 
 #define SI_USER 0
 #define SI_KERNEL 0x80
+// SIGTRAP's si_code: why the debug trap (Linux's get_si_code from DR6; int3 is SI_KERNEL).
+#define TRAP_BRKPT 1
+#define TRAP_TRACE 2
+#define TRAP_HWBKPT 4
 #define SEGV_MAPERR 1
 #define BUS_ADRERR 2 // si_code of SIGBUS: no such address (a mapped file's page past its end)
 #define SEGV_ACCERR 2

@@ -59,6 +59,8 @@ static inline struct proc_event *queue_slot(struct trace *t) {
 
 static void queued(struct trace *t) {
   if (t->owner) { // a ptrace tracer waits in wait4, on its process's leader
+    const struct proc_event *ev = &t->q[(t->qhead + t->qlen - 1) & (TRACE_QUEUE - 1)];
+    ptrace_notify(t->owner, t->pid, t->target, ev); // (its SIGCHLD)
     wakeup(t->owner->leader);
     cpu.handoff = t->owner;
     return;

@@ -111,6 +111,10 @@ static void user_exception(uint64_t vec, struct trapframe *tf) {
     info.addr = tf->rip;
   if (vec == 14)
     info.code = err & 1 ? SEGV_ACCERR : SEGV_MAPERR;
+  // A debugger tells a watchpoint from an int3 (SI_KERNEL) by si_code, as on Linux.
+  // (A slot's hit first: DR6's BS may be stale under QEMU, Linux's virtual DR6 is not.)
+  if (vec == 1)
+    info.code = p->debug_dr6 & 0xf ? TRAP_HWBKPT : p->debug_dr6 & 0x4000 ? TRAP_TRACE : TRAP_BRKPT;
   if (r == -ENXIO) // a mapped file's page past its end, as Linux
     info.signo = SIGBUS, info.code = BUS_ADRERR;
   signal_force(p, &info);

@@ -24,6 +24,7 @@ missing_packages() {
   static_busybox || echo busybox-static
   have cpio || echo cpio
   have gdb || echo gdb
+  [ -x /usr/bin/gdbserver ] || echo gdbserver # the image carries it (tools/manifest.sh)
   have python3 || echo python3 # tests/dynamic.sh runs Debian's python3 in the guest
 }
 

@@ -10,6 +10,9 @@
 #                    executable, else 644) and every file under BUILD_DIR/tests
 #                    (generated test data, 755)
 #   /lib/ld-musl-x86_64.so.1   the host's musl loader, for /tests/dyntrue
+#   /usr/bin/gdbserver   GDB's own gdbserver (Debian's package: tools/deps.sh installs
+#                    it), with its loader and libraries at their host paths
+#                    (tools/elfdeps.sh); docs/gdbserver.md
 #   /etc/profile     tools/profile, if it exists
 #   /dev /etc /proc /tmp /root   empty directories
 #
@@ -133,6 +136,17 @@ done
 musl_ld=/lib/ld-musl-x86_64.so.1
 if [ -x "$build/guest/dyntrue" ] && [ -e "$musl_ld" ]; then
   entry file "$musl_ld" "$(readlink -f "$musl_ld")" 755
+fi
+# GDB's own gdbserver, unmodified, and what it needs to run (docs/gdbserver.md).
+gdbserver=/usr/bin/gdbserver
+if [ -x "$gdbserver" ]; then
+  deps=$("$repo/tools/elfdeps.sh" "$gdbserver") || exit 1 # (elfdeps said why)
+  while IFS= read -r f; do
+    [ -z "$f" ] || entry file "$f" "$(readlink -f "$f")" 755
+  done <<<"$deps"
+  entry file "$gdbserver" "$(readlink -f "$gdbserver")" 755
+else
+  echo "manifest.sh: warning: $gdbserver not found (tools/deps.sh installs gdbserver)" >&2
 fi
 # The set-user-ID probe: root-owned, mode 4755 (a later line for a path replaces it).
 if [ -x "$build/guest/setuid-probe" ]; then

@@ -438,6 +438,42 @@ static void t_debugreg_words(void) {
   kill_reap(pid);
 }
 
+// The DR7 words gdb writes: L0 with the "local exact" bit (0x100), which Linux accepts
+// and ignores as it does the global enables and the reserved bits; a disabled slot may
+// keep its type and length.
+static void t_debugreg_gdb_dr7(void) {
+  long pid = traced_child(NULL);
+  uint64_t w = 0;
+  OK(pt(PTRACE_POKEUSER, pid, DR(0), (uint64_t)&g_word));
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xd0101)); // gdb's: L0, LE, on writes, 4 bytes
+  OK(pt(PTRACE_PEEKUSER, pid, DR(7), (uint64_t)&w));
+  CHECK_EQ(w & 0xffff0003, 0xd0001);
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xd0302)); // G0, LE, GE
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xd0000)); // disabled, type and length kept
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xfc01));  // reserved bits, an exec breakpoint
+  OK(pt(PTRACE_POKEUSER, pid, DR(6), 0));
+  EXPECT_ERR(pt(PTRACE_POKEUSER, pid, DR(7), 0x20001), EINVAL); // I/O breakpoints
+  kill_reap(pid);
+}
+
+// After a single step DR6 shows the step (BS) as the CPU does, and the debug
+// words can still be written: gdb sets a watchpoint after a `next` or a `finish`.
+static void t_debugreg_after_step(void) {
+  long pid = traced_child(NULL);
+  uint64_t w = 0;
+  OK(pt(PTRACE_SINGLESTEP, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
+  OK(pt(PTRACE_PEEKUSER, pid, DR(6), (uint64_t)&w));
+  CHECK_EQ(w, 0xffff4ff0); // BS, and the bits that read as 1
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0));
+  OK(pt(PTRACE_POKEUSER, pid, DR(0), (uint64_t)&g_word));
+  OK(pt(PTRACE_POKEUSER, pid, DR(7), 0xd0101));
+  OK(pt(PTRACE_POKEUSER, pid, DR(6), 0));
+  OK(pt(PTRACE_PEEKUSER, pid, DR(6), (uint64_t)&w));
+  CHECK_EQ(w, 0);
+  kill_reap(pid);
+}
+
 static void write_word(void) { g_word = 5; }
 
 // A watchpoint set through the debug-register words (what gdb does) stops the tracee
@@ -453,6 +489,9 @@ static void t_watchpoint(void) {
   uint64_t dr6 = 0, w = 0;
   OK(pt(PTRACE_PEEKUSER, pid, DR(6), (uint64_t)&dr6));
   CHECK(dr6 & 1);
+  siginfo_t si;
+  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  CHECK_EQ(si.si_code, TRAP_HWBKPT); // not SI_KERNEL, an int3's: gdb backs up over those
   OK(pt(PTRACE_PEEKDATA, pid, (uint64_t)&g_word, (uint64_t)&w));
   CHECK_EQ(w, 5); // a data breakpoint fires after the write
   CONT_TO_EXIT(pid, 0);
@@ -636,6 +675,46 @@ static void t_signal_stop_keep(void) { signal_stop_resumed_with(SIGUSR1, SIGUSR1
 
 // waitid reports a tracee's ptrace stop as Linux: CLD_TRAPPED with the stop's signal,
 // even to a waitid asking only for exits; WNOWAIT leaves it for the next wait.
+// Each stop is a SIGCHLD for the tracer too (CLD_TRAPPED, si_status the stop's
+// signal, si_pid the tracee; an interrupt stop is CLD_STOPPED), as a tracee's exit is:
+// gdbserver sleeps in sigsuspend until one comes.
+static void t_sigchld_at_stops(void) {
+  sigset_t chld, old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  OK(sigprocmask(SIG_BLOCK, &chld, &old));
+  int p[2];
+  long pid = ticking(p);
+  struct timespec ts = {10, 0};
+  siginfo_t si;
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(pt(PTRACE_INTERRUPT, pid, 0, 0));
+  CHECK_EQ(sigtimedwait(&chld, &si, &ts), SIGCHLD);
+  CHECK_EQ(si.si_code, CLD_STOPPED); // (an interrupt is a job-control trap on Linux)
+  CHECK_EQ(si.si_pid, pid);
+  CHECK_EQ(si.si_status, 0); // (no group stop: its stop signal is none)
+  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_STOP);
+  OK(pt(PTRACE_SYSCALL, pid, 0, 0)); // a syscall stop: CLD_TRAPPED by SIGTRAP
+  CHECK_EQ(sigtimedwait(&chld, &si, &ts), SIGCHLD);
+  CHECK_EQ(si.si_code, CLD_TRAPPED);
+  CHECK_EQ(si.si_pid, pid);
+  CHECK_EQ(si.si_status, SIGTRAP);
+  EXPECT_STOP(wait_st(pid), SIGTRAP, 0);
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  OK(kill(pid, SIGUSR1)); // a signal stop: si_status is the signal
+  CHECK_EQ(sigtimedwait(&chld, &si, &ts), SIGCHLD);
+  CHECK_EQ(si.si_code, CLD_TRAPPED);
+  CHECK_EQ(si.si_status, SIGUSR1);
+  EXPECT_STOP(wait_st(pid), SIGUSR1, 0);
+  OK(kill(pid, SIGKILL));
+  CHECK_EQ(sigtimedwait(&chld, &si, &ts), SIGCHLD);
+  CHECK_EQ(si.si_code, CLD_KILLED);
+  EXPECT_KILLED(wait_st(pid), SIGKILL);
+  OK(sigprocmask(SIG_SETMASK, &old, NULL));
+  close(p[0]);
+  close(p[1]);
+}
+
 static void t_waitid_trapped(void) {
   long pid = traced_child(raise_usr1);
   OK(pt(PTRACE_CONT, pid, 0, 0));
@@ -707,6 +786,42 @@ static void t_thread_tracee_by_tid(void) {
   kill_reap(pid);
   close(p[0]);
   close(p[1]);
+}
+
+// A traced thread's exit is reported to its tracer's wait (and as a SIGCHLD), even when
+// the tracer is its process's parent: gdbserver forgets a thread only then.
+static int g_go_fd;
+static void *report_tid_then_exit(void *arg) {
+  (void)arg;
+  long tid = sc(SYS_gettid);
+  char c;
+  if (write(g_tid_fd, &tid, sizeof tid) != sizeof tid || read(g_go_fd, &c, 1) != 1)
+    _exit(95);
+  return NULL;
+}
+
+static void t_thread_exit_reported(void) {
+  int p[2], go[2];
+  CHECK(pipe(p) == 0 && pipe(go) == 0);
+  long pid = xfork();
+  if (pid == 0) {
+    pthread_t th;
+    g_tid_fd = p[1];
+    g_go_fd = go[0];
+    if (pthread_create(&th, NULL, report_tid_then_exit, NULL) || pthread_join(th, NULL))
+      _exit(96);
+    for (;;)
+      sleep_ms(10);
+  }
+  long tid;
+  CHECK_EQ(read(p[0], &tid, sizeof tid), sizeof tid);
+  OK(pt(PTRACE_SEIZE, tid, 0, 0));
+  CHECK_EQ(write(go[1], "g", 1), 1);
+  EXPECT_EXIT(wait_st(tid), 0);
+  int st;
+  CHECK_EQ(sc(SYS_wait4, pid, &st, WNOHANG, 0), 0); // the process lives on
+  kill_reap(pid);
+  close(p[0]), close(p[1]), close(go[0]), close(go[1]);
 }
 
 static void t_setsiginfo(void) {
@@ -1403,6 +1518,8 @@ static const struct ut_test tests[] = {
     UT(regs_round_trip),
     UT(regs_refused),
     UT(debugreg_words),
+    UT(debugreg_gdb_dr7),
+    UT(debugreg_after_step),
     UT_IF(watchpoint, "vitrine"),
     UT(fpregs),
     UT(regset),
@@ -1414,7 +1531,9 @@ static const struct ut_test tests[] = {
     UT(signal_stop_replace),
     UT(signal_stop_keep),
     UT(waitid_trapped),
+    UT(sigchld_at_stops),
     UT(thread_tracee_by_tid),
+    UT(thread_exit_reported),
     UT(setsiginfo),
     UT(sigmask),
     UT(peeksiginfo),
