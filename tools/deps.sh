@@ -25,6 +25,7 @@ missing_packages() {
   have cpio || echo cpio
   have gdb || echo gdb
   have python3 || echo python3 # tests/dynamic.sh runs Debian's python3 in the guest
+  have dpkg-source || echo dpkg-dev # apt-get source (tools/debian-src.sh) unpacks with it
 }
 
 missing=$(missing_packages | tr '\n' ' ')
