@@ -93,6 +93,7 @@ static uint64_t trace_stop(uint64_t cause, uint64_t a, uint64_t b, uint64_t c, u
   *ev = (struct proc_event){cause, a, b, c, d, e, f};
   queued(t);
   te->interrupt = false; // any stop answers a "stop now" request
+  te->continued = false;
   te->resume = 0;
   te->cause = cause;
   te->msg = a;
@@ -145,6 +146,10 @@ void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops) {
     te->exec_stop = false;
     if (wants(PROC_STOP_EXEC))
       trace_stop(PROC_STOP_EXEC, tf->rip, 0, 0, 0, 0, 0);
+    // ptrace(2) then reports execve's exit, as Linux (a proc: session's exec stop is
+    // the call's exit stop).
+    if (te->session && te->session->owner && (stops & PROC_STOP_POST_SYSCALL) && !p->killed)
+      trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
   } else if ((stops & PROC_STOP_POST_SYSCALL) && !p->killed) {
     trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
   }
@@ -247,8 +252,13 @@ static void disown(struct trace *t) {
 }
 
 // SIGCONT came: a job stop that the tracer took over (attach with O_TRUNC) is over, and
-// closing the session lets the process run.
-void trace_job_continued(struct tracee *te) { te->job_stop = false; }
+// closing the session lets the process run. A LISTEN later in this trace stop reports
+// the change at once (strace SEIZEs its job-stopped child, then sends SIGCONT, then
+// LISTENs at the group stop it sees).
+void trace_job_continued(struct tracee *te) {
+  te->job_stop = false;
+  te->continued = true;
+}
 
 void trace_exit(int status) {
   struct proc *p = myproc();
@@ -443,6 +453,7 @@ void trace_take_job_stop(struct proc *p, uint64_t cause, uint64_t a) {
   p->tracee.cause = cause;
   p->tracee.msg = a;
   p->tracee.job_stop = true;
+  p->tracee.continued = false;
   struct proc_event ev = {cause, a, 0, 0, 0, 0, 0};
   t->q[(t->qhead + t->qlen++) & (TRACE_QUEUE - 1)] = ev;
   queued(t);
@@ -547,6 +558,8 @@ void trace_listen(struct proc *p) {
   p->tracee.stops |= PROC_STOP_GROUP | PROC_STOP_SIGNAL;
   p->tracee.listening = true;
   p->tracee.session->qlen = 0;
+  if (p->tracee.continued) // a SIGCONT came since the stop began
+    trace_signal_sent(p);
 }
 
 void trace_detach(struct trace *t) {

@@ -33,6 +33,8 @@ struct tracee {
   bool job_stop;             // the trace stop began as a job stop (SIGSTOP) that no
                              // SIGCONT or resume has ended: detaching keeps it stopped
   bool listening;            // ptrace's LISTEN: in a group stop that a signal ends
+  bool continued;            // a SIGCONT came during this trace stop: a LISTEN after
+                             // it reports at once (Linux's JOBCTL_TRAP_NOTIFY)
   uint64_t msg;              // the last stop's event word a (ptrace's GETEVENTMSG)
   struct siginfo_k *siginfo; // during a signal stop: the signal's siginfo, else NULL
 };

@@ -35,7 +35,7 @@ cp -a "$suite" "$work/suite"
 env -i PATH="$work/bin" HOME=/root /bin/busybox sh tests/guest/strace-suite.sh "$work/suite" \
   > "$work/host.out" 2>&1
 tools/vrun --memory 256 --timeout 900 --tree "$suite:/strace-suite" -- \
-  /bin/sh /tests/strace-suite.sh /strace-suite > "$work/guest.out" 2>&1
+  /bin/sh /tests/strace-suite.sh /strace-suite /tmp/strace-suite > "$work/guest.out" 2>&1
 rc=$?
 grep -q '^RESULT-END' "$work/guest.out" ||
   { tail -n 30 "$work/guest.out"; fail strace_suite_guest "the guest run did not finish (vrun status $rc)"; }

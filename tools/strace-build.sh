@@ -53,12 +53,14 @@ done
 if [ ! -e "$out/configured" ]; then
   (cd "$src" && ./configure CC=musl-gcc CPPFLAGS="-idirafter $kh" CFLAGS="-O2" \
     LDFLAGS="-static" --enable-mpers=no --enable-bundled=yes --disable-gcc-Werror \
-    --enable-stacktrace=no --without-libdw --without-libunwind --without-libselinux) \
+    --enable-stacktrace=no --disable-dependency-tracking --without-libdw --without-libunwind --without-libselinux) \
     >"$log" 2>&1 || fail "configure failed"
   touch "$out/configured"
 fi
 
-make -C "$src/src" -j2 strace >>"$log" 2>&1 || fail "make strace failed"
+# (the whole of src/: strace's generated headers are BUILT_SOURCES, which `make strace`
+# alone does not make)
+make -C "$src/src" -j2 >>"$log" 2>&1 || fail "make strace failed"
 cp "$src/src/strace" "$out/strace.new" && mv "$out/strace.new" "$out/strace"
 
 # The selection (tests/strace-tests.txt): NAME.test or NAME.gen.test, its program ../NAME
@@ -77,6 +79,7 @@ while read -r name _; do
   done
 done <"$sel"
 mapfile -t progs < <(printf '%s\n' "${progs[@]}" | sort -u)
+make -C "$src/tests" -j2 ksysent.h scno.h >>"$log" 2>&1 || fail "make of strace's test headers failed"
 make -C "$src/tests" -j2 libtests.a "${progs[@]}" >>"$log" 2>&1 || fail "make of strace's test programs failed"
 
 # Stage: the scripts and data of the selection, its programs, config.h (init.sh reads
@@ -85,9 +88,11 @@ stage=$out/suite
 rm -rf "$stage.new"
 mkdir -p "$stage.new/tests" "$stage.new/src"
 cp "$out/strace" "$src/src/config.h" "$stage.new/src/"
-(cd "$src/tests" && cp init.sh run.sh ./*.sh ./*.awk "$stage.new/tests/" 2>/dev/null || true)
+cp "$src/tests"/*.sh "$src/tests"/*.awk "$stage.new/tests/"
 for t in "${tests[@]}"; do
-  (cd "$src/tests" && for f in "$t".* "$t"-*.expected; do [ -f "$f" ] && cp "$f" "$stage.new/tests/"; done)
+  for f in "$src/tests/$t".* "$src/tests/$t"-*.expected; do
+    if [ -f "$f" ]; then cp "$f" "$stage.new/tests/"; fi
+  done
 done
 for p in "${progs[@]}"; do cp "$src/tests/$p" "$stage.new/tests/"; done
 printf '%s\n' "${tests[@]}" >"$stage.new/tests/SELECTION"

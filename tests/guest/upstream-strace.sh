@@ -7,39 +7,39 @@
 S=${1:?usage: upstream-strace.sh STRACE T}
 T=${2:?usage: upstream-strace.sh STRACE T}
 o=/tmp/upstream-strace.$$
-cd /tmp || exit 1
+# Our programs run as ./NAME, so that their paths are the same on both sides.
+cd "$T" || exit 1
 printf 'line one\nline two\n' > /tmp/upstream-strace.txt
 
-show() { # NAME: print the trace in $o
+t() { # NAME STRACE_ARGS...: run strace -o, then print the trace
   echo "=== $1"
+  shift
+  "$S" -o "$o" "$@" > /dev/null # (the programs' own output is not compared)
   cat "$o"
   rm -f "$o"
 }
 
 # Default decoding of a program whose calls are known exactly (files, bad pointers,
 # escapes, a signal handler, a signal mask, a sleep).
-"$S" -o "$o" "$T/stracee" > /dev/null; show stracee
+t stracee ./stracee
 # A tracee killed by a signal.
-"$S" -o "$o" "$T/stracee" kill; show stracee_kill
+t stracee_kill ./stracee kill
 # -f: a child process, and the parent's wait.
-"$S" -f -o "$o" "$T/stracee" fork > /dev/null; show stracee_fork_f
+t stracee_fork_f -f ./stracee fork
 # busybox: a file read and written out.
-"$S" -o "$o" -e trace=openat,open,read,write,close,exit_group \
-  /bin/busybox cat /tmp/upstream-strace.txt > /dev/null; show busybox_cat
+t busybox_cat -e trace=openat,open,read,write,close,exit_group \
+  /bin/busybox cat /tmp/upstream-strace.txt
 # -e trace= with classes and negation.
-"$S" -o "$o" -e trace=%file /bin/busybox wc -l /tmp/upstream-strace.txt > /dev/null; show trace_file
-"$S" -o "$o" -e 'trace=!write,brk,mmap,munmap,rt_sigprocmask,rt_sigaction' "$T/stracee" > /dev/null
-show trace_negated
-"$S" -o "$o" -e trace=%signal "$T/stracee" > /dev/null; show trace_signal
+t trace_file -e trace=%file /bin/busybox wc -l /tmp/upstream-strace.txt
+t trace_negated -e 'trace=!write,brk,mmap,munmap,rt_sigprocmask,rt_sigaction' ./stracee
+t trace_signal -e trace=%signal ./stracee
 # -f on busybox's shell: fork/exec/wait of two commands, a pipeline.
-"$S" -f -o "$o" -e trace=%process /bin/sh -c '/bin/busybox true; /bin/busybox echo x > /dev/null'
-show sh_f_process
-"$S" -f -o "$o" -e trace=%process,pipe,pipe2,dup2 /bin/sh -c 'echo a | /bin/busybox cat > /dev/null'
-show sh_f_pipeline
+t sh_f_process -f -e trace=%process /bin/sh -c '/bin/busybox true; /bin/busybox echo x > /dev/null'
+t sh_f_pipeline -f -e trace=%process,pipe,pipe2,dup2 /bin/sh -c 'echo a | /bin/busybox cat > /dev/null'
 # -c: counts of calls and errors (the times differ; sorted by name).
-"$S" -c -U name,calls,errors -S name -o "$o" "$T/stracee" > /dev/null; show c_stracee
-"$S" -f -c -U name,calls,errors -S name -o "$o" -e trace=%process,write \
-  /bin/sh -c '/bin/busybox echo a; /bin/busybox echo b' > /dev/null; show c_f_sh
+t c_stracee -c -U name,calls,errors -S name ./stracee
+t c_f_sh -f -c -U name,calls,errors -S name -e trace=%process,write \
+  /bin/sh -c '/bin/busybox echo a; /bin/busybox echo b'
 # -p: attach to a shell blocked reading a FIFO, let it go on, see it exit.
 rm -f /tmp/upstream-strace.fifo
 /bin/busybox mkfifo /tmp/upstream-strace.fifo
