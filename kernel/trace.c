@@ -146,10 +146,12 @@ void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops) {
     te->exec_stop = false;
     if (wants(PROC_STOP_EXEC))
       trace_stop(PROC_STOP_EXEC, tf->rip, 0, 0, 0, 0, 0);
-    // ptrace(2) then reports execve's exit, as Linux (a proc: session's exec stop is
-    // the call's exit stop).
-    if (te->session && te->session->owner && (stops & PROC_STOP_POST_SYSCALL) && !p->killed)
+    // ptrace(2) then reports execve's exit, as Linux, orig_rax saying execve (a proc:
+    // session's exec stop is the call's exit stop).
+    if (te->session && te->session->owner && (stops & PROC_STOP_POST_SYSCALL) && !p->killed) {
+      tf->orig_rax = nr;
       trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
+    }
   } else if ((stops & PROC_STOP_POST_SYSCALL) && !p->killed) {
     trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
   }

@@ -803,6 +803,29 @@ static void t_syscalls_across_exec(void) {
   CHECK(saw_exec);
 }
 
+// After the exec event, PTRACE_SYSCALL stops at execve's exit (orig_rax says execve,
+// the result is 0), before the new program's first call: the order strace relies on.
+static void t_execve_exit_after_event(void) {
+  long pid = traced_child(exec_self);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC));
+  int st;
+  do {
+    OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+    st = wait_st(pid);
+  } while (WIFSTOPPED(st) && EVENT(st) != PTRACE_EVENT_EXEC);
+  EXPECT_STOP(st, SIGTRAP, PTRACE_EVENT_EXEC);
+  OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP | 0x80, 0);
+  struct user_regs_struct r;
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+  CHECK_EQ(r.orig_rax, SYS_execve);
+  CHECK_EQ(r.rax, 0);
+  uint8_t info[88];
+  OK(pt(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, (uint64_t)info));
+  CHECK_EQ(info[0], 2); // PTRACE_SYSCALL_INFO_EXIT
+  CONT_TO_EXIT(pid, 42);
+}
+
 static void t_exit_event(void) { // the message: exit(0)'s wait status
   event_then_exit(NULL, PTRACE_O_TRACEEXIT, PTRACE_EVENT_EXIT, 0, 0);
 }
@@ -841,6 +864,31 @@ static void t_group_stop_listen(void) {
   int st = wait_st(pid);
   CHECK(WIFSTOPPED(st) && EVENT(st) == PTRACE_EVENT_STOP);
   kill_reap(pid);
+}
+
+// strace's start: its child stops itself (untraced), strace SEIZEs it, sends SIGCONT, and
+// LISTENs at the group stop it sees. The SIGCONT came before the LISTEN, which must
+// not wait for another signal: the tracee reports again at once.
+static void t_seize_stopped_cont_listen(void) {
+  long pid = xfork();
+  if (pid == 0) {
+    raise_self(SIGSTOP);
+    _exit(5);
+  }
+  int st = 0;
+  CHECK_EQ(sc(SYS_wait4, pid, &st, WUNTRACED, 0), pid);
+  EXPECT_STOP(st, SIGSTOP, 0);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(kill(pid, SIGCONT));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, PTRACE_EVENT_STOP);
+  OK(pt(PTRACE_LISTEN, pid, 0, 0));
+  st = wait_st(pid); // (the old kernel: no report, ever)
+  CHECK(WIFSTOPPED(st));
+  for (int i = 0; i < 4 && WIFSTOPPED(st); i++) { // (then SIGCONT's own stop, on Linux)
+    OK(pt(PTRACE_CONT, pid, 0, 0));
+    st = wait_st(pid);
+  }
+  EXPECT_EXIT(st, 5);
 }
 
 // ---- EXITKILL ----
@@ -967,9 +1015,11 @@ static const struct ut_test tests[] = {
     UT(fork_event_follows_child),
     UT(exec_event),
     UT(syscalls_across_exec),
+    UT(execve_exit_after_event),
     UT(exit_event),
     UT(seize_interrupt),
     UT(group_stop_listen),
+    UT(seize_stopped_cont_listen),
     UT(exitkill),
     UT(arch_prctl),
     UT(process_vm),
