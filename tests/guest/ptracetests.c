@@ -233,6 +233,30 @@ static void t_tracerpid_in_status(void) {
   kill_reap(pid);
 }
 
+// The State: line names the state after its letter, as Linux (strace's detach tests grep
+// for "R (running)"): a tracee in a trace stop, then one let go and running.
+static void t_state_in_status(void) {
+  int p[2];
+  long pid = ticking(p);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(pt(PTRACE_INTERRUPT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_STOP);
+  char path[64], buf[2048];
+  snprintf(path, sizeof path, "/proc/%ld/status", pid);
+  int fd = OK(open(path, O_RDONLY));
+  long n = OK(pread(fd, buf, sizeof buf - 1, 0));
+  buf[n] = 0;
+  CHECK(strstr(buf, "\nState:\tt (tracing stop)\n") != NULL);
+  close(fd);
+  OK(pt(PTRACE_DETACH, pid, 0, 0));
+  fd = OK(open("/proc/self/status", O_RDONLY));
+  n = OK(read(fd, buf, sizeof buf - 1));
+  buf[n] = 0;
+  CHECK(strstr(buf, "\nState:\tR (running)\n") != NULL);
+  close(fd);
+  kill_reap(pid);
+}
+
 // ---- errors ----
 static void t_errors_no_tracee(void) {
   struct user_regs_struct r;
@@ -986,6 +1010,7 @@ static const struct ut_test tests[] = {
     UT(ptrace_kill),
     UT(wnohang_running),
     UT(tracerpid_in_status),
+    UT(state_in_status),
     UT(errors_no_tracee),
     UT(errors_stopped),
     UT(requests_on_zombie),
