@@ -140,8 +140,11 @@ static long resume(struct proc *t, long req, uint64_t sig) {
 static long detach(struct proc *t, uint64_t sig) {
   if (sig > NSIG)
     return -EIO;
-  trace_resume(t, resume_flags(t, sig)); // (no stops: it runs as untraced)
-  trace_set_options(&t->tracee, 0);        // (EXITKILL is for the tracer's exit only)
+  // (no stops: it runs as untraced; but one let go in a group stop that no SIGCONT
+  // ended stays stopped, as Linux: trace_detach)
+  if (sig || !t->tracee.job_stop)
+    trace_resume(t, resume_flags(t, sig));
+  trace_set_options(&t->tracee, 0); // (EXITKILL is for the tracer's exit only)
   trace_detach(trace_session(&t->tracee));
   return 0;
 }

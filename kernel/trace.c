@@ -188,6 +188,8 @@ bool trace_group_stop(int sig) {
   if (!wants(PROC_STOP_GROUP))
     return false;
   p->stop_sig = sig;
+  if (p->tracee.session->owner) // ptrace: a detach in this stop (or after a LISTEN and
+    p->tracee.job_stop = true;  // INTERRUPT) leaves the process stopped, as Linux
   trace_stop(PROC_STOP_GROUP, sig, 0, 0, 0, 0, 0);
   if (p->tracee.interrupt && !p->killed) {
     p->tracee.interrupt = false;

@@ -915,6 +915,44 @@ static void t_seize_stopped_cont_listen(void) {
   EXPECT_EXIT(st, 5);
 }
 
+// strace's detach from a group-stopped tracee (detach-stopped.test): LISTEN, then
+// INTERRUPT (DETACH of a listening tracee is ESRCH), then DETACH at that stop. The group
+// stop outlives the session: the process stays stopped until SIGCONT.
+static void t_detach_in_group_stop(void) {
+  int p[2];
+  long pid = ticking(p);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(kill(pid, SIGSTOP));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, 0);
+  OK(pt(PTRACE_CONT, pid, 0, SIGSTOP));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, PTRACE_EVENT_STOP);
+  OK(pt(PTRACE_LISTEN, pid, 0, 0));
+  EXPECT_ERR(pt(PTRACE_DETACH, pid, 0, 0), ESRCH);
+  OK(pt(PTRACE_INTERRUPT, pid, 0, 0));
+  int st = wait_st(pid);
+  CHECK(WIFSTOPPED(st) && EVENT(st) == PTRACE_EVENT_STOP);
+  OK(pt(PTRACE_DETACH, pid, 0, 0));
+  // (Linux wakes it to go back into the group stop: it may show R for a moment.)
+  char path[64], buf[2048];
+  snprintf(path, sizeof path, "/proc/%ld/status", pid);
+  int fd = OK(open(path, O_RDONLY));
+  bool stopped = false;
+  for (int i = 0; i < 500 && !stopped; i++) {
+    long n = OK(pread(fd, buf, sizeof buf - 1, 0));
+    buf[n] = 0;
+    stopped = strstr(buf, "\nState:\tT (stopped)\n") != NULL;
+    if (!stopped)
+      sleep_ms(20);
+  }
+  CHECK(stopped);
+  close(fd);
+  drain(p[0]);
+  OK(kill(pid, SIGCONT));
+  char c;
+  OK(read(p[0], &c, 1)); // running again
+  kill_reap(pid);
+}
+
 // ---- EXITKILL ----
 static void t_exitkill(void) {
   int p[2];
@@ -1045,6 +1083,7 @@ static const struct ut_test tests[] = {
     UT(seize_interrupt),
     UT(group_stop_listen),
     UT(seize_stopped_cont_listen),
+    UT(detach_in_group_stop),
     UT(exitkill),
     UT(arch_prctl),
     UT(process_vm),
