@@ -65,7 +65,8 @@ static bool sysemu_stop(const struct proc *t) {
 
 // How the stop t is in ends, resumed with signal sig: at a signal stop the signal is
 // replaced (0: dropped); at a SYSEMU entry stop the call is skipped; at a syscall stop
-// a signal is sent, as Linux's does.
+// a signal is sent, as Linux's does: by the kernel (SI_KERNEL, no sender; strace's
+// -e inject=SET:signal= shows it).
 static uint64_t resume_flags(struct proc *t, int sig) {
   uint64_t cause = trace_stop_cause(&t->tracee), v = 0;
   if (cause == PROC_STOP_SIGNAL)
@@ -73,8 +74,7 @@ static uint64_t resume_flags(struct proc *t, int sig) {
   if (sysemu_stop(t))
     v = PROC_FLAG_IGNORE;
   if (sig && (cause == PROC_STOP_PRE_SYSCALL || cause == PROC_STOP_POST_SYSCALL)) {
-    struct siginfo_k info = {.signo = sig, .code = SI_USER, .pid = myproc()->tgid,
-                             .uid = myproc()->ruid};
+    struct siginfo_k info = {.signo = sig, .code = SI_KERNEL};
     signal_send(t, &info);
   }
   return v;

@@ -530,6 +530,33 @@ static void getppid_and_signals(void) {
   }
 }
 
+static void getppid_forever(void) {
+  for (;;)
+    sc(SYS_getppid);
+}
+
+// A signal given when resuming from a syscall stop is sent by the kernel: its stop's
+// siginfo says SI_KERNEL, with no sender.
+static void t_syscall_stop_resume_signal(void) {
+  long pid = traced_child(getppid_forever);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD));
+  OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP | 0x80, 0);
+  OK(pt(PTRACE_SYSCALL, pid, 0, SIGUSR2));
+  int st;
+  do { // (the call's exit stop comes first, then the signal's stop)
+    st = wait_st(pid);
+    if (WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80))
+      OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+  } while (WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80));
+  EXPECT_STOP(st, SIGUSR2, 0);
+  siginfo_t si;
+  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  CHECK_EQ(si.si_code, SI_KERNEL);
+  CHECK_EQ(si.si_pid, 0);
+  kill_reap(pid);
+}
+
 // Entry and exit stops still alternate with signal stops and handlers (rt_sigreturn has
 // both) in between.
 static void t_syscall_stops_survive_signals(void) {
@@ -1064,6 +1091,7 @@ static const struct ut_test tests[] = {
     UT(regset),
     UT(syscall_stops_sysgood),
     UT(syscall_stops_survive_signals),
+    UT(syscall_stop_resume_signal),
     UT(syscall_stops_plain_sigtrap),
     UT(sysemu),
     UT(signal_stop_drop),
