@@ -732,6 +732,7 @@ long proc_waitid(int idtype, int id, int options, struct waitres *res) {
   struct proc *p = myproc();
   if (idtype == P_PGID && id == 0)
     id = p->pgid; // (Linux 5.4+: the caller's group)
+  int interrupted = 0;
   for (;;) {
     bool have = false;
     if (ptrace_wait(p, idtype, id, options, res, &have)) // one of our tracees' events
@@ -761,11 +762,14 @@ long proc_waitid(int idtype, int id, int options, struct waitres *res) {
     }
     if (!have)
       return -ECHILD;
+    if (interrupted)
+      return interrupted;
     if (options & WNOHANG)
       return 0;
-    int r = sleep_on(p->leader); // signal_notify_parent wakes the leader's channel
-    if (r < 0)
-      return r;
+    // signal_notify_parent wakes the leader's channel. A signal ends the sleep, but the
+    // children are looked at once more first: a child's exit sends SIGCHLD too, and
+    // Linux's wait returns the child then, not EINTR.
+    interrupted = sleep_on(p->leader);
   }
 }
 

@@ -34,16 +34,16 @@ t trace_file -e trace=%file /bin/busybox wc -l /tmp/upstream-strace.txt
 t trace_negated -e 'trace=!write,brk,mmap,munmap,rt_sigprocmask,rt_sigaction' ./stracee
 t trace_signal -e trace=%signal ./stracee
 # -f on busybox's shell: fork/exec/wait of two commands, a pipeline.
-t sh_f_process -f -e trace=%process /bin/sh -c '/bin/busybox true; /bin/busybox echo x > /dev/null'
-t sh_f_pipeline -f -e trace=%process,pipe,pipe2,dup2 /bin/sh -c 'echo a | /bin/busybox cat > /dev/null'
+t sh_f_process -f -e trace=%process /bin/busybox sh -c '/bin/busybox true; /bin/busybox echo x > /dev/null'
+t sh_f_pipeline -f -e trace=%process,pipe,pipe2,dup2 /bin/busybox sh -c 'echo a | /bin/busybox cat > /dev/null'
 # -c: counts of calls and errors (the times differ; sorted by name).
 t c_stracee -c -U name,calls,errors -S name ./stracee
 t c_f_sh -f -c -U name,calls,errors -S name -e trace=%process,write \
-  /bin/sh -c '/bin/busybox echo a; /bin/busybox echo b'
+  /bin/busybox sh -c '/bin/busybox echo a; /bin/busybox echo b'
 # -p: attach to a shell blocked reading a FIFO, let it go on, see it exit.
 rm -f /tmp/upstream-strace.fifo
 /bin/busybox mkfifo /tmp/upstream-strace.fifo
-/bin/sh -c 'read x < /tmp/upstream-strace.fifo; echo "got $x" > /dev/null; exit 7' &
+/bin/busybox sh -c 'read x < /tmp/upstream-strace.fifo; echo "got $x" > /dev/null; exit 7' &
 pid=$!
 "$S" -o "$o" -p "$pid" 2> /tmp/upstream-strace.err &
 spid=$!

@@ -856,6 +856,22 @@ static void t_wait_nohang(void) {
   EXPECT_EXIT(wait_for(pid), 3);
 }
 
+// A child's exit wakes a parent blocked in wait4 with SIGCHLD too (a handler, no
+// SA_RESTART): wait4 returns the child, as Linux's, not EINTR (strace -f saw
+// "wait4(...) = ? ERESTARTSYS" before each exit).
+static void on_chld(int sig) { (void)sig; }
+static void t_wait_child_before_sigchld(void) {
+  struct sigaction sa = {.sa_handler = on_chld}, old;
+  OK(sigaction(SIGCHLD, &sa, &old));
+  long pid = xfork();
+  if (pid == 0)
+    sleep_100ms(); // (exits 3)
+  int st = -1;
+  CHECK_EQ(sc(SYS_wait4, pid, &st, 0, NULL), pid);
+  EXPECT_EXIT(st, 3);
+  OK(sigaction(SIGCHLD, &old, NULL));
+}
+
 // A bad status pointer gives EFAULT (Linux has already reaped the child by then).
 static void t_wait_efault(void) {
   static const uintptr_t bad[] = {1, 0xffffffff80100000UL};
@@ -1808,7 +1824,7 @@ static const struct ut_test tests[] = {
     UT(exit_status), UT(exit), UT(wait_signal_status), UT(fork_cow), UT(fork_cow_parent_writes), UT(fork_shares_until_write),
     UT(fork_fd_shared),
     UT(fork_many), UT(fork_nested), UT(getpid), UT(gettid), UT(wait_any), UT(wait_errors),
-    UT(wait_nohang), UT(wait_efault),
+    UT(wait_nohang), UT(wait_efault), UT(wait_child_before_sigchld),
     UT(exec_exit), UT(exec_argv_envp), UT(exec_auxv), UT(exec_many_args), UT(exec_fds),
     UT(exec_pid), UT(exec_drops_mappings), UT(exec_errors), UT(exec_efault),
     UT(badelf_valid), UT(badelf_trunc_ehdr), UT(badelf_trunc_phdr), UT(badelf_bad_magic),
