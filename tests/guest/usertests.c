@@ -872,6 +872,21 @@ static void t_wait_child_before_sigchld(void) {
   OK(sigaction(SIGCHLD, &old, NULL));
 }
 
+// /dev/full: reads give zero bytes, writes ENOSPC, and it is the character device 1:7
+// (strace's tests write their expected output's errors with it).
+static void t_dev_full(void) {
+  int fd = OK(open("/dev/full", O_RDWR));
+  EXPECT_ERR(write(fd, "x", 1), ENOSPC);
+  char b[4] = {1, 2, 3, 4};
+  EXPECT_EQ(read(fd, b, sizeof b), 4);
+  CHECK(!b[0] && !b[3]);
+  struct stat st;
+  OK(fstat(fd, &st));
+  CHECK(S_ISCHR(st.st_mode));
+  CHECK_EQ(st.st_rdev, 0x107);
+  close(fd);
+}
+
 // A bad status pointer gives EFAULT (Linux has already reaped the child by then).
 static void t_wait_efault(void) {
   static const uintptr_t bad[] = {1, 0xffffffff80100000UL};
@@ -1824,7 +1839,7 @@ static const struct ut_test tests[] = {
     UT(exit_status), UT(exit), UT(wait_signal_status), UT(fork_cow), UT(fork_cow_parent_writes), UT(fork_shares_until_write),
     UT(fork_fd_shared),
     UT(fork_many), UT(fork_nested), UT(getpid), UT(gettid), UT(wait_any), UT(wait_errors),
-    UT(wait_nohang), UT(wait_efault), UT(wait_child_before_sigchld),
+    UT(wait_nohang), UT(wait_efault), UT(wait_child_before_sigchld), UT(dev_full),
     UT(exec_exit), UT(exec_argv_envp), UT(exec_auxv), UT(exec_many_args), UT(exec_fds),
     UT(exec_pid), UT(exec_drops_mappings), UT(exec_errors), UT(exec_efault),
     UT(badelf_valid), UT(badelf_trunc_ehdr), UT(badelf_trunc_phdr), UT(badelf_bad_magic),
