@@ -85,6 +85,9 @@ $(B)/guest/%: $(1)/%.c $(ULIB) $(wildcard user/lib/*.h) | $(DEPS_OK)
 endef
 $(foreach d,$(TFILEDIRS),$(eval $(call guest_file_prog,$(d))))
 
+# tests/gdb.sh's threaded target: -O0, so that gdb's `next` goes line by line.
+$(B)/guest/gdbthreads: UCFLAGS += -O0
+
 # The one dynamically linked test program (make bench's spawndyn and dynmem): musl's
 # loader, /lib/ld-musl-x86_64.so.1, goes into the image with it (tools/manifest.sh).
 $(B)/guest/dyntrue: tests/bench/dyntrue.c | $(DEPS_OK)

@@ -12,9 +12,15 @@
 #include "vm.h"
 
 struct file *file_get(int fd) {
-  if (fd < 0 || fd >= NOFILE)
+  return file_of(myproc(), fd);
+}
+
+// Another process's descriptors are looked at through proc:PID/fd; an exited thread (a
+// zombie leader whose group still runs, say) has no table left, so nothing is open.
+struct file *file_of(const struct proc *p, int fd) {
+  if (fd < 0 || fd >= NOFILE || !p->fdt)
     return NULL;
-  return myproc()->fdt->files[fd];
+  return p->fdt->files[fd];
 }
 
 static void set_cloexec(struct proc *p, int fd, bool on) {

@@ -67,6 +67,8 @@ struct file {
   int flags;        // O_* given at open, O_NONBLOCK/O_APPEND changeable by fcntl
   uint64_t off;     // shared by every descriptor dup'ed from the same open
   void *priv;       // the scheme's
+  bool mounted;     // opened through the scheme's directory of the root tree (/proc/...):
+                    // a scheme may then act as Linux's file there (procfs: mem)
 };
 
 // An O_PATH file is neither: it only names its file (fstat, *at calls, fchdir).
@@ -80,6 +82,7 @@ static inline bool file_writable(const struct file *f) {
 // Descriptors of the current thread (fd_close_on_exec: of p; fdt_*: the tables).
 struct proc;
 struct file *file_get(int fd);            // NULL: not open
+struct file *file_of(const struct proc *p, int fd); // p's descriptor fd (NULL: not open)
 int fd_install(struct file *f, int min, bool cloexec);
 int fd_reserve(int min);                      // a descriptor set aside, or -EMFILE
 void fd_unreserve(int fd);

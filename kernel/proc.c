@@ -638,6 +638,7 @@ static void become_leader(struct proc *p, struct proc *leader) {
   p->personality = leader->personality; // the process-wide state the leader held
   memcpy(p->rlim, leader->rlim, sizeof p->rlim);
   timers_move(p, leader);
+  trace_owner_new_leader(p, leader);
   for (int i = 0; i < nslots; i++)
     if (proctab[i] && proctab[i]->parent == leader)
       proctab[i]->parent = p;
@@ -722,7 +723,8 @@ static int wait_event(struct proc *c, int options, struct waitres *r, bool *reap
 // (a zombie is reaped unless WNOWAIT), 0 (WNOHANG and nothing yet), -ECHILD, -EINVAL,
 // or -ERESTARTSYS.
 long proc_waitid(int idtype, int id, int options, struct waitres *res) {
-  if (options & ~(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | __WALL | __WCLONE))
+  if (options & ~(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL |
+                  __WCLONE))
     return -EINVAL;
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
     return -EINVAL;
@@ -732,6 +734,8 @@ long proc_waitid(int idtype, int id, int options, struct waitres *res) {
   struct proc *p = myproc();
   if (idtype == P_PGID && id == 0)
     id = p->pgid; // (Linux 5.4+: the caller's group)
+  if (!(options & WNOHANG))
+    ptrace_wait_yield(p); // a tracee just resumed runs to its next stop first
   int interrupted = 0;
   for (;;) {
     bool have = false;
@@ -776,7 +780,7 @@ long proc_waitid(int idtype, int id, int options, struct waitres *res) {
 // wait4: pid > 0 that child, -1 any, 0 our group, < -1 that group; exits always count.
 // Returns as proc_waitid, the wait status in *status.
 long proc_wait(int pid, int options, int *status) {
-  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE))
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE))
     return -EINVAL;
   if (pid == INT32_MIN) // no group -INT_MIN (Linux's ESRCH)
     return -ESRCH;

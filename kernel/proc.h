@@ -60,6 +60,7 @@ struct trace;
 #define WEXITED 4
 #define WCONTINUED 8
 #define WNOWAIT 0x01000000
+#define __WNOTHREAD 0x20000000
 #define __WALL 0x40000000
 #define __WCLONE 0x80000000
 
@@ -124,6 +125,8 @@ struct proc {
   int altstack_flags;
   // Job control: a stopped process sleeps in P_STOPPED until SIGCONT or SIGKILL.
   int stop_sig;              // the signal that stopped it
+  bool group_stop;           // asked to join its group's stop (with stop_sig): the pending
+                             // SIGSTOP that carries the request is no signal of its own
   bool stop_report;          // a stop the parent has not seen with WUNTRACED yet
   bool cont_report;          // a continue the parent has not seen with WCONTINUED yet
   int pgid, sid;             // process group and session
@@ -143,7 +146,8 @@ struct proc {
                              // (timer.c), or NULL (IRQ)
   uint64_t group_ticks;      // leader only: cpu_ticks of all its threads (ITIMER_VIRTUAL)
   struct tracee tracee;      // its traced side: only through trace.h
-  struct trace *ptraced;     // the sessions it owns as a ptrace tracer (trace.c)
+  struct trace *ptraced;     // leader only: the sessions its group's threads own as
+                             // ptrace tracers (trace.c)
   uint64_t debug_dr6;        // DR6 at the last debug trap
   uint64_t dr[4], dr7;       // debug registers (proc:PID/regs/debug), loaded at switch
   int exit_status;           // wait status (Linux encoding) once a zombie

@@ -67,6 +67,8 @@ struct handle {
   uint64_t session;    // Q_SYSFILTER: the session it was opened under (trace_session_id)
   bool zombie;   // the target had exited when the handle was opened
   int fd;        // proc:PID/fd/N and fdinfo/N: N (else -1)
+  uint64_t vm_id; // /proc/PID/mem (Linux's): the address space it was opened on (vm.id),
+                  // 0 for proc:PID/mem (the program's: docs/proc.md)
 };
 
 
@@ -77,7 +79,7 @@ static bool is_tracer(const struct proc *me, const struct proc *t) {
   if (trace_owner(&t->tracee)) // a ptrace(2) session: its owner is the tracer
     return trace_owner(&t->tracee) == me;
   for (int fd = 0; s && fd < NOFILE; fd++) {
-    struct file *f = me->fdt->files[fd];
+    struct file *f = file_of(me, fd);
     if (f && f->scheme == &proc_scheme && ((struct handle *)f->priv)->trace == s)
       return true;
   }
@@ -317,12 +319,13 @@ static int count_procs(void) {
 }
 
 // The files of proc: itself (p is NULL).
+// Cached: the archive files' page caches. Not in MemAvailable: nothing trims them yet.
 static int gen_meminfo(const struct proc *p, char *b, size_t n) {
-  uint64_t total = pages_total() * 4, free = pages_free() * 4;
+  uint64_t total = pages_total() * 4, free = pages_free() * 4, cached = ramfs_cache_pages() * 4;
   (void)p;
   return ksnprintf(b, n, "MemTotal:%16lu kB\nMemFree:%17lu kB\nMemAvailable:%12lu kB\n"
-                   "Buffers:%17d kB\nCached:%18d kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
-                   "Shmem:%19d kB\n", total, free, free, 0, 0, 0, 0, 0);
+                   "Buffers:%17d kB\nCached:%18lu kB\nSwapTotal:%15d kB\nSwapFree:%16d kB\n"
+                   "Shmem:%19d kB\n", total, free, free, 0, cached, 0, 0, 0);
 }
 
 static int gen_uptime(const struct proc *p, char *b, size_t n) {
@@ -409,7 +412,7 @@ static int file_name(struct file *f, char *b, size_t n) {
 // opens, O_CLOEXEC from the descriptor, no open-time-only flags), the file system and inode.
 #define O_LARGEFILE_K 0100000
 static int gen_fdinfo(const struct proc *p, int fd, char *b, size_t n) {
-  struct file *f = p->fdt->files[fd];
+  struct file *f = file_of(p, fd);
   struct stat st = {0};
   if (!f)
     return 0; // closed since the open
@@ -542,7 +545,7 @@ static int lookup(const char *rest, const struct entry **e, struct proc **t, int
   *t = pid ? proc_find(pid) : NULL;
   if (*fd >= 0 && *t && !procfs_may_look(myproc(), *t))
     return -EACCES; // (fd/ and fdinfo/ are not searchable: which are open is not told)
-  if (*fd >= 0 && *t && !(*t)->fdt->files[*fd])
+  if (*fd >= 0 && *t && !file_of(*t, *fd))
     return -ENOENT; // not open
   return pid && !*t ? -ENOENT : 0;
 }
@@ -576,10 +579,14 @@ static int open_entry(struct file *f, const struct entry *e, struct proc *t, int
     return r;
   if (e->kind == K_SYSFILTER && !is_tracer(myproc(), t))
     return -EPERM; // only the tracer sets the filter
+  bool linux_mem = e->kind == K_MEM && f->mounted;
+  if (linux_mem && (t->state == P_ZOMBIE || !t->vm))
+    return -ESRCH; // (Linux: an exited process has no address space to open)
   struct handle *h = kmalloc(sizeof *h);
   if (!h)
     return -ENOMEM;
   *h = handle_on(e, t, fd);
+  h->vm_id = linux_mem ? t->vm->id : 0;
   h->session = e->kind == K_SYSFILTER ? trace_session_id(&t->tracee) : 0;
   f->priv = h;
   if (e->kind == K_TRACE && (r = trace_attach(t, flags, &h->trace)) < 0) {
@@ -692,6 +699,31 @@ static long mem_rw(struct proc *t, void *buf, size_t n, uint64_t addr, bool writ
   return done ? (long)done : -EIO;
 }
 
+// /proc/PID/mem, Linux's: the permission was checked at open (check_open: the looker's
+// rule, Linux's PTRACE_MODE_ATTACH), and the file stays on the address space it was
+// opened on, not on the process: once no thread uses that space any more (the target
+// exec'd or exited) it reads and writes nothing (0, as Linux). Writes are forced, as
+// Linux's FOLL_FORCE: read-only pages are written through a private copy.
+static struct vm *handle_vm(const struct handle *h) {
+  struct proc *p = proctab[h->slot]; // (the thread it was opened on, most often)
+  if (p && p->vm && p->vm->id == h->vm_id)
+    return p->vm;
+  for (int i = 0; i < NPROC; i++) // (another thread, or a vfork child, may still use it)
+    if (proctab[i] && proctab[i]->vm && proctab[i]->vm->id == h->vm_id)
+      return proctab[i]->vm;
+  return NULL;
+}
+
+static long linux_mem_rw(const struct handle *h, void *buf, size_t n, uint64_t addr, bool write) {
+  struct vm *vm = handle_vm(h);
+  if (!vm || n == 0)
+    return 0;
+  if (!user_range_ok(addr, 1))
+    return -EIO;
+  size_t done = vm_copy(vm, addr, buf, n, write, write);
+  return done ? (long)done : -EIO;
+}
+
 #define TEXT_MIN 16384 // most text files fit: one allocation
 
 // Make the text of a text file (at offset 0, so a reader sees one consistent snapshot,
@@ -754,7 +786,10 @@ static long proc_read(struct file *f, void *buf, size_t n, uint64_t off) {
   switch (h->e->kind) {
   case K_TRACE: return -EINVAL;
   case K_TEXT: return text_read(h, buf, n, off);
-  case K_MEM: return (t = target(h)) ? mem_rw(t, buf, n, off, false) : -ESRCH;
+  case K_MEM:
+    if (h->vm_id)
+      return linux_mem_rw(h, buf, n, off, false);
+    return (t = target(h)) ? mem_rw(t, buf, n, off, false) : -ESRCH;
   case K_REGS_INT: case K_REGS_FLOAT: case K_REGS_DEBUG:
     return (t = target(h)) ? regs_read(t, h->e->kind, buf, n, off) : -ESRCH;
   default: return target(h) ? -EISDIR : -ESRCH;
@@ -765,6 +800,8 @@ static long proc_write(struct file *f, const void *buf, size_t n, uint64_t off) 
   struct handle *h = f->priv;
   if (h->e->kind == K_TRACE)
     return -EINVAL;
+  if (h->vm_id)
+    return linux_mem_rw(h, (void *)buf, n, off, true);
   struct proc *t = target(h);
   if (!t)
     return -ESRCH;
@@ -808,7 +845,7 @@ static int proc_stat(struct file *f, struct stat *st) {
   *st = (struct stat){.st_dev = 3, .st_ino = (uint64_t)h->pid << 8 | h->e->id, .st_nlink = 1,
                       .st_mode = h->e->mode, .st_blksize = 4096};
   if (h->fd >= 0) { // a link shows the descriptor's access, as Linux: lr-x, l-wx, lrwx
-    struct file *of = t ? t->fdt->files[h->fd] : NULL;
+    struct file *of = t ? file_of(t, h->fd) : NULL;
     st->st_ino += (uint64_t)(h->fd + 1) << 32;
     if (h->e->id == Q_FDLINK && of)
       st->st_mode = S_IFLNK | 0100 | (file_readable(of) ? 0400 : 0) | (file_writable(of) ? 0200 : 0);
@@ -843,7 +880,7 @@ static long proc_readdir(struct file *f, void *buf, size_t n) {
       nm = e->name, type = (e->mode & S_IFMT) >> 12;
     } else if (t) { // fd, fdinfo: the open descriptors
       int fd = k - 2 - ARRAY_SIZE(tree);
-      if (fd >= NOFILE || !t->fdt->files[fd])
+      if (!file_of(t, fd))
         continue;
       ksnprintf(name, sizeof name, "%d", fd);
       nm = name, ino = (uint64_t)(fd + 1) << 32 | (uint64_t)t->pid << 8 | dir;
@@ -896,7 +933,7 @@ static long fd_readlink(struct file *f, char *buf, size_t n) {
 // their node, devices by their scheme. Pipes, sockets and proc: files cannot be opened
 // so (ENXIO; Linux can).
 static int open_fd(struct file *f, struct proc *t, int fd, int flags) {
-  struct file *of = t->fdt->files[fd];
+  struct file *of = file_of(t, fd);
   if (of->scheme == &ramfs_scheme)
     return ramfs_reopen(f, of, flags);
   char name[64];
@@ -923,7 +960,7 @@ static long procfs_readlink(const char *rest, char *buf, size_t n) {
   if ((r = lookup(rest, &e, &t, &fd)) < 0)
     return r;
   if (e->id == Q_FDLINK)
-    return (r = check_open(e, t, O_RDONLY)) < 0 ? r : fd_readlink(t->fdt->files[fd], buf, n);
+    return (r = check_open(e, t, O_RDONLY)) < 0 ? r : fd_readlink(file_of(t, fd), buf, n);
   if (e->id != Q_EXE || strcmp(last, "exe") != 0)
     return -EINVAL;
   if ((r = check_open(e, t, O_RDONLY)) < 0)
@@ -941,7 +978,7 @@ static int proc_stat_path(const char *rest, bool follow, struct stat *st) {
   if (strcmp(rest, "self") == 0 && !follow) {
     e = find_entry(Q_ROOT, "self", 4), t = NULL;
   } else if (e->id == Q_FDLINK && follow) { // what the descriptor is open on
-    struct file *of = t->fdt->files[fd];
+    struct file *of = file_of(t, fd);
     if ((r = check_open(e, t, O_RDONLY)) < 0)
       return r;
     return of->scheme->stat ? of->scheme->stat(of, st) : -EACCES;

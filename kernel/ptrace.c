@@ -519,12 +519,19 @@ static int wait_status(const struct trace_report *r) {
   return (sig | event << 8) << 8 | 0x7f;
 }
 
-struct wait_match { int idtype, id; };
+struct wait_match {
+  int idtype, id;
+  const struct proc *thread; // __WNOTHREAD: only the tracees of this thread, else NULL
+};
 
 // A tracee is selected by its thread id (P_PID) or its process group. As Linux (4.7+),
 // __WCLONE and __WALL do not matter: a traced thread is seen by every wait of its tracer.
-static bool matches(int pid, const struct proc *t, void *arg) {
+// The tracer is the thread that attached, but a wait from any thread of its group sees
+// the tracee, unless it asks for its own with __WNOTHREAD.
+static bool matches(int pid, const struct proc *t, const struct proc *owner, void *arg) {
   const struct wait_match *m = arg;
+  if (m->thread && owner != m->thread)
+    return false;
   if (m->idtype == P_ALL)
     return true;
   if (m->idtype == P_PID)
@@ -532,23 +539,28 @@ static bool matches(int pid, const struct proc *t, void *arg) {
   return t && t->pgid == m->id;
 }
 
+// A tracer that resumed a tracee and now waits (a blocking wait) lets it run first: the
+// event it waits for is most likely that tracee's next stop, and the stop hands the CPU
+// straight back (trace.c's handoff). One look at the sessions then finds it, where
+// looking first would find nothing, sleep, and look again.
+void ptrace_wait_yield(struct proc *tracer) {
+  struct proc *t = cpu.handoff;
+  if (t && t->state == P_RUNNABLE && trace_owner(&t->tracee) &&
+      trace_owner(&t->tracee)->leader == tracer->leader)
+    yield();
+}
+
 // waitid's side of ptrace: the next event of a tracee of any thread of the caller's
 // process selected by (idtype, id), as waitid reports it (CLD_TRAPPED and the stop's
 // status for a stop; an exit only under WEXITED). 1 with *res filled (the event consumed
-// unless WNOWAIT), or 0; *have is set if some tracee matches.
+// unless WNOWAIT), or 0; *have is set if some tracee matches. The group's sessions are
+// one list: this costs what the tracer traces.
 int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct waitres *res,
                 bool *have) {
-  struct wait_match m = {idtype, id};
+  struct wait_match m = {idtype, id, options & __WNOTHREAD ? tracer : NULL};
   struct trace_report r;
-  bool found = false;
-  for_each_thread(th, tracer) {
-    if (th->ptraced && trace_owned_event(th, matches, &m, !(options & WNOWAIT),
-                                         options & WEXITED, &r, have)) {
-      found = true;
-      break;
-    }
-  }
-  if (!found)
+  if (!tracer->leader->ptraced ||
+      !trace_owned_event(tracer, matches, &m, !(options & WNOWAIT), options & WEXITED, &r, have))
     return 0;
   int st = wait_status(&r);
   res->pid = r.pid;

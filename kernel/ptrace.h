@@ -71,6 +71,7 @@ long ptrace_request(long req, int pid, uint64_t addr, uint64_t data);
 struct waitres;
 int ptrace_wait(struct proc *tracer, int idtype, int id, int options, struct waitres *res,
                 bool *have);
+void ptrace_wait_yield(struct proc *tracer);
 // process_vm_readv/writev: pid's memory through the one memory path (vm_copy).
 long ptrace_vm_rw(int pid, uint64_t liov, unsigned long lcnt, uint64_t riov, unsigned long rcnt,
                   uint64_t flags, bool write);

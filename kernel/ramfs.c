@@ -109,11 +109,20 @@ static struct rnode *node_alloc(uint32_t mode, uint8_t rw) {
   return n;
 }
 
+// Frames held by the page caches of archive files (/proc/meminfo's Cached).
+static size_t cached_pages;
+
+size_t ramfs_cache_pages(void) {
+  return cached_pages;
+}
+
 // Let go of n's data, if it is ours, and of its page cache.
 static void data_free(struct rnode *n) {
   for (size_t i = 0; n->cache && i < ALIGN_UP(n->size, PAGE_SIZE) / PAGE_SIZE; i++)
-    if (n->cache[i])
+    if (n->cache[i]) {
       page_release(n->cache[i]);
+      cached_pages--;
+    }
   kfree(n->cache);
   n->cache = NULL;
   if (n->cap)
@@ -1203,6 +1212,7 @@ int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame) {
   if (!n->cache[i]) {
     if (!(n->cache[i] = page_alloc(1)))
       return -ENOMEM;
+    cached_pages++;
     memcpy(n->cache[i], n->data + off, MIN(PAGE_SIZE, n->size - off));
   }
   *frame = n->cache[i];

@@ -26,6 +26,7 @@ int ramfs_add_device(const char *path, const char *target);
 int ramfs_map_node(struct file *f, bool shared, struct rnode **out);
 int ramfs_map_page(struct rnode *n, uint64_t off, bool shared, uint8_t **frame, bool *cow);
 int ramfs_cached_page(struct rnode *n, uint64_t off, uint8_t **frame);
+size_t ramfs_cache_pages(void); // frames the archive files' page caches hold
 void ramfs_node_hold(struct rnode *n);
 int ramfs_node_path(const struct rnode *n, char *out, size_t outsz);
 void ramfs_node_drop(struct rnode *n);

@@ -70,6 +70,7 @@ int vfs_reopen(struct file *f, const char *path, int flags) {
     return r;
   f->scheme = n->scheme;
   f->priv = n->priv;
+  f->mounted = n->mounted;
   kfree(n);
   return 0;
 }
@@ -98,7 +99,7 @@ int vfs_open(const char *path, int flags, int mode, struct file **out) {
   r = -ENOMEM;
   if (!f)
     goto out;
-  *f = (struct file){.scheme = s, .refs = 1, .flags = flags};
+  *f = (struct file){.scheme = s, .refs = 1, .flags = flags, .mounted = clean && !is_root(s)};
   r = s->open(f, rest, flags, mode);
   if (r < 0)
     kfree(f);

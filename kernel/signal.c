@@ -53,7 +53,8 @@ void signal_notify_parent(struct proc *p, int code, int status) {
 
 static void do_continue(struct proc *p) {
   p->pending &= ~(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU));
-  trace_job_continued(&p->tracee);
+  p->group_stop = false;
+  trace_job_continued(p);
   if (p->state == P_STOPPED) {
     p->state = P_RUNNABLE;
     p->stop_report = false;
@@ -330,32 +331,45 @@ long restart_now(void) {
   return rb.fn ? rb.fn(&rb) : -EINTR;
 }
 
-// Job-control stop: sleep until SIGCONT or SIGKILL.
-// A group stop (Linux's): the first thread to stop makes the others follow (a SIGSTOP
-// each, acted on at their next return to user mode) and tells the parent, once, about
-// the process; wait4 reports the leader once it too has stopped.
-static void job_stop(struct proc *p, int sig) {
-  bool first = true;
-  for_each_thread(t, p)
-    first &= t == p || t->state != P_STOPPED;
-  if (first) {
-    p->stop_sig = sig;
-    for_each_thread(t, p)
-      if (t != p) {
-        t->stop_sig = sig; // (what the group stopped for, not the SIGSTOP it is sent)
-        t->siginfo[SIGSTOP - 1] = (struct siginfo_k){.signo = SIGSTOP, .code = SI_KERNEL};
-        t->pending |= SIGBIT(SIGSTOP);
-        proc_interrupt(t);
-      }
-  }
+// Job-control stop: sleep until SIGCONT or SIGKILL. The first thread of the group to
+// stop tells the parent, once, about the process; wait4 reports the leader once it too
+// has stopped.
+static void job_stop(struct proc *p, bool first) {
   p->stop_report = true;
   p->cont_report = false;
   p->state = P_STOPPED;
   if (first)
-    signal_notify_parent(p->leader, CLD_STOPPED, sig);
+    signal_notify_parent(p->leader, CLD_STOPPED, p->stop_sig);
   else
     wakeup(p->parent); // a parent in wait4 looks again (the leader may be the last)
   sched();
+}
+
+// A group stop (Linux's): the first thread to act on a stop signal makes the others
+// join (group_stop, carried by a pending SIGSTOP so that it ends their sleeps, acted on
+// at their next return to user mode). Returns true for the first.
+static bool group_stop_start(struct proc *p, int sig) {
+  for_each_thread(t, p)
+    if (t != p && (t->state == P_STOPPED || t->group_stop))
+      return false;
+  for_each_thread(t, p)
+    if (t != p) {
+      t->stop_sig = sig; // (what the group stopped for)
+      t->group_stop = true;
+      t->siginfo[SIGSTOP - 1] = (struct siginfo_k){.signo = SIGSTOP, .code = SI_KERNEL};
+      t->pending |= SIGBIT(SIGSTOP);
+      proc_interrupt(t);
+    }
+  return true;
+}
+
+// Thread p stops with its group: for its tracer if it has one that takes group stops (a
+// ptrace tracer sees each thread's group stop, and no signal stop for joining), else
+// for job control.
+static void group_stop(struct proc *p, int sig, bool initiator) {
+  bool first = initiator && group_stop_start(p, sig);
+  if (!trace_group_stop(p->stop_sig))
+    job_stop(p, first);
 }
 
 static int next_signal(struct proc *p) {
@@ -401,6 +415,11 @@ static int tracer_signal(struct proc *p, int old, int sig) {
 
 static bool deliver_one(struct proc *p, int sig) {
   dequeue(p, sig);
+  if (sig == SIGSTOP && p->group_stop) { // joining the group's stop, not a signal
+    p->group_stop = false;
+    group_stop(p, p->stop_sig, false);
+    return false;
+  }
   int traced = trace_signal(sig, p->sighand->act[sig - 1].handler, &p->siginfo[sig - 1]);
   if (!traced)
     return false; // the tracer dropped it
@@ -413,8 +432,8 @@ static bool deliver_one(struct proc *p, int sig) {
     if (sig != SIGKILL && default_ignore(sig))
       return false;
     if (sig != SIGKILL && default_stop(sig)) {
-      if (!trace_group_stop(sig))
-        job_stop(p, sig);
+      p->stop_sig = sig;
+      group_stop(p, sig, true);
       return false;
     }
     // terminate: the wait status's low 7 bits hold the signal, 0x80 the core dump

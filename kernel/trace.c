@@ -29,8 +29,8 @@ struct trace {
   // A session owned by a process (ptrace), not by an open file: the owner reads its
   // events with wait4 (ptrace_wait), and the session ends with the owner's detach, the
   // owner's exit, or the owner's wait that reports the target's exit.
-  struct proc *owner;       // NULL: a proc:PID/trace session
-  struct trace *owned_next; // the owner's other sessions (proc.ptraced)
+  struct proc *owner;       // NULL: a proc:PID/trace session; else the tracer thread
+  struct trace *owned_next; // the other sessions of the owner's group (leader->ptraced)
   int pid;                  // the target's pid, still known after its exit
   uint32_t options;         // ptrace's PTRACE_O_* (which clones are followed, ...)
   bool seized;              // PTRACE_SEIZE: no legacy SIGTRAP at exec, EVENT_STOPs
@@ -93,7 +93,6 @@ static uint64_t trace_stop(uint64_t cause, uint64_t a, uint64_t b, uint64_t c, u
   *ev = (struct proc_event){cause, a, b, c, d, e, f};
   queued(t);
   te->interrupt = false; // any stop answers a "stop now" request
-  te->continued = false;
   te->resume = 0;
   te->cause = cause;
   te->msg = a;
@@ -241,27 +240,38 @@ void trace_exec(struct tracee *te) {
 }
 
 // ---- sessions owned by a process (ptrace) ----
+// A tracee's tracer is the thread that attached, but a wait from any thread of its group
+// sees it: the sessions are listed on the group's leader, so the wait path walks what
+// the tracer's group traces, not the process table.
 static void own(struct trace *t, struct proc *owner) {
   t->owner = owner;
-  t->owned_next = owner->ptraced;
-  owner->ptraced = t;
+  t->owned_next = owner->leader->ptraced;
+  owner->leader->ptraced = t;
 }
 
 static void disown(struct trace *t) {
-  for (struct trace **pp = &t->owner->ptraced; *pp; pp = &(*pp)->owned_next)
+  for (struct trace **pp = &t->owner->leader->ptraced; *pp; pp = &(*pp)->owned_next)
     if (*pp == t) {
       *pp = t->owned_next;
       return;
     }
 }
 
-// SIGCONT came: a job stop that the tracer took over (attach with O_TRUNC) is over, and
-// closing the session lets the process run. A LISTEN later in this trace stop reports
-// the change at once (strace SEIZEs its job-stopped child, then sends SIGCONT, then
-// LISTENs at the group stop it sees).
-void trace_job_continued(struct tracee *te) {
-  te->job_stop = false;
-  te->continued = true;
+// SIGCONT came for p's group: a job stop that the tracer took over (attach with O_TRUNC)
+// is over, and closing the session lets the process run. A ptrace tracee attached with
+// SEIZE reports the continue with an EVENT_STOP, as Linux's: at once if it listens
+// (LISTEN), else at its next safe point (a stopped one once resumed).
+void trace_job_continued(struct proc *p) {
+  struct trace *t = p->tracee.session;
+  p->tracee.job_stop = false;
+  if (!t || !t->owner || !t->seized)
+    return;
+  if (p->state == P_TRACED && p->tracee.listening)
+    trace_signal_sent(p);
+  else if (p->state == P_TRACED)
+    p->tracee.interrupt = true; // (reported when its tracer resumes it)
+  else
+    trace_request_stop(p);
 }
 
 void trace_exit(int status) {
@@ -272,7 +282,9 @@ void trace_exit(int status) {
   trace_owner_exit(p); // a ptrace tracer's tracees are let go (or killed: EXITKILL)
   if (!(t = p->tracee.session))
     return;
-  if (t->owner && t->owner == p->parent) { // the parent's wait4 reports the exit once
+  // A process's exit that its parent traces: the parent's wait4 reports it, once. (The
+  // parent never hears of another thread's: that is its tracer's.)
+  if (t->owner && p == p->leader && t->owner->leader == p->parent) {
     untrace(p);
     disown(t);
     kfree(t);
@@ -457,7 +469,6 @@ void trace_take_job_stop(struct proc *p, uint64_t cause, uint64_t a) {
   p->tracee.cause = cause;
   p->tracee.msg = a;
   p->tracee.job_stop = true;
-  p->tracee.continued = false;
   struct proc_event ev = {cause, a, 0, 0, 0, 0, 0};
   t->q[(t->qhead + t->qlen++) & (TRACE_QUEUE - 1)] = ev;
   queued(t);
@@ -562,8 +573,8 @@ void trace_listen(struct proc *p) {
   p->tracee.stops |= PROC_STOP_GROUP | PROC_STOP_SIGNAL;
   p->tracee.listening = true;
   p->tracee.session->qlen = 0;
-  if (p->tracee.continued) // a SIGCONT came since the stop began
-    trace_signal_sent(p);
+  if (p->tracee.interrupt) // a SIGCONT came during the stop (trace_job_continued): strace
+    trace_signal_sent(p);   // SEIZEs its job-stopped child, sends SIGCONT, then LISTENs
 }
 
 void trace_detach(struct trace *t) {
@@ -600,33 +611,50 @@ void trace_set_options(struct tracee *te, uint32_t options) {
   te->session->kill_on_close = options & PTRACE_O_EXITKILL;
 }
 
-// The live target with this pid of one of owner's sessions, or NULL.
+// The live target with this pid of one of owner's sessions, or NULL (a tracee of another
+// thread of the group is not ours to command: Linux's ptrace_check_attach).
 struct proc *trace_owned_target(const struct proc *owner, int pid) {
-  for (const struct trace *t = owner->ptraced; t; t = t->owned_next)
-    if (t->pid == pid)
+  for (const struct trace *t = owner->leader->ptraced; t; t = t->owned_next)
+    if (t->pid == pid && t->owner == owner)
       return t->target;
   return NULL;
 }
 
-// The owner exits: its tracees are let go where they are, or killed (EXITKILL).
+// The owner thread exits: its tracees are let go where they are, or killed (EXITKILL);
+// those of the group's other threads stay theirs.
 void trace_owner_exit(struct proc *owner) {
-  while (owner->ptraced)
-    trace_detach(owner->ptraced);
+  struct trace **pp = &owner->leader->ptraced;
+  while (*pp) {
+    if ((*pp)->owner == owner)
+      trace_detach(*pp); // (unlinks *pp)
+    else
+      pp = &(*pp)->owned_next;
+  }
 }
 
-// The next event of owner's sessions whose target matches (match(pid, target or NULL)),
-// taken off its queue unless !consume (WNOWAIT). Returns the target's pid and sets *r, or
-// 0 (*have: some session matched). !exits (a waitid without WEXITED) leaves exit events
-// queued. A session whose exit event this takes is over: it is freed.
+// exec by a thread that takes its leader's place: the group's sessions (by then only
+// the exec'ing thread's: the others' went with them) move to it.
+void trace_owner_new_leader(struct proc *p, struct proc *old) {
+  p->ptraced = old->ptraced;
+  old->ptraced = NULL;
+}
+
+// The next event of the sessions of tracer's group whose target matches
+// (match(pid, target or NULL, owner thread)), taken off its queue unless !consume
+// (WNOWAIT). Returns the target's pid and sets *r, or 0 (*have: some session matched).
+// !exits (a waitid without WEXITED) leaves exit events queued. A session whose exit
+// event this takes is over: it is freed.
 // A stop is reportable while the target is in it: one that SIGKILL ended is not.
 static bool stale(const struct trace *t, const struct proc_event *ev) {
   return ev->cause != PROC_EVENT_EXITED && (!t->target || t->target->state != P_TRACED);
 }
 
-int trace_owned_event(struct proc *owner, bool (*match)(int pid, const struct proc *t, void *arg),
+int trace_owned_event(struct proc *tracer,
+                      bool (*match)(int pid, const struct proc *t, const struct proc *owner,
+                                    void *arg),
                       void *arg, bool consume, bool exits, struct trace_report *r, bool *have) {
-  for (struct trace *t = owner->ptraced; t; t = t->owned_next) {
-    if (!match(t->pid, t->target, arg))
+  for (struct trace *t = tracer->leader->ptraced; t; t = t->owned_next) {
+    if (!match(t->pid, t->target, t->owner, arg))
       continue;
     *have = true;
     while (t->qlen) {

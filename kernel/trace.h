@@ -33,8 +33,6 @@ struct tracee {
   bool job_stop;             // the trace stop began as a job stop (SIGSTOP) that no
                              // SIGCONT or resume has ended: detaching keeps it stopped
   bool listening;            // ptrace's LISTEN: in a group stop that a signal ends
-  bool continued;            // a SIGCONT came during this trace stop: a LISTEN after
-                             // it reports at once (Linux's JOBCTL_TRAP_NOTIFY)
   uint64_t msg;              // the last stop's event word a (ptrace's GETEVENTMSG)
   struct siginfo_k *siginfo; // during a signal stop: the signal's siginfo, else NULL
 };
@@ -58,7 +56,7 @@ void trace_detach(struct trace *t);
 int trace_poll(struct trace *t);
 long trace_sysset_write(struct tracee *t, uint64_t id, const void *buf, size_t n); // sysfilter
 uint64_t trace_session_id(const struct tracee *t); // 0: none; never the same twice
-void trace_job_continued(struct tracee *t);         // SIGCONT
+void trace_job_continued(struct proc *p);           // SIGCONT
 
 // Sessions owned by a process rather than a file: ptrace(2)'s door (ptrace.c).
 int trace_attach_owned(struct proc *target, struct proc *owner, uint32_t options, bool seize,
@@ -75,6 +73,7 @@ struct proc *trace_owner(const struct tracee *t); // the ptrace tracer, or NULL
 uint32_t trace_options(const struct tracee *t);
 bool trace_seized(const struct tracee *t);
 void trace_owner_exit(struct proc *owner);
+void trace_owner_new_leader(struct proc *p, struct proc *old);
 struct proc *trace_owned_target(const struct proc *owner, int pid);
 // One event of a session owned by a process, as its owner's wait4 reports it.
 struct trace_report {
@@ -84,7 +83,9 @@ struct trace_report {
   bool seized;
   struct proc_event ev;
 };
-int trace_owned_event(struct proc *owner, bool (*match)(int pid, const struct proc *t, void *arg),
+int trace_owned_event(struct proc *tracer,
+                      bool (*match)(int pid, const struct proc *t, const struct proc *owner,
+                                    void *arg),
                       void *arg, bool consume, bool exits, struct trace_report *r, bool *have);
 void trace_signal_sent(struct proc *p);
 

@@ -60,10 +60,12 @@ static uint64_t pte_flags(int prot) {
 static bool is_current(const struct vm *vm) { return myproc() && myproc()->vm == vm; }
 
 struct vm *vm_create(void) {
+  static uint64_t last_id;
   struct vm *vm = kmalloc(sizeof *vm);
   if (!vm)
     return NULL;
   vm->refs = 1;
+  vm->id = ++last_id;
   vm->pml4 = page_alloc(1);
   if (!vm->pml4) {
     kfree(vm);

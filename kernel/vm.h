@@ -48,6 +48,7 @@ void vsrc_put(struct vsrc *s);
 
 struct vm {
   int refs;             // processes using it: 2 while a vfork child borrows it
+  uint64_t id;          // never the same twice: a handle names the space by it (procfs)
   uint64_t *pml4;       // kernel-virtual; entries 256..511 are the shared kernel half
   struct vma *vmas;
   uint64_t brk_start, brk; // program break: [brk_start, brk) is the heap

@@ -23,7 +23,14 @@
 #   reconnect  a gdb killed mid-session, and a new one that takes over
 #   dynamic    a dynamically linked PIE from the host's gcc (glibc), brought with
 #              vrun --file: break main, info sharedlibrary, a breakpoint in libc
-#              (puts), a backtrace through it, finish, a watchpoint, the exit status
+#              (puts), a backtrace through it, finish, a watchpoint, the exit status,
+#              qXfer:libraries-svr4:read (empty before the loader ran, then libc)
+#   threads    a musl static pthread program (helpers/gdbthreads.c): a breakpoint in the
+#              second thread stops both (all-stop), info threads with names and frames,
+#              thread N and bt, scheduler-locking step, next with the other running,
+#              continue resuming both, the worker's end, the thread packets (maint packet)
+#   threads-attach  extended-remote attach to a running process with two threads
+#   threads-two  two threads reaching one breakpoint: each hit reported once
 #   hangup     a gdb killed while the program runs: gdbserver stops it and waits; the
 #              next gdb finds it stopped and lets it finish
 #   relink     the host side connecting and disconnecting 20 times (silent, mid-packet,
@@ -139,6 +146,15 @@ expect_after() {
     pass "$3"
   else
     fail "$3" "no /$5/ right after /$4/ in: $(section "$1" "$2" | head -c 400 | tr '\n' '|')"
+  fi
+}
+
+# expect_none NAME PART TEST REGEX: no line of the part matches.
+expect_none() {
+  if section "$1" "$2" | grep -qE -- "$4"; then
+    fail "$3" "/$4/ in: $(section "$1" "$2" | head -c 400 | tr '\n' '|')"
+  else
+    pass "$3"
   fi
 }
 
@@ -575,12 +591,16 @@ EOF
   vrun_extra=()
   prog=$tmp/dyn
   gdb_session dynamic "target remote" <<EOF
+echo ==start==\n
+maint packet qXfer:libraries-svr4:read::0,fff
 break main
 break puts
 echo ==main==\n
 continue
 print counter
 info sharedlibrary
+echo ==svr4==\n
+maint packet qXfer:libraries-svr4:read::0,fff
 echo ==puts==\n
 continue
 bt
@@ -598,12 +618,176 @@ EOF
   expect dynamic main "dynamic: break main (PIE relocated)" '^Breakpoint 1, main \(argc=1' 'dyn\.c:7' '^\$1 = 0$'
   expect dynamic main "dynamic: info sharedlibrary" \
     '^0x0*7[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/ld-linux-x86-64\.so\.2$' '^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/libc\.so\.6$'
+  expect dynamic start "dynamic: no libraries before the loader ran (libraries-svr4)" \
+    '^received: "l<library-list-svr4 version="1.0"/>"$'
+  expect dynamic svr4 "dynamic: qXfer:libraries-svr4:read walks the loader's list" \
+    ' main-lm="0x[0-9a-f]+">' \
+    '<library name="/[^"]*/libc\.so\.6" lm="0x[0-9a-f]+" l_addr="0x[0-9a-f]+" l_ld="0x[0-9a-f]+" lmid="0x0"/>' \
+    '<library name="/[^"]*/ld-linux-x86-64\.so\.2" lm="0x[0-9a-f]+"'
+  if grep -q "target library list" "$tmp/dynamic.out"; then
+    fail "dynamic: gdb takes the library list" "$(grep -m1 "target library list" "$tmp/dynamic.out")"
+  else
+    pass "dynamic: gdb takes the library list"
+  fi
   expect dynamic puts "dynamic: breakpoint in libc (puts)" '^Breakpoint 2, .*puts \(str=0x[0-9a-f]+ "dynamic target"\)'
   expect dynamic puts "dynamic: backtrace through libc" '^#0 .*puts' '^#1 +0x0*5555[0-9a-f]+ in main \(argc=1'
   expect dynamic finish "dynamic: finish out of puts" '^main \(argc=1' 'dyn\.c:9' '^Value returned is \$2 = 15$' '^\$3 = 2$'
-  expect dynamic finish "dynamic: watchpoint" '^Old value = 2$' '^New value = 6$'
+  expect dynamic finish "dynamic: watchpoint (debug registers)" '^Hardware watchpoint [0-9]+: counter$' \
+    '^Old value = 2$' '^New value = 6$'
   expect dynamic end "dynamic: exit status" 'exited with code 06'
   expect_rc dynamic "dynamic: the program's status" 6
+}
+
+# The threaded program (tests/guest/helpers/gdbthreads.c, musl static, pthreads): the
+# worker's breakpoint stops the whole program (all-stop), every thread is listed with
+# its name and where it is, `thread N` and bt in each, stepping one thread while the
+# other is held (scheduler-locking step) and with it running (vCont;r:TID;c), continue
+# resuming both, the worker's end, and the thread packets as gdb's `maint packet` sends
+# them.
+tmark() { grep -n "MARK: $1\$" tests/guest/helpers/gdbthreads.c | cut -d: -f1; }
+session_threads() {
+  local saved=$prog
+  make -s build/guest/gdbthreads >/dev/null 2>&1 || { fail "threads: build" "cannot build gdbthreads"; return; }
+  prog=build/guest/gdbthreads
+  boot threads /tests/gdbthreads || { prog=$saved; return; }
+  gdb_session threads "target remote" <<EOF
+echo ==hit==\n
+break work
+break joined
+continue
+echo ==info==\n
+info threads
+set \$before = spins
+echo ==thread1==\n
+thread 1
+bt
+echo ==thread2==\n
+thread 2
+bt
+echo ==held==\n
+print spins == \$before
+echo ==packets==\n
+maint packet qC
+maint packet qfThreadInfo
+maint packet qsThreadInfo
+maint packet qXfer:threads:read::0,fff
+maint packet T1
+maint packet Hg1
+echo ==lock==\n
+set scheduler-locking step
+next
+print y
+next
+print y
+print spins == \$before
+info threads
+echo ==unlocked==\n
+set scheduler-locking off
+next
+print y
+echo ==resume==\n
+continue
+echo ==gone==\n
+info threads
+maint packet qfThreadInfo
+echo ==end==\n
+continue
+EOF
+  prog=$saved
+  halt threads
+  local work=$(tmark work-body)
+  expect threads hit "threads: a new thread is reported" '^\[New Thread [0-9]+\]$'
+  expect threads hit "threads: a breakpoint in the second thread" \
+    "^Thread 2 \"worker\" hit Breakpoint 1, work \\(x=5\\) at .*gdbthreads.c:$work"
+  expect threads info "threads: info threads shows each thread, its name and where it is" \
+    "^\\* 2 +Thread [0-9]+ \"worker\" +work \\(x=5\\) at .*gdbthreads.c:$work\$" \
+    '^  1 +Thread [0-9]+ "gdbthreads" +(0x[0-9a-f]+ in )?main \(argc=1, argv=0x[0-9a-f]+\) at .*gdbthreads.c:[0-9]+$'
+  expect threads thread1 "threads: thread 1, bt in it" '^\[Switching to thread 1 \(Thread [0-9]+\)\]' \
+    '^#0 +(0x[0-9a-f]+ in )?main \(argc=1, argv=0x[0-9a-f]+\) at .*gdbthreads.c'
+  expect threads thread2 "threads: thread 2, bt through the thread's start" \
+    '^\[Switching to thread 2 \(Thread [0-9]+\)\]' '^#0 +work \(x=5\)' '^#1 .* in worker \(arg=0x5\)'
+  expect threads held "threads: all-stop (the main thread did not run meanwhile)" '^\$[0-9]+ = 1$'
+  expect threads packets "threads: qC names the stopped thread" '^received: "QC[0-9a-f]+"$'
+  expect threads packets "threads: qfThreadInfo lists both, qsThreadInfo ends" \
+    '^received: "m[0-9a-f]+,[0-9a-f]+"$' '^received: "l"$'
+  expect threads packets "threads: qXfer:threads:read with names" \
+    '^received: "l<\?xml version="1.0"\?><threads><thread id="[0-9a-f]+" name="gdbthreads"/><thread id="[0-9a-f]+" name="worker"/></threads>"$'
+  expect threads packets "threads: T and Hg of a thread that does not exist" '^received: "E03"$'
+  expect threads lock "threads: scheduler-locking step steps the worker alone" \
+    "^$(tmark work-mul)[[:space:]].*MARK: work-mul" '^\$[0-9]+ = 6$' \
+    "^$(tmark work-add)[[:space:]].*MARK: work-add" '^\$[0-9]+ = 18$' '^\$[0-9]+ = 1$' \
+    '^  1 +Thread [0-9]+ "gdbthreads" +(0x[0-9a-f]+ in )?main \(argc=1, argv=0x[0-9a-f]+\)' \
+    "^\\* 2 +Thread [0-9]+ \"worker\" +work \\(x=5\\) at .*gdbthreads.c:$(tmark work-add)\$"
+  expect threads unlocked "threads: next with the other thread running (vCont;r:TID;c)" \
+    "^$(tmark work-ret)[[:space:]].*MARK: work-ret" '^\$[0-9]+ = 20$'
+  expect threads resume "threads: continue resumes both (main joins the worker)" \
+    '^Thread 1 "gdbthreads" hit Breakpoint 2, joined \(v=20\)'
+  expect threads gone "threads: the worker's end is seen" \
+    '^\* 1 +Thread [0-9]+ "gdbthreads" +joined \(v=20\)' '^received: "m[0-9a-f]+"$'
+  expect_none threads gone "threads: the ended worker is not listed" 'worker'
+  expect threads end "threads: exit status" 'exited with code 03'
+  expect_log threads "threads: the program's output" '^joined 20$'
+  expect_rc threads "threads: gdbserver exits with the program's status" 3
+}
+
+# Attaching to a running process with two threads (extended-remote): both are stopped
+# and listed.
+session_threads_attach() {
+  local saved=$prog
+  prog=build/guest/gdbthreads
+  boot threads-attach --multi || { prog=$saved; return; }
+  gdb_session threads-attach "target extended-remote" <<'EOF'
+echo ==run==\n
+set remote exec-file /tests/gdbthreads
+tbreak work
+run hold
+set $p = mypid
+detach
+echo ==attach==\n
+eval "attach %d", $p
+info threads
+echo ==release==\n
+set var release = 1
+continue
+echo ==end==\n
+monitor exit
+EOF
+  prog=$saved
+  halt threads-attach
+  expect threads-attach run "threads attach: run, break in the worker" 'hit Temporary breakpoint 1, work \(x=5\)'
+  expect threads-attach attach "threads attach: both threads stopped and listed" \
+    '^[* ] 1 +Thread [0-9]+ "gdbthreads" ' '^[* ] 2 +Thread [0-9]+ "worker" '
+  expect threads-attach release "threads attach: continue runs both to the end" 'exited with code 03'
+}
+
+# Two workers reach one breakpoint at about the same time: each hit is reported once
+# (the second is kept pending while the first is reported, or comes later), none lost.
+session_threads_two() {
+  local saved=$prog
+  prog=build/guest/gdbthreads
+  boot threads-two /tests/gdbthreads two || { prog=$saved; return; }
+  gdb_session threads-two "target remote" <<'EOF'
+echo ==hits==\n
+break work
+continue
+continue
+echo ==list==\n
+info threads
+echo ==end==\n
+delete
+set var release = 1
+continue
+EOF
+  prog=$saved
+  halt threads-two
+  expect threads-two hits "threads two: both threads' hits are reported" \
+    '^Thread [23] "worker" hit Breakpoint 1, work \(x=5\)' '^Thread [23] "worker" hit Breakpoint 1, work \(x=7\)'
+  local n
+  n=$(section threads-two hits | grep -c 'hit Breakpoint')
+  if [ "$n" = 2 ]; then pass "threads two: each hit once"; else fail "threads two: each hit once" "$n hits"; fi
+  expect threads-two list "threads two: three threads listed" '^  1 +Thread [0-9]+ "gdbthreads" ' \
+    '^[* ] 2 +Thread [0-9]+ "worker" ' '^[* ] 3 +Thread [0-9]+ "worker" '
+  expect threads-two end "threads two: continue runs all to the end" 'exited with code 03'
 }
 
 # A gdb killed while the program runs (no detach, no kill): the hang-up reaches
@@ -719,6 +903,9 @@ EOF
 
 session_checks
 session_dynamic
+session_threads
+session_threads_attach
+session_threads_two
 session_detach
 session_kill
 session_multi

@@ -280,6 +280,13 @@ awk -v gdbv="$(cat "$tmp/gdb.vcon" 2>/dev/null)" -v gdbverr="$(cat "$tmp/gdb.vco
       rate("memread", "proc:PID/mem, 1 MiB in one pread", sprintf("%.0f MB/s; Linux /proc/PID/mem: 330-1,000 MB/s", 1048576 * 1000 / median("memread")))
     else rate("memread", "proc:PID/mem, 1 MiB in one pread", "")
     rate("step", "single step (write flags, read event)", "")
+    if (rate("pstep", "single step through ptrace(2)", "PTRACE_SINGLESTEP + wait4") && ("step" in instr))
+      row("  ptrace / proc: step", sprintf("%.2fx", instr["pstep"] / instr["step"]),
+          sprintf("%.2fx", median("pstep") / median("step")), "goal <= 1.15x")
+    rate("memword", "one word of proc:PID/mem (8-byte pread)", "")
+    if (rate("peek", "one word through PTRACE_PEEKDATA", "") && ("memword" in instr))
+      row("  PEEKDATA / proc: word", sprintf("%.2fx", instr["peek"] / instr["memword"]),
+          sprintf("%.2fx", median("peek") / median("memword")), "goal <= 1.15x")
     if (rate("sc_plain", "getpid loop, untraced", "")) {
       if (rate("sc_all", "  under strace -o /dev/null", "per call: entry+exit stops and the decoding in strace") && ("trace" in instr))
         row("    strace cost above the engine floor", commas(instr["sc_all"] - instr["trace"] + 0.5), "-", "the floor: the traced syscall row")

@@ -13,6 +13,8 @@
 // descriptor we inherit, used both ways), or "-" (stdin and stdout). On a vcon: port
 // the host side hangs up when gdb goes away: we wait for the next gdb. --attach and
 // --multi may also follow COMM, so `tools/vrun --gdb PORT -- --multi` works.
+#include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -183,8 +186,9 @@ static void build_tdesc(void) {
   tdesc_add("</target>");
 }
 
-// ---- the target process and its proc: files ----
+// ---- the target process, its threads and their proc: files ----
 #define NBREAK 64
+#define NTHREADS 32
 struct swbreak { // a software breakpoint: an int3 byte we wrote over `saved`
   uint64_t addr;
   uint8_t saved;
@@ -198,54 +202,131 @@ struct hwslot { // one debug register (DR0..DR3)
   uint64_t want_len;
 };
 
-static struct target {
-  int pid;   // 0: no process
-  bool ours; // we started it: we reap it, and qAttached says 0
-  struct proc_session s; // proc:PID/trace, the register files and mem
-  bool running;
+// Every thread of the process has its own session (proc:TID/trace) and register files
+// (docs/proc.md, "Threads"). All-stop: whenever GDB is told of a stop, every thread is
+// in a trace stop.
+struct thread {
+  int tid;                // 0: a free slot
+  struct proc_session s;  // proc:TID/trace, regs/* and mem (the shared memory)
+  bool running;           // resumed: its next event is still to be read
+  bool int_sent;          // we asked it to stop (PROC_STOP_INTERRUPT): it owes one stop
+  bool pending;           // stopped at something GDB has not heard of yet (another
+                          // thread's stop was reported first): told at the next resume
   struct proc_event stop; // the stop it is in, when not running
+  uint64_t flags;         // what its last resume asked for (without IGNORE)
+  int inject_sig;         // a signal GDB asked us to deliver, sent with tgkill, on its way
+  char act;               // in the resume being run: 0 stays stopped, 'c', 's' or 'r'
+  int act_sig;            // the signal to deliver as it resumes (Linux's number)
+  uint64_t lo, hi;        // 'r': step while rip is in [lo, hi)
   struct user_regs_struct regs;
   struct user_fpregs_struct fp;
   bool regs_ok, fp_ok; // the copies above are current
+};
+
+static struct target {
+  int pid;   // 0: no process
+  bool ours; // we started it: we reap it, and qAttached says 0
+  bool running;           // GDB waits for a stop reply
+  struct thread th[NTHREADS];
+  struct thread *g;       // Hg: the thread whose registers g, G, p and P are
+  int cont_tid;           // Hc: the thread `s` steps (0: the Hg thread)
   struct swbreak bp[NBREAK];
-  struct hwslot hw[4];
-  bool interrupt_req; // we asked the session to stop it (GDB's Ctrl-C)
-  int inject_sig;    // a signal GDB asked us to deliver, sent with kill(), on its way
-} T = {.s = PROC_SESSION_INIT};
+  struct hwslot hw[4];    // the same in every thread's debug registers
+  bool interrupt_req;     // we asked every thread to stop (GDB's Ctrl-C)
+  int exit_status;        // the wait status of the thread that ended last (the
+  bool leader_gone;       // leader's, once it ended): the process's, when all have
+} T;
+
+#define FOR_THREADS(t)                                                                 \
+  for (struct thread *t = T.th; t < T.th + NTHREADS; t++)                             \
+    if (!t->tid) {                                                                     \
+    } else
+
+static struct thread *th_find(long tid) {
+  FOR_THREADS(t) if (t->tid == tid) return t;
+  return NULL;
+}
+
+static int th_count(void) {
+  int n = 0;
+  FOR_THREADS(t) n++;
+  return n;
+}
+
+// A free slot for thread tid, its session not open yet; NULL if there is none.
+static struct thread *th_new(int tid) {
+  for (struct thread *t = T.th; t < T.th + NTHREADS; t++)
+    if (!t->tid) {
+      *t = (struct thread){.tid = tid, .s = PROC_SESSION_INIT};
+      return t;
+    }
+  return NULL;
+}
+
+static void th_drop(struct thread *t) {
+  proc_close(&t->s);
+  if (T.g == t)
+    T.g = NULL;
+  t->tid = 0;
+}
+
+// The Hg thread (the first one if GDB named none or it is gone).
+static struct thread *G(void) {
+  if (!T.g) {
+    FOR_THREADS(t) {
+      T.g = t;
+      break;
+    }
+  }
+  return T.g;
+}
+
+// Memory is the same through every thread; it is read and written through a stopped
+// one (the Hg thread when it is stopped).
+static struct proc_session *MS(void) {
+  struct thread *g = G();
+  if (g && !g->running)
+    return &g->s;
+  FOR_THREADS(t) if (!t->running) return &t->s;
+  return g ? &g->s : NULL;
+}
 
 // The register and memory files. An exec makes old handles fail with ESRCH, so they
 // are opened again after every exec stop.
-static int open_files(void) {
-  proc_drop_files(&T.s);
-  T.regs_ok = T.fp_ok = false;
-  bool ok = proc_file(&T.s, PROC_REGS_INT) >= 0 && proc_file(&T.s, PROC_REGS_FLOAT) >= 0 &&
-            proc_file(&T.s, PROC_MEM) >= 0;
+static int open_files(struct thread *t) {
+  proc_drop_files(&t->s);
+  t->regs_ok = t->fp_ok = false;
+  bool ok = proc_file(&t->s, PROC_REGS_INT) >= 0 && proc_file(&t->s, PROC_REGS_FLOAT) >= 0 &&
+            proc_file(&t->s, PROC_MEM) >= 0;
   return ok ? 0 : -1; // (regs/debug: optional)
 }
 
-static bool have_debug_regs(void) { return proc_file(&T.s, PROC_REGS_DEBUG) >= 0; }
-
-static int regs_get(void) {
-  if (!T.regs_ok)
-    T.regs_ok = proc_get_regs(&T.s, &T.regs) == 0;
-  return T.regs_ok ? 0 : -1;
+static bool have_debug_regs(void) {
+  struct thread *g = G();
+  return g && proc_file(&g->s, PROC_REGS_DEBUG) >= 0;
 }
 
-static int fp_get(void) {
-  if (!T.fp_ok)
-    T.fp_ok = proc_get_fpregs(&T.s, &T.fp) == 0;
-  return T.fp_ok ? 0 : -1;
+static int regs_get(struct thread *t) {
+  if (!t->regs_ok)
+    t->regs_ok = proc_get_regs(&t->s, &t->regs) == 0;
+  return t->regs_ok ? 0 : -1;
+}
+
+static int fp_get(struct thread *t) {
+  if (!t->fp_ok)
+    t->fp_ok = proc_get_fpregs(&t->s, &t->fp) == 0;
+  return t->fp_ok ? 0 : -1;
 }
 
 // Write our copy back. If the kernel refuses it, the copy is stale: read it again.
-static int regs_put(void) {
-  T.regs_ok = proc_set_regs(&T.s, &T.regs) == 0;
-  return T.regs_ok ? 0 : -1;
+static int regs_put(struct thread *t) {
+  t->regs_ok = proc_set_regs(&t->s, &t->regs) == 0;
+  return t->regs_ok ? 0 : -1;
 }
 
-static int fp_put(void) {
-  T.fp_ok = proc_set_fpregs(&T.s, &T.fp) == 0;
-  return T.fp_ok ? 0 : -1;
+static int fp_put(struct thread *t) {
+  t->fp_ok = proc_set_fpregs(&t->s, &t->fp) == 0;
+  return t->fp_ok ? 0 : -1;
 }
 
 // ---- memory, with our breakpoints hidden ----
@@ -265,7 +346,7 @@ static void bp_hide(uint64_t addr, uint8_t *buf, size_t n) {
 
 // Returns the bytes read (fewer if the range runs into unmapped memory), or -1.
 static long mem_read(uint64_t addr, void *buf, size_t n) {
-  ssize_t got = proc_peek(&T.s, addr, buf, n); // (kernel addresses: EIO)
+  ssize_t got = proc_peek(MS(), addr, buf, n); // (kernel addresses: EIO)
   if (got > 0)
     bp_hide(addr, buf, (size_t)got);
   return got;
@@ -280,7 +361,7 @@ static long mem_write(uint64_t addr, const void *src, size_t n) {
   for (int i = 0; i < NBREAK; i++)
     if (T.bp[i].refs && T.bp[i].addr - addr < n)
       buf[T.bp[i].addr - addr] = 0xcc;
-  ssize_t put = proc_poke(&T.s, addr, buf, n);
+  ssize_t put = proc_poke(MS(), addr, buf, n);
   for (int i = 0; put > 0 && i < NBREAK; i++)
     if (T.bp[i].refs && T.bp[i].addr - addr < (size_t)put)
       T.bp[i].saved = ((const uint8_t *)src)[T.bp[i].addr - addr];
@@ -297,7 +378,7 @@ static int bp_insert(uint64_t addr) {
     if (!T.bp[i].refs)
       free_bp = &T.bp[i];
   uint8_t saved, cc = 0xcc;
-  if (!free_bp || proc_peek(&T.s, addr, &saved, 1) != 1 || proc_poke(&T.s, addr, &cc, 1) != 1)
+  if (!free_bp || proc_peek(MS(), addr, &saved, 1) != 1 || proc_poke(MS(), addr, &cc, 1) != 1)
     return -1; // no room, or unmapped or kernel memory
   *free_bp = (struct swbreak){addr, saved, 1};
   return 0;
@@ -307,7 +388,7 @@ static int bp_remove(uint64_t addr) {
   struct swbreak *b = bp_find(addr);
   if (!b || --b->refs > 0)
     return 0; // (removing one that is not there is no error: GDB may repeat itself)
-  return proc_poke(&T.s, b->addr, &b->saved, 1) == 1 ? 0 : -1;
+  return proc_poke(MS(), b->addr, &b->saved, 1) == 1 ? 0 : -1;
 }
 
 // Put the program's own bytes back (detach), or forget them (the program exec'd).
@@ -315,12 +396,12 @@ static void bp_clear(bool restore) {
   for (int i = 0; i < NBREAK; i++)
     if (T.bp[i].refs) {
       if (restore)
-        proc_poke(&T.s, T.bp[i].addr, &T.bp[i].saved, 1);
+        proc_poke(MS(), T.bp[i].addr, &T.bp[i].saved, 1);
       T.bp[i].refs = 0;
     }
 }
 
-// ---- hardware breakpoints and watchpoints: proc:PID/regs/debug ----
+// ---- hardware breakpoints and watchpoints: proc:TID/regs/debug ----
 // DR7's R/W field for each Z type. x86 has no read-only watchpoint: a read watchpoint
 // watches reads and writes, and GDB tells them apart by whether the value changed.
 static const uint8_t z_rw[5] = {0, 0, 1, 3, 3};
@@ -329,7 +410,8 @@ static unsigned dr7_len(unsigned len) { // LEN field: 1, 2, 8, 4 bytes are 00, 0
   return len == 1 ? 0 : len == 2 ? 1 : len == 8 ? 2 : 3;
 }
 
-static int hw_write(void) {
+// Our slots into one thread's debug registers (each thread has its own).
+static int hw_write_one(struct thread *t) {
   uint64_t dr[6] = {0}; // dr0, dr1, dr2, dr3, dr6, dr7
   for (int n = 0; n < 4; n++) {
     const struct hwslot *h = &T.hw[n];
@@ -339,7 +421,21 @@ static int hw_write(void) {
     dr[5] |= 1ull << (2 * n) | (uint64_t)z_rw[h->type] << (16 + 4 * n) |
              (uint64_t)dr7_len(h->len) << (18 + 4 * n);
   }
-  return proc_set_debug(&T.s, dr);
+  return proc_set_debug(&t->s, dr);
+}
+
+// A watchpoint watches the process: every thread gets the slots.
+static int hw_write(void) {
+  int r = 0;
+  FOR_THREADS(t) if (hw_write_one(t) < 0) r = -1;
+  return r;
+}
+
+static bool hw_any(void) {
+  for (int n = 0; n < 4; n++)
+    if (T.hw[n].type)
+      return true;
+  return false;
 }
 
 // The largest naturally aligned piece (8, 4, 2 or 1 bytes) at addr, at most n bytes.
@@ -380,51 +476,61 @@ static int hw_remove(int type, uint64_t addr, uint64_t len) {
   return hw_write();
 }
 
+
 // ---- events and resuming ----
 // The stops we always ask for; single steps are added when stepping.
 #define BASE_FLAGS                                                                     \
   (PROC_STOP_SIGNAL | PROC_STOP_BREAKPOINT | PROC_STOP_WATCH | PROC_STOP_EXEC |        \
    PROC_EVENT_CLONE)
 
-static uint64_t resume_flags; // what the last resume asked for (without IGNORE)
-
-static int write_flags(uint64_t f) {
-  resume_flags = f & ~(uint64_t)PROC_FLAG_IGNORE;
-  T.regs_ok = T.fp_ok = false;
+static int write_flags(struct thread *t, uint64_t f) {
+  t->flags = f & ~(uint64_t)(PROC_FLAG_IGNORE | PROC_STOP_INTERRUPT);
+  t->regs_ok = t->fp_ok = false;
+  t->running = true;
+  t->pending = false;
+  t->int_sent = f & PROC_STOP_INTERRUPT;
   T.running = true;
-  return proc_resume(&T.s, f);
+  return proc_resume(&t->s, f);
 }
 
-// Blocks for the next event. -1 when the session has nothing more to say.
-static int ev_read(struct proc_event *ev) { return proc_next_event(&T.s, ev); }
+// Ask a running thread to stop now (PROC_STOP_INTERRUPT; the kernel interrupts a
+// blocking call, which restarts later). It answers with exactly one stop: this one, or
+// one it reached first. No signal is involved, so the program never sees one.
+static void stop_request(struct thread *t) {
+  if (!t->running || t->int_sent)
+    return;
+  t->int_sent = proc_resume(&t->s, t->flags | PROC_STOP_INTERRUPT) == 0;
+}
 
-// GDB's Ctrl-C: ask the session to stop the program now (PROC_STOP_INTERRUPT; the
-// kernel interrupts a blocking call, which restarts later). No signal is involved, so
-// the program never sees one. Any stop answers the request.
+// A running thread's flags written again (which frees a child it holds), keeping a stop
+// request it still owes an answer to.
+static void rewrite_flags(struct thread *t) {
+  proc_resume(&t->s, t->flags | (t->int_sent ? PROC_STOP_INTERRUPT : 0));
+}
+
+// GDB's Ctrl-C: every running thread is asked to stop; the first stop answers GDB.
 static void request_interrupt(void) {
   if (!T.running || T.interrupt_req || !T.pid)
     return;
   T.interrupt_req = true;
-  uint64_t f = resume_flags | PROC_STOP_INTERRUPT;
-  if (proc_resume(&T.s, f) < 0)
-    T.interrupt_req = false;
+  FOR_THREADS(t) stop_request(t);
 }
 
-// Resume from the current stop. sig: the Linux signal GDB wants delivered (0: none).
+// Resume a thread from its stop. sig: the Linux signal GDB wants delivered (0: none).
 // At a signal stop the kernel delivers the stop's signal unless told to drop it; any
-// other signal is sent with kill() and let through when it comes back as a stop.
-static int resume(bool step, int sig) {
+// other signal is sent to the thread with tgkill and let through when it comes back.
+static int resume(struct thread *t, bool step, int sig) {
   uint64_t flags = BASE_FLAGS | (step ? PROC_STOP_SINGLESTEP : 0);
-  bool at_signal = T.stop.cause == PROC_STOP_SIGNAL;
-  bool pass = at_signal && (int)T.stop.a == sig;
+  bool at_signal = t->stop.cause == PROC_STOP_SIGNAL;
+  bool pass = at_signal && (int)t->stop.a == sig;
   if (at_signal && !pass)
     flags |= PROC_FLAG_IGNORE;
   if (sig && !pass) {
-    T.inject_sig = sig;
-    kill(T.pid, sig);
+    t->inject_sig = sig;
+    syscall(SYS_tgkill, T.pid, t->tid, sig);
   }
-  T.stop.cause = 0;
-  return write_flags(flags);
+  t->stop.cause = 0;
+  return write_flags(t, flags);
 }
 
 // ---- the connection to GDB ----
@@ -473,30 +579,13 @@ static void comm_input(bool may_read) {
   }
 }
 
-// The next event from the process, watching GDB's side meanwhile.
-static int wait_event(struct proc_event *ev) {
-  for (;;) {
-    if (proc_event_queued(&T.s))
-      return ev_read(ev);
-    comm_input(false); // (bytes already buffered: a Ctrl-C that came with a packet)
-    struct pollfd p[2] = {{T.s.trace, POLLIN, 0}, {S.rfd, POLLIN, 0}};
-    int n = poll(p, S.pending || S.gone ? 1 : 2, -1);
-    if (n < 0 && errno != EINTR)
-      return -1;
-    if (n > 0 && p[1].revents)
-      comm_input(true);
-    if (n > 0 && p[0].revents)
-      return ev_read(ev);
-  }
-}
-
 // A fork's child is a copy of the parent, our int3s included; it is not debugged, so
 // it gets the program's bytes back before it runs (it is held until its session opens).
-static void release_child(int pid) {
+static void release_child(struct thread *parent, int pid) {
   struct proc_event ev;
   struct proc_session c;
   if (proc_attach(&c, pid, 0) < 0) { // (not ours to trace): any write to the
-    proc_resume(&T.s, resume_flags);      // parent's session frees it
+    rewrite_flags(parent);             // parent's session frees it
     return;
   }
   bool held = proc_next_event(&c, &ev) == 0;
@@ -506,39 +595,138 @@ static void release_child(int pid) {
   proc_close(&c); // the child goes on, untraced
 }
 
-// The next stop GDB should hear of. A signal GDB asked us to deliver (sent with kill)
-// is let through here.
-static int next_stop(void) {
-  struct proc_event ev;
+// A new thread of the process: it starts held, and opening its session keeps it stopped
+// (its first event, PROC_STOP_INTERRUPT) until we write to it. It gets the debug
+// registers, and runs on if `run` (its creator continues).
+static void new_thread(struct thread *parent, int tid, bool run) {
+  struct thread *t = th_new(tid);
+  if (!t) { // no room: it runs untraced (a breakpoint it reaches would end the process)
+    fprintf(stderr, "gdbserver: more than %d threads: thread %d is not debugged\n",
+            NTHREADS, tid);
+    rewrite_flags(parent); // (frees the held thread)
+    return;
+  }
+  if (proc_attach(&t->s, tid, 0) < 0 || proc_next_event(&t->s, &t->stop) < 0 ||
+      t->stop.cause == PROC_EVENT_EXITED) {
+    th_drop(t);
+    return;
+  }
+  if (hw_any())
+    hw_write_one(t);
+  if (run)
+    write_flags(t, BASE_FLAGS);
+}
+
+// A thread ended. The process's status is the leader's (the last thread's if the
+// leader ended first, e.g. pthread_exit in main).
+static void thread_gone(struct thread *t, int status) {
+  if (t->tid == T.pid || !T.leader_gone)
+    T.exit_status = status;
+  if (t->tid == T.pid)
+    T.leader_gone = true;
+  th_drop(t);
+}
+
+// Events that are not stops GDB hears of: a new thread or process, a thread's end, a
+// signal GDB asked us to send coming back. true: dealt with (the thread runs on, or is
+// gone). run_new: a new thread runs on (else it stays stopped, unreported).
+static bool absorb(struct thread *t, const struct proc_event *ev, bool run_new) {
+  if (ev->cause == PROC_EVENT_CLONE) {
+    if (ev->b & PROC_CLONE_THREAD)
+      new_thread(t, (int)ev->a, run_new);
+    else
+      release_child(t, (int)ev->a);
+    return true;
+  }
+  if (ev->cause == PROC_EVENT_EXITED) {
+    thread_gone(t, (int)ev->a);
+    return true;
+  }
+  if (ev->cause == PROC_STOP_SIGNAL && t->inject_sig && (int)ev->a == t->inject_sig &&
+      !t->int_sent) {
+    t->inject_sig = 0;
+    write_flags(t, t->flags); // (its stop is a signal stop: this delivers it)
+    return true;
+  }
+  return false;
+}
+
+// The next event of one thread, blocking. A session that ends without an exit event
+// (it should not) is taken as the thread killed.
+static void thread_event(struct thread *t, struct proc_event *ev) {
+  if (proc_next_event(&t->s, ev) < 0)
+    *ev = (struct proc_event){.cause = PROC_EVENT_EXITED, .a = SIGKILL};
+}
+
+// The next event from any thread, watching GDB's side meanwhile. Stopped threads are
+// watched too: a thread held while another runs may be ended by it (exit_group).
+// NULL when no thread is left to hear from.
+static struct thread *wait_event(struct proc_event *ev) {
   for (;;) {
-    if (wait_event(&ev) < 0)
-      return -1;
-    bool sigstop = ev.cause == PROC_STOP_SIGNAL;
-    if (ev.cause == PROC_EVENT_CLONE) {
-      release_child((int)ev.a);
+    FOR_THREADS(t) if (proc_event_queued(&t->s)) {
+      thread_event(t, ev);
+      return t;
+    }
+    comm_input(false); // (bytes already buffered: a Ctrl-C that came with a packet)
+    struct pollfd p[NTHREADS + 1];
+    struct thread *who[NTHREADS];
+    int n = 0;
+    FOR_THREADS(t) {
+      who[n] = t;
+      p[n++] = (struct pollfd){t->s.trace, POLLIN, 0};
+    }
+    if (n == 0)
+      return NULL;
+    p[n] = (struct pollfd){S.rfd, POLLIN, 0};
+    bool comm = !S.pending && !S.gone;
+    int r = poll(p, (nfds_t)(n + comm), -1);
+    if (r < 0 && errno != EINTR)
+      return NULL;
+    if (r > 0 && comm && p[n].revents)
+      comm_input(true);
+    for (int i = 0; r > 0 && i < n; i++)
+      if (p[i].revents) {
+        thread_event(who[i], ev);
+        return who[i];
+      }
+  }
+}
+
+// All-stop: every thread that still runs is asked to stop, and we wait for each
+// answer. An answer that is not our request (a breakpoint it reached meanwhile, a
+// signal) is kept for GDB: it is reported when GDB resumes that thread.
+static void stop_all(void) {
+  FOR_THREADS(t) stop_request(t);
+  for (;;) {
+    struct thread *t = NULL;
+    FOR_THREADS(u) if (u->running) {
+      t = u;
+      break;
+    }
+    if (!t)
+      return;
+    struct proc_event ev;
+    thread_event(t, &ev);
+    if (absorb(t, &ev, false))
       continue;
-    }
-    if (sigstop && (int)ev.a == T.inject_sig) {
-      T.inject_sig = 0;
-      write_flags(resume_flags);
-    } else {
-      T.running = false;
-      T.stop = ev;
-      return 0;
-    }
+    t->running = t->int_sent = false;
+    t->stop = ev;
+    t->pending = ev.cause != PROC_STOP_INTERRUPT;
   }
 }
 
 // ---- stops, as GDB hears of them ----
 static void forget_target(void) {
-  proc_close(&T.s);
+  FOR_THREADS(t) th_drop(t);
   for (int i = 0; i < NBREAK; i++)
     T.bp[i].refs = 0;
   memset(T.hw, 0, sizeof T.hw);
   T.pid = 0;
+  T.g = NULL;
+  T.cont_tid = 0;
   T.running = false;
   T.interrupt_req = false;
-  T.inject_sig = 0;
+  T.leader_gone = false;
 }
 
 static void target_exited(int status) {
@@ -567,28 +755,27 @@ static void watch_reason(uint64_t dr6, char *out, size_t cap) {
   }
 }
 
-// The process stopped (T.stop): act on it and make the stop reply.
-static void note_stop(void) {
-  const struct proc_event *ev = &T.stop;
+// Thread t stopped (t->stop) and the others are stopped too: act on it and make the
+// stop reply. It becomes the Hg thread (GDB assumes so after a stop reply).
+static void note_stop(struct thread *t) {
+  const struct proc_event *ev = &t->stop;
   int sig = 5; // SIGTRAP: breakpoints, steps, watchpoints, exec, attach
   char why[48] = "";
-  if (ev->cause == PROC_EVENT_EXITED) {
-    target_exited((int)ev->a);
-    return;
-  }
+  t->pending = false;
+  T.g = t;
   if (ev->cause == PROC_STOP_INTERRUPT && T.interrupt_req) {
     sig = 2; // the stop GDB's Ctrl-C asked for: GDB calls it SIGINT
   } else if (ev->cause == PROC_STOP_SIGNAL) {
     sig = gdb_signal((int)ev->a);
   } else if (ev->cause == PROC_STOP_BREAKPOINT && bp_find(ev->a)) {
     snprintf(why, sizeof why, "swbreak:;");
-  } else if (ev->cause == PROC_STOP_BREAKPOINT && regs_get() == 0) {
-    T.regs.rip = ev->a + 1; // the program's own int3: a SIGTRAP after the instruction
-    regs_put();
+  } else if (ev->cause == PROC_STOP_BREAKPOINT && regs_get(t) == 0) {
+    t->regs.rip = ev->a + 1; // the program's own int3: a SIGTRAP after the instruction
+    regs_put(t);
   } else if (ev->cause == PROC_STOP_WATCH) {
     watch_reason(ev->a, why, sizeof why);
   } else if (ev->cause == PROC_STOP_EXEC) {
-    open_files(); // a new program: old handles are dead, breakpoints and DRs gone
+    open_files(t); // a new program: old handles are dead, breakpoints and DRs gone
     for (int i = 0; i < NBREAK; i++)
       T.bp[i].refs = 0;
     memset(T.hw, 0, sizeof T.hw);
@@ -597,64 +784,120 @@ static void note_stop(void) {
   // rbp, rsp and rip (GDB's registers 6, 7 and 0x10) come with the stop, so GDB need
   // not ask for all the registers to show where the program is: one round trip less.
   char fast[72] = "", h[3][17];
-  if (regs_get() == 0) {
-    gdb_hex_encode(h[0], &T.regs.rbp, 8);
-    gdb_hex_encode(h[1], &T.regs.rsp, 8);
-    gdb_hex_encode(h[2], &T.regs.rip, 8);
+  if (regs_get(t) == 0) {
+    gdb_hex_encode(h[0], &t->regs.rbp, 8);
+    gdb_hex_encode(h[1], &t->regs.rsp, 8);
+    gdb_hex_encode(h[2], &t->regs.rip, 8);
     snprintf(fast, sizeof fast, "06:%s;07:%s;10:%s;", h[0], h[1], h[2]);
   }
-  snprintf(S.stop_text, sizeof S.stop_text, "T%02xthread:%x;%s%s", sig, T.pid, why, fast);
-}
-
-// One single step.
-static int step_once(int sig) {
-  resume(true, sig);
-  return next_stop();
-}
-
-// Resume once. Resuming at one of our int3s would hit it at once: the first
-// instruction is single-stepped with the program's byte back in place.
-static int resume_over(bool step, int sig) {
-  struct swbreak *b = regs_get() == 0 ? bp_find(T.regs.rip) : NULL;
-  if (!b && step)
-    return step_once(sig);
-  if (!b) {
-    resume(false, sig);
-    return next_stop();
-  }
-  uint8_t cc = 0xcc;
-  proc_poke(&T.s, b->addr, &b->saved, 1);
-  int r = step_once(sig);
-  if (r == 0 && T.stop.cause != PROC_EVENT_EXITED)
-    proc_poke(&T.s, b->addr, &cc, 1);
-  if (r < 0 || step || T.stop.cause != PROC_STOP_SINGLESTEP)
-    return r;
-  resume(false, 0);
-  return next_stop();
+  snprintf(S.stop_text, sizeof S.stop_text, "T%02xthread:%x;%s%s", sig, t->tid, why, fast);
 }
 
 // Range stepping goes on while rip stays in [lo, hi), is on none of our breakpoints,
 // and GDB has not interrupted.
-static bool keep_stepping(uint64_t lo, uint64_t hi) {
-  return T.stop.cause == PROC_STOP_SINGLESTEP && !S.pending && !S.gone &&
-         !T.interrupt_req && regs_get() == 0 && T.regs.rip >= lo && T.regs.rip < hi &&
-         !bp_find(T.regs.rip);
+static bool keep_stepping(struct thread *t) {
+  return t->act == 'r' && t->stop.cause == PROC_STOP_SINGLESTEP && !S.pending && !S.gone &&
+         !T.interrupt_req && regs_get(t) == 0 && t->regs.rip >= t->lo &&
+         t->regs.rip < t->hi && !bp_find(t->regs.rip);
+}
+
+// Thread t, resumed alone, until it stops. false: it ended meanwhile.
+static bool alone_until_stop(struct thread *t) {
+  int tid = t->tid;
+  for (;;) {
+    struct proc_event ev;
+    thread_event(t, &ev);
+    if (absorb(t, &ev, false)) {
+      if (!th_find(tid))
+        return false;
+      continue;
+    }
+    t->running = false;
+    t->stop = ev;
+    return true;
+  }
+}
+
+// Start the threads GDB resumes, each as its `act` says. Returns a thread whose stop
+// is to be reported at once (without anything else resumed), or NULL.
+static struct thread *start_threads(void) {
+  // A stop GDB has not heard of, in a thread it resumes, is reported now, unless it is
+  // at a breakpoint GDB has taken away since (rip is at the int3 byte: the thread will
+  // run the program's instruction there).
+  FOR_THREADS(t) if (t->act && t->pending) {
+    if (t->stop.cause == PROC_STOP_BREAKPOINT && !bp_find(t->stop.a)) {
+      t->pending = false;
+      continue;
+    }
+    return t;
+  }
+  // A thread at one of our int3s would hit it at once: its first instruction is
+  // single-stepped alone, with the program's byte back in place.
+  FOR_THREADS(t) {
+    struct swbreak *b = t->act && regs_get(t) == 0 ? bp_find(t->regs.rip) : NULL;
+    if (!b)
+      continue;
+    uint8_t cc = 0xcc;
+    proc_poke(&t->s, b->addr, &b->saved, 1);
+    resume(t, true, t->act_sig);
+    t->act_sig = 0;
+    bool alive = alone_until_stop(t);
+    if (th_count())
+      proc_poke(MS(), b->addr, &cc, 1);
+    if (!alive)
+      continue;
+    if (t->act == 's' || t->stop.cause != PROC_STOP_SINGLESTEP ||
+        (t->act == 'r' && !keep_stepping(t)))
+      return t;
+  }
+  FOR_THREADS(t) if (t->act && !t->running) {
+    resume(t, t->act != 'c', t->act_sig);
+    t->act_sig = 0;
+  }
+  return NULL;
+}
+
+// Wait for the stop to report: range steps go on meanwhile, new threads of a thread
+// that continues run too. NULL when no thread is left to hear from.
+static struct thread *wait_stop(void) {
+  for (;;) {
+    struct proc_event ev;
+    struct thread *t = wait_event(&ev);
+    if (!t)
+      return NULL;
+    if (absorb(t, &ev, t->act == 'c' && !T.interrupt_req))
+      continue;
+    t->running = t->int_sent = false;
+    t->stop = ev;
+    if (keep_stepping(t)) {
+      resume(t, true, 0);
+      continue;
+    }
+    return t;
+  }
 }
 
 static void detach(void);
 
-// Resume as GDB asked, wait for a stop and report it (unless GDB went away or sent
-// something else meanwhile: then the stop is kept for '?').
-static int run(bool step, int sig, uint64_t lo, uint64_t hi) {
-  int r = resume_over(step, sig);
-  while (r == 0 && step && lo < hi && keep_stepping(lo, hi))
-    r = resume_over(true, 0);
-  if (r < 0) { // the session ended under us (it should end with an exit event)
-    forget_target();
-    snprintf(S.stop_text, sizeof S.stop_text, "X09");
-  } else {
-    note_stop();
+// Resume the threads as GDB asked (their `act`), wait for a stop, stop the others and
+// report it (unless GDB went away or sent something else meanwhile: then the stop is
+// kept for '?').
+static int run(void) {
+  struct thread *t = start_threads();
+  if (!t && th_count())
+    t = wait_stop();
+  if (th_count())
+    stop_all();
+  FOR_THREADS(u) u->act = 0;
+  if (!th_count()) {
+    if (T.pid)
+      target_exited(T.exit_status);
+  } else if (t && th_find(t->tid) == t) {
+    note_stop(t);
+  } else { // nothing that GDB resumed is left, and the process goes on
+    snprintf(S.stop_text, sizeof S.stop_text, "N");
   }
+  T.running = false;
   if (S.gone) {
     if (!S.relink)
       detach(); // (on a port that reconnects, the stop waits for the next GDB)
@@ -667,20 +910,23 @@ static int run(bool step, int sig, uint64_t lo, uint64_t hi) {
 
 // ---- starting, attaching, detaching, killing ----
 // Wait for the first stop of a new session: the exec (run) or the interrupt (attach).
-static int first_stop(uint64_t want) {
-  struct proc_event ev;
-  while (ev_read(&ev) == 0) {
+static int first_stop(struct thread *t, uint64_t want) {
+  struct proc_event ev = {0};
+  while (proc_next_event(&t->s, &ev) == 0) {
     if (ev.cause == want) {
-      T.stop = ev;
+      t->stop = ev;
+      t->running = false;
       T.running = false;
-      return open_files();
+      return open_files(t);
     }
-    if (ev.cause == PROC_EVENT_EXITED) {
-      target_exited((int)ev.a);
-      return -1;
-    }
+    if (ev.cause == PROC_EVENT_EXITED)
+      break;
+    if (ev.cause == PROC_EVENT_CLONE) // (attach: one it made before it stopped)
+      absorb(t, &ev, false);
   }
-  forget_target();
+  thread_gone(t, ev.cause == PROC_EVENT_EXITED ? (int)ev.a : SIGKILL);
+  if (!th_count()) // the process is gone
+    target_exited(T.exit_status);
   return -1;
 }
 
@@ -697,21 +943,52 @@ static void child_stdio(void *arg) {
 // instruction.
 static int launch(char **argv) {
   const struct proc_launch how = {.argv = argv, .stops = PROC_STOP_EXEC, .setup = child_stdio};
-  if (proc_launch(&T.s, &how) < 0) {
+  struct thread *t = th_new(1);
+  if (proc_launch(&t->s, &how) < 0) {
     forget_target();
     return -1;
   }
-  int pid = (int)T.s.pid;
-  T.pid = pid;
+  int pid = (int)t->s.pid;
+  T.pid = t->tid = pid;
   T.ours = true;
   S.attached = false;
-  resume_flags = PROC_STOP_EXEC;
-  T.running = true;
-  if (first_stop(PROC_STOP_EXEC) < 0)
+  t->flags = PROC_STOP_EXEC;
+  if (first_stop(t, PROC_STOP_EXEC) < 0)
     return -1;
-  note_stop();
+  note_stop(t);
   fprintf(stderr, "gdbserver: process %s created; pid = %d\n", argv[0], pid);
   return 0;
+}
+
+// Stop thread tid of the process now (a session opened with O_TRUNC).
+static int attach_thread(int tid) {
+  struct thread *t = th_new(tid);
+  if (!t)
+    return -1;
+  if (proc_attach(&t->s, tid, O_TRUNC) < 0) {
+    th_drop(t);
+    return -1;
+  }
+  return first_stop(t, PROC_STOP_INTERRUPT);
+}
+
+// Every thread of the process (proc:PID/task/), until a pass finds no new one: a
+// thread we had not stopped yet may have made another meanwhile.
+static void attach_others(void) {
+  char path[64];
+  proc_path(path, sizeof path, T.pid, "task");
+  for (bool more = true; more && T.pid;) {
+    more = false;
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+      int tid = atoi(e->d_name);
+      if (tid > 0 && !th_find(tid) && attach_thread(tid) == 0)
+        more = true;
+    }
+    if (d)
+      closedir(d);
+  }
 }
 
 static int attach(int pid) {
@@ -720,20 +997,21 @@ static int attach(int pid) {
   T.pid = pid;
   T.ours = false;
   S.attached = true;
-  if (proc_attach(&T.s, pid, O_TRUNC) < 0) { // O_TRUNC: stopped now
+  if (attach_thread(pid) < 0) { // O_TRUNC: stopped now
     fprintf(stderr, "gdbserver: cannot attach to %d: %s\n", pid, strerror(errno));
     forget_target();
     return -1;
   }
-  if (first_stop(PROC_STOP_INTERRUPT) < 0)
+  attach_others();
+  if (!T.pid)
     return -1;
-  note_stop();
+  note_stop(th_find(pid));
   fprintf(stderr, "gdbserver: attached to process %d\n", pid);
   return 0;
 }
 
 // Leave the process as if we had never been there: the program's bytes back, debug
-// registers off, our Ctrl-C signal dropped. Closing the session lets it continue.
+// registers off. Closing the sessions lets every thread continue.
 static void detach(void) {
   if (!T.pid)
     return;
@@ -754,13 +1032,14 @@ static void kill_target(void) {
   if (!T.pid)
     return;
   kill(T.pid, SIGKILL);
-  struct proc_event ev;
-  while (ev_read(&ev) == 0)
-    if (ev.cause == PROC_EVENT_EXITED) {
-      target_exited((int)ev.a);
-      return;
-    }
-  forget_target();
+  FOR_THREADS(t) {
+    struct proc_event ev;
+    do
+      thread_event(t, &ev);
+    while (ev.cause != PROC_EVENT_EXITED);
+    thread_gone(t, (int)ev.a);
+  }
+  target_exited(T.exit_status);
 }
 
 // ---- packet handlers ----
@@ -812,7 +1091,9 @@ static int h_supported(char *a, size_t n) {
       hw_write();
   }
   return reply("PacketSize=%x;qXfer:features:read+;qXfer:exec-file:read+;qXfer:auxv:read+;"
-               "swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+;binary-upload+", GDB_PKTMAX);
+               "qXfer:threads:read+;qXfer:libraries-svr4:read+;swbreak+;hwbreak+;"
+               "vContSupported+;QStartNoAckMode+;binary-upload+",
+               GDB_PKTMAX);
 }
 
 static int h_noack(char *a, size_t n) {
@@ -868,37 +1149,37 @@ static unsigned ftag_abridged(unsigned full) {
   return bits;
 }
 
-static uint8_t *reg_src(const struct reg *g) {
-  return g->src == S_INT ? (uint8_t *)&T.regs + g->off : (uint8_t *)&T.fp + g->off;
+static uint8_t *reg_src(struct thread *t, const struct reg *g) {
+  return g->src == S_INT ? (uint8_t *)&t->regs + g->off : (uint8_t *)&t->fp + g->off;
 }
 
-static void reg_read(int r, uint8_t *out) {
+static void reg_read(struct thread *t, int r, uint8_t *out) {
   const struct reg *g = &regs_table[r];
   memset(out, 0, g->bytes);
   if (g->src == S_FTAG) {
-    unsigned tags = ftag_full(&T.fp);
+    unsigned tags = ftag_full(&t->fp);
     out[0] = (uint8_t)tags, out[1] = (uint8_t)(tags >> 8);
   } else {
-    memcpy(out, reg_src(g), g->srcbytes);
+    memcpy(out, reg_src(t, g), g->srcbytes);
   }
 }
 
-static void reg_write(int r, const uint8_t *in) {
+static void reg_write(struct thread *t, int r, const uint8_t *in) {
   const struct reg *g = &regs_table[r];
   if (g->src == S_FTAG)
-    T.fp.ftw = (uint16_t)ftag_abridged((unsigned)(in[0] | in[1] << 8));
+    t->fp.ftw = (uint16_t)ftag_abridged((unsigned)(in[0] | in[1] << 8));
   else
-    memcpy(reg_src(g), in, g->srcbytes);
+    memcpy(reg_src(t, g), in, g->srcbytes);
 }
 
 static int h_g(char *a, size_t n) {
   (void)a, (void)n;
-  if (regs_get() < 0 || fp_get() < 0)
+  if (regs_get(G()) < 0 || fp_get(G()) < 0)
     return reply_err(EIO);
   uint8_t buf[16];
   rlen = 0;
   for (int r = 0; r < NREGS; r++) {
-    reg_read(r, buf);
+    reg_read(G(), r, buf);
     gdb_hex_encode(rbuf + rlen, buf, regs_table[r].bytes);
     rlen += 2 * regs_table[r].bytes;
   }
@@ -910,11 +1191,11 @@ static int h_G(char *a, size_t n) {
   uint8_t buf[GBYTES];
   if (n != 2 * GBYTES || !gdb_hex_decode(buf, a, GBYTES))
     return reply_err(EINVAL);
-  if (regs_get() < 0 || fp_get() < 0)
+  if (regs_get(G()) < 0 || fp_get(G()) < 0)
     return reply_err(EIO);
   for (int r = 0, off = 0; r < NREGS; off += regs_table[r++].bytes)
-    reg_write(r, buf + off);
-  if (regs_put() < 0 || fp_put() < 0)
+    reg_write(G(), r, buf + off);
+  if (regs_put(G()) < 0 || fp_put(G()) < 0)
     return reply_err(EINVAL);
   return reply("OK");
 }
@@ -935,10 +1216,10 @@ static int h_p(char *a, size_t n) {
   int r = parse_reg(&p, '\0');
   if (r < 0)
     return reply_err(EINVAL);
-  if (regs_get() < 0 || fp_get() < 0)
+  if (regs_get(G()) < 0 || fp_get(G()) < 0)
     return reply_err(EIO);
   uint8_t buf[16];
-  reg_read(r, buf);
+  reg_read(G(), r, buf);
   return reply_hex(buf, regs_table[r].bytes);
 }
 
@@ -950,10 +1231,10 @@ static int h_P(char *a, size_t n) {
   if (r < 0 || strlen(p) != 2u * regs_table[r].bytes ||
       !gdb_hex_decode(buf, p, regs_table[r].bytes))
     return reply_err(EINVAL);
-  if (regs_get() < 0 || fp_get() < 0)
+  if (regs_get(G()) < 0 || fp_get(G()) < 0)
     return reply_err(EIO);
-  reg_write(r, buf);
-  if ((regs_table[r].src == S_INT ? regs_put() : fp_put()) < 0)
+  reg_write(G(), r, buf);
+  if ((regs_table[r].src == S_INT ? regs_put(G()) : fp_put(G())) < 0)
     return reply_err(EINVAL); // the kernel refused the value
   return reply("OK");
 }
@@ -1023,13 +1304,20 @@ static int set_pc(const char *p) {
   uint64_t pc;
   if (!*p)
     return 0;
-  if (!gdb_parse_hex(&p, &pc) || *p || regs_get() < 0)
+  if (!gdb_parse_hex(&p, &pc) || *p || regs_get(G()) < 0)
     return -1;
-  T.regs.rip = pc;
-  return regs_put();
+  G()->regs.rip = pc;
+  return regs_put(G());
 }
 
-// c [ADDR], s [ADDR], C SIG[;ADDR], S SIG[;ADDR]
+// The thread a legacy `s` steps: Hc's, or the Hg thread.
+static struct thread *cont_thread(void) {
+  struct thread *t = T.cont_tid ? th_find(T.cont_tid) : NULL;
+  return t ? t : G();
+}
+
+// c [ADDR], s [ADDR], C SIG[;ADDR], S SIG[;ADDR]: `c` resumes every thread, `s` steps
+// one (Hc's, else Hg's) while the others stay stopped. A signal goes to that thread.
 static int resume_packet(char *a, bool step, bool with_sig) {
   uint64_t sig = 0;
   const char *p = a;
@@ -1037,7 +1325,11 @@ static int resume_packet(char *a, bool step, bool with_sig) {
     return reply_err(EINVAL);
   if (set_pc(p) < 0)
     return reply_err(EINVAL);
-  return run(step, linux_signal((int)sig), 0, 0) < 0 ? R_QUIT : R_NONE;
+  struct thread *me = cont_thread();
+  FOR_THREADS(t) t->act = step ? 0 : 'c';
+  me->act = step ? 's' : 'c';
+  me->act_sig = linux_signal((int)sig);
+  return run() < 0 ? R_QUIT : R_NONE;
 }
 
 static int h_c(char *a, size_t n) { return (void)n, resume_packet(a, false, false); }
@@ -1050,18 +1342,21 @@ static int h_vcont_query(char *a, size_t n) {
   return reply("vCont;c;C;s;S;r");
 }
 
-// Does a vCont action's ":THREAD" (or its absence) name our process?
-static bool action_is_ours(const char *p) {
+// Does a vCont action's ":THREAD" (or its absence) take in thread t?
+static bool action_applies(const char *p, const struct thread *t) {
   uint64_t tid;
   if (*p == '\0' || *p == ';' || (p[0] == ':' && p[1] == '-'))
     return true; // no thread, or -1: every thread
-  return *p++ == ':' && gdb_parse_hex(&p, &tid) && tid == (uint64_t)T.pid;
+  return *p++ == ':' && gdb_parse_hex(&p, &tid) && tid == (uint64_t)t->tid;
 }
 
-// vCont;ACTION[:THREAD]...: the first action for our (only) thread applies.
+// vCont;ACTION[:THREAD]...: each thread takes the first action that names it (or names
+// none: the default); threads no action takes stay stopped (scheduler-locking).
 // Actions: c, CSIG, s, SSIG, rSTART,END (step while rip is in [START, END)).
 static int h_vcont(char *a, size_t n) {
   (void)n;
+  FOR_THREADS(t) t->act = 0;
+  bool any = false;
   for (const char *p = a; p && *p == ';'; p = strchr(p + 1, ';')) {
     char kind = p[1];
     const char *q = p + 2;
@@ -1070,14 +1365,20 @@ static int h_vcont(char *a, size_t n) {
               ((kind == 'C' || kind == 'S') && gdb_parse_hex(&q, &sig)) ||
               (kind == 'r' && gdb_parse_hex(&q, &lo) && *q++ == ',' &&
                gdb_parse_hex(&q, &hi));
-    if (!ok)
+    if (!ok) {
+      FOR_THREADS(t) t->act = 0;
       return reply_err(EINVAL);
-    if (!action_is_ours(q))
-      continue;
-    bool step = kind == 's' || kind == 'S' || kind == 'r';
-    return run(step, linux_signal((int)sig), lo, hi) < 0 ? R_QUIT : R_NONE;
+    }
+    FOR_THREADS(t) if (!t->act && action_applies(q, t)) {
+      t->act = kind == 'C' ? 'c' : kind == 'S' ? 's' : kind;
+      t->act_sig = linux_signal((int)sig);
+      t->lo = lo, t->hi = hi;
+      any = true;
+    }
   }
-  return reply_err(EINVAL);
+  if (!any)
+    return reply_err(EINVAL);
+  return run() < 0 ? R_QUIT : R_NONE;
 }
 
 // ---- breakpoints and watchpoints: Z/z TYPE,ADDR,KIND ----
@@ -1100,7 +1401,7 @@ static int z_packet(char *a, bool insert) {
 static int h_Z(char *a, size_t n) { return (void)n, z_packet(a, true); }
 static int h_z(char *a, size_t n) { return (void)n, z_packet(a, false); }
 
-// ---- threads: the process is its one thread, named by its PID ----
+// ---- threads: each named by its thread id (no multiprocess extensions) ----
 static int h_attached(char *a, size_t n) {
   (void)a, (void)n;
   return reply(S.attached ? "1" : "0");
@@ -1108,12 +1409,18 @@ static int h_attached(char *a, size_t n) {
 
 static int h_current(char *a, size_t n) {
   (void)a, (void)n;
-  return T.pid ? reply("QC%x", T.pid) : reply_err(ESRCH);
+  return T.pid ? reply("QC%x", G()->tid) : reply_err(ESRCH);
 }
 
+// qfThreadInfo: every thread in one reply (up to NTHREADS fit easily); qsThreadInfo: the end.
 static int h_first_thread(char *a, size_t n) {
   (void)a, (void)n;
-  return T.pid ? reply("m%x", T.pid) : reply("l");
+  if (!T.pid)
+    return reply("l");
+  rlen = 0;
+  FOR_THREADS(t) rlen += (size_t)snprintf(rbuf + rlen, sizeof rbuf - rlen, "%c%x",
+                                          rlen ? ',' : 'm', t->tid);
+  return R_REPLY;
 }
 
 static int h_next_thread(char *a, size_t n) {
@@ -1121,12 +1428,40 @@ static int h_next_thread(char *a, size_t n) {
   return reply("l");
 }
 
+// "-1" (all threads), "0" (any thread) or a thread id, ending the packet: the thread
+// (G() for -1 and 0), NULL if there is no such thread.
+static struct thread *parse_thread(const char *p) {
+  uint64_t tid;
+  if (!T.pid)
+    return NULL;
+  if (strcmp(p, "-1") == 0 || strcmp(p, "0") == 0)
+    return G();
+  return gdb_parse_hex(&p, &tid) && !*p ? th_find((long)tid) : NULL;
+}
+
 static int h_thread_alive(char *a, size_t n) {
   (void)n;
-  uint64_t tid;
-  const char *p = a;
-  bool ok = T.pid && gdb_parse_hex(&p, &tid) && !*p && tid == (uint64_t)T.pid;
-  return ok ? reply("OK") : reply_err(ESRCH);
+  return strcmp(a, "-1") && strcmp(a, "0") && parse_thread(a) ? reply("OK")
+                                                               : reply_err(ESRCH);
+}
+
+// Hg THREAD: whose registers g/G/p/P read and write. Hc THREAD: the thread a legacy
+// `s` steps (GDB uses vCont, which names its threads).
+static int h_set_thread(char *a, size_t n) {
+  (void)n;
+  char op = a[0];
+  if (op != 'g' && op != 'c')
+    return reply("OK");
+  if (!T.pid) // (GDB sets a thread before anything runs, in --multi mode)
+    return reply("OK");
+  struct thread *t = parse_thread(a + 1);
+  if (!t)
+    return reply_err(ESRCH);
+  if (op == 'g')
+    T.g = t;
+  else
+    T.cont_tid = strcmp(a + 1, "-1") && strcmp(a + 1, "0") ? t->tid : 0;
+  return reply("OK");
 }
 
 // ---- qXfer: objects read in pieces, "m" (more follows) or "l" (the last) ----
@@ -1172,22 +1507,154 @@ static int h_exec_file(char *a, size_t n) {
   return xfer(path, (size_t)len, p + 1);
 }
 
-// The program's auxiliary vector (proc:PID/auxv). With it GDB finds a dynamic
-// program's load address (AT_ENTRY, AT_PHDR) and, through its dynamic section, the
-// loader's list of libraries in memory: `info sharedlibrary`, breakpoints in libc.
-static int h_auxv(char *a, size_t n) {
-  (void)n;
-  char path[64], buf[1024];
-  if (*a != ':' || !T.pid)
-    return reply_err(!T.pid ? ESRCH : EINVAL);
+// The program's auxiliary vector (proc:PID/auxv) into buf: its length, or -1 with errno.
+static ssize_t read_auxv(uint64_t *buf, size_t cap) {
+  char path[64];
   proc_path(path, sizeof path, T.pid, "auxv");
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof buf);
+  ssize_t len = fd < 0 ? -1 : read(fd, buf, cap);
   if (fd >= 0)
     close(fd);
+  return len;
+}
+
+// The auxiliary vector, as GDB reads it. With it GDB finds a dynamic program's load
+// address (AT_ENTRY, AT_PHDR).
+static int h_auxv(char *a, size_t n) {
+  (void)n;
+  uint64_t buf[128];
+  if (*a != ':' || !T.pid)
+    return reply_err(!T.pid ? ESRCH : EINVAL);
+  ssize_t len = read_auxv(buf, sizeof buf);
   if (len < 0)
     return reply_err(errno);
-  return xfer(buf, (size_t)len, a + 1);
+  return xfer((const char *)buf, (size_t)len, a + 1);
+}
+
+// s into out as XML attribute text (&, <, > and " escaped).
+static size_t xml_escape(char *out, size_t cap, const char *s) {
+  size_t o = 0;
+  for (; *s && o + 7 < cap; s++) {
+    const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
+                  : *s == '"' ? "&quot;" : NULL;
+    if (e)
+      o += (size_t)snprintf(out + o, cap - o, "%s", e);
+    else if ((unsigned char)*s >= ' ')
+      out[o++] = *s;
+  }
+  out[o] = '\0';
+  return o;
+}
+
+// qXfer:threads:read: every thread with its name (proc:TID/comm), for `info threads`.
+static int h_threads(char *a, size_t n) {
+  (void)n;
+  static char xml[NTHREADS * 96 + 64];
+  if (*a != ':')
+    return reply_err(EINVAL);
+  size_t len = (size_t)snprintf(xml, sizeof xml, "<?xml version=\"1.0\"?><threads>");
+  FOR_THREADS(t) {
+    char comm[32] = "", name[96];
+    int fd = proc_open(t->tid, "comm", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd < 0 ? -1 : read(fd, comm, sizeof comm - 1);
+    if (fd >= 0)
+      close(fd);
+    comm[got > 0 ? got : 0] = '\0';
+    comm[strcspn(comm, "\n")] = '\0';
+    xml_escape(name, sizeof name, comm);
+    len += (size_t)snprintf(xml + len, sizeof xml - len, "<thread id=\"%x\" name=\"%s\"/>",
+                            t->tid, name);
+  }
+  len += (size_t)snprintf(xml + len, sizeof xml - len, "</threads>");
+  return xfer(xml, len < sizeof xml ? len : sizeof xml - 1, a + 1);
+}
+
+// ---- shared libraries: qXfer:libraries-svr4:read ----
+// The dynamic loader keeps its list of loaded objects in the program's memory: the
+// program's dynamic section has a DT_DEBUG entry that the loader points at its r_debug,
+// whose r_map is the first link_map (the program itself), each with l_addr (the load
+// bias), l_name, l_ld (its dynamic section) and l_next. We find the dynamic section from
+// the auxiliary vector (AT_PHDR, AT_PHNUM; PT_PHDR gives the program's own load bias)
+// and walk the list, so GDB gets it in one reply instead of reading it word by word.
+struct link_map64 {
+  uint64_t l_addr, l_name, l_ld, l_next, l_prev;
+};
+
+static uint64_t peek64(uint64_t addr) {
+  uint64_t v = 0;
+  return mem_read(addr, &v, 8) == 8 ? v : 0;
+}
+
+// The r_debug address the loader left in DT_DEBUG; 0 if none (yet): a static program,
+// or a dynamic one before its loader ran.
+static uint64_t find_r_debug(void) {
+  uint64_t aux[128], phdr = 0, phnum = 0;
+  ssize_t len = read_auxv(aux, sizeof aux);
+  for (ssize_t i = 0; i + 1 < len / 8 && aux[i] != AT_NULL; i += 2) {
+    if (aux[i] == AT_PHDR)
+      phdr = aux[i + 1];
+    if (aux[i] == AT_PHNUM)
+      phnum = aux[i + 1];
+  }
+  Elf64_Phdr ph[64];
+  if (!phdr || !phnum || phnum > 64 ||
+      mem_read(phdr, ph, phnum * sizeof *ph) != (long)(phnum * sizeof *ph))
+    return 0;
+  uint64_t bias = 0, dyn = 0, dynsz = 0;
+  for (uint64_t i = 0; i < phnum; i++) {
+    if (ph[i].p_type == PT_PHDR)
+      bias = phdr - ph[i].p_vaddr;
+    if (ph[i].p_type == PT_DYNAMIC)
+      dyn = ph[i].p_vaddr, dynsz = ph[i].p_memsz;
+  }
+  for (uint64_t off = 0; dyn && off + 16 <= dynsz && off < 64 * 1024; off += 16) {
+    Elf64_Dyn d;
+    if (mem_read(bias + dyn + off, &d, sizeof d) != (long)sizeof d || d.d_tag == DT_NULL)
+      break;
+    if (d.d_tag == DT_DEBUG)
+      return d.d_un.d_ptr;
+  }
+  return 0;
+}
+
+static size_t svr4_list(char *out, size_t cap) {
+  size_t len = (size_t)snprintf(out, cap, "<library-list-svr4 version=\"1.0\"");
+  uint64_t rd = find_r_debug(), lm = rd ? peek64(rd + 8) : 0, prev = 0; // r_map
+  if (!lm)
+    return len + (size_t)snprintf(out + len, cap - len, "/>");
+  len += (size_t)snprintf(out + len, cap - len, " main-lm=\"0x%lx\">", (unsigned long)lm);
+  for (int n = 0; lm && n < 1024; n++) { // (a bound: the list is the program's to break)
+    struct link_map64 m;
+    if (mem_read(lm, &m, sizeof m) != (long)sizeof m || m.l_prev != prev)
+      break;
+    char name[256] = "", esc[512];
+    if (n > 0 && m.l_name && mem_read(m.l_name, name, sizeof name - 1) > 0 && name[0]) {
+      name[sizeof name - 1] = '\0';
+      xml_escape(esc, sizeof esc, name);
+      size_t need = strlen(esc) + 120;
+      if (len + need + 32 > cap)
+        break;
+      len += (size_t)snprintf(out + len, cap - len,
+                              "<library name=\"%s\" lm=\"0x%lx\" l_addr=\"0x%lx\" "
+                              "l_ld=\"0x%lx\" lmid=\"0x0\"/>",
+                              esc, (unsigned long)lm, (unsigned long)m.l_addr,
+                              (unsigned long)m.l_ld);
+    }
+    prev = lm;
+    lm = m.l_next;
+  }
+  return len + (size_t)snprintf(out + len, cap - len, "</library-list-svr4>");
+}
+
+// The first entry is the program itself (GDB knows it: main-lm), and one without a name
+// is skipped (as GDB does). lmid: every library is in the loader's base namespace (newer
+// GDBs require the attribute; older ones ignore it).
+static int h_libraries(char *a, size_t n) {
+  (void)n;
+  static char xml[32 * 1024];
+  if (*a != ':' || !T.pid)
+    return reply_err(!T.pid ? ESRCH : EINVAL);
+  return xfer(xml, svr4_list(xml, sizeof xml), a + 1);
 }
 
 // ---- processes: extended-remote's run, attach, kill, restart; k and D ----
@@ -1322,10 +1789,12 @@ static const struct command commands[] = {
     {"D", false, false, h_detach}, {"qAttached", false, false, h_attached},
     {"qC", true, false, h_current}, {"qfThreadInfo", true, false, h_first_thread},
     {"qsThreadInfo", true, false, h_next_thread}, {"T", false, false, h_thread_alive},
-    {"H", false, false, h_ok}, {"qSymbol", false, false, h_ok}, {"!", true, false, h_ok},
+    {"H", false, false, h_set_thread}, {"qSymbol", false, false, h_ok}, {"!", true, false, h_ok},
     {"qXfer:features:read:", false, false, h_features},
     {"qXfer:exec-file:read:", false, false, h_exec_file},
     {"qXfer:auxv:read:", false, false, h_auxv},
+    {"qXfer:threads:read:", false, true, h_threads},
+    {"qXfer:libraries-svr4:read:", false, true, h_libraries},
     {"vRun", false, false, h_vrun}, {"vAttach;", false, false, h_vattach},
     {"vKill;", false, false, h_vkill}, {"R", false, false, h_restart},
     {"qRcmd,", false, false, h_monitor},

@@ -28,6 +28,9 @@
 //                stop it reads the event and regs/int, then writes the flags to resume
 //   memread N    N preads of 1 MiB from proc:CHILD/mem
 //   step N       N single steps (write PROC_STOP_SINGLESTEP, read the event)
+//   pstep N      the same through ptrace(2): PTRACE_SINGLESTEP + wait4
+//   memword N    N preads of one word (8 bytes) from proc:CHILD/mem
+//   peek N       the same through ptrace(2): N PTRACE_PEEKDATA of a stopped tracee
 //   regs N       N preads of proc:CHILD/regs/int (216 bytes)
 //   memfree      MemFree from proc:meminfo
 //   procmem N    memory per extra sleeping process: MemFree before and with N children
@@ -470,6 +473,91 @@ static int bench_step(long n) {
   return r;
 }
 
+// A child that stops for its parent's ptrace (TRACEME, SIGSTOP) and then spins; the
+// parent has seen the stop. -1 if it did not come.
+static pid_t ptrace_spinner(const char *name) {
+  int st;
+  pid_t pid = fork();
+  if (pid < 0)
+    return not_available(name, "fork"), -1;
+  if (pid == 0) {
+    if (syscall(SYS_ptrace, 0 /* TRACEME */, 0, 0, 0) == 0)
+      raise(SIGSTOP);
+    spin_child();
+  }
+  if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return not_available(name, "no SIGSTOP stop of the PTRACE_TRACEME child"), -1;
+  }
+  return pid;
+}
+
+static void end_tracee(pid_t pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+// bench_step's loop through ptrace(2): each step is PTRACE_SINGLESTEP and wait4 for its
+// SIGTRAP stop.
+static int bench_pstep(long n) {
+  int st, r = 0;
+  pid_t pid = ptrace_spinner("pstep");
+  if (pid < 0)
+    return 1;
+  pid_t dog = watchdog_start(pid);
+  struct mark a = mark_now();
+  for (long i = 0; i < n && r == 0; i++) {
+    (*progress)++;
+    if (syscall(SYS_ptrace, 9 /* SINGLESTEP */, pid, 0, 0) < 0 || waitpid(pid, &st, __WALL) != pid ||
+        !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
+      r = not_available("pstep", "PTRACE_SINGLESTEP and wait4 gave no SIGTRAP stop");
+  }
+  if (r == 0)
+    result("pstep", n, a, mark_now());
+  watchdog_stop(dog);
+  end_tracee(pid);
+  return r;
+}
+
+// One word of a child's memory: through proc:PID/mem (memword), through PTRACE_PEEKDATA
+// (peek). The word is a copy of ours made at fork: it must read back as ours.
+static volatile uint64_t bench_word = 0x5a5a5a5a12345678;
+
+static int bench_memword(long n) {
+  int fds[2];
+  uint64_t w = 0;
+  pid_t pid = sleeper(fds);
+  int fd = pid < 0 ? -1 : proc_open(pid, "mem", O_RDONLY);
+  int r = fd < 0 ? not_available("memword", "open of proc:PID/mem")
+                 : timed_preads("memword", fd, &w, sizeof w, (off_t)(uintptr_t)&bench_word, n);
+  if (r == 0 && w != bench_word)
+    r = (errno = EIO, not_available("memword", "wrong word read"));
+  if (fd >= 0)
+    close(fd);
+  if (pid > 0)
+    end_sleeper(pid, fds[1]);
+  return r;
+}
+
+static int bench_peek(long n) {
+  uint64_t w = 0;
+  int r = 0;
+  pid_t pid = ptrace_spinner("peek");
+  if (pid < 0)
+    return 1;
+  struct mark a = mark_now();
+  for (long i = 0; i < n && r == 0; i++)
+    if (syscall(SYS_ptrace, 2 /* PEEKDATA */, pid, &bench_word, &w) < 0)
+      r = not_available("peek", "PTRACE_PEEKDATA failed");
+  if (r == 0)
+    result("peek", n, a, mark_now());
+  if (r == 0 && w != bench_word)
+    r = (errno = EIO, not_available("peek", "wrong word read"));
+  end_tracee(pid);
+  return r;
+}
+
 static int bench_regs(long n) {
   int fds[2];
   struct user_regs_struct regs;
@@ -707,7 +795,9 @@ static const struct bench {
     {"spawndyn", bench_spawn_dyn, 50}, {"filefault", bench_filefault, 2000},
     {"trace", bench_trace, 5000},     {"ptrace", bench_ptrace, 5000},
     {"memread", bench_memread, 50},
-    {"step", bench_step, 5000},       {"regs", bench_regs, 20000},
+    {"step", bench_step, 5000},       {"pstep", bench_pstep, 5000},
+    {"memword", bench_memword, 20000}, {"peek", bench_peek, 20000},
+    {"regs", bench_regs, 20000},
     {"procmem", bench_procmem, 50},   {"forkwait", bench_forkwait, 200},
     {"thread", bench_thread, 200},    {"futex", bench_futex, 20000},
 };

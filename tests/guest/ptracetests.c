@@ -673,11 +673,15 @@ static void t_waitid_trapped(void) {
 // ptrace is per thread: a thread of a child process is traced by its thread id alone,
 // and (as Linux 4.7+) its tracer's wait sees it with or without __WCLONE/__WALL.
 static int g_tid_fd;
-static void *report_tid(void *arg) {
-  (void)arg;
+static void send_tid(void) { // (a new thread tells its id on g_tid_fd)
   long tid = sc(SYS_gettid);
   if (write(g_tid_fd, &tid, sizeof tid) != sizeof tid)
     _exit(95);
+}
+
+static void *report_tid(void *arg) {
+  (void)arg;
+  send_tid();
   for (;;)
     sleep_ms(10);
   return NULL;
@@ -1066,6 +1070,414 @@ static void t_doors_regs_read_through_proc(void) {
   kill_reap(pid);
 }
 
+// ---- /proc/PID/mem (Linux's: checked at open, bound to the address space) ----
+static void untouched_function(void) { __asm__ volatile(""); }
+
+static int mem_open(long pid, int flags) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/mem", pid);
+  return open(path, flags);
+}
+
+// Offsets are addresses (pread/pwrite, or lseek then read); a write into read-only text
+// goes through (Linux's FOLL_FORCE) into the target's private copy; an unmapped address
+// is EIO.
+static void t_procmem_rw(void) {
+  long pid = traced_child(NULL);
+  int fd = OK(mem_open(pid, O_RDWR));
+  uint64_t w = 0, nw = 0xfeedface;
+  CHECK_EQ(pread(fd, &w, 8, (off_t)&g_word), 8);
+  CHECK_EQ(w, g_word);
+  CHECK_EQ(pwrite(fd, &nw, 8, (off_t)&g_word), 8);
+  OK(pt(PTRACE_PEEKDATA, pid, (uint64_t)&g_word, (uint64_t)&w));
+  CHECK_EQ(w, 0xfeedface);
+  CHECK_EQ(g_word, 0x1122334455667788); // ours is another copy
+  uint8_t text[8], cc = 0xcc;
+  CHECK_EQ(pread(fd, text, 8, (off_t)(uintptr_t)untouched_function), 8);
+  CHECK(memcmp(text, (void *)(uintptr_t)untouched_function, 8) == 0);
+  CHECK_EQ(pwrite(fd, &cc, 1, (off_t)(uintptr_t)untouched_function), 1);
+  OK(pt(PTRACE_PEEKTEXT, pid, (uint64_t)(uintptr_t)untouched_function, (uint64_t)&w));
+  CHECK_EQ(w & 0xff, 0xcc);
+  CHECK_EQ(*(volatile uint8_t *)(uintptr_t)untouched_function, text[0]); // not ours
+  uint32_t half[2];
+  CHECK_EQ(lseek(fd, (off_t)&g_word, SEEK_SET), (off_t)&g_word);
+  CHECK_EQ(read(fd, &half[0], 4), 4);
+  CHECK_EQ(read(fd, &half[1], 4), 4); // read moved the position
+  CHECK_EQ((uint64_t)half[1] << 32 | half[0], 0xfeedface);
+  EXPECT_ERR(pread(fd, &w, 8, 0), EIO);
+  close(fd);
+  kill_reap(pid);
+}
+
+// Not being the tracer, nor the target being stopped, matters: the check was at open.
+static void t_procmem_write_untraced(void) {
+  int p[2];
+  long pid = ticking(p);
+  int fd = OK(mem_open(pid, O_RDWR));
+  uint64_t nw = 0xabcdef, w = 0;
+  CHECK_EQ(pwrite(fd, &nw, 8, (off_t)&g_word), 8);
+  CHECK_EQ(pread(fd, &w, 8, (off_t)&g_word), 8);
+  CHECK_EQ(w, 0xabcdef);
+  close(fd);
+  kill_reap(pid);
+  close(p[0]), close(p[1]);
+}
+
+// A child that waits for a byte on 'in', then execs this program with --pause (which
+// waits to be killed); its close-on-exec copy of execd_w closes at the exec.
+static long exec_on_command(int in, int execd_w) {
+  long pid = xfork();
+  if (pid == 0) {
+    char b;
+    if (read(in, &b, 1) != 1)
+      _exit(97);
+    char *argv[] = {(char *)g_self, "--pause", NULL};
+    execve(g_self, argv, environ);
+    _exit(98);
+  }
+  close(execd_w);
+  return pid;
+}
+
+// The file stays on the address space it was opened on: after the target's exec it
+// reads and writes nothing (0, as Linux), while a new open sees the new program; after
+// the exit, nothing either, and an exited process's mem does not open (ESRCH).
+static void t_procmem_after_exec(void) {
+  int go[2], execd[2];
+  OK(pipe(go));
+  OK(pipe2(execd, O_CLOEXEC));
+  long pid = exec_on_command(go[0], execd[1]);
+  int fd = OK(mem_open(pid, O_RDWR));
+  uint64_t w = 0;
+  CHECK_EQ(pread(fd, &w, 8, (off_t)&g_word), 8);
+  CHECK_EQ(write(go[1], "x", 1), 1);
+  char b;
+  CHECK_EQ(read(execd[0], &b, 1), 0); // EOF: the exec closed it
+  CHECK_EQ(pread(fd, &w, 8, (off_t)&g_word), 0);
+  CHECK_EQ(pwrite(fd, &w, 8, (off_t)&g_word), 0);
+  CHECK_EQ(read(fd, &w, 8), 0);
+  int fd2 = OK(mem_open(pid, O_RDONLY));
+  w = 0;
+  CHECK_EQ(pread(fd2, &w, 8, (off_t)&g_word), 8);
+  CHECK_EQ(w, 0x1122334455667788); // the new program's (the same file's) data
+  kill(pid, SIGKILL);
+  siginfo_t si;
+  OK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT)); // a zombie now
+  CHECK_EQ(pread(fd2, &w, 8, (off_t)&g_word), 0);
+  EXPECT_ERR(mem_open(pid, O_RDONLY), ESRCH);
+  wait_st(pid);
+  CHECK_EQ(pread(fd2, &w, 8, (off_t)&g_word), 0);
+  close(fd), close(fd2);
+  close(go[0]), close(go[1]), close(execd[0]);
+}
+
+// The permission is checked at open: a descriptor opened as root keeps working after its
+// holder drops to uid 1000, who may no longer open it anew.
+static void t_procmem_checked_at_open(void) {
+  int p[2];
+  long target = ticking(p);
+  long pid = xfork();
+  if (pid == 0) {
+    int fd = mem_open(target, O_RDWR);
+    uint64_t w = 0, nw = 0x5151;
+    if (fd < 0 || setresuid(1000, 1000, 1000) < 0)
+      _exit(10);
+    if (mem_open(target, O_RDONLY) >= 0 || errno != EACCES)
+      _exit(11);
+    if (pread(fd, &w, 8, (off_t)&g_word) != 8 || w != g_word)
+      _exit(12);
+    if (pwrite(fd, &nw, 8, (off_t)&g_word) != 8)
+      _exit(13);
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_st(pid), 0);
+  int fd = OK(mem_open(target, O_RDONLY));
+  uint64_t w = 0;
+  CHECK_EQ(pread(fd, &w, 8, (off_t)&g_word), 8);
+  CHECK_EQ(w, 0x5151);
+  close(fd);
+  kill_reap(target);
+  close(p[0]), close(p[1]);
+}
+
+// ---- a tracer with threads ----
+// The tracee: a grandchild that ticks on a pipe (nobody's child here, so only the trace
+// relates it to us). Its parent holds no write end: EOF says it died.
+struct grandchild {
+  long pid, mid;
+  int p[2];
+};
+
+static void grandchild_start(struct grandchild *g) {
+  int pp[2];
+  OK(pipe(g->p));
+  OK(pipe(pp));
+  long mid = xfork();
+  if (mid == 0) {
+    long pid = ticker(g->p[1]);
+    close(g->p[1]);
+    if (write(pp[1], &pid, sizeof pid) != sizeof pid)
+      _exit(90);
+    for (;;)
+      pause();
+  }
+  CHECK_EQ(read(pp[0], &g->pid, sizeof g->pid), sizeof g->pid);
+  close(pp[0]), close(pp[1]);
+  close(g->p[1]);
+  g->mid = mid;
+}
+
+static void grandchild_end(struct grandchild *g) {
+  kill(g->pid, SIGKILL);
+  kill_reap(g->mid);
+  close(g->p[0]);
+}
+
+// Running: a tick comes (after what was buffered); dead: EOF.
+static bool ticks(struct grandchild *g) {
+  char c;
+  drain(g->p[0]);
+  return read(g->p[0], &c, 1) == 1;
+}
+
+// A tracee's tracer is the thread that attached: another thread of its process sees its
+// stops in wait4 (not with __WNOTHREAD), but may not command it (ESRCH) nor attach it
+// again (EPERM).
+#define WNOTHREAD 0x20000000
+static long g_traced;
+static long g_other[5];
+
+static void *other_thread(void *arg) {
+  (void)arg;
+  long pid = g_traced;
+  int st = 0;
+  struct user_regs_struct regs;
+  g_other[0] = sc(SYS_wait4, pid, &st, WALL, 0) == pid && WIFSTOPPED(st) &&
+               EVENT(st) == PTRACE_EVENT_STOP;
+  g_other[1] = pt(PTRACE_GETREGS, pid, 0, (uint64_t)&regs) < 0 ? errno : 0;
+  g_other[2] = sc(SYS_wait4, pid, &st, WALL | WNOHANG | WNOTHREAD, 0) < 0 ? errno : 0;
+  g_other[3] = pt(PTRACE_ATTACH, pid, 0, 0) < 0 ? errno : 0;
+  g_other[4] = sc(SYS_wait4, pid, &st, WALL | WNOHANG, 0); // reported already: 0
+  return NULL;
+}
+
+static void t_tracer_threads_wait(void) {
+  struct grandchild g;
+  grandchild_start(&g);
+  OK(pt(PTRACE_SEIZE, g.pid, 0, 0));
+  OK(pt(PTRACE_INTERRUPT, g.pid, 0, 0));
+  g_traced = g.pid;
+  pthread_t th;
+  CHECK_EQ(pthread_create(&th, NULL, other_thread, NULL), 0);
+  CHECK_EQ(pthread_join(th, NULL), 0);
+  CHECK_EQ(g_other[0], 1);      // its wait4 saw our tracee's stop
+  CHECK_EQ(g_other[1], ESRCH);  // but it is not the tracer
+  CHECK_EQ(g_other[2], ECHILD); // __WNOTHREAD: it has no tracee of its own
+  CHECK_EQ(g_other[3], EPERM);  // traced already
+  CHECK_EQ(g_other[4], 0);
+  struct user_regs_struct regs;
+  OK(pt(PTRACE_GETREGS, g.pid, 0, (uint64_t)&regs)); // ours
+  int st;
+  CHECK_EQ(sc(SYS_wait4, g.pid, &st, WALL | WNOHANG | WNOTHREAD, 0), 0); // ours, nothing new
+  OK(pt(PTRACE_CONT, g.pid, 0, 0));
+  CHECK(ticks(&g));
+  grandchild_end(&g);
+}
+
+// The tracer thread exits with its tracee in a stop: the tracee is let go (it runs on,
+// and another thread may attach it), or killed with EXITKILL.
+static long g_exit_options;
+static void *attach_and_exit(void *arg) {
+  (void)arg;
+  int st = 0;
+  if (pt(PTRACE_SEIZE, g_traced, 0, g_exit_options) < 0 ||
+      pt(PTRACE_INTERRUPT, g_traced, 0, 0) < 0 ||
+      sc(SYS_wait4, g_traced, &st, WALL, 0) != g_traced || !WIFSTOPPED(st))
+    return (void *)1;
+  return NULL;
+}
+
+static void tracer_thread_exits(long options) {
+  struct grandchild g;
+  grandchild_start(&g);
+  g_traced = g.pid, g_exit_options = options;
+  pthread_t th;
+  void *ret = (void *)2;
+  CHECK_EQ(pthread_create(&th, NULL, attach_and_exit, NULL), 0);
+  CHECK_EQ(pthread_join(th, &ret), 0);
+  CHECK(ret == NULL);
+  struct user_regs_struct regs;
+  EXPECT_ERR(pt(PTRACE_GETREGS, g.pid, 0, (uint64_t)&regs), ESRCH);
+  int st;
+  EXPECT_ERR(sc(SYS_wait4, g.pid, &st, WALL | WNOHANG, 0), ECHILD); // no tracee any more
+  if (options & PTRACE_O_EXITKILL) {
+    CHECK(!ticks(&g)); // EOF: it died with its tracer
+  } else {
+    CHECK(ticks(&g)); // running again
+    OK(pt(PTRACE_SEIZE, g.pid, 0, 0)); // and free to be traced
+  }
+  grandchild_end(&g);
+}
+
+static void t_tracer_thread_exit_detaches(void) { tracer_thread_exits(0); }
+static void t_tracer_thread_exit_kills(void) { tracer_thread_exits(PTRACE_O_EXITKILL); }
+
+
+// ---- group stops across threads (Linux's) ----
+// A child with two threads, each ticking on the pipe, both seized: SIGSTOP to the process
+// is a signal stop of the one thread that takes it; resumed with SIGSTOP, the group
+// stops: every thread reports a group stop (EVENT_STOP, seized) to its tracer, and no
+// other signal stop. LISTEN keeps them there; SIGCONT makes each report again, and
+// resumed, they all run.
+static int g_tick_fd;
+static void *tick_thread(void *arg) {
+  (void)arg;
+  send_tid();
+  for (;;) {
+    if (write(g_tick_fd, "u", 1) != 1)
+      _exit(94);
+    sleep_ms(20);
+  }
+  return NULL;
+}
+
+// The stop of one of tids[2]; its index, or fails.
+static int wait_thread_stop(const long tids[2], int *st) {
+  long r = sc(SYS_wait4, -1, st, WALL, 0);
+  if (r != tids[0] && r != tids[1])
+    fail_at(__LINE__, "wait4(-1) = %ld errno %d, status 0x%x", r, errno, *st);
+  if (!WIFSTOPPED(*st))
+    fail_at(__LINE__, "thread %ld: status 0x%x, not a stop", r, *st);
+  return r == tids[1];
+}
+
+// A child process of two threads that tick on p[1] ('m' and 'u'); their ids in tids.
+static long two_tickers(int p[2], long tids[2]) {
+  int tp[2];
+  if (pipe(p) < 0 || pipe(tp) < 0)
+    fail_at(__LINE__, "pipe: errno %d", errno);
+  tids[0] = xfork();
+  if (tids[0] == 0) {
+    pthread_t th;
+    g_tid_fd = tp[1], g_tick_fd = p[1];
+    if (pthread_create(&th, NULL, tick_thread, NULL))
+      _exit(96);
+    for (;;) {
+      if (write(p[1], "m", 1) != 1)
+        _exit(94);
+      sleep_ms(20);
+    }
+  }
+  CHECK_EQ(read(tp[0], &tids[1], sizeof tids[1]), sizeof tids[1]);
+  close(tp[0]), close(tp[1]);
+  return tids[0];
+}
+
+static void t_group_stop_threads(void) {
+  int p[2];
+  long tids[2], pid = two_tickers(p, tids);
+  for (int i = 0; i < 2; i++)
+    OK(pt(PTRACE_SEIZE, tids[i], 0, 0));
+  OK(kill(pid, SIGSTOP));
+  int st, who = wait_thread_stop(tids, &st);
+  EXPECT_STOP(st, SIGSTOP, 0); // the signal stop, of the thread that took it
+  OK(pt(PTRACE_CONT, tids[who], 0, SIGSTOP));
+  bool seen[2] = {false, false};
+  for (int n = 0; n < 2; n++) { // one group stop each, and nothing else
+    int i = wait_thread_stop(tids, &st);
+    EXPECT_STOP(st, SIGSTOP, PTRACE_EVENT_STOP);
+    CHECK(!seen[i]);
+    seen[i] = true;
+  }
+  struct user_regs_struct regs;
+  for (int i = 0; i < 2; i++) {
+    OK(pt(PTRACE_GETREGS, tids[i], 0, (uint64_t)&regs)); // both stopped
+    OK(pt(PTRACE_LISTEN, tids[i], 0, 0));
+  }
+  CHECK_EQ(sc(SYS_wait4, -1, &st, WALL | WNOHANG, 0), 0);
+  drain(p[0]);
+  OK(kill(pid, SIGCONT));
+  seen[0] = seen[1] = false;
+  for (int n = 0; n < 2; n++) { // each listening thread reports again
+    int i = wait_thread_stop(tids, &st);
+    CHECK_EQ(EVENT(st), PTRACE_EVENT_STOP);
+    CHECK(!seen[i]);
+    seen[i] = true;
+  }
+  for (int i = 0; i < 2; i++)
+    OK(pt(PTRACE_CONT, tids[i], 0, 0));
+  int i = wait_thread_stop(tids, &st); // the thread that takes SIGCONT shows it to us
+  EXPECT_STOP(st, SIGCONT, 0);
+  OK(pt(PTRACE_CONT, tids[i], 0, 0));
+  bool ticked_m = false, ticked_u = false; // and both run again
+  while (!ticked_m || !ticked_u) {
+    char c;
+    CHECK_EQ(read(p[0], &c, 1), 1);
+    ticked_m |= c == 'm', ticked_u |= c == 'u';
+  }
+  kill(pid, SIGKILL);
+  wait_st(tids[1]); // (a traced thread's exit is its tracer's to see before the group ends)
+  wait_st(pid);
+  close(p[0]), close(p[1]);
+}
+
+
+// Only the main thread traced: it reports the group stop (after the signal stop, if it is
+// the thread that takes SIGSTOP), and the other thread job-stops ('T') until SIGCONT.
+static char thread_state(long pid, long tid) {
+  char path[64], b[256];
+  snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", pid, tid);
+  int fd = open(path, O_RDONLY);
+  long n = fd < 0 ? -1 : read(fd, b, sizeof b - 1);
+  if (fd >= 0)
+    close(fd);
+  if (n <= 0)
+    return '?';
+  b[n] = 0;
+  char *e = strrchr(b, ')');
+  return e && e[1] == ' ' ? e[2] : '?';
+}
+
+static void t_group_stop_one_traced(void) {
+  int p[2];
+  long tids[2], pid = two_tickers(p, tids);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(kill(pid, SIGSTOP));
+  int st = wait_st(pid);
+  if (EVENT(st) == 0) { // it took the signal: a signal stop first
+    EXPECT_STOP(st, SIGSTOP, 0);
+    OK(pt(PTRACE_CONT, pid, 0, SIGSTOP));
+    st = wait_st(pid);
+  }
+  EXPECT_STOP(st, SIGSTOP, PTRACE_EVENT_STOP);
+  long deadline = now_ms() + 5000;
+  while (thread_state(pid, tids[1]) != 'T')
+    CHECK(now_ms() < deadline);
+  drain(p[0]);
+  OK(kill(pid, SIGCONT));
+  char c;
+  do
+    CHECK_EQ(read(p[0], &c, 1), 1);
+  while (c != 'u'); // the untraced thread runs again; the traced one is its tracer's
+  OK(pt(PTRACE_CONT, pid, 0, 0)); // the traced one: from its group stop
+  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_STOP); // (seized: it reports SIGCONT)
+  OK(pt(PTRACE_CONT, pid, 0, 0));
+  // It runs ('m'), after a SIGCONT signal stop if it is the thread that takes SIGCONT.
+  fcntl(p[0], F_SETFL, O_NONBLOCK);
+  deadline = now_ms() + 5000;
+  for (c = 0; c != 'm'; sleep_ms(5)) {
+    CHECK(now_ms() < deadline);
+    if (sc(SYS_wait4, pid, &st, WALL | WNOHANG, 0) == pid) {
+      EXPECT_STOP(st, SIGCONT, 0);
+      OK(pt(PTRACE_CONT, pid, 0, 0));
+    }
+    while (c != 'm' && read(p[0], &c, 1) == 1)
+      ;
+  }
+  kill_reap(pid);
+  close(p[0]), close(p[1]);
+}
+
 static const struct ut_test tests[] = {
     UT(traceme_exec_sigtrap),
     UT(attach_detach_keeps_running),
@@ -1115,17 +1527,31 @@ static const struct ut_test tests[] = {
     UT(exitkill),
     UT(arch_prctl),
     UT(process_vm),
+    UT(group_stop_threads),
+    UT(group_stop_one_traced),
+    UT(procmem_rw),
+    UT(procmem_write_untraced),
+    UT(procmem_after_exec),
+    UT_IF(procmem_checked_at_open, "root"),
+    UT(tracer_threads_wait),
+    UT(tracer_thread_exit_detaches),
+    UT(tracer_thread_exit_kills),
     UT_IF(doors_proc_then_ptrace, "vitrine"),
     UT_IF(doors_regs_read_through_proc, "vitrine"),
 };
 
 static const char *unmet(const char *needs) {
+  if (!strcmp(needs, "root") && geteuid() != 0)
+    return "needs root (it drops to uid 1000)";
   return !strcmp(needs, "vitrine") && !g_vitrine ? "needs Vitrine's proc:" : NULL;
 }
 
 int main(int argc, char **argv) {
   if (argc == 2 && !strcmp(argv[1], "--exit42"))
     return 42;
+  if (argc == 2 && !strcmp(argv[1], "--pause")) // (until killed)
+    for (;;)
+      pause();
   ut_setup(argv[0], "/tests/ptracetests");
   static const struct ut_suite suite = {.tests = tests,
                                         .ntests = UT_NTESTS(tests),

@@ -107,6 +107,7 @@ static void t_stat_and_status(void) {
 
 // A zombie (exited, not yet reaped) is still listed, and a stat or status opened on it
 // then shows state Z (as Linux, for ps): it did not exit "since the handle was opened".
+// Its fd/ entries are gone (the kernel once faulted opening one).
 static void t_zombie_stat(void) {
   struct kid k;
   kid_start(&k, kid_read_exit);
@@ -128,6 +129,17 @@ static void t_zombie_stat(void) {
   CHECK_EQ(pid, k.pid);
   CHECK_EQ(state, 'Z');
   CHECK_EQ(status_field(k.pid, "State")[0], 'Z');
+  // Its descriptors are gone with it: fd/N and fdinfo/N name nothing (as Linux).
+  const char *fdfiles[] = {"fd/0", "fdinfo/0", "fd/1"};
+  for (size_t i = 0; i < sizeof fdfiles / sizeof *fdfiles; i++) {
+    snprintf(b, sizeof b, "/proc/%ld/%s", k.pid, fdfiles[i]);
+    errno = 0;
+    CHECK_EQ(open(b, O_RDONLY), -1);
+    CHECK_EQ(errno, ENOENT);
+    char l[64];
+    CHECK_EQ(readlink(b, l, sizeof l), -1);
+    CHECK_EQ(errno, ENOENT);
+  }
   EXPECT_EXIT(wait_for(k.pid), 0);
 }
 
