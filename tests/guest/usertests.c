@@ -887,6 +887,13 @@ static void t_dev_full(void) {
   close(fd);
 }
 
+// fcntl's command is an int: the upper half of the register is ignored, as Linux's.
+static void t_fcntl_cmd_int(void) {
+  int fd = OK(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  CHECK_EQ(sc(SYS_fcntl, fd, 0xbadc0ded00000000UL | F_GETFD, 0), FD_CLOEXEC);
+  close(fd);
+}
+
 // A bad status pointer gives EFAULT (Linux has already reaped the child by then).
 static void t_wait_efault(void) {
   static const uintptr_t bad[] = {1, 0xffffffff80100000UL};
@@ -1839,7 +1846,7 @@ static const struct ut_test tests[] = {
     UT(exit_status), UT(exit), UT(wait_signal_status), UT(fork_cow), UT(fork_cow_parent_writes), UT(fork_shares_until_write),
     UT(fork_fd_shared),
     UT(fork_many), UT(fork_nested), UT(getpid), UT(gettid), UT(wait_any), UT(wait_errors),
-    UT(wait_nohang), UT(wait_efault), UT(wait_child_before_sigchld), UT(dev_full),
+    UT(wait_nohang), UT(wait_efault), UT(wait_child_before_sigchld), UT(dev_full), UT(fcntl_cmd_int),
     UT(exec_exit), UT(exec_argv_envp), UT(exec_auxv), UT(exec_many_args), UT(exec_fds),
     UT(exec_pid), UT(exec_drops_mappings), UT(exec_errors), UT(exec_efault),
     UT(badelf_valid), UT(badelf_trunc_ehdr), UT(badelf_trunc_phdr), UT(badelf_bad_magic),
