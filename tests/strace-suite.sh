@@ -55,15 +55,13 @@ echo "# $sel tests selected; $h pass on the host, $g of them in the guest ($((h 
 echo "# skipped on the host: $(results "$work/host.out" skip | tr '\n' ' ')"
 echo "# failed on the host: $(results "$work/host.out" fail | tr '\n' ' ')"
 echo "# pass on the host only, listed in tests/strace-known.txt: $(comm -12 "$work/missing" "$work/known" | tr '\n' ' ')"
-while IFS= read -r t; do
-  echo "# listed in tests/strace-known.txt but passes in the guest now: $t"
-done < "$work/fixed"
+sed 's|^|# listed in tests/strace-known.txt but passes in the guest now: |' "$work/fixed"
 failed=0
-while IFS= read -r t; do
+for t in $(cat "$work/unexplained"); do
   echo "FAIL strace_suite: $t passes on the host, not in the guest"
   awk -v t="$t" '$1 == "RESULT" { on = ($2 == t) ; next } on' "$work/guest.out" | head -n 20
   failed=$((failed + 1))
-done < "$work/unexplained"
+done
 passed=0
 if [ "$failed" = 0 ]; then
   echo "PASS strace_suite ($g of the host's $h, every difference listed)"

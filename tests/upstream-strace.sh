@@ -16,13 +16,12 @@
 #
 # Prints "PASS name" / "FAIL name: detail" lines and ends with "N passed, N failed".
 set -uo pipefail
+export LC_ALL=C TZ=UTC
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo" || exit 1
-passed=0
-failed=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/upstream-strace.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
-export LC_ALL=C TZ=UTC
+passed=0 failed=0
 S=$repo/build/strace/strace
 
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
