@@ -52,7 +52,7 @@ pid=$!
 "$S" -o "$o" -p "$pid" 2> /tmp/upstream-strace.err &
 spid=$!
 i=0
-while ! grep -q attached /tmp/upstream-strace.err && [ $i -lt 300 ]; do
+while ! grep -q attached /tmp/upstream-strace.err 2> /dev/null && [ $i -lt 300 ]; do
   sleep 0.1
   i=$((i + 1))
 done
