@@ -73,8 +73,11 @@ struct file *file_dup(struct file *f) {
 }
 
 void file_put(struct file *f) {
-  if (--f->refs > 0)
+  if (--f->refs > 0) {
+    if (f->scheme->unref)
+      f->scheme->unref(f);
     return;
+  }
   lock_file_gone(f);
   if (f->scheme->close)
     f->scheme->close(f);

@@ -55,6 +55,13 @@
 #define MSG_STAT 11      // the *_STAT commands take a table index and return the id
 #define SHM_STAT 13
 #define SEM_STAT 18
+#define MSG_STAT_ANY 13  // the same without the read permission (Linux 4.17)
+#define SHM_STAT_ANY 15
+#define SEM_STAT_ANY 20
+#define IPC_INFO 3       // the limits; the *_INFO commands: what is in use
+#define MSG_INFO 12
+#define SHM_INFO 14
+#define SEM_INFO 19
 
 // Linux's struct ipc64_perm, and the _ds structures IPC_STAT and IPC_SET use.
 struct ipc_perm_k {
@@ -225,33 +232,58 @@ static int get_existing(int kind, int32_t key, int flags, struct ipc_obj **out) 
   return 0;
 }
 
-// For the *_STAT commands (ipcs): the object at table index idx, readable by the caller.
-static int by_index(int kind, int idx, struct ipc_obj **out) {
+// For the *_STAT commands (ipcs): the object at table index idx, readable by the caller
+// (any: the *_STAT_ANY commands, which need no permission).
+static int by_index(int kind, int idx, bool any, struct ipc_obj **out) {
   if (idx < 0 || idx >= NSLOTS || !objs[kind][idx])
     return -EINVAL;
-  if (!perm_ok(objs[kind][idx], 4))
+  if (!any && !perm_ok(objs[kind][idx], 4))
     return -EACCES;
   *out = objs[kind][idx];
   return 0;
 }
 
-// IPC_STAT: the caller may read o; its _ds (n bytes, perm first) goes out with o's perm.
-static long stat_out(struct ipc_obj *o, void *ds, size_t n, uint64_t ubuf) {
-  if (!perm_ok(o, 4))
-    return -EACCES;
+// o's _ds (n bytes, perm first) out, with o's perm.
+static long stat_copy(struct ipc_obj *o, void *ds, size_t n, uint64_t ubuf) {
   memcpy(ds, &o->perm, sizeof o->perm);
   return copyout(ubuf, ds, n) < 0 ? -EFAULT : 0;
 }
 
-// SHM_STAT, SEM_STAT, MSG_STAT: IPC_STAT of the object at table index idx; its id.
-static long stat_index(int kind, int idx, uint64_t ubuf) {
+// IPC_STAT: the caller may read o.
+static long stat_out(struct ipc_obj *o, void *ds, size_t n, uint64_t ubuf) {
+  return perm_ok(o, 4) ? stat_copy(o, ds, n, ubuf) : -EACCES;
+}
+
+// *_STAT and *_STAT_ANY: IPC_STAT of the object at table index idx; its id.
+static long stat_index(int kind, int idx, bool any, uint64_t ubuf) {
   struct ipc_obj *o;
-  long r = by_index(kind, idx, &o);
-  if (r == 0)
-    r = kind == SHM ? ipc_shmctl(o->id, IPC_STAT, ubuf)
-        : kind == SEM ? ipc_semctl(o->id, 0, IPC_STAT, ubuf)
-                      : ipc_msgctl(o->id, IPC_STAT, ubuf);
+  long r = by_index(kind, idx, any, &o);
+  if (r < 0)
+    return r;
+  if (kind == SHM)
+    r = stat_copy(o, &((struct shm_seg *)o)->ds, sizeof(struct shmid_ds_k), ubuf);
+  else if (kind == SEM)
+    r = stat_copy(o, &((struct sem_set *)o)->ds, sizeof(struct semid_ds_k), ubuf);
+  else
+    r = stat_copy(o, &((struct msg_queue *)o)->ds, sizeof(struct msqid_ds_k), ubuf);
   return r < 0 ? r : o->id;
+}
+
+// What IPC_INFO and the *_INFO commands return: the highest table index in use (0 if
+// none, as Linux), so that ipcs knows how far to ask *_STAT. Also how many are in use.
+static int max_index(int kind, int *used) {
+  int max = 0;
+  *used = 0;
+  for (int i = 0; i < NSLOTS; i++)
+    if (objs[kind][i])
+      max = i, ++*used;
+  return max;
+}
+
+static long info_out(int kind, const void *info, size_t n, uint64_t ubuf) {
+  int used;
+  int max = max_index(kind, &used);
+  return copyout(ubuf, info, n) < 0 ? -EFAULT : max;
 }
 
 // IPC_SET's common part: owner, group, mode bits.
@@ -397,9 +429,32 @@ long ipc_shmdt(uint64_t addr) {
   return 0;
 }
 
+// IPC_INFO: Linux's struct shminfo64 (the limits); SHM_INFO: struct shm_info (what is in
+// use: segments, their pages, all resident).
+static long shm_info(int cmd, uint64_t ubuf) {
+  if (cmd == IPC_INFO) {
+    uint64_t info[9] = {SHMMAX, 1, NSLOTS, NSLOTS, SHMMAX / PAGE_SIZE * NSLOTS};
+    return info_out(SHM, info, sizeof info, ubuf);
+  }
+  struct {
+    int32_t used_ids, pad;
+    uint64_t tot, rss, swp, swap_attempts, swap_successes;
+  } info = {0};
+  max_index(SHM, &info.used_ids);
+  for (int i = 0; i < NSLOTS; i++)
+    if (objs[SHM][i])
+      info.tot += ((struct shm_seg *)objs[SHM][i])->npages;
+  info.rss = info.tot;
+  return info_out(SHM, &info, sizeof info, ubuf);
+}
+
 long ipc_shmctl(int id, int cmd, uint64_t ubuf) {
-  if (cmd == SHM_STAT)
-    return stat_index(SHM, id, ubuf);
+  if (id < 0 || cmd < 0)
+    return -EINVAL; // (before any command, even those that take no id: Linux)
+  if (cmd == SHM_STAT || cmd == SHM_STAT_ANY)
+    return stat_index(SHM, id, cmd == SHM_STAT_ANY, ubuf);
+  if (cmd == IPC_INFO || cmd == SHM_INFO)
+    return shm_info(cmd, ubuf);
   struct shm_seg *s = (struct shm_seg *)obj_find(SHM, id);
   if (!s || (cmd != IPC_STAT && cmd != IPC_SET && cmd != IPC_RMID))
     return -EINVAL;
@@ -629,9 +684,28 @@ static long sem_setall(struct sem_set *s, uint64_t uarray) {
   return r;
 }
 
+// IPC_INFO and SEM_INFO: Linux's struct seminfo, the limits; SEM_INFO puts the sets and
+// the semaphores in use where IPC_INFO has SEMUSZ and SEMAEM.
+static long sem_info(int cmd, uint64_t ubuf) {
+  int32_t info[10] = {NSLOTS * SEMMSL, NSLOTS, NSLOTS * SEMMSL, NSLOTS * SEMMSL, SEMMSL,
+                      SEMOPM, SEMOPM, 20, SEMVMX, SEMVMX};
+  if (cmd == SEM_INFO) {
+    max_index(SEM, &info[7]);
+    info[9] = 0;
+    for (int i = 0; i < NSLOTS; i++)
+      if (objs[SEM][i])
+        info[9] += ((struct sem_set *)objs[SEM][i])->nsems;
+  }
+  return info_out(SEM, info, sizeof info, ubuf);
+}
+
 long ipc_semctl(int id, int num, int cmd, uint64_t arg) {
-  if (cmd == SEM_STAT)
-    return stat_index(SEM, id, arg);
+  if (id < 0)
+    return -EINVAL;
+  if (cmd == SEM_STAT || cmd == SEM_STAT_ANY)
+    return stat_index(SEM, id, cmd == SEM_STAT_ANY, arg);
+  if (cmd == IPC_INFO || cmd == SEM_INFO)
+    return sem_info(cmd, arg);
   struct sem_set *s = (struct sem_set *)obj_find(SEM, id);
   if (!s)
     return -EINVAL;
@@ -859,10 +933,34 @@ static long msg_rmid(struct msg_queue *q) {
   return 0;
 }
 
+// IPC_INFO and MSG_INFO: Linux's struct msginfo, the limits; MSG_INFO puts the queues,
+// messages and bytes in use where IPC_INFO has MSGPOOL, MSGMAP and MSGTQL.
+static long msg_info(int cmd, uint64_t ubuf) {
+  struct {
+    int32_t pool, map, max, mnb, mni, ssz, tql;
+    uint16_t seg, pad;
+  } info = {NSLOTS * MSGMNB / 1024, MSGMNB, MSGMAX, MSGMNB, NSLOTS, 16, MSGMNB, 0xffff, 0};
+  if (cmd == MSG_INFO) {
+    max_index(MSG, &info.pool);
+    info.map = info.tql = 0;
+    for (int i = 0; i < NSLOTS; i++)
+      if (objs[MSG][i]) {
+        info.map += ((struct msg_queue *)objs[MSG][i])->ds.qnum;
+        info.tql += ((struct msg_queue *)objs[MSG][i])->ds.cbytes;
+      }
+  }
+  return info_out(MSG, &info, sizeof info, ubuf);
+}
+
 long ipc_msgctl(int id, int cmd, uint64_t ubuf) {
+  if (id < 0 || cmd < 0)
+    return -EINVAL;
   struct msg_queue *q = (struct msg_queue *)obj_find(MSG, id);
   switch (cmd) {
-  case MSG_STAT: return stat_index(MSG, id, ubuf);
+  case MSG_STAT:
+  case MSG_STAT_ANY: return stat_index(MSG, id, cmd == MSG_STAT_ANY, ubuf);
+  case IPC_INFO:
+  case MSG_INFO: return msg_info(cmd, ubuf);
   case IPC_STAT: return q ? stat_out(&q->o, &q->ds, sizeof q->ds, ubuf) : -EINVAL;
   case IPC_SET: return q ? msg_set(q, ubuf) : -EINVAL;
   case IPC_RMID: return q ? msg_rmid(q) : -EINVAL;

@@ -30,6 +30,9 @@ struct scheme {
   // NULL: the file is not seekable (ESPIPE).
   long (*seek)(struct file *f, int64_t off, int whence);
   void (*close)(struct file *f);
+  // Optional: a reference to the file was dropped and others remain (unix.c: the file
+  // of a socket may now be held only by messages in flight, a cycle to collect).
+  void (*unref)(struct file *f);
   int (*stat)(struct file *f, struct stat *st);
   // Fill buf with linux_dirent64 records starting at entry f->off; advance f->off.
   long (*readdir)(struct file *f, void *buf, size_t n);

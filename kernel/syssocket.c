@@ -3,6 +3,7 @@
 // family is EAFNOSUPPORT, so a libc's lookups through a daemon's socket (nscd) find
 // nothing rather than fail.
 #include "types.h"
+#include "cpu.h"
 #include "errno.h"
 #include "file.h"
 #include "kalloc.h"
@@ -223,18 +224,21 @@ long sys_sendto(struct trapframe *tf) {
   return send_common(ARG0, &io, ARG4, ARG5, 0, 0, ARG3);
 }
 
-long sys_sendmsg(struct trapframe *tf) {
+// One sendmsg of the msghdr at umsg.
+static long sendmsg_one(long fd, uint64_t umsg, int flags) {
   struct msghdr_k m;
   struct unix_io io = {0};
-  if (copyin(&m, ARG1, sizeof m) < 0)
+  if (copyin(&m, umsg, sizeof m) < 0)
     return -EFAULT;
   long r = iov_in(&io, m.iov, m.iovlen);
   if (r == 0)
-    r = send_common(ARG0, &io, m.name, m.namelen, m.control, m.controllen, ARG2);
+    r = send_common(fd, &io, m.name, m.namelen, m.control, m.controllen, flags);
   kfree((void *)io.iov);
   kfree(io.control);
   return r;
 }
+
+long sys_sendmsg(struct trapframe *tf) { return sendmsg_one(ARG0, ARG1, ARG2); }
 
 long sys_recvfrom(struct trapframe *tf) {
   struct iovec_k iov = {ARG1, ARG2};
@@ -251,14 +255,15 @@ long sys_recvfrom(struct trapframe *tf) {
   return r;
 }
 
-long sys_recvmsg(struct trapframe *tf) {
+// One recvmsg into the msghdr at umsg.
+static long recvmsg_one(long fd, uint64_t umsg, int flags) {
   struct msghdr_k m;
   struct unix_io io = {0};
   struct file *f;
   void *control = NULL;
   uint8_t addr[SUN_LEN_MAX];
-  long r = sock_arg(ARG0, &f);
-  if (r == 0 && copyin(&m, ARG1, sizeof m) < 0)
+  long r = sock_arg(fd, &f);
+  if (r == 0 && copyin(&m, umsg, sizeof m) < 0)
     r = -EFAULT;
   if (r == 0)
     r = iov_in(&io, m.iov, m.iovlen);
@@ -268,7 +273,7 @@ long sys_recvmsg(struct trapframe *tf) {
   }
   io.name = m.name ? addr : NULL;
   if (r == 0)
-    r = unix_recv(f, &io, ARG2);
+    r = unix_recv(f, &io, flags);
   if (r >= 0) {
     m.flags = io.flags;
     m.namelen = m.name ? MIN(io.namelen, m.namelen) : 0;
@@ -278,11 +283,68 @@ long sys_recvmsg(struct trapframe *tf) {
         (control && copyout(m.control, control, io.controllen) < 0))
       r = -EFAULT;
     m.namelen = m.name ? full : 0;
-    if (r >= 0 && copyout(ARG1, &m, sizeof m) < 0)
+    if (r >= 0 && copyout(umsg, &m, sizeof m) < 0)
       r = -EFAULT;
   }
   kfree((void *)io.iov);
   kfree(control);
+  return r;
+}
+
+long sys_recvmsg(struct trapframe *tf) { return recvmsg_one(ARG0, ARG1, ARG2); }
+
+// ---- several messages a call ----
+#define MMSG_SIZE 64 // struct mmsghdr: a msghdr, then msg_len (and padding)
+#define MSG_WAITFORONE 0x10000
+
+// sendmmsg, recvmmsg: vlen messages (at most UIO_MAXIOV, as Linux) one after another,
+// each one's byte count in its msg_len. An error ends the call: its errno if it came
+// first, else the count of the messages done. (Linux then keeps the error for the
+// next call on the socket; here it is found again by that call, or lost.)
+static long mmsg(long fd, uint64_t vec, unsigned vlen, int flags, bool recv, struct timespec_k *timeout) {
+  struct file *f;
+  long r = sock_arg(fd, &f);
+  if (r < 0)
+    return r;
+  vlen = MIN(vlen, (unsigned)IOV_MAX_K);
+  uint64_t end = timeout ? time_ns() + (uint64_t)timeout->tv_sec * 1000000000 + timeout->tv_nsec : 0;
+  unsigned n = 0;
+  while (n < vlen) {
+    uint64_t um = vec + (uint64_t)n * MMSG_SIZE;
+    r = recv ? recvmsg_one(fd, um, flags & ~MSG_WAITFORONE) : sendmsg_one(fd, um, flags);
+    if (r < 0)
+      break;
+    uint32_t len = r;
+    if (copyout(um + 56, &len, sizeof len) < 0) {
+      r = -EFAULT;
+      break;
+    }
+    n++;
+    if (flags & MSG_WAITFORONE)
+      flags |= MSG_DONTWAIT; // the first may wait, the rest take what is there
+    if (timeout) { // (Linux looks at the clock only between messages: so do we)
+      uint64_t now = time_ns(), left = now < end ? end - now : 0;
+      timeout->tv_sec = left / 1000000000, timeout->tv_nsec = left % 1000000000;
+      if (!left)
+        break;
+    }
+  }
+  return n ? (long)n : r;
+}
+
+long sys_sendmmsg(struct trapframe *tf) { return mmsg(ARG0, ARG1, ARG2, ARG3, false, NULL); }
+
+long sys_recvmmsg(struct trapframe *tf) {
+  struct timespec_k ts;
+  if (ARG4) {
+    if (copyin(&ts, ARG4, sizeof ts) < 0)
+      return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+      return -EINVAL;
+  }
+  long r = mmsg(ARG0, ARG1, ARG2, ARG3, true, ARG4 ? &ts : NULL);
+  if (r >= 0 && ARG4 && copyout(ARG4, &ts, sizeof ts) < 0)
+    return -EFAULT;
   return r;
 }
 

@@ -9,13 +9,16 @@
 //
 // Memory: every byte queued, headers included, counts against a limit (the sender's
 // SO_SNDBUF for connections, the receiver's SO_RCVBUF for datagrams), so no sender can
-// fill the kernel. A descriptor in flight holds its file; a socket sent over itself and
-// then closed is never collected (Linux has a garbage collector for those cycles).
+// fill the kernel. A descriptor in flight holds its file. A socket whose only
+// references are in flight in queues no live socket can reach (sent over itself, or a
+// cycle of sockets each in another's queue, then closed) is garbage: unix_gc finds
+// and frees it, as Linux's unix_gc does.
 //
 // Waiting: a process waits on the socket whose state it needs to change (a reader on
 // its own socket, a writer on the receiver's, connect and accept on the listener), and
 // everything that changes a socket wakes its channel and the pollers.
 #include "types.h"
+#include "cpu.h"
 #include "errno.h"
 #include "file.h"
 #include "kalloc.h"
@@ -48,6 +51,10 @@
 #define SO_KEEPALIVE 9
 #define SO_PASSCRED 16
 #define SO_PEERCRED 17
+#define SO_RCVTIMEO 20 // (x86-64's struct timeval is already 64-bit: _NEW is the same)
+#define SO_SNDTIMEO 21
+#define SO_RCVTIMEO_NEW 66
+#define SO_SNDTIMEO_NEW 67
 #define SO_ACCEPTCONN 30
 #define SO_PROTOCOL 38
 #define SO_DOMAIN 39
@@ -80,6 +87,7 @@ struct usock {
   int err;                   // SO_ERROR, reported once
   bool passcred;             // SO_PASSCRED
   size_t sndbuf, rcvbuf;
+  int64_t rcvtimeo, sndtimeo; // SO_RCVTIMEO/SNDTIMEO in µs: 0 none, TIMEO_NOWAIT never wait
   struct usock *peer;        // connected to (held), or NULL
   struct umsg *head, *tail;  // received, oldest first
   size_t queued;             // memory the queue holds, headers included
@@ -95,9 +103,20 @@ struct usock {
   // Listening: connections not yet accepted (each held by the queue), oldest first.
   int backlog, nconn;
   struct usock *conn_head, *conn_tail, *cnext;
+  struct file *file;         // its open file (while it has one), for the collector
+  struct usock *all_prev, *all_next; // every socket, for the collector
+  int gc_inflight, gc_refs;  // the collector's: references in flight; from outside
+  bool gc_cand, gc_alive;
 };
 
+#define TIMEO_NOWAIT (-1) // a negative tv_sec: Linux then never waits (EAGAIN at once)
+
 static struct usock *abstract_names; // sockets bound to abstract addresses
+static struct usock all_socks = {   // every socket, in a ring through this one (which is
+    .all_prev = &all_socks, .all_next = &all_socks}; // none), for the collector
+#define EACH_SOCK(s) for (struct usock *s = all_socks.all_next; s != &all_socks; s = s->all_next)
+static int in_flight;                // socket files held by queued messages
+static bool gc_running;
 static uint32_t autobind_seq;
 static const struct scheme unix_scheme;
 
@@ -114,10 +133,24 @@ static struct ucred_k eff_cred(void) {
 
 static struct usock *sock_new(int type) {
   struct usock *s = kmalloc(sizeof *s);
-  if (s)
-    *s = (struct usock){.type = type, .refs = 1, .sndbuf = BUF_DEFAULT,
-                        .rcvbuf = BUF_DEFAULT, .cred = eff_cred()};
+  if (!s)
+    return NULL;
+  *s = (struct usock){.type = type, .refs = 1, .sndbuf = BUF_DEFAULT, .rcvbuf = BUF_DEFAULT,
+                      .cred = eff_cred(), .all_prev = &all_socks, .all_next = all_socks.all_next};
+  s->all_next->all_prev = s->all_prev->all_next = s;
   return s;
+}
+
+static void sock_free(struct usock *s) {
+  s->all_prev->all_next = s->all_next;
+  s->all_next->all_prev = s->all_prev;
+  kfree(s);
+}
+
+// A socket file goes into a queued message (d 1) or leaves one (d -1).
+static void flight(struct file *f, int d) {
+  if (unix_is_socket(f))
+    in_flight += d;
 }
 
 static struct usock *sock_get(struct usock *s) {
@@ -127,6 +160,8 @@ static struct usock *sock_get(struct usock *s) {
 
 static void msg_free(struct umsg *m) {
   for (int i = 0; i < m->nfds; i++)
+    flight(m->fds[i], -1);
+  for (int i = 0; i < m->nfds; i++)
     file_put(m->fds[i]);
   kfree(m->fds);
   kfree(m);
@@ -135,12 +170,34 @@ static void msg_free(struct umsg *m) {
 static void sock_put(struct usock *s) {
   if (--s->refs > 0)
     return;
-  kfree(s);
+  sock_free(s);
 }
 
 static void changed(struct usock *s) {
   wakeup(s);
   poll_notify();
+}
+
+// When a call with timeout timeo (µs, SO_RCVTIMEO/SNDTIMEO) that starts now gives up:
+// a tick count, 0 for never, or 1 (long past) for a timeout that never waits.
+static uint64_t deadline_of(int64_t timeo) {
+  if (timeo == TIMEO_NOWAIT)
+    return 1;
+  if (!timeo)
+    return 0;
+  return ticks + ((uint64_t)timeo * HZ + 999999) / 1000000 + 1;
+}
+
+// Block until woken, unless the file or the call says not to, or the deadline (a tick,
+// 0: none) passed: then EAGAIN, as Linux. A signal ends a wait with a timeout with EINTR
+// (never restarted, as Linux's sock_intr_errno), one without it with -ERESTARTSYS.
+static int wait_for(struct file *f, int flags, void *chan, uint64_t deadline) {
+  if ((f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT) || (deadline && deadline <= ticks))
+    return -EAGAIN;
+  int r = sleep_until(chan, deadline);
+  if (r < 0)
+    return deadline ? -EINTR : r;
+  return 0; // (woken or timed out: the caller looks again, and the next wait says which)
 }
 
 static void unbind(struct usock *s) {
@@ -171,6 +228,7 @@ static void queue_drop(struct usock *s) {
 // Linux, the peer of a connection sees its end, and a reset if data was left unread.
 static void sock_release(struct usock *s, bool embryo) {
   s->closed = true;
+  s->file = NULL;
   unbind(s);
   while (s->conn_head) {
     struct usock *c = s->conn_head;
@@ -199,6 +257,7 @@ static int file_new(struct usock *s, int flags, struct file **out) {
     return -ENOMEM;
   *f = (struct file){.scheme = &unix_scheme, .refs = 1,
                      .flags = O_RDWR | (flags & SOCK_NONBLOCK ? O_NONBLOCK : 0), .priv = s};
+  s->file = f;
   *out = f;
   return 0;
 }
@@ -227,7 +286,7 @@ int unix_socket(int type, int protocol, struct file **out) {
     return -ENOMEM;
   int r = file_new(s, type, out);
   if (r < 0)
-    kfree(s);
+    sock_free(s);
   return r;
 }
 
@@ -240,7 +299,10 @@ int unix_socketpair(int type, int protocol, struct file **a, struct file **b) {
   if (r == 0 && (r = file_new(y, type, b)) < 0)
     kfree(*a);
   if (r < 0) {
-    kfree(x), kfree(y);
+    if (x)
+      sock_free(x);
+    if (y)
+      sock_free(y);
     return r;
   }
   x->peer = sock_get(y), y->peer = sock_get(x);
@@ -428,6 +490,7 @@ static struct usock *embryo_new(struct usock *l, struct usock *s) {
 }
 
 static int stream_connect(struct file *f, struct usock *s, struct usock *l) {
+  uint64_t deadline = deadline_of(s->sndtimeo);
   if (l->type != s->type)
     return -EPROTOTYPE;
   for (;;) {
@@ -437,9 +500,7 @@ static int stream_connect(struct file *f, struct usock *s, struct usock *l) {
       return -ECONNREFUSED;
     if (l->nconn <= l->backlog)
       break;
-    if (f->flags & O_NONBLOCK)
-      return -EAGAIN;
-    int r = sleep_on(l);
+    int r = wait_for(f, 0, l, deadline);
     if (r < 0)
       return r;
   }
@@ -479,10 +540,9 @@ int unix_accept(struct file *f, int flags, struct file **out) {
     return -EOPNOTSUPP;
   if (l->state != U_LISTEN)
     return -EINVAL;
+  uint64_t deadline = deadline_of(l->rcvtimeo);
   while (!l->conn_head) {
-    if (f->flags & O_NONBLOCK)
-      return -EAGAIN;
-    int r = sleep_on(l);
+    int r = wait_for(f, 0, l, deadline);
     if (r < 0)
       return r;
     if (l->state != U_LISTEN)
@@ -649,6 +709,8 @@ static struct umsg *msg_new(struct usock *t, const struct unix_io *io, size_t sk
   }
   m->fds = a->fds, m->nfds = a->nfds; // the message takes them
   a->fds = NULL, a->nfds = 0;
+  for (int i = 0; i < m->nfds; i++)
+    flight(m->fds[i], 1);
   return m;
 }
 
@@ -660,13 +722,6 @@ static void enqueue(struct usock *t, struct umsg *m) {
   t->tail = m;
   t->queued += HDR + m->cap;
   changed(t);
-}
-
-// Block until woken, unless the file or the call says not to.
-static int wait_for(struct file *f, int flags, void *chan) {
-  if ((f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT))
-    return -EAGAIN;
-  return sleep_on(chan);
 }
 
 // Append what fits of the user's data at skip to t's last message; how much did.
@@ -684,7 +739,8 @@ static size_t stream_append(struct usock *t, const struct unix_io *io, size_t sk
   return n;
 }
 
-static long stream_send(struct file *f, struct usock *s, struct unix_io *io, struct anc *a, int flags) {
+static long stream_send(struct file *f, struct usock *s, struct unix_io *io, struct anc *a, int flags,
+                        uint64_t deadline) {
   if (io->namelen)
     return s->state == U_CONN ? -EISCONN : -EOPNOTSUPP;
   if (s->state != U_CONN)
@@ -712,7 +768,7 @@ static long stream_send(struct file *f, struct usock *s, struct unix_io *io, str
       continue;
     }
     if (room < HDR + (record ? want : MIN(want, SMALL_CAP))) {
-      if ((r = wait_for(f, flags, t)) < 0)
+      if ((r = wait_for(f, flags, t, deadline)) < 0)
         break;
       continue;
     }
@@ -729,7 +785,8 @@ static long stream_send(struct file *f, struct usock *s, struct unix_io *io, str
   return sent ? (long)sent : r;
 }
 
-static long dgram_send(struct file *f, struct usock *s, struct unix_io *io, struct anc *a, int flags) {
+static long dgram_send(struct file *f, struct usock *s, struct unix_io *io, struct anc *a, int flags,
+                       uint64_t deadline) {
   struct usock *t;
   long r;
   if (io->namelen) {
@@ -769,7 +826,7 @@ static long dgram_send(struct file *f, struct usock *s, struct unix_io *io, stru
     }
     if (!t->head || t->queued + HDR + io->len <= t->rcvbuf)
       break;
-    if ((r = wait_for(f, flags, t)) < 0)
+    if ((r = wait_for(f, flags, t, deadline)) < 0)
       goto out;
   }
   int err;
@@ -791,8 +848,10 @@ long unix_send(struct file *f, struct unix_io *io, int flags) {
     return -EOPNOTSUPP;
   struct anc a = {.cred = real_cred()};
   long r = io->controllen ? anc_parse(io, &a) : 0;
+  uint64_t deadline = deadline_of(s->sndtimeo);
   if (r == 0)
-    r = s->type == SOCK_DGRAM ? dgram_send(f, s, io, &a, flags) : stream_send(f, s, io, &a, flags);
+    r = s->type == SOCK_DGRAM ? dgram_send(f, s, io, &a, flags, deadline)
+                              : stream_send(f, s, io, &a, flags, deadline);
   return r;
 }
 
@@ -816,8 +875,13 @@ static void anc_deliver(struct usock *s, struct umsg *m, struct unix_io *io, int
   }
   if (m && m->nfds) {
     size_t room = cap - used >= 16 ? (cap - used - 16) / 4 : 0;
-    int n = 0;
-    for (int i = 0; i < m->nfds; i++) {
+    int n = 0, total = m->nfds;
+    if (!peek) { // they leave the message first (a close below may run the collector)
+      m->nfds = 0;
+      for (int i = 0; i < total; i++)
+        flight(m->fds[i], -1);
+    }
+    for (int i = 0; i < total; i++) {
       struct file *fl = peek ? file_dup(m->fds[i]) : m->fds[i];
       int fd = (size_t)n < room ? fd_install(fl, 0, flags & MSG_CMSG_CLOEXEC) : -1;
       if (fd < 0) {
@@ -827,8 +891,6 @@ static void anc_deliver(struct usock *s, struct umsg *m, struct unix_io *io, int
       }
       memcpy(c + used + 16 + 4 * n++, &fd, 4);
     }
-    if (!peek)
-      m->nfds = 0;
     if (n) {
       uint64_t l = 16 + 4 * n;
       int32_t lv = SOL_SOCKET, ty = SCM_RIGHTS;
@@ -845,8 +907,8 @@ static void dequeue(struct usock *s) {
   if (!s->head)
     s->tail = NULL;
   s->queued -= HDR + m->cap;
-  if (m->cap == SMALL_CAP && !m->nfds && !s->spare)
-    s->spare = m;
+  if (m->cap == SMALL_CAP && !m->fds && !s->spare) // (a message that had descriptors
+    s->spare = m;                                  // goes: its array would be lost)
   else
     msg_free(m);
 }
@@ -875,9 +937,12 @@ static long stream_take(struct usock *s, struct unix_io *io, size_t got, int fla
       io->control = NULL; // delivered
     } else if (m == first && had_fds && !peek) {
       io->flags |= MSG_CTRUNC; // nowhere to put them: closed, as Linux
-      for (int i = 0; i < m->nfds; i++)
-        file_put(m->fds[i]);
+      int n = m->nfds;
       m->nfds = 0;
+      for (int i = 0; i < n; i++)
+        flight(m->fds[i], -1);
+      for (int i = 0; i < n; i++)
+        file_put(m->fds[i]);
     }
     if (peek)
       m = m->next;
@@ -925,6 +990,7 @@ long unix_recv(struct file *f, struct unix_io *io, int flags) {
   io->namelen = 0;
   size_t got = 0;
   long r = 0;
+  uint64_t deadline = deadline_of(s->rcvtimeo);
   for (;;) {
     if (s->head && (io->len || !stream)) {
       if (!stream)
@@ -946,7 +1012,7 @@ long unix_recv(struct file *f, struct unix_io *io, int flags) {
       r = got;
       break;
     }
-    int w = wait_for(f, flags, s);
+    int w = wait_for(f, flags, s, deadline);
     if (w < 0) {
       r = got ? (long)got : w;
       break;
@@ -978,6 +1044,16 @@ int unix_getsockopt(struct file *f, int level, int name, void *val, uint32_t *le
   case SO_PROTOCOL: v = 0; break;
   case SO_REUSEADDR:
   case SO_KEEPALIVE: v = 0; break;
+  case SO_RCVTIMEO:
+  case SO_SNDTIMEO:
+  case SO_RCVTIMEO_NEW:
+  case SO_SNDTIMEO_NEW: {
+    int64_t t = name == SO_RCVTIMEO || name == SO_RCVTIMEO_NEW ? s->rcvtimeo : s->sndtimeo;
+    int64_t tv[2] = {t > 0 ? t / 1000000 : 0, t > 0 ? t % 1000000 : 0};
+    *len = MIN(*len, sizeof tv);
+    memcpy(val, tv, *len);
+    return 0;
+  }
   case SO_PEERCRED: {
     struct ucred_k c = s->has_peercred ? s->peercred : (struct ucred_k){0, -1u, -1u};
     *len = MIN(*len, sizeof c);
@@ -991,11 +1067,33 @@ int unix_getsockopt(struct file *f, int level, int name, void *val, uint32_t *le
   return 0;
 }
 
+// SO_RCVTIMEO/SO_SNDTIMEO from a struct timeval, as Linux's sock_set_timeout: usec out
+// of range is EDOM, {0, 0} waits forever, a negative tv_sec never waits.
+static int set_timeout(int64_t *timeo, const void *val, uint32_t len) {
+  int64_t tv[2];
+  if (len < sizeof tv)
+    return -EINVAL;
+  memcpy(tv, val, sizeof tv);
+  if (tv[1] < 0 || tv[1] >= 1000000)
+    return -EDOM;
+  if (tv[0] < 0)
+    *timeo = TIMEO_NOWAIT;
+  else if (tv[0] >= INT64_MAX / 1000000 - 1)
+    *timeo = 0; // (beyond what can be waited for: forever, as Linux's MAX_SCHEDULE_TIMEOUT)
+  else
+    *timeo = tv[0] * 1000000 + tv[1];
+  return 0;
+}
+
 int unix_setsockopt(struct file *f, int level, int name, const void *val, uint32_t len) {
   struct usock *s = f->priv;
   int v;
   if (level != SOL_SOCKET)
     return -EOPNOTSUPP;
+  if (name == SO_RCVTIMEO || name == SO_SNDTIMEO || name == SO_RCVTIMEO_NEW ||
+      name == SO_SNDTIMEO_NEW)
+    return set_timeout(name == SO_RCVTIMEO || name == SO_RCVTIMEO_NEW ? &s->rcvtimeo : &s->sndtimeo,
+                       val, len);
   if (len < sizeof v)
     return -EINVAL;
   memcpy(&v, val, sizeof v);
@@ -1038,7 +1136,94 @@ static long sock_write_k(struct file *f, const void *buf, size_t n, uint64_t off
   return -EINVAL;
 }
 
-static void sock_close(struct file *f) { sock_release(f->priv, false); }
+// ---- the collector of sockets only in flight (Linux's unix_gc) ----
+// The messages a socket holds: its queue's, and those of the connections waiting for
+// its accept (they become its sockets' own).
+#define EACH_HELD_MSG(s, c, m)                                                           \
+  for (struct usock *c = (s); c; c = c == (s) ? (s)->conn_head : c->cnext)              \
+    for (struct umsg *m = c->head; m; m = m->next)
+
+static struct usock *sock_of(struct file *f) {
+  return unix_is_socket(f) ? f->priv : NULL;
+}
+
+// Candidates: sockets with a file, every reference to which is in a queued message.
+static void gc_candidates(void) {
+  EACH_SOCK(s)
+    s->gc_inflight = 0, s->gc_cand = s->gc_alive = false;
+  EACH_SOCK(s)
+    for (struct umsg *m = s->head; m; m = m->next)
+      for (int i = 0; i < m->nfds; i++)
+        if (sock_of(m->fds[i]))
+          sock_of(m->fds[i])->gc_inflight++;
+  EACH_SOCK(s)
+    if (s->file && s->gc_inflight && s->file->refs == s->gc_inflight)
+      s->gc_cand = true, s->gc_refs = s->gc_inflight;
+}
+
+// A candidate stays if something outside the candidates' queues holds it (gc_refs left
+// over once their references are taken off), or a socket that stays holds it.
+static void gc_mark(void) {
+  EACH_SOCK(s)
+    if (s->gc_cand)
+      EACH_HELD_MSG(s, c, m)
+        for (int i = 0; i < m->nfds; i++)
+          if (sock_of(m->fds[i]) && sock_of(m->fds[i])->gc_cand)
+            sock_of(m->fds[i])->gc_refs--;
+  for (bool more = true; more;) {
+    more = false;
+    EACH_SOCK(s) {
+      if (!s->gc_cand || s->gc_alive || s->gc_refs <= 0)
+        continue;
+      s->gc_alive = more = true;
+      EACH_HELD_MSG(s, c, m)
+        for (int i = 0; i < m->nfds; i++)
+          if (sock_of(m->fds[i]) && sock_of(m->fds[i])->gc_cand)
+            sock_of(m->fds[i])->gc_refs = MAX(sock_of(m->fds[i])->gc_refs, 1);
+    }
+  }
+}
+
+// Run when a socket file is closed or loses a reference while sockets are in flight.
+// The garbage's queues are taken whole first, then freed: that closes the garbage
+// (its last references were in them), whose release finds its queues empty.
+static void unix_gc(void) {
+  if (gc_running || in_flight <= 0)
+    return;
+  gc_running = true;
+  gc_candidates();
+  gc_mark();
+  struct umsg *dead = NULL;
+  EACH_SOCK(s) {
+    if (!s->gc_cand || s->gc_alive)
+      continue;
+    for (struct usock *c = s; c; c = c == s ? s->conn_head : c->cnext) {
+      if (c->tail) {
+        c->tail->next = dead;
+        dead = c->head;
+      }
+      c->head = c->tail = NULL;
+      c->queued = 0;
+    }
+  }
+  while (dead) {
+    struct umsg *m = dead;
+    dead = m->next;
+    msg_free(m);
+  }
+  gc_running = false;
+}
+
+static void sock_close(struct file *f) {
+  sock_release(f->priv, false);
+  unix_gc();
+}
+
+// A reference to the file went, others stay: it may now be held only in flight.
+static void sock_unref(struct file *f) {
+  (void)f;
+  unix_gc();
+}
 
 static int sock_poll(struct file *f) {
   struct usock *s = f->priv;
@@ -1086,5 +1271,5 @@ static int sock_open(struct file *f, const char *rest, int flags, int mode) {
 static const struct scheme unix_scheme = {
     .name = "unix", .open = sock_open, .read = sock_read_k, .write = sock_write_k,
     .read_direct = sock_read, .write_direct = sock_write, .close = sock_close,
-    .stat = sock_stat, .poll = sock_poll, .ioctl = sock_ioctl,
+    .stat = sock_stat, .poll = sock_poll, .ioctl = sock_ioctl, .unref = sock_unref,
 };

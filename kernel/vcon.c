@@ -66,12 +66,19 @@ struct port {
   uint16_t cur_id;
   uint32_t cur_off, cur_len;
   // The host side. session counts the connections seen; when one ends, the receive
-  // entries up to end_mark (the used index then) are its data, dropped when the next
-  // session begins unless a reader took them.
+  // entries up to end_mark (the used index then) are its data (old_data): the file of
+  // that session (or an earlier one) may still read them, nobody else; they are
+  // dropped when the next session begins with no such file open, or when it closes.
+  // (The mark is taken when we see the hang-up, which may be after the next
+  // connection's first bytes came: QEMU takes a new connection and its bytes without
+  // waiting for us. Those then go to the old file, whose answers QEMU sends to the
+  // connection there is, the new one: nothing of it is lost.)
   bool host_open;
   uint32_t session;
   bool old_data;
   uint16_t end_mark;
+  uint32_t gen;       // counts removals: a file of an earlier one is dead for good
+  bool seen;          // it was added once (an open of it while removed: ENXIO)
   struct vfile *owner; // the one open file's (ports are exclusive, as on Linux), or NULL
   struct proc *reader; // a process asleep in read, which an interrupt hands the CPU to
 };
@@ -85,10 +92,10 @@ static struct vcon {
   struct port port[NPORTS];
 } V;
 
-// An open port: which port, and which session it belongs to.
+// An open port: which port (as it was when opened: gen), and which session it belongs to.
 struct vfile {
   struct port *p;
-  uint32_t session;
+  uint32_t gen, session;
 };
 
 // ---- control messages to the device ----
@@ -149,7 +156,7 @@ static int port_add(int id) {
   }
   p->host_open = p->old_data = false;
   p->name[0] = '\0';
-  p->present = true;
+  p->present = p->seen = true;
   return 0;
 nomem:
   port_free_bufs(p);
@@ -157,6 +164,11 @@ nomem:
 }
 
 static bool has_data(struct port *p) { return p->has_cur || virtq_has_used(&p->rx); }
+
+// Old data not yet read: the current buffer, or used entries before the mark.
+static bool old_pending(struct port *p) {
+  return p->old_data && (p->has_cur || (int16_t)(p->end_mark - p->rx.last_used) > 0);
+}
 
 // Post receive buffer id again. The caller kicks.
 static void rx_recycle(struct port *p, uint16_t id) {
@@ -168,7 +180,7 @@ static void rx_recycle(struct port *p, uint16_t id) {
 static bool rx_next(struct port *p) {
   uint16_t id;
   uint32_t len;
-  while (!p->has_cur && virtq_used(&p->rx, &id, &len)) {
+  while (!p->has_cur && (!p->old_data || old_pending(p)) && virtq_used(&p->rx, &id, &len)) {
     if (id >= NRX)
       continue;
     if (len == 0 || len > PAGE_SIZE) {
@@ -215,7 +227,8 @@ static void host_open(struct port *p, bool open) {
   if (open == p->host_open)
     return;
   if (open) {
-    drop_old_data(p);
+    if (!p->owner || p->owner->session > p->session)
+      drop_old_data(p); // (else the old session's file reads them first: vcon_close drops)
     p->session++;
   } else {
     p->old_data = true;
@@ -225,13 +238,17 @@ static void host_open(struct port *p, bool open) {
   wake_port(p);
 }
 
-// Bytes it still had are dropped: the buffers go back to the device.
+// Bytes it still had are dropped: the buffers go back to the device. An open file is
+// dead from now on (ENODEV, as Linux's unplugged port) and no longer the owner, so the
+// port, should it come back, opens again.
 static void port_remove(struct port *p) {
   host_open(p, false);
   p->old_data = true;
   p->end_mark = p->rx.used->idx;
   drop_old_data(p);
-  p->present = false; // (an open file now reads end-of-file and cannot write)
+  p->present = false;
+  p->gen++;
+  p->owner = NULL;
   wake_port(p);
 }
 
@@ -355,6 +372,14 @@ static struct port *port_named(const char *name) {
   return NULL;
 }
 
+// A port that had this name and was removed (its name stays until the slot is reused).
+static bool port_was(const char *name) {
+  for (int i = 0; V.up && i < NPORTS; i++)
+    if (!V.port[i].present && V.port[i].seen && strcmp(V.port[i].name, name) == 0)
+      return true;
+  return false;
+}
+
 static const char *skip_slashes(const char *rest) {
   while (*rest == '/')
     rest++;
@@ -372,9 +397,10 @@ static int vcon_open(struct file *f, const char *rest, int flags, int mode) {
     return -ENOTDIR;
   struct port *p = port_named(rest);
   struct vfile *v = p && !p->owner ? kmalloc(sizeof *v) : NULL;
-  if (!v) // (no such port; or it is open already: one opener at a time, as on Linux)
-    return !p ? -ENOENT : p->owner ? -EBUSY : -ENOMEM;
-  *v = (struct vfile){p, p->session + !p->host_open};
+  if (!v) // (no such port, or it went away: Linux's open of an unplugged port's node is
+          // ENXIO; or it is open already: one opener at a time, as on Linux)
+    return !p ? (port_was(rest) ? -ENXIO : -ENOENT) : p->owner ? -EBUSY : -ENOMEM;
+  *v = (struct vfile){p, p->gen, p->session + !p->host_open};
   f->priv = v;
   p->owner = v; // (not f: a /dev node's open moves priv into another file)
   ctrl_send(p - V.port, PORT_OPEN, 1);
@@ -387,24 +413,34 @@ static void vcon_close(struct file *f) {
     return;
   if (v->p->owner == v) {
     v->p->owner = NULL;
+    drop_old_data(v->p); // (what its session left: not for the next file)
     if (v->p->present)
       ctrl_send(v->p - V.port, PORT_OPEN, 0);
   }
   kfree(v);
 }
 
+// The port the file was opened on was removed (it may have come back since: another).
+static bool unplugged(const struct vfile *v) { return !v->p->present || v->gen != v->p->gen; }
+
 // The file's session is over: the host went away (or the port did).
 static bool ended(const struct vfile *v) {
-  return !v->p->present || v->session < v->p->session ||
+  return unplugged(v) || v->session < v->p->session ||
          (v->session == v->p->session && !v->p->host_open);
 }
 
+// Old data is for a file of its session or before; the rest for the current session's.
 static bool readable(const struct vfile *v) {
-  return v->p->present && v->session == v->p->session && has_data(v->p);
+  struct port *p = v->p;
+  if (unplugged(v))
+    return false;
+  return p->old_data ? v->session <= p->session && old_pending(p)
+                     : v->session == p->session && has_data(p);
 }
 
 // Wait until the file has bytes to read (1), its session is over (0), or a signal or
-// O_NONBLOCK says not to wait (negative errno).
+// O_NONBLOCK says not to wait, or the port was removed (negative errno: ENODEV, as
+// Linux's read of an unplugged port).
 static int wait_data(struct file *f, struct vfile *v) {
   int r = 0;
   while (r == 0 && !readable(v) && !ended(v)) {
@@ -414,7 +450,7 @@ static int wait_data(struct file *f, struct vfile *v) {
     r = sleep_on(v->p);
     v->p->reader = NULL;
   }
-  return r < 0 ? r : readable(v);
+  return r < 0 ? r : unplugged(v) ? -ENODEV : readable(v);
 }
 
 // Read through take (struct scheme), straight from the filled receive buffers to dst:
@@ -430,6 +466,7 @@ static long vcon_take(struct file *f, uint64_t dst, size_t n, bool user) {
     return r; // (0: the session is over, end-of-file; or nothing asked for)
   size_t got = 0;
   bool recycled = false, fault = false;
+  uint16_t avail_before = p->rx.avail->idx;
   while (got < n && rx_next(p)) {
     size_t k = MIN(n - got, (size_t)(p->cur_len - p->cur_off));
     const uint8_t *src = p->rxbuf[p->cur_id] + p->cur_off;
@@ -446,7 +483,9 @@ static long vcon_take(struct file *f, uint64_t dst, size_t n, bool user) {
       recycled = true;
     }
   }
-  if (recycled)
+  // A kick is an exit to QEMU that wakes its main loop: only when it ran out of buffers
+  // (and so stopped reading the host), not at every read of a round trip.
+  if (recycled && virtq_starved(&p->rx, avail_before))
     virtq_kick(&p->rx);
   return got || !fault ? (long)got : -EFAULT;
 }
@@ -461,7 +500,7 @@ static int tx_buffer(struct file *f, struct vfile *v, int *err) {
       if (id < NTX)
         p->tx_free |= 1u << id;
     if (ended(v)) {
-      *err = -EPIPE;
+      *err = unplugged(v) ? -ENODEV : -EPIPE;
       return -1;
     }
     if (p->tx_free && v->session == p->session)
@@ -504,6 +543,8 @@ static int vcon_poll(struct file *f) {
   if (!v)
     return POLLIN;
   struct port *p = v->p;
+  if (unplugged(v))
+    return POLLHUP; // (only that, as Linux: a read fails, it does not see end-of-file)
   int r = readable(v) ? POLLIN : 0;
   if (ended(v))
     r |= POLLIN | POLLHUP; // a read returns end-of-file at once

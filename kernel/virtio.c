@@ -90,3 +90,8 @@ bool virtq_intr(struct virtq *q, bool on) {
   __sync_synchronize(); // the flag is out before we look at the used index
   return virtq_has_used(q);
 }
+
+bool virtq_starved(struct virtq *q, uint16_t avail_before) {
+  __sync_synchronize(); // our new entries are out before we look at what the device took
+  return q->used->idx == avail_before;
+}

@@ -70,3 +70,9 @@ bool virtq_has_used(const struct virtq *q);
 // Interrupts for this queue's used buffers on or off. Turning them on returns whether
 // used buffers are there already (so a waiter does not sleep through one).
 bool virtq_intr(struct virtq *q, bool on);
+// Whether the device had taken every buffer offered before (the available index was
+// avail_before) and so may have stopped looking: only then does it need a kick for the
+// ones just posted. (A device with buffers left sees new ones when it next looks. For
+// a receive queue, the one-buffer-one-used-entry rule makes used == available mean
+// "none left".)
+bool virtq_starved(struct virtq *q, uint16_t avail_before);

@@ -67,10 +67,19 @@ done
 for t in "$@"; do
   run_one "$(basename -- "$t")" "$t"
 done
+# A suite may ask for more of the guest's machine in a "# vrun: OPTIONS" line among its
+# first twenty (e.g. fuzztests.sh: a virtio console port to throw calls at).
+vrun_opts() {
+  local f
+  for f in tests/guest/$1.sh tests/guest/$1.c; do
+    [ -f "$f" ] && sed -n -E '1,20s%^(#|//) vrun: %%p' "$f"
+  done
+}
 for s in "${guest_suites[@]}"; do
   name=${s%%|*}
   read -r -a cmd <<<"${s#*|}"
-  run_one "$name" tools/vrun --memory 32 --timeout 600 -- "${cmd[@]}"
+  read -r -a opts <<<"$(vrun_opts "${name%.sh}")"
+  run_one "$name" tools/vrun --memory 32 --timeout 600 "${opts[@]}" -- "${cmd[@]}"
 done
 for t in tests/*.sh; do
   [ -f "$t" ] && [ -x "$t" ] || continue

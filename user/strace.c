@@ -486,6 +486,8 @@ static const struct decoder decoders[] = {
     {"recvfrom", R_DEC, C_NET | C_DESC, 6, {K_INT, K_BUF_OUT, K_ULONG, K_MSGFLAGS, K_PTR, K_PTR}},
     {"sendmsg", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_MSGFLAGS}},
     {"recvmsg", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_MSGFLAGS}},
+    {"sendmmsg", R_DEC, C_NET | C_DESC, 4, {K_INT, K_PTR, K_UINT, K_MSGFLAGS}},
+    {"recvmmsg", R_DEC, C_NET | C_DESC, 5, {K_INT, K_PTR, K_UINT, K_MSGFLAGS, K_TIMESPEC_IN}},
     {"shutdown", R_DEC, C_NET | C_DESC, 2, {K_INT, K_SHUTHOW}},
     {"bind", R_DEC, C_NET | C_DESC, 3, {K_INT, K_PTR, K_UINT}},
     {"listen", R_DEC, C_NET | C_DESC, 2, {K_INT, K_INT}},

@@ -338,6 +338,7 @@ static uint64_t gen_ptr(size_t n) {
 static const char *const prefixes[] = {
     "", "", "", "/", "/tmp/", "/tmp/fz/", "./", "../", "/proc/", "proc:", "/scheme/proc/",
     "/scheme/", "/scheme//proc//", "null:", "zero:", "/dev/", "/bin/", "/tests/", "/etc/",
+    "vcon:", "/dev/virtio-ports/", "vcon:/", // (fuzztests.sh's guest has a port "fuzz")
     "nosuch:", "PROC:", "a:", "//", "/scheme/null", "/tmp/../tmp/", "/proc/self/", "proc:self/",
 };
 static const char *const comps[] = {
@@ -345,7 +346,7 @@ static const char *const comps[] = {
     "cmdline", "maps", "mem", "regs", "int", "float", "exe", "meminfo", "uptime", "cpuinfo",
     "loadavg", "mounts", "null", "zero", "true", "sh", "busybox", "tmp", "fz", "f", "d", "l",
     "e", "badelf-valid", "profile", "sysfilter", "regs/debug", "deep", "scheme", "shm",
-    "version", "fdinfo",
+    "version", "fdinfo", "fuzz", "fuzz", "virtio-ports",
 };
 
 // Never a process's memory through Linux's door (/proc/PID/mem, or a relative name that
@@ -495,10 +496,7 @@ static uint64_t gen_sockaddr(void) {
 
 // A msghdr for sendmsg/recvmsg: iovecs, maybe an address, maybe control messages that
 // pass descriptors (SCM_RIGHTS) or credentials, well formed or not.
-static uint64_t gen_msghdr(void) {
-  if (chance(8))
-    return gen_ptr(56);
-  uint64_t *m = (uint64_t *)((uint64_t)scratch(64) & ~7UL);
+static void fill_msghdr(uint64_t *m) {
   memset(m, 0, 56);
   if (chance(3)) {
     m[0] = gen_sockaddr();
@@ -528,7 +526,27 @@ static uint64_t gen_msghdr(void) {
     m[4] = (uint64_t)c;
     m[5] = below(4) ? (len + 7) & ~7UL : gen_len();
   }
+}
+
+static uint64_t gen_msghdr(void) {
+  if (chance(8))
+    return gen_ptr(56);
+  uint64_t *m = (uint64_t *)((uint64_t)scratch(64) & ~7UL);
+  fill_msghdr(m);
   return (uint64_t)m;
+}
+
+// A vector of up to 4 struct mmsghdr for sendmmsg/recvmmsg: msghdrs as above, each
+// followed by its msg_len (and padding).
+static uint64_t gen_mmsgvec(void) {
+  if (chance(8))
+    return gen_ptr(64);
+  uint8_t *v = (uint8_t *)((uint64_t)scratch(4 * 64) & ~7UL);
+  for (int i = 0; i < 4; i++) {
+    fill_msghdr((uint64_t *)(v + 64 * i));
+    memset(v + 64 * i + 56, 0, 8);
+  }
+  return (uint64_t)v;
 }
 
 static void nop_handler(int sig) { (void)sig; }
@@ -654,10 +672,12 @@ static const struct sig sigs[] = {
     {"dup3", "ffi"}, {"pipe2", "bi"}, {"prlimit64", "Pibb"}, {"renameat2", "FsFsi"},
     {"getrandom", "bni"}, {"futex", "bitbbi"}, {"get_robust_list", "Pbb"},
     {"clone3", "bn"},
-    // sockets: D a domain, T a type, Y a sockaddr, L its length, H a msghdr, M msg flags
+    // sockets: D a domain, T a type, Y a sockaddr, L its length, H a msghdr, E a vector
+    // of mmsghdr, M msg flags
     {"socket", "DTi"}, {"socketpair", "DTib"}, {"bind", "fYL"}, {"connect", "fYL"},
     {"listen", "fi"}, {"accept", "fbb"}, {"accept4", "fbbT"}, {"sendto", "fbnMYL"},
     {"recvfrom", "fbnMbb"}, {"sendmsg", "fHM"}, {"recvmsg", "fHM"}, {"shutdown", "fw"},
+    {"sendmmsg", "fEwM"}, {"recvmmsg", "fEwMt"},
     {"getsockname", "fbb"}, {"getpeername", "fbb"}, {"setsockopt", "fiibn"},
     {"getsockopt", "fiibb"},
     // System V IPC: K a key, J get/op flags, R an id, G a ctl command
@@ -713,13 +733,14 @@ static uint64_t gen_arg(char kind) {
   case 'Y': return gen_sockaddr();
   case 'L': return PICK(((const uint64_t[]){110, 110, 2, 0, 1, 3, 16, 111, -1ULL}));
   case 'H': return gen_msghdr();
+  case 'E': return gen_mmsgvec();
   case 'M': return chance(3) ? 0 : PICK(((const uint64_t[]){0x40, 0x2, 0x4000, 0x100, 0x20,
-                   0x40000000, 0x1, 0x42})) | (chance(10) ? rnd() : 0);
+                   0x40000000, 0x1, 0x42, 0x10000})) | (chance(10) ? rnd() : 0);
   case 'K': return below(3) ? 0 : below(2) ? 0x5f000000 + below(4) : gen_int(); // IPC key
   case 'J': return (below(4) ? 01000 : 0) | (chance(4) ? 02000 : 0) | (chance(4) ? 04000 : 0) |
                    below(01000) | (chance(8) ? rnd() : 0);
   case 'R': return below(4) ? below(4) + 128 * below(3) : gen_int(); // an IPC id, maybe live
-  case 'G': return below(4) ? below(18) : gen_int(); // an IPC command
+  case 'G': return below(4) ? below(21) : gen_int(); // an IPC command (to SEM_STAT_ANY)
   case 'Q': return chance(6) ? gen_int() : PICK(((const uint64_t[]){
                 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 24, 30, 31, 32, 0x4200,
                 0x4201, 0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x4207, 0x4208, 0x4209,

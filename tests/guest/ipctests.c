@@ -417,10 +417,124 @@ static void t_perms(void) {
   OK(msgctl(msg, IPC_RMID, NULL));
 }
 
+// ---- what ipcs asks: IPC_INFO, the *_INFO commands, *_STAT and *_STAT_ANY ----
+// The index of id as the *_STAT commands see it: ask every index up to max.
+static int find_index(int (*stat)(int idx, void *buf), int max, int id, void *buf) {
+  for (int i = 0; i <= max; i++)
+    if (stat(i, buf) == id)
+      return i;
+  return -1;
+}
+
+static int shm_stat_any(int i, void *buf) { return shmctl(i, SHM_STAT_ANY, buf); }
+static int sem_stat_any(int i, void *buf) { return semctl(i, 0, SEM_STAT_ANY, buf); }
+static int msg_stat_any(int i, void *buf) { return msgctl(i, MSG_STAT_ANY, buf); }
+
+static void t_shm_info(void) {
+  struct shminfo lim;
+  int max0 = OK(shmctl(0, IPC_INFO, (struct shmid_ds *)&lim));
+  CHECK(max0 >= 0);
+  CHECK(lim.shmmax >= (1ul << 30) && lim.shmmin == 1 && lim.shmmni > 0 && lim.shmall > 0);
+  int id = OK(shmget(IPC_PRIVATE, 3 * PAGE, IPC_CREAT | 0600));
+  struct shm_info in;
+  int max = OK(shmctl(0, SHM_INFO, (struct shmid_ds *)&in));
+  CHECK(in.used_ids >= 1 && in.shm_tot >= 3 && in.shm_swp == 0);
+  CHECK(OK(shmctl(12345, IPC_INFO, (struct shmid_ds *)&lim)) == max); // (the id is not used)
+  EXPECT_ERR(shmctl(-1, IPC_INFO, (struct shmid_ds *)&lim), EINVAL); // (but it must be >= 0)
+  EXPECT_ERR(semctl(-1, 0, IPC_INFO, (struct seminfo *)&lim), EINVAL);
+  EXPECT_ERR(msgctl(-1, IPC_INFO, (struct msqid_ds *)&lim), EINVAL);
+  struct shmid_ds ds;
+  int idx = find_index(shm_stat_any, max, id, &ds);
+  CHECK(idx >= 0);
+  CHECK(ds.shm_segsz == 3 * PAGE && ds.shm_perm.mode == 0600);
+  EXPECT_EQ(shmctl(idx, SHM_STAT, &ds), id);
+  EXPECT_ERR(shmctl(0, SHM_INFO, (struct shmid_ds *)8), EFAULT);
+  EXPECT_ERR(shmctl(0, IPC_INFO, (struct shmid_ds *)8), EFAULT);
+  OK(shmctl(id, IPC_RMID, NULL));
+  EXPECT_ERR(shmctl(idx, SHM_STAT_ANY, &ds), EINVAL); // (unless another took the index)
+}
+
+static void t_sem_info(void) {
+  struct seminfo lim, in;
+  int max0 = OK(semctl(0, 0, IPC_INFO, &lim));
+  CHECK(max0 >= 0);
+  CHECK(lim.semmni > 0 && lim.semmsl > 0 && lim.semopm > 0 && lim.semvmx == 32767);
+  CHECK(lim.semusz == 20 && lim.semaem == 32767); // (IPC_INFO: Linux's constants there)
+  int id = OK(semget(IPC_PRIVATE, 5, IPC_CREAT | 0600));
+  int max = OK(semctl(0, 0, SEM_INFO, &in));
+  CHECK(in.semusz >= 1 && in.semaem >= 5); // sets and semaphores in use
+  CHECK(in.semmni == lim.semmni && in.semvmx == 32767);
+  struct semid_ds ds;
+  int idx = find_index(sem_stat_any, max, id, &ds);
+  CHECK(idx >= 0);
+  CHECK(ds.sem_nsems == 5);
+  EXPECT_EQ(semctl(idx, 0, SEM_STAT, &ds), id);
+  EXPECT_ERR(semctl(0, 0, SEM_INFO, (void *)8), EFAULT);
+  OK(semctl(id, 0, IPC_RMID));
+}
+
+static void t_msg_info(void) {
+  struct msginfo lim, in;
+  int max0 = OK(msgctl(0, IPC_INFO, (struct msqid_ds *)&lim));
+  CHECK(max0 >= 0);
+  CHECK(lim.msgmax > 0 && lim.msgmnb > 0 && lim.msgmni > 0 && lim.msgssz == 16);
+  int id = OK(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+  struct m m = {.type = 1, .text = "abcde"};
+  OK(msgsnd(id, &m, 5, 0));
+  OK(msgsnd(id, &m, 3, 0));
+  int max = OK(msgctl(0, MSG_INFO, (struct msqid_ds *)&in));
+  CHECK(in.msgpool >= 1 && in.msgmap >= 2 && in.msgtql >= 8); // queues, messages, bytes
+  struct msqid_ds ds;
+  int idx = find_index(msg_stat_any, max, id, &ds);
+  CHECK(idx >= 0);
+  CHECK(ds.msg_qnum == 2 && ds.msg_cbytes == 8);
+  EXPECT_EQ(msgctl(idx, MSG_STAT, &ds), id);
+  EXPECT_ERR(msgctl(0, MSG_INFO, (struct msqid_ds *)8), EFAULT);
+  OK(msgctl(id, IPC_RMID, NULL));
+}
+
+// *_STAT needs read permission, *_STAT_ANY does not (Linux 4.17).
+static void t_stat_any(void) {
+  int shm = OK(shmget(IPC_PRIVATE, PAGE, IPC_CREAT | 0600));
+  int sem = OK(semget(IPC_PRIVATE, 1, IPC_CREAT | 0600));
+  int msg = OK(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+  struct shm_info si;
+  struct seminfo mi;
+  struct msginfo qi;
+  int smax = OK(shmctl(0, SHM_INFO, (struct shmid_ds *)&si));
+  int emax = OK(semctl(0, 0, SEM_INFO, &mi));
+  int qmax = OK(msgctl(0, MSG_INFO, (struct msqid_ds *)&qi));
+  struct shmid_ds sd;
+  struct semid_ds ed;
+  struct msqid_ds qd;
+  int sidx = find_index(shm_stat_any, smax, shm, &sd);
+  int eidx = find_index(sem_stat_any, emax, sem, &ed);
+  int qidx = find_index(msg_stat_any, qmax, msg, &qd);
+  CHECK(sidx >= 0 && eidx >= 0 && qidx >= 0);
+  long pid = xfork();
+  if (pid == 0) {
+    become_user();
+    EXPECT_ERR(shmctl(sidx, SHM_STAT, &sd), EACCES);
+    EXPECT_EQ(shmctl(sidx, SHM_STAT_ANY, &sd), shm);
+    CHECK(sd.shm_perm.uid == 0 && sd.shm_segsz == PAGE);
+    EXPECT_ERR(semctl(eidx, 0, SEM_STAT, &ed), EACCES);
+    EXPECT_EQ(semctl(eidx, 0, SEM_STAT_ANY, &ed), sem);
+    EXPECT_ERR(msgctl(qidx, MSG_STAT, &qd), EACCES);
+    EXPECT_EQ(msgctl(qidx, MSG_STAT_ANY, &qd), msg);
+    EXPECT_ERR(shmctl(shm, IPC_STAT, &sd), EACCES); // (IPC_STAT still checks)
+    _exit(0);
+  }
+  EXPECT_EXIT(wait_for(pid), 0);
+  OK(shmctl(shm, IPC_RMID, NULL));
+  OK(semctl(sem, 0, IPC_RMID));
+  OK(msgctl(msg, IPC_RMID, NULL));
+}
+
 static const struct ut_test tests[] = {
     UT(shm_basic), UT(shm_keys),   UT(shm_rmid),  UT(shm_attach), UT(sem_basic),
     UT(sem_block), UT(sem_rmid),   UT(sem_undo),  UT(sem_eintr),  UT(msg_basic),
-    UT(msg_block), UT_IF(perms, "root"),
+    UT(msg_block), UT_IF(perms, "root"), UT(shm_info), UT(sem_info), UT(msg_info),
+    UT_IF(stat_any, "root"),
 };
 
 static const char *unmet(const char *needs) {

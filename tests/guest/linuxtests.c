@@ -101,6 +101,35 @@ static void t_fd_dir(void) {
   CHECK_EQ(seen, 7);
 }
 
+// A zombie has no descriptors: its fd/ and fdinfo/ entries are gone (ENOENT), its
+// fd/ directory lists none.
+static void t_fd_zombie(void) {
+  long pid = xfork();
+  if (pid == 0)
+    _exit(0);
+  char path[64];
+  siginfo_t si;
+  OK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT)); // a zombie now, not reaped
+  snprintf(path, sizeof path, "/proc/%ld/fd/0", pid);
+  EXPECT_ERR(open(path, O_RDONLY), ENOENT);
+  struct stat st;
+  EXPECT_ERR(stat(path, &st), ENOENT);
+  char buf[64];
+  EXPECT_ERR(readlink(path, buf, sizeof buf), ENOENT);
+  snprintf(path, sizeof path, "/proc/%ld/fdinfo/0", pid);
+  EXPECT_ERR(open(path, O_RDONLY), ENOENT);
+  snprintf(path, sizeof path, "/proc/%ld/fd", pid);
+  DIR *d = opendir(path);
+  int n = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d)))
+    n += e->d_name[0] != '.';
+  if (d)
+    closedir(d);
+  CHECK_EQ(n, 0);
+  EXPECT_EXIT(wait_for(pid), 0);
+}
+
 // Opening /proc/self/fd/N opens the same file anew: its own offset.
 static void t_fd_reopen(void) {
   char p[64], b[8];
@@ -462,7 +491,7 @@ static void t_statfs_counts(void) {
 
 #define NEED_FILE_MMAP "file mappings"
 static const struct ut_test tests[] = {
-    UT(fd_links), UT(fd_dir), UT(fd_reopen), UT(fdinfo), UT(fd_other_user),
+    UT(fd_links), UT(fd_dir), UT(fd_zombie), UT(fd_reopen), UT(fdinfo), UT(fd_other_user),
     UT(sys_kernel), UT(uname_linux), UT(status_fields), UT(maps_shared),
     UT(shm_open), UT_IF(sem_open, NEED_FILE_MMAP), UT(statfs_counts), UT(colon_names), UT(comm), UT(affinity),
     UT(exec_proc_self_exe),

@@ -86,11 +86,47 @@ int main(void) {
   printf("AGAIN\n"); // tests/vcon.sh connects again now
   check(read_line(fd, line, sizeof line) > 0 && strcmp(line, "again\n") == 0,
         "the next connection's bytes", line);
+  check(read(fd, line, sizeof line) == 0, "the next connection's end", "read");
   close(fd);
   fd = open("/dev/virtio-ports/test", O_RDWR);
   check(fd >= 0, "once closed, /dev/virtio-ports/test opens", "open");
   check(stat("/dev/virtio-ports/test", &st) == 0 && S_ISCHR(st.st_mode),
         "/dev/virtio-ports/test is a character device", "stat");
+  close(fd);
+
+  // Hot removal (QEMU's device_del of the port): a reader blocked in read wakes with
+  // ENODEV, poll says POLLHUP only, writes fail with ENODEV, and opens with ENXIO, as
+  // Linux's virtio_console does for an unplugged port. Then the port comes back (a new
+  // device_add) and opens again: nothing of the old one stays in the way.
+  fd = open("vcon:test", O_RDWR);
+  check(fd >= 0, "open before the removal", "open");
+  printf("REMOVE\n"); // tests/vcon.sh removes the port now
+  check(read(fd, line, sizeof line) < 0 && errno == ENODEV,
+        "removal: a blocked read fails with ENODEV", "read");
+  p = (struct pollfd){fd, POLLIN | POLLOUT, 0};
+  check(poll(&p, 1, 0) == 1 && p.revents == POLLHUP, "removal: poll reports POLLHUP only",
+        "poll");
+  check(write(fd, "x", 1) < 0 && errno == ENODEV, "removal: write fails with ENODEV", "write");
+  check(close(fd) == 0, "removal: close", "close");
+  check(open("vcon:test", O_RDWR) < 0 && errno == ENXIO, "removal: open fails with ENXIO",
+        "open");
+  check(open("/dev/virtio-ports/test", O_RDWR) < 0 && errno == ENXIO,
+        "removal: the /dev node's open fails with ENXIO", "open");
+  d = opendir("vcon:");
+  listed = 0;
+  while (d && (e = readdir(d)))
+    listed += strcmp(e->d_name, "test") == 0;
+  check(d && listed == 0, "removal: vcon: no longer lists the port", "listed");
+  if (d)
+    closedir(d);
+  printf("READD\n"); // tests/vcon.sh adds it again and connects
+  fd = -1;
+  for (int i = 0; i < 300 && fd < 0; i++)
+    if ((fd = open("vcon:test", O_RDWR)) < 0)
+      usleep(100000);
+  check(fd >= 0, "the port back: it opens", "open");
+  check(read_line(fd, line, sizeof line) > 0 && strcmp(line, "back\n") == 0,
+        "the port back: the host's bytes", line);
   close(fd);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
