@@ -42,7 +42,7 @@ HOSTTESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/test_*.
 HOSTLIBSRC := kernel/elf.c kernel/cpio.c kernel/path.c
 
 .PHONY: all run test bench qemu-gdb debug clean deps
-all: $(B)/vitrine.elf $(UPROGS) $(TPROGS) $(B)/initramfs.cpio
+all: $(B)/vitrine.elf $(UPROGS) $(TPROGS) $(B)/strace/stamp $(B)/initramfs.cpio
 	@: # (quiet when there was nothing to do)
 
 $(DEPS_OK): tools/deps.sh
@@ -137,9 +137,16 @@ $(B)/host/%: tests/host/%.c $(HOSTLIBSRC) $(wildcard kernel/*.h include/vitrine/
 $(B)/tests/badelf-valid: $(B)/tools/mkbadelf
 	$(B)/tools/mkbadelf $(B)/tests
 
+# Upstream strace, static with musl, from Debian's source package (/usr/bin/strace in the
+# guest), and the test programs of the selection of its test suite that tests/strace-suite.sh
+# runs: built once (tools/strace-build.sh keeps its own stamps and does nothing when there
+# is nothing to do; `make clean` rebuilds it).
+$(B)/strace/stamp: tools/strace-build.sh tools/debian-src.sh tests/strace-tests.txt | $(DEPS_OK)
+	tools/strace-build.sh $(B)
+
 # The initramfs: our programs in /bin, init at /init, test programs, scripts and data in
 # /tests (tools/manifest.sh).
-$(B)/initramfs.cpio: $(UPROGS) $(TPROGS) $(B)/tests/badelf-valid $(wildcard tools/profile tools/etc/*) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*.sh) | $(DEPS_OK)
+$(B)/initramfs.cpio: $(UPROGS) $(TPROGS) $(B)/strace/stamp $(B)/tests/badelf-valid $(wildcard tools/profile tools/etc/*) $(B)/tools/mkcpio tools/manifest.sh $(wildcard tests/guest/*.sh) | $(DEPS_OK)
 	tools/manifest.sh $(B) > $(B)/root.manifest
 	$(B)/tools/mkcpio $@ < $(B)/root.manifest
 
@@ -167,4 +174,4 @@ bench: all
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -path $(B)/busybox-src -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(B) \( -path $(B)/busybox-src -o -path $(B)/strace-src \) -prune -o -name '*.d' -type f -print 2>/dev/null)

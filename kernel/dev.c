@@ -1,4 +1,4 @@
-// The two simplest schemes: null: (/dev/null) and zero: (/dev/zero).
+// The simplest schemes: null: (/dev/null), zero: (/dev/zero) and full: (/dev/full).
 #include "types.h"
 #include "dev.h"
 #include "errno.h"
@@ -48,4 +48,16 @@ static long zero_read(struct file *f, void *buf, size_t n, uint64_t off) {
 const struct scheme zero_scheme = {
     .name = "zero", .open = null_open, .read = zero_read, .write = null_write,
     .seek = dev_seek, .stat = zero_stat,
+};
+
+// ---- full: (/dev/full) zero bytes to read, no room to write (Linux's 1:7) ----
+static long full_write(struct file *f, const void *buf, size_t n, uint64_t off) {
+  (void)f, (void)buf, (void)n, (void)off;
+  return -ENOSPC;
+}
+static int full_stat(struct file *f, struct stat *st) { return chardev_stat(f, st, 0x107); }
+
+const struct scheme full_scheme = {
+    .name = "full", .open = null_open, .read = zero_read, .write = full_write,
+    .seek = dev_seek, .stat = full_stat,
 };

@@ -2,4 +2,4 @@
 #pragma once
 
 struct scheme;
-extern const struct scheme null_scheme, zero_scheme;
+extern const struct scheme null_scheme, zero_scheme, full_scheme;

@@ -111,6 +111,7 @@ static void register_schemes(void) {
   scheme_register(&ramfs_scheme, NULL); // the root file scheme (its name is empty)
   scheme_register(&null_scheme, NULL);
   scheme_register(&zero_scheme, NULL);
+  scheme_register(&full_scheme, NULL);
   scheme_register(&debug_scheme, NULL);
   scheme_register(&proc_scheme, "/proc"); // as on Linux
   scheme_register(&com2_scheme, NULL);

@@ -773,6 +773,7 @@ long proc_waitid(int idtype, int id, int options, struct waitres *res) {
     id = p->pgid; // (Linux 5.4+: the caller's group)
   if (!(options & WNOHANG))
     ptrace_wait_yield(p); // a tracee just resumed runs to its next stop first
+  int interrupted = 0;
   for (;;) {
     bool have = false;
     if (ptrace_wait(p, idtype, id, options, res, &have)) // one of our tracees' events
@@ -802,11 +803,14 @@ long proc_waitid(int idtype, int id, int options, struct waitres *res) {
     }
     if (!have)
       return -ECHILD;
+    if (interrupted)
+      return interrupted;
     if (options & WNOHANG)
       return 0;
-    int r = sleep_on(p->leader); // signal_notify_parent wakes the leader's channel
-    if (r < 0)
-      return r;
+    // signal_notify_parent wakes the leader's channel. A signal ends the sleep, but the
+    // children are looked at once more first: a child's exit sends SIGCHLD too, and
+    // Linux's wait returns the child then, not EINTR.
+    interrupted = sleep_on(p->leader);
   }
 }
 

@@ -140,6 +140,18 @@ static char state_letter(const struct proc *p) {
   }
 }
 
+// The name Linux prints after the letter in status's State: line.
+static const char *state_name(char letter) {
+  switch (letter) {
+  case 'R': return "running";
+  case 'S': return "sleeping";
+  case 'T': return "stopped";
+  case 't': return "tracing stop";
+  case 'Z': return "zombie";
+  default: return "unknown";
+  }
+}
+
 static const char *stop_name(uint64_t cause) {
   switch (cause) {
   case PROC_STOP_PRE_SYSCALL: return "syscall-entry";
@@ -182,11 +194,11 @@ static uint64_t sigmask_of(const struct proc *p, uint64_t handler_kind) {
 static int status_linux(const struct proc *p, char *b, size_t n);
 static int gen_status(const struct proc *p, char *b, size_t n) {
   int len = ksnprintf(b, n,
-      "Name:\t%s\nUmask:\t%04o\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n"
+      "Name:\t%s\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n"
       "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nVmSize:\t%lu kB\nVmRSS:\t%lu kB\n"
       "Threads:\t%d\nSigPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n"
       "TraceStop:\t%s\n",
-      p->name, p->fs->umask, state_letter(p), p->tgid, p->pid, p->parent ? p->parent->pid : 0,
+      p->name, p->fs->umask, state_letter(p), state_name(state_letter(p)), p->tgid, p->pid, p->parent ? p->parent->pid : 0,
       tracer_pid(p), p->ruid, p->euid, p->suid, p->euid, p->rgid, p->egid, p->sgid, p->egid,
       NOFILE, vm_kib(p, false), vm_kib(p, true), p->leader->nthreads, p->pending, p->blocked,
       sigmask_of(p, SIG_IGN),

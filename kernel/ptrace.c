@@ -62,7 +62,8 @@ static bool sysemu_stop(const struct proc *t) {
 
 // How the stop t is in ends, resumed with signal sig: at a signal stop the signal is
 // replaced (0: dropped); at a SYSEMU entry stop the call is skipped; at a syscall stop
-// a signal is sent, as Linux's does.
+// a signal is sent, as Linux's does: by the kernel (SI_KERNEL, no sender; strace's
+// -e inject=SET:signal= shows it).
 static uint64_t resume_flags(struct proc *t, int sig) {
   uint64_t cause = trace_stop_cause(&t->tracee), v = 0;
   if (cause == PROC_STOP_SIGNAL)
@@ -70,8 +71,7 @@ static uint64_t resume_flags(struct proc *t, int sig) {
   if (sysemu_stop(t))
     v = PROC_FLAG_IGNORE;
   if (sig && (cause == PROC_STOP_PRE_SYSCALL || cause == PROC_STOP_POST_SYSCALL)) {
-    struct siginfo_k info = {.signo = sig, .code = SI_USER, .pid = myproc()->tgid,
-                             .uid = myproc()->ruid};
+    struct siginfo_k info = {.signo = sig, .code = SI_KERNEL};
     signal_send(t, &info);
   }
   return v;
@@ -137,8 +137,11 @@ static long resume(struct proc *t, long req, uint64_t sig) {
 static long detach(struct proc *t, uint64_t sig) {
   if (sig > NSIG)
     return -EIO;
-  trace_resume(t, resume_flags(t, sig)); // (no stops: it runs as untraced)
-  trace_set_options(&t->tracee, 0);        // (EXITKILL is for the tracer's exit only)
+  // (no stops: it runs as untraced; but one let go in a group stop that no SIGCONT
+  // ended stays stopped, as Linux: trace_detach)
+  if (sig || !t->tracee.job_stop)
+    trace_resume(t, resume_flags(t, sig));
+  trace_set_options(&t->tracee, 0); // (EXITKILL is for the tracer's exit only)
   trace_detach(trace_session(&t->tracee));
   return 0;
 }

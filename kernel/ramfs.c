@@ -1374,6 +1374,7 @@ void ramfs_init(const void *archive, size_t size) {
     kprintf("initramfs: malformed archive at byte %lu\n", pos);
   add_device("dev/null", "null");
   add_device("dev/zero", "zero");
+  add_device("dev/full", "full");
   add_device("dev/console", "debug");
   add_device("dev/tty", "tty");
   add_device("dev/ttyS1", "com2");

@@ -454,14 +454,15 @@ long sys_fcntl(struct trapframe *tf) {
   struct file *f = file_get(fd);
   if (!f)
     return -EBADF;
-  switch (ARG1) {
+  unsigned int cmd = ARG1; // (an int: Linux ignores the upper half, strace's tests set it)
+  switch (cmd) {
   case F_GETLK:
   case F_SETLK:
   case F_SETLKW:
   case F_OFD_GETLK:
   case F_OFD_SETLK:
   case F_OFD_SETLKW:
-    return fcntl_lock(f, ARG1, ARG2);
+    return fcntl_lock(f, cmd, ARG2);
   case F_GETPIPE_SZ:
     return pipe_get_size(f);
   case F_SETPIPE_SZ:
@@ -470,7 +471,7 @@ long sys_fcntl(struct trapframe *tf) {
   case F_DUPFD_CLOEXEC: {
     if ((int64_t)ARG2 < 0 || ARG2 >= MIN(NOFILE, myproc()->leader->rlim[RLIMIT_NOFILE][0]))
       return -EINVAL;
-    int r = fd_install(file_dup(f), ARG2, ARG1 == F_DUPFD_CLOEXEC);
+    int r = fd_install(file_dup(f), ARG2, cmd == F_DUPFD_CLOEXEC);
     if (r < 0)
       file_put(f);
     return r;

@@ -147,6 +147,12 @@ void trace_syscall_exit(struct trapframe *tf, uint64_t nr, uint64_t stops) {
     te->exec_stop = false;
     if (wants(PROC_STOP_EXEC))
       trace_stop(PROC_STOP_EXEC, tf->rip, 0, 0, 0, 0, 0);
+    // ptrace(2) then reports execve's exit, as Linux, orig_rax saying execve (a proc:
+    // session's exec stop is the call's exit stop).
+    if (te->session && te->session->owner && (stops & PROC_STOP_POST_SYSCALL) && !p->killed) {
+      tf->orig_rax = nr;
+      trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
+    }
   } else if ((stops & PROC_STOP_POST_SYSCALL) && !p->killed) {
     trace_stop(PROC_STOP_POST_SYSCALL, nr, tf->rax, 0, 0, 0, 0);
   }
@@ -183,6 +189,8 @@ bool trace_group_stop(int sig) {
   if (!wants(PROC_STOP_GROUP))
     return false;
   p->stop_sig = sig;
+  if (p->tracee.session->owner) // ptrace: a detach in this stop (or after a LISTEN and
+    p->tracee.job_stop = true;  // INTERRUPT) leaves the process stopped, as Linux
   trace_stop(PROC_STOP_GROUP, sig, 0, 0, 0, 0, 0);
   if (p->tracee.interrupt && !p->killed) {
     p->tracee.interrupt = false;
@@ -567,6 +575,8 @@ void trace_listen(struct proc *p) {
   p->tracee.stops |= PROC_STOP_GROUP | PROC_STOP_SIGNAL;
   p->tracee.listening = true;
   p->tracee.session->qlen = 0;
+  if (p->tracee.interrupt) // a SIGCONT came during the stop (trace_job_continued): strace
+    trace_signal_sent(p);   // SEIZEs its job-stopped child, sends SIGCONT, then LISTENs
 }
 
 void trace_detach(struct trace *t) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/busybox.sh: a conformance run of Debian's busybox testsuite (testsuite/ of
-# `apt-get source busybox`, fetched once into build/busybox-src by tools/busybox-src.sh)
+# `apt-get source busybox`, fetched once into build/busybox-src by tools/debian-src.sh)
 # against Debian's busybox-static, the /bin/busybox Vitrine ships: once on the host,
 # once in the guest, the same files and applets both times.
 #
@@ -33,7 +33,7 @@ fail() {
   exit 1
 }
 
-src=$(tools/busybox-src.sh "$B/busybox-src") || fail busybox_source "cannot get busybox's source package (tools/busybox-src.sh)"
+src=$(tools/debian-src.sh busybox "$B/busybox-src") || fail busybox_source "cannot get busybox's source package (tools/debian-src.sh)"
 [ -x /bin/busybox ] || fail busybox_host "no /bin/busybox on the host"
 
 # The staged tree: bb/testsuite (shebangs changed) and bb/.config (Debian's static

@@ -26,6 +26,7 @@ missing_packages() {
   have gdb || echo gdb
   [ -x /usr/bin/gdbserver ] || echo gdbserver # the image carries it (tools/manifest.sh)
   have python3 || echo python3 # tests/dynamic.sh runs Debian's python3 in the guest
+  have dpkg-source || echo dpkg-dev # apt-get source (tools/debian-src.sh) unpacks with it
 }
 
 missing=$(missing_packages | tr '\n' ' ')

@@ -9,6 +9,7 @@
 #                    setuid-probe set-user-ID root), every script tests/guest/*.sh (755 if
 #                    executable, else 644) and every file under BUILD_DIR/tests
 #                    (generated test data, 755)
+#   /usr/bin/strace  upstream strace (BUILD_DIR/strace/strace: tools/strace-build.sh)
 #   /lib/ld-musl-x86_64.so.1   the host's musl loader, for /tests/dyntrue
 #   /usr/bin/gdbserver   GDB's own gdbserver (Debian's package: tools/deps.sh installs
 #                    it), with its loader and libraries at their host paths
@@ -131,6 +132,10 @@ fi
 for f in "$repo"/tools/etc/*; do
   [ -f "$f" ] && entry file "/etc/${f##*/}" "$f" 644
 done
+# Upstream strace, static (ours is /bin/strace).
+if [ -x "$build/strace/strace" ]; then
+  entry file /usr/bin/strace "$build/strace/strace" 755
+fi
 # musl's dynamic loader, for the one dynamically linked test program (/tests/dyntrue;
 # make bench). Other dynamic programs bring theirs with tools/vrun --file.
 musl_ld=/lib/ld-musl-x86_64.so.1

@@ -234,6 +234,30 @@ static void t_tracerpid_in_status(void) {
   kill_reap(pid);
 }
 
+// The State: line names the state after its letter, as Linux (strace's detach tests grep
+// for "R (running)"): a tracee in a trace stop, then one let go and running.
+static void t_state_in_status(void) {
+  int p[2];
+  long pid = ticking(p);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(pt(PTRACE_INTERRUPT, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP, PTRACE_EVENT_STOP);
+  char path[64], buf[2048];
+  snprintf(path, sizeof path, "/proc/%ld/status", pid);
+  int fd = OK(open(path, O_RDONLY));
+  long n = OK(pread(fd, buf, sizeof buf - 1, 0));
+  buf[n] = 0;
+  CHECK(strstr(buf, "\nState:\tt (tracing stop)\n") != NULL);
+  close(fd);
+  OK(pt(PTRACE_DETACH, pid, 0, 0));
+  fd = OK(open("/proc/self/status", O_RDONLY));
+  n = OK(read(fd, buf, sizeof buf - 1));
+  buf[n] = 0;
+  CHECK(strstr(buf, "\nState:\tR (running)\n") != NULL);
+  close(fd);
+  kill_reap(pid);
+}
+
 // ---- errors ----
 static void t_errors_no_tracee(void) {
   struct user_regs_struct r;
@@ -586,6 +610,33 @@ static void getppid_and_signals(void) {
     sc(SYS_kill, sc(SYS_getpid), SIGUSR1);
     sc(SYS_getppid);
   }
+}
+
+static void getppid_forever(void) {
+  for (;;)
+    sc(SYS_getppid);
+}
+
+// A signal given when resuming from a syscall stop is sent by the kernel: its stop's
+// siginfo says SI_KERNEL, with no sender.
+static void t_syscall_stop_resume_signal(void) {
+  long pid = traced_child(getppid_forever);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD));
+  OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP | 0x80, 0);
+  OK(pt(PTRACE_SYSCALL, pid, 0, SIGUSR2));
+  int st;
+  do { // (the call's exit stop comes first, then the signal's stop)
+    st = wait_st(pid);
+    if (WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80))
+      OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+  } while (WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80));
+  EXPECT_STOP(st, SIGUSR2, 0);
+  siginfo_t si;
+  OK(pt(PTRACE_GETSIGINFO, pid, 0, (uint64_t)&si));
+  CHECK_EQ(si.si_code, SI_KERNEL);
+  CHECK_EQ(si.si_pid, 0);
+  kill_reap(pid);
 }
 
 // Entry and exit stops still alternate with signal stops and handlers (rt_sigreturn has
@@ -965,6 +1016,29 @@ static void t_syscalls_across_exec(void) {
   CHECK(saw_exec);
 }
 
+// After the exec event, PTRACE_SYSCALL stops at execve's exit (orig_rax says execve,
+// the result is 0), before the new program's first call: the order strace relies on.
+static void t_execve_exit_after_event(void) {
+  long pid = traced_child(exec_self);
+  OK(pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC));
+  int st;
+  do {
+    OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+    st = wait_st(pid);
+  } while (WIFSTOPPED(st) && EVENT(st) != PTRACE_EVENT_EXEC);
+  EXPECT_STOP(st, SIGTRAP, PTRACE_EVENT_EXEC);
+  OK(pt(PTRACE_SYSCALL, pid, 0, 0));
+  EXPECT_STOP(wait_st(pid), SIGTRAP | 0x80, 0);
+  struct user_regs_struct r;
+  OK(pt(PTRACE_GETREGS, pid, 0, (uint64_t)&r));
+  CHECK_EQ(r.orig_rax, SYS_execve);
+  CHECK_EQ(r.rax, 0);
+  uint8_t info[88];
+  OK(pt(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, (uint64_t)info));
+  CHECK_EQ(info[0], 2); // PTRACE_SYSCALL_INFO_EXIT
+  CONT_TO_EXIT(pid, 42);
+}
+
 static void t_exit_event(void) { // the message: exit(0)'s wait status
   event_then_exit(NULL, PTRACE_O_TRACEEXIT, PTRACE_EVENT_EXIT, 0, 0);
 }
@@ -1002,6 +1076,69 @@ static void t_group_stop_listen(void) {
   OK(kill(pid, SIGCONT));
   int st = wait_st(pid);
   CHECK(WIFSTOPPED(st) && EVENT(st) == PTRACE_EVENT_STOP);
+  kill_reap(pid);
+}
+
+// strace's start: its child stops itself (untraced), strace SEIZEs it, sends SIGCONT, and
+// LISTENs at the group stop it sees. The SIGCONT came before the LISTEN, which must
+// not wait for another signal: the tracee reports again at once.
+static void t_seize_stopped_cont_listen(void) {
+  long pid = xfork();
+  if (pid == 0) {
+    raise_self(SIGSTOP);
+    _exit(5);
+  }
+  int st = 0;
+  CHECK_EQ(sc(SYS_wait4, pid, &st, WUNTRACED, 0), pid);
+  EXPECT_STOP(st, SIGSTOP, 0);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(kill(pid, SIGCONT));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, PTRACE_EVENT_STOP);
+  OK(pt(PTRACE_LISTEN, pid, 0, 0));
+  st = wait_st(pid); // (the old kernel: no report, ever)
+  CHECK(WIFSTOPPED(st));
+  for (int i = 0; i < 4 && WIFSTOPPED(st); i++) { // (then SIGCONT's own stop, on Linux)
+    OK(pt(PTRACE_CONT, pid, 0, 0));
+    st = wait_st(pid);
+  }
+  EXPECT_EXIT(st, 5);
+}
+
+// strace's detach from a group-stopped tracee (detach-stopped.test): LISTEN, then
+// INTERRUPT (DETACH of a listening tracee is ESRCH), then DETACH at that stop. The group
+// stop outlives the session: the process stays stopped until SIGCONT.
+static void t_detach_in_group_stop(void) {
+  int p[2];
+  long pid = ticking(p);
+  OK(pt(PTRACE_SEIZE, pid, 0, 0));
+  OK(kill(pid, SIGSTOP));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, 0);
+  OK(pt(PTRACE_CONT, pid, 0, SIGSTOP));
+  EXPECT_STOP(wait_st(pid), SIGSTOP, PTRACE_EVENT_STOP);
+  OK(pt(PTRACE_LISTEN, pid, 0, 0));
+  EXPECT_ERR(pt(PTRACE_DETACH, pid, 0, 0), ESRCH);
+  OK(pt(PTRACE_INTERRUPT, pid, 0, 0));
+  int st = wait_st(pid);
+  CHECK(WIFSTOPPED(st) && EVENT(st) == PTRACE_EVENT_STOP);
+  OK(pt(PTRACE_DETACH, pid, 0, 0));
+  // (Linux wakes it to go back into the group stop: it may show R for a moment.)
+  char path[64], buf[2048];
+  snprintf(path, sizeof path, "/proc/%ld/status", pid);
+  int fd = OK(open(path, O_RDONLY));
+  bool stopped = false;
+  for (int i = 0; i < 500 && !stopped; i++) {
+    long n = OK(pread(fd, buf, sizeof buf - 1, 0));
+    buf[n] = 0;
+    stopped = strstr(buf, "\nState:\tT (stopped)\n") != NULL;
+    if (!stopped)
+      sleep_ms(20);
+  }
+  CHECK(stopped);
+  close(fd);
+  drain(p[0]);
+  OK(kill(pid, SIGCONT));
+  char c;
+  OK(read(p[0], &c, 1)); // running again
   kill_reap(pid);
 }
 
@@ -1508,6 +1645,7 @@ static const struct ut_test tests[] = {
     UT(ptrace_kill),
     UT(wnohang_running),
     UT(tracerpid_in_status),
+    UT(state_in_status),
     UT(errors_no_tracee),
     UT(errors_stopped),
     UT(requests_on_zombie),
@@ -1525,6 +1663,7 @@ static const struct ut_test tests[] = {
     UT(regset),
     UT(syscall_stops_sysgood),
     UT(syscall_stops_survive_signals),
+    UT(syscall_stop_resume_signal),
     UT(syscall_stops_plain_sigtrap),
     UT(sysemu),
     UT(signal_stop_drop),
@@ -1541,9 +1680,12 @@ static const struct ut_test tests[] = {
     UT(fork_event_follows_child),
     UT(exec_event),
     UT(syscalls_across_exec),
+    UT(execve_exit_after_event),
     UT(exit_event),
     UT(seize_interrupt),
     UT(group_stop_listen),
+    UT(seize_stopped_cont_listen),
+    UT(detach_in_group_stop),
     UT(exitkill),
     UT(arch_prctl),
     UT(process_vm),

@@ -856,6 +856,44 @@ static void t_wait_nohang(void) {
   EXPECT_EXIT(wait_for(pid), 3);
 }
 
+// A child's exit wakes a parent blocked in wait4 with SIGCHLD too (a handler, no
+// SA_RESTART): wait4 returns the child, as Linux's, not EINTR (strace -f saw
+// "wait4(...) = ? ERESTARTSYS" before each exit).
+static void on_chld(int sig) { (void)sig; }
+static void t_wait_child_before_sigchld(void) {
+  struct sigaction sa = {.sa_handler = on_chld}, old;
+  OK(sigaction(SIGCHLD, &sa, &old));
+  long pid = xfork();
+  if (pid == 0)
+    sleep_100ms(); // (exits 3)
+  int st = -1;
+  CHECK_EQ(sc(SYS_wait4, pid, &st, 0, NULL), pid);
+  EXPECT_EXIT(st, 3);
+  OK(sigaction(SIGCHLD, &old, NULL));
+}
+
+// /dev/full: reads give zero bytes, writes ENOSPC, and it is the character device 1:7
+// (strace's tests write their expected output's errors with it).
+static void t_dev_full(void) {
+  int fd = OK(open("/dev/full", O_RDWR));
+  EXPECT_ERR(write(fd, "x", 1), ENOSPC);
+  char b[4] = {1, 2, 3, 4};
+  EXPECT_EQ(read(fd, b, sizeof b), 4);
+  CHECK(!b[0] && !b[3]);
+  struct stat st;
+  OK(fstat(fd, &st));
+  CHECK(S_ISCHR(st.st_mode));
+  CHECK_EQ(st.st_rdev, 0x107);
+  close(fd);
+}
+
+// fcntl's command is an int: the upper half of the register is ignored, as Linux's.
+static void t_fcntl_cmd_int(void) {
+  int fd = OK(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  CHECK_EQ(sc(SYS_fcntl, fd, 0xbadc0ded00000000UL | F_GETFD, 0), FD_CLOEXEC);
+  close(fd);
+}
+
 // A bad status pointer gives EFAULT (Linux has already reaped the child by then).
 static void t_wait_efault(void) {
   static const uintptr_t bad[] = {1, 0xffffffff80100000UL};
@@ -1890,6 +1928,8 @@ static const struct ut_test tests[] = {
     UT(fork_fd_shared),
     UT(fork_many), UT(fork_nested), UT(getpid), UT(gettid), UT(wait_any), UT(wait_errors),
     UT(wait_nohang), UT(wait_efault),
+    // (found by upstream strace in the guest: docs/ptrace.md)
+    UT(wait_child_before_sigchld), UT(dev_full), UT(fcntl_cmd_int),
     UT(exec_exit), UT(exec_argv_envp), UT(exec_auxv), UT(exec_many_args), UT(exec_fds),
     UT(exec_pid), UT(exec_handlers_own), UT(exec_drops_mappings), UT(exec_errors), UT(exec_efault),
     UT(badelf_valid), UT(badelf_trunc_ehdr), UT(badelf_trunc_phdr), UT(badelf_bad_magic),

@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# tools/busybox-src.sh DIR: unpack the source package of the host's busybox (Debian's)
-# into DIR, once (a DIR that holds a testsuite/ is kept as it is).
+# tools/debian-src.sh PACKAGE DIR: unpack Debian's source package PACKAGE (the version
+# the machine's apt sources offer) into DIR, once: a DIR that already holds an unpacked
+# PACKAGE-VERSION/ tree (one with debian/) is kept as it is.
 #
 # apt-get source needs a deb-src entry. If none is configured, one is derived from the
 # machine's own deb entries (the same mirrors, suites and components; nothing in this
 # tree names a mirror) and written to /etc/apt/sources.list.d/vitrine-deb-src.sources,
-# which needs root. Prints the directory of the unpacked tree (DIR/busybox-VERSION).
+# which needs root. Prints the directory of the unpacked tree (DIR/PACKAGE-VERSION).
 set -euo pipefail
-dir=${1:?usage: tools/busybox-src.sh DIR}
-found() { find "$dir" -mindepth 2 -maxdepth 2 -name testsuite -type d 2>/dev/null | head -n 1; }
+pkg=${1:?usage: tools/debian-src.sh PACKAGE DIR}
+dir=${2:?usage: tools/debian-src.sh PACKAGE DIR}
+found() { find "$dir" -mindepth 2 -maxdepth 2 -path "$dir/$pkg-*/debian" -type d 2>/dev/null | head -n 1; }
 if [ -n "$(found)" ]; then
   dirname "$(found)"
   exit 0
 fi
 extra=/etc/apt/sources.list.d/vitrine-deb-src.sources
-if ! apt-cache showsrc busybox >/dev/null 2>&1; then
+if ! apt-cache showsrc "$pkg" >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then
-    echo "busybox-src: no deb-src entry for apt, and adding one needs root" >&2
+    echo "debian-src: no deb-src entry for apt, and adding one needs root" >&2
     exit 1
   fi
   {
@@ -43,6 +45,6 @@ if ! apt-cache showsrc busybox >/dev/null 2>&1; then
   apt-get update -qq >&2
 fi
 mkdir -p "$dir"
-(cd "$dir" && apt-get source -qq busybox >&2)
-[ -n "$(found)" ] || { echo "busybox-src: no testsuite/ after apt-get source" >&2; exit 1; }
+(cd "$dir" && apt-get source -qq "$pkg" >&2)
+[ -n "$(found)" ] || { echo "debian-src: no $pkg-*/debian/ in $dir after apt-get source" >&2; exit 1; }
 dirname "$(found)"
