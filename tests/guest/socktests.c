@@ -554,6 +554,21 @@ static int send_fds(int sock, const int *fds, int n, const char *data) {
   return sendmsg(sock, &m, 0);
 }
 
+// One byte with one descriptor, as send_fds(sock, &fd, 1, "x") sends it: the descriptor
+// received, or -1 (a failure is reported) if the byte or the descriptor did not come.
+static int recv_fd(int sock) {
+  char cbuf[CMSG_SPACE(sizeof(int))], c;
+  struct iovec iov = {&c, 1};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                     .msg_controllen = sizeof cbuf};
+  int fd = -1;
+  EXPECT_EQ(recvmsg(sock, &m, 0), 1);
+  if (CMSG_FIRSTHDR(&m))
+    memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
+  CHECK(fd >= 0);
+  return fd;
+}
+
 static void t_scm_rights(void) {
   int sv[2], p[2];
   pair(SOCK_STREAM, sv);
@@ -1007,17 +1022,8 @@ static void t_gc_keeps(void) {
   OK(close(sv[0])); // (a close: the collector runs)
   int s = OK(socket(AF_UNIX, SOCK_STREAM, 0));
   EXPECT_ERR(bind(s, (struct sockaddr *)&a, len), EADDRINUSE);
-  char cbuf[CMSG_SPACE(4)], c;
-  struct iovec iov = {&c, 1};
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                     .msg_controllen = sizeof cbuf};
-  EXPECT_EQ(recvmsg(sv[1], &m, 0), 1);
-  int t1;
-  memcpy(&t1, CMSG_DATA(CMSG_FIRSTHDR(&m)), 4);
-  m.msg_controllen = sizeof cbuf;
-  EXPECT_EQ(recvmsg(t1, &m, 0), 1); // t1 still has t0 in its queue: it comes
-  int t0;
-  memcpy(&t0, CMSG_DATA(CMSG_FIRSTHDR(&m)), 4);
+  int t1 = recv_fd(sv[1]);
+  int t0 = recv_fd(t1); // t1 still has t0 in its queue: it comes
   send_str(t0, "alive");
   expect_read(t1, "alive");
   OK(close(t0));
@@ -1056,14 +1062,7 @@ static void many_passes(void) {
   pair(SOCK_STREAM, sv);
   for (int i = 0; i < 1000; i++) {
     EXPECT_EQ(send_fds(sv[0], &sv[0], 1, "p"), 1);
-    char cbuf[CMSG_SPACE(4)], c;
-    struct iovec iov = {&c, 1};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                       .msg_controllen = sizeof cbuf};
-    EXPECT_EQ(recvmsg(sv[1], &m, 0), 1);
-    int fd;
-    memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), 4);
-    OK(close(fd));
+    OK(close(recv_fd(sv[1])));
   }
   close(sv[0]), close(sv[1]);
 }
