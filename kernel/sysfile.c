@@ -374,6 +374,8 @@ long sys_dup3(struct trapframe *tf) {
 #define F_OFD_GETLK 36
 #define F_OFD_SETLK 37
 #define F_OFD_SETLKW 38
+#define F_SETLEASE 1024
+#define F_GETLEASE 1025
 #define F_SETPIPE_SZ 1031
 #define F_GETPIPE_SZ 1032
 
@@ -463,6 +465,12 @@ long sys_fcntl(struct trapframe *tf) {
   case F_OFD_SETLK:
   case F_OFD_SETLKW:
     return fcntl_lock(f, cmd, ARG2);
+  // Leases: Vitrine's file systems take none, as Linux's that have no setlease
+  // (simple_nosetlease: EINVAL whatever the argument); so no file has a lease on it.
+  case F_GETLEASE:
+    return F_UNLCK;
+  case F_SETLEASE:
+    return -EINVAL;
   case F_GETPIPE_SZ:
     return pipe_get_size(f);
   case F_SETPIPE_SZ:

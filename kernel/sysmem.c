@@ -128,12 +128,17 @@ long sys_mmap(struct trapframe *tf) {
   uint64_t addr = ARG0, len = ARG1;
   int prot = ARG2, flags = ARG3;
   struct vm *vm = myproc()->vm;
+  // Linux's order: the offset's alignment, then the descriptor, then the rest.
+  if (PAGE_OFF(ARG5))
+    return -EINVAL;
+  if (!(flags & MAP_ANONYMOUS) && !file_get((int)ARG4))
+    return -EBADF;
   // MAP_SHARED_VALIDATE (both bits) is MAP_SHARED that refuses unknown flags with
   // EOPNOTSUPP, as Linux's; the others refuse them with EINVAL here.
   int type = flags & (MAP_SHARED | MAP_PRIVATE);
   if (type == (MAP_SHARED | MAP_PRIVATE) && (flags & ~MAP_KNOWN))
     return -EOPNOTSUPP;
-  if (!len || (prot & ~7) || (flags & ~MAP_KNOWN) || PAGE_OFF(ARG5))
+  if (!len || (prot & ~7) || (flags & ~MAP_KNOWN))
     return -EINVAL;
   if (!type)
     return -EINVAL;

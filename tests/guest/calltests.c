@@ -1369,6 +1369,19 @@ static void t_restart_waits(void) {
   OK(unlink(path));
 }
 
+// Leases: no file has one (F_GETLEASE says F_UNLCK, as Linux with none taken), and
+// Vitrine's file systems take none (F_SETLEASE: EINVAL, as Linux's without setlease).
+static void t_leases(void) {
+  int fd = OK(open("/tmp/lease", O_RDONLY | O_CREAT, 0644));
+  EXPECT_EQ(fcntl(fd, F_GETLEASE), F_UNLCK);
+  if (g_vitrine)
+    EXPECT_ERR(fcntl(fd, F_SETLEASE, F_RDLCK), EINVAL);
+  EXPECT_EQ(fcntl(fd, F_GETLEASE), F_UNLCK); // (a refused lease leaves none)
+  OK(close(fd));
+  EXPECT_ERR(fcntl(fd, F_GETLEASE), EBADF);
+  OK(unlink("/tmp/lease"));
+}
+
 // ---------------------------------------------------------------------------------
 // Pipes: F_GETPIPE_SZ / F_SETPIPE_SZ, pipe2(O_DIRECT)
 
@@ -1732,7 +1745,7 @@ static const struct ut_test tests[] = {
     UT(mknod), UT(fifo_open_nonblock), UT(fifo_open_blocks), UT(fifo_open_eintr),
     UT(fifo_epipe_pollhup), UT(fifo_unlinked), UT_IF(fifo_mkfifo_cmd, "/usr/bin/mkfifo"),
     UT(flock), UT(fcntl_setlk), UT(fcntl_setlkw_deadlock), UT(ofd_locks), UT(restart_waits),
-    UT(pipe_size), UT(pipe_packet), UT(o_tmpfile), UT(seek_data_hole),
+    UT(pipe_size), UT(leases), UT(pipe_packet), UT(o_tmpfile), UT(seek_data_hole),
     UT(dup3_order), UT(rlimit_lower), UT(execve_empty_argv), UT(o_noatime), UT(o_path),
     UT(chroot_errors), UT(chroot_inside),
 };

@@ -203,6 +203,10 @@ static void t_errors(void) {
   OK(close(closed));
   EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, closed, 0), EBADF);
   EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, 1000, 0), EBADF);
+  // Linux's order: the offset's alignment, then the descriptor, then length and type.
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, closed, 100), EINVAL);
+  EXPECT_ERR(mmap(NULL, 0, PROT_READ, MAP_PRIVATE, closed, 0), EBADF);
+  EXPECT_ERR(mmap(NULL, PAGE, PROT_NONE, 0, closed, 0), EBADF);
   EXPECT_ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, wo, 0), EACCES);
   EXPECT_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), EACCES);
   char *a = xmap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ap, 0); // O_APPEND is no bar
