@@ -282,15 +282,25 @@ bool vm_range_mapped(const struct vm *vm, uint64_t start, uint64_t len) {
   return true;
 }
 
-int vm_map_object(struct vm *vm, uint64_t start, uint64_t len, int prot, bool maywrite,
-                  const struct vma_ops *ops, void *priv) {
-  int r = vm_map_area(vm, start, len, prot, VMA_SHARED, NULL, 0, 0);
+static int map_object(struct vm *vm, uint64_t start, uint64_t len, int prot, int kind,
+                      bool maywrite, const struct vma_ops *ops, void *priv) {
+  int r = vm_map_area(vm, start, len, prot, kind, NULL, 0, 0);
   if (r < 0)
     return r;
   struct vma *a = vma_find(vm, start);
   a->ops = ops, a->priv = priv, a->maywrite = maywrite;
   ops->open(priv);
   return 0;
+}
+
+int vm_map_object(struct vm *vm, uint64_t start, uint64_t len, int prot, bool maywrite,
+                  const struct vma_ops *ops, void *priv) {
+  return map_object(vm, start, len, prot, VMA_SHARED, maywrite, ops, priv);
+}
+
+int vm_map_object_private(struct vm *vm, uint64_t start, uint64_t len, int prot,
+                          const struct vma_ops *ops, void *priv) {
+  return map_object(vm, start, len, prot, VMA_FILE, false, ops, priv);
 }
 
 const struct vma *vm_area_at(const struct vm *vm, uint64_t va) { return vma_find(vm, va); }
@@ -800,14 +810,14 @@ int vm_fault_force(struct vm *vm, uint64_t va) {
 }
 
 // The file's frame for the page at page of area a: an object's from its ops (a SysV
-// segment's, made on first touch); a mapped file's comes from the file
+// segment's, made on first touch; the vDSO's); a mapped file's comes from the file
 // (ramfs_map_page); a whole page of an exec'd program from the archive's page cache,
 // which every process shares. -ENOENT: none (the page is filled from file_data).
 static int file_frame(const struct vma *a, uint64_t page, bool whole, uint8_t **frame,
                       bool *cow) {
   uint64_t off = a->pgoff + (page - a->start);
   if (a->ops) {
-    *cow = false;
+    *cow = a->kind != VMA_SHARED; // a private area of an object: its frames until written
     return a->ops->page(a->priv, off / PAGE_SIZE, frame);
   }
   if (a->mapped)

@@ -88,6 +88,10 @@ int vm_unmap(struct vm *vm, uint64_t start, uint64_t len);
 // ops->page when first touched.
 int vm_map_object(struct vm *vm, uint64_t start, uint64_t len, int prot, bool maywrite,
                   const struct vma_ops *ops, void *priv);
+// The same as a private area: the object's frames, copied on write (a tracer's write
+// too), so every process reads the one copy until it changes its own.
+int vm_map_object_private(struct vm *vm, uint64_t start, uint64_t len, int prot,
+                          const struct vma_ops *ops, void *priv);
 const struct vma *vm_area_at(const struct vm *vm, uint64_t va); // NULL: unmapped
 int vm_protect(struct vm *vm, uint64_t start, uint64_t len, int prot);
 // mremap(2) and madvise(2) (the arguments checked as sysmem.c's comments say).
