@@ -145,7 +145,7 @@ static const struct xlat x_fcntl[] = {
     {0, "F_DUPFD"}, {1, "F_GETFD"}, {2, "F_SETFD"}, {3, "F_GETFL"}, {4, "F_SETFL"},
     {5, "F_GETLK"}, {6, "F_SETLK"}, {7, "F_SETLKW"}, {8, "F_SETOWN"}, {9, "F_GETOWN"},
     {10, "F_SETSIG"}, {11, "F_GETSIG"}, {36, "F_OFD_GETLK"}, {37, "F_OFD_SETLK"}, {38, "F_OFD_SETLKW"},
-    {1030, "F_DUPFD_CLOEXEC"}, {1031, "F_SETPIPE_SZ"},
+    {1024, "F_SETLEASE"}, {1025, "F_GETLEASE"}, {1030, "F_DUPFD_CLOEXEC"}, {1031, "F_SETPIPE_SZ"},
     {1032, "F_GETPIPE_SZ"}, {0, NULL}};
 static const struct xlat x_ioctl[] = {
     {0x5401, "TCGETS"}, {0x5402, "TCSETS"}, {0x5403, "TCSETSW"}, {0x5404, "TCSETSF"},
